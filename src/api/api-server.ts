@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net'
+import { createServer, type Server } from 'node:http'
+import { Router } from '@koa/router'
+import Koa from 'koa'
+import type { Logger } from '../log/index.js'
+import { ApiPortInUseError } from './errors.js'
+import { auth } from './middleware/auth.js'
+import { errors } from './middleware/errors.js'
+import { jsonBody } from './middleware/json-body.js'
+
+/** A function that adds one area's routes (node, datasets, negotiations, ...) to the router. */
+export type RouteModule = (router: Router) => void
+
+export interface ApiServerInit {
+  host: string
+  port: number
+  token: string
+  routes: readonly RouteModule[]
+  /** Largest accepted request body. */
+  bodyLimit?: number
+}
+
+/** Paths served without the bearer token. */
+const OPEN_PATHS = ['/api/v1/health']
+
+/** The koa management API (`/api/v1`), bound to 127.0.0.1 unless configured otherwise. */
+export class ApiServer {
+  private server?: Server
+  private readonly app: Koa
+
+  constructor(
+    private readonly log: Logger,
+    private readonly init: ApiServerInit,
+  ) {
+    const router = new Router()
+    for (const addRoutes of init.routes) addRoutes(router)
+    this.app = new Koa()
+    this.app.silent = true
+    this.app
+      .use(errors({ log }))
+      .use(auth({ token: init.token, openPaths: OPEN_PATHS }))
+      .use(jsonBody({ limit: init.bodyLimit ?? 1024 * 1024 }))
+      .use(router.routes())
+      .use(router.allowedMethods())
+  }
+
+  /** Listens and returns the base URL (`http://127.0.0.1:PORT`). */
+  async start(): Promise<string> {
+    const server = createServer(this.app.callback())
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(error.code === 'EADDRINUSE' ? new ApiPortInUseError(this.init.host, this.init.port) : error)
+      })
+      server.listen(this.init.port, this.init.host, () => resolve())
+    })
+    this.server = server
+    const { port } = server.address() as AddressInfo
+    const host = this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host
+    const url = `http://${host}:${port}`
+    this.log.info({ url }, 'management API listening')
+    return url
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server
+    if (server === undefined) return
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}

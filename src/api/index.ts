@@ -1,0 +1,13 @@
+/**
+ * @packageDocumentation
+ * The koa management API (`/api/v1`): bearer-token auth, JSON errors, one route module per area.
+ *
+ * @example
+ * ```ts
+ * const api = new ApiServer(log, { host: '127.0.0.1', port: 0, token, routes: [(r) => nodeRoutes(r, view)] })
+ * const url = await api.start()
+ * ```
+ */
+export { ApiServer, type ApiServerInit, type RouteModule } from './api-server.js'
+export { ApiPortInUseError, httpStatusOf, PayloadTooLargeError, UnauthorizedError } from './errors.js'
+export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'

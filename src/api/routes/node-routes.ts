@@ -1,0 +1,30 @@
+import type { Router } from '@koa/router'
+import type { PeerSummary } from '../../bindings/p2p/index.js'
+
+/** What the node routes need to know about the node. */
+export interface NodeView {
+  identity(): NodeIdentityView
+  peers(): Promise<PeerSummary[]>
+}
+
+/** `GET /api/v1/identity`: who this node is and where it listens. */
+export interface NodeIdentityView {
+  name: string
+  did: string
+  peerId: string
+  multiaddrs: string[]
+  dataspace: string
+}
+
+/** Health (open), identity and peers of the node. */
+export function nodeRoutes(router: Router, node: NodeView): void {
+  router.get('/api/v1/health', (ctx) => {
+    ctx.body = { status: 'ok' }
+  })
+  router.get('/api/v1/identity', (ctx) => {
+    ctx.body = node.identity()
+  })
+  router.get('/api/v1/peers', async (ctx) => {
+    ctx.body = { peers: await node.peers() }
+  })
+}

@@ -1,0 +1,61 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import type { PeerAdmission } from './admission.js'
+import { dhtProtocol } from './dataspace-names.js'
+
+export interface Libp2pInit {
+  privateKey: Ed25519PrivateKey
+  dataspace: string
+  listen: string[]
+  bootstrap: string[]
+  mdns: boolean
+  admission: PeerAdmission
+}
+
+/** The services every Allmende node runs; typed so callers reach `services.dht` etc. */
+export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
+
+/**
+ * Builds (not starts) the libp2p node: TCP, Noise, yamux, identify, ping, a Kademlia DHT private to
+ * the data space, gossipsub, and discovery by bootstrap list and optionally mDNS.
+ */
+export async function buildLibp2p(init: Libp2pInit) {
+  const peerDiscovery = [
+    // timeout 0: dial the list at once; the library's default waits a second (reference/libp2p.md §4).
+    ...(init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 0 })] : []),
+    ...(init.mdns ? [mdns()] : []),
+  ]
+  const node = await createLibp2p({
+    start: false,
+    privateKey: init.privateKey,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: init.admission.gater,
+    // Loopback peers share one IP: the default of 5 inbound connections per second refuses redials.
+    connectionManager: { inboundConnectionThreshold: 100, maxIncomingPendingConnections: 50 },
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: dhtProtocol(init.dataspace),
+        // Server mode from the start and keep private/loopback addresses: municipal networks are private.
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+      }),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+    },
+  })
+  return node satisfies Libp2p
+}

@@ -1,0 +1,22 @@
+/**
+ * @packageDocumentation
+ * The libp2p binding: node construction, admission gate, discovery upkeep, JSON stream framing.
+ *
+ * @example
+ * ```ts
+ * const admission = new PeerAdmission(log, sameDataspacePolicy('suedwest'))
+ * const libp2p = await buildLibp2p({ privateKey, dataspace: 'suedwest', listen, bootstrap, mdns: false, admission })
+ * await libp2p.start(); await admission.start(libp2p)
+ * ```
+ */
+export {
+  type AdmissionPolicy,
+  type AdmissionVerdict,
+  PeerAdmission,
+  sameDataspacePolicy,
+} from './admission.js'
+export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
+export { catalogTopic, dhtProtocol, TRUST_PROTOCOL } from './dataspace-names.js'
+export { PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
+export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
+export { PeerMesh, type PeerSummary } from './peer-mesh.js'

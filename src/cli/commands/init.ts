@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_NODE_DIR, initNode } from '../../config/index.js'
+import { type CliCommand, UsageError } from '../command.js'
+import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
+
+export const initCommand: CliCommand = {
+  name: 'init',
+  summary: 'create a node directory: key, config and API token',
+  usage: 'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--json]',
+  async run(args, io) {
+    const { values } = parseFlags('init', () =>
+      parseArgs({ args, options: { ...NODE_FLAGS, ...CONFIG_FLAGS, name: { type: 'string' }, force: { type: 'boolean' } } }),
+    )
+    if (values.name === undefined || values.name.trim() === '') {
+      throw new UsageError('init: --name is required, e.g. --name "Landkreis Kusel"')
+    }
+    const dir = values.dir ?? DEFAULT_NODE_DIR
+    const files = await initNode(dir, { name: values.name, force: values.force, overrides: configOverrides(values) })
+    const summary = {
+      dir: files.directory.root,
+      name: files.config.name,
+      did: files.key.did,
+      peerId: files.key.peerId.toString(),
+      dataspace: files.config.dataspace,
+    }
+    io.stdout(
+      values.json === true
+        ? JSON.stringify(summary)
+        : [
+            `Created node "${summary.name}" in ${summary.dir}`,
+            `  DID:       ${summary.did}`,
+            `  PeerId:    ${summary.peerId}`,
+            `  Data space: ${summary.dataspace}`,
+            `Start it with: allmende start --dir ${dir}`,
+          ].join('\n'),
+    )
+    return 0
+  },
+}

@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util'
+import type { PeerSummary } from '../../bindings/p2p/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import type { CliCommand } from '../command.js'
+import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { NodeClient } from '../node-client.js'
+
+export const peersCommand: CliCommand = {
+  name: 'peers',
+  summary: 'connected and known peers of the running node',
+  usage: 'allmende peers [--dir DIR] [--json]',
+  async run(args, io) {
+    const { values } = parseFlags('peers', () => parseArgs({ args, options: NODE_FLAGS }))
+    const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
+    const { peers } = await client.get<{ peers: PeerSummary[] }>('/api/v1/peers')
+    if (values.json === true) {
+      io.stdout(JSON.stringify(peers))
+      return 0
+    }
+    if (peers.length === 0) {
+      io.stdout('no peers known yet')
+      return 0
+    }
+    for (const peer of peers) {
+      const state = peer.connected ? (peer.admitted ? 'connected' : 'connected, not admitted') : 'known'
+      const latency = peer.latencyMs === null ? '' : `, ${peer.latencyMs} ms`
+      io.stdout(`${peer.did ?? peer.peerId} (${state}${latency})`)
+      for (const address of peer.addresses) io.stdout(`    ${address}`)
+    }
+    return 0
+  },
+}

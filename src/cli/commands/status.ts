@@ -1,0 +1,31 @@
+import { parseArgs } from 'node:util'
+import type { NodeIdentityView } from '../../api/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import type { CliCommand } from '../command.js'
+import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { NodeClient } from '../node-client.js'
+
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: 'identity and API of the running node',
+  usage: 'allmende status [--dir DIR] [--json]',
+  async run(args, io) {
+    const { values } = parseFlags('status', () => parseArgs({ args, options: NODE_FLAGS }))
+    const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
+    const identity = await client.get<NodeIdentityView>('/api/v1/identity')
+    if (values.json === true) {
+      io.stdout(JSON.stringify({ ...identity, api: client.url }))
+      return 0
+    }
+    io.stdout(
+      [
+        `${identity.name} (data space ${identity.dataspace})`,
+        `  DID:    ${identity.did}`,
+        `  PeerId: ${identity.peerId}`,
+        `  API:    ${client.url}`,
+        ...identity.multiaddrs.map((ma) => `  listen: ${ma}`),
+      ].join('\n'),
+    )
+    return 0
+  },
+}

@@ -1,0 +1,51 @@
+import type { ParseArgsConfig } from 'node:util'
+import type { ConfigOverrides } from '../config/index.js'
+import { UsageError } from './command.js'
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>
+
+/** Flags shared by the commands that talk to or start a node. */
+export const NODE_FLAGS = {
+  dir: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpec
+
+/** Flags that override config fields (init writes them, start applies them for one run). */
+export const CONFIG_FLAGS = {
+  listen: { type: 'string', multiple: true },
+  'api-port': { type: 'string' },
+  'api-host': { type: 'string' },
+  bootstrap: { type: 'string', multiple: true },
+  dataspace: { type: 'string' },
+  mdns: { type: 'boolean' },
+} as const satisfies OptionSpec
+
+/** Runs a `parseArgs` call and turns its errors into a {@link UsageError} naming the command. */
+export function parseFlags<T>(command: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`)
+  }
+}
+
+/** Config overrides from parsed {@link CONFIG_FLAGS}; the config validator checks the values. */
+export function configOverrides(values: {
+  listen?: string[]
+  'api-port'?: string
+  'api-host'?: string
+  bootstrap?: string[]
+  dataspace?: string
+  mdns?: boolean
+}): ConfigOverrides {
+  const port = values['api-port']
+  if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError(`--api-port must be a port number, got "${port}"`)
+  return {
+    listen: values.listen,
+    apiPort: port === undefined ? undefined : Number(port),
+    apiHost: values['api-host'],
+    bootstrap: values.bootstrap,
+    dataspace: values.dataspace,
+    mdns: values.mdns,
+  }
+}

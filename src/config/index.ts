@@ -1,0 +1,23 @@
+/**
+ * @packageDocumentation
+ * A node's directory: key, config, API token, database, and the runtime file of a running node.
+ *
+ * @example
+ * ```ts
+ * await initNode('./kusel', { name: 'Landkreis Kusel' })
+ * const { config, key, apiToken } = await openNode('./kusel', { apiPort: 8080 })
+ * ```
+ */
+export { ConfigError } from './errors.js'
+export { initNode, type NodeFiles, openNode, readApiToken } from './init-node.js'
+export {
+  applyOverrides,
+  type ConfigOverrides,
+  DEFAULT_CONFIG,
+  type NodeConfig,
+  parseBootstrapAddress,
+  readNodeConfig,
+  validateNodeConfig,
+  writeNodeConfig,
+} from './node-config.js'
+export { DEFAULT_NODE_DIR, type NodeDirectory, nodeDirectory } from './node-directory.js'

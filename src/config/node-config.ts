@@ -1,0 +1,123 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from './errors.js'
+
+/** What `allmende init` writes to `config.json`; `start` flags override it for one run. */
+export interface NodeConfig {
+  /** Human name of the municipality, e.g. "Landkreis Kusel". */
+  name: string
+  /** Data space id: names the private DHT and the gossip topic. */
+  dataspace: string
+  /** libp2p listen multiaddrs. */
+  listen: string[]
+  /** Management API port; 0 = any free port. */
+  apiPort: number
+  /** Management API host; 127.0.0.1 unless an operator opens it on purpose. */
+  apiHost: string
+  /** Full bootstrap multiaddrs (`…/p2p/<peerId>`). */
+  bootstrap: string[]
+  /** Discover peers by mDNS on the local network (off by default: it multicasts). */
+  mdns: boolean
+  /** Path of a data space descriptor this node joined, relative to the node directory. */
+  descriptor?: string
+}
+
+export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
+  dataspace: 'local',
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  apiPort: 0,
+  apiHost: '127.0.0.1',
+  bootstrap: [],
+  mdns: false,
+}
+
+/** Flags of `init` and `start` that override config fields. */
+export type ConfigOverrides = Partial<NodeConfig>
+
+/** Checks every field; the error names the file and field so the operator can fix it. */
+export function validateNodeConfig(value: unknown, source: string): NodeConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${source}: expected a JSON object`)
+  }
+  const raw = { ...DEFAULT_CONFIG, ...(value as Record<string, unknown>) } as Record<string, unknown>
+  const fail = (field: string, what: string): never => {
+    throw new ConfigError(`${source}: field "${field}" ${what}`)
+  }
+  if (typeof raw.name !== 'string' || raw.name.trim() === '') fail('name', 'must be a non-empty string')
+  if (typeof raw.dataspace !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(raw.dataspace)) {
+    fail('dataspace', 'must be 1-128 characters of letters, digits and . _ : -')
+  }
+  const strings = (field: string): string[] => {
+    const list = raw[field]
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) fail(field, 'must be a list of strings')
+    return list as string[]
+  }
+  const listen = strings('listen')
+  if (listen.length === 0) fail('listen', 'needs at least one multiaddr')
+  listen.forEach((addr, i) => parseMultiaddr(addr, `${source}: field "listen[${i}]"`))
+  const bootstrap = strings('bootstrap')
+  bootstrap.forEach((addr, i) => parseBootstrapAddress(addr, `${source}: field "bootstrap[${i}]"`))
+  if (!Number.isInteger(raw.apiPort) || (raw.apiPort as number) < 0 || (raw.apiPort as number) > 65535) {
+    fail('apiPort', 'must be a port number 0-65535')
+  }
+  if (typeof raw.apiHost !== 'string' || raw.apiHost === '') fail('apiHost', 'must be a host name or address')
+  if (typeof raw.mdns !== 'boolean') fail('mdns', 'must be true or false')
+  if (raw.descriptor !== undefined && typeof raw.descriptor !== 'string') fail('descriptor', 'must be a path')
+  return {
+    name: (raw.name as string).trim(),
+    dataspace: raw.dataspace as string,
+    listen,
+    apiPort: raw.apiPort as number,
+    apiHost: raw.apiHost as string,
+    bootstrap,
+    mdns: raw.mdns as boolean,
+    ...(raw.descriptor === undefined ? {} : { descriptor: raw.descriptor as string }),
+  }
+}
+
+function parseMultiaddr(addr: string, where: string) {
+  try {
+    return multiaddr(addr)
+  } catch (cause) {
+    throw new ConfigError(`${where}: "${addr}" is not a multiaddr (${(cause as Error).message})`, { cause })
+  }
+}
+
+/** A bootstrap address must name its peer, or the node could not check whom it reached. */
+export function parseBootstrapAddress(addr: string, where: string) {
+  const ma = parseMultiaddr(addr, where)
+  if (ma.getComponents().find((c) => c.name === 'p2p') === undefined) {
+    throw new ConfigError(`${where}: "${addr}" lacks /p2p/<peerId>; give the full address of the peer`)
+  }
+  return ma
+}
+
+export async function readNodeConfig(file: string): Promise<NodeConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    throw new ConfigError(
+      code === 'ENOENT' ? `${file} not found` : `cannot read ${file}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new ConfigError(`${file} is not valid JSON: ${(cause as Error).message}`, { cause })
+  }
+  return validateNodeConfig(json, file)
+}
+
+export async function writeNodeConfig(file: string, config: NodeConfig): Promise<void> {
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 })
+}
+
+/** The config for this run: file values, then flags. Validated again so flags get the same checks. */
+export function applyOverrides(config: NodeConfig, overrides: ConfigOverrides, source: string): NodeConfig {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
+  return validateNodeConfig({ ...config, ...defined }, source)
+}
