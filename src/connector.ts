@@ -42,7 +42,10 @@ export class Connector {
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
-    this.admission = new PeerAdmission(init.log.child({ name: 'allmende:admission' }), sameDataspacePolicy(config.dataspace))
+    this.admission = new PeerAdmission(
+      init.log.child({ name: 'allmende:admission' }),
+      sameDataspacePolicy(config.dataspace),
+    )
   }
 
   get files(): NodeFiles {
@@ -67,20 +70,32 @@ export class Connector {
       try {
         await this.libp2p.start()
       } catch (cause) {
-        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${(cause as Error).message}`, { cause })
+        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${(cause as Error).message}`, {
+          cause,
+        })
       }
       this.libp2p.services.pubsub.subscribe(catalogTopic(config.dataspace))
-      this.mesh = new PeerMesh(this.libp2p, this.admission, log.child({ name: 'allmende:p2p' }), config.bootstrap)
+      this.mesh = new PeerMesh(
+        this.libp2p,
+        this.admission,
+        log.child({ name: 'allmende:p2p' }),
+        config.bootstrap,
+      )
       this.mesh.start()
       this.api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
         token: files.apiToken,
-        routes: [(router) => nodeRoutes(router, { identity: () => this.identity(), peers: () => this.peers() })],
+        routes: [
+          (router) => nodeRoutes(router, { identity: () => this.identity(), peers: () => this.peers() }),
+        ],
       })
       this.apiUrl = await this.api.start()
       await writeFile(directory.runtimeFile, `${JSON.stringify({ url: this.apiUrl, pid: process.pid })}\n`)
-      log.info({ did: key.did, peerId: key.peerId.toString(), addrs: this.identity().multiaddrs }, 'node started')
+      log.info(
+        { did: key.did, peerId: key.peerId.toString(), addrs: this.identity().multiaddrs },
+        'node started',
+      )
       return { apiUrl: this.apiUrl }
     } catch (error) {
       await this.stop()

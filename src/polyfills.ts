@@ -15,4 +15,5 @@ if (typeof Promise.withResolvers !== 'function') {
     },
   })
 }
+
 export {}

@@ -20,9 +20,13 @@ export class PayloadTooLargeError extends AllmendeError {
 export class ApiPortInUseError extends AllmendeError {
   static override name = 'ApiPortInUseError'
   constructor(host: string, port: number) {
-    super('ALLMENDE_API_PORT_IN_USE', `API port ${port} on ${host} is already in use; choose another with --api-port`, {
-      expose: false,
-    })
+    super(
+      'ALLMENDE_API_PORT_IN_USE',
+      `API port ${port} on ${host} is already in use; choose another with --api-port`,
+      {
+        expose: false,
+      },
+    )
   }
 }
 
@@ -44,7 +48,11 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 export function httpStatusOf(error: unknown): { status: number; code: string; message: string } {
   if (error instanceof AllmendeError) {
     const status = STATUS_BY_CODE[error.code] ?? (error.expose ? 400 : 500)
-    return { status, code: error.code, message: status >= 500 && !error.expose ? 'internal error' : error.message }
+    return {
+      status,
+      code: error.code,
+      message: status >= 500 && !error.expose ? 'internal error' : error.message,
+    }
   }
   return { status: 500, code: 'ALLMENDE_INTERNAL', message: 'internal error' }
 }

@@ -39,7 +39,8 @@ export function configOverrides(values: {
   mdns?: boolean
 }): ConfigOverrides {
   const port = values['api-port']
-  if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError(`--api-port must be a port number, got "${port}"`)
+  if (port !== undefined && !/^\d+$/.test(port))
+    throw new UsageError(`--api-port must be a port number, got "${port}"`)
   return {
     listen: values.listen,
     apiPort: port === undefined ? undefined : Number(port),

@@ -39,7 +39,8 @@ export class NodeClient {
         `no running node in ${directory.root}; start it with: allmende start --dir ${dir}`,
       )
     }
-    if (typeof runtime.url !== 'string') throw new NodeNotRunningError(`${directory.runtimeFile} has no "url"`)
+    if (typeof runtime.url !== 'string')
+      throw new NodeNotRunningError(`${directory.runtimeFile} has no "url"`)
     return new NodeClient(runtime.url, await readApiToken(directory))
   }
 
@@ -65,7 +66,9 @@ export class NodeClient {
     } catch (cause) {
       throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
     }
-    const payload = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }
+    const payload = (await response.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string }
+    }
     if (!response.ok) {
       throw new NodeApiError(
         response.status,

@@ -35,9 +35,13 @@ export async function initNode(
   }
   if (init.force === true) {
     await Promise.all(
-      [directory.keyFile, directory.configFile, directory.tokenFile, directory.runtimeFile, directory.dbDir].map(
-        (path) => rm(path, { recursive: true, force: true }),
-      ),
+      [
+        directory.keyFile,
+        directory.configFile,
+        directory.tokenFile,
+        directory.runtimeFile,
+        directory.dbDir,
+      ].map((path) => rm(path, { recursive: true, force: true })),
     )
   }
   const config = applyOverrides({ ...DEFAULT_CONFIG, name: init.name }, init.overrides ?? {}, 'init flags')
@@ -55,7 +59,9 @@ export async function openNode(dir: string, overrides: ConfigOverrides = {}): Pr
   const directory = nodeDirectory(dir)
   const info = await stat(directory.root).catch(() => undefined)
   if (info === undefined || !info.isDirectory()) {
-    throw new ConfigError(`no node directory at ${directory.root}; create one with: allmende init --dir ${dir}`)
+    throw new ConfigError(
+      `no node directory at ${directory.root}; create one with: allmende init --dir ${dir}`,
+    )
   }
   const config = applyOverrides(await readNodeConfig(directory.configFile), overrides, 'start flags')
   const key = await loadNodeKey(directory.keyFile)
@@ -70,6 +76,8 @@ export async function readApiToken(directory: NodeDirectory): Promise<string> {
     return token
   } catch (cause) {
     if (cause instanceof ConfigError) throw cause
-    throw new ConfigError(`cannot read API token ${directory.tokenFile}: ${(cause as Error).message}`, { cause })
+    throw new ConfigError(`cannot read API token ${directory.tokenFile}: ${(cause as Error).message}`, {
+      cause,
+    })
   }
 }

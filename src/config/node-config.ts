@@ -49,14 +49,16 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   }
   const strings = (field: string): string[] => {
     const list = raw[field]
-    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) fail(field, 'must be a list of strings')
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+      fail(field, 'must be a list of strings')
     return list as string[]
   }
   const listen = strings('listen')
   if (listen.length === 0) fail('listen', 'needs at least one multiaddr')
-  listen.forEach((addr, i) => parseMultiaddr(addr, `${source}: field "listen[${i}]"`))
+  for (const [i, addr] of listen.entries()) parseMultiaddr(addr, `${source}: field "listen[${i}]"`)
   const bootstrap = strings('bootstrap')
-  bootstrap.forEach((addr, i) => parseBootstrapAddress(addr, `${source}: field "bootstrap[${i}]"`))
+  for (const [i, addr] of bootstrap.entries())
+    parseBootstrapAddress(addr, `${source}: field "bootstrap[${i}]"`)
   if (!Number.isInteger(raw.apiPort) || (raw.apiPort as number) < 0 || (raw.apiPort as number) > 65535) {
     fail('apiPort', 'must be a port number 0-65535')
   }

@@ -29,7 +29,10 @@ export async function startDemoDataspace(root: string, log: Logger): Promise<Dem
   try {
     for (const { slug, name } of DEMO_NODES) {
       const dir = join(root, slug)
-      const exists = await stat(join(dir, 'config.json')).then(() => true, () => false)
+      const exists = await stat(join(dir, 'config.json')).then(
+        () => true,
+        () => false,
+      )
       if (!exists) await initNode(dir, { name, overrides: { dataspace: DEMO_DATASPACE } })
       const files = await openNode(dir, anchorAddress === undefined ? {} : { bootstrap: [anchorAddress] })
       const connector = new Connector({ files, log: log.child({ node: slug }) })
@@ -49,7 +52,9 @@ export async function awaitFullMesh(nodes: readonly DemoNode[], timeoutMs: numbe
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const views = await Promise.all(nodes.map((n) => n.connector.peers()))
-    const meshed = views.every((peers) => peers.filter((p) => p.connected && p.admitted).length >= nodes.length - 1)
+    const meshed = views.every(
+      (peers) => peers.filter((p) => p.connected && p.admitted).length >= nodes.length - 1,
+    )
     if (meshed) return true
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

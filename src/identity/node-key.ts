@@ -32,7 +32,12 @@ export async function nodeKeyFromSeed(seed: Uint8Array): Promise<NodeKey> {
   const privateKey = await generateKeyPairFromSeed('Ed25519', seed)
   const publicKey = privateKey.publicKey.raw
   const keyObject = createPrivateKey({
-    key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(seed).toString('base64url'), x: Buffer.from(publicKey).toString('base64url') },
+    key: {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      d: Buffer.from(seed).toString('base64url'),
+      x: Buffer.from(publicKey).toString('base64url'),
+    },
     format: 'jwk',
   })
   const did = didKeyFromPublicKey(publicKey)

@@ -13,7 +13,10 @@ export function createRootLogger(options: { level?: string; pretty?: boolean } =
   if (pretty) {
     return pino({
       level,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, colorize: true, ignore: 'pid,hostname' },
+      },
     })
   }
   return pino({ level, base: undefined }, pino.destination(2))

@@ -7,8 +7,8 @@ export type Sublevel<V = unknown> = ReturnType<Level<string, unknown>['sublevel'
 
 /** One write of an atomic batch; `sublevel` names the aggregate it belongs to. */
 export type BatchOp =
-  | { type: 'put'; sublevel: Sublevel<any>; key: string; value: unknown }
-  | { type: 'del'; sublevel: Sublevel<any>; key: string }
+  | { type: 'put'; sublevel: Sublevel<unknown>; key: string; value: unknown }
+  | { type: 'del'; sublevel: Sublevel<unknown>; key: string }
 
 /**
  * The node's database: one `level` database per node directory, one JSON sublevel per aggregate.
@@ -17,7 +17,7 @@ export type BatchOp =
  */
 export class Store {
   readonly db: Level<string, unknown>
-  private readonly sublevels = new Map<string, Sublevel<any>>()
+  private readonly sublevels = new Map<string, Sublevel<unknown>>()
 
   private constructor(db: Level<string, unknown>) {
     this.db = db

@@ -11,7 +11,8 @@ export function auth(options: { token: string; openPaths: readonly string[] }): 
   return async function authMiddleware(ctx, next) {
     if (options.openPaths.includes(ctx.path)) return next()
     const header = ctx.get('authorization')
-    if (header === '') throw new UnauthorizedError('missing bearer token: send "Authorization: Bearer <token>"')
+    if (header === '')
+      throw new UnauthorizedError('missing bearer token: send "Authorization: Bearer <token>"')
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     const given = Buffer.from(match?.[1] ?? '')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

@@ -16,7 +16,11 @@ export type AdmissionVerdict = { admitted: true } | { admitted: false; reason: s
 export interface AdmissionPolicy {
   readonly dataspace: string
   proofFor(peerNonce: string): Promise<unknown>
-  check(peer: PeerId, shown: { dataspace: string; proof: unknown }, ourNonce: string): Promise<AdmissionVerdict>
+  check(
+    peer: PeerId,
+    shown: { dataspace: string; proof: unknown },
+    ourNonce: string,
+  ): Promise<AdmissionVerdict>
 }
 
 /** The foundation's policy: a peer is admitted when it announces the same data space id. */
@@ -194,7 +198,10 @@ export class PeerAdmission {
       const ourNonce = randomBytes(16).toString('base64url')
       if (hello.dataspace !== this.policy.dataspace) {
         const reason = `it belongs to data space "${hello.dataspace}", not "${this.policy.dataspace}"`
-        await frames.write({ refused: `this node belongs to data space "${this.policy.dataspace}"` }, { signal })
+        await frames.write(
+          { refused: `this node belongs to data space "${this.policy.dataspace}"` },
+          { signal },
+        )
         await stream.close().catch(() => undefined)
         resolve({ admitted: false, reason })
         return

@@ -12,7 +12,10 @@ export const MAX_FRAME_BYTES = 1024 * 1024
 export class JsonFrames {
   private readonly lp: LengthPrefixedStream<Stream>
 
-  constructor(readonly stream: Stream, maxBytes = MAX_FRAME_BYTES) {
+  constructor(
+    readonly stream: Stream,
+    maxBytes = MAX_FRAME_BYTES,
+  ) {
     this.lp = lpStream(stream, { maxDataLength: maxBytes })
   }
 
@@ -26,7 +29,9 @@ export class JsonFrames {
     try {
       return JSON.parse(new TextDecoder().decode(frame.subarray()))
     } catch (cause) {
-      throw new InvalidInputError(`peer sent a frame that is not JSON: ${(cause as Error).message}`, { cause })
+      throw new InvalidInputError(`peer sent a frame that is not JSON: ${(cause as Error).message}`, {
+        cause,
+      })
     }
   }
 }

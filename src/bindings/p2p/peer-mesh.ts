@@ -75,11 +75,16 @@ export class PeerMesh {
         lastSeen: seen?.at.toISOString() ?? null,
       })
     }
-    return result.sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
+    return result.sort(
+      (a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId),
+    )
   }
 
   private async admittedNow(peer: PeerId): Promise<boolean> {
-    return Promise.race([this.admission.isAdmitted(peer), new Promise<boolean>((r) => setTimeout(r, 50, false))])
+    return Promise.race([
+      this.admission.isAdmitted(peer),
+      new Promise<boolean>((r) => setTimeout(r, 50, false)),
+    ])
   }
 
   private async dial(peer: PeerId): Promise<void> {

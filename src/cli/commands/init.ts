@@ -6,16 +6,24 @@ import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.
 export const initCommand: CliCommand = {
   name: 'init',
   summary: 'create a node directory: key, config and API token',
-  usage: 'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--json]',
+  usage:
+    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--json]',
   async run(args, io) {
     const { values } = parseFlags('init', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, ...CONFIG_FLAGS, name: { type: 'string' }, force: { type: 'boolean' } } }),
+      parseArgs({
+        args,
+        options: { ...NODE_FLAGS, ...CONFIG_FLAGS, name: { type: 'string' }, force: { type: 'boolean' } },
+      }),
     )
     if (values.name === undefined || values.name.trim() === '') {
       throw new UsageError('init: --name is required, e.g. --name "Landkreis Kusel"')
     }
     const dir = values.dir ?? DEFAULT_NODE_DIR
-    const files = await initNode(dir, { name: values.name, force: values.force, overrides: configOverrides(values) })
+    const files = await initNode(dir, {
+      name: values.name,
+      force: values.force,
+      overrides: configOverrides(values),
+    })
     const summary = {
       dir: files.directory.root,
       name: files.config.name,

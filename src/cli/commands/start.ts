@@ -8,9 +8,12 @@ import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.
 export const startCommand: CliCommand = {
   name: 'start',
   summary: 'run the node in the foreground until SIGINT/SIGTERM',
-  usage: 'allmende start [--dir DIR] [--listen MA]... [--bootstrap MA]... [--api-port N] [--dataspace ID] [--mdns]',
+  usage:
+    'allmende start [--dir DIR] [--listen MA]... [--bootstrap MA]... [--api-port N] [--dataspace ID] [--mdns]',
   async run(args, io) {
-    const { values } = parseFlags('start', () => parseArgs({ args, options: { ...NODE_FLAGS, ...CONFIG_FLAGS } }))
+    const { values } = parseFlags('start', () =>
+      parseArgs({ args, options: { ...NODE_FLAGS, ...CONFIG_FLAGS } }),
+    )
     const files = await openNode(values.dir ?? DEFAULT_NODE_DIR, configOverrides(values))
     const log = createRootLogger()
     const connector = new Connector({ files, log })

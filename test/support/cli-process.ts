@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cliPath } from './repo.js'
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `allmende ARGS` as a process and collects its output. */
+export function runAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath(), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`allmende ${args.join(' ')} timed out\n${stderr}`))
+    }, options.timeoutMs ?? 30_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Runs a command that must succeed and parses its JSON output. */
+export async function allmendeJson<T>(args: string[]): Promise<T> {
+  const result = await runAllmende([...args, '--json'])
+  if (result.code !== 0) throw new Error(`allmende ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
+  return JSON.parse(result.stdout) as T
+}
+
+/** A node started with `allmende start`, running until {@link RunningNode.stop}. */
+export interface RunningNode {
+  readonly process: ChildProcess
+  readonly apiUrl: string
+  readonly output: () => string
+  /** SIGTERM and the exit code. */
+  stop(): Promise<number | null>
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>
+}
+
+/** Starts a node and resolves once it prints `ready <url>`. */
+export function startAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<RunningNode> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath(), 'start', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info' },
+    })
+    let stdout = ''
+    let stderr = ''
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`node did not get ready:\n${stderr}`))
+    }, options.timeoutMs ?? 20_000)
+    child.stderr.on('data', (d) => (stderr += d))
+    child.stdout.on('data', (d) => {
+      stdout += d
+      const match = /^ready (\S+)$/m.exec(stdout)
+      if (match === null) return
+      clearTimeout(timer)
+      resolve({
+        process: child,
+        apiUrl: match[1]!,
+        output: () => stderr,
+        stop: async () => {
+          child.kill('SIGTERM')
+          return exited
+        },
+        kill: async () => {
+          child.kill('SIGKILL')
+          await exited
+        },
+      })
+    })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`node exited with ${code} before ready:\n${stderr}`))
+    })
+  })
+}
+
+export function tempDir(prefix = 'allmende-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix))
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time is up. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; what: string },
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await check()
+      if (value !== undefined) return value
+    } catch (error) {
+      last = error
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`timed out waiting for ${options.what}${last === undefined ? '' : `: ${String(last)}`}`)
+}
