@@ -60,4 +60,6 @@ console.log(`node -e '' (yardstick):     median ${noopMedian.toFixed(0)} ms over
 console.log(
   `allmende start -> ready:     median ${readyMedian.toFixed(0)} ms (min ${Math.min(...ready).toFixed(0)}, max ${Math.max(...ready).toFixed(0)}), ${(readyMedian / noopMedian).toFixed(1)}x node -e ''  [goal < 1500 ms: ${readyMedian < 1500 ? 'met' : 'MISSED'}]`,
 )
-console.log(`RSS after 10 s idle:         ${rssMiB.toFixed(0)} MiB  [goal < 150 MB: ${rssMiB * 1.048576 < 150 ? 'met' : 'MISSED'}]`)
+console.log(
+  `RSS after 10 s idle:         ${rssMiB.toFixed(0)} MiB  [goal < 150 MB: ${rssMiB * 1.048576 < 150 ? 'met' : 'MISSED'}]`,
+)

@@ -10,4 +10,9 @@
  */
 export { ApiServer, type ApiServerInit, type RouteModule } from './api-server.js'
 export { ApiPortInUseError, httpStatusOf, PayloadTooLargeError, UnauthorizedError } from './errors.js'
+export { auditRoutes } from './routes/audit-routes.js'
+export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
+export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'
+export { datasetRoutes } from './routes/dataset-routes.js'
+export { type DataspaceRoutesView, dataspaceRoutes } from './routes/dataspace-routes.js'
 export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'

@@ -1,13 +1,54 @@
 import { AllmendeError } from '../protocol/errors.js'
 import type { CliCommand, CliIo } from './command.js'
+import { auditVerifyCommand } from './commands/audit-verify.js'
+import { catalogCommand } from './commands/catalog.js'
+import { contractProveCommand } from './commands/contract-prove.js'
+import { contractVerifyCommand } from './commands/contract-verify.js'
+import { datasetAddCommand, datasetListCommand, datasetRemoveCommand } from './commands/dataset.js'
+import { dataspaceCreateCommand } from './commands/dataspace-create.js'
+import { dataspaceEndorseCommand } from './commands/dataspace-endorse.js'
+import { dataspaceJoinCommand } from './commands/dataspace-join.js'
+import { dataspaceMembersCommand } from './commands/dataspace-members.js'
+import { dataspaceRevokeCommand } from './commands/dataspace-revoke.js'
 import { demoCommand } from './commands/demo.js'
+import { identityDidWebCommand } from './commands/identity-did-web.js'
 import { initCommand } from './commands/init.js'
+import { negotiateCommand } from './commands/negotiate.js'
 import { peersCommand } from './commands/peers.js'
+import { policyEvaluateCommand } from './commands/policy-evaluate.js'
+import { policyExplainCommand } from './commands/policy-explain.js'
+import { policyNewCommand, policyTemplatesCommand } from './commands/policy-new.js'
+import { policyValidateCommand } from './commands/policy-validate.js'
 import { startCommand } from './commands/start.js'
 import { statusCommand } from './commands/status.js'
 
 /** Every command of `allmende`, in the order `allmende help` lists them. */
-const COMMANDS: readonly CliCommand[] = [initCommand, startCommand, demoCommand, statusCommand, peersCommand]
+const COMMANDS: readonly CliCommand[] = [
+  initCommand,
+  startCommand,
+  demoCommand,
+  statusCommand,
+  peersCommand,
+  datasetAddCommand,
+  datasetListCommand,
+  datasetRemoveCommand,
+  catalogCommand,
+  negotiateCommand,
+  contractProveCommand,
+  contractVerifyCommand,
+  auditVerifyCommand,
+  policyEvaluateCommand,
+  policyValidateCommand,
+  policyExplainCommand,
+  policyNewCommand,
+  policyTemplatesCommand,
+  identityDidWebCommand,
+  dataspaceCreateCommand,
+  dataspaceJoinCommand,
+  dataspaceEndorseCommand,
+  dataspaceMembersCommand,
+  dataspaceRevokeCommand,
+]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -20,6 +20,8 @@ export interface NodeConfig {
   mdns: boolean
   /** Path of a data space descriptor this node joined, relative to the node directory. */
   descriptor?: string
+  /** Seconds between revocation re-checks of connected members (default 60). */
+  membershipRefresh?: number
 }
 
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
@@ -65,6 +67,15 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   if (typeof raw.apiHost !== 'string' || raw.apiHost === '') fail('apiHost', 'must be a host name or address')
   if (typeof raw.mdns !== 'boolean') fail('mdns', 'must be true or false')
   if (raw.descriptor !== undefined && typeof raw.descriptor !== 'string') fail('descriptor', 'must be a path')
+  if (
+    raw.membershipRefresh !== undefined &&
+    (typeof raw.membershipRefresh !== 'number' ||
+      !Number.isFinite(raw.membershipRefresh) ||
+      raw.membershipRefresh < 0.5 ||
+      raw.membershipRefresh > 3600)
+  ) {
+    fail('membershipRefresh', 'must be a number of seconds from 0.5 to 3600')
+  }
   return {
     name: (raw.name as string).trim(),
     dataspace: raw.dataspace as string,
@@ -74,6 +85,7 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     bootstrap,
     mdns: raw.mdns as boolean,
     ...(raw.descriptor === undefined ? {} : { descriptor: raw.descriptor as string }),
+    ...(raw.membershipRefresh === undefined ? {} : { membershipRefresh: raw.membershipRefresh as number }),
   }
 }
 

@@ -16,8 +16,12 @@ export {
   publicKeyFromDidKey,
   verificationMethodOfDidKey,
 } from './did-key.js'
-export { InvalidDidError, KeyFileError } from './errors.js'
-export { generateNodeKey, loadNodeKey, type NodeKey, nodeKeyFromSeed, writeNodeKey } from './node-key.js'
+export {
+  type DidDocumentCache,
+  DidResolver,
+  type ResolvedVerificationMethod,
+  UnresolvableDidError,
+} from './did-resolver.js'
 export {
   buildDidWebDocument,
   DID_DOCUMENT_CONTEXT,
@@ -28,9 +32,5 @@ export {
   didWebIdentity,
   type VerificationMethod,
 } from './did-web.js'
-export {
-  type DidDocumentCache,
-  DidResolver,
-  type ResolvedVerificationMethod,
-  UnresolvableDidError,
-} from './did-resolver.js'
+export { InvalidDidError, KeyFileError } from './errors.js'
+export { generateNodeKey, loadNodeKey, type NodeKey, nodeKeyFromSeed, writeNodeKey } from './node-key.js'

@@ -1,14 +1,22 @@
+import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
 
 /** A JSON-valued sublevel: one per aggregate (negotiations, agreements, audit, ...). */
-export type Sublevel<V = unknown> = ReturnType<Level<string, unknown>['sublevel']> & {
-  get(key: string): Promise<V | undefined>
-}
+export type Sublevel<V = unknown> = AbstractSublevel<
+  Level<string, unknown>,
+  string | Buffer | Uint8Array,
+  string,
+  V
+>
+
+// Sublevels are invariant in their value type; a batch mixes several, so it takes any of them.
+// biome-ignore lint/suspicious/noExplicitAny: the value type of each op is checked where the op is built
+type AnySublevel = Sublevel<any>
 
 /** One write of an atomic batch; `sublevel` names the aggregate it belongs to. */
 export type BatchOp =
-  | { type: 'put'; sublevel: Sublevel<unknown>; key: string; value: unknown }
-  | { type: 'del'; sublevel: Sublevel<unknown>; key: string }
+  | { type: 'put'; sublevel: AnySublevel; key: string; value: unknown }
+  | { type: 'del'; sublevel: AnySublevel; key: string }
 
 /**
  * The node's database: one `level` database per node directory, one JSON sublevel per aggregate.
@@ -17,7 +25,7 @@ export type BatchOp =
  */
 export class Store {
   readonly db: Level<string, unknown>
-  private readonly sublevels = new Map<string, Sublevel<unknown>>()
+  private readonly sublevels = new Map<string, AnySublevel>()
 
   private constructor(db: Level<string, unknown>) {
     this.db = db
@@ -31,12 +39,12 @@ export class Store {
 
   /** The sublevel of one aggregate; the same name always yields the same instance. */
   sublevel<V>(name: string): Sublevel<V> {
-    let sub = this.sublevels.get(name)
+    let sub: Sublevel<V> | undefined = this.sublevels.get(name)
     if (sub === undefined) {
-      sub = this.db.sublevel<string, V>(name, { valueEncoding: 'json' }) as unknown as Sublevel<V>
+      sub = this.db.sublevel<string, V>(name, { valueEncoding: 'json' })
       this.sublevels.set(name, sub)
     }
-    return sub as Sublevel<V>
+    return sub
   }
 
   /** Writes all ops, across sublevels, in one atomic batch. */

@@ -15,8 +15,10 @@ export {
   PeerAdmission,
   sameDataspacePolicy,
 } from './admission.js'
+export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
 export { catalogTopic, dhtProtocol, TRUST_PROTOCOL } from './dataspace-names.js'
+export { type DspHandler, type P2pCaller, P2pDspEndpoint, RemoteDspError } from './dsp-endpoint.js'
 export { PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
 export { PeerMesh, type PeerSummary } from './peer-mesh.js'

@@ -1,0 +1,38 @@
+import type { Router } from '@koa/router'
+import {
+  type Catalog,
+  type CatalogFederation,
+  type DcatApDeExportOptions,
+  toDcatApDeJsonLd,
+  toDcatApDeTurtle,
+} from '../../catalog/index.js'
+
+export interface CatalogRoutesInit {
+  readonly catalog: Catalog
+  readonly federation: CatalogFederation
+  /** Catalog-level metadata of the DCAT-AP.de export. */
+  readonly exportOptions: () => DcatApDeExportOptions
+}
+
+/** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
+export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
+  router.get('/api/v1/catalog', async (ctx) => {
+    const text = (name: string) =>
+      typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : undefined
+    const hits = await init.federation.search({
+      ...(text('q') === undefined ? {} : { q: text('q') }),
+      ...(text('theme') === undefined ? {} : { theme: text('theme') }),
+      ...(text('publisher') === undefined ? {} : { publisher: text('publisher') }),
+      refresh: text('refresh') === 'true',
+    })
+    ctx.body = { datasets: hits }
+  })
+  router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {
+    ctx.type = 'application/ld+json'
+    ctx.body = toDcatApDeJsonLd(await init.catalog.list(), init.exportOptions())
+  })
+  router.get('/api/v1/catalog/dcat-ap.ttl', async (ctx) => {
+    ctx.type = 'text/turtle'
+    ctx.body = await toDcatApDeTurtle(await init.catalog.list(), init.exportOptions())
+  })
+}

@@ -1,0 +1,55 @@
+import type { Router } from '@koa/router'
+import type { NegotiationService } from '../../contract/index.js'
+import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
+
+export interface ContractRoutesInit {
+  readonly negotiations: NegotiationService
+  /** Resolves the offer the consumer asks for from the federated catalog (first visible one if none is named). */
+  readonly resolveOffer: (
+    provider: string,
+    dataset: string,
+    offer?: string,
+  ) => Promise<Record<string, unknown>>
+}
+
+/** Negotiations this node runs or answers, and the agreements they concluded. */
+export function contractRoutes(router: Router, init: ContractRoutesInit): void {
+  router.post('/api/v1/negotiations', async (ctx) => {
+    const body = ((ctx.request as { body?: unknown }).body ?? {}) as Record<string, unknown>
+    const text = (name: string, required: boolean): string | undefined => {
+      const value = body[name]
+      if (value === undefined && !required) return undefined
+      if (typeof value !== 'string' || value === '') {
+        throw new InvalidInputError(`field "${name}" must be a non-empty string`)
+      }
+      return value
+    }
+    const provider = text('provider', true)!
+    const dataset = text('dataset', true)!
+    const purpose = text('purpose', false)
+    const offer = await init.resolveOffer(provider, dataset, text('offer', false))
+    ctx.status = 201
+    ctx.body = await init.negotiations.request({
+      provider,
+      datasetId: dataset,
+      offer: offer as never,
+      ...(purpose === undefined ? {} : { purpose }),
+    })
+  })
+  router.get('/api/v1/negotiations', async (ctx) => {
+    ctx.body = { negotiations: await init.negotiations.list() }
+  })
+  router.get('/api/v1/negotiations/:id', async (ctx) => {
+    const negotiation = await init.negotiations.get(ctx.params.id!)
+    if (negotiation === undefined) throw new NotFoundError(`no negotiation ${ctx.params.id}`)
+    ctx.body = negotiation
+  })
+  router.get('/api/v1/agreements', async (ctx) => {
+    ctx.body = { agreements: await init.negotiations.listAgreements() }
+  })
+  router.get('/api/v1/agreements/:id', async (ctx) => {
+    const agreement = await init.negotiations.getAgreement(ctx.params.id!)
+    if (agreement === undefined) throw new NotFoundError(`no agreement ${ctx.params.id}`)
+    ctx.body = agreement
+  })
+}

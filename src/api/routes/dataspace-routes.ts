@@ -1,0 +1,44 @@
+import type { Router } from '@koa/router'
+import type { DataspaceService } from '../../dataspace/index.js'
+import { NoDataspaceError } from '../../dataspace/index.js'
+import { InvalidInputError } from '../../protocol/errors.js'
+
+/** What the data space routes need: the node's data space service (undefined when it joined none). */
+export interface DataspaceRoutesView {
+  dataspace(): DataspaceService | undefined
+  /** The node directory, for the error that says how to join a data space. */
+  readonly root: string
+}
+
+/**
+ * Data space membership: the descriptor, the anchor's members (endorse, revoke, list), and the node's signed
+ * status list credentials (`GET /api/v1/status-lists/:id`) for verifiers reaching it over HTTP.
+ */
+export function dataspaceRoutes(router: Router, view: DataspaceRoutesView): void {
+  const service = (): DataspaceService => {
+    const dataspace = view.dataspace()
+    if (dataspace === undefined) throw new NoDataspaceError(view.root)
+    return dataspace
+  }
+  router.get('/api/v1/dataspace', async (ctx) => {
+    ctx.body = await service().summary()
+  })
+  router.get('/api/v1/dataspace/members', async (ctx) => {
+    ctx.body = { members: await service().members() }
+  })
+  router.post('/api/v1/dataspace/members', async (ctx) => {
+    const did = (ctx.request as { body?: { did?: unknown } }).body?.did
+    if (typeof did !== 'string' || did === '')
+      throw new InvalidInputError('the body must be {"did": "did:key:…"}')
+    const record = await service().endorse(did)
+    ctx.status = 201
+    ctx.body = { did: record.did, endorsedAt: record.endorsedAt, credential: record.credential }
+  })
+  router.delete('/api/v1/dataspace/members/:did', async (ctx) => {
+    const record = await service().revoke(ctx.params.did ?? '')
+    ctx.body = { did: record.did, state: 'revoked', revokedAt: record.revokedAt }
+  })
+  router.get('/api/v1/status-lists/:id', async (ctx) => {
+    ctx.body = await service().statusListCredential(ctx.params.id ?? '')
+  })
+}

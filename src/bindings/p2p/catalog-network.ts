@@ -1,0 +1,87 @@
+import type { CatalogAnnouncement, CatalogNetwork } from '../../catalog/index.js'
+import { didKeyFromPeerId } from '../../identity/index.js'
+import type { Logger } from '../../log/index.js'
+import { createCatalogRequestMessage } from '../../protocol/index.js'
+import type { PeerAdmission } from './admission.js'
+import type { AllmendeLibp2p } from './create-libp2p.js'
+import { catalogTopic } from './dataspace-names.js'
+import type { P2pDspEndpoint } from './dsp-endpoint.js'
+
+/**
+ * The federated catalog over libp2p: announcements on the data space's gossipsub topic (signed by
+ * the publishing peer; an announcement for another provider than its signer is dropped) and DSP
+ * catalog requests to one peer at a time.
+ */
+export class P2pCatalogNetwork implements CatalogNetwork {
+  private readonly topic: string
+
+  constructor(
+    private readonly libp2p: AllmendeLibp2p,
+    private readonly endpoint: P2pDspEndpoint,
+    private readonly admission: PeerAdmission,
+    private readonly log: Logger,
+    dataspace: string,
+  ) {
+    this.topic = catalogTopic(dataspace)
+  }
+
+  /** Subscribes and hands every valid announcement to `onAnnouncement`. */
+  listen(onAnnouncement: (announcement: CatalogAnnouncement) => Promise<void>): void {
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.subscribe(this.topic)
+    pubsub.addEventListener('message', (event) => {
+      const message = event.detail
+      if (message.topic !== this.topic || message.type !== 'signed') return
+      void this.accept(message.from, message.data, onAnnouncement)
+    })
+  }
+
+  async announce(announcement: CatalogAnnouncement): Promise<void> {
+    const data = new TextEncoder().encode(JSON.stringify(announcement))
+    await this.libp2p.services.pubsub.publish(this.topic, data)
+  }
+
+  async fetchCatalog(provider: string): Promise<unknown> {
+    return this.endpoint.request(provider, 'catalog', createCatalogRequestMessage({ filter: [] }))
+  }
+
+  providers(): string[] {
+    return this.libp2p.getPeers().flatMap((peer) => {
+      try {
+        return this.admission.deniedReason(peer) === undefined ? [didKeyFromPeerId(peer)] : []
+      } catch {
+        return []
+      }
+    })
+  }
+
+  private async accept(
+    from: Parameters<typeof didKeyFromPeerId>[0],
+    data: Uint8Array,
+    onAnnouncement: (announcement: CatalogAnnouncement) => Promise<void>,
+  ): Promise<void> {
+    try {
+      if (!(await this.admission.isAdmitted(from))) return
+      const parsed = JSON.parse(new TextDecoder().decode(data)) as Partial<CatalogAnnouncement>
+      if (
+        parsed.provider !== didKeyFromPeerId(from) ||
+        typeof parsed.datasetId !== 'string' ||
+        typeof parsed.version !== 'number'
+      ) {
+        this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')
+        return
+      }
+      await onAnnouncement({
+        provider: parsed.provider,
+        datasetId: parsed.datasetId,
+        version: parsed.version,
+        ...(parsed.removed === true ? { removed: true } : {}),
+      })
+    } catch (error) {
+      this.log.warn(
+        { err: (error as Error).message, from: from.toString() },
+        'catalog announcement not applied',
+      )
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import jsonld from 'jsonld'
+import { Parser, Writer } from 'n3'
+import type { ContactPoint, Dataset, Distribution, JsonObject, Publisher, Temporal } from './dataset.js'
+import { isAbsoluteIri } from './dataset.js'
+import { DCAT, DCATDE, DCT, FOAF, MEDIA_TYPE_BASE, ODRL_NS, VCARD, XSD } from './vocabulary.js'
+
+/** The JSON-LD context of the export (and the Turtle prefixes). */
+export const DCAT_AP_DE_CONTEXT = {
+  dcat: DCAT,
+  dct: DCT,
+  foaf: FOAF,
+  vcard: VCARD,
+  dcatde: DCATDE,
+  xsd: XSD,
+  odrl: ODRL_NS,
+} as const
+
+/** The `dcat:Catalog` this node publishes to open data portals (GovData harvests it). */
+export interface DcatApDeExportOptions {
+  /** IRI of the catalog, e.g. `https://daten.kusel.de/catalog`. */
+  readonly catalogIri: string
+  readonly title: string
+  readonly description: string
+  readonly publisher: Publisher
+  /** Page of the catalog for people (`foaf:homepage`). */
+  readonly homepage?: string
+  /** `dcat:accessURL` of distributions that give none: where to ask for the data (the node's public page or DSP endpoint). */
+  readonly accessURL: string
+  /** Language tag of titles, descriptions and keywords; default `de`. */
+  readonly language?: string
+}
+
+function text(value: string, language: string): JsonObject {
+  return { '@value': value, '@language': language }
+}
+
+function dateLiteral(value: string): JsonObject {
+  return { '@value': value, '@type': value.includes('T') ? 'xsd:dateTime' : 'xsd:date' }
+}
+
+function agent(publisher: Publisher): JsonObject {
+  return {
+    ...(publisher.id === undefined ? {} : { '@id': publisher.id }),
+    '@type': 'foaf:Agent',
+    'foaf:name': publisher.name,
+  }
+}
+
+function contact(point: ContactPoint): JsonObject {
+  return {
+    '@type': 'vcard:Organization',
+    'vcard:fn': point.fn,
+    ...(point.email === undefined ? {} : { 'vcard:hasEmail': { '@id': `mailto:${point.email}` } }),
+    ...(point.url === undefined ? {} : { 'vcard:hasURL': { '@id': point.url } }),
+  }
+}
+
+function period(temporal: Temporal): JsonObject {
+  return {
+    '@type': 'dct:PeriodOfTime',
+    ...(temporal.start === undefined ? {} : { 'dcat:startDate': dateLiteral(temporal.start) }),
+    ...(temporal.end === undefined ? {} : { 'dcat:endDate': dateLiteral(temporal.end) }),
+  }
+}
+
+function distribution(dataset: Dataset, d: Distribution, options: DcatApDeExportOptions, language: string) {
+  const license = d.license ?? dataset.license
+  const publicOffers = dataset.offers
+    .filter((o) => o.access.kind === 'public' && isAbsoluteIri(o.offer['@id']))
+    .map((o) => ({ '@id': o.offer['@id'] }))
+  return {
+    '@type': 'dcat:Distribution',
+    ...(d.title === undefined ? {} : { 'dct:title': text(d.title, language) }),
+    'dct:format': { '@id': d.format },
+    ...(d.mediaType === undefined ? {} : { 'dcat:mediaType': { '@id': MEDIA_TYPE_BASE + d.mediaType } }),
+    'dcat:accessURL': { '@id': d.accessURL ?? options.accessURL },
+    ...(d.downloadURL === undefined ? {} : { 'dcat:downloadURL': { '@id': d.downloadURL } }),
+    ...(license === undefined ? {} : { 'dct:license': { '@id': license } }),
+    ...(dataset.licenseAttributionByText === undefined
+      ? {}
+      : { 'dcatde:licenseAttributionByText': text(dataset.licenseAttributionByText, language) }),
+    // Offers anyone may see are named by IRI: the data is under contract, its terms are public.
+    ...(publicOffers.length === 0 ? {} : { 'odrl:hasPolicy': publicOffers }),
+  }
+}
+
+function datasetNode(dataset: Dataset, options: DcatApDeExportOptions, language: string): JsonObject {
+  return {
+    '@id': dataset.id,
+    '@type': 'dcat:Dataset',
+    'dct:identifier': dataset.id,
+    'dct:title': text(dataset.title, language),
+    'dct:description': text(dataset.description, language),
+    'dct:publisher': agent(dataset.publisher),
+    ...(dataset.keyword.length === 0
+      ? {}
+      : { 'dcat:keyword': dataset.keyword.map((k) => text(k, language)) }),
+    ...(dataset.theme.length === 0 ? {} : { 'dcat:theme': dataset.theme.map((t) => ({ '@id': t })) }),
+    ...(dataset.spatial.length === 0 ? {} : { 'dct:spatial': dataset.spatial.map((s) => ({ '@id': s })) }),
+    ...(dataset.temporal === undefined ? {} : { 'dct:temporal': period(dataset.temporal) }),
+    ...(dataset.accrualPeriodicity === undefined
+      ? {}
+      : { 'dct:accrualPeriodicity': { '@id': dataset.accrualPeriodicity } }),
+    ...(dataset.contactPoint === undefined ? {} : { 'dcat:contactPoint': contact(dataset.contactPoint) }),
+    ...(dataset.contributorID === undefined
+      ? {}
+      : { 'dcatde:contributorID': { '@id': dataset.contributorID } }),
+    'dct:issued': dateLiteral(dataset.created),
+    'dct:modified': dateLiteral(dataset.modified),
+    'dcat:version': String(dataset.version),
+    'dcat:distribution': dataset.distributions.map((d) => distribution(dataset, d, options, language)),
+  }
+}
+
+/**
+ * The public part of the local catalog as DCAT-AP.de 3.0 JSON-LD: a `dcat:Catalog` with every dataset
+ * whose metadata is public. Fields are written by name from the metadata, so sources, access rules
+ * and non-public offers never reach it.
+ */
+export function toDcatApDeJsonLd(datasets: readonly Dataset[], options: DcatApDeExportOptions): JsonObject {
+  const language = options.language ?? 'de'
+  const published = datasets.filter((d) => d.metadataVisibility === 'public')
+  return {
+    '@context': DCAT_AP_DE_CONTEXT,
+    '@id': options.catalogIri,
+    '@type': 'dcat:Catalog',
+    'dct:title': text(options.title, language),
+    'dct:description': text(options.description, language),
+    'dct:publisher': agent(options.publisher),
+    ...(options.homepage === undefined ? {} : { 'foaf:homepage': { '@id': options.homepage } }),
+    'dcat:dataset': published.map((d) => datasetNode(d, options, language)),
+  }
+}
+
+/**
+ * The same graph as {@link toDcatApDeJsonLd}, as Turtle: the JSON-LD is turned into RDF (safe mode:
+ * an unmapped term fails instead of vanishing) and written with the n3 Writer.
+ */
+export async function toDcatApDeTurtle(
+  datasets: readonly Dataset[],
+  options: DcatApDeExportOptions,
+): Promise<string> {
+  const doc = toDcatApDeJsonLd(datasets, options)
+  const nquads = (await jsonld.toRDF(
+    doc as jsonld.JsonLdDocument,
+    {
+      format: 'application/n-quads',
+      safe: true,
+    } as jsonld.Options.ToRdf,
+  )) as unknown as string
+  const quads = new Parser({ format: 'N-Quads', blankNodePrefix: '' }).parse(nquads)
+  const writer = new Writer({ prefixes: { ...DCAT_AP_DE_CONTEXT } })
+  writer.addQuads(quads)
+  return await new Promise<string>((resolve, reject) => {
+    writer.end((error, result) => (error ? reject(error) : resolve(result)))
+  })
+}

@@ -1,0 +1,347 @@
+import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import type { Catalog, CatalogClock } from './catalog.js'
+import type { JsonObject } from './dataset.js'
+import { InvalidCatalogError } from './errors.js'
+import { matchesAllTerms, queryTerms } from './text-match.js'
+import { DATA_THEME_BASE, DCAT, DCT, FOAF } from './vocabulary.js'
+
+/** Name of the sublevel holding other providers' datasets, keyed by (provider DID, dataset id). */
+export const CATALOG_CACHE_SUBLEVEL = 'catalog-cache'
+
+/** A peer's announcement that one of its datasets changed (sent on the data space's gossipsub topic). */
+export interface CatalogAnnouncement {
+  /** The provider's DID. */
+  readonly provider: string
+  readonly datasetId: string
+  readonly version: number
+  readonly removed?: boolean
+}
+
+/** One dataset of another provider, as its last DSP catalog answer showed it to this node. */
+export interface CachedDataset {
+  readonly provider: string
+  readonly datasetId: string
+  /** `dcat:version` of the answer; 0 when the provider gave none. */
+  readonly version: number
+  /** When this node fetched it (ISO date-time). */
+  readonly fetchedAt: string
+  readonly title: string
+  readonly description: string
+  readonly keyword: readonly string[]
+  readonly theme: readonly string[]
+  readonly publisher?: { readonly name?: string; readonly id?: string }
+  /** The DSP `Dataset` as received (offers, distributions, metadata). */
+  readonly dataset: JsonObject
+}
+
+/** A federated search: all given criteria must hold. */
+export interface CatalogQuery {
+  /** Words, each of which must occur in title, description or keywords (case- and umlaut-tolerant). */
+  readonly q?: string
+  /** EU data theme, as code (`ENVI`) or IRI. */
+  readonly theme?: string
+  /** Part of the publisher's name, or its IRI. */
+  readonly publisher?: string
+}
+
+/** One search result, naming the provider that holds the dataset. */
+export interface CatalogSearchHit {
+  readonly provider: string
+  readonly datasetId: string
+  readonly version: number
+  readonly title: string
+  readonly description: string
+  readonly keyword: readonly string[]
+  readonly theme: readonly string[]
+  readonly publisher?: string
+  /** True for a dataset of this node's own catalog. */
+  readonly local: boolean
+  /** Cache entries only: when the entry was fetched. */
+  readonly fetchedAt?: string
+}
+
+export interface FederatedCatalogCacheComponents {
+  readonly store: Store
+  readonly clock: CatalogClock
+  /** The local catalog, searched along with the cache. */
+  readonly catalog: Catalog
+}
+
+export interface FederatedCatalogCacheInit {
+  /** This node's DID: names its own datasets in search results. */
+  readonly participantId: string
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function keyOf(provider: string, datasetId: string): string {
+  return `${encodeURIComponent(provider)}/${encodeURIComponent(datasetId)}`
+}
+
+/** Reads a property written compact (`dct:title`) or as a full IRI. */
+function prop(node: JsonObject, prefix: 'dct' | 'dcat', local: string): unknown {
+  const ns = prefix === 'dct' ? DCT : DCAT
+  return node[`${prefix}:${local}`] ?? node[ns + local]
+}
+
+/** The plain strings of a JSON-LD value: string, `{@value}`, or arrays of them. */
+function literals(value: unknown): string[] {
+  if (value === undefined || value === null) return []
+  if (Array.isArray(value)) return value.flatMap(literals)
+  if (typeof value === 'string') return [value]
+  if (typeof value === 'number') return [String(value)]
+  if (isObject(value) && value['@value'] !== undefined) return literals(value['@value'])
+  return []
+}
+
+/** The IRIs of a JSON-LD value: string, `{@id}`, or arrays of them. */
+function iris(value: unknown): string[] {
+  if (value === undefined || value === null) return []
+  if (Array.isArray(value)) return value.flatMap(iris)
+  if (typeof value === 'string') return [value]
+  if (isObject(value) && typeof value['@id'] === 'string') return [value['@id']]
+  return []
+}
+
+function publisherOf(value: unknown): { name?: string; id?: string } | undefined {
+  const node = Array.isArray(value) ? value[0] : value
+  if (typeof node === 'string') return { id: node }
+  if (!isObject(node)) return undefined
+  const name = literals(node[`${FOAF}name`] ?? node['foaf:name'])[0]
+  const id = typeof node['@id'] === 'string' ? node['@id'] : undefined
+  if (name === undefined && id === undefined) return undefined
+  return { ...(name === undefined ? {} : { name }), ...(id === undefined ? {} : { id }) }
+}
+
+function versionOf(dataset: JsonObject): number {
+  const raw = literals(prop(dataset, 'dcat', 'version'))[0]
+  const n = raw === undefined ? Number.NaN : Number(raw)
+  return Number.isInteger(n) && n >= 0 ? n : 0
+}
+
+/** Every dataset of a catalog, nested catalogs included. */
+function datasetsOf(catalog: JsonObject, depth = 0): JsonObject[] {
+  if (depth > 8) throw new InvalidCatalogError('The catalog nests catalogs more than 8 deep')
+  const own = catalog.dataset
+  if (own !== undefined && !Array.isArray(own))
+    throw new InvalidCatalogError('Catalog `dataset` must be an array')
+  const nested = catalog.catalog
+  if (nested !== undefined && !Array.isArray(nested))
+    throw new InvalidCatalogError('Catalog `catalog` must be an array')
+  const out: JsonObject[] = []
+  for (const d of own ?? []) {
+    if (!isObject(d) || typeof d['@id'] !== 'string' || d['@id'] === '') {
+      throw new InvalidCatalogError('A catalog dataset has no @id')
+    }
+    out.push(d)
+  }
+  for (const c of nested ?? []) {
+    if (!isObject(c)) throw new InvalidCatalogError('A nested catalog is not an object')
+    out.push(...datasetsOf(c, depth + 1))
+  }
+  return out
+}
+
+function themeMatches(themes: readonly string[], wanted: string): boolean {
+  const iri = wanted.includes(':') ? wanted : DATA_THEME_BASE + wanted.toUpperCase()
+  return themes.includes(iri)
+}
+
+function publisherMatches(publisher: { name?: string; id?: string } | undefined, wanted: string): boolean {
+  if (publisher === undefined) return false
+  if (publisher.id !== undefined && publisher.id === wanted) return true
+  return publisher.name !== undefined && matchesAllTerms(queryTerms(wanted), [publisher.name])
+}
+
+/**
+ * The federated catalog cache: what other providers' DSP catalog answers showed this node, one
+ * entry per (provider DID, dataset id) with version and fetch time, in the `catalog-cache`
+ * sublevel. Gossipsub announcements say when an entry is stale ({@link applyAnnouncement}); the
+ * caller then asks the provider (DSP `CatalogRequestMessage`) and hands the answer to
+ * {@link ingestCatalog}.
+ */
+export class FederatedCatalogCache {
+  private readonly store: Store
+  private readonly entries: Sublevel<CachedDataset>
+  private readonly clock: CatalogClock
+  private readonly catalog: Catalog
+  private readonly participantId: string
+
+  constructor(components: FederatedCatalogCacheComponents, init: FederatedCatalogCacheInit) {
+    this.store = components.store
+    this.entries = components.store.sublevel<CachedDataset>(CATALOG_CACHE_SUBLEVEL)
+    this.clock = components.clock
+    this.catalog = components.catalog
+    this.participantId = init.participantId
+  }
+
+  /**
+   * Applies a peer's announcement. Returns true when this node should fetch the provider's catalog
+   * (the announced version is newer than the cached one, or the dataset is not cached); a removal
+   * drops the cached entry (unless the cache already holds something newer) and returns false.
+   */
+  async applyAnnouncement(announcement: CatalogAnnouncement): Promise<boolean> {
+    const { provider, datasetId, version } = announcement
+    if (typeof provider !== 'string' || !provider.startsWith('did:')) {
+      throw new InvalidCatalogError(`Announcement provider '${String(provider)}' is not a DID`)
+    }
+    if (typeof datasetId !== 'string' || datasetId === '') {
+      throw new InvalidCatalogError('Announcement has no datasetId')
+    }
+    if (!Number.isInteger(version) || version < 0) {
+      throw new InvalidCatalogError(`Announcement version '${String(version)}' is not a non-negative integer`)
+    }
+    const cached = (await this.entries.get(keyOf(provider, datasetId))) as CachedDataset | undefined
+    if (announcement.removed === true) {
+      if (cached !== undefined && cached.version <= version) {
+        await this.store.atomic([{ type: 'del', sublevel: this.entries, key: keyOf(provider, datasetId) }])
+      }
+      return false
+    }
+    return cached === undefined || cached.version < version
+  }
+
+  /**
+   * Caches a provider's DSP `Catalog` answer, replacing what was cached of that provider: datasets
+   * absent from the answer (removed, or no longer visible to this node) are dropped, in the same
+   * atomic batch. Refuses an answer whose `participantId` is not the provider asked.
+   * Returns the number of datasets cached.
+   */
+  async ingestCatalog(providerDid: string, catalog: unknown): Promise<number> {
+    if (!isObject(catalog)) throw new InvalidCatalogError('A catalog answer must be a JSON object')
+    const type = catalog['@type']
+    if (type !== 'Catalog' && type !== 'dcat:Catalog' && type !== `${DCAT}Catalog`) {
+      throw new InvalidCatalogError(`Expected a DSP Catalog, got @type '${String(type)}'`)
+    }
+    if (catalog.participantId !== providerDid) {
+      throw new InvalidCatalogError(
+        `The catalog answer is from participant '${String(catalog.participantId)}', not from ${providerDid}`,
+      )
+    }
+    const datasets = datasetsOf(catalog)
+    const fetchedAt = this.clock.now().toISOString()
+    const fresh = new Map(datasets.map((d) => [keyOf(providerDid, d['@id'] as string), d]))
+    const ops: BatchOp[] = []
+    for (const entry of await this.entriesOf(providerDid)) {
+      const key = keyOf(providerDid, entry.datasetId)
+      if (!fresh.has(key)) ops.push({ type: 'del', sublevel: this.entries, key })
+    }
+    for (const [key, dataset] of fresh) {
+      ops.push({
+        type: 'put',
+        sublevel: this.entries,
+        key,
+        value: this.entryOf(providerDid, dataset, fetchedAt),
+      })
+    }
+    await this.store.atomic(ops)
+    return fresh.size
+  }
+
+  /** Caches one DSP `Dataset` answer (`GET /catalog/datasets/:id`) of a provider. */
+  async ingestDataset(providerDid: string, dataset: unknown): Promise<CachedDataset> {
+    if (!isObject(dataset) || typeof dataset['@id'] !== 'string' || dataset['@id'] === '') {
+      throw new InvalidCatalogError('A dataset answer must be a JSON object with an @id')
+    }
+    const entry = this.entryOf(providerDid, dataset, this.clock.now().toISOString())
+    await this.store.atomic([
+      { type: 'put', sublevel: this.entries, key: keyOf(providerDid, entry.datasetId), value: entry },
+    ])
+    return entry
+  }
+
+  /** The cached entry, if any. */
+  async get(providerDid: string, datasetId: string): Promise<CachedDataset | undefined> {
+    return (await this.entries.get(keyOf(providerDid, datasetId))) as CachedDataset | undefined
+  }
+
+  /** Every cached entry of one provider. */
+  async entriesOf(providerDid: string): Promise<CachedDataset[]> {
+    const prefix = `${encodeURIComponent(providerDid)}/`
+    const out: CachedDataset[] = []
+    // '0' follows '/' in code point order: the range is exactly this provider's keys.
+    for await (const value of this.entries.values({ gte: prefix, lt: `${prefix.slice(0, -1)}0` })) {
+      out.push(value as CachedDataset)
+    }
+    return out
+  }
+
+  /** Drops everything cached of a provider (it left the data space, or its membership was revoked). */
+  async forgetProvider(providerDid: string): Promise<number> {
+    const entries = await this.entriesOf(providerDid)
+    await this.store.atomic(
+      entries.map((e) => ({
+        type: 'del' as const,
+        sublevel: this.entries,
+        key: keyOf(providerDid, e.datasetId),
+      })),
+    )
+    return entries.length
+  }
+
+  /**
+   * Searches the local catalog and the cache. Local datasets come first, then cached ones by
+   * provider and title; each hit names its provider DID.
+   */
+  async search(query: CatalogQuery = {}): Promise<CatalogSearchHit[]> {
+    const terms = queryTerms(query.q ?? '')
+    const matches = (hit: CatalogSearchHit, publisher: { name?: string; id?: string } | undefined): boolean =>
+      matchesAllTerms(terms, [hit.title, hit.description, ...hit.keyword]) &&
+      (query.theme === undefined || themeMatches(hit.theme, query.theme)) &&
+      (query.publisher === undefined || publisherMatches(publisher, query.publisher))
+
+    const hits: CatalogSearchHit[] = []
+    for (const d of await this.catalog.list()) {
+      const hit: CatalogSearchHit = {
+        provider: this.participantId,
+        datasetId: d.id,
+        version: d.version,
+        title: d.title,
+        description: d.description,
+        keyword: d.keyword,
+        theme: d.theme,
+        publisher: d.publisher.name,
+        local: true,
+      }
+      if (matches(hit, d.publisher)) hits.push(hit)
+    }
+    const remote: CatalogSearchHit[] = []
+    for await (const value of this.entries.values()) {
+      const e = value as CachedDataset
+      if (e.provider === this.participantId) continue
+      const hit: CatalogSearchHit = {
+        provider: e.provider,
+        datasetId: e.datasetId,
+        version: e.version,
+        title: e.title,
+        description: e.description,
+        keyword: e.keyword,
+        theme: e.theme,
+        ...(e.publisher?.name === undefined ? {} : { publisher: e.publisher.name }),
+        local: false,
+        fetchedAt: e.fetchedAt,
+      }
+      if (matches(hit, e.publisher)) remote.push(hit)
+    }
+    remote.sort((a, b) => a.provider.localeCompare(b.provider) || a.title.localeCompare(b.title, 'de'))
+    return [...hits, ...remote]
+  }
+
+  private entryOf(provider: string, dataset: JsonObject, fetchedAt: string): CachedDataset {
+    const publisher = publisherOf(prop(dataset, 'dct', 'publisher'))
+    return {
+      provider,
+      datasetId: dataset['@id'] as string,
+      version: versionOf(dataset),
+      fetchedAt,
+      title: literals(prop(dataset, 'dct', 'title'))[0] ?? '',
+      description: literals(prop(dataset, 'dct', 'description'))[0] ?? '',
+      keyword: literals(prop(dataset, 'dcat', 'keyword')),
+      theme: iris(prop(dataset, 'dcat', 'theme')),
+      ...(publisher === undefined ? {} : { publisher }),
+      dataset,
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { compilePolicy, validatePolicy } from '../policy/index.js'
+import type { Requester } from './access.js'
+import type { OfferValidation } from './catalog.js'
+import type { JsonObject, OdrlOffer } from './dataset.js'
+
+/** The profile left operand of data space membership (spec/odrl-profile.md). */
+const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
+
+/** Offers are checked by the policy engine's validator; each issue keeps the path to its node. */
+export function validateOfferWithPolicyEngine(offer: OdrlOffer): OfferValidation {
+  const result = validatePolicy(offer)
+  const text = (issue: { path?: string; message: string }) =>
+    issue.path === undefined || issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`
+  return { errors: result.errors.map(text), warnings: result.warnings.map(text) }
+}
+
+/**
+ * An access constraint on the requester, decided by the policy engine: the constraint guards a
+ * one-rule policy that the requester's known facts (DID, membership, attributes) must satisfy.
+ */
+export function requesterConstraintEvaluator(clock: () => Date) {
+  return (constraint: JsonObject, requester: Requester): boolean =>
+    evaluateRequesterConstraint(constraint, requester, clock())
+}
+
+function evaluateRequesterConstraint(constraint: JsonObject, requester: Requester, now: Date): boolean {
+  const policy = {
+    '@context': 'http://www.w3.org/ns/odrl.jsonld',
+    '@type': 'Set',
+    uid: 'urn:allmende:access-check',
+    permission: [{ action: 'use', constraint: [constraint] }],
+  }
+  const result = compilePolicy(policy).evaluate(
+    { action: 'use', assignee: requester.did },
+    {
+      now,
+      recipient: requester.did,
+      values: {
+        [MEMBERSHIP_OPERAND]: requester.isMember,
+        ...(requester.attributes as Record<string, string | number | boolean> | undefined),
+      },
+    },
+  )
+  return result.decision === 'permit'
+}

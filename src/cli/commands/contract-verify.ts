@@ -1,0 +1,235 @@
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import {
+  type AgreementVerification,
+  agreementOf,
+  type JsonLdObject,
+  ODRL_CONTEXT,
+  type OdrlAgreement,
+  type OdrlConstraint,
+  type OdrlRule,
+  type RevocationStatus,
+  type VerificationFailure,
+  verifyAgreementCredential,
+  verifyAgreementPresentation,
+} from '../../credentials/index.js'
+import { type DidDocument, DidResolver } from '../../identity/index.js'
+import { explainPolicy } from '../../policy/index.js'
+import { InvalidInputError } from '../../protocol/errors.js'
+import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { parseFlags } from '../flags.js'
+
+/**
+ * `allmende contract verify`: checks an agreement offline, without a running node: a presentation (from
+ * `contract prove`) or a bare agreement credential. Prints who agreed to what, validity and revocation;
+ * exits 0 only if every check passed, else 1 naming the failed check.
+ */
+export const contractVerifyCommand: CliCommand = {
+  name: 'contract verify',
+  summary: 'verify an agreement (presentation or credential) offline: both proofs, validity, revocation',
+  usage:
+    'allmende contract verify FILE|- [--challenge C] [--domain D] [--did-document FILE]... [--require-status] [--lang en|de] [--json]',
+  async run(args, io) {
+    const { values, positionals } = parseFlags('contract verify', () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          challenge: { type: 'string' },
+          domain: { type: 'string' },
+          'did-document': { type: 'string', multiple: true },
+          'require-status': { type: 'boolean' },
+          lang: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      }),
+    )
+    if (positionals.length !== 1)
+      throw new UsageError('contract verify: give exactly one FILE (or - for stdin)')
+    const lang = values.lang ?? 'en'
+    if (lang !== 'en' && lang !== 'de')
+      throw new UsageError(`contract verify: --lang is en or de, not "${lang}"`)
+    const document = parseJson(await readInput(positionals[0]!, io), positionals[0]!)
+    const resolver = new DidResolver()
+    for (const file of values['did-document'] ?? []) {
+      await resolver.cacheDidWebDocument(parseJson(await readInput(file, io), file) as unknown as DidDocument)
+    }
+    const types = [document.type].flat()
+    const isPresentation = types.includes('VerifiablePresentation')
+    if (!isPresentation && (values.challenge !== undefined || values.domain !== undefined)) {
+      throw new UsageError(
+        'contract verify: --challenge and --domain apply to presentations; the file is a credential',
+      )
+    }
+    let result: Verified | VerificationFailure
+    if (isPresentation) {
+      const presented = await verifyAgreementPresentation(document, {
+        resolver,
+        ...(values.challenge === undefined ? {} : { challenge: values.challenge }),
+        ...(values.domain === undefined ? {} : { domain: values.domain }),
+      })
+      result = presented.verified
+        ? {
+            ...presented.agreement,
+            holder: presented.holder,
+            challenge: presented.challenge,
+            domain: presented.domain,
+          }
+        : presented
+    } else {
+      result = await verifyAgreementCredential(document, { resolver })
+    }
+    if (result.verified && values['require-status'] === true && result.status.state === 'unknown') {
+      result = {
+        verified: false,
+        check: 'status-unavailable',
+        message: 'revocation status unknown (list not available offline) and --require-status was given',
+      }
+    }
+    if (values.json === true) {
+      io.stdout(JSON.stringify(result))
+    } else {
+      io.stdout(
+        result.verified
+          ? describeVerified(result, lang)
+          : describeFailure(result, claimedAgreement(document), lang),
+      )
+    }
+    return result.verified ? 0 : 1
+  },
+}
+
+type Verified = AgreementVerification & { holder?: string; challenge?: string; domain?: string | undefined }
+
+async function readInput(file: string, io: CliIo): Promise<string> {
+  if (file === '-') return io.readStdin()
+  try {
+    return await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new InvalidInputError(`cannot read ${file}: ${(cause as Error).message}`, { cause })
+  }
+}
+
+function parseJson(text: string, file: string): JsonLdObject {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    throw new InvalidInputError(`${file} is not JSON: ${(cause as Error).message}`, { cause })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInputError(`${file} does not hold a JSON object`)
+  }
+  return value as JsonLdObject
+}
+
+function describeVerified(result: Verified, lang: 'en' | 'de'): string {
+  const lines = [...describeAgreement(result.agreement, result.credentialId, lang)]
+  if (result.holder !== undefined) {
+    const domain = result.domain === undefined ? '' : `, domain "${result.domain}"`
+    lines.push(`  presented by: ${result.holder} (challenge "${result.challenge}"${domain})`)
+  }
+  lines.push(`  valid:        ${describeValidity(result.validFrom, result.validUntil)}`)
+  lines.push('  proofs:       assigner and assignee, both verify')
+  lines.push(`  revocation:   ${describeStatus(result.status)}`)
+  lines.push(
+    result.status.state === 'unknown'
+      ? 'OK: every check passed, except revocation, which could not be checked'
+      : 'OK: every check passed',
+  )
+  return lines.join('\n')
+}
+
+function describeFailure(
+  failure: VerificationFailure,
+  claimed: OdrlAgreement | undefined,
+  lang: 'en' | 'de',
+): string {
+  const lines = [`FAILED (${failure.check}): ${failure.message}`]
+  if (claimed !== undefined) {
+    lines.push('What the document claims (NOT verified):', ...describeAgreement(claimed, undefined, lang))
+  }
+  return lines.join('\n')
+}
+
+function claimedAgreement(document: JsonLdObject): OdrlAgreement | undefined {
+  const credentials = [document.verifiableCredential ?? document].flat() as JsonLdObject[]
+  for (const credential of credentials) {
+    const agreement =
+      credential !== null && typeof credential === 'object' ? agreementOf(credential) : undefined
+    if (agreement !== undefined && typeof agreement !== 'string') return agreement
+  }
+  return undefined
+}
+
+function describeAgreement(
+  agreement: OdrlAgreement,
+  credentialId: string | undefined,
+  lang: 'en' | 'de',
+): string[] {
+  const lines = [
+    `Agreement ${agreement.uid}${credentialId === undefined ? '' : ` (credential ${credentialId})`}`,
+    `  assigner:     ${agreement.assigner} (provider)`,
+    `  assignee:     ${agreement.assignee} (consumer)`,
+    `  target:       ${agreement.target}`,
+    '  rules:',
+  ]
+  for (const kind of ['permission', 'prohibition', 'obligation'] as const) {
+    for (const rule of agreement[kind] ?? []) lines.push(`    ${kind}: ${describeRule(rule)}`)
+  }
+  const words = explainInWords(agreement, lang)
+  if (words.length > 0) lines.push('  in words:', ...words.map((sentence) => `    ${sentence}`))
+  return lines
+}
+
+/** The policy engine's plain-language rendering; the compact rules above stay the authoritative view. */
+function explainInWords(agreement: OdrlAgreement, lang: 'en' | 'de'): readonly string[] {
+  try {
+    return explainPolicy({ '@context': ODRL_CONTEXT, ...agreement }, { lang }).sentences
+  } catch {
+    return []
+  }
+}
+
+function describeRule(rule: OdrlRule): string {
+  let text = valueText(rule.action)
+  if (rule.target !== undefined) text += ` on ${rule.target}`
+  const constraints = (rule.constraint ?? []).map(describeConstraint)
+  if (constraints.length > 0) text += ` if ${constraints.join(' and ')}`
+  const duties = (rule.duty ?? []).map(describeRule)
+  if (duties.length > 0) text += `; duty: ${duties.join('; ')}`
+  return text
+}
+
+function describeConstraint(constraint: OdrlConstraint): string {
+  for (const logical of ['and', 'or', 'xone', 'andSequence'] as const) {
+    const operands = constraint[logical]
+    if (Array.isArray(operands))
+      return `(${(operands as OdrlConstraint[]).map(describeConstraint).join(` ${logical} `)})`
+  }
+  return `${valueText(constraint.leftOperand)} ${valueText(constraint.operator)} ${valueText(constraint.rightOperand)}`
+}
+
+function valueText(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(valueText).join(', ')}]`
+  if (value !== null && typeof value === 'object') {
+    const node = value as Record<string, unknown>
+    return valueText(node['@value'] ?? node['@id'] ?? node.id ?? node['rdf:value'] ?? JSON.stringify(value))
+  }
+  return String(value)
+}
+
+function describeValidity(validFrom: string | undefined, validUntil: string | undefined): string {
+  return `from ${validFrom ?? 'issuance'} until ${validUntil ?? 'revoked (no end date)'}`
+}
+
+function describeStatus(status: RevocationStatus): string {
+  switch (status.state) {
+    case 'none':
+      return 'no status list (cannot be revoked)'
+    case 'valid':
+      return `not revoked (status list ${status.listUrl}, index ${status.index})`
+    case 'unknown':
+      return 'revocation status unknown (list not available offline)'
+  }
+}

@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
+import { adoptDescriptor, readDescriptorFile } from '../../dataspace/index.js'
+import { type CliCommand, UsageError } from '../command.js'
+import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { membershipRefreshFlag } from './dataspace-create.js'
+
+export const dataspaceJoinCommand: CliCommand = {
+  name: 'dataspace join',
+  summary: "join a data space by its descriptor (checks its anchors' signatures)",
+  usage: 'allmende dataspace join --descriptor FILE [--membership-refresh SECONDS] [--dir DIR] [--json]',
+  async run(args, io) {
+    const { values } = parseFlags('dataspace join', () =>
+      parseArgs({
+        args,
+        options: { ...NODE_FLAGS, descriptor: { type: 'string' }, 'membership-refresh': { type: 'string' } },
+      }),
+    )
+    if (values.descriptor === undefined) {
+      throw new UsageError(
+        'dataspace join: --descriptor FILE is required (the dataspace.json an anchor gave you)',
+      )
+    }
+    const membershipRefresh = membershipRefreshFlag(values['membership-refresh'])
+    const dir = values.dir ?? DEFAULT_NODE_DIR
+    const { directory, key } = await openNode(dir)
+    const descriptor = await readDescriptorFile(values.descriptor)
+    const { path } = await adoptDescriptor(directory, key, descriptor, {
+      ...(membershipRefresh === undefined ? {} : { membershipRefresh }),
+    })
+    if (values.json === true) {
+      io.stdout(
+        JSON.stringify({ descriptor: path, id: descriptor.id, title: descriptor.title, did: key.did }),
+      )
+      return 0
+    }
+    io.stdout(
+      [
+        `Joined data space "${descriptor.title}" (${descriptor.id}); descriptor copied to ${path}.`,
+        `Ask an anchor to endorse this node: allmende dataspace endorse ${key.did}`,
+        `Anchors: ${descriptor.trustAnchor.join(', ')}`,
+      ].join('\n'),
+    )
+    return 0
+  },
+}

@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
+import { type MemberView, memberView, openOfflineRegistry } from '../../dataspace/index.js'
+import type { CliCommand } from '../command.js'
+import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { NodeClient, NodeNotRunningError } from '../node-client.js'
+
+/**
+ * The client of the node running from `dir` if its `api.json` exists and it answers; undefined otherwise, so
+ * the data space commands fall back to opening the node's database directly.
+ */
+export async function runningNodeClient(dir: string): Promise<NodeClient | undefined> {
+  try {
+    const client = await NodeClient.forDirectory(dir)
+    await client.get('/api/v1/health')
+    return client
+  } catch (error) {
+    if (error instanceof NodeNotRunningError) return undefined
+    throw error
+  }
+}
+
+/** Runs `action` on the anchor's member register of a stopped node, closing its database afterwards. */
+export async function withOfflineRegistry<T>(
+  dir: string,
+  action: (registry: Awaited<ReturnType<typeof openOfflineRegistry>>['registry']) => Promise<T>,
+): Promise<T> {
+  const { directory, config, key } = await openNode(dir)
+  const opened = await openOfflineRegistry(directory, config, key)
+  try {
+    return await action(opened.registry)
+  } finally {
+    await opened.close()
+  }
+}
+
+export const dataspaceMembersCommand: CliCommand = {
+  name: 'dataspace members',
+  summary: 'members this anchor endorsed, active or revoked',
+  usage: 'allmende dataspace members [--dir DIR] [--json]',
+  async run(args, io) {
+    const { values } = parseFlags('dataspace members', () => parseArgs({ args, options: NODE_FLAGS }))
+    const dir = values.dir ?? DEFAULT_NODE_DIR
+    const client = await runningNodeClient(dir)
+    const members =
+      client !== undefined
+        ? (await client.get<{ members: MemberView[] }>('/api/v1/dataspace/members')).members
+        : await withOfflineRegistry(dir, async (registry) =>
+            (await registry.list()).map((r) => memberView(r)),
+          )
+    if (values.json === true) {
+      io.stdout(JSON.stringify(members))
+      return 0
+    }
+    if (members.length === 0) {
+      io.stdout('no members endorsed yet; endorse one with: allmende dataspace endorse DID')
+      return 0
+    }
+    for (const member of members) {
+      const state =
+        member.state === 'revoked'
+          ? `revoked ${member.revokedAt}`
+          : `active${member.connected ? ', connected' : ''}`
+      io.stdout(`${member.did}  ${state}  (endorsed ${member.endorsedAt})`)
+    }
+    return 0
+  },
+}

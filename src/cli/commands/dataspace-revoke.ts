@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { type CliCommand, UsageError } from '../command.js'
+import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
+
+export const dataspaceRevokeCommand: CliCommand = {
+  name: 'dataspace revoke',
+  summary: "revoke a member's credential (anchors only); peers drop it within one refresh",
+  usage: 'allmende dataspace revoke DID [--dir DIR] [--json]',
+  async run(args, io) {
+    const { values, positionals } = parseFlags('dataspace revoke', () =>
+      parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
+    )
+    const did = positionals[0]
+    if (did === undefined || positionals.length !== 1) {
+      throw new UsageError('dataspace revoke: give the did:key of the member to revoke')
+    }
+    const dir = values.dir ?? DEFAULT_NODE_DIR
+    const client = await runningNodeClient(dir)
+    const record =
+      client !== undefined
+        ? await client.request<{ did: string; revokedAt?: string }>(
+            'DELETE',
+            `/api/v1/dataspace/members/${encodeURIComponent(did)}`,
+          )
+        : await withOfflineRegistry(dir, (registry) => registry.revoke(did))
+    if (values.json === true) {
+      io.stdout(JSON.stringify({ did: record.did, state: 'revoked', revokedAt: record.revokedAt }))
+    } else {
+      io.stdout(`revoked ${record.did}; members drop it at their next status list refresh`)
+    }
+    return 0
+  },
+}

@@ -1,0 +1,90 @@
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+// direct module imports until src/policy/index.ts exports these (see the helper report)
+import {
+  describeParameter,
+  fillTemplate,
+  findTemplate,
+  loadTemplates,
+  parseParameterAssignments,
+} from '../../policy/templates.js'
+import { InvalidInputError } from '../../protocol/errors.js'
+import { type CliCommand, type CliIo, UsageError } from '../command.js'
+
+/**
+ * `allmende policy new TEMPLATE --set key=value ... [--out FILE]`: fills a policy template and
+ * prints the JSON-LD (or writes it to FILE). Unknown, missing or mistyped parameters are reported
+ * with the template's parameter list (exit 2).
+ */
+export const policyNewCommand: CliCommand = {
+  name: 'policy new',
+  summary: 'Create an ODRL policy from a template',
+  usage: 'allmende policy new <template> --set key=value [--set key=value ...] [--out <file>]',
+  async run(args: string[], io: CliIo): Promise<number> {
+    let parsed: { values: { set?: string[]; out?: string }; positionals: string[] }
+    try {
+      parsed = parseArgs({
+        args,
+        options: { set: { type: 'string', multiple: true }, out: { type: 'string' } },
+        strict: true,
+        allowPositionals: true,
+      })
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+    const [name, ...rest] = parsed.positionals
+    if (name === undefined)
+      throw new UsageError('the template name is required; `allmende policy templates` lists them')
+    if (rest.length > 0)
+      throw new UsageError(`unexpected arguments: ${rest.join(' ')} (parameters go after --set)`)
+    const policy = fillTemplate(findTemplate(name), parseParameterAssignments(parsed.values.set ?? []))
+    const text = `${JSON.stringify(policy, null, 2)}\n`
+    if (parsed.values.out === undefined) io.stdout(text)
+    else {
+      try {
+        await writeFile(parsed.values.out, text, 'utf8')
+      } catch (error) {
+        throw new InvalidInputError(
+          `cannot write ${parsed.values.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        )
+      }
+      io.stderr(`wrote ${parsed.values.out}`)
+    }
+    return 0
+  },
+}
+
+/** `allmende policy templates [--lang de|en] [--verbose]`: lists the templates with their titles (and parameters). */
+export const policyTemplatesCommand: CliCommand = {
+  name: 'policy templates',
+  summary: 'List the ODRL policy templates',
+  usage: 'allmende policy templates [--lang de|en] [--verbose]',
+  async run(args: string[], io: CliIo): Promise<number> {
+    let values: { lang?: string; verbose?: boolean }
+    try {
+      values = parseArgs({
+        args,
+        options: { lang: { type: 'string' }, verbose: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: false,
+      }).values
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+    const lang = values.lang ?? 'de'
+    if (lang !== 'de' && lang !== 'en') throw new UsageError(`--lang must be de or en, not ${lang}`)
+    const templates = loadTemplates()
+    const width = Math.max(...templates.map((t) => t.name.length))
+    const lines = templates.flatMap((t) => {
+      const head = `${t.name.padEnd(width)}  ${t.title[lang]}`
+      if (values.verbose !== true) return [head]
+      return [
+        head,
+        `${' '.repeat(width + 2)}${t.description[lang]}`,
+        ...t.parameters.map((p) => `${' '.repeat(width + 4)}${describeParameter(p)}: ${p.description[lang]}`),
+      ]
+    })
+    io.stdout(`${lines.join('\n')}\n`)
+    return 0
+  },
+}

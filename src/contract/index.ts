@@ -1,0 +1,48 @@
+/**
+ * @packageDocumentation
+ * Contract negotiation: the DSP negotiation state machine as data (who may send what in which
+ * state) and a pure transition function; illegal moves come back as typed errors.
+ *
+ * @example
+ * ```ts
+ * const step = transitionNegotiation(negotiation.state, message, 'consumer')
+ * if (!step.ok) throw step.error // IllegalTransitionError, code ALLMENDE_ILLEGAL_TRANSITION
+ * if (!step.repeat) await save({ ...negotiation, state: step.state })
+ * ```
+ */
+
+export { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
+export { type ContractDecisionFacts, decideOnOffer } from './contract-decision.js'
+export { AgreementMismatchError, NegotiationRefusedError } from './errors.js'
+export {
+  allowedNegotiationMoves,
+  isTerminalNegotiationState,
+  NEGOTIATION_INITIAL,
+  NEGOTIATION_MOVE_TARGETS,
+  NEGOTIATION_MOVES,
+  NEGOTIATION_STATES,
+  NEGOTIATION_TRANSITIONS,
+  type NegotiationFrom,
+  type NegotiationMove,
+  type NegotiationMoveMessage,
+  type NegotiationRole,
+  type NegotiationState,
+  type NegotiationTransition,
+  negotiationMoveOf,
+  transitionNegotiation,
+} from './negotiation-machine.js'
+export {
+  type AgreementRecord,
+  MESSAGE_EXTENSIONS,
+  type Negotiation,
+  type NegotiationStep,
+} from './negotiation-record.js'
+export {
+  type ContractDecision,
+  type ContractDecisionInput,
+  type ContractRequest,
+  type NegotiationComponents,
+  type NegotiationInit,
+  type NegotiationMessenger,
+  NegotiationService,
+} from './negotiation-service.js'

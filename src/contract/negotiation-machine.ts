@@ -1,0 +1,168 @@
+import {
+  type ContractAgreementMessage,
+  type ContractAgreementVerificationMessage,
+  type ContractNegotiationEventMessage,
+  type ContractNegotiationTerminationMessage,
+  type ContractOfferMessage,
+  type ContractRequestMessage,
+  IllegalTransitionError,
+  NEGOTIATION_STATES,
+  type NegotiationState,
+} from '../protocol/index.js'
+
+export { NEGOTIATION_STATES, type NegotiationState }
+
+/** Who sends a message: the consumer (asks for data) or the provider (holds it). */
+export type NegotiationRole = 'consumer' | 'provider'
+
+/** The pseudo-state before a negotiation exists; only an initial request or offer leaves it. */
+export const NEGOTIATION_INITIAL = 'INITIAL'
+
+/** A state a move can start from: a real state or {@link NEGOTIATION_INITIAL}. */
+export type NegotiationFrom = NegotiationState | typeof NEGOTIATION_INITIAL
+
+/**
+ * A move of the negotiation: a message `@type`, or for `ContractNegotiationEventMessage` its
+ * `eventType`. ACKs (`ContractNegotiation`) and errors are answers, not moves.
+ */
+export type NegotiationMove =
+  | 'ContractRequestMessage'
+  | 'ContractOfferMessage'
+  | 'ACCEPTED'
+  | 'ContractAgreementMessage'
+  | 'ContractAgreementVerificationMessage'
+  | 'FINALIZED'
+  | 'ContractNegotiationTerminationMessage'
+
+/** A negotiation message that moves the state. */
+export type NegotiationMoveMessage =
+  | ContractRequestMessage
+  | ContractOfferMessage
+  | ContractAgreementMessage
+  | ContractAgreementVerificationMessage
+  | ContractNegotiationEventMessage
+  | ContractNegotiationTerminationMessage
+
+/** The state each move leads to (DSP 2025-1, contract negotiation protocol, states). */
+export const NEGOTIATION_MOVE_TARGETS: Readonly<Record<NegotiationMove, NegotiationState>> = {
+  ContractRequestMessage: 'REQUESTED',
+  ContractOfferMessage: 'OFFERED',
+  ACCEPTED: 'ACCEPTED',
+  ContractAgreementMessage: 'AGREED',
+  ContractAgreementVerificationMessage: 'VERIFIED',
+  FINALIZED: 'FINALIZED',
+  ContractNegotiationTerminationMessage: 'TERMINATED',
+}
+
+/** Every move, in the order of the protocol. */
+export const NEGOTIATION_MOVES = Object.keys(NEGOTIATION_MOVE_TARGETS) as readonly NegotiationMove[]
+
+/**
+ * The DSP state table (reference §1.3) per sender: from each state, the states that sender may
+ * move the negotiation to. Together with {@link NEGOTIATION_MOVE_TARGETS} it says which message
+ * from whom is legal where: a move is legal iff its target is listed for its sender and state.
+ * Both parties run the same table: the provider checks the consumer's messages and its own.
+ */
+export const NEGOTIATION_TRANSITIONS: Readonly<
+  Record<NegotiationRole, Readonly<Record<NegotiationFrom, readonly NegotiationState[]>>>
+> = {
+  consumer: {
+    INITIAL: ['REQUESTED'],
+    REQUESTED: ['TERMINATED'],
+    OFFERED: ['REQUESTED', 'ACCEPTED', 'TERMINATED'],
+    ACCEPTED: [],
+    AGREED: ['VERIFIED', 'TERMINATED'],
+    VERIFIED: [],
+    FINALIZED: [],
+    TERMINATED: [],
+  },
+  provider: {
+    INITIAL: ['OFFERED'],
+    REQUESTED: ['OFFERED', 'AGREED', 'TERMINATED'],
+    OFFERED: ['TERMINATED'],
+    ACCEPTED: ['AGREED', 'TERMINATED'],
+    AGREED: [],
+    VERIFIED: ['FINALIZED', 'TERMINATED'],
+    FINALIZED: [],
+    TERMINATED: [],
+  },
+}
+
+/** The outcome of {@link transitionNegotiation}. */
+export type NegotiationTransition =
+  | {
+      readonly ok: true
+      readonly from: NegotiationFrom
+      /** The state after the move. */
+      readonly state: NegotiationState
+      /**
+       * The move leads to the state the negotiation is already in, and this sender could have
+       * made it: a redelivery of the message that led here (a retry after a lost ACK). Store
+       * nothing; answer with the current ACK if the message equals the stored one, else reject.
+       */
+      readonly repeat: boolean
+    }
+  | {
+      readonly ok: false
+      readonly from: NegotiationFrom
+      /** Unchanged: the state before the attempted move. */
+      readonly state: NegotiationFrom
+      readonly error: IllegalTransitionError
+    }
+
+/** The move a negotiation message makes (its `@type`, or the `eventType` of an event message). */
+export function negotiationMoveOf(message: NegotiationMoveMessage): NegotiationMove {
+  if (message['@type'] === 'ContractNegotiationEventMessage') return message.eventType
+  return message['@type']
+}
+
+/** The moves `sender` may make from `from`, in protocol order. */
+export function allowedNegotiationMoves(from: NegotiationFrom, sender: NegotiationRole): NegotiationMove[] {
+  const targets = NEGOTIATION_TRANSITIONS[sender][from]
+  return NEGOTIATION_MOVES.filter((move) => targets.includes(NEGOTIATION_MOVE_TARGETS[move]))
+}
+
+/** FINALIZED and TERMINATED: no move leaves them. */
+export function isTerminalNegotiationState(state: NegotiationFrom): boolean {
+  return state === 'FINALIZED' || state === 'TERMINATED'
+}
+
+function couldHaveReached(state: NegotiationState, sender: NegotiationRole): boolean {
+  return Object.values(NEGOTIATION_TRANSITIONS[sender]).some((targets) => targets.includes(state))
+}
+
+/**
+ * Applies one message to a negotiation's state: pure, changes nothing, throws nothing for an
+ * illegal move (that is an expected input from a peer): it returns `ok: false` with an
+ * `IllegalTransitionError` for the binding to answer (400 + `ContractNegotiationError`).
+ *
+ * @param current - the negotiation's state; `undefined` or `INITIAL` when none exists yet
+ * @param message - the received or outgoing message, or its move
+ * @param sender - who sent it
+ *
+ * @example
+ * ```ts
+ * const step = transitionNegotiation('OFFERED', { ...acceptedEvent }, 'consumer') // ok, ACCEPTED
+ * if (!step.ok) return toDspError(step.error, 'negotiation', pids)
+ * ```
+ */
+export function transitionNegotiation(
+  current: NegotiationFrom | undefined,
+  message: NegotiationMoveMessage | NegotiationMove,
+  sender: NegotiationRole,
+): NegotiationTransition {
+  const from = current ?? NEGOTIATION_INITIAL
+  const move = typeof message === 'string' ? message : negotiationMoveOf(message)
+  const to = NEGOTIATION_MOVE_TARGETS[move]
+  if (to === undefined) throw new TypeError(`${String(move)} is not a contract negotiation move`)
+  if (NEGOTIATION_TRANSITIONS[sender][from].includes(to)) return { ok: true, from, state: to, repeat: false }
+  if (to === from && couldHaveReached(to, sender)) return { ok: true, from, state: to, repeat: true }
+  const error = new IllegalTransitionError({
+    process: 'negotiation',
+    from,
+    move,
+    sender,
+    allowed: allowedNegotiationMoves(from, sender),
+  })
+  return { ok: false, from, state: from, error }
+}

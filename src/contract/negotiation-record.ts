@@ -1,0 +1,55 @@
+import type { MessageOffer, NegotiationState } from '../protocol/index.js'
+import type { NegotiationRole } from './negotiation-machine.js'
+
+/** One step of a negotiation's history, with the reason when there is one. */
+export interface NegotiationStep {
+  readonly state: NegotiationState
+  readonly at: string
+  readonly code?: string
+  readonly reason?: string
+}
+
+/**
+ * A contract negotiation as this node keeps it, keyed by its own process id (`providerPid` on the
+ * provider, `consumerPid` on the consumer).
+ */
+export interface Negotiation {
+  readonly id: string
+  readonly role: NegotiationRole
+  readonly consumerPid: string
+  readonly providerPid?: string
+  /** DID of the other party. */
+  readonly counterparty: string
+  readonly state: NegotiationState
+  readonly datasetId: string
+  readonly offer: MessageOffer
+  /** The purpose the consumer declared (an IRI, e.g. a DPV purpose). */
+  readonly purpose?: string
+  readonly agreementId?: string
+  /** The agreement credential: the provider's proof from AGREED, both proofs from VERIFIED. */
+  readonly credential?: Record<string, unknown>
+  readonly history: readonly NegotiationStep[]
+  readonly created: string
+  readonly updated: string
+}
+
+/** A concluded contract as `GET /api/v1/agreements` lists it. */
+export interface AgreementRecord {
+  readonly id: string
+  readonly negotiationId: string
+  readonly role: NegotiationRole
+  readonly provider: string
+  readonly consumer: string
+  readonly datasetId: string
+  readonly purpose?: string
+  readonly credential: Record<string, unknown>
+  readonly concluded: string
+}
+
+/** Extension members Allmende adds to DSP messages (the schemas allow extra members). */
+export const MESSAGE_EXTENSIONS = {
+  /** The purpose a consumer declares in its `ContractRequestMessage`. */
+  purpose: 'https://w3id.org/allmende#purpose',
+  /** The agreement credential in `ContractAgreementMessage` (provider proof) and verification (both). */
+  credential: 'https://w3id.org/allmende#agreementCredential',
+} as const

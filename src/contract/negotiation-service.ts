@@ -1,0 +1,762 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type { AuditLog } from '../audit/index.js'
+import {
+  countersignAgreementCredential,
+  issueAgreementCredential,
+  type StatusEntry,
+  type VerifyOptions,
+  verifyAgreementCredential,
+} from '../credentials/index.js'
+import type { NodeKey } from '../identity/index.js'
+import type { Logger } from '../log/index.js'
+import {
+  type ContractNegotiation,
+  createContractAgreementMessage,
+  createContractAgreementVerificationMessage,
+  createContractNegotiation,
+  createContractNegotiationEventMessage,
+  createContractNegotiationTerminationMessage,
+  createContractRequestMessage,
+  type DspMessage,
+  InvalidMessageError,
+  type MessageOffer,
+  type NegotiationState,
+  NotFoundError,
+  UnknownProcessError,
+} from '../protocol/index.js'
+import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
+import { AgreementMismatchError } from './errors.js'
+import {
+  type NegotiationMoveMessage,
+  type NegotiationRole,
+  transitionNegotiation,
+} from './negotiation-machine.js'
+import {
+  type AgreementRecord,
+  MESSAGE_EXTENSIONS,
+  type Negotiation,
+  type NegotiationStep,
+} from './negotiation-record.js'
+
+/** Sends a negotiation message to a peer (by DID) and returns its answer; a binding implements it. */
+export interface NegotiationMessenger {
+  send(peer: string, message: unknown): Promise<DspMessage>
+}
+
+/** What the provider decides on: the dataset, the offer as requested, who asks and for what. */
+export interface ContractDecisionInput {
+  readonly datasetId: string
+  readonly offer: MessageOffer
+  readonly consumer: string
+  readonly purpose?: string
+}
+
+/** The provider's decision: agree on its own published offer, or refuse with a code and a sentence. */
+export type ContractDecision =
+  | { readonly agree: true; readonly offer: MessageOffer }
+  | { readonly agree: false; readonly code: string; readonly reason: string }
+
+export interface NegotiationComponents {
+  readonly store: Store
+  readonly audit: AuditLog
+  readonly nodeKey: NodeKey
+  readonly clock: () => Date
+  readonly log: Logger
+  readonly messenger: NegotiationMessenger
+}
+
+export interface NegotiationInit {
+  /** Provider side: decides a request (membership, assignee, purpose, constraints). */
+  decide(input: ContractDecisionInput): Promise<ContractDecision>
+  /** Provider side: a revocation entry for a new agreement credential. */
+  allocateStatus?(): Promise<StatusEntry>
+  /** Verification options for agreement credentials (status lists, DID resolution). */
+  verifyOptions?: VerifyOptions
+  /** Delivery attempts before a negotiation is terminated for an unreachable peer. */
+  maxDeliveryAttempts?: number
+}
+
+/** A message this node has decided to send and stored with the transition that caused it. */
+interface OutboxEntry {
+  readonly key: string
+  readonly negotiationId: string
+  readonly peer: string
+  readonly message: Record<string, unknown>
+}
+
+/** The consumer's request: which provider, dataset and offer, and the purpose it declares. */
+export interface ContractRequest {
+  readonly provider: string
+  readonly datasetId: string
+  readonly offer: MessageOffer
+  readonly purpose?: string
+}
+
+const TERMINAL: readonly NegotiationState[] = ['FINALIZED', 'TERMINATED']
+
+/**
+ * Contract negotiation on both sides (DSP 2025-1 over any binding). Every transition is checked
+ * against the state table, stored together with its audit entry and any message it causes in one
+ * atomic batch, and only then sent (store before you send); an outbox worker delivers and, after a
+ * restart, re-delivers. Repeated messages are answered with the current state and change nothing.
+ */
+export class NegotiationService {
+  private readonly negotiations: Sublevel<Negotiation>
+  private readonly agreements: Sublevel<AgreementRecord>
+  private readonly outbox: Sublevel<OutboxEntry>
+  /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
+  private readonly requestIndex: Sublevel<string>
+  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly events = new EventEmitter()
+  private readonly delivering = new Set<string>()
+  private stopped = false
+
+  constructor(
+    private readonly components: NegotiationComponents,
+    private readonly init: NegotiationInit,
+  ) {
+    const { store } = components
+    this.negotiations = store.sublevel<Negotiation>('negotiations')
+    this.agreements = store.sublevel<AgreementRecord>('agreements')
+    this.outbox = store.sublevel<OutboxEntry>('negotiation-outbox')
+    this.requestIndex = store.sublevel<string>('negotiation-requests')
+    this.events.setMaxListeners(0)
+  }
+
+  /** Re-drives what a previous run stored but could not finish: undelivered messages, pending decisions. */
+  async start(): Promise<void> {
+    for await (const entry of this.outbox.values()) void this.deliver(entry)
+    for await (const negotiation of this.negotiations.values()) {
+      if (negotiation.role === 'provider' && negotiation.state === 'REQUESTED')
+        void this.decide(negotiation.id)
+      if (negotiation.role === 'consumer' && negotiation.state === 'AGREED') void this.verify(negotiation.id)
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.events.removeAllListeners()
+  }
+
+  // ---- consumer API ------------------------------------------------------------------------
+
+  /** Opens a negotiation as consumer; resolves once the provider acknowledged the request. */
+  async request(request: ContractRequest): Promise<Negotiation> {
+    const consumerPid = `urn:uuid:${randomUUID()}`
+    const offer: MessageOffer = { ...request.offer, '@type': 'Offer', target: request.datasetId }
+    const message = {
+      ...createContractRequestMessage({
+        consumerPid,
+        offer,
+        // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
+        callbackAddress: `/p2p/${this.components.nodeKey.peerId.toString()}`,
+      }),
+      ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
+    }
+    const now = this.now()
+    const negotiation: Negotiation = {
+      id: consumerPid,
+      role: 'consumer',
+      consumerPid,
+      counterparty: request.provider,
+      state: 'REQUESTED',
+      datasetId: request.datasetId,
+      offer,
+      ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+      history: [{ state: 'REQUESTED', at: now }],
+      created: now,
+      updated: now,
+    }
+    await this.commit(negotiation, 'negotiation.requested', [])
+    const ack = await this.components.messenger
+      .send(request.provider, message)
+      .catch(async (error: Error) => {
+        await this.withLock(consumerPid, () =>
+          this.terminateLocally(
+            consumerPid,
+            'PROVIDER_UNREACHABLE',
+            `the provider could not be reached: ${error.message}`,
+          ),
+        )
+        throw error
+      })
+    const providerPid = (ack as ContractNegotiation).providerPid
+    return this.withLock(consumerPid, async () => {
+      const current = await this.mustGet(consumerPid)
+      if (current.providerPid !== undefined) return current
+      const updated = { ...current, providerPid }
+      await this.components.store.atomic([
+        { type: 'put', sublevel: this.negotiations, key: consumerPid, value: updated },
+      ])
+      return updated
+    })
+  }
+
+  /** Resolves when the negotiation reaches one of `states` (or a terminal state), or rejects on timeout. */
+  async waitFor(id: string, states: readonly NegotiationState[], timeoutMs: number): Promise<Negotiation> {
+    const done = (n: Negotiation) => states.includes(n.state) || TERMINAL.includes(n.state)
+    const current = await this.mustGet(id)
+    if (done(current)) return current
+    return new Promise((resolve, reject) => {
+      const onChange = (n: Negotiation) => {
+        if (n.id !== id || !done(n)) return
+        cleanup()
+        resolve(n)
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        this.get(id).then(
+          (n) => (n === undefined ? reject(new NotFoundError(`negotiation ${id}`)) : resolve(n)),
+          reject,
+        )
+      }, timeoutMs)
+      const cleanup = () => {
+        clearTimeout(timer)
+        this.events.off('changed', onChange)
+      }
+      this.events.on('changed', onChange)
+    })
+  }
+
+  // ---- queries -----------------------------------------------------------------------------
+
+  async get(id: string): Promise<Negotiation | undefined> {
+    return this.negotiations.get(id)
+  }
+
+  async list(): Promise<Negotiation[]> {
+    return this.negotiations.values().all()
+  }
+
+  async getAgreement(id: string): Promise<AgreementRecord | undefined> {
+    return this.agreements.get(id)
+  }
+
+  async listAgreements(): Promise<AgreementRecord[]> {
+    return this.agreements.values().all()
+  }
+
+  // ---- protocol: messages from the counterparty ---------------------------------------------
+
+  /** Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. */
+  async handle(message: DspMessage, caller: string): Promise<ContractNegotiation> {
+    switch (message['@type']) {
+      case 'ContractRequestMessage':
+        if (message.providerPid === undefined) return this.onInitialRequest(message, caller)
+        return this.onMove(message.providerPid, message, caller)
+      case 'ContractAgreementMessage':
+      case 'ContractNegotiationEventMessage':
+        return this.onMove(
+          message['@type'] === 'ContractNegotiationEventMessage' && message.eventType === 'ACCEPTED'
+            ? message.providerPid
+            : message.consumerPid,
+          message,
+          caller,
+        )
+      case 'ContractOfferMessage':
+        return this.onMove(message.consumerPid ?? '', message, caller)
+      case 'ContractAgreementVerificationMessage':
+        return this.onMove(message.providerPid, message, caller)
+      case 'ContractNegotiationTerminationMessage':
+        return this.onTermination(message, caller)
+      default:
+        throw new InvalidMessageError(`${message['@type']} is not a contract negotiation message`)
+    }
+  }
+
+  /** The ACK for a negotiation the caller is party to (`GET /negotiations/:pid`). */
+  async describe(pid: string, caller: string): Promise<ContractNegotiation> {
+    const negotiation = await this.negotiations.get(pid)
+    if (negotiation === undefined || negotiation.counterparty !== caller)
+      throw new UnknownProcessError('negotiation', pid)
+    return ackOf(negotiation)
+  }
+
+  private async onInitialRequest(
+    message: Extract<DspMessage, { '@type': 'ContractRequestMessage' }>,
+    caller: string,
+  ): Promise<ContractNegotiation> {
+    const indexKey = `${caller} ${message.consumerPid}`
+    return this.withLock(indexKey, async () => {
+      const existing = await this.requestIndex.get(indexKey)
+      if (existing !== undefined) return ackOf(await this.mustGet(existing))
+      const step = transitionNegotiation(undefined, message, 'consumer')
+      if (!step.ok) throw step.error
+      const target = message.offer.target
+      if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
+      const providerPid = `urn:uuid:${randomUUID()}`
+      const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
+      const now = this.now()
+      const negotiation: Negotiation = {
+        id: providerPid,
+        role: 'provider',
+        consumerPid: message.consumerPid,
+        providerPid,
+        counterparty: caller,
+        state: 'REQUESTED',
+        datasetId: target,
+        offer: message.offer,
+        ...(typeof purpose === 'string' ? { purpose } : {}),
+        history: [{ state: 'REQUESTED', at: now }],
+        created: now,
+        updated: now,
+      }
+      await this.commit(negotiation, 'negotiation.requested', [
+        { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
+      ])
+      void this.decide(providerPid)
+      return ackOf(negotiation)
+    })
+  }
+
+  /** A move on an existing negotiation: checked, stored, then followed up by this side's next step. */
+  private async onMove(
+    pid: string,
+    message: NegotiationMoveMessage,
+    caller: string,
+  ): Promise<ContractNegotiation> {
+    return this.withLock(pid, async () => {
+      const negotiation = await this.negotiations.get(pid)
+      if (negotiation === undefined || negotiation.counterparty !== caller)
+        throw new UnknownProcessError('negotiation', pid)
+      const sender: NegotiationRole = negotiation.role === 'provider' ? 'consumer' : 'provider'
+      const step = transitionNegotiation(negotiation.state, message, sender)
+      if (!step.ok) throw step.error
+      if (step.repeat) return ackOf(negotiation)
+      switch (step.state) {
+        case 'AGREED':
+          return this.onAgreement(
+            negotiation,
+            message as Extract<DspMessage, { '@type': 'ContractAgreementMessage' }>,
+          )
+        case 'VERIFIED':
+          return this.onVerification(negotiation, message)
+        case 'FINALIZED':
+          return this.onFinalized(negotiation)
+        default: {
+          // REQUESTED again, OFFERED or ACCEPTED: Allmende publishes fixed offers and never counters,
+          // so the legal moves that lead here cannot occur in a negotiation it runs.
+          const updated = this.advance(negotiation, step.state)
+          await this.commit(updated, `negotiation.${step.state.toLowerCase()}`, [])
+          return ackOf(updated)
+        }
+      }
+    })
+  }
+
+  /** Consumer: the provider agreed. Check the credential matches what was asked, store, countersign. */
+  private async onAgreement(
+    negotiation: Negotiation,
+    message: Extract<DspMessage, { '@type': 'ContractAgreementMessage' }>,
+  ): Promise<ContractNegotiation> {
+    const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
+    const problem = agreementProblem(negotiation, message.agreement, credential, this.components.nodeKey.did)
+    if (problem !== undefined) throw new AgreementMismatchError(problem)
+    const updated: Negotiation = {
+      ...this.advance(negotiation, 'AGREED'),
+      providerPid: message.providerPid,
+      agreementId: message.agreement['@id'],
+      credential: credential as Record<string, unknown>,
+    }
+    await this.commit(updated, 'negotiation.agreed', [], { agreement: message.agreement['@id'] })
+    void this.verify(negotiation.id)
+    return ackOf(updated)
+  }
+
+  /** Provider: the consumer countersigned. Both proofs must verify; then FINALIZED. */
+  private async onVerification(
+    negotiation: Negotiation,
+    message: NegotiationMoveMessage,
+  ): Promise<ContractNegotiation> {
+    const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
+    const result =
+      typeof credential === 'object' && credential !== null
+        ? await verifyAgreementCredential(credential as Record<string, unknown>, this.verifyOptions())
+        : {
+            verified: false as const,
+            check: 'counter-proof-missing',
+            message: 'no countersigned agreement credential',
+          }
+    const sameAgreement =
+      result.verified &&
+      result.agreement.uid === negotiation.agreementId &&
+      result.assignee === negotiation.counterparty
+    if (!result.verified || !sameAgreement) {
+      const reason = result.verified
+        ? 'the countersigned credential is not the agreement of this negotiation'
+        : `the countersigned agreement credential failed the ${result.check} check: ${result.message}`
+      const terminated = this.advance(negotiation, 'TERMINATED', 'AGREEMENT_NOT_VERIFIED', reason)
+      await this.commit(
+        terminated,
+        'negotiation.terminated',
+        this.send(terminated, this.terminationMessage(terminated)),
+      )
+      return ackOf(terminated)
+    }
+    const verified: Negotiation = {
+      ...this.advance(negotiation, 'VERIFIED'),
+      credential: credential as Record<string, unknown>,
+    }
+    await this.commit(verified, 'negotiation.verified', [])
+    const finalized = this.advance(verified, 'FINALIZED')
+    const event = createContractNegotiationEventMessage({
+      providerPid: negotiation.id,
+      consumerPid: negotiation.consumerPid,
+      eventType: 'FINALIZED',
+    })
+    await this.commit(finalized, 'negotiation.finalized', [
+      ...this.send(finalized, event as unknown as Record<string, unknown>),
+      this.agreementOp(finalized),
+    ])
+    return ackOf(verified)
+  }
+
+  /** Consumer: the provider finalized. The stored credential must still verify with both proofs. */
+  private async onFinalized(negotiation: Negotiation): Promise<ContractNegotiation> {
+    const credential = negotiation.credential
+    const result =
+      credential === undefined
+        ? {
+            verified: false as const,
+            check: 'counter-proof-missing',
+            message: 'no agreement credential stored',
+          }
+        : await verifyAgreementCredential(credential, this.verifyOptions())
+    if (!result.verified) {
+      const reason = `the agreement credential failed the ${result.check} check: ${result.message}`
+      const terminated = this.advance(negotiation, 'TERMINATED', 'AGREEMENT_NOT_VERIFIED', reason)
+      await this.commit(
+        terminated,
+        'negotiation.terminated',
+        this.send(terminated, this.terminationMessage(terminated)),
+      )
+      return ackOf(terminated)
+    }
+    const finalized = this.advance(negotiation, 'FINALIZED')
+    await this.commit(finalized, 'negotiation.finalized', [this.agreementOp(finalized)])
+    return ackOf(finalized)
+  }
+
+  private async onTermination(
+    message: Extract<DspMessage, { '@type': 'ContractNegotiationTerminationMessage' }>,
+    caller: string,
+  ): Promise<ContractNegotiation> {
+    const mine = await this.negotiations.get(message.providerPid)
+    const pid = mine?.role === 'provider' ? message.providerPid : message.consumerPid
+    return this.withLock(pid, async () => {
+      const negotiation = await this.negotiations.get(pid)
+      if (negotiation === undefined || negotiation.counterparty !== caller)
+        throw new UnknownProcessError('negotiation', pid)
+      const sender: NegotiationRole = negotiation.role === 'provider' ? 'consumer' : 'provider'
+      const step = transitionNegotiation(negotiation.state, message, sender)
+      if (!step.ok) throw step.error
+      if (step.repeat) return ackOf(negotiation)
+      const reason = Array.isArray(message.reason) ? message.reason.map(String).join('; ') : undefined
+      const terminated = this.advance(negotiation, 'TERMINATED', message.code, reason)
+      await this.commit(terminated, 'negotiation.terminated', [], { by: caller })
+      return ackOf(terminated)
+    })
+  }
+
+  // ---- this side's next steps ---------------------------------------------------------------
+
+  /** Provider: decide a stored request and agree (credential with our proof) or terminate with a reason. */
+  private async decide(id: string): Promise<void> {
+    await this.withLock(id, async () => {
+      const negotiation = await this.mustGet(id)
+      if (negotiation.state !== 'REQUESTED' || negotiation.role !== 'provider') return
+      const decision = await this.init
+        .decide({
+          datasetId: negotiation.datasetId,
+          offer: negotiation.offer,
+          consumer: negotiation.counterparty,
+          ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+        })
+        .catch((error: Error) => ({ agree: false as const, code: 'PROVIDER_ERROR', reason: error.message }))
+      if (!decision.agree) {
+        const terminated = this.advance(negotiation, 'TERMINATED', decision.code, decision.reason)
+        await this.commit(
+          terminated,
+          'negotiation.terminated',
+          this.send(terminated, this.terminationMessage(terminated)),
+        )
+        return
+      }
+      const agreement = agreementFromOffer(decision.offer, {
+        uid: `urn:uuid:${randomUUID()}`,
+        assigner: this.components.nodeKey.did,
+        assignee: negotiation.counterparty,
+        target: negotiation.datasetId,
+        timestamp: this.components.clock(),
+      })
+      const status = await this.init.allocateStatus?.()
+      const credential = await issueAgreementCredential(
+        credentialAgreementOf(agreement),
+        this.components.nodeKey,
+        {
+          id: agreement['@id'],
+          now: this.components.clock(),
+          ...(status === undefined ? {} : { credentialStatus: status }),
+        },
+      )
+      const agreed: Negotiation = {
+        ...this.advance(negotiation, 'AGREED'),
+        agreementId: agreement['@id'],
+        credential,
+        offer: decision.offer,
+      }
+      const message = {
+        ...createContractAgreementMessage({
+          providerPid: id,
+          consumerPid: negotiation.consumerPid,
+          agreement,
+        }),
+        [MESSAGE_EXTENSIONS.credential]: credential,
+      }
+      await this.commit(agreed, 'negotiation.agreed', this.send(agreed, message), {
+        agreement: agreement['@id'],
+      })
+    })
+  }
+
+  /** Consumer: countersign the stored agreement and send the verification with both proofs. */
+  private async verify(id: string): Promise<void> {
+    await this.withLock(id, async () => {
+      const negotiation = await this.mustGet(id)
+      if (
+        negotiation.state !== 'AGREED' ||
+        negotiation.role !== 'consumer' ||
+        negotiation.credential === undefined
+      )
+        return
+      const step = transitionNegotiation('AGREED', 'ContractAgreementVerificationMessage', 'consumer')
+      if (!step.ok) throw step.error
+      let countersigned: Record<string, unknown>
+      try {
+        countersigned = await countersignAgreementCredential(
+          negotiation.credential,
+          this.components.nodeKey,
+          {
+            now: this.components.clock(),
+          },
+        )
+      } catch (error) {
+        const terminated = this.advance(
+          negotiation,
+          'TERMINATED',
+          'AGREEMENT_NOT_VERIFIED',
+          (error as Error).message,
+        )
+        await this.commit(
+          terminated,
+          'negotiation.terminated',
+          this.send(terminated, this.terminationMessage(terminated)),
+        )
+        return
+      }
+      const verified: Negotiation = { ...this.advance(negotiation, 'VERIFIED'), credential: countersigned }
+      const message = {
+        ...createContractAgreementVerificationMessage({
+          providerPid: negotiation.providerPid ?? '',
+          consumerPid: negotiation.id,
+        }),
+        [MESSAGE_EXTENSIONS.credential]: countersigned,
+      }
+      await this.commit(verified, 'negotiation.verified', this.send(verified, message))
+    })
+  }
+
+  // ---- storage and delivery ------------------------------------------------------------------
+
+  /** Stores the negotiation with its audit entry and extra ops in one batch, then wakes waiters and the outbox. */
+  private async commit(
+    negotiation: Negotiation,
+    type: string,
+    extra: BatchOp[],
+    data: Record<string, unknown> = {},
+  ) {
+    await this.components.audit.record(
+      {
+        type,
+        subject: negotiation.id,
+        data: {
+          role: negotiation.role,
+          counterparty: negotiation.counterparty,
+          dataset: negotiation.datasetId,
+          state: negotiation.state,
+          ...lastReason(negotiation.history),
+          ...data,
+        },
+      },
+      [{ type: 'put', sublevel: this.negotiations, key: negotiation.id, value: negotiation }, ...extra],
+    )
+    this.events.emit('changed', negotiation)
+    for (const op of extra) {
+      if (op.type === 'put' && op.sublevel === this.outbox) void this.deliver(op.value as OutboxEntry)
+    }
+  }
+
+  /** The outbox op of a message this node sends for a negotiation. */
+  private send(negotiation: Negotiation, message: Record<string, unknown>): BatchOp[] {
+    const key = `${negotiation.id} ${Date.now().toString(36)} ${randomUUID()}`
+    const entry: OutboxEntry = { key, negotiationId: negotiation.id, peer: negotiation.counterparty, message }
+    return [{ type: 'put', sublevel: this.outbox, key, value: entry }]
+  }
+
+  private agreementOp(negotiation: Negotiation): BatchOp {
+    const isProvider = negotiation.role === 'provider'
+    const record: AgreementRecord = {
+      id: negotiation.agreementId ?? '',
+      negotiationId: negotiation.id,
+      role: negotiation.role,
+      provider: isProvider ? this.components.nodeKey.did : negotiation.counterparty,
+      consumer: isProvider ? negotiation.counterparty : this.components.nodeKey.did,
+      datasetId: negotiation.datasetId,
+      ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+      credential: negotiation.credential ?? {},
+      concluded: this.now(),
+    }
+    return { type: 'put', sublevel: this.agreements, key: record.id, value: record }
+  }
+
+  /** Delivers one outbox entry with retries; an unreachable peer ends the negotiation locally. */
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    if (this.delivering.has(entry.key)) return
+    this.delivering.add(entry.key)
+    const attempts = this.init.maxDeliveryAttempts ?? 6
+    try {
+      for (let attempt = 1; attempt <= attempts && !this.stopped; attempt++) {
+        try {
+          await this.components.messenger.send(entry.peer, entry.message)
+          await this.outbox.del(entry.key)
+          return
+        } catch (error) {
+          const refused = (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR'
+          this.components.log.warn(
+            { negotiation: entry.negotiationId, attempt, err: (error as Error).message },
+            refused ? 'peer refused a negotiation message' : 'negotiation message not delivered',
+          )
+          if (refused) {
+            await this.outbox.del(entry.key)
+            await this.withLock(entry.negotiationId, () =>
+              this.terminateLocally(entry.negotiationId, 'PEER_REFUSED', (error as Error).message),
+            )
+            return
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+        }
+      }
+      if (this.stopped) return
+      await this.outbox.del(entry.key)
+      await this.withLock(entry.negotiationId, () =>
+        this.terminateLocally(
+          entry.negotiationId,
+          'PEER_UNREACHABLE',
+          `the other party did not answer after ${attempts} attempts`,
+        ),
+      )
+    } finally {
+      this.delivering.delete(entry.key)
+    }
+  }
+
+  /** Ends a negotiation on this side only (the peer cannot be told). */
+  private async terminateLocally(id: string, code: string, reason: string): Promise<void> {
+    const negotiation = await this.negotiations.get(id)
+    if (negotiation === undefined || TERMINAL.includes(negotiation.state)) return
+    await this.commit(this.advance(negotiation, 'TERMINATED', code, reason), 'negotiation.terminated', [])
+  }
+
+  private terminationMessage(negotiation: Negotiation): Record<string, unknown> {
+    const step = negotiation.history.at(-1)
+    return createContractNegotiationTerminationMessage({
+      providerPid: negotiation.providerPid ?? '',
+      consumerPid: negotiation.consumerPid,
+      ...(step?.code === undefined ? {} : { code: step.code }),
+      ...(step?.reason === undefined ? {} : { reason: [step.reason] }),
+    }) as unknown as Record<string, unknown>
+  }
+
+  private advance(
+    negotiation: Negotiation,
+    state: NegotiationState,
+    code?: string,
+    reason?: string,
+  ): Negotiation {
+    const at = this.now()
+    const step: NegotiationStep = {
+      state,
+      at,
+      ...(code === undefined ? {} : { code }),
+      ...(reason === undefined ? {} : { reason }),
+    }
+    return { ...negotiation, state, history: [...negotiation.history, step], updated: at }
+  }
+
+  private verifyOptions(): VerifyOptions {
+    return { now: this.components.clock(), ...this.init.verifyOptions }
+  }
+
+  private async mustGet(id: string): Promise<Negotiation> {
+    const negotiation = await this.negotiations.get(id)
+    if (negotiation === undefined) throw new NotFoundError(`no negotiation ${id} on this node`)
+    return negotiation
+  }
+
+  /** Serialises everything that reads and writes one negotiation. */
+  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve()
+    const run = previous.then(work, work)
+    const settled = run.catch(() => undefined)
+    this.locks.set(key, settled)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(key) === settled) this.locks.delete(key)
+    }
+  }
+
+  private now(): string {
+    return this.components.clock().toISOString()
+  }
+}
+
+function ackOf(negotiation: Negotiation): ContractNegotiation {
+  return createContractNegotiation({
+    providerPid: negotiation.providerPid ?? '',
+    consumerPid: negotiation.consumerPid,
+    state: negotiation.state,
+  })
+}
+
+function lastReason(history: readonly NegotiationStep[]): { code?: string; reason?: string } {
+  const step = history.at(-1)
+  return {
+    ...(step?.code === undefined ? {} : { code: step.code }),
+    ...(step?.reason === undefined ? {} : { reason: step.reason }),
+  }
+}
+
+/** Why an agreement from the provider does not match the negotiation, or undefined if it does. */
+function agreementProblem(
+  negotiation: Negotiation,
+  agreement: { '@id': string; target: string; assigner: string; assignee: string },
+  credential: unknown,
+  self: string,
+): string | undefined {
+  if (agreement.assigner !== negotiation.counterparty)
+    return `the agreement's assigner ${agreement.assigner} is not the provider`
+  if (agreement.assignee !== self) return `the agreement's assignee ${agreement.assignee} is not this node`
+  if (agreement.target !== negotiation.datasetId)
+    return `the agreement is for ${agreement.target}, not the requested dataset`
+  if (!sameTerms(negotiation.offer, agreement as unknown as MessageOffer)) {
+    return 'the agreement carries other terms than the offer that was requested'
+  }
+  if (typeof credential !== 'object' || credential === null)
+    return 'the agreement message carries no agreement credential'
+  const subject = (credential as { credentialSubject?: { agreement?: { uid?: string } } }).credentialSubject
+  if (subject?.agreement?.uid !== agreement['@id']) return 'the agreement credential is for another agreement'
+  return undefined
+}

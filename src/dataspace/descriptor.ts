@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity'
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
+import jsigs from 'jsonld-signatures'
+import {
+  ALLMENDE_CONTEXT_V1,
+  addProof,
+  createDocumentLoader,
+  type DocumentLoader,
+  type JsonLdObject,
+  type SigningKey,
+} from '../credentials/index.js'
+import type { DidResolver } from '../identity/index.js'
+import { InvalidDescriptorError } from './errors.js'
+
+/** The Data Integrity v2 context: defines `id`, `type` and `proof` for a document that is not a credential. */
+export const DATA_INTEGRITY_CONTEXT_V2 = 'https://w3id.org/security/data-integrity/v2'
+/** Allmende's ODRL profile, the default `odrlProfile` of a new data space. */
+export const ALLMENDE_ODRL_PROFILE = 'https://w3id.org/allmende/odrl-profile/v1'
+/**
+ * The `@context` of every descriptor: Data Integrity for `id`, `type` and the proof, Allmende's terms for the
+ * rest, and Dublin Core `title` inline (the Allmende context does not define it; signing in JSON-LD safe mode
+ * refuses undefined terms).
+ */
+export const DESCRIPTOR_CONTEXT: readonly (string | Record<string, string>)[] = [
+  DATA_INTEGRITY_CONTEXT_V2,
+  ALLMENDE_CONTEXT_V1,
+  { title: 'http://purl.org/dc/terms/title' },
+]
+
+/**
+ * A data space descriptor (DESIGN.md "Data space and trust"): the one shared document of a data space,
+ * signed by every one of its trust anchors (a Data Integrity `eddsa-rdfc-2022` proof set).
+ */
+export interface DataspaceDescriptor {
+  '@context': (string | Record<string, string>)[]
+  /** `urn:uuid:…`; also the data space id of the nodes (DHT prefix, gossip topic). */
+  id: string
+  type: 'DataSpaceDescriptor'
+  title: string
+  /** DIDs of the anchors: they sign the descriptor and endorse members. */
+  trustAnchor: string[]
+  /** How many distinct anchors must have endorsed a member. */
+  endorsementsRequired: number
+  /** Full multiaddrs (`…/p2p/<peerId>`) a new member dials first. */
+  bootstrap: string[]
+  /** IRI of the ODRL profile policies in this data space follow. */
+  odrlProfile: string
+  proof?: JsonLdObject | JsonLdObject[]
+}
+
+/** What a new descriptor says; `id` is a fresh `urn:uuid` unless given. */
+export interface DescriptorInit {
+  title: string
+  /** Every anchor signs; the first is the node creating the space. */
+  anchors: readonly SigningKey[]
+  endorsementsRequired?: number
+  bootstrap?: readonly string[]
+  odrlProfile?: string
+  id?: string
+  now?: Date
+}
+
+/**
+ * Creates a data space descriptor signed by each of its anchors (one proof each, a proof set when several).
+ *
+ * @example
+ * ```ts
+ * const descriptor = await createDescriptor({ title: 'Südwest-Cluster', anchors: [nodeKey] })
+ * ```
+ */
+export async function createDescriptor(init: DescriptorInit): Promise<DataspaceDescriptor> {
+  if (init.anchors.length === 0)
+    throw new InvalidDescriptorError('a data space needs at least one trust anchor')
+  const unsigned: DataspaceDescriptor = {
+    '@context': structuredClone([...DESCRIPTOR_CONTEXT]),
+    id: init.id ?? `urn:uuid:${randomUUID()}`,
+    type: 'DataSpaceDescriptor',
+    title: init.title.trim(),
+    trustAnchor: [...new Set(init.anchors.map((a) => a.did))],
+    endorsementsRequired: init.endorsementsRequired ?? 1,
+    bootstrap: [...(init.bootstrap ?? [])],
+    odrlProfile: init.odrlProfile ?? ALLMENDE_ODRL_PROFILE,
+  }
+  checkShape(unsigned as unknown as JsonLdObject, false)
+  let signed = unsigned as unknown as JsonLdObject
+  for (const anchor of init.anchors) {
+    signed = await addProof(signed, anchor, init.now === undefined ? {} : { now: init.now })
+  }
+  return signed as unknown as DataspaceDescriptor
+}
+
+const verifyingSuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })
+const loaders = new WeakMap<object, DocumentLoader>()
+const defaultLoaderKey = {}
+
+function loaderFor(resolver: DidResolver | undefined): DocumentLoader {
+  const key = resolver ?? defaultLoaderKey
+  let loader = loaders.get(key)
+  if (loader === undefined) {
+    loader = createDocumentLoader(resolver === undefined ? {} : { resolver })
+    loaders.set(key, loader)
+  }
+  return loader
+}
+
+/**
+ * Checks a descriptor and returns it typed: its shape, and that EVERY proof verifies and that the signers are
+ * exactly its trust anchors (each anchor signed, nobody else). Throws {@link InvalidDescriptorError} saying
+ * what is wrong, so a tampered or half-signed descriptor is never joined.
+ */
+export async function verifyDescriptor(
+  document: unknown,
+  options: { resolver?: DidResolver } = {},
+): Promise<DataspaceDescriptor> {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new InvalidDescriptorError('a data space descriptor must be a JSON object')
+  }
+  const descriptor = document as JsonLdObject
+  checkShape(descriptor, true)
+  const proofs = (Array.isArray(descriptor.proof) ? descriptor.proof : [descriptor.proof]) as JsonLdObject[]
+  const signers = new Set<string>()
+  for (const proof of proofs) {
+    if (proof === null || typeof proof !== 'object')
+      throw new InvalidDescriptorError('a proof of the descriptor is not an object')
+    if (proof.type !== 'DataIntegrityProof' || proof.cryptosuite !== 'eddsa-rdfc-2022') {
+      throw new InvalidDescriptorError(
+        `unsupported descriptor proof ${String(proof.type)}/${String(proof.cryptosuite)}`,
+      )
+    }
+    if (proof.proofPurpose !== 'assertionMethod' || typeof proof.verificationMethod !== 'string') {
+      throw new InvalidDescriptorError(
+        'a descriptor proof must be an assertionMethod proof naming its verification method',
+      )
+    }
+    const method = proof.verificationMethod
+    signers.add(method.includes('#') ? method.slice(0, method.indexOf('#')) : method)
+  }
+  const anchors = descriptor.trustAnchor as string[]
+  const strangers = [...signers].filter((s) => !anchors.includes(s))
+  if (strangers.length > 0) {
+    throw new InvalidDescriptorError(
+      `the descriptor is signed by ${strangers.join(', ')}, who is not one of its trust anchors`,
+    )
+  }
+  const unsigned = anchors.filter((a) => !signers.has(a))
+  if (unsigned.length > 0) {
+    throw new InvalidDescriptorError(`trust anchor ${unsigned.join(', ')} has not signed the descriptor`)
+  }
+  let result: Awaited<ReturnType<typeof jsigs.verify>>
+  try {
+    result = await jsigs.verify(descriptor, {
+      suite: verifyingSuite,
+      purpose: new jsigs.purposes.AssertionProofPurpose(),
+      documentLoader: loaderFor(options.resolver),
+    })
+  } catch (cause) {
+    throw new InvalidDescriptorError(`the descriptor cannot be verified: ${(cause as Error).message}`, {
+      cause,
+    })
+  }
+  const results = result.results ?? []
+  if (!result.verified || results.length !== proofs.length || results.some((r) => !r.verified)) {
+    const error = results.find((r) => !r.verified)?.error ?? result.error
+    const detail = Array.isArray(error)
+      ? error.map((e) => e.message).join('; ')
+      : (error?.message ?? 'a proof did not verify')
+    throw new InvalidDescriptorError(
+      `the descriptor's signature does not verify (altered after signing?): ${detail}`,
+    )
+  }
+  return descriptor as unknown as DataspaceDescriptor
+}
+
+function checkShape(descriptor: JsonLdObject, signed: boolean): void {
+  const fail = (what: string): never => {
+    throw new InvalidDescriptorError(`not a valid data space descriptor: ${what}`)
+  }
+  const context = descriptor['@context']
+  if (JSON.stringify(context) !== JSON.stringify(DESCRIPTOR_CONTEXT)) {
+    fail(`"@context" must be ${JSON.stringify(DESCRIPTOR_CONTEXT)}`)
+  }
+  if (typeof descriptor.id !== 'string' || !/^urn:uuid:[0-9a-f-]{36}$/i.test(descriptor.id))
+    fail('"id" must be a urn:uuid')
+  if (descriptor.type !== 'DataSpaceDescriptor') fail('"type" must be "DataSpaceDescriptor"')
+  if (typeof descriptor.title !== 'string' || descriptor.title.trim() === '')
+    fail('"title" must be a non-empty string')
+  const anchors = descriptor.trustAnchor
+  if (
+    !Array.isArray(anchors) ||
+    anchors.length === 0 ||
+    anchors.some((a) => typeof a !== 'string' || !a.startsWith('did:'))
+  ) {
+    fail('"trustAnchor" must list at least one DID')
+  }
+  if (new Set(anchors as string[]).size !== (anchors as string[]).length)
+    fail('"trustAnchor" lists a DID twice')
+  const required = descriptor.endorsementsRequired
+  if (
+    !Number.isInteger(required) ||
+    (required as number) < 1 ||
+    (required as number) > (anchors as string[]).length
+  ) {
+    fail(
+      `"endorsementsRequired" must be a whole number from 1 to the number of anchors (${(anchors as string[]).length})`,
+    )
+  }
+  if (!Array.isArray(descriptor.bootstrap) || descriptor.bootstrap.some((b) => typeof b !== 'string')) {
+    fail('"bootstrap" must be a list of multiaddrs')
+  }
+  if (typeof descriptor.odrlProfile !== 'string' || !/^[a-z][a-z0-9+.-]*:/i.test(descriptor.odrlProfile)) {
+    fail('"odrlProfile" must be an IRI')
+  }
+  if (
+    signed &&
+    (descriptor.proof === undefined || (Array.isArray(descriptor.proof) && descriptor.proof.length === 0))
+  ) {
+    fail('it carries no proof of its trust anchors')
+  }
+}
+
+/** Reads and verifies a descriptor file. */
+export async function readDescriptorFile(
+  file: string,
+  options: { resolver?: DidResolver } = {},
+): Promise<DataspaceDescriptor> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    throw new InvalidDescriptorError(
+      code === 'ENOENT'
+        ? `descriptor ${file} not found`
+        : `cannot read descriptor ${file}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new InvalidDescriptorError(`descriptor ${file} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    })
+  }
+  try {
+    return await verifyDescriptor(json, options)
+  } catch (error) {
+    if (error instanceof InvalidDescriptorError)
+      throw new InvalidDescriptorError(`${file}: ${error.message}`, { cause: error })
+    throw error
+  }
+}
+
+/** Writes a descriptor as pretty JSON (mode 0644: it is public). */
+export async function writeDescriptorFile(file: string, descriptor: DataspaceDescriptor): Promise<void> {
+  await writeFile(file, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o644 })
+}
+
+/** Whether a DID is a trust anchor of the data space. */
+export function isAnchor(descriptor: DataspaceDescriptor, did: string): boolean {
+  return descriptor.trustAnchor.includes(did)
+}

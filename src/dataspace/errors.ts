@@ -1,0 +1,39 @@
+import { AllmendeError } from '../protocol/errors.js'
+
+/** A data space descriptor is malformed, tampered with, or not signed by all of its trust anchors. */
+export class InvalidDescriptorError extends AllmendeError {
+  static override name = 'InvalidDescriptorError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_INVALID_DESCRIPTOR', message, options)
+  }
+}
+
+/** The operation needs a trust anchor of the data space (endorse, revoke), and this node is none. */
+export class NotAnAnchorError extends AllmendeError {
+  static override name = 'NotAnAnchorError'
+  constructor(did: string, dataspace: string) {
+    super(
+      'ALLMENDE_NOT_AN_ANCHOR',
+      `${did} is not a trust anchor of data space ${dataspace}; only its anchors endorse and revoke members`,
+    )
+  }
+}
+
+/** The node has joined no data space (its config names no descriptor). */
+export class NoDataspaceError extends AllmendeError {
+  static override name = 'NoDataspaceError'
+  constructor(root: string) {
+    super(
+      'ALLMENDE_NO_DATASPACE',
+      `the node in ${root} belongs to no data space; create one with 'allmende dataspace create' or join one with 'allmende dataspace join'`,
+    )
+  }
+}
+
+/** A membership credential could not be obtained from an anchor (not endorsed, unreachable). */
+export class MembershipUnavailableError extends AllmendeError {
+  static override name = 'MembershipUnavailableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_MEMBERSHIP_UNAVAILABLE', message, options)
+  }
+}

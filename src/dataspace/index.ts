@@ -1,0 +1,80 @@
+/**
+ * @packageDocumentation
+ * Data space membership and admission (DESIGN.md "Data space and trust"): the signed data space descriptor,
+ * `DataSpaceMembershipCredential`s issued by trust anchors with revocation through status lists, the anchor's
+ * member register, the `/allmende/membership/1.0.0` and `/allmende/status/1.0.0` protocols, and the admission
+ * policy that lets only members past the connection gate and drops revoked ones within one refresh.
+ *
+ * @example
+ * ```ts
+ * const descriptor = await createDescriptor({ title: 'Südwest-Cluster', anchors: [anchorKey] })
+ * await verifyDescriptor(descriptor) // throws InvalidDescriptorError if tampered
+ * const dataspace = new DataspaceService({ descriptor, key, store, statusLists, admission, log })
+ * admission.setPolicy(dataspace.policy)
+ * await dataspace.start(libp2p)
+ * await dataspace.endorse(memberDid)
+ * ```
+ */
+export {
+  DataspaceService,
+  type DataspaceServiceInit,
+  type DataspaceSummary,
+  DEFAULT_MEMBERSHIP_REFRESH_SECONDS,
+  type MemberView,
+  memberView,
+} from './dataspace-service.js'
+export {
+  ALLMENDE_ODRL_PROFILE,
+  createDescriptor,
+  DATA_INTEGRITY_CONTEXT_V2,
+  type DataspaceDescriptor,
+  DESCRIPTOR_CONTEXT,
+  type DescriptorInit,
+  isAnchor,
+  readDescriptorFile,
+  verifyDescriptor,
+  writeDescriptorFile,
+} from './descriptor.js'
+export {
+  InvalidDescriptorError,
+  MembershipUnavailableError,
+  NoDataspaceError,
+  NotAnAnchorError,
+} from './errors.js'
+export { MEMBERS_SUBLEVEL, type MemberRecord, MemberRegistry } from './member-registry.js'
+export {
+  type MembershipAdmissionInit,
+  MembershipAdmissionPolicy,
+  type MembershipRecheck,
+  type MembershipSource,
+} from './membership-admission.js'
+export {
+  checkMembership,
+  type MembershipCheck,
+  type MembershipCheckOptions,
+  type MembershipVerdict,
+} from './membership-check.js'
+export {
+  DEFAULT_MEMBERSHIP_VALIDITY_DAYS,
+  isMembershipCredential,
+  issueMembershipCredential,
+  MEMBERSHIP_CREDENTIAL_TYPE,
+  membershipSubject,
+} from './membership-credential.js'
+export {
+  fetchStatusList,
+  MEMBERSHIP_PROTOCOL,
+  type MembershipProtocolHandlers,
+  requestMembershipCredential,
+  STATUS_PROTOCOL,
+  serveMembershipProtocols,
+} from './membership-protocol.js'
+export { MEMBERSHIP_SUBLEVEL, MembershipWallet } from './membership-wallet.js'
+export {
+  adoptDescriptor,
+  DESCRIPTOR_FILE,
+  descriptorBootstrap,
+  descriptorPath,
+  loadNodeDescriptor,
+  openOfflineRegistry,
+} from './node-dataspace.js'

@@ -1,0 +1,142 @@
+import type { JsonLdObject, SigningKey, StatusEntry, StatusListIssuer } from '../credentials/index.js'
+import { peerIdFromDidKey } from '../identity/index.js'
+import { InvalidInputError, NotFoundError } from '../protocol/errors.js'
+import type { Store, Sublevel } from '../store/index.js'
+import type { DataspaceDescriptor } from './descriptor.js'
+import { NotAnAnchorError } from './errors.js'
+import { issueMembershipCredential } from './membership-credential.js'
+
+/** One member an anchor endorsed: the credential it issued and, once revoked, when. */
+export interface MemberRecord {
+  readonly did: string
+  readonly dataspace: string
+  readonly credential: JsonLdObject
+  readonly status: StatusEntry
+  readonly endorsedAt: string
+  readonly revokedAt?: string
+}
+
+/** Sublevel of the endorsements an anchor issued, keyed `<dataspace id> <member DID>`. */
+export const MEMBERS_SUBLEVEL = 'dataspace-members'
+
+/**
+ * An anchor's register of the members it endorsed (Store sublevel `dataspace-members`). Endorsing issues a
+ * `DataSpaceMembershipCredential` with a fresh revocation entry of the node's {@link StatusListIssuer};
+ * revoking sets that entry, so every verifier sees it at its next status list refresh. Operations are
+ * serialized; endorse is idempotent while the member is not revoked, and a revoked member can be endorsed anew.
+ *
+ * @example
+ * ```ts
+ * const registry = new MemberRegistry({ store, key, descriptor, statusLists })
+ * const { credential } = await registry.endorse('did:key:z6Mk…')
+ * await registry.revoke('did:key:z6Mk…')
+ * ```
+ */
+export class MemberRegistry {
+  private readonly members: Sublevel<MemberRecord>
+  private readonly key: SigningKey
+  private readonly descriptor: DataspaceDescriptor
+  private readonly statusLists: StatusListIssuer
+  private readonly now: () => Date
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(init: {
+    store: Store
+    key: SigningKey
+    descriptor: DataspaceDescriptor
+    statusLists: StatusListIssuer
+    now?: () => Date
+  }) {
+    if (!init.descriptor.trustAnchor.includes(init.key.did))
+      throw new NotAnAnchorError(init.key.did, init.descriptor.id)
+    this.members = init.store.sublevel<MemberRecord>(MEMBERS_SUBLEVEL)
+    this.key = init.key
+    this.descriptor = init.descriptor
+    this.statusLists = init.statusLists
+    this.now = init.now ?? (() => new Date())
+  }
+
+  /** Issues (or returns the still valid) membership credential of `did`. */
+  async endorse(did: string): Promise<MemberRecord> {
+    checkMemberDid(did)
+    return this.serialize(async () => {
+      const existing = await this.members.get(this.keyOf(did))
+      if (existing !== undefined && existing.revokedAt === undefined) return existing
+      const now = this.now()
+      const status = await this.statusLists.allocate()
+      const credential = await issueMembershipCredential(this.descriptor, this.key, did, {
+        credentialStatus: status,
+        now,
+      })
+      const record: MemberRecord = {
+        did,
+        dataspace: this.descriptor.id,
+        credential,
+        status,
+        endorsedAt: now.toISOString(),
+      }
+      await this.members.put(this.keyOf(did), record)
+      return record
+    })
+  }
+
+  /** Revokes the member's credential in the status list; {@link NotFoundError} if it was never endorsed. */
+  async revoke(did: string): Promise<MemberRecord> {
+    checkMemberDid(did)
+    return this.serialize(async () => {
+      const existing = await this.members.get(this.keyOf(did))
+      if (existing === undefined)
+        throw new NotFoundError(`${did} was never endorsed by this anchor in ${this.descriptor.id}`)
+      if (existing.revokedAt !== undefined) return existing
+      await this.statusLists.revoke(existing.status)
+      const record: MemberRecord = { ...existing, revokedAt: this.now().toISOString() }
+      await this.members.put(this.keyOf(did), record)
+      return record
+    })
+  }
+
+  /** The member's record, revoked or not. */
+  async get(did: string): Promise<MemberRecord | undefined> {
+    return this.members.get(this.keyOf(did))
+  }
+
+  /** The credential to hand to `did` when it asks: only while endorsed and not revoked. */
+  async activeCredential(did: string): Promise<JsonLdObject | undefined> {
+    const record = await this.get(did)
+    return record === undefined || record.revokedAt !== undefined ? undefined : record.credential
+  }
+
+  /** Every member this anchor endorsed in the data space, oldest first. */
+  async list(): Promise<MemberRecord[]> {
+    const prefix = `${this.descriptor.id} `
+    const records: MemberRecord[] = []
+    for await (const [, value] of this.members.iterator({ gte: prefix, lt: `${this.descriptor.id}!` })) {
+      records.push(value as MemberRecord)
+    }
+    return records.sort((a, b) => a.endorsedAt.localeCompare(b.endorsedAt) || a.did.localeCompare(b.did))
+  }
+
+  private keyOf(did: string): string {
+    return `${this.descriptor.id} ${did}`
+  }
+
+  private serialize<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(operation)
+    this.queue = result.catch(() => undefined)
+    return result
+  }
+}
+
+/** Members are nodes: their DID is the did:key of their libp2p key, so admission can match it to the PeerId. */
+function checkMemberDid(did: string): void {
+  try {
+    peerIdFromDidKey(did)
+  } catch (cause) {
+    throw new InvalidInputError(
+      `a member must be named by its node's did:key (see 'allmende status'), got "${did}"`,
+      {
+        cause,
+      },
+    )
+  }
+}

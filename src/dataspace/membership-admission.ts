@@ -1,0 +1,157 @@
+import type { PeerId } from '@libp2p/interface'
+import type { AdmissionPolicy, AdmissionVerdict } from '../bindings/p2p/index.js'
+import {
+  type JsonLdObject,
+  presentCredentials,
+  type SigningKey,
+  type StatusChecker,
+  StatusListUnavailableError,
+} from '../credentials/index.js'
+import { type DidResolver, didKeyFromPeerId } from '../identity/index.js'
+import type { DataspaceDescriptor } from './descriptor.js'
+import { checkMembership, type MembershipVerdict } from './membership-check.js'
+
+/** Where the policy finds this node's own membership credentials. */
+export interface MembershipSource {
+  /** This node's valid membership credentials. */
+  list(now?: Date): Promise<JsonLdObject[]>
+}
+
+/** What {@link MembershipAdmissionPolicy} needs. */
+export interface MembershipAdmissionInit {
+  readonly descriptor: DataspaceDescriptor
+  /** This node's key: it signs the presentations it shows. */
+  readonly key: SigningKey
+  readonly wallet: MembershipSource
+  /** Revocation lookups for peers' credentials (a `StatusListCache` over the libp2p fetcher). */
+  readonly statusChecker: StatusChecker
+  /**
+   * Called before this node shows its proof, to fetch its own credential from a connected anchor if it holds
+   * none yet; failures are the caller's to log, the proof is shown with what the wallet holds.
+   */
+  readonly obtainCredential?: () => Promise<void>
+  readonly now?: () => Date
+  readonly resolver?: DidResolver
+}
+
+/** Result of re-checking an admitted member: still a member, or why not any more. */
+export type MembershipRecheck =
+  | { valid: true }
+  | { valid: false; reason: string }
+  | { valid: 'unknown'; reason: string }
+
+/**
+ * The membership {@link AdmissionPolicy} of a data space with a descriptor (trust issue, item 6).
+ *
+ * `proofFor(nonce)`: a verifiable presentation of this node's membership credentials, challenge = the peer's
+ * nonce, domain = the data space id. `check`: the peer's presentation must pass {@link checkMembership} for
+ * our nonce, held by the peer's did:key (from its Noise-authenticated PeerId).
+ *
+ * Anchors are members by DID: the descriptor, signed by every anchor, is their credential, so an anchor shows
+ * a presentation without credentials and is admitted on its presentation proof alone. (A self-issued
+ * credential would prove nothing more and would need its own revocation.)
+ *
+ * Admitted members' credentials are remembered, so {@link MembershipAdmissionPolicy.recheck} can re-read
+ * their revocation bits on every status list refresh.
+ */
+export class MembershipAdmissionPolicy implements AdmissionPolicy {
+  readonly dataspace: string
+  private readonly members = new Map<string, Extract<MembershipVerdict, { member: true }>>()
+
+  constructor(private readonly init: MembershipAdmissionInit) {
+    this.dataspace = init.descriptor.id
+  }
+
+  /** Whether this node is a trust anchor of the data space. */
+  get isAnchor(): boolean {
+    return this.init.descriptor.trustAnchor.includes(this.init.key.did)
+  }
+
+  async proofFor(peerNonce: string): Promise<unknown> {
+    if (!this.isAnchor) await this.init.obtainCredential?.().catch(() => undefined)
+    const now = this.init.now?.() ?? new Date()
+    const credentials = this.isAnchor ? [] : await this.init.wallet.list(now)
+    return presentCredentials(credentials, this.init.key, {
+      challenge: peerNonce,
+      domain: this.dataspace,
+      now,
+      ...(this.init.resolver === undefined ? {} : { resolver: this.init.resolver }),
+    })
+  }
+
+  async check(
+    peer: PeerId,
+    shown: { dataspace: string; proof: unknown },
+    ourNonce: string,
+  ): Promise<AdmissionVerdict> {
+    if (shown.dataspace !== this.dataspace) {
+      return {
+        admitted: false,
+        reason: `it belongs to data space "${shown.dataspace}", not "${this.dataspace}"`,
+      }
+    }
+    let holder: string
+    try {
+      holder = didKeyFromPeerId(peer)
+    } catch (error) {
+      return { admitted: false, reason: (error as Error).message }
+    }
+    const verdict = await checkMembership(shown.proof, {
+      descriptor: this.init.descriptor,
+      holder,
+      challenge: ourNonce,
+      statusChecker: this.init.statusChecker,
+      ...(this.init.now === undefined ? {} : { now: this.init.now() }),
+      ...(this.init.resolver === undefined ? {} : { resolver: this.init.resolver }),
+    })
+    if (!verdict.member) {
+      this.members.delete(peer.toString())
+      return {
+        admitted: false,
+        reason: `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`,
+      }
+    }
+    this.members.set(peer.toString(), verdict)
+    return { admitted: true }
+  }
+
+  /** The membership an admitted peer showed, if it was admitted by this policy. */
+  membershipOf(peer: PeerId): Extract<MembershipVerdict, { member: true }> | undefined {
+    return this.members.get(peer.toString())
+  }
+
+  /** Forgets a peer's membership (after it was denied or disconnected). */
+  forget(peer: PeerId): void {
+    this.members.delete(peer.toString())
+  }
+
+  /**
+   * Re-reads the revocation bits and validity of the credentials an admitted peer showed. `unknown` when a
+   * status list cannot be had right now (the peer keeps its connection; the next refresh tries again).
+   */
+  async recheck(peer: PeerId): Promise<MembershipRecheck> {
+    const membership = this.members.get(peer.toString())
+    if (membership === undefined) return { valid: 'unknown', reason: 'not admitted by membership' }
+    if (membership.anchor) return { valid: true }
+    const now = (this.init.now?.() ?? new Date()).getTime()
+    let valid = 0
+    let unknown: string | undefined
+    for (const credential of membership.credentials) {
+      const until = credential.validUntil
+      if (typeof until === 'string' && Date.parse(until) <= now) continue
+      try {
+        const { revoked } = await this.init.statusChecker.check(credential)
+        if (!revoked) valid++
+      } catch (error) {
+        if (!(error instanceof StatusListUnavailableError)) throw error
+        unknown = error.message
+      }
+    }
+    if (valid >= this.init.descriptor.endorsementsRequired) return { valid: true }
+    if (unknown !== undefined) return { valid: 'unknown', reason: unknown }
+    return {
+      valid: false,
+      reason: `its membership of ${this.dataspace} was revoked or expired (${valid} valid endorsement(s), ${this.init.descriptor.endorsementsRequired} required)`,
+    }
+  }
+}

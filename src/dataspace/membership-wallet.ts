@@ -1,0 +1,79 @@
+import { type JsonLdObject, verifyCredential } from '../credentials/index.js'
+import type { DidResolver } from '../identity/index.js'
+import type { Store, Sublevel } from '../store/index.js'
+import type { DataspaceDescriptor } from './descriptor.js'
+import { MembershipUnavailableError } from './errors.js'
+import { isMembershipCredential, membershipSubject } from './membership-credential.js'
+
+/** Sublevel holding this node's own membership credentials, keyed `<dataspace id> <anchor DID>`. */
+export const MEMBERSHIP_SUBLEVEL = 'membership'
+
+/**
+ * This node's own membership credentials (Store sublevel `membership`), one per endorsing anchor (the newest).
+ * A credential is checked before it is kept: a membership credential for this node in this data space, signed
+ * by the anchor it claims.
+ */
+export class MembershipWallet {
+  private readonly credentials: Sublevel<JsonLdObject>
+
+  constructor(
+    store: Store,
+    private readonly descriptor: DataspaceDescriptor,
+    private readonly holder: string,
+    private readonly resolver?: DidResolver,
+  ) {
+    this.credentials = store.sublevel<JsonLdObject>(MEMBERSHIP_SUBLEVEL)
+  }
+
+  /** Checks and stores a credential an anchor handed out; throws {@link MembershipUnavailableError} if unfit. */
+  async put(credential: unknown, from?: string): Promise<void> {
+    if (!isMembershipCredential(credential)) {
+      throw new MembershipUnavailableError(
+        'the anchor sent something that is not a DataSpaceMembershipCredential',
+      )
+    }
+    const { member, dataSpace } = membershipSubject(credential)
+    if (member !== this.holder || dataSpace !== this.descriptor.id) {
+      throw new MembershipUnavailableError(
+        `the anchor sent a membership credential for ${String(member)} in ${String(dataSpace)}`,
+      )
+    }
+    const result = await verifyCredential(
+      credential,
+      this.resolver === undefined ? {} : { resolver: this.resolver },
+    )
+    if (!result.verified) {
+      throw new MembershipUnavailableError(
+        `the membership credential does not verify (${result.check}: ${result.message})`,
+      )
+    }
+    if (
+      !this.descriptor.trustAnchor.includes(result.issuer) ||
+      (from !== undefined && result.issuer !== from)
+    ) {
+      throw new MembershipUnavailableError(
+        `the membership credential is issued by ${result.issuer}, not by a trust anchor asked`,
+      )
+    }
+    await this.credentials.put(`${this.descriptor.id} ${result.issuer}`, credential)
+  }
+
+  /** The stored credentials that are still within their validity period. */
+  async list(now: Date = new Date()): Promise<JsonLdObject[]> {
+    const found: JsonLdObject[] = []
+    const prefix = `${this.descriptor.id} `
+    for await (const [, credential] of this.credentials.iterator({
+      gte: prefix,
+      lt: `${this.descriptor.id}!`,
+    })) {
+      const until = (credential as { validUntil?: string }).validUntil
+      if (until === undefined || Date.parse(until) > now.getTime()) found.push(credential as JsonLdObject)
+    }
+    return found
+  }
+
+  /** Anchors whose credential this node holds. */
+  async endorsers(now?: Date): Promise<string[]> {
+    return (await this.list(now)).map((c) => c.issuer as string)
+  }
+}

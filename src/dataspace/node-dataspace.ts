@@ -1,0 +1,119 @@
+import { isAbsolute, join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  ConfigError,
+  type NodeConfig,
+  type NodeDirectory,
+  readNodeConfig,
+  writeNodeConfig,
+} from '../config/index.js'
+import { StatusListIssuer } from '../credentials/index.js'
+import type { NodeKey } from '../identity/index.js'
+import { Store } from '../store/index.js'
+import { type DataspaceDescriptor, readDescriptorFile, writeDescriptorFile } from './descriptor.js'
+import { InvalidDescriptorError, NoDataspaceError } from './errors.js'
+import { MemberRegistry } from './member-registry.js'
+
+/** Where a node keeps the descriptor of its data space, relative to its directory. */
+export const DESCRIPTOR_FILE = 'dataspace.json'
+
+/** The absolute path of the descriptor a config names. */
+export function descriptorPath(directory: NodeDirectory, config: NodeConfig): string | undefined {
+  if (config.descriptor === undefined) return undefined
+  return isAbsolute(config.descriptor) ? config.descriptor : join(directory.root, config.descriptor)
+}
+
+/**
+ * The verified descriptor of a node's data space, or undefined if it joined none. Refuses a config whose
+ * `dataspace` is not the descriptor's id (the DHT and gossip names would not match the members').
+ */
+export async function loadNodeDescriptor(
+  directory: NodeDirectory,
+  config: NodeConfig,
+): Promise<DataspaceDescriptor | undefined> {
+  const file = descriptorPath(directory, config)
+  if (file === undefined) return undefined
+  const descriptor = await readDescriptorFile(file)
+  if (descriptor.id !== config.dataspace) {
+    throw new InvalidDescriptorError(
+      `${directory.configFile} names data space "${config.dataspace}" but its descriptor ${file} is ${descriptor.id}; ` +
+        `join again with: allmende dataspace join --descriptor ${file} --dir ${directory.root}`,
+    )
+  }
+  return descriptor
+}
+
+/** The descriptor's bootstrap addresses without this node's own. */
+export function descriptorBootstrap(descriptor: DataspaceDescriptor, self: PeerId): string[] {
+  return descriptor.bootstrap.filter((address) => {
+    try {
+      return (
+        multiaddr(address)
+          .getComponents()
+          .find((c) => c.name === 'p2p')?.value !== self.toString()
+      )
+    } catch {
+      return false
+    }
+  })
+}
+
+/**
+ * Makes a descriptor the node's data space: writes it to `<dir>/dataspace.json`, and sets the config's
+ * `dataspace` to its id, `descriptor` to the file and adds its bootstrap addresses (not the node's own).
+ * Returns the descriptor path and the new config.
+ */
+export async function adoptDescriptor(
+  directory: NodeDirectory,
+  key: NodeKey,
+  descriptor: DataspaceDescriptor,
+  options: { membershipRefresh?: number } = {},
+): Promise<{ path: string; config: NodeConfig }> {
+  const path = join(directory.root, DESCRIPTOR_FILE)
+  await writeDescriptorFile(path, descriptor)
+  const config = await readNodeConfig(directory.configFile)
+  const bootstrap = [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])]
+  const updated: NodeConfig = {
+    ...config,
+    dataspace: descriptor.id,
+    descriptor: DESCRIPTOR_FILE,
+    bootstrap,
+    ...(options.membershipRefresh === undefined ? {} : { membershipRefresh: options.membershipRefresh }),
+  }
+  await writeNodeConfig(directory.configFile, updated)
+  return { path, config: updated }
+}
+
+/**
+ * The member register of a stopped anchor node, opened on its database directly (the CLI's path when no node
+ * runs). `close()` releases the database.
+ */
+export async function openOfflineRegistry(
+  directory: NodeDirectory,
+  config: NodeConfig,
+  key: NodeKey,
+): Promise<{ registry: MemberRegistry; descriptor: DataspaceDescriptor; close(): Promise<void> }> {
+  const descriptor = await loadNodeDescriptor(directory, config)
+  if (descriptor === undefined) throw new NoDataspaceError(directory.root)
+  let store: Store
+  try {
+    store = await Store.open(directory.dbDir)
+  } catch (cause) {
+    const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
+    throw new ConfigError(
+      locked
+        ? `the node in ${directory.root} is running but its management API does not answer; retry when it is up`
+        : `cannot open database ${directory.dbDir}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  try {
+    const statusLists = await StatusListIssuer.open({ store, key })
+    const registry = new MemberRegistry({ store, key, descriptor, statusLists })
+    return { registry, descriptor, close: () => store.close() }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}

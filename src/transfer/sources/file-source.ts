@@ -1,0 +1,81 @@
+import { constants, createReadStream } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { extname, resolve } from 'node:path'
+import { abortError, guardErrors, type ReadPlan, windowBytes } from './byte-stream.js'
+import { SourceNotAFileError, SourceNotFoundError, SourceRangeError } from './errors.js'
+import type { FileSourceSpec, OpenedSource } from './source.js'
+
+const MEDIA_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.jsonld': 'application/ld+json',
+  '.geojson': 'application/geo+json',
+  '.ndjson': 'application/x-ndjson',
+  '.jsonl': 'application/x-ndjson',
+  '.csv': 'text/csv',
+  '.txt': 'text/plain',
+  '.xml': 'application/xml',
+  '.ttl': 'text/turtle',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+  '.parquet': 'application/vnd.apache.parquet',
+}
+
+/** The media type for a file name, by its extension. */
+export function mediaTypeOfPath(path: string): string {
+  return MEDIA_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'
+}
+
+/**
+ * Opens a file for streaming. Checks up front that it exists, is a regular file and is readable;
+ * the file is opened only when the first chunk is asked for, and resumption seeks to the offset.
+ */
+export async function openFileSource(
+  spec: FileSourceSpec,
+  plan: ReadPlan,
+  baseDir: string | undefined,
+): Promise<OpenedSource> {
+  const path = resolve(baseDir ?? process.cwd(), spec.path)
+  let size: number
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) throw new SourceNotAFileError(path, 'is a directory')
+    if (!info.isFile()) throw new SourceNotAFileError(path, 'is not a regular file')
+    size = info.size
+    await access(path, constants.R_OK)
+  } catch (error) {
+    if (error instanceof SourceNotAFileError) throw error
+    const code = (error as { code?: unknown }).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceNotFoundError(path, { cause: error })
+    throw new SourceNotAFileError(path, `is not readable (${String(code)})`, { cause: error })
+  }
+  if (plan.offset > size) throw new SourceRangeError(path, plan.offset, size)
+  return {
+    mediaType: spec.mediaType ?? mediaTypeOfPath(path),
+    size,
+    finite: true,
+    chunks: windowBytes(guardErrors(readFile(path, plan), plan.signal, path), {
+      skip: 0,
+      length: plan.length,
+      maxChunk: plan.maxChunkBytes,
+      where: path,
+    }),
+  }
+}
+
+async function* readFile(path: string, plan: ReadPlan): AsyncGenerator<Uint8Array, void, undefined> {
+  if (plan.length === 0) return
+  const end = plan.length === undefined ? undefined : plan.offset + plan.length - 1
+  const stream = createReadStream(path, {
+    start: plan.offset,
+    end,
+    highWaterMark: Math.min(64 * 1024, plan.maxChunkBytes),
+  })
+  try {
+    for await (const chunk of stream) {
+      if (plan.signal?.aborted) throw abortError(plan.signal, path)
+      yield chunk as Buffer
+    }
+  } finally {
+    stream.destroy()
+  }
+}

@@ -1,0 +1,151 @@
+import {
+  IllegalTransitionError,
+  TRANSFER_STATES,
+  type TransferCompletionMessage,
+  type TransferRequestMessage,
+  type TransferStartMessage,
+  type TransferState,
+  type TransferSuspensionMessage,
+  type TransferTerminationMessage,
+} from '../protocol/index.js'
+
+export { TRANSFER_STATES, type TransferState }
+
+/** Who sends a message: the consumer (receives data) or the provider (serves it). */
+export type TransferRole = 'consumer' | 'provider'
+
+/** The pseudo-state before a transfer process exists; only a `TransferRequestMessage` leaves it. */
+export const TRANSFER_INITIAL = 'INITIAL'
+
+/** A state a move can start from: a real state or {@link TRANSFER_INITIAL}. */
+export type TransferFrom = TransferState | typeof TRANSFER_INITIAL
+
+/** A move of the transfer process: the `@type` of the message that makes it. */
+export type TransferMove =
+  | 'TransferRequestMessage'
+  | 'TransferStartMessage'
+  | 'TransferSuspensionMessage'
+  | 'TransferCompletionMessage'
+  | 'TransferTerminationMessage'
+
+/** A transfer message that moves the state (ACKs and errors are answers, not moves). */
+export type TransferMoveMessage =
+  | TransferRequestMessage
+  | TransferStartMessage
+  | TransferSuspensionMessage
+  | TransferCompletionMessage
+  | TransferTerminationMessage
+
+/** The state each message leads to (DSP 2025-1, transfer process protocol, states). */
+export const TRANSFER_MOVE_TARGETS: Readonly<Record<TransferMove, TransferState>> = {
+  TransferRequestMessage: 'REQUESTED',
+  TransferStartMessage: 'STARTED',
+  TransferSuspensionMessage: 'SUSPENDED',
+  TransferCompletionMessage: 'COMPLETED',
+  TransferTerminationMessage: 'TERMINATED',
+}
+
+/** Every move, in the order of the protocol. */
+export const TRANSFER_MOVES = Object.keys(TRANSFER_MOVE_TARGETS) as readonly TransferMove[]
+
+/**
+ * The DSP transfer state table (reference §1.4) per sender. Only the consumer requests; only the
+ * provider makes the first start (it carries the pull `dataAddress`); from STARTED either side
+ * completes, suspends or terminates; a SUSPENDED transfer is resumed by a `TransferStartMessage`
+ * from either side (the consumer's goes to the provider's `/transfers/:providerPid/start`) or
+ * terminated. COMPLETED and TERMINATED are final.
+ */
+export const TRANSFER_TRANSITIONS: Readonly<
+  Record<TransferRole, Readonly<Record<TransferFrom, readonly TransferState[]>>>
+> = {
+  consumer: {
+    INITIAL: ['REQUESTED'],
+    REQUESTED: ['TERMINATED'],
+    STARTED: ['SUSPENDED', 'COMPLETED', 'TERMINATED'],
+    SUSPENDED: ['STARTED', 'TERMINATED'],
+    COMPLETED: [],
+    TERMINATED: [],
+  },
+  provider: {
+    INITIAL: [],
+    REQUESTED: ['STARTED', 'TERMINATED'],
+    STARTED: ['SUSPENDED', 'COMPLETED', 'TERMINATED'],
+    SUSPENDED: ['STARTED', 'TERMINATED'],
+    COMPLETED: [],
+    TERMINATED: [],
+  },
+}
+
+/** The outcome of {@link transitionTransfer}. */
+export type TransferTransition =
+  | {
+      readonly ok: true
+      readonly from: TransferFrom
+      /** The state after the move. */
+      readonly state: TransferState
+      /**
+       * The move leads to the state the process is already in, and this sender could have made
+       * it: a redelivery (DSP asks providers to treat a repeated `TransferRequestMessage` with the
+       * same `consumerPid` idempotently). Store nothing; answer with the current ACK if the
+       * message equals the stored one, else reject.
+       */
+      readonly repeat: boolean
+    }
+  | {
+      readonly ok: false
+      readonly from: TransferFrom
+      /** Unchanged: the state before the attempted move. */
+      readonly state: TransferFrom
+      readonly error: IllegalTransitionError
+    }
+
+/** The moves `sender` may make from `from`, in protocol order. */
+export function allowedTransferMoves(from: TransferFrom, sender: TransferRole): TransferMove[] {
+  const targets = TRANSFER_TRANSITIONS[sender][from]
+  return TRANSFER_MOVES.filter((move) => targets.includes(TRANSFER_MOVE_TARGETS[move]))
+}
+
+/** COMPLETED and TERMINATED: no move leaves them. */
+export function isTerminalTransferState(state: TransferFrom): boolean {
+  return state === 'COMPLETED' || state === 'TERMINATED'
+}
+
+function couldHaveReached(state: TransferState, sender: TransferRole): boolean {
+  return Object.values(TRANSFER_TRANSITIONS[sender]).some((targets) => targets.includes(state))
+}
+
+/**
+ * Applies one message to a transfer process's state: pure, changes nothing, throws nothing for
+ * an illegal move; returns `ok: false` with an `IllegalTransitionError` for the binding to answer
+ * (400 + `TransferError`).
+ *
+ * @param current - the process's state; `undefined` or `INITIAL` when none exists yet
+ * @param message - the received or outgoing message, or its `@type`
+ * @param sender - who sent it
+ *
+ * @example
+ * ```ts
+ * const step = transitionTransfer('SUSPENDED', 'TransferStartMessage', 'consumer') // ok, STARTED
+ * if (!step.ok) return toDspError(step.error, 'transfer', pids)
+ * ```
+ */
+export function transitionTransfer(
+  current: TransferFrom | undefined,
+  message: TransferMoveMessage | TransferMove,
+  sender: TransferRole,
+): TransferTransition {
+  const from = current ?? TRANSFER_INITIAL
+  const move = typeof message === 'string' ? message : message['@type']
+  const to = TRANSFER_MOVE_TARGETS[move]
+  if (to === undefined) throw new TypeError(`${String(move)} is not a transfer process move`)
+  if (TRANSFER_TRANSITIONS[sender][from].includes(to)) return { ok: true, from, state: to, repeat: false }
+  if (to === from && couldHaveReached(to, sender)) return { ok: true, from, state: to, repeat: true }
+  const error = new IllegalTransitionError({
+    process: 'transfer',
+    from,
+    move,
+    sender,
+    allowed: allowedTransferMoves(from, sender),
+  })
+  return { ok: false, from, state: from, error }
+}

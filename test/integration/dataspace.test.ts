@@ -1,0 +1,331 @@
+import '../../src/polyfills.js'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import {
+  type AllmendeLibp2p,
+  buildLibp2p,
+  P2pDspEndpoint,
+  PeerAdmission,
+  sameDataspacePolicy,
+} from '../../src/bindings/p2p/index.js'
+import { StatusListIssuer } from '../../src/credentials/index.js'
+import { createDescriptor, type DataspaceDescriptor, DataspaceService } from '../../src/dataspace/index.js'
+import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
+import { createSilentLogger } from '../../src/log/index.js'
+import { createCatalog, createCatalogRequestMessage } from '../../src/protocol/index.js'
+import { Store } from '../../src/store/index.js'
+import {
+  allmendeJson,
+  eventually,
+  type RunningNode,
+  runAllmende,
+  startAllmende,
+  tempDir,
+} from '../support/cli-process.js'
+
+interface Peer {
+  peerId: string
+  did: string | null
+  connected: boolean
+  admitted: boolean
+}
+interface Member {
+  did: string
+  state: 'active' | 'revoked'
+  connected: boolean
+}
+
+const REFRESH_SECONDS = 2
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+async function expectOk(args: string[]): Promise<string> {
+  const result = await runAllmende(args)
+  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
+  return result.stdout
+}
+
+describe('a data space of four nodes: anchor A, members B and D, outsider C', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const did: Record<string, string> = {}
+  const peerId: Record<string, string> = {}
+  const dir = (name: string) => join(root, name)
+  let descriptorPath: string
+  let dataspaceId: string
+
+  // The API directly, not `allmende peers`: a CLI process takes over a second, too coarse for timing.
+  const api = async <T>(name: string, path: string): Promise<T> => {
+    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(response.status, 200, `GET ${path} on ${name}`)
+    return (await response.json()) as T
+  }
+  const peersOf = async (name: string) => (await api<{ peers: Peer[] }>(name, '/api/v1/peers')).peers
+  const admittedBy = async (name: string, other: string) =>
+    (await peersOf(name)).some((p) => p.peerId === peerId[other] && p.connected && p.admitted)
+  const connectedTo = async (name: string, other: string) =>
+    (await peersOf(name)).some((p) => p.peerId === peerId[other] && p.connected)
+
+  before(async () => {
+    root = await tempDir('allmende-dataspace-')
+    const port = await freePort()
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const listen = name === 'a' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
+      const init = await allmendeJson<{ did: string; peerId: string }>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        ...listen,
+      ])
+      did[name] = init.did
+      peerId[name] = init.peerId
+    }
+    // A creates the space while running, so its listen address becomes the descriptor's bootstrap address.
+    nodes.a = await startAllmende(['--dir', dir('a')])
+    const created = await allmendeJson<{ descriptor: string; id: string }>([
+      'dataspace',
+      'create',
+      '--title',
+      'Südwest-Cluster',
+      '--membership-refresh',
+      String(REFRESH_SECONDS),
+      '--dir',
+      dir('a'),
+    ])
+    descriptorPath = created.descriptor
+    dataspaceId = created.id
+    await nodes.a.stop()
+    for (const name of ['b', 'c', 'd']) {
+      await expectOk([
+        'dataspace',
+        'join',
+        '--descriptor',
+        descriptorPath,
+        '--membership-refresh',
+        String(REFRESH_SECONDS),
+        '--dir',
+        dir(name),
+      ])
+    }
+    // B is endorsed while A is stopped (the CLI opens A's database), D through A's running API.
+    await expectOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+    nodes.a = await startAllmende(['--dir', dir('a')])
+    await expectOk(['dataspace', 'endorse', did.d!, '--dir', dir('a')])
+    ;[nodes.b, nodes.c, nodes.d] = await Promise.all(
+      ['b', 'c', 'd'].map((name) => startAllmende(['--dir', dir(name)])),
+    )
+  })
+
+  after(async () => {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+  })
+
+  it('writes a signed descriptor and points the configs at it', async () => {
+    const descriptor = JSON.parse(await readFile(descriptorPath, 'utf8'))
+    assert.equal(descriptor.id, dataspaceId)
+    assert.match(dataspaceId, /^urn:uuid:/)
+    assert.deepEqual(descriptor.trustAnchor, [did.a])
+    assert.equal(descriptor.endorsementsRequired, 1)
+    assert.equal(descriptor.bootstrap.length, 1)
+    assert.ok(descriptor.bootstrap[0].endsWith(`/p2p/${peerId.a}`))
+    assert.equal(descriptor.proof.cryptosuite, 'eddsa-rdfc-2022')
+    for (const name of ['a', 'b']) {
+      const config = JSON.parse(await readFile(join(dir(name), 'config.json'), 'utf8'))
+      assert.equal(config.dataspace, dataspaceId)
+      assert.equal(config.descriptor, 'dataspace.json')
+    }
+    const configB = JSON.parse(await readFile(join(dir('b'), 'config.json'), 'utf8'))
+    assert.deepEqual(configB.bootstrap, descriptor.bootstrap)
+  })
+
+  it('refuses to join a tampered descriptor', async () => {
+    const descriptor = JSON.parse(await readFile(descriptorPath, 'utf8'))
+    descriptor.endorsementsRequired = 0
+    descriptor.title = 'Hijacked'
+    const forged = join(root, 'forged.json')
+    await (await import('node:fs/promises')).writeFile(forged, JSON.stringify(descriptor))
+    const result = await runAllmende(['dataspace', 'join', '--descriptor', forged, '--dir', dir('c')])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /descriptor/)
+    assert.equal(result.stderr.trim().split('\n').length, 1)
+  })
+
+  it('admits the endorsed members B and D, to A and to each other', async () => {
+    for (const [self, other] of [
+      ['a', 'b'],
+      ['a', 'd'],
+      ['b', 'a'],
+      ['d', 'a'],
+      ['b', 'd'],
+      ['d', 'b'],
+    ] as const) {
+      await eventually(async () => ((await admittedBy(self, other)) ? true : undefined), {
+        what: `${self} to admit ${other}`,
+      })
+    }
+  })
+
+  it('refuses C, which joined but is not endorsed: no connection is kept either way', async () => {
+    await eventually(async () => ((await peersOf('c')).some((p) => p.connected) ? undefined : true), {
+      what: 'C to hold no connection',
+    })
+    assert.equal(await admittedBy('a', 'c'), false)
+    assert.equal(await connectedTo('a', 'c'), false)
+    assert.match(nodes.a!.output(), /too-few-endorsements/)
+    assert.match(nodes.c!.output(), /peer denied/)
+  })
+
+  it('lists the members on the anchor and serves data space and status list over the API', async () => {
+    const members = await allmendeJson<Member[]>(['dataspace', 'members', '--dir', dir('a')])
+    assert.deepEqual(
+      members.map((m) => [m.did, m.state]).sort(),
+      [
+        [did.b, 'active'],
+        [did.d, 'active'],
+      ].sort(),
+    )
+    const token = (await readFile(join(dir('a'), 'api-token'), 'utf8')).trim()
+    const headers = { authorization: `Bearer ${token}` }
+    const summary = (await (await fetch(`${nodes.a!.apiUrl}/api/v1/dataspace`, { headers })).json()) as {
+      id: string
+      anchor: boolean
+    }
+    assert.equal(summary.id, dataspaceId)
+    assert.equal(summary.anchor, true)
+    const list = await fetch(`${nodes.a!.apiUrl}/api/v1/status-lists/1`, { headers })
+    assert.equal(list.status, 200)
+    const credential = (await list.json()) as { type: string[]; issuer: string }
+    assert.ok(credential.type.includes('BitstringStatusListCredential'))
+    assert.equal(credential.issuer, did.a)
+    const missing = await fetch(`${nodes.a!.apiUrl}/api/v1/status-lists/99`, { headers })
+    assert.equal(missing.status, 404)
+    // a member is no anchor: it cannot endorse
+    const refused = await runAllmende(['dataspace', 'endorse', did.c!, '--dir', dir('b')])
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /not a trust anchor/)
+  })
+
+  it('drops B within one refresh after A revokes it, refuses it on redial, and keeps D', async (t) => {
+    await expectOk(['dataspace', 'revoke', did.b!, '--dir', dir('a')])
+    const revokedAt = Date.now()
+    await eventually(
+      async () =>
+        (await connectedTo('a', 'b')) || (await connectedTo('d', 'b')) || (await connectedTo('b', 'd'))
+          ? undefined
+          : true,
+      { what: 'B to be disconnected from A and D', timeoutMs: REFRESH_SECONDS * 1000 * 2 + 3_000 },
+    )
+    const elapsed = Date.now() - revokedAt
+    assert.ok(elapsed < REFRESH_SECONDS * 1000 * 2 + 3_000, `B was dropped after ${elapsed} ms`)
+    t.diagnostic(
+      `B dropped by A and D ${elapsed} ms after the revoke command returned (refresh ${REFRESH_SECONDS} s)`,
+    )
+    const members = await allmendeJson<Member[]>(['dataspace', 'members', '--dir', dir('a')])
+    assert.equal(members.find((m) => m.did === did.b)?.state, 'revoked')
+
+    // A restarted B redials its bootstrap peer A: refused at the gate.
+    await nodes.b!.stop()
+    nodes.b = await startAllmende(['--dir', dir('b')])
+    await new Promise((r) => setTimeout(r, 3_000))
+    assert.equal(await connectedTo('a', 'b'), false)
+    assert.equal(await connectedTo('d', 'b'), false)
+    assert.equal(await admittedBy('a', 'd'), true)
+    assert.equal(await admittedBy('d', 'a'), true)
+  })
+})
+
+describe('in process: the membership gate in front of DSP', () => {
+  interface InProcessNode {
+    key: NodeKey
+    libp2p: AllmendeLibp2p
+    admission: PeerAdmission
+    dataspace: DataspaceService
+    endpoint: P2pDspEndpoint
+    store: Store
+  }
+  const started: InProcessNode[] = []
+
+  async function startNode(key: NodeKey, descriptor: DataspaceDescriptor): Promise<InProcessNode> {
+    const log = createSilentLogger()
+    const store = await Store.open(join(await tempDir('allmende-dataspace-node-'), 'db'))
+    const admission = new PeerAdmission(log, sameDataspacePolicy(descriptor.id))
+    const dataspace = new DataspaceService({
+      descriptor,
+      key,
+      store,
+      statusLists: await StatusListIssuer.open({ store, key }),
+      admission,
+      log,
+      refreshSeconds: 1,
+    })
+    admission.setPolicy(dataspace.policy)
+    const libp2p = await buildLibp2p({
+      privateKey: key.privateKey,
+      dataspace: descriptor.id,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [],
+      mdns: false,
+      admission,
+    })
+    await admission.start(libp2p)
+    await dataspace.start(libp2p)
+    await libp2p.start()
+    const endpoint = new P2pDspEndpoint(libp2p, admission, log)
+    await endpoint.serve('catalog', async () =>
+      createCatalog({ '@id': `urn:uuid:${randomUUID()}`, participantId: key.did }),
+    )
+    const node = { key, libp2p, admission, dataspace, endpoint, store }
+    started.push(node)
+    return node
+  }
+
+  after(async () => {
+    for (const node of started) {
+      node.dataspace.stop()
+      await node.libp2p.stop()
+      await node.store.close()
+    }
+  })
+
+  it('serves the catalog to an endorsed member only, and stops serving it once revoked', async () => {
+    const [keyA, keyB, keyC] = await Promise.all([generateNodeKey(), generateNodeKey(), generateNodeKey()])
+    const descriptor = await createDescriptor({ title: 'In-Process', anchors: [keyA] })
+    const a = await startNode(keyA, descriptor)
+    await a.dataspace.endorse(keyB.did)
+    const [b, c] = await Promise.all([startNode(keyB, descriptor), startNode(keyC, descriptor)])
+    const addressOfA = a.libp2p.getMultiaddrs()[0]!
+
+    await b.libp2p.dial(addressOfA)
+    const catalog = await b.endpoint.request(keyA.peerId, 'catalog', createCatalogRequestMessage())
+    assert.equal((catalog as { participantId?: string }).participantId, keyA.did)
+    assert.equal(await a.admission.isAdmitted(keyB.peerId), true)
+    assert.equal(await b.admission.isAdmitted(keyA.peerId), true)
+    assert.equal((await b.dataspace.wallet.endorsers()).join(), keyA.did)
+
+    // C asks at once, while its handshake is still running: the DSP endpoint waits for the verdict and refuses.
+    await c.libp2p.dial(addressOfA).catch(() => undefined)
+    await assert.rejects(c.endpoint.request(keyA.peerId, 'catalog', createCatalogRequestMessage()))
+    assert.equal(await a.admission.isAdmitted(keyC.peerId), false)
+    assert.match(a.admission.deniedReason(keyC.peerId) ?? '', /too-few-endorsements/)
+    await assert.rejects(c.libp2p.dial(addressOfA), 'a refused peer is refused on redial')
+
+    await a.dataspace.revoke(keyB.did)
+    await assert.rejects(b.endpoint.request(keyA.peerId, 'catalog', createCatalogRequestMessage()))
+    assert.match(a.admission.deniedReason(keyB.peerId) ?? '', /revoked/)
+  })
+})

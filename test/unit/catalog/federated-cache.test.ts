@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import {
+  buildDspCatalog,
+  buildDspDataset,
+  Catalog,
+  FederatedCatalogCache,
+  foldText,
+  InvalidCatalogError,
+} from '../../../src/catalog/index.js'
+import type { Store } from '../../../src/store/index.js'
+import {
+  checkOffer,
+  glanInput,
+  ManualClock,
+  MEMBER,
+  PROVIDER,
+  roleConstraint,
+  tempStore,
+} from './fixtures.js'
+
+/** Kaiserslautern, the remote provider in these tests. */
+const KL = 'did:web:connector.kaiserslautern.de'
+const ME = MEMBER
+
+describe('FederatedCatalogCache', () => {
+  let disposers: (() => Promise<void>)[]
+  let clock: ManualClock
+  let remote: Catalog
+  let local: Catalog
+  let cache: FederatedCatalogCache
+  let store: Store
+
+  const newCatalog = (s: Store) =>
+    new Catalog({ store: s, clock }, { validateOffer: checkOffer, evaluateConstraint: roleConstraint })
+  const remoteAnswer = async () =>
+    buildDspCatalog(await remote.catalogFor({ did: ME, isMember: true }), {
+      participantId: KL,
+      endpointURL: 'https://connector.kaiserslautern.de/dsp/2025-1',
+    })
+
+  beforeEach(async () => {
+    clock = new ManualClock()
+    const a = await tempStore()
+    const b = await tempStore()
+    disposers = [a.dispose, b.dispose]
+    store = b.store
+    remote = newCatalog(a.store)
+    local = newCatalog(b.store)
+    cache = new FederatedCatalogCache({ store: b.store, clock, catalog: local }, { participantId: ME })
+    await remote.add(
+      glanInput({
+        title: 'Verkehrsstärke Pfaffplatz',
+        description: 'Fahrzeuge je Fahrspur und Viertelstunde an der Kreuzung Pfaffplatz.',
+        keyword: ['Verkehr', 'Straße'],
+        theme: ['TRAN'],
+        publisher: { name: 'Stadt Kaiserslautern', id: 'https://www.kaiserslautern.de' },
+      }),
+    )
+    await remote.add(
+      glanInput({
+        title: 'Luftqualität Innenstadt',
+        description: 'NO2 und Feinstaub, stündlich.',
+        keyword: ['Luft'],
+        theme: ['ENVI', 'HEAL'],
+        publisher: 'Stadt Kaiserslautern',
+      }),
+    )
+    await local.add(glanInput({ publisher: { name: 'Kreisverwaltung Kusel' } }))
+  })
+  afterEach(async () => {
+    for (const d of disposers) await d()
+  })
+
+  it('ingestCatalog() caches each dataset with provider, version and fetch time', async () => {
+    clock.advance(5000)
+    assert.equal(await cache.ingestCatalog(KL, await remoteAnswer()), 2)
+    const entries = await cache.entriesOf(KL)
+    assert.equal(entries.length, 2)
+    for (const e of entries) {
+      assert.equal(e.provider, KL)
+      assert.equal(e.version, 1)
+      assert.equal(e.fetchedAt, '2026-03-01T08:00:05.000Z')
+    }
+    const traffic = entries.find((e) => e.title === 'Verkehrsstärke Pfaffplatz')!
+    assert.deepEqual(traffic.keyword, ['Verkehr', 'Straße'])
+    assert.deepEqual(traffic.publisher, { name: 'Stadt Kaiserslautern', id: 'https://www.kaiserslautern.de' })
+    assert.deepEqual(traffic.theme, ['http://publications.europa.eu/resource/authority/data-theme/TRAN'])
+    assert.deepEqual(await cache.get(KL, traffic.datasetId), traffic)
+  })
+
+  it('applyAnnouncement() asks for a refresh only for newer versions; ingest then catches up', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    const [d] = await remote.list()
+    assert.ok(d !== undefined)
+    assert.equal(await cache.applyAnnouncement({ provider: KL, datasetId: d.id, version: 1 }), false)
+    await remote.update(d.id, { title: 'Verkehrsstärke Pfaffplatz (neu)' })
+    assert.equal(await cache.applyAnnouncement({ provider: KL, datasetId: d.id, version: 2 }), true)
+    assert.equal(
+      await cache.applyAnnouncement({ provider: KL, datasetId: 'urn:uuid:unseen', version: 1 }),
+      true,
+    )
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    assert.equal((await cache.get(KL, d.id))?.version, 2)
+    assert.equal(await cache.applyAnnouncement({ provider: KL, datasetId: d.id, version: 2 }), false)
+    assert.equal(
+      await cache.applyAnnouncement({ provider: KL, datasetId: d.id, version: 1 }),
+      false,
+      'stale news',
+    )
+  })
+
+  it('a removal announcement drops the entry (not when the cache is newer); a new answer drops vanished datasets', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    const [d1, d2] = await remote.list()
+    assert.ok(d1 !== undefined && d2 !== undefined)
+    assert.equal(
+      await cache.applyAnnouncement({ provider: KL, datasetId: d1.id, version: 0, removed: true }),
+      false,
+    )
+    assert.ok((await cache.get(KL, d1.id)) !== undefined, 'an older removal does not drop a newer entry')
+    assert.equal(
+      await cache.applyAnnouncement({ provider: KL, datasetId: d1.id, version: 2, removed: true }),
+      false,
+    )
+    assert.equal(await cache.get(KL, d1.id), undefined)
+    await remote.remove(d2.id)
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    assert.deepEqual(
+      (await cache.entriesOf(KL)).map((e) => e.datasetId),
+      [d1.id],
+      'd1 is back (the provider still lists it), d2 is gone',
+    )
+  })
+
+  it('ingestDataset() caches one DSP Dataset answer', async () => {
+    const [d] = await remote.list()
+    const view = await remote.datasetFor({ did: ME, isMember: true }, d!.id)
+    const answer = buildDspDataset(view, { participantId: KL, endpointURL: 'https://x.example/dsp' })
+    const entry = await cache.ingestDataset(KL, answer)
+    assert.equal(entry.datasetId, d!.id)
+    assert.equal(entry.title, d!.title)
+  })
+
+  it('refuses malformed answers, answers for another provider and malformed announcements', async () => {
+    const answer = await remoteAnswer()
+    await assert.rejects(cache.ingestCatalog(PROVIDER, answer), (e: unknown) => {
+      return (
+        e instanceof InvalidCatalogError &&
+        e.code === 'ALLMENDE_INVALID_CATALOG' &&
+        /not from/.test(e.message)
+      )
+    })
+    await assert.rejects(cache.ingestCatalog(KL, { ...answer, '@type': 'Dataset' }), InvalidCatalogError)
+    await assert.rejects(
+      cache.ingestCatalog(KL, { ...answer, dataset: [{ title: 'x' }] }),
+      InvalidCatalogError,
+    )
+    await assert.rejects(
+      cache.applyAnnouncement({ provider: 'kl', datasetId: 'x', version: 1 }),
+      InvalidCatalogError,
+    )
+    await assert.rejects(
+      cache.applyAnnouncement({ provider: KL, datasetId: 'x', version: 1.5 }),
+      InvalidCatalogError,
+    )
+    assert.deepEqual(await cache.entriesOf(KL), [])
+  })
+
+  it('reads nested catalogs and full-IRI keys', async () => {
+    const nested = {
+      '@type': 'Catalog',
+      participantId: KL,
+      catalog: [
+        {
+          '@type': 'Catalog',
+          dataset: [
+            {
+              '@id': 'urn:x:deep',
+              'http://purl.org/dc/terms/title': [{ '@value': 'Parkhäuser Belegung', '@language': 'de' }],
+              'http://www.w3.org/ns/dcat#version': '7',
+            },
+          ],
+        },
+      ],
+    }
+    assert.equal(await cache.ingestCatalog(KL, nested), 1)
+    const entry = await cache.get(KL, 'urn:x:deep')
+    assert.equal(entry?.title, 'Parkhäuser Belegung')
+    assert.equal(entry?.version, 7)
+  })
+
+  it('search() covers local datasets and cached ones, naming each provider, case- and umlaut-tolerant', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    const all = await cache.search()
+    assert.deepEqual(
+      all.map((h) => [h.provider, h.title, h.local]),
+      [
+        [ME, 'Pegel Glan Altenglan', true],
+        [KL, 'Luftqualität Innenstadt', false],
+        [KL, 'Verkehrsstärke Pfaffplatz', false],
+      ],
+    )
+    const titles = async (q: object) => (await cache.search(q)).map((h) => h.title)
+    assert.deepEqual(await titles({ q: 'VERKEHRSSTÄRKE' }), ['Verkehrsstärke Pfaffplatz'])
+    assert.deepEqual(await titles({ q: 'verkehrsstaerke' }), ['Verkehrsstärke Pfaffplatz'])
+    assert.deepEqual(await titles({ q: 'strasse' }), ['Verkehrsstärke Pfaffplatz'], 'keywords are searched')
+    assert.deepEqual(
+      await titles({ q: 'luftqualita\u0308t' }),
+      ['Luftqualität Innenstadt'],
+      'decomposed umlaut',
+    )
+    assert.deepEqual(
+      await titles({ q: 'feinstaub no2' }),
+      ['Luftqualität Innenstadt'],
+      'description, all words',
+    )
+    assert.deepEqual(await titles({ q: 'feinstaub verkehr' }), [])
+    assert.deepEqual(await titles({ q: 'hochwasser' }), ['Pegel Glan Altenglan'])
+    assert.deepEqual(await titles({ theme: 'ENVI' }), ['Pegel Glan Altenglan', 'Luftqualität Innenstadt'])
+    assert.deepEqual(
+      await titles({ theme: 'http://publications.europa.eu/resource/authority/data-theme/TRAN' }),
+      ['Verkehrsstärke Pfaffplatz'],
+    )
+    assert.deepEqual(await titles({ publisher: 'kaiserslautern', theme: 'ENVI' }), [
+      'Luftqualität Innenstadt',
+    ])
+    assert.deepEqual(await titles({ publisher: 'https://www.kaiserslautern.de' }), [
+      'Verkehrsstärke Pfaffplatz',
+    ])
+    assert.deepEqual(await titles({ publisher: 'Kusel' }), ['Pegel Glan Altenglan'])
+    const [hit] = await cache.search({ q: 'pfaffplatz' })
+    assert.equal(hit?.provider, KL)
+    assert.equal(hit?.fetchedAt, '2026-03-01T08:00:00.000Z')
+  })
+
+  it('forgetProvider() drops exactly one provider', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    await cache.ingestCatalog('did:web:other.example', {
+      '@type': 'Catalog',
+      participantId: 'did:web:other.example',
+      dataset: [{ '@id': 'urn:x:1', 'dct:title': 'Other' }],
+    })
+    assert.equal(await cache.forgetProvider(KL), 2)
+    assert.deepEqual(
+      (await cache.search()).map((h) => h.provider),
+      [ME, 'did:web:other.example'],
+    )
+    // Nothing of the cache is in the datasets sublevel: the local catalog is untouched.
+    assert.equal((await local.list()).length, 1)
+    assert.ok(store !== undefined)
+  })
+})
+
+describe('foldText()', () => {
+  it('folds case, ß, umlauts and accents, composed or not', () => {
+    assert.equal(foldText('STRAẞE Straße'), 'strasse strasse')
+    assert.equal(foldText('Mühlbach'), foldText('Mu\u0308hlbach'))
+    assert.equal(foldText('Mühlbach'), 'muehlbach')
+    assert.equal(foldText('Café ÖPNV'), 'cafe oepnv')
+  })
+})

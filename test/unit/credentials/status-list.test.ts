@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import {
+  type JsonLdObject,
+  parseStatusListUrl,
+  StatusListCache,
+  StatusListError,
+  StatusListIssuer,
+  StatusListUnavailableError,
+  statusListUrl,
+  verifyCredential,
+} from '../../../src/credentials/index.js'
+import { Store } from '../../../src/store/index.js'
+import { parties } from './fixtures.js'
+
+const dirs: string[] = []
+after(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+})
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'allmende-status-'))
+  dirs.push(dir)
+  return dir
+}
+
+describe('statusListUrl / parseStatusListUrl', () => {
+  it('round-trips issuer DID and list id', async () => {
+    const { provider } = await parties()
+    const url = statusListUrl(provider.did, '7')
+    assert.equal(url, `urn:allmende:status:${provider.did}:7`)
+    assert.deepEqual(parseStatusListUrl(url), { issuerDid: provider.did, listId: '7' })
+    assert.throws(() => parseStatusListUrl('https://example.org/list'), StatusListError)
+  })
+})
+
+describe('StatusListIssuer', () => {
+  it('allocates indexes, revokes, and keeps both across a Store reopen', async () => {
+    const { provider } = await parties()
+    const dir = await tempDir()
+    let store = await Store.open(dir)
+    let lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
+    const first = await lists.allocate()
+    const second = await lists.allocate()
+    assert.equal(first.statusListIndex, '0')
+    assert.equal(second.statusListIndex, '1')
+    assert.equal(first.statusListCredential, statusListUrl(provider.did, '1'))
+    await lists.revoke(second)
+    assert.equal(await lists.isRevoked('1', 1), true)
+    assert.equal(await lists.isRevoked('1', 0), false)
+    await store.close()
+
+    store = await Store.open(dir)
+    lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
+    assert.equal(await lists.isRevoked('1', 1), true)
+    assert.equal(await lists.isRevoked('1', 0), false)
+    const third = await lists.allocate()
+    assert.equal(third.statusListIndex, '2', 'allocation resumes after the last index')
+    await store.close()
+  })
+
+  it('starts a new list when one is full, and refuses unallocated indexes', async () => {
+    const { provider } = await parties()
+    const store = await Store.open(await tempDir())
+    const lists = await StatusListIssuer.open({ store, key: provider, length: 8 })
+    const entries = []
+    for (let i = 0; i < 9; i++) entries.push(await lists.allocate())
+    assert.equal(entries[8]!.statusListCredential, statusListUrl(provider.did, '2'))
+    assert.equal(entries[8]!.statusListIndex, '0')
+    await assert.rejects(lists.revoke({ listId: '2', index: 5 }), StatusListError)
+    await store.close()
+  })
+
+  it('serves a signed list credential that verifies and carries the revocation', async () => {
+    const { provider } = await parties()
+    const store = await Store.open(await tempDir())
+    const lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
+    const entry = await lists.allocate()
+    await lists.revoke(entry)
+    const listCredential = await lists.getStatusListCredential('1')
+    assert.equal(listCredential.id, entry.statusListCredential)
+    const result = await verifyCredential(listCredential)
+    assert.ok(result.verified)
+    assert.equal(result.issuer, provider.did)
+    await store.close()
+  })
+})
+
+describe('StatusListCache', () => {
+  it('reads the bit itself and re-fetches only after the TTL', async () => {
+    const { provider } = await parties()
+    const store = await Store.open(await tempDir())
+    const lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
+    const entry = await lists.allocate()
+    const credential: JsonLdObject = { issuer: provider.did, credentialStatus: entry }
+    let fetches = 0
+    let clock = Date.now()
+    const cache = new StatusListCache({
+      fetcher: async (url) => {
+        fetches++
+        return lists.getStatusListCredential(parseStatusListUrl(url).listId)
+      },
+      ttlMs: 60_000,
+      clock: () => clock,
+    })
+    assert.equal((await cache.check(credential)).revoked, false)
+    await lists.revoke(entry)
+    assert.equal((await cache.check(credential)).revoked, false, 'within the TTL the cached list answers')
+    assert.equal(fetches, 1)
+    clock += 60_001
+    assert.equal((await cache.check(credential)).revoked, true, 'after the TTL the new list is fetched')
+    assert.equal(fetches, 2)
+    await store.close()
+  })
+
+  it('refuses a list issued by someone else than the credential issuer', async () => {
+    const { provider, stranger } = await parties()
+    const store = await Store.open(await tempDir())
+    const lists = await StatusListIssuer.open({ store, key: stranger, length: 16 })
+    const entry = await lists.allocate()
+    const cache = new StatusListCache({
+      fetcher: async (url) => lists.getStatusListCredential(parseStatusListUrl(url).listId),
+    })
+    await assert.rejects(
+      cache.check({ issuer: provider.did, credentialStatus: entry }),
+      StatusListUnavailableError,
+    )
+    await store.close()
+  })
+
+  it('refuses a tampered list credential', async () => {
+    const { provider } = await parties()
+    const store = await Store.open(await tempDir())
+    const lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
+    const entry = await lists.allocate()
+    const cache = new StatusListCache({
+      fetcher: async (url) => {
+        const list = await lists.getStatusListCredential(parseStatusListUrl(url).listId)
+        ;(list.credentialSubject as { encodedList: string }).encodedList = 'uH4sIAAAAAAAAA2NgAAIAAAAA'
+        return list
+      },
+    })
+    await assert.rejects(
+      cache.check({ issuer: provider.did, credentialStatus: entry }),
+      StatusListUnavailableError,
+    )
+    await store.close()
+  })
+})

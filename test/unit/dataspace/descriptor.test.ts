@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { addProof, type JsonLdObject } from '../../../src/credentials/index.js'
+import {
+  createDescriptor,
+  InvalidDescriptorError,
+  readDescriptorFile,
+  verifyDescriptor,
+  writeDescriptorFile,
+} from '../../../src/dataspace/index.js'
+import { keys } from './fixtures.js'
+
+describe('data space descriptor', () => {
+  it('is signed by its anchor and verifies', async () => {
+    const { anchor1 } = await keys()
+    const descriptor = await createDescriptor({
+      title: 'Südwest-Cluster',
+      anchors: [anchor1],
+      bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${anchor1.peerId.toString()}`],
+    })
+    assert.match(descriptor.id, /^urn:uuid:[0-9a-f-]{36}$/)
+    assert.deepEqual(descriptor.trustAnchor, [anchor1.did])
+    assert.equal(descriptor.endorsementsRequired, 1)
+    assert.equal(descriptor.odrlProfile, 'https://w3id.org/allmende/odrl-profile/v1')
+    assert.deepEqual(descriptor['@context'].slice(0, 2), [
+      'https://w3id.org/security/data-integrity/v2',
+      'https://w3id.org/allmende/v1',
+    ])
+    const verified = await verifyDescriptor(JSON.parse(JSON.stringify(descriptor)))
+    assert.equal(verified.title, 'Südwest-Cluster')
+  })
+
+  it('with two anchors carries a proof set and needs both proofs', async () => {
+    const { anchor1, anchor2 } = await keys()
+    const descriptor = await createDescriptor({
+      title: 'Zwei',
+      anchors: [anchor1, anchor2],
+      endorsementsRequired: 2,
+    })
+    assert.equal((descriptor.proof as JsonLdObject[]).length, 2)
+    await verifyDescriptor(descriptor)
+    const halfSigned = { ...descriptor, proof: (descriptor.proof as JsonLdObject[])[0] }
+    await assert.rejects(verifyDescriptor(halfSigned), /has not signed/)
+  })
+
+  for (const [what, change] of [
+    ['title', (d: JsonLdObject) => void (d.title = 'Übernommen')],
+    [
+      'trust anchors',
+      (d: JsonLdObject) =>
+        void (d.trustAnchor = [
+          ...(d.trustAnchor as string[]),
+          (d.trustAnchor as string[])[0]!.replace(/.$/, 'x'),
+        ]),
+    ],
+    [
+      'bootstrap addresses',
+      (d: JsonLdObject) => void (d.bootstrap = ['/ip4/10.0.0.66/tcp/4001/p2p/12D3KooWEvil']),
+    ],
+    ['endorsements required', (d: JsonLdObject) => void (d.endorsementsRequired = 1)],
+  ] as const) {
+    it(`refuses a descriptor whose ${what} were changed after signing`, async () => {
+      const { anchor1, anchor2 } = await keys()
+      const descriptor = (await createDescriptor({
+        title: 'Original',
+        anchors: [anchor1, anchor2],
+        endorsementsRequired: 2,
+        bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${anchor1.peerId.toString()}`],
+      })) as unknown as JsonLdObject
+      const tampered = structuredClone(descriptor)
+      change(tampered)
+      await assert.rejects(verifyDescriptor(tampered), InvalidDescriptorError)
+    })
+  }
+
+  it('refuses a descriptor signed by someone who is not an anchor', async () => {
+    const { anchor1, stranger } = await keys()
+    const descriptor = await createDescriptor({ title: 'X', anchors: [anchor1] })
+    const countersigned = await addProof(descriptor as unknown as JsonLdObject, stranger)
+    await assert.rejects(verifyDescriptor(countersigned), /not one of its trust anchors/)
+  })
+
+  it('refuses an unsigned or malformed descriptor with a message naming the field', async () => {
+    const { anchor1 } = await keys()
+    const descriptor = await createDescriptor({ title: 'X', anchors: [anchor1] })
+    const { proof: _proof, ...unsigned } = descriptor
+    await assert.rejects(verifyDescriptor(unsigned), /no proof/)
+    await assert.rejects(verifyDescriptor({ ...descriptor, id: 'suedwest' }), /"id" must be a urn:uuid/)
+    await assert.rejects(verifyDescriptor('x'), /JSON object/)
+    await assert.rejects(
+      createDescriptor({ title: 'X', anchors: [anchor1], endorsementsRequired: 2 }),
+      /endorsementsRequired/,
+    )
+  })
+
+  it('round-trips through a file; a broken file names it', async () => {
+    const { anchor1 } = await keys()
+    const dir = await mkdtemp(join(tmpdir(), 'allmende-descriptor-'))
+    const descriptor = await createDescriptor({ title: 'Datei', anchors: [anchor1] })
+    await writeDescriptorFile(join(dir, 'dataspace.json'), descriptor)
+    assert.equal((await readDescriptorFile(join(dir, 'dataspace.json'))).id, descriptor.id)
+    await writeFile(join(dir, 'broken.json'), '{"id":')
+    await assert.rejects(readDescriptorFile(join(dir, 'broken.json')), /broken\.json is not valid JSON/)
+    await assert.rejects(readDescriptorFile(join(dir, 'absent.json')), /absent\.json not found/)
+  })
+})

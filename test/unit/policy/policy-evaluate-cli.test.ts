@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import type { CliIo } from '../../../src/cli/command.js'
+import { policyEvaluateCommand } from '../../../src/cli/commands/policy-evaluate.js'
+import { AllmendeError } from '../../../src/protocol/errors.js'
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
+  return dir
+}
+const SUITE = join(repoRoot(), '..', 'shared', 'conformance', 'odrl-test-suite')
+
+function capture(stdin = ''): CliIo & { out: string[] } {
+  const out: string[] = []
+  return { out, stdout: (t) => out.push(t), stderr: () => {}, readStdin: async () => stdin }
+}
+
+describe('allmende policy evaluate', { skip: !existsSync(SUITE) && 'suite data not found' }, () => {
+  const policy = join(SUITE, 'policies', 'policy-7.ttl')
+  const request = join(SUITE, 'requests', 'request-1.ttl')
+  const state = join(SUITE, 'sotw', 'all-2024.ttl')
+  it('prints the compliance report in Turtle and exits 0', async () => {
+    const io = capture()
+    assert.equal(
+      await policyEvaluateCommand.run(['--policy', policy, '--request', request, '--state', state], io),
+      0,
+    )
+    assert.match(io.out.join(''), /report:PolicyReport/)
+  })
+  it('--format json prints the decision summary', async () => {
+    const io = capture()
+    assert.equal(
+      await policyEvaluateCommand.run(
+        ['--policy', policy, '--request', request, '--state', state, '--format', 'json'],
+        io,
+      ),
+      0,
+    )
+    const summary = JSON.parse(io.out.join(''))
+    assert.ok(['permit', 'deny', 'not-applicable'].includes(summary.decision))
+    assert.equal(summary.rules.length, 1)
+    assert.deepEqual(Object.keys(summary.rules[0]).sort(), ['active', 'failed', 'kind', 'rule'])
+  })
+  it('reads the policy from stdin and prints JSON-LD', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const io = capture(await readFile(policy, 'utf8'))
+    assert.equal(
+      await policyEvaluateCommand.run(['--policy', '-', '--request', request, '--format', 'jsonld'], io),
+      0,
+    )
+    assert.ok(JSON.parse(io.out.join(''))['@graph'].length > 0)
+  })
+  it('bad input is a typed error (exit 2 at the entry point)', async () => {
+    await assert.rejects(policyEvaluateCommand.run(['--request', request], capture()), AllmendeError)
+    await assert.rejects(
+      policyEvaluateCommand.run(['--policy', policy, '--request', request, '--format', 'xml'], capture()),
+      AllmendeError,
+    )
+    await assert.rejects(
+      policyEvaluateCommand.run(['--policy', '/nonexistent.ttl', '--request', request], capture()),
+      AllmendeError,
+    )
+    await assert.rejects(
+      policyEvaluateCommand.run(['--policy', request, '--request', request], capture('')),
+      AllmendeError,
+    )
+  })
+})
