@@ -251,12 +251,16 @@ export class Connector {
         },
       },
       {
-        decide: async ({ datasetId, offer, consumer, purpose }) => {
+        decide: async ({ datasetId, offer, consumer, purpose, approved }) => {
           const requester = {
             did: consumer,
             isMember: await this.admission.isAdmitted(peerIdFromDidKey(consumer)),
           }
-          const published = await catalog.offerFor(requester, datasetId, String(offer['@id']))
+          const offerId = String(offer['@id'])
+          const published = await catalog.offerFor(requester, datasetId, offerId)
+          const approval = (await catalog.get(datasetId)).offers.find(
+            (o) => o.offer['@id'] === offerId,
+          )?.approval
           return decideOnOffer({
             offer: published,
             terms: toDspOffer(published) as MessageOffer,
@@ -264,6 +268,8 @@ export class Connector {
             consumer,
             isMember: requester.isMember,
             now: clock(),
+            approval: approval ?? 'automatic',
+            approved,
             ...(purpose === undefined ? {} : { purpose }),
           })
         },

@@ -71,7 +71,12 @@ export interface Distribution {
 export interface DatasetOffer {
   readonly offer: OdrlOffer
   readonly access: AccessPolicy
+  /** `manual`: a data officer approves each agreement (`POST /api/v1/negotiations/:id/approve`). */
+  readonly approval: OfferApproval
 }
+
+/** Whether agreements on an offer are concluded as soon as the policy permits, or after approval. */
+export type OfferApproval = 'automatic' | 'manual'
 
 /** The DCAT-AP.de metadata of a dataset, normalised (codes expanded to IRIs, empty lists present). */
 export interface DatasetMetadata {
@@ -142,7 +147,11 @@ export interface DatasetInput {
   readonly distributions: readonly Distribution[]
   readonly transferFormats?: readonly string[]
   /** Offers; `access` defaults to `members`. */
-  readonly offers: readonly { readonly offer: JsonObject; readonly access?: AccessPolicy }[]
+  readonly offers: readonly {
+    readonly offer: JsonObject
+    readonly access?: AccessPolicy
+    readonly approval?: OfferApproval
+  }[]
   /** Defaults to `members`. */
   readonly metadataVisibility?: MetadataVisibility
   readonly source: JsonObject
@@ -457,7 +466,12 @@ function readOffers(value: unknown, issues: Issues): DatasetOffer[] {
     if (seen.has(id)) issues.add(`${field}.offer @id ${id} is used twice in this dataset`)
     seen.add(id)
     const access = readAccessPolicy(item.access, `${field}.access`, issues)
-    if (access !== undefined) out.push({ offer: offer as OdrlOffer, access })
+    const approval = item.approval ?? 'automatic'
+    if (approval !== 'automatic' && approval !== 'manual') {
+      issues.add(`${field}.approval '${String(approval)}' is not one of automatic, manual`)
+      return
+    }
+    if (access !== undefined) out.push({ offer: offer as OdrlOffer, access, approval })
   })
   return out
 }

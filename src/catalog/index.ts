@@ -52,6 +52,7 @@ export {
   type JsonObject,
   type MetadataVisibility,
   type OdrlOffer,
+  type OfferApproval,
   type Publisher,
   type Temporal,
   validateDatasetInput,

@@ -16,6 +16,9 @@ export interface ContractDecisionFacts {
   readonly isMember: boolean
   readonly purpose?: string
   readonly now: Date
+  /** `manual` offers wait for a data officer once the policy permits them. */
+  readonly approval: 'automatic' | 'manual'
+  readonly approved: boolean
 }
 
 /**
@@ -43,7 +46,11 @@ export function decideOnOffer(facts: ContractDecisionFacts): ContractDecision {
     world,
   )
   const decision = result.proposal ?? result.decision
-  if (decision === 'permit') return { agree: true, offer: facts.terms }
+  if (decision === 'permit') {
+    return facts.approval === 'manual' && !facts.approved
+      ? { agree: 'hold', reason: "the offer's terms are met; a data officer must approve the agreement" }
+      : { agree: true, offer: facts.terms }
+  }
   // The engine's reasons name rules by node id and say an Offer is only a proposal; the operator
   // of the consumer needs just the premises that failed.
   const failed = result.reasons

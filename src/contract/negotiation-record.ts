@@ -26,6 +26,8 @@ export interface Negotiation {
   /** The purpose the consumer declared (an IRI, e.g. a DPV purpose). */
   readonly purpose?: string
   readonly agreementId?: string
+  /** Provider side: why the request waits for a data officer's approval. */
+  readonly awaitingApproval?: string
   /** The agreement credential: the provider's proof from AGREED, both proofs from VERIFIED. */
   readonly credential?: Record<string, unknown>
   readonly history: readonly NegotiationStep[]

@@ -19,6 +19,7 @@ import {
   createContractNegotiationTerminationMessage,
   createContractRequestMessage,
   type DspMessage,
+  InvalidInputError,
   InvalidMessageError,
   type MessageOffer,
   type NegotiationState,
@@ -51,12 +52,18 @@ export interface ContractDecisionInput {
   readonly offer: MessageOffer
   readonly consumer: string
   readonly purpose?: string
+  /** A data officer approved this request (offers that need manual approval). */
+  readonly approved: boolean
 }
 
-/** The provider's decision: agree on its own published offer, or refuse with a code and a sentence. */
+/**
+ * The provider's decision: agree on its own published offer, refuse with a code and a sentence, or
+ * hold the request for a data officer's approval (it stays REQUESTED).
+ */
 export type ContractDecision =
   | { readonly agree: true; readonly offer: MessageOffer }
   | { readonly agree: false; readonly code: string; readonly reason: string }
+  | { readonly agree: 'hold'; readonly reason: string }
 
 export interface NegotiationComponents {
   readonly store: Store
@@ -130,7 +137,7 @@ export class NegotiationService {
     for await (const entry of this.outbox.values()) void this.deliver(entry)
     for await (const negotiation of this.negotiations.values()) {
       if (negotiation.role === 'provider' && negotiation.state === 'REQUESTED')
-        void this.decide(negotiation.id)
+        this.decideLater(negotiation.id)
       if (negotiation.role === 'consumer' && negotiation.state === 'AGREED') void this.verify(negotiation.id)
     }
   }
@@ -306,7 +313,7 @@ export class NegotiationService {
       await this.commit(negotiation, 'negotiation.requested', [
         { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
       ])
-      void this.decide(providerPid)
+      this.decideLater(providerPid)
       return ackOf(negotiation)
     })
   }
@@ -463,18 +470,25 @@ export class NegotiationService {
   // ---- this side's next steps ---------------------------------------------------------------
 
   /** Provider: decide a stored request and agree (credential with our proof) or terminate with a reason. */
-  private async decide(id: string): Promise<void> {
-    await this.withLock(id, async () => {
+  private async decide(id: string, approved = false): Promise<Negotiation> {
+    return this.withLock(id, async () => {
       const negotiation = await this.mustGet(id)
-      if (negotiation.state !== 'REQUESTED' || negotiation.role !== 'provider') return
-      const decision = await this.init
+      if (negotiation.state !== 'REQUESTED' || negotiation.role !== 'provider') return negotiation
+      const decision: ContractDecision = await this.init
         .decide({
           datasetId: negotiation.datasetId,
           offer: negotiation.offer,
           consumer: negotiation.counterparty,
+          approved,
           ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
         })
         .catch((error: Error) => ({ agree: false as const, code: 'PROVIDER_ERROR', reason: error.message }))
+      if (decision.agree === 'hold') {
+        if (negotiation.awaitingApproval !== undefined) return negotiation
+        const held: Negotiation = { ...negotiation, awaitingApproval: decision.reason, updated: this.now() }
+        await this.commit(held, 'negotiation.held', [], { reason: decision.reason })
+        return held
+      }
       if (!decision.agree) {
         const terminated = this.advance(negotiation, 'TERMINATED', decision.code, decision.reason)
         await this.commit(
@@ -482,7 +496,7 @@ export class NegotiationService {
           'negotiation.terminated',
           this.send(terminated, this.terminationMessage(terminated)),
         )
-        return
+        return terminated
       }
       const agreement = agreementFromOffer(decision.offer, {
         uid: `urn:uuid:${randomUUID()}`,
@@ -518,7 +532,46 @@ export class NegotiationService {
       await this.commit(agreed, 'negotiation.agreed', this.send(agreed, message), {
         agreement: agreement['@id'],
       })
+      return agreed
     })
+  }
+
+  /** Provider: a data officer approves a held request; the policy must still permit it. */
+  async approve(id: string): Promise<Negotiation> {
+    const negotiation = await this.mustGet(id)
+    if (negotiation.role !== 'provider' || negotiation.state !== 'REQUESTED') {
+      throw new InvalidInputError(
+        `negotiation ${id} is ${negotiation.state} on the ${negotiation.role} side; only requests this node received and holds can be approved`,
+      )
+    }
+    return this.decide(id, true)
+  }
+
+  /** Either side: ends a negotiation that is not yet concluded, telling the other party why. */
+  async terminate(id: string, reason: string): Promise<Negotiation> {
+    return this.withLock(id, async () => {
+      const negotiation = await this.mustGet(id)
+      const step = transitionNegotiation(
+        negotiation.state,
+        'ContractNegotiationTerminationMessage',
+        negotiation.role,
+      )
+      if (!step.ok) throw step.error
+      if (step.repeat) return negotiation
+      const terminated = this.advance(negotiation, 'TERMINATED', 'TERMINATED_BY_OPERATOR', reason)
+      await this.commit(
+        terminated,
+        'negotiation.terminated',
+        this.send(terminated, this.terminationMessage(terminated)),
+      )
+      return terminated
+    })
+  }
+
+  private decideLater(id: string): void {
+    this.decide(id).catch((err: Error) =>
+      this.components.log.error({ err, negotiation: id }, 'decision failed'),
+    )
   }
 
   /** Consumer: countersign the stored agreement and send the verification with both proofs. */

@@ -226,7 +226,15 @@ export class DataspaceService {
     const libp2p = this.libp2p
     if (libp2p === undefined) return
     const { descriptor } = this.init
-    const have = new Set(await this.wallet.endorsers())
+    // A credential its anchor has revoked counts as missing: the anchor may have endorsed this node anew.
+    const have = new Set<string>()
+    for (const credential of await this.wallet.list()) {
+      const revoked = await this.statusCache.check(credential).then(
+        (status) => status.revoked,
+        () => false,
+      )
+      if (!revoked) have.add(credential.issuer as string)
+    }
     if (have.size >= descriptor.endorsementsRequired) return
     const asks = descriptor.trustAnchor
       .filter((anchor) => !have.has(anchor))

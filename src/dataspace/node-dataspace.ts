@@ -6,6 +6,7 @@ import {
   type NodeConfig,
   type NodeDirectory,
   readNodeConfig,
+  validateNodeConfig,
   writeNodeConfig,
 } from '../config/index.js'
 import { StatusListIssuer } from '../credentials/index.js'
@@ -71,7 +72,6 @@ export async function adoptDescriptor(
   options: { membershipRefresh?: number } = {},
 ): Promise<{ path: string; config: NodeConfig }> {
   const path = join(directory.root, DESCRIPTOR_FILE)
-  await writeDescriptorFile(path, descriptor)
   const config = await readNodeConfig(directory.configFile)
   const bootstrap = [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])]
   const updated: NodeConfig = {
@@ -81,8 +81,14 @@ export async function adoptDescriptor(
     bootstrap,
     ...(options.membershipRefresh === undefined ? {} : { membershipRefresh: options.membershipRefresh }),
   }
-  await writeNodeConfig(directory.configFile, updated)
-  return { path, config: updated }
+  // Bad bootstrap addresses in the descriptor are refused here, not at the next start.
+  const checked = validateNodeConfig(
+    updated,
+    `${directory.configFile} (with the descriptor's bootstrap list)`,
+  )
+  await writeDescriptorFile(path, descriptor)
+  await writeNodeConfig(directory.configFile, checked)
+  return { path, config: checked }
 }
 
 /**

@@ -21,7 +21,7 @@
  *   `assigner` only when the request names one; other party functions do not restrict a request.
  * - `recipient` defaults to the request's assignee when the world does not say otherwise.
  * - An `Offer` is a proposal (Formal Semantics): its decision is always `not-applicable`; what it
- *   would decide once agreed is given as `proposal`.
+ *   would decide once agreed is given as `proposal` (or decided directly with `asAgreed`).
  * - Set operators: `isAnyOf` = some left value is among the right operand; `isAllOf` = the left
  *   values include every right operand value; `isNoneOf` = no left value is among them. `eq` with
  *   several left values (e.g. purposes) holds when one of them equals the right operand; `neq` when
@@ -49,6 +49,11 @@ import type { DeonticState, PolicyRequest, WorldState, WorldValue } from './worl
 export interface EvaluateOptions {
   /** Formal Semantics for duties: an active duty that is not fulfilled blocks its permission. */
   readonly strictDuties?: boolean
+  /**
+   * Evaluate an `Offer` as if it were agreed, e.g. to filter a catalog ("would this offer permit
+   * me?"). Without it an Offer decides `not-applicable` and gives its would-be decision as `proposal`.
+   */
+  readonly asAgreed?: boolean
 }
 
 /** The outcome of one constraint (atomic or logical). */
@@ -724,7 +729,7 @@ export function compileParsedPolicy(policy: Policy): CompiledPolicy {
       const o = dutyOutcome(d, ctx, dutyIds)
       return { ...o, consequencesDue: o.active && o.state === 'violated' && d.consequences.length > 0 }
     })
-    const offer = policy.type === 'Offer'
+    const offer = policy.type === 'Offer' && options.asAgreed !== true
     return {
       decision: offer ? 'not-applicable' : decision,
       proposal: offer ? decision : undefined,
@@ -765,7 +770,7 @@ export function compileParsedPolicy(policy: Policy): CompiledPolicy {
         else prohibited = true
       }
     }
-    if (policy.type === 'Offer') return 'not-applicable'
+    if (policy.type === 'Offer' && options.asAgreed !== true) return 'not-applicable'
     if (permitted && prohibited) return strategy === 'perm' ? 'permit' : 'deny'
     if (prohibited) return 'deny'
     if (permitted) return 'permit'

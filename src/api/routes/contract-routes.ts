@@ -44,6 +44,15 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     if (negotiation === undefined) throw new NotFoundError(`no negotiation ${ctx.params.id}`)
     ctx.body = negotiation
   })
+  router.post('/api/v1/negotiations/:id/approve', async (ctx) => {
+    ctx.body = await init.negotiations.approve(ctx.params.id!)
+  })
+  router.post('/api/v1/negotiations/:id/terminate', async (ctx) => {
+    const body = ((ctx.request as { body?: unknown }).body ?? {}) as { reason?: unknown }
+    const reason =
+      typeof body.reason === 'string' && body.reason !== '' ? body.reason : 'ended by the operator'
+    ctx.body = await init.negotiations.terminate(ctx.params.id!, reason)
+  })
   router.get('/api/v1/agreements', async (ctx) => {
     ctx.body = { agreements: await init.negotiations.listAgreements() }
   })

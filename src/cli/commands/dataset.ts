@@ -50,7 +50,7 @@ export const datasetAddCommand: CliCommand = {
   name: 'dataset add',
   summary: 'publish a dataset with its source and offer(s)',
   usage:
-    'allmende dataset add --title T --source SOURCE --policy FILE [--policy FILE]... [--meta FILE] [--access public|members|DID,...] [--dir DIR] [--json]',
+    'allmende dataset add --title T --source SOURCE --policy FILE [--policy FILE]... [--meta FILE] [--access public|members|DID,...] [--approval automatic|manual] [--dir DIR] [--json]',
   async run(args, io) {
     const { values } = parseFlags('dataset add', () =>
       parseArgs({
@@ -62,6 +62,7 @@ export const datasetAddCommand: CliCommand = {
           policy: { type: 'string', multiple: true },
           meta: { type: 'string' },
           access: { type: 'string' },
+          approval: { type: 'string' },
         },
       }),
     )
@@ -79,6 +80,7 @@ export const datasetAddCommand: CliCommand = {
       values.policy.map(async (file) => ({
         offer: { assigner: identity.did, ...(await readJsonFile(file, 'policy file')) },
         ...(access === undefined ? {} : { access }),
+        ...(values.approval === undefined ? {} : { approval: values.approval }),
       })),
     )
     const input = {

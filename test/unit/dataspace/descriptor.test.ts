@@ -46,22 +46,34 @@ describe('data space descriptor', () => {
     await assert.rejects(verifyDescriptor(halfSigned), /has not signed/)
   })
 
-  for (const [what, change] of [
-    ['title', (d: JsonLdObject) => void (d.title = 'Übernommen')],
+  const changes: ReadonlyArray<readonly [string, (d: JsonLdObject) => void]> = [
+    [
+      'title',
+      (d) => {
+        d.title = 'Übernommen'
+      },
+    ],
     [
       'trust anchors',
-      (d: JsonLdObject) =>
-        void (d.trustAnchor = [
-          ...(d.trustAnchor as string[]),
-          (d.trustAnchor as string[])[0]!.replace(/.$/, 'x'),
-        ]),
+      (d) => {
+        const anchors = d.trustAnchor as string[]
+        d.trustAnchor = [...anchors, anchors[0]!.replace(/.$/, 'x')]
+      },
     ],
     [
       'bootstrap addresses',
-      (d: JsonLdObject) => void (d.bootstrap = ['/ip4/10.0.0.66/tcp/4001/p2p/12D3KooWEvil']),
+      (d) => {
+        d.bootstrap = ['/ip4/10.0.0.66/tcp/4001/p2p/12D3KooWEvil']
+      },
     ],
-    ['endorsements required', (d: JsonLdObject) => void (d.endorsementsRequired = 1)],
-  ] as const) {
+    [
+      'endorsements required',
+      (d) => {
+        d.endorsementsRequired = 1
+      },
+    ],
+  ]
+  for (const [what, change] of changes) {
     it(`refuses a descriptor whose ${what} were changed after signing`, async () => {
       const { anchor1, anchor2 } = await keys()
       const descriptor = (await createDescriptor({

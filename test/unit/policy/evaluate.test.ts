@@ -402,6 +402,13 @@ describe('offers are proposals', () => {
     const r = compilePolicy(p).evaluate(READ, {})
     assert.equal(r.decision, 'not-applicable')
     assert.equal(r.proposal, 'permit')
+    assert.equal(compilePolicy(p).decide(READ, {}), 'not-applicable')
+  })
+  it('asAgreed evaluates an offer as if agreed (catalog filtering)', () => {
+    const c = compilePolicy({ ...agreement({}), '@type': 'Offer' })
+    assert.equal(c.decide(READ, {}, { asAgreed: true }), 'permit')
+    assert.equal(c.evaluate(READ, {}, { asAgreed: true }).decision, 'permit')
+    assert.equal(c.decide({ ...READ, action: 'sell' }, {}, { asAgreed: true }), 'not-applicable')
   })
 })
 

@@ -70,3 +70,27 @@ describe('allmende policy evaluate', { skip: !existsSync(SUITE) && 'suite data n
     )
   })
 })
+
+describe('allmende policy evaluate: state as bare triples', {
+  skip: !existsSync(SUITE) && 'suite data not found',
+}, () => {
+  it('accepts a state of the world without its ex:Sotw node', async () => {
+    const state = `@prefix temp: <http://example.com/request/> . @prefix dct: <http://purl.org/dc/terms/> .
+      @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+      temp:currentTime dct:issued "2030-02-12T11:20:10.999Z"^^xsd:dateTime .`
+    const io = capture(state)
+    const policy = join(SUITE, 'policies', 'policy-12.ttl')
+    const request = join(SUITE, 'requests', 'request-1.ttl')
+    assert.equal(
+      await policyEvaluateCommand.run(
+        ['--policy', policy, '--request', request, '--state', '-', '--format', 'json'],
+        io,
+      ),
+      0,
+    )
+    const summary = JSON.parse(io.out.join(''))
+    assert.equal(summary.rules[0].active, false)
+    assert.equal(summary.decision, 'deny')
+    assert.match(summary.rules[0].failed.join(), /dateTime/)
+  })
+})

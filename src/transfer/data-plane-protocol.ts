@@ -1,0 +1,212 @@
+import { Uint8ArrayList } from 'uint8arraylist'
+import { DataProtocolError } from './errors.js'
+
+/**
+ * The libp2p data plane (spec/libp2p-framing.md, "Data plane"): a pull over one stream per data
+ * request. Frames are `kind (1 byte) | length (uint32 big-endian) | payload`; kind 1 is a JSON
+ * control message, kind 2 a chunk of content.
+ *
+ * ```
+ * consumer                                provider
+ *   request {token, agreementId, offset}  ->
+ *                                         <-  error {code, reason}            (denied: nothing sent)
+ *                                         <-  header {mediaType, size, offset}
+ *                                         <-  data ... data                   (bytes from `offset`)
+ *   ack {offset}  (bytes written, credit) ->
+ *                                         <-  end {bytes, sha256}             (of the WHOLE content)
+ *   receipt {consumer-signed}             ->
+ *                                         <-  receipt {both signatures}
+ * ```
+ * The provider keeps at most {@link DATA_CREDIT_BYTES} unacknowledged bytes in flight, so memory on
+ * both sides stays bounded whatever the size of the content.
+ */
+export const DATA_PROTOCOL = '/allmende/data/1.0.0'
+
+/** Frame kind of a JSON control message. */
+export const FRAME_CONTROL = 1
+/** Frame kind of a content chunk. */
+export const FRAME_DATA = 2
+/** Bytes of a frame header: kind and length. */
+export const FRAME_HEADER_BYTES = 5
+/** Largest content chunk in one frame. */
+export const MAX_DATA_FRAME_BYTES = 1024 * 1024
+/** Largest control message. */
+export const MAX_CONTROL_FRAME_BYTES = 64 * 1024
+/** Unacknowledged content bytes the provider may have in flight. */
+export const DATA_CREDIT_BYTES = 8 * 1024 * 1024
+/** The consumer acknowledges after at least this many newly written bytes. */
+export const DATA_ACK_BYTES = 1024 * 1024
+
+/** A time range for time-series sources, as ISO 8601 instants. */
+export interface DataQuery {
+  readonly from?: string
+  readonly to?: string
+}
+
+/** The consumer's data request. `offset` > 0 resumes after that many bytes already held. */
+export interface DataRequestFrame {
+  readonly type: 'request'
+  readonly token: string
+  readonly agreementId: string
+  readonly offset?: number
+  readonly query?: DataQuery
+}
+
+/** The provider's answer to a permitted request, before the first chunk. */
+export interface DataHeaderFrame {
+  readonly type: 'header'
+  readonly transfer: string
+  readonly mediaType: string
+  readonly size?: number
+  readonly offset: number
+}
+
+/** The consumer has written (and will keep) the content up to `offset`. */
+export interface DataAckFrame {
+  readonly type: 'ack'
+  readonly offset: number
+}
+
+/** The content is complete: `bytes` in total (from byte 0), `sha256` (hex) of all of them. */
+export interface DataEndFrame {
+  readonly type: 'end'
+  readonly bytes: number
+  readonly sha256: string
+}
+
+/** A transfer receipt: signed by the consumer going out, countersigned by the provider coming back. */
+export interface DataReceiptFrame {
+  readonly type: 'receipt'
+  readonly receipt: Record<string, unknown>
+}
+
+/** A refusal or failure; `code` is an Allmende error code, `reasonCode` the finer cause, if any. */
+export interface DataErrorFrame {
+  readonly type: 'error'
+  readonly code: string
+  readonly reasonCode?: string
+  readonly reason: string
+}
+
+/** Every control message of the data plane. */
+export type DataControlFrame =
+  | DataRequestFrame
+  | DataHeaderFrame
+  | DataAckFrame
+  | DataEndFrame
+  | DataReceiptFrame
+  | DataErrorFrame
+
+/** One decoded frame. */
+export type DataFrame =
+  | { readonly kind: typeof FRAME_CONTROL; readonly message: DataControlFrame }
+  | { readonly kind: typeof FRAME_DATA; readonly bytes: Uint8ArrayList }
+
+/** The 5-byte header of a frame. */
+export function frameHeader(kind: number, length: number): Uint8Array {
+  const header = new Uint8Array(FRAME_HEADER_BYTES)
+  header[0] = kind
+  new DataView(header.buffer).setUint32(1, length)
+  return header
+}
+
+/** A control message as header and payload (send both, in order). */
+export function encodeControl(message: DataControlFrame): [Uint8Array, Uint8Array] {
+  const payload = new TextEncoder().encode(JSON.stringify(message))
+  if (payload.byteLength > MAX_CONTROL_FRAME_BYTES) {
+    throw new DataProtocolError(`a ${message.type} message of ${payload.byteLength} bytes is too large`)
+  }
+  return [frameHeader(FRAME_CONTROL, payload.byteLength), payload]
+}
+
+/**
+ * Reassembles frames from the bytes of a stream as they arrive. Refuses an unknown kind or an
+ * oversized length as soon as the header is in, before buffering the payload.
+ */
+export class DataFrameDecoder {
+  private readonly buffer = new Uint8ArrayList()
+
+  /** Bytes received and not yet returned as frames. */
+  get bufferedBytes(): number {
+    return this.buffer.byteLength
+  }
+
+  push(bytes: Uint8Array | Uint8ArrayList): void {
+    this.buffer.append(bytes)
+  }
+
+  /** The next complete frame, or `undefined` until more bytes arrive. */
+  next(): DataFrame | undefined {
+    if (this.buffer.byteLength < FRAME_HEADER_BYTES) return undefined
+    const kind = this.buffer.get(0)
+    const length = this.buffer.getUint32(1)
+    if (kind !== FRAME_CONTROL && kind !== FRAME_DATA) {
+      throw new DataProtocolError(`unknown data plane frame kind ${kind}`)
+    }
+    const max = kind === FRAME_CONTROL ? MAX_CONTROL_FRAME_BYTES : MAX_DATA_FRAME_BYTES
+    if (length > max) throw new DataProtocolError(`a frame of ${length} bytes exceeds the limit of ${max}`)
+    if (this.buffer.byteLength < FRAME_HEADER_BYTES + length) return undefined
+    const payload = this.buffer.sublist(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length)
+    this.buffer.consume(FRAME_HEADER_BYTES + length)
+    if (kind === FRAME_DATA) return { kind, bytes: payload }
+    return { kind, message: parseControl(payload.subarray()) }
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+
+/** Parses and checks one control message; anything malformed is a {@link DataProtocolError}. */
+export function parseControl(payload: Uint8Array): DataControlFrame {
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder().decode(payload))
+  } catch (cause) {
+    throw new DataProtocolError(`a control frame is not JSON: ${(cause as Error).message}`, { cause })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new DataProtocolError('a control frame is not a JSON object')
+  }
+  const m = value as Record<string, unknown>
+  const bad = (what: string): never => {
+    throw new DataProtocolError(`a ${String(m.type)} frame needs ${what}`)
+  }
+  const offset = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0
+  switch (m.type) {
+    case 'request':
+      if (typeof m.token !== 'string' || m.token === '') bad('a "token"')
+      if (typeof m.agreementId !== 'string' || m.agreementId === '') bad('an "agreementId"')
+      if (m.offset !== undefined && !offset(m.offset)) bad('a non-negative integer "offset"')
+      if (m.query !== undefined) {
+        const q = m.query as Record<string, unknown>
+        if (typeof q !== 'object' || q === null) bad('a "query" object')
+        for (const end of ['from', 'to']) {
+          if (q[end] !== undefined && typeof q[end] !== 'string') bad(`"query.${end}" as an ISO 8601 string`)
+        }
+      }
+      break
+    case 'header':
+      if (typeof m.transfer !== 'string') bad('a "transfer"')
+      if (typeof m.mediaType !== 'string') bad('a "mediaType"')
+      if (!offset(m.offset)) bad('an "offset"')
+      if (m.size !== undefined && !offset(m.size)) bad('a non-negative integer "size"')
+      break
+    case 'ack':
+      if (!offset(m.offset)) bad('an "offset"')
+      break
+    case 'end':
+      if (!offset(m.bytes)) bad('"bytes"')
+      if (typeof m.sha256 !== 'string' || !HEX64.test(m.sha256)) bad('a hex "sha256"')
+      break
+    case 'receipt':
+      if (typeof m.receipt !== 'object' || m.receipt === null || Array.isArray(m.receipt)) bad('a "receipt"')
+      break
+    case 'error':
+      if (typeof m.code !== 'string') bad('a "code"')
+      if (typeof m.reason !== 'string') bad('a "reason"')
+      if (m.reasonCode !== undefined && typeof m.reasonCode !== 'string') bad('a string "reasonCode"')
+      break
+    default:
+      throw new DataProtocolError(`unknown control frame type ${JSON.stringify(m.type)}`)
+  }
+  return m as unknown as DataControlFrame
+}

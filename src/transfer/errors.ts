@@ -1,0 +1,71 @@
+import { AllmendeError, NotFoundError } from '../protocol/errors.js'
+
+/**
+ * The agreement named for a transfer is unknown here, not FINALIZED, or not the caller's. Code
+ * `ALLMENDE_NOT_FOUND`: to a peer, an agreement it is not party to and none at all look the same.
+ */
+export class AgreementNotUsableError extends NotFoundError {
+  static override name = 'AgreementNotUsableError'
+}
+
+/**
+ * The provider refused a data request: bad or replayed token, transfer not started, or the usage
+ * policy denies it now. `reasonCode` says which (`TOKEN_INVALID`, `TRANSFER_NOT_STARTED`,
+ * `POLICY_DENIED`, ...); the message is for the consumer's operator.
+ */
+export class DataAccessDeniedError extends AllmendeError {
+  static override name = 'DataAccessDeniedError'
+  constructor(
+    readonly reasonCode: string,
+    message: string,
+  ) {
+    super('ALLMENDE_DATA_ACCESS_DENIED', message)
+  }
+}
+
+/** The provider could not read the dataset's source; nothing was counted as a use. */
+export class DataSourceFailedError extends AllmendeError {
+  static override name = 'DataSourceFailedError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_DATA_SOURCE_FAILED', message, options)
+  }
+}
+
+/** The received bytes do not hash to what the provider sent, or their count differs. */
+export class ContentMismatchError extends AllmendeError {
+  static override name = 'ContentMismatchError'
+  constructor(message: string) {
+    super('ALLMENDE_CONTENT_MISMATCH', message)
+  }
+}
+
+/** The data plane peer broke the protocol: unexpected frame, oversized frame, bad JSON. */
+export class DataProtocolError extends AllmendeError {
+  static override name = 'DataProtocolError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_DATA_PROTOCOL', message, options)
+  }
+}
+
+/**
+ * The data plane reported an error frame: `remoteCode` is the provider's code, the message its
+ * reason. Denials and source failures arrive this way on the consumer.
+ */
+export class RemoteDataError extends AllmendeError {
+  static override name = 'RemoteDataError'
+  constructor(
+    readonly remoteCode: string,
+    readonly reasonCode: string | undefined,
+    message: string,
+  ) {
+    super('ALLMENDE_REMOTE_DATA_ERROR', message)
+  }
+}
+
+/** A transfer cannot be started, suspended or resumed in its current state, or lacks its output file. */
+export class TransferStateError extends AllmendeError {
+  static override name = 'TransferStateError'
+  constructor(message: string) {
+    super('ALLMENDE_TRANSFER_STATE', message)
+  }
+}

@@ -1,0 +1,114 @@
+import { createReadStream } from 'node:fs'
+import { type FileHandle, mkdir, open, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { ContentDigest } from './content-digest.js'
+import { ContentMismatchError } from './errors.js'
+
+/** Written bytes between two fsyncs: a crash of the machine loses at most this much, to be re-fetched. */
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024
+
+/** The length of a file, 0 if it does not exist. */
+export async function fileLength(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return 0
+    throw error
+  }
+}
+
+/**
+ * The consumer's end of a pull: appends received chunks to a file, fsyncs as it goes, and keeps a
+ * running SHA-256 of the whole file. Resuming at `offset` keeps the first `offset` bytes already in
+ * the file (cut off anything after them) and hashes them first, so the final hash covers the whole
+ * content however often the transfer was interrupted.
+ */
+export class FileSink {
+  private unsynced = 0
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly digest: ContentDigest,
+  ) {}
+
+  /** Opens `path` to continue after its first `offset` bytes (0: start afresh). */
+  static async open(path: string, offset: number): Promise<FileSink> {
+    await mkdir(dirname(path), { recursive: true })
+    const handle = await open(path, offset === 0 ? 'w' : 'r+')
+    try {
+      const digest = new ContentDigest()
+      if (offset > 0) {
+        const { size } = await handle.stat()
+        if (size < offset) throw new RangeError(`${path} holds ${size} bytes, fewer than ${offset}`)
+        await handle.truncate(offset)
+        for await (const chunk of createReadStream(path, { start: 0, end: offset - 1 })) {
+          digest.update(chunk as Buffer)
+        }
+      }
+      return new FileSink(handle, digest)
+    } catch (error) {
+      await handle.close()
+      throw error
+    }
+  }
+
+  /** Bytes in the file, the kept prefix included. */
+  get written(): number {
+    return this.digest.bytes
+  }
+
+  /** Appends one chunk. */
+  async write(chunk: Uint8Array | Uint8ArrayList): Promise<void> {
+    const parts = chunk instanceof Uint8Array ? [chunk] : [...chunk]
+    let position = this.digest.bytes
+    for (let i = 0; i < parts.length; ) {
+      // writev takes at most IOV_MAX buffers; positional writes keep the file exact on retries.
+      const batch = parts.slice(i, i + 512)
+      const { bytesWritten } = await this.handle.writev(batch, position)
+      const expected = batch.reduce((n, p) => n + p.byteLength, 0)
+      if (bytesWritten !== expected) {
+        const rest = Buffer.concat(batch).subarray(bytesWritten)
+        await this.handle.write(rest, 0, rest.byteLength, position + bytesWritten)
+      }
+      position += expected
+      i += batch.length
+    }
+    this.digest.update(chunk)
+    this.unsynced += chunk.byteLength
+    if (this.unsynced >= SYNC_EVERY_BYTES) await this.sync()
+  }
+
+  async sync(): Promise<void> {
+    await this.handle.sync()
+    this.unsynced = 0
+  }
+
+  /**
+   * Checks the provider's totals against what was written, syncs and closes; returns the hash.
+   * @throws {@link ContentMismatchError} when bytes or hash differ
+   */
+  async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
+    await this.sync()
+    await this.close()
+    const bytes = this.digest.bytes
+    const sha256 = this.digest.hex()
+    if (bytes !== expected.bytes) {
+      throw new ContentMismatchError(`received ${bytes} bytes, but the provider sent ${expected.bytes}`)
+    }
+    if (sha256 !== expected.sha256) {
+      throw new ContentMismatchError(
+        `the received content hashes to ${sha256}, but the provider's hash is ${expected.sha256}`,
+      )
+    }
+    return { bytes, sha256 }
+  }
+
+  private closed = false
+  /** Closes the file (keeping what was written, for a later resume); safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.handle.close()
+  }
+}

@@ -1,0 +1,393 @@
+import assert from 'node:assert/strict'
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { AUDIT_ENTRY_RANGE, AUDIT_SUBLEVEL } from '../../src/audit/index.js'
+import { verifyAgreementCredential } from '../../src/credentials/index.js'
+import { Store } from '../../src/store/index.js'
+import {
+  allmendeJson,
+  eventually,
+  type RunningNode,
+  runAllmende,
+  startAllmende,
+  tempDir,
+} from '../support/cli-process.js'
+
+const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
+const TOURISM = 'https://w3id.org/allmende/odrl#TourismPromotion'
+
+interface NegotiationSummary {
+  negotiation: string
+  state: string
+  agreement: string | null
+  code?: string
+  reason?: string
+}
+interface Negotiation {
+  id: string
+  state: string
+  agreementId?: string
+  consumerPid: string
+  history: { state: string; reason?: string }[]
+}
+interface CatalogHit {
+  provider: string
+  datasetId: string
+  title: string
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+async function expectOk(args: string[]): Promise<string> {
+  const result = await runAllmende(args)
+  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
+  return result.stdout
+}
+
+/** An ODRL Offer: use for flood warning only. */
+function floodWarningOffer(uid: string) {
+  return {
+    '@context': 'http://www.w3.org/ns/odrl.jsonld',
+    '@type': 'Offer',
+    uid,
+    profile: 'https://w3id.org/allmende/odrl-profile/v1',
+    permission: [
+      {
+        action: 'use',
+        constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
+      },
+    ],
+  }
+}
+
+describe('catalog and contract negotiation between members of a data space', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const did: Record<string, string> = {}
+  const dir = (name: string) => join(root, name)
+  let datasetId: string
+
+  const api = async <T>(name: string, method: string, path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const json = (await response.json()) as T
+    assert.ok(response.ok, `${method} ${path} on ${name}: ${response.status} ${JSON.stringify(json)}`)
+    return json
+  }
+
+  before(async () => {
+    root = await tempDir('allmende-contract-')
+    const port = await freePort()
+    for (const name of ['a', 'b', 'c']) {
+      const listen = name === 'a' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
+      const init = await allmendeJson<{ did: string }>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        ...listen,
+      ])
+      did[name] = init.did
+    }
+    nodes.a = await startAllmende(['--dir', dir('a')])
+    const created = await allmendeJson<{ descriptor: string }>([
+      'dataspace',
+      'create',
+      '--title',
+      'Südwest-Cluster',
+      '--dir',
+      dir('a'),
+    ])
+    await nodes.a.stop()
+    for (const name of ['b', 'c'])
+      await expectOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir(name)])
+    await expectOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+    nodes.a = await startAllmende(['--dir', dir('a')])
+    ;[nodes.b, nodes.c] = await Promise.all([
+      startAllmende(['--dir', dir('b')]),
+      startAllmende(['--dir', dir('c')]),
+    ])
+
+    await writeFile(
+      join(root, 'pegel.json'),
+      JSON.stringify([{ phenomenonTime: '2026-11-22T10:00:00Z', result: 64 }]),
+    )
+    await writeFile(
+      join(root, 'offer.json'),
+      JSON.stringify(floodWarningOffer('urn:allmende:offer:pegel-hochwasser')),
+    )
+    const added = await allmendeJson<{ dataset: { id: string } }>([
+      'dataset',
+      'add',
+      '--dir',
+      dir('a'),
+      '--title',
+      'Pegel Altenglan, Wasserstand 15 Minuten',
+      '--source',
+      join(root, 'pegel.json'),
+      '--policy',
+      join(root, 'offer.json'),
+      '--access',
+      'members',
+    ])
+    datasetId = added.dataset.id
+  })
+
+  after(async () => {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+  })
+
+  it('B finds the water levels of A in its federated catalog, naming A as provider', async () => {
+    const hit = await eventually(
+      async () => {
+        const hits = await allmendeJson<CatalogHit[]>([
+          'catalog',
+          '--q',
+          'pegel',
+          '--refresh',
+          '--dir',
+          dir('b'),
+        ])
+        return hits.find((h) => h.datasetId === datasetId)
+      },
+      { what: "A's dataset in B's catalog" },
+    )
+    assert.equal(hit.provider, did.a)
+  })
+
+  it('B negotiates for flood warning to FINALIZED; both hold the agreement with both proofs', async () => {
+    const result = await allmendeJson<NegotiationSummary>([
+      'negotiate',
+      '--dir',
+      dir('b'),
+      '--provider',
+      did.a!,
+      '--dataset',
+      datasetId,
+      '--purpose',
+      FLOOD_WARNING,
+      '--wait',
+    ])
+    assert.equal(result.state, 'FINALIZED', JSON.stringify(result))
+    assert.ok(result.agreement)
+    for (const name of ['a', 'b']) {
+      const record = await eventually(() => fetchAgreement(name, result.agreement!), {
+        what: `the agreement on ${name}`,
+      })
+      const verification = await verifyAgreementCredential(record.credential)
+      assert.equal(verification.verified, true, JSON.stringify(verification))
+      if (verification.verified) {
+        assert.equal(verification.assigner, did.a)
+        assert.equal(verification.assignee, did.b)
+        assert.equal(verification.target, datasetId)
+      }
+    }
+    // B proves the contract to an auditor, who checks it offline with the challenge it chose
+    const proof = join(root, 'proof.json')
+    await expectOk([
+      'contract',
+      'prove',
+      result.agreement!,
+      '--challenge',
+      'pruefung-4711',
+      '--domain',
+      'ordnungsamt.example',
+      '--out',
+      proof,
+      '--dir',
+      dir('b'),
+    ])
+    const verified = await runAllmende([
+      'contract',
+      'verify',
+      proof,
+      '--challenge',
+      'pruefung-4711',
+      '--domain',
+      'ordnungsamt.example',
+    ])
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr)
+    const wrongChallenge = await runAllmende([
+      'contract',
+      'verify',
+      proof,
+      '--challenge',
+      'other',
+      '--domain',
+      'ordnungsamt.example',
+    ])
+    assert.equal(wrongChallenge.code, 1)
+  })
+
+  async function fetchAgreement(name: string, id: string) {
+    return api<{ credential: Record<string, unknown> }>(
+      name,
+      'GET',
+      `/api/v1/agreements/${encodeURIComponent(id)}`,
+    )
+  }
+
+  it('B asking for tourism ends TERMINATED with a reason naming the purpose constraint', async () => {
+    const result = await runAllmende([
+      'negotiate',
+      '--dir',
+      dir('b'),
+      '--provider',
+      did.a!,
+      '--dataset',
+      datasetId,
+      '--purpose',
+      TOURISM,
+      '--wait',
+      '--json',
+    ])
+    assert.equal(result.code, 1)
+    const summary = JSON.parse(result.stdout) as NegotiationSummary
+    assert.equal(summary.state, 'TERMINATED')
+    assert.equal(summary.code, 'PURPOSE_NOT_PERMITTED')
+    assert.match(summary.reason ?? '', /purpose/)
+    assert.match(summary.reason ?? '', /FloodWarning/)
+  })
+
+  it('C, not a member, neither sees nor negotiates the dataset', async () => {
+    const hits = await allmendeJson<CatalogHit[]>(['catalog', '--refresh', '--dir', dir('c')])
+    assert.ok(!hits.some((h) => h.datasetId === datasetId))
+    const attempt = await runAllmende([
+      'negotiate',
+      '--dir',
+      dir('c'),
+      '--provider',
+      did.a!,
+      '--dataset',
+      datasetId,
+      '--purpose',
+      FLOOD_WARNING,
+      '--wait',
+      '--json',
+    ])
+    assert.notEqual(attempt.code, 0)
+    const providerSide = await api<{ negotiations: (Negotiation & { counterparty: string })[] }>(
+      'a',
+      'GET',
+      '/api/v1/negotiations',
+    )
+    assert.equal(providerSide.negotiations.filter((n) => n.counterparty === did.c).length, 0)
+  })
+
+  it('kill -9 of the provider in AGREED: after restart both sides reach the same final state', async () => {
+    await writeFile(
+      join(root, 'offer-manual.json'),
+      JSON.stringify(floodWarningOffer('urn:allmende:offer:pegel-freigabe')),
+    )
+    const added = await allmendeJson<{ dataset: { id: string } }>([
+      'dataset',
+      'add',
+      '--dir',
+      dir('a'),
+      '--title',
+      'Pegel Lauterecken, mit Freigabe',
+      '--source',
+      join(root, 'pegel.json'),
+      '--policy',
+      join(root, 'offer-manual.json'),
+      '--approval',
+      'manual',
+    ])
+    const requested = await allmendeJson<NegotiationSummary>([
+      'negotiate',
+      '--dir',
+      dir('b'),
+      '--provider',
+      did.a!,
+      '--dataset',
+      added.dataset.id,
+      '--purpose',
+      FLOOD_WARNING,
+    ])
+    assert.equal(requested.state, 'REQUESTED')
+    const held = await eventually(
+      async () => {
+        const { negotiations } = await api<{ negotiations: (Negotiation & { awaitingApproval?: string })[] }>(
+          'a',
+          'GET',
+          '/api/v1/negotiations',
+        )
+        return negotiations.find(
+          (n) => n.consumerPid === requested.negotiation && n.awaitingApproval !== undefined,
+        )
+      },
+      { what: 'the request held for approval on A' },
+    )
+    // The consumer freezes: the provider's agreement cannot be delivered, so A stays AGREED.
+    nodes.b!.process.kill('SIGSTOP')
+    try {
+      const approved = await api<Negotiation>(
+        'a',
+        'POST',
+        `/api/v1/negotiations/${encodeURIComponent(held.id)}/approve`,
+      )
+      assert.equal(approved.state, 'AGREED')
+      await nodes.a!.kill()
+    } finally {
+      nodes.b!.process.kill('SIGCONT')
+    }
+    nodes.a = await startAllmende(['--dir', dir('a')])
+    const states = await eventually(
+      async () => {
+        const provider = await api<Negotiation>(
+          'a',
+          'GET',
+          `/api/v1/negotiations/${encodeURIComponent(held.id)}`,
+        )
+        const consumer = await api<Negotiation>(
+          'b',
+          'GET',
+          `/api/v1/negotiations/${encodeURIComponent(requested.negotiation)}`,
+        )
+        const done = ['FINALIZED', 'TERMINATED']
+        return done.includes(provider.state) && done.includes(consumer.state)
+          ? [provider.state, consumer.state]
+          : undefined
+      },
+      { what: 'both sides to finish the negotiation', timeoutMs: 60_000 },
+    )
+    assert.equal(states[0], states[1])
+    assert.equal(states[0], 'FINALIZED')
+  })
+
+  it('audit verify passes on both nodes; a hand-edited entry fails it', async () => {
+    for (const name of ['a', 'b']) {
+      const result = await runAllmende(['audit', 'verify', '--dir', dir(name), '--json'])
+      assert.equal(result.code, 0, result.stdout + result.stderr)
+    }
+    await nodes.a!.stop()
+    const store = await Store.open(join(dir('a'), 'db'))
+    const audit = store.sublevel<Record<string, unknown>>(AUDIT_SUBLEVEL)
+    let edited = false
+    for await (const [key, entry] of audit.iterator(AUDIT_ENTRY_RANGE)) {
+      if (entry.type === 'negotiation.terminated') {
+        await audit.put(key, { ...entry, data: { ...(entry.data as object), reason: 'nothing happened' } })
+        edited = true
+        break
+      }
+    }
+    await store.close()
+    assert.ok(edited, 'no negotiation entry found to edit')
+    const result = await runAllmende(['audit', 'verify', '--dir', dir('a')])
+    assert.equal(result.code, 1)
+    assert.match(result.stdout + result.stderr, /modified|hash/)
+  })
+})
