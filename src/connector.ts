@@ -8,12 +8,21 @@ import {
   datasetRoutes,
   dataspaceRoutes,
   nodeRoutes,
+  transferRoutes,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
+import {
+  DspHttpClient,
+  DspHttpServer,
+  HttpMembership,
+  IdTokenAuthenticator,
+  IdTokenIssuer,
+} from './bindings/http/index.js'
 import {
   type AllmendeLibp2p,
   buildLibp2p,
   P2pCatalogNetwork,
+  P2pDataPlane,
   P2pDspEndpoint,
   PeerAdmission,
   PeerMesh,
@@ -22,8 +31,10 @@ import {
 } from './bindings/p2p/index.js'
 import {
   buildDspCatalog,
+  buildDspDataset,
   Catalog,
   CatalogFederation,
+  DatasetNotFoundError,
   FederatedCatalogCache,
   requesterConstraintEvaluator,
   toDspOffer,
@@ -31,12 +42,24 @@ import {
 } from './catalog/index.js'
 import { ConfigError, type NodeFiles } from './config/index.js'
 import { decideOnOffer, NegotiationService } from './contract/index.js'
-import { StatusListIssuer } from './credentials/index.js'
-import { DataspaceService, descriptorBootstrap, loadNodeDescriptor } from './dataspace/index.js'
+import {
+  type JsonLdObject,
+  parseStatusListUrl,
+  StatusListCache,
+  StatusListIssuer,
+} from './credentials/index.js'
+import {
+  checkMembership,
+  DataspaceService,
+  descriptorBootstrap,
+  fetchStatusList,
+  loadNodeDescriptor,
+} from './dataspace/index.js'
 import { peerIdFromDidKey } from './identity/index.js'
 import type { Logger } from './log/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
 import { Store } from './store/index.js'
+import { TransferService } from './transfer/index.js'
 
 export interface ConnectorInit {
   files: NodeFiles
@@ -50,6 +73,8 @@ export interface ConnectorIdentity {
   peerId: string
   multiaddrs: string[]
   dataspace: string
+  /** The versioned DSP HTTP base (`…/dsp/2025-1`) when the node runs the HTTP binding. */
+  dsp?: string
 }
 
 /**
@@ -64,6 +89,8 @@ export class Connector {
   private apiUrl?: string
   private dataspace?: DataspaceService
   private negotiations?: NegotiationService
+  private dspServer?: DspHttpServer
+  private transfers?: TransferService
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
 
@@ -148,8 +175,13 @@ export class Connector {
               }),
             }),
           (router) =>
-            contractRoutes(router, { negotiations: domain.negotiations, resolveOffer: domain.resolveOffer }),
+            contractRoutes(router, {
+              negotiations: domain.negotiations,
+              resolveOffer: domain.resolveOffer,
+              resolveHttpOffer: domain.resolveHttpOffer,
+            }),
           (router) => auditRoutes(router, domain.audit),
+          (router) => transferRoutes(router, domain.transfers),
         ],
       })
       this.apiUrl = await this.api.start()
@@ -173,7 +205,20 @@ export class Connector {
       peerId: key.peerId.toString(),
       multiaddrs: this.libp2p?.getMultiaddrs().map((ma) => ma.toString()) ?? [],
       dataspace: config.dataspace,
+      ...(this.dspServer?.baseUrl === undefined ? {} : { dsp: this.dspServer.baseUrl }),
     }
+  }
+
+  /** The negotiation service (for embedding and benchmarks); throws before start. */
+  get contracts(): NegotiationService {
+    if (this.negotiations === undefined) throw new Error('connector is not started')
+    return this.negotiations
+  }
+
+  /** The federated catalog (for embedding and benchmarks); throws before start. */
+  get federatedCatalog(): CatalogFederation {
+    if (this.federation === undefined) throw new Error('connector is not started')
+    return this.federation
   }
 
   /** Connected and known peers with DID, addresses and last latency. */
@@ -239,6 +284,50 @@ export class Connector {
         },
       ),
     )
+    // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
+    const dataspace = this.dataspace
+    const statusCache = new StatusListCache({
+      fetcher: async (listUrl) => {
+        const { issuerDid, listId } = parseStatusListUrl(listUrl)
+        // An anchor checks its own members against its own list; it cannot dial itself.
+        if (issuerDid === key.did && dataspace !== undefined) return dataspace.statusListCredential(listId)
+        return fetchStatusList(libp2p, listUrl)
+      },
+    })
+    const httpMembers = new HttpMembership({
+      check: async (presentation, holder) =>
+        dataspace === undefined
+          ? { member: false, reason: 'this node belongs to no data space with a descriptor' }
+          : checkMembership(presentation, {
+              descriptor: dataspace.descriptor,
+              holder,
+              challenge: key.did,
+              statusChecker: statusCache,
+            }),
+    })
+    // A member showed its membership in an ID token (HTTP) or at the libp2p handshake. An HTTP
+    // caller may never connect over libp2p: do not wait for its handshake.
+    const isMember = async (did: string, overHttp = false) => {
+      if (httpMembers.isMember(did)) return true
+      if (!did.startsWith('did:key:')) return false
+      const peer = peerIdFromDidKey(did)
+      if (overHttp && libp2p.getConnections(peer).length === 0) return false
+      return this.admission.isAdmitted(peer)
+    }
+    const dspClient = new DspHttpClient({
+      tokens: new IdTokenIssuer({
+        key,
+        ...(dataspace === undefined
+          ? {}
+          : {
+              // Only a holder of a membership credential (or an anchor) has something to show.
+              presentation: async (audience) =>
+                dataspace.policy.isAnchor || (await dataspace.wallet.list()).length > 0
+                  ? ((await dataspace.policy.proofFor(audience)) as JsonLdObject)
+                  : undefined,
+            }),
+      }),
+    })
     const negotiations = new NegotiationService(
       {
         store,
@@ -247,26 +336,30 @@ export class Connector {
         clock,
         log: log.child({ name: 'allmende:contract' }),
         messenger: {
-          send: (peer, message) => endpoint.request(peer, 'negotiation', message),
+          send: (peer, message, route) =>
+            route?.callbackAddress !== undefined && /^https?:\/\//i.test(route.callbackAddress)
+              ? dspClient.send(peer, route.callbackAddress, route.recipient, message)
+              : endpoint.request(peer, 'negotiation', message),
         },
       },
       {
-        decide: async ({ datasetId, offer, consumer, purpose, approved }) => {
+        callbackAddress: () => this.dspServer?.baseUrl,
+        decide: async ({ datasetId, offer, consumer, purpose, approved, callbackAddress }) => {
           const requester = {
             did: consumer,
-            isMember: await this.admission.isAdmitted(peerIdFromDidKey(consumer)),
+            isMember: await isMember(consumer, callbackAddress !== undefined),
           }
           const offerId = String(offer['@id'])
           const published = await catalog.offerFor(requester, datasetId, offerId)
-          const approval = (await catalog.get(datasetId)).offers.find(
-            (o) => o.offer['@id'] === offerId,
-          )?.approval
+          const entry = (await catalog.get(datasetId)).offers.find((o) => o.offer['@id'] === offerId)
+          const approval = entry?.approval
           return decideOnOffer({
             offer: published,
             terms: toDspOffer(published) as MessageOffer,
             datasetId,
             consumer,
             isMember: requester.isMember,
+            openToAll: entry?.access.kind === 'public',
             now: clock(),
             approval: approval ?? 'automatic',
             approved,
@@ -294,12 +387,88 @@ export class Connector {
       }
       return offer
     }
-    return { audit, catalog, federation, negotiations, resolveOffer }
+    const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
+    const transfers = new TransferService(
+      {
+        store,
+        audit,
+        nodeKey: key,
+        clock,
+        log: log.child({ name: 'allmende:transfer' }),
+        messenger: {
+          send: (peer, message, route) =>
+            route === undefined
+              ? endpoint.request(peer, 'transfer', message)
+              : dspClient.send(peer, route.callbackAddress, route.recipient, message),
+        },
+        dataPlane,
+        agreements: negotiations,
+        sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
+        // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
+        isMember: (did) => isMember(did, true),
+      },
+      {
+        httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
+      },
+    )
+    await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
+    await dataPlane.serve(transfers)
+    await transfers.start()
+    this.transfers = transfers
+    // DSP over HTTPS: the same catalog and NegotiationService behind a second binding (docs/dsp-http.md).
+    if (config.dspPort !== undefined) {
+      const dspOptions = () => ({ participantId: key.did, endpointURL: this.dspServer?.baseUrl ?? '' })
+      const server: DspHttpServer = new DspHttpServer({
+        host: config.apiHost,
+        port: config.dspPort,
+        ...(config.dspPublicUrl === undefined ? {} : { publicUrl: config.dspPublicUrl }),
+        authenticator: new IdTokenAuthenticator({
+          did: key.did,
+          baseUrl: () => server.baseUrl,
+          membership: httpMembers,
+        }),
+        services: {
+          catalog: async (caller) => buildDspCatalog(await catalog.catalogFor(caller), dspOptions()),
+          dataset: async (caller, id) => {
+            const dataset = buildDspDataset(await catalog.datasetFor(caller, id), dspOptions())
+            if (dataset === undefined) throw new DatasetNotFoundError(id)
+            return dataset
+          },
+          negotiations,
+          transfers,
+        },
+        data: transfers,
+        log: log.child({ name: 'allmende:dsp-http' }),
+      })
+      await server.start()
+      this.dspServer = server
+    }
+    /** Consumer side over HTTPS: the provider's DID and offer from its DSP catalog at `providerUrl`. */
+    const resolveHttpOffer = async (providerUrl: string, dataset: string, offerId?: string) => {
+      const base = await dspClient.discoverBase(providerUrl)
+      const provider = (await dspClient.catalog(base)).participantId
+      if (provider === undefined) throw new NotFoundError(`the DSP catalog at ${base} names no participantId`)
+      // Asked again under the DID, with this node's membership shown: members-only offers appear.
+      const found = await dspClient.dataset(base, dataset, provider)
+      const offers = (found.hasPolicy ?? []) as Record<string, unknown>[]
+      const offer = offerId === undefined ? offers[0] : offers.find((o) => o['@id'] === offerId)
+      if (offer === undefined) {
+        throw new NotFoundError(
+          `the provider at ${base} offers no ${offerId === undefined ? 'offer' : `offer ${offerId}`} for dataset ${dataset} to this node`,
+        )
+      }
+      return { provider, providerAddress: base, offer }
+    }
+    return { audit, catalog, federation, negotiations, resolveOffer, resolveHttpOffer, transfers }
   }
 
   /** Stops in reverse order; safe to call twice and after a failed start. */
   async stop(): Promise<void> {
+    await this.dspServer?.stop()
+    this.dspServer = undefined
     this.negotiations?.stop()
+    this.transfers?.stop()
+    this.transfers = undefined
     this.federation?.stop()
     this.negotiations = undefined
     this.federation = undefined

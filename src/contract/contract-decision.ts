@@ -14,6 +14,11 @@ export interface ContractDecisionFacts {
   readonly datasetId: string
   readonly consumer: string
   readonly isMember: boolean
+  /**
+   * The offer is published to everyone (catalog access `public`): any authenticated DID may agree
+   * to it, a member or not (a DSP peer over HTTPS). Its own constraints still apply.
+   */
+  readonly openToAll?: boolean
   readonly purpose?: string
   readonly now: Date
   /** `manual` offers wait for a data officer once the policy permits them. */
@@ -28,7 +33,7 @@ export interface ContractDecisionFacts {
  * premise in the words the policy engine gives them.
  */
 export function decideOnOffer(facts: ContractDecisionFacts): ContractDecision {
-  if (!facts.isMember) {
+  if (!facts.isMember && facts.openToAll !== true) {
     return {
       agree: false,
       code: 'NOT_A_MEMBER',

@@ -32,6 +32,7 @@ export {
   transitionNegotiation,
 } from './negotiation-machine.js'
 export {
+  type AgreementProof,
   type AgreementRecord,
   MESSAGE_EXTENSIONS,
   type Negotiation,
@@ -44,5 +45,6 @@ export {
   type NegotiationComponents,
   type NegotiationInit,
   type NegotiationMessenger,
+  type NegotiationRoute,
   NegotiationService,
 } from './negotiation-service.js'

@@ -30,6 +30,16 @@ export interface Negotiation {
   readonly awaitingApproval?: string
   /** The agreement credential: the provider's proof from AGREED, both proofs from VERIFIED. */
   readonly credential?: Record<string, unknown>
+  /**
+   * The other party's DSP HTTP address, for peers reached over HTTPS: the consumer's
+   * `callbackAddress` (provider side) or the provider's DSP base URL (consumer side). Absent for
+   * libp2p peers.
+   */
+  readonly callbackAddress?: string
+  /** The ODRL agreement as the provider sent it, kept when no agreement credential carries it. */
+  readonly agreement?: Record<string, unknown>
+  /** What proves the agreement once VERIFIED (see {@link AgreementProof}). */
+  readonly agreementProof?: AgreementProof
   readonly history: readonly NegotiationStep[]
   readonly created: string
   readonly updated: string
@@ -45,8 +55,22 @@ export interface AgreementRecord {
   readonly datasetId: string
   readonly purpose?: string
   readonly credential: Record<string, unknown>
+  /** What proves the agreement; absent on records from before HTTP peers (a countersigned credential). */
+  readonly agreementProof?: AgreementProof
+  /** The ODRL agreement, when no credential carries it (an HTTP provider that does not sign). */
+  readonly agreement?: Record<string, unknown>
   readonly concluded: string
 }
+
+/**
+ * What proves a concluded agreement: the agreement credential with both parties' proofs
+ * (Allmende peers over either binding); the consumer's `ContractAgreementVerificationMessage`
+ * (a foreign DSP consumer over HTTPS that does not countersign: the credential carries the
+ * provider's proof only); or the provider's `ContractAgreementMessage` (a foreign DSP provider
+ * that issues no credential). The messages are authenticated by the sender's ID token and kept in
+ * the audit log.
+ */
+export type AgreementProof = 'countersigned-credential' | 'verification-message' | 'agreement-message'
 
 /** Extension members Allmende adds to DSP messages (the schemas allow extra members). */
 export const MESSAGE_EXTENSIONS = {

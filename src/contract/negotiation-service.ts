@@ -35,15 +35,27 @@ import {
   transitionNegotiation,
 } from './negotiation-machine.js'
 import {
+  type AgreementProof,
   type AgreementRecord,
   MESSAGE_EXTENSIONS,
   type Negotiation,
   type NegotiationStep,
 } from './negotiation-record.js'
 
-/** Sends a negotiation message to a peer (by DID) and returns its answer; a binding implements it. */
+/** Where a message for a peer reached over DSP HTTP goes: its address and the receiving role. */
+export interface NegotiationRoute {
+  /** The peer's DSP address (`callbackAddress` or base URL); absent or `/p2p/...` means libp2p. */
+  readonly callbackAddress?: string
+  /** The role of the receiving party: picks the path under the address. */
+  readonly recipient: NegotiationRole
+}
+
+/**
+ * Sends a negotiation message to a peer (by DID) and returns its answer; a binding implements it.
+ * With an `http(s)://` route the connector's messenger posts it over DSP HTTP, else over libp2p.
+ */
 export interface NegotiationMessenger {
-  send(peer: string, message: unknown): Promise<DspMessage>
+  send(peer: string, message: unknown, route?: NegotiationRoute): Promise<DspMessage>
 }
 
 /** What the provider decides on: the dataset, the offer as requested, who asks and for what. */
@@ -54,6 +66,8 @@ export interface ContractDecisionInput {
   readonly purpose?: string
   /** A data officer approved this request (offers that need manual approval). */
   readonly approved: boolean
+  /** The consumer's DSP HTTP callback, when it asked over HTTPS (absent over libp2p). */
+  readonly callbackAddress?: string
 }
 
 /**
@@ -83,6 +97,11 @@ export interface NegotiationInit {
   verifyOptions?: VerifyOptions
   /** Delivery attempts before a negotiation is terminated for an unreachable peer. */
   maxDeliveryAttempts?: number
+  /**
+   * This node's DSP HTTP base URL, sent as `callbackAddress` to providers reached over HTTP;
+   * undefined when the node has no DSP HTTP listener.
+   */
+  callbackAddress?: () => string | undefined
 }
 
 /** A message this node has decided to send and stored with the transition that caused it. */
@@ -91,6 +110,8 @@ interface OutboxEntry {
   readonly negotiationId: string
   readonly peer: string
   readonly message: Record<string, unknown>
+  /** Where the message goes when the peer is reached over DSP HTTP (absent for libp2p peers). */
+  readonly route?: NegotiationRoute
 }
 
 /** The consumer's request: which provider, dataset and offer, and the purpose it declares. */
@@ -99,6 +120,8 @@ export interface ContractRequest {
   readonly datasetId: string
   readonly offer: MessageOffer
   readonly purpose?: string
+  /** The provider's DSP HTTP base URL (`…/dsp/2025-1`) when it is reached over HTTPS, not libp2p. */
+  readonly providerAddress?: string
 }
 
 const TERMINAL: readonly NegotiationState[] = ['FINALIZED', 'TERMINATED']
@@ -153,12 +176,19 @@ export class NegotiationService {
   async request(request: ContractRequest): Promise<Negotiation> {
     const consumerPid = `urn:uuid:${randomUUID()}`
     const offer: MessageOffer = { ...request.offer, '@type': 'Offer', target: request.datasetId }
+    const overHttp = isHttpAddress(request.providerAddress)
+    const ownAddress = overHttp ? this.init.callbackAddress?.() : undefined
+    if (overHttp && ownAddress === undefined) {
+      throw new InvalidInputError(
+        'this node has no DSP HTTP listener for the provider to answer; start it with --dsp-port (and --dsp-public-url)',
+      )
+    }
     const message = {
       ...createContractRequestMessage({
         consumerPid,
         offer,
         // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
-        callbackAddress: `/p2p/${this.components.nodeKey.peerId.toString()}`,
+        callbackAddress: ownAddress ?? `/p2p/${this.components.nodeKey.peerId.toString()}`,
       }),
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
     }
@@ -172,13 +202,17 @@ export class NegotiationService {
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+      ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
       history: [{ state: 'REQUESTED', at: now }],
       created: now,
       updated: now,
     }
     await this.commit(negotiation, 'negotiation.requested', [])
     const ack = await this.components.messenger
-      .send(request.provider, message)
+      .send(request.provider, message, {
+        recipient: 'provider',
+        ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
+      })
       .catch(async (error: Error) => {
         await this.withLock(consumerPid, () =>
           this.terminateLocally(
@@ -306,6 +340,7 @@ export class NegotiationService {
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
+        ...(isHttpAddress(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
         history: [{ state: 'REQUESTED', at: now }],
         created: now,
         updated: now,
@@ -359,13 +394,23 @@ export class NegotiationService {
     message: Extract<DspMessage, { '@type': 'ContractAgreementMessage' }>,
   ): Promise<ContractNegotiation> {
     const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
-    const problem = agreementProblem(negotiation, message.agreement, credential, this.components.nodeKey.did)
+    // A foreign DSP provider over HTTPS issues no agreement credential: its authenticated message is the proof.
+    const unsigned = credential === undefined && isHttpAddress(negotiation.callbackAddress)
+    const problem = agreementProblem(
+      negotiation,
+      message.agreement,
+      credential,
+      this.components.nodeKey.did,
+      unsigned,
+    )
     if (problem !== undefined) throw new AgreementMismatchError(problem)
     const updated: Negotiation = {
       ...this.advance(negotiation, 'AGREED'),
       providerPid: message.providerPid,
       agreementId: message.agreement['@id'],
-      credential: credential as Record<string, unknown>,
+      ...(unsigned
+        ? { agreement: message.agreement as unknown as Record<string, unknown> }
+        : { credential: credential as Record<string, unknown> }),
     }
     await this.commit(updated, 'negotiation.agreed', [], { agreement: message.agreement['@id'] })
     void this.verify(negotiation.id)
@@ -378,6 +423,10 @@ export class NegotiationService {
     message: NegotiationMoveMessage,
   ): Promise<ContractNegotiation> {
     const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
+    if (credential === undefined && isHttpAddress(negotiation.callbackAddress)) {
+      // A foreign DSP consumer does not countersign: its authenticated verification message is its consent.
+      return this.finalize(negotiation, 'verification-message', { verification: message })
+    }
     const result =
       typeof credential === 'object' && credential !== null
         ? await verifyAgreementCredential(credential as Record<string, unknown>, this.verifyOptions())
@@ -402,11 +451,21 @@ export class NegotiationService {
       )
       return ackOf(terminated)
     }
-    const verified: Negotiation = {
-      ...this.advance(negotiation, 'VERIFIED'),
-      credential: credential as Record<string, unknown>,
-    }
-    await this.commit(verified, 'negotiation.verified', [])
+    return this.finalize(
+      { ...negotiation, credential: credential as Record<string, unknown> },
+      'countersigned-credential',
+      {},
+    )
+  }
+
+  /** Provider: records VERIFIED with its proof, then FINALIZED with the agreement, and tells the consumer. */
+  private async finalize(
+    negotiation: Negotiation,
+    agreementProof: AgreementProof,
+    auditData: Record<string, unknown>,
+  ): Promise<ContractNegotiation> {
+    const verified: Negotiation = { ...this.advance(negotiation, 'VERIFIED'), agreementProof }
+    await this.commit(verified, 'negotiation.verified', [], { agreementProof, ...auditData })
     const finalized = this.advance(verified, 'FINALIZED')
     const event = createContractNegotiationEventMessage({
       providerPid: negotiation.id,
@@ -423,6 +482,11 @@ export class NegotiationService {
   /** Consumer: the provider finalized. The stored credential must still verify with both proofs. */
   private async onFinalized(negotiation: Negotiation): Promise<ContractNegotiation> {
     const credential = negotiation.credential
+    if (credential === undefined && negotiation.agreementProof === 'agreement-message') {
+      const finalized = this.advance(negotiation, 'FINALIZED')
+      await this.commit(finalized, 'negotiation.finalized', [this.agreementOp(finalized)])
+      return ackOf(finalized)
+    }
     const result =
       credential === undefined
         ? {
@@ -481,6 +545,9 @@ export class NegotiationService {
           consumer: negotiation.counterparty,
           approved,
           ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+          ...(negotiation.callbackAddress === undefined
+            ? {}
+            : { callbackAddress: negotiation.callbackAddress }),
         })
         .catch((error: Error) => ({ agree: false as const, code: 'PROVIDER_ERROR', reason: error.message }))
       if (decision.agree === 'hold') {
@@ -578,14 +645,28 @@ export class NegotiationService {
   private async verify(id: string): Promise<void> {
     await this.withLock(id, async () => {
       const negotiation = await this.mustGet(id)
-      if (
-        negotiation.state !== 'AGREED' ||
-        negotiation.role !== 'consumer' ||
-        negotiation.credential === undefined
-      )
-        return
+      if (negotiation.state !== 'AGREED' || negotiation.role !== 'consumer') return
       const step = transitionNegotiation('AGREED', 'ContractAgreementVerificationMessage', 'consumer')
       if (!step.ok) throw step.error
+      if (negotiation.credential === undefined) {
+        if (negotiation.agreement === undefined) return
+        // A foreign provider sent no credential to countersign: the plain verification message answers it.
+        const verified: Negotiation = {
+          ...this.advance(negotiation, 'VERIFIED'),
+          agreementProof: 'agreement-message',
+        }
+        const message = createContractAgreementVerificationMessage({
+          providerPid: negotiation.providerPid ?? '',
+          consumerPid: negotiation.id,
+        })
+        await this.commit(
+          verified,
+          'negotiation.verified',
+          this.send(verified, message as unknown as Record<string, unknown>),
+          { agreementProof: 'agreement-message', agreement: negotiation.agreement },
+        )
+        return
+      }
       let countersigned: Record<string, unknown>
       try {
         countersigned = await countersignAgreementCredential(
@@ -609,7 +690,11 @@ export class NegotiationService {
         )
         return
       }
-      const verified: Negotiation = { ...this.advance(negotiation, 'VERIFIED'), credential: countersigned }
+      const verified: Negotiation = {
+        ...this.advance(negotiation, 'VERIFIED'),
+        credential: countersigned,
+        agreementProof: 'countersigned-credential',
+      }
       const message = {
         ...createContractAgreementVerificationMessage({
           providerPid: negotiation.providerPid ?? '',
@@ -654,7 +739,20 @@ export class NegotiationService {
   /** The outbox op of a message this node sends for a negotiation. */
   private send(negotiation: Negotiation, message: Record<string, unknown>): BatchOp[] {
     const key = `${negotiation.id} ${Date.now().toString(36)} ${randomUUID()}`
-    const entry: OutboxEntry = { key, negotiationId: negotiation.id, peer: negotiation.counterparty, message }
+    const entry: OutboxEntry = {
+      key,
+      negotiationId: negotiation.id,
+      peer: negotiation.counterparty,
+      message,
+      ...(negotiation.callbackAddress === undefined
+        ? {}
+        : {
+            route: {
+              callbackAddress: negotiation.callbackAddress,
+              recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
+            },
+          }),
+    }
     return [{ type: 'put', sublevel: this.outbox, key, value: entry }]
   }
 
@@ -669,6 +767,8 @@ export class NegotiationService {
       datasetId: negotiation.datasetId,
       ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
       credential: negotiation.credential ?? {},
+      ...(negotiation.agreementProof === undefined ? {} : { agreementProof: negotiation.agreementProof }),
+      ...(negotiation.agreement === undefined ? {} : { agreement: negotiation.agreement }),
       concluded: this.now(),
     }
     return { type: 'put', sublevel: this.agreements, key: record.id, value: record }
@@ -682,7 +782,7 @@ export class NegotiationService {
     try {
       for (let attempt = 1; attempt <= attempts && !this.stopped; attempt++) {
         try {
-          await this.components.messenger.send(entry.peer, entry.message)
+          await this.components.messenger.send(entry.peer, entry.message, entry.route)
           await this.outbox.del(entry.key)
           return
         } catch (error) {
@@ -792,12 +892,18 @@ function lastReason(history: readonly NegotiationStep[]): { code?: string; reaso
   }
 }
 
+/** Is `address` a DSP HTTP address (the peer is reached over HTTPS, not libp2p)? */
+function isHttpAddress(address: string | undefined): address is string {
+  return address !== undefined && /^https?:\/\//i.test(address)
+}
+
 /** Why an agreement from the provider does not match the negotiation, or undefined if it does. */
 function agreementProblem(
   negotiation: Negotiation,
   agreement: { '@id': string; target: string; assigner: string; assignee: string },
   credential: unknown,
   self: string,
+  unsigned: boolean,
 ): string | undefined {
   if (agreement.assigner !== negotiation.counterparty)
     return `the agreement's assigner ${agreement.assigner} is not the provider`
@@ -807,6 +913,7 @@ function agreementProblem(
   if (!sameTerms(negotiation.offer, agreement as unknown as MessageOffer)) {
     return 'the agreement carries other terms than the offer that was requested'
   }
+  if (unsigned) return undefined
   if (typeof credential !== 'object' || credential === null)
     return 'the agreement message carries no agreement credential'
   const subject = (credential as { credentialSubject?: { agreement?: { uid?: string } } }).credentialSubject

@@ -42,6 +42,13 @@ interface Hello {
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
 
+/** Marks a verdict that is no judgement on the peer (timeout, reset, its refusal of us). */
+const TRANSIENT = Symbol('transient')
+
+function transient(reason: string): AdmissionVerdict {
+  return { admitted: false, reason, [TRANSIENT]: true } as AdmissionVerdict
+}
+
 /**
  * The one gate of the node: every connection runs the `/allmende/trust/1.0.0` handshake (fresh
  * nonce each way); a peer that fails is disconnected and refused on redial by the connection gater.
@@ -50,6 +57,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000
 export class PeerAdmission {
   private readonly admitted = new Map<string, Promise<AdmissionVerdict>>()
   private readonly denied = new Map<string, string>()
+  /** Peers with a positive verdict on some open connection. */
+  private readonly admittedPeers = new Set<string>()
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
 
@@ -77,10 +86,14 @@ export class PeerAdmission {
     await libp2p.handle(TRUST_PROTOCOL, (stream, connection) => this.answer(stream, connection))
     libp2p.addEventListener('connection:open', (event) => {
       const connection = event.detail
-      if (connection.direction === 'outbound') this.track(connection.remotePeer, this.initiate(connection))
+      // One verdict per peer: a further connection to an admitted peer needs no new handshake.
+      if (connection.direction === 'outbound' && !this.admittedPeers.has(connection.remotePeer.toString())) {
+        this.track(connection, this.initiate(connection))
+      }
     })
     libp2p.addEventListener('peer:disconnect', (event) => {
       this.admitted.delete(event.detail.toString())
+      this.admittedPeers.delete(event.detail.toString())
     })
   }
 
@@ -98,6 +111,7 @@ export class PeerAdmission {
   /** Refuses a peer from now on (e.g. revoked membership) and drops its connections. */
   async deny(peer: PeerId, reason: string): Promise<void> {
     this.denied.set(peer.toString(), reason)
+    this.admittedPeers.delete(peer.toString())
     this.admitted.set(peer.toString(), Promise.resolve({ admitted: false, reason }))
     this.log.warn({ peer: peer.toString(), reason }, 'peer denied')
     await this.libp2p?.hangUp(peer).catch(() => undefined)
@@ -135,16 +149,25 @@ export class PeerAdmission {
     })
   }
 
-  private track(peer: PeerId, verdict: Promise<AdmissionVerdict>): void {
+  private track(connection: Connection, verdict: Promise<AdmissionVerdict>): void {
+    const peer = connection.remotePeer
     const key = peer.toString()
-    const settled = verdict.catch((error: unknown) => ({
-      admitted: false as const,
-      reason: `handshake failed: ${(error as Error).message}`,
-    }))
-    this.admitted.set(key, settled)
+    const settled = verdict.catch((error: unknown) =>
+      transient(`handshake failed: ${(error as Error).message}`),
+    )
+    // A pending handshake on a second connection must not hide that the peer is already admitted.
+    if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
     void settled.then(async (result) => {
       if (result.admitted) {
+        this.admittedPeers.add(key)
+        this.admitted.set(key, settled)
         this.log.info({ peer: key }, 'peer admitted')
+      } else if (TRANSIENT in result) {
+        // A timeout, a reset or the peer's own refusal says nothing against the peer: close this
+        // connection only and let a later dial try again. Only this node's own verdict denies.
+        if (this.admitted.get(key) === settled) this.admitted.delete(key)
+        this.log.info({ peer: key, reason: result.reason }, 'admission not completed')
+        if (!this.admittedPeers.has(key)) await connection.close().catch(() => undefined)
       } else {
         await this.deny(peer, result.reason)
       }
@@ -161,7 +184,7 @@ export class PeerAdmission {
     const reply = (await frames.read({ signal })) as Partial<Hello> & { proof?: unknown; refused?: string }
     if (typeof reply.refused === 'string') {
       await stream.close().catch(() => undefined)
-      return { admitted: false, reason: `it refused us: ${reply.refused}` }
+      return transient(`it refused us: ${reply.refused}`)
     }
     if (typeof reply.dataspace !== 'string' || typeof reply.nonce !== 'string') {
       return { admitted: false, reason: 'it sent a malformed admission hello' }
@@ -181,13 +204,13 @@ export class PeerAdmission {
     await stream.close().catch(() => undefined)
     return final.admitted === true
       ? verdict
-      : { admitted: false, reason: `it refused us: ${final.refused ?? 'no reason given'}` }
+      : transient(`it refused us: ${final.refused ?? 'no reason given'}`)
   }
 
   /** Listener side of the handshake. */
   private async answer(stream: Stream, connection: Connection): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<AdmissionVerdict>()
-    this.track(connection.remotePeer, promise)
+    this.track(connection, promise)
     const signal = AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)
     const frames = new JsonFrames(stream)
     try {
@@ -212,7 +235,7 @@ export class PeerAdmission {
       )
       const shown = (await frames.read({ signal })) as { proof?: unknown; refused?: string }
       if (typeof shown.refused === 'string') {
-        resolve({ admitted: false, reason: `it refused us: ${shown.refused}` })
+        resolve(transient(`it refused us: ${shown.refused}`))
         return
       }
       const verdict = await this.policy.check(
@@ -225,7 +248,7 @@ export class PeerAdmission {
       resolve(verdict)
     } catch (error) {
       stream.abort(error as Error)
-      resolve({ admitted: false, reason: `handshake failed: ${(error as Error).message}` })
+      resolve(transient(`handshake failed: ${(error as Error).message}`))
     }
   }
 }

@@ -17,6 +17,7 @@ export {
 } from './admission.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
+export { type DataProvider, FrameChannel, P2pDataPlane } from './data-plane.js'
 export { catalogTopic, dhtProtocol, TRUST_PROTOCOL } from './dataspace-names.js'
 export { type DspHandler, type P2pCaller, P2pDspEndpoint, RemoteDspError } from './dsp-endpoint.js'
 export { PeerNotAdmittedError, PeerUnreachableError } from './errors.js'

@@ -29,6 +29,7 @@ const PING_INTERVAL_MS = 15_000
 export class PeerMesh {
   private readonly latency = new Map<string, { ms: number; at: Date }>()
   private readonly timers: NodeJS.Timeout[] = []
+  private readonly measuring = new Set<string>()
   private lookupRunning = false
   private lookupAgain = false
   private stopped = false
@@ -140,11 +141,17 @@ export class PeerMesh {
   }
 
   private async measure(peer: PeerId): Promise<void> {
+    // ping allows one outbound stream per connection: never run two measurements at once
+    const key = peer.toString()
+    if (this.measuring.has(key)) return
+    this.measuring.add(key)
     try {
       const ms = await this.libp2p.services.ping.ping(peer, { signal: AbortSignal.timeout(5_000) })
       this.latency.set(peer.toString(), { ms, at: new Date() })
     } catch (error) {
-      this.log.debug({ peer: peer.toString(), err: (error as Error).message }, 'ping failed')
+      this.log.debug({ peer: key, err: (error as Error).message }, 'ping failed')
+    } finally {
+      this.measuring.delete(key)
     }
   }
 }

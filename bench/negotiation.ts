@@ -1,0 +1,163 @@
+// bench/negotiation: request-to-FINALIZED latency and throughput between two nodes, and a federated
+// catalog query across 20 nodes. Yardstick: a libp2p ping (one request/response round trip on the
+// same connection), measured in the same run. Nodes run in this one process (one event loop for all).
+import '../src/polyfills.js'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { initNode, openNode } from '../src/config/index.js'
+import { Connector } from '../src/connector.js'
+import { createSilentLogger } from '../src/log/index.js'
+
+const DATASPACE = 'bench'
+const OFFER = {
+  '@context': 'http://www.w3.org/ns/odrl.jsonld',
+  '@type': 'Offer',
+  uid: 'urn:allmende:offer:bench',
+  permission: [
+    {
+      action: 'use',
+      constraint: [
+        {
+          leftOperand: 'purpose',
+          operator: 'isA',
+          rightOperand: { '@id': 'https://w3id.org/allmende/odrl#FloodWarning' },
+        },
+      ],
+    },
+  ],
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!
+}
+
+async function startNode(root: string, name: string, ...bootstrap: string[]): Promise<Connector> {
+  const dir = join(root, name)
+  await initNode(dir, { name, overrides: { dataspace: DATASPACE } })
+  const connector = new Connector({
+    files: await openNode(dir, { bootstrap }),
+    log: createSilentLogger(),
+  })
+  const { apiUrl } = await connector.start()
+  apiUrls.set(connector, apiUrl)
+  return connector
+}
+
+const apiUrls = new Map<Connector, string>()
+
+async function publish(node: Connector, title: string): Promise<string> {
+  const url = apiUrls.get(node)!
+  const token = node.files.apiToken
+  const response = await fetch(`${url}/api/v1/datasets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      title,
+      description: title,
+      publisher: { name: node.files.config.name, id: node.files.key.did },
+      distributions: [{ format: 'JSON' }],
+      source: { kind: 'file', path: '/dev/null' },
+      offers: [{ offer: { ...OFFER, assigner: node.files.key.did } }],
+    }),
+  })
+  if (!response.ok) throw new Error(`publish failed: ${await response.text()}`)
+  return ((await response.json()) as { dataset: { id: string } }).dataset.id
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+async function negotiate(consumer: Connector, provider: Connector, datasetId: string): Promise<number> {
+  const start = performance.now()
+  const negotiation = await consumer.contracts.request({
+    provider: provider.files.key.did,
+    datasetId,
+    offer: { '@id': OFFER.uid, '@type': 'Offer', permission: OFFER.permission } as never,
+    purpose: 'https://w3id.org/allmende/odrl#FloodWarning',
+  })
+  const done = await consumer.contracts.waitFor(negotiation.id, ['FINALIZED'], 30_000)
+  if (done.state !== 'FINALIZED')
+    throw new Error(`negotiation ended ${done.state}: ${JSON.stringify(done.history)}`)
+  return performance.now() - start
+}
+
+const root = await mkdtemp(join(tmpdir(), 'allmende-bench-negotiation-'))
+const provider = await startNode(root, 'provider')
+const consumer = await startNode(root, 'consumer', provider.identity().multiaddrs[0]!)
+await until(async () => (await consumer.peers()).some((p) => p.connected && p.admitted), 'consumer admitted')
+const datasetId = await publish(provider, 'Pegel Bench')
+await consumer.federatedCatalog.refreshProvider(provider.files.key.did)
+
+// yardstick: ping round trips on the same connection
+const providerPeer = peerIdFromString(provider.identity().peerId)
+const pings: number[] = []
+for (let i = 0; i < 200; i++) {
+  const start = performance.now()
+  await consumer.network.services.ping.ping(providerPeer)
+  pings.push(performance.now() - start)
+}
+
+for (let i = 0; i < 10; i++) await negotiate(consumer, provider, datasetId) // warm-up
+const latencies: number[] = []
+for (let i = 0; i < 100; i++) latencies.push(await negotiate(consumer, provider, datasetId))
+
+const total = 320
+const inFlight = 16
+const started = performance.now()
+let next = 0
+await Promise.all(
+  Array.from({ length: inFlight }, async () => {
+    while (next < total) {
+      next++
+      await negotiate(consumer, provider, datasetId)
+    }
+  }),
+)
+const perSecond = total / ((performance.now() - started) / 1000)
+
+const pingMedian = percentile(pings, 50)
+const median = percentile(latencies, 50)
+console.log(`libp2p ping round trip (yardstick): median ${pingMedian.toFixed(2)} ms`)
+console.log(
+  `request -> FINALIZED: median ${median.toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms (${(median / pingMedian).toFixed(0)}x ping)  [goal < 50 ms: ${median < 50 ? 'met' : 'MISSED'}]`,
+)
+console.log(
+  `throughput, ${inFlight} in flight: ${perSecond.toFixed(0)} negotiations/s  [goal >= 100/s: ${perSecond >= 100 ? 'met' : 'MISSED'}]`,
+)
+await consumer.stop()
+
+// federated catalog across 20 nodes: 19 providers and the asking node, all in this process
+const members: Connector[] = [provider]
+for (let i = 1; i < 19; i++)
+  members.push(await startNode(root, `member-${i}`, provider.identity().multiaddrs[0]!))
+const asking = await startNode(root, 'asking', ...members.map((m) => m.identity().multiaddrs[0]!))
+await Promise.all(members.slice(1).map((m, i) => publish(m, `Verkehrszählung ${i + 1}`)))
+const meshed = async () => (await asking.peers()).filter((p) => p.connected && p.admitted).length >= 19
+const catalogTimes: number[] = []
+const catalogPings: number[] = []
+for (let i = 0; i < 10; i++) {
+  await until(meshed, 'the asking node connected to all 19 providers')
+  const start = performance.now()
+  const result = await asking.federatedCatalog.refreshAll()
+  const hits = await asking.federatedCatalog.search({})
+  catalogTimes.push(performance.now() - start)
+  if (result.providers < 19 || hits.length < 19)
+    throw new Error(`only ${result.providers} providers, ${hits.length} hits`)
+  const pingStart = performance.now()
+  await asking.network.services.ping.ping(providerPeer)
+  catalogPings.push(performance.now() - pingStart)
+}
+const catalogMedian = percentile(catalogTimes, 50)
+console.log(
+  `federated catalog query across 20 nodes: median ${catalogMedian.toFixed(0)} ms (${(catalogMedian / percentile(catalogPings, 50)).toFixed(0)}x ping)  [goal < 200 ms: ${catalogMedian < 200 ? 'met' : 'MISSED'}]`,
+)
+await Promise.all([...members, asking].map((m) => m.stop()))
+process.exit(0)

@@ -1,0 +1,133 @@
+import {
+  type Catalog,
+  createCatalogRequestMessage,
+  type Dataset,
+  DSP_VERSION,
+  type DspMessage,
+  encodeMessage,
+  InvalidMessageError,
+  parseMessage,
+  type VersionResponse,
+  validateMessage,
+} from '../../protocol/index.js'
+import { PeerUnreachableError, RemoteDspError } from '../p2p/index.js'
+import {
+  type DspRecipient,
+  dspMessagePath,
+  joinDspUrl,
+  normalizeDspAddress,
+  type RoutableMessage,
+} from './dsp-paths.js'
+import { DspVersionUnsupportedError } from './errors.js'
+import type { IdTokenIssuer } from './id-token-auth.js'
+
+const REQUEST_TIMEOUT_MS = 15_000
+
+/**
+ * The client half of the DSP HTTP binding: posts a message to the path its type and recipient
+ * call for under the peer's address, with a fresh ID token for the peer's DID, and parses the
+ * answer. A `*Error` answer (4xx) is a {@link RemoteDspError}: the peer refused, do not retry. A
+ * 5xx, a timeout or a refused connection is a {@link PeerUnreachableError}: retry later.
+ *
+ * @example
+ * ```ts
+ * const client = new DspHttpClient({ tokens: new IdTokenIssuer({ key }) })
+ * const ack = await client.send(providerDid, 'https://dsp.kusel.de/dsp/2025-1', 'provider', request)
+ * ```
+ */
+export class DspHttpClient {
+  constructor(
+    private readonly init: {
+      readonly tokens: IdTokenIssuer
+      readonly timeoutMs?: number
+      readonly fetch?: typeof fetch
+    },
+  ) {}
+
+  /** Sends a negotiation or transfer message to `peer` (its DID) at `address` and returns the answer. */
+  async send(peer: string, address: string, recipient: DspRecipient, message: unknown): Promise<DspMessage> {
+    // Validated on the way out as on the way in: no peer receives what it must reject.
+    const valid = parseMessage(message)
+    const url = joinDspUrl(address, dspMessagePath(valid as RoutableMessage, recipient))
+    return parseMessage(await this.call('POST', url, peer, message))
+  }
+
+  /** The catalog at a DSP base; the token is addressed to the base URL (the DID comes from the answer). */
+  async catalog(baseUrl: string, audience: string = normalizeDspAddress(baseUrl)): Promise<Catalog> {
+    const url = joinDspUrl(baseUrl, '/catalog/request')
+    return validateMessage('Catalog', await this.call('POST', url, audience, createCatalogRequestMessage({})))
+  }
+
+  /** One dataset of a DSP base as the provider lets this node see it. */
+  async dataset(
+    baseUrl: string,
+    id: string,
+    audience: string = normalizeDspAddress(baseUrl),
+  ): Promise<Dataset> {
+    const url = joinDspUrl(baseUrl, `/catalog/datasets/${encodeURIComponent(id)}`)
+    return validateMessage('Dataset', await this.call('GET', url, audience))
+  }
+
+  /**
+   * The versioned DSP 2025-1 base of a connector: `url` itself when it names a path, else the
+   * `path` its `/.well-known/dspace-version` lists for 2025-1 over HTTPS.
+   */
+  async discoverBase(url: string): Promise<string> {
+    const normalized = normalizeDspAddress(url)
+    const parsed = new URL(normalized)
+    if (parsed.pathname !== '' && parsed.pathname !== '/') return normalized
+    const answer = (await this.call('GET', `${parsed.origin}/.well-known/dspace-version`)) as VersionResponse
+    const versions = Array.isArray(answer?.protocolVersions) ? answer.protocolVersions : []
+    const entry = versions.find((v) => v.version === DSP_VERSION && (v.binding ?? 'HTTPS') === 'HTTPS')
+    if (entry === undefined) {
+      throw new DspVersionUnsupportedError(
+        url,
+        `it lists ${versions.map((v) => v.version).join(', ') || 'no version'}`,
+      )
+    }
+    return normalizeDspAddress(`${parsed.origin}${entry.path.startsWith('/') ? '' : '/'}${entry.path}`)
+  }
+
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    audience?: string,
+    body?: unknown,
+  ): Promise<unknown> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (audience !== undefined) headers.authorization = `Bearer ${await this.init.tokens.token(audience)}`
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    let response: Response
+    try {
+      response = await (this.init.fetch ?? fetch)(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: encodeMessage(body) }),
+        signal: AbortSignal.timeout(this.init.timeoutMs ?? REQUEST_TIMEOUT_MS),
+        redirect: 'error',
+      })
+    } catch (cause) {
+      throw new PeerUnreachableError(url, (cause as Error).message, { cause })
+    }
+    const text = await response.text().catch(() => '')
+    let json: unknown
+    try {
+      json = text === '' ? undefined : JSON.parse(text)
+    } catch (cause) {
+      if (response.status >= 500)
+        throw new PeerUnreachableError(url, `answered ${response.status}`, { cause })
+      throw new InvalidMessageError(`${url} answered ${response.status} with a body that is not JSON`, {
+        cause,
+      })
+    }
+    if (response.ok) return json
+    if (response.status >= 500)
+      throw new PeerUnreachableError(url, `answered ${response.status} ${text.slice(0, 200)}`)
+    const error = (json ?? {}) as { code?: unknown; reason?: unknown }
+    const reasons = Array.isArray(error.reason) ? error.reason.map(String) : []
+    throw new RemoteDspError(
+      typeof error.code === 'string' ? error.code : `HTTP_${response.status}`,
+      reasons.length > 0 ? reasons : [`${method} ${url} answered ${response.status}`],
+    )
+  }
+}
