@@ -1,4 +1,4 @@
-import { compilePolicy, type WorldState } from '../policy/index.js'
+import type { CompiledPolicy, WorldState } from '../policy/index.js'
 import type { MessageOffer } from '../protocol/index.js'
 import type { ContractDecision } from './negotiation-service.js'
 
@@ -7,8 +7,8 @@ const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
 
 /** What the provider knows about a request when it decides. */
 export interface ContractDecisionFacts {
-  /** The offer as this node published it (never the consumer's copy): what is evaluated. */
-  readonly offer: Record<string, unknown>
+  /** The offer as this node published it (never the consumer's copy), compiled: what is evaluated. */
+  readonly offer: CompiledPolicy
   /** The same offer in its DSP form, as the consumer saw it in the catalog: what the agreement carries. */
   readonly terms: MessageOffer
   readonly datasetId: string
@@ -46,7 +46,7 @@ export function decideOnOffer(facts: ContractDecisionFacts): ContractDecision {
     ...(facts.purpose === undefined ? {} : { purpose: facts.purpose }),
     values: { [MEMBERSHIP_OPERAND]: facts.isMember },
   }
-  const result = compilePolicy(facts.offer).evaluate(
+  const result = facts.offer.evaluate(
     { action: 'use', target: facts.datasetId, assignee: facts.consumer },
     world,
   )

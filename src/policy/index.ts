@@ -70,6 +70,7 @@ export type {
   RuleOutcome,
 } from './evaluate.js'
 export { compileParsedPolicy, describeConstraint } from './evaluate.js'
+export { PolicyCache } from './policy-cache.js'
 export { Graph, parseJsonLd, parseJsonLdFast, parseTurtle } from './graph.js'
 export type {
   Action,

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util'
-import { awaitFullMesh, DEMO_NODES, startDemoDataspace, stopDemoDataspace } from '../../demo/index.js'
+import {
+  awaitFullMesh,
+  runDemoScenario,
+  startDemoDataspace,
+  startDemoSources,
+  stopDemoDataspace,
+} from '../../demo/index.js'
 import { createRootLogger } from '../../log/index.js'
 import type { CliCommand } from '../command.js'
 import { parseFlags } from '../flags.js'
@@ -7,32 +13,47 @@ import { parseFlags } from '../flags.js'
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'run a local demo data space of three municipalities until Ctrl-C',
-  usage: 'allmende demo [--root DIR]',
+  usage: 'allmende demo [--root DIR] [--exit]',
   async run(args, io) {
-    const { values } = parseFlags('demo', () => parseArgs({ args, options: { root: { type: 'string' } } }))
+    const { values } = parseFlags('demo', () =>
+      parseArgs({ args, options: { root: { type: 'string' }, exit: { type: 'boolean' } } }),
+    )
     const root = values.root ?? './.allmende-demo'
     const log = createRootLogger({ level: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' })
     io.stdout(`Starting the Südwest-Cluster demo data space in ${root} ...`)
-    const nodes = await startDemoDataspace(root, log)
-    const meshed = await awaitFullMesh(nodes, 15_000)
-    io.stdout(
-      meshed
-        ? 'All three nodes found each other.\n'
-        : 'Warning: the nodes did not all connect within 15 s.\n',
-    )
-    for (const node of nodes) {
-      const identity = node.connector.identity()
-      const label = DEMO_NODES.find((n) => n.slug === node.slug)?.name ?? node.slug
-      io.stdout(
-        `${label}\n  DID: ${identity.did}\n  API: ${node.apiUrl}  (token: ${root}/${node.slug}/api-token)`,
-      )
-    }
-    io.stdout('\nTry: allmende peers --dir ' + `${root}/kusel` + '\nPress Ctrl-C to stop.')
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
+    const sources = await startDemoSources()
+    const nodes = await startDemoDataspace(root, log).catch(async (error: unknown) => {
+      await sources.close()
+      throw error
     })
-    await stopDemoDataspace(nodes)
-    return 0
+    try {
+      const meshed = await awaitFullMesh(nodes, 20_000)
+      io.stdout(
+        meshed
+          ? 'The three connectors found each other and admitted each other as members.\n'
+          : 'Warning: not all connectors admitted each other within 20 s.\n',
+      )
+      const story = await runDemoScenario(nodes, sources, root)
+      for (const line of story.lines) io.stdout(`- ${line}`)
+      io.stdout('')
+      for (const node of nodes) {
+        const identity = node.connector.identity()
+        io.stdout(
+          `${node.name}\n  DID: ${identity.did}\n  API: ${node.apiUrl}  (token: ${node.dir}/api-token)`,
+        )
+      }
+      io.stdout(`\nTry: npx allmende peers --dir ${nodes[2]!.dir}`)
+      if (values.exit !== true) {
+        io.stdout('Press Ctrl-C to stop.')
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve)
+          process.once('SIGTERM', resolve)
+        })
+      }
+      return 0
+    } finally {
+      await stopDemoDataspace(nodes)
+      await sources.close()
+    }
   },
 }

@@ -15,7 +15,7 @@ import {
   type NgsiLdServer,
   parseQ,
   startNgsiLdServer,
-} from '../../../support/ngsi-ld-server.js'
+} from '../../../../src/demo/ngsi-ld-server.js'
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))

@@ -14,7 +14,7 @@ import {
   type SensorThingsObservation,
   type SensorThingsServer,
   startSensorThingsServer,
-} from '../../../support/sensorthings-server.js'
+} from '../../../../src/demo/sensorthings-server.js'
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))

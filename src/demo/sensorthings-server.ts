@@ -1,4 +1,5 @@
-// A small OGC SensorThings API (v1.1) server on 127.0.0.1 for tests and the demo. Dependency-free.
+// A small OGC SensorThings API (v1.1) server on 127.0.0.1: the demo's stand-in for a city's FROST
+// server (water levels), and the source tests' counterpart. Dependency-free.
 // It answers in FROST's shapes: collections {"@iot.count"?, "value": [...], "@iot.nextLink"?},
 // entities with "@iot.id" and "@iot.selfLink", $filter on phenomenonTime/resultTime (ge gt le lt eq,
 // joined by "and"), $orderby (phenomenonTime, resultTime, id; asc/desc), $top, $skip, $count.
@@ -24,6 +25,8 @@ export type SensorThingsEntitySet =
   | 'FeaturesOfInterest'
 
 export interface SensorThingsServerInit {
+  /** Port on 127.0.0.1; 0 (default) takes a free one. */
+  readonly port?: number
   /** Observations per Datastream `@iot.id`; an array means Datastream 1. */
   readonly observations:
     | readonly SensorThingsObservation[]
@@ -180,7 +183,7 @@ export async function startSensorThingsServer(init: SensorThingsServerInit): Pro
   const server = createServer(handle)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(init.port ?? 0, '127.0.0.1', () => resolve())
   })
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {

@@ -15,6 +15,8 @@ export interface NgsiLdEntity {
 }
 
 export interface NgsiLdServerInit {
+  /** Port on 127.0.0.1; 0 (default) takes a free one. */
+  readonly port?: number
   readonly entities: readonly NgsiLdEntity[]
   /** When set, requests must carry `NGSILD-Tenant` with this value (else 404, as Orion-LD does). */
   readonly tenant?: string
@@ -134,7 +136,7 @@ export async function startNgsiLdServer(init: NgsiLdServerInit): Promise<NgsiLdS
   const server = createServer(handle)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(init.port ?? 0, '127.0.0.1', () => resolve())
   })
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {

@@ -1,0 +1,185 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fillTemplate, findTemplate } from '../policy/index.js'
+import { allmende, type DemoNode, readExampleData } from './demo-dataspace.js'
+import { type NgsiLdServer, startNgsiLdServer } from './ngsi-ld-server.js'
+import { type SensorThingsServer, startSensorThingsServer } from './sensorthings-server.js'
+
+/** Fixed ports, so the sources stored with the demo's datasets stay valid across runs. */
+const SENSORTHINGS_PORT = 47111
+const NGSI_LD_PORT = 47112
+
+const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
+const ENVIRONMENT = 'http://publications.europa.eu/resource/authority/data-theme/ENVI'
+const TRANSPORT = 'http://publications.europa.eu/resource/authority/data-theme/TRAN'
+const LICENSE = 'http://dcat-ap.de/def/licenses/dl-by-de/2.0'
+
+/** The municipalities' own data services the demo stands in for. */
+export interface DemoSources {
+  readonly sensorThings: SensorThingsServer
+  readonly ngsiLd: NgsiLdServer
+  close(): Promise<void>
+}
+
+/** Serves the example water levels (SensorThings) and traffic counts (NGSI-LD) on 127.0.0.1. */
+export async function startDemoSources(): Promise<DemoSources> {
+  const observations = (await readExampleData('glan-pegel-observations.json')) as never
+  const entities = (await readExampleData('glan-pegel-metadata.json')) as never
+  const sensorThings = await startSensorThingsServer({
+    observations,
+    entities,
+    pageSize: 200,
+    port: SENSORTHINGS_PORT,
+  })
+  const ngsiLd = await startNgsiLdServer({
+    entities: (await readExampleData('traffic-flow-kusel.json')) as never,
+    port: NGSI_LD_PORT,
+  })
+  return {
+    sensorThings,
+    ngsiLd,
+    close: async () => {
+      await Promise.all([sensorThings.close(), ngsiLd.close()])
+    },
+  }
+}
+
+interface Published {
+  id: string
+  title: string
+}
+
+/** Publishes a dataset unless the node already has one with this title (a second run reuses it). */
+async function publishOnce(
+  node: DemoNode,
+  workDir: string,
+  input: {
+    title: string
+    source: Record<string, unknown>
+    offer: Record<string, unknown>
+    meta: Record<string, unknown>
+  },
+): Promise<Published> {
+  const existing = JSON.parse(await allmende(['dataset', 'list', '--json', '--dir', node.dir])) as Published[]
+  const found = existing.find((d) => d.title === input.title)
+  if (found !== undefined) return found
+  const offerFile = join(workDir, `${node.slug}-offer.json`)
+  const metaFile = join(workDir, `${node.slug}-meta.json`)
+  await writeFile(offerFile, JSON.stringify(input.offer))
+  await writeFile(metaFile, JSON.stringify(input.meta))
+  const added = JSON.parse(
+    await allmende([
+      'dataset',
+      'add',
+      '--title',
+      input.title,
+      '--source',
+      JSON.stringify(input.source),
+      '--policy',
+      offerFile,
+      '--meta',
+      metaFile,
+      '--access',
+      'members',
+      '--json',
+      '--dir',
+      node.dir,
+    ]),
+  ) as { dataset: Published }
+  return added.dataset
+}
+
+/** What happened, for the operator to read. */
+export interface DemoStory {
+  readonly lines: string[]
+  readonly agreement?: string
+}
+
+/**
+ * The demo's scenario: Kusel offers its Glan water levels to Mayen-Koblenz for flood warning only,
+ * Kaiserslautern offers its traffic counts to all members; Mayen-Koblenz finds the water levels in
+ * its federated catalog and concludes a contract, both sides signing it.
+ */
+export async function runDemoScenario(
+  nodes: readonly DemoNode[],
+  sources: DemoSources,
+  workDir: string,
+): Promise<DemoStory> {
+  const [kl, kusel, myk] = nodes as [DemoNode, DemoNode, DemoNode]
+  const lines: string[] = []
+  const didOf = (node: DemoNode) => node.connector.identity().did
+  const dataspace = kl.connector.identity().dataspace
+
+  const pegelOffer = fillTemplate(findTemplate('flood-warning-only'), {
+    assigner: didOf(kusel),
+    target: 'urn:allmende:dataset:pegel-altenglan',
+    assignee: didOf(myk),
+    until: '2027-12-31',
+  })
+  const pegel = await publishOnce(kusel, workDir, {
+    title: 'Pegel Altenglan (Glan), Wasserstand alle 15 Minuten',
+    source: { kind: 'sensorthings', baseUrl: sources.sensorThings.url, datastreamId: 1 },
+    offer: pegelOffer as Record<string, unknown>,
+    meta: {
+      description: 'Wasserstand des Pegels Altenglan an der Glan in cm, 15-Minuten-Werte (SensorThings API).',
+      keyword: ['Pegel', 'Wasserstand', 'Hochwasser', 'Glan'],
+      theme: [ENVIRONMENT],
+      license: LICENSE,
+      distributions: [{ format: 'JSON', mediaType: 'application/x-ndjson' }],
+    },
+  })
+  lines.push(
+    `Landkreis Kusel publishes "${pegel.title}": only Mayen-Koblenz, only for flood warning, until 31.12.2027.`,
+  )
+
+  const trafficOffer = fillTemplate(findTemplate('members-only'), {
+    assigner: didOf(kl),
+    target: 'urn:allmende:dataset:verkehr-kusel',
+    dataSpace: dataspace,
+  })
+  const traffic = await publishOnce(kl, workDir, {
+    title: 'Verkehrszählung je Fahrstreifen, Kusel',
+    source: { kind: 'ngsi-ld', brokerUrl: `${sources.ngsiLd.url}/ngsi-ld/v1`, type: 'TrafficFlowObserved' },
+    offer: trafficOffer as Record<string, unknown>,
+    meta: {
+      description:
+        'Verkehrsstärke, Geschwindigkeit und Belegung je Fahrstreifen (NGSI-LD TrafficFlowObserved).',
+      keyword: ['Verkehr', 'Zählstelle'],
+      theme: [TRANSPORT],
+      license: LICENSE,
+      distributions: [{ format: 'JSON', mediaType: 'application/x-ndjson' }],
+    },
+  })
+  lines.push(`Stadt Kaiserslautern publishes "${traffic.title}" for all members of the data space.`)
+
+  const hits = JSON.parse(
+    await allmende(['catalog', '--q', 'pegel', '--refresh', '--json', '--dir', myk.dir]),
+  ) as { datasetId: string; provider: string }[]
+  const hit = hits.find((h) => h.datasetId === pegel.id)
+  if (hit === undefined) throw new Error('Mayen-Koblenz did not find the water levels in its catalog')
+  lines.push('Mayen-Koblenz finds the water levels in its federated catalog, offered by Landkreis Kusel.')
+
+  const negotiated = JSON.parse(
+    await allmende([
+      'negotiate',
+      '--provider',
+      hit.provider,
+      '--dataset',
+      pegel.id,
+      '--purpose',
+      FLOOD_WARNING,
+      '--wait',
+      '--json',
+      '--dir',
+      myk.dir,
+    ]).catch((error: Error) => JSON.stringify({ state: 'FAILED', reason: error.message })),
+  ) as { state: string; agreement?: string | null; reason?: string }
+  if (negotiated.state !== 'FINALIZED' || typeof negotiated.agreement !== 'string') {
+    lines.push(`The negotiation ended ${negotiated.state}: ${negotiated.reason ?? 'no reason given'}`)
+    return { lines }
+  }
+  lines.push(
+    `Mayen-Koblenz asks for it for flood warning; Kusel's connector checks the offer, agrees, and both sign the contract ${negotiated.agreement}.`,
+  )
+  return { lines, agreement: negotiated.agreement }
+}
