@@ -57,6 +57,7 @@ import {
 } from './dataspace/index.js'
 import { peerIdFromDidKey } from './identity/index.js'
 import type { Logger } from './log/index.js'
+import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
 import { Store } from './store/index.js'
 import { TransferService } from './transfer/index.js'
@@ -328,6 +329,7 @@ export class Connector {
             }),
       }),
     })
+    const policies = new PolicyCache()
     const negotiations = new NegotiationService(
       {
         store,
@@ -354,7 +356,7 @@ export class Connector {
           const entry = (await catalog.get(datasetId)).offers.find((o) => o.offer['@id'] === offerId)
           const approval = entry?.approval
           return decideOnOffer({
-            offer: published,
+            offer: await policies.compile(published),
             terms: toDspOffer(published) as MessageOffer,
             datasetId,
             consumer,

@@ -16,3 +16,4 @@ export { type ContractRoutesInit, contractRoutes } from './routes/contract-route
 export { datasetRoutes } from './routes/dataset-routes.js'
 export { type DataspaceRoutesView, dataspaceRoutes } from './routes/dataspace-routes.js'
 export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'
+export { transferRoutes } from './routes/transfer-routes.js'

@@ -18,6 +18,8 @@ export const CONFIG_FLAGS = {
   bootstrap: { type: 'string', multiple: true },
   dataspace: { type: 'string' },
   mdns: { type: 'boolean' },
+  'dsp-port': { type: 'string' },
+  'dsp-public-url': { type: 'string' },
 } as const satisfies OptionSpec
 
 /** Runs a `parseArgs` call and turns its errors into a {@link UsageError} naming the command. */
@@ -37,10 +39,15 @@ export function configOverrides(values: {
   bootstrap?: string[]
   dataspace?: string
   mdns?: boolean
+  'dsp-port'?: string
+  'dsp-public-url'?: string
 }): ConfigOverrides {
   const port = values['api-port']
   if (port !== undefined && !/^\d+$/.test(port))
     throw new UsageError(`--api-port must be a port number, got "${port}"`)
+  const dspPort = values['dsp-port']
+  if (dspPort !== undefined && !/^\d+$/.test(dspPort))
+    throw new UsageError(`--dsp-port must be a port number, got "${dspPort}"`)
   return {
     listen: values.listen,
     apiPort: port === undefined ? undefined : Number(port),
@@ -48,5 +55,7 @@ export function configOverrides(values: {
     bootstrap: values.bootstrap,
     dataspace: values.dataspace,
     mdns: values.mdns,
+    dspPort: dspPort === undefined ? undefined : Number(dspPort),
+    dspPublicUrl: values['dsp-public-url'],
   }
 }

@@ -21,6 +21,7 @@ import { policyNewCommand, policyTemplatesCommand } from './commands/policy-new.
 import { policyValidateCommand } from './commands/policy-validate.js'
 import { startCommand } from './commands/start.js'
 import { statusCommand } from './commands/status.js'
+import { transferCommand } from './commands/transfer.js'
 
 /** Every command of `allmende`, in the order `allmende help` lists them. */
 const COMMANDS: readonly CliCommand[] = [
@@ -34,6 +35,7 @@ const COMMANDS: readonly CliCommand[] = [
   datasetRemoveCommand,
   catalogCommand,
   negotiateCommand,
+  transferCommand,
   contractProveCommand,
   contractVerifyCommand,
   auditVerifyCommand,

@@ -22,6 +22,10 @@ export interface NodeConfig {
   descriptor?: string
   /** Seconds between revocation re-checks of connected members (default 60). */
   membershipRefresh?: number
+  /** Port of the DSP HTTP listener (DSP 2025-1 HTTPS binding, on `apiHost`); unset = no listener, 0 = any free port. */
+  dspPort?: number
+  /** The DSP base as peers reach it through the TLS proxy, e.g. `https://dsp.kusel.de/dsp/2025-1`. */
+  dspPublicUrl?: string
 }
 
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
@@ -76,6 +80,26 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   ) {
     fail('membershipRefresh', 'must be a number of seconds from 0.5 to 3600')
   }
+  if (
+    raw.dspPort !== undefined &&
+    (!Number.isInteger(raw.dspPort) || (raw.dspPort as number) < 0 || (raw.dspPort as number) > 65535)
+  ) {
+    fail('dspPort', 'must be a port number 0-65535')
+  }
+  if (raw.dspPublicUrl !== undefined) {
+    let url: URL | undefined
+    try {
+      url = typeof raw.dspPublicUrl === 'string' ? new URL(raw.dspPublicUrl) : undefined
+    } catch {
+      url = undefined
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      fail(
+        'dspPublicUrl',
+        'must be an absolute https:// URL of the DSP base, e.g. https://dsp.example.de/dsp/2025-1',
+      )
+    }
+  }
   return {
     name: (raw.name as string).trim(),
     dataspace: raw.dataspace as string,
@@ -86,6 +110,8 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     mdns: raw.mdns as boolean,
     ...(raw.descriptor === undefined ? {} : { descriptor: raw.descriptor as string }),
     ...(raw.membershipRefresh === undefined ? {} : { membershipRefresh: raw.membershipRefresh as number }),
+    ...(raw.dspPort === undefined ? {} : { dspPort: raw.dspPort as number }),
+    ...(raw.dspPublicUrl === undefined ? {} : { dspPublicUrl: raw.dspPublicUrl as string }),
   }
 }
 

@@ -42,6 +42,9 @@ export function decideOnOffer(facts: ContractDecisionFacts): ContractDecision {
   }
   const world: WorldState = {
     now: facts.now,
+    // A contract is judged for its first use: a `count lteq n` offer is agreeable, the data
+    // plane then counts each transfer against it.
+    count: 1,
     recipient: facts.consumer,
     ...(facts.purpose === undefined ? {} : { purpose: facts.purpose }),
     values: { [MEMBERSHIP_OPERAND]: facts.isMember },

@@ -60,7 +60,7 @@ export interface DataspaceSummary {
   odrlProfile: string
   /** This node is a trust anchor. */
   anchor: boolean
-  /** Anchors whose membership credential this node holds. */
+  /** Anchors whose membership credential this node holds, not known to be revoked. */
   endorsedBy: string[]
   refreshSeconds: number
   descriptor: DataspaceDescriptor
@@ -88,6 +88,8 @@ export class DataspaceService {
   private timer?: NodeJS.Timeout
   private obtaining?: Promise<void>
   private refreshing = false
+  /** When each anchor was last asked for this node's credential (ms since the epoch). */
+  private readonly askedAt = new Map<string, number>()
 
   constructor(private readonly init: DataspaceServiceInit) {
     const { descriptor, key, store } = init
@@ -149,7 +151,7 @@ export class DataspaceService {
       bootstrap: descriptor.bootstrap,
       odrlProfile: descriptor.odrlProfile,
       anchor: this.registry !== undefined,
-      endorsedBy: await this.wallet.endorsers(),
+      endorsedBy: this.registry === undefined ? (await this.ownMembership()).endorsedBy : [],
       refreshSeconds: this.refreshSeconds,
       descriptor,
     }
@@ -222,30 +224,39 @@ export class DataspaceService {
     return this.obtaining
   }
 
+  /**
+   * Asks each connected anchor for this node's credential: always when none is held from it, else at most once
+   * per refresh period (so a credential revoked and endorsed anew is replaced, and one revoked for good is
+   * dropped). Status lists are not fetched here: the handshake this runs in should open as few streams as it can.
+   */
   private async fetchOwnCredentials(): Promise<void> {
     const libp2p = this.libp2p
     if (libp2p === undefined) return
-    const { descriptor } = this.init
-    // A credential its anchor has revoked counts as missing: the anchor may have endorsed this node anew.
-    const have = new Set<string>()
-    for (const credential of await this.wallet.list()) {
-      const revoked = await this.statusCache.check(credential).then(
-        (status) => status.revoked,
-        () => false,
-      )
-      if (!revoked) have.add(credential.issuer as string)
-    }
-    if (have.size >= descriptor.endorsementsRequired) return
-    const asks = descriptor.trustAnchor
-      .filter((anchor) => !have.has(anchor))
-      .map((anchor) => ({ anchor, peer: peerIdFromDidKey(anchor) }))
-      .filter(({ peer }) => libp2p.getConnections(peer).length > 0)
+    const now = Date.now()
+    const held = new Set(await this.wallet.endorsers())
+    const asks = this.init.descriptor.trustAnchor.flatMap((anchor) => {
+      const peer = peerOf(anchor)
+      if (peer === undefined || libp2p.getConnections(peer).length === 0) return []
+      const askedAt = this.askedAt.get(anchor)
+      const recent = askedAt !== undefined && now - askedAt < this.refreshSeconds * 1000
+      return held.has(anchor) && recent ? [] : [{ anchor, peer }]
+    })
     await Promise.all(
       asks.map(async ({ anchor, peer }) => {
         try {
           await this.wallet.put(await requestMembershipCredential(libp2p, peer), anchor)
-          this.init.log.info({ anchor }, 'membership credential received')
+          this.askedAt.set(anchor, now)
+          if (!held.has(anchor)) this.init.log.info({ anchor }, 'membership credential received')
         } catch (error) {
+          if (error instanceof MembershipUnavailableError && error.refused) {
+            this.askedAt.set(anchor, now)
+            if (await this.wallet.remove(anchor)) {
+              this.init.log.warn(
+                { anchor },
+                'the anchor no longer endorses this node; its credential is dropped',
+              )
+            }
+          }
           this.init.log.warn(
             { anchor, err: (error as Error).message },
             'no membership credential from anchor',
@@ -253,6 +264,22 @@ export class DataspaceService {
         }
       }),
     )
+  }
+
+  /**
+   * Anchors whose credential this node holds and has not seen revoked (for the API). A revoked member is cut off
+   * from its anchor and mostly cannot fetch the list: an unreachable list counts as not revoked.
+   */
+  private async ownMembership(): Promise<{ endorsedBy: string[] }> {
+    const endorsedBy: string[] = []
+    for (const credential of await this.wallet.list()) {
+      const revoked = await this.statusCache.check(credential).then(
+        (status) => status.revoked,
+        () => false,
+      )
+      if (!revoked) endorsedBy.push(credential.issuer as string)
+    }
+    return { endorsedBy }
   }
 
   private async ownStatusList(listUrl: string): Promise<JsonLdObject | undefined> {
@@ -274,14 +301,18 @@ export class DataspaceService {
   }
 }
 
+/** The PeerId of a did:key; undefined for other DIDs (an anchor named by did:web has no libp2p identity here). */
+function peerOf(did: string): PeerId | undefined {
+  try {
+    return peerIdFromDidKey(did)
+  } catch {
+    return undefined
+  }
+}
+
 /** A member record as shown by the API and CLI. */
 export function memberView(record: MemberRecord, connected: ReadonlySet<string> = new Set()): MemberView {
-  let peer: PeerId | undefined
-  try {
-    peer = peerIdFromDidKey(record.did)
-  } catch {
-    peer = undefined
-  }
+  const peer = peerOf(record.did)
   return {
     did: record.did,
     state: record.revokedAt === undefined ? 'active' : 'revoked',

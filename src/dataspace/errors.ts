@@ -33,7 +33,10 @@ export class NoDataspaceError extends AllmendeError {
 /** A membership credential could not be obtained from an anchor (not endorsed, unreachable). */
 export class MembershipUnavailableError extends AllmendeError {
   static override name = 'MembershipUnavailableError'
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The anchor answered and refused (not endorsed or revoked), as opposed to not answering. */
+  readonly refused: boolean
+  constructor(message: string, options?: { cause?: unknown; refused?: boolean }) {
     super('ALLMENDE_MEMBERSHIP_UNAVAILABLE', message, options)
+    this.refused = options?.refused ?? false
   }
 }

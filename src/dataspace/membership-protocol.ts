@@ -108,11 +108,10 @@ async function ask(libp2p: Libp2p, peer: PeerId, protocol: string, request: unkn
     ) {
       return reply.credential as JsonLdObject
     }
-    throw new MembershipUnavailableError(
-      typeof reply.refused === 'string'
-        ? `${peer.toString()} refused: ${reply.refused}`
-        : `${peer.toString()} sent a malformed answer`,
-    )
+    if (typeof reply.refused === 'string') {
+      throw new MembershipUnavailableError(`${peer.toString()} refused: ${reply.refused}`, { refused: true })
+    }
+    throw new MembershipUnavailableError(`${peer.toString()} sent a malformed answer`)
   } catch (error) {
     stream.abort(error as Error)
     if (error instanceof MembershipUnavailableError) throw error

@@ -58,6 +58,14 @@ export class MembershipWallet {
     await this.credentials.put(`${this.descriptor.id} ${result.issuer}`, credential)
   }
 
+  /** Drops the credential of an anchor (it answered that this node is not, or no longer, endorsed). */
+  async remove(anchor: string): Promise<boolean> {
+    const key = `${this.descriptor.id} ${anchor}`
+    if ((await this.credentials.get(key)) === undefined) return false
+    await this.credentials.del(key)
+    return true
+  }
+
   /** The stored credentials that are still within their validity period. */
   async list(now: Date = new Date()): Promise<JsonLdObject[]> {
     const found: JsonLdObject[] = []

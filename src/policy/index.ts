@@ -70,7 +70,6 @@ export type {
   RuleOutcome,
 } from './evaluate.js'
 export { compileParsedPolicy, describeConstraint } from './evaluate.js'
-export { PolicyCache } from './policy-cache.js'
 export { Graph, parseJsonLd, parseJsonLdFast, parseTurtle } from './graph.js'
 export type {
   Action,
@@ -96,6 +95,7 @@ export type {
 export { ODRL, PARTY_FUNCTIONS } from './model.js'
 export type { ParsePolicyOptions, PolicyInput, PolicyResolver } from './parse.js'
 export { graphOf, parsePolicy, parsePolicySync, policyFromGraph, resolveInheritance } from './parse.js'
+export { PolicyCache } from './policy-cache.js'
 export type { DecisionSummary, ReportTriple } from './report.js'
 export { decisionSummary, reportToJsonLd, reportToTurtle, reportTriples } from './report.js'
 export { ACTION_ANCESTORS, actionCovers, LEFT_OPERANDS, ODRL_ACTIONS } from './vocabulary.js'

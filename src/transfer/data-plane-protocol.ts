@@ -2,8 +2,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { DataProtocolError } from './errors.js'
 
 /**
- * The libp2p data plane (spec/libp2p-framing.md, "Data plane"): a pull over one stream per data
- * request. Frames are `kind (1 byte) | length (uint32 big-endian) | payload`; kind 1 is a JSON
+ * The libp2p data plane, `/allmende/data/1.0.0`: a pull over one stream per data request (the
+ * DSP messages themselves travel as in spec/libp2p-framing.md; this is the content channel). Frames are `kind (1 byte) | length (uint32 big-endian) | payload`; kind 1 is a JSON
  * control message, kind 2 a chunk of content.
  *
  * ```
@@ -33,7 +33,7 @@ export const MAX_DATA_FRAME_BYTES = 1024 * 1024
 /** Largest control message. */
 export const MAX_CONTROL_FRAME_BYTES = 64 * 1024
 /** Unacknowledged content bytes the provider may have in flight. */
-export const DATA_CREDIT_BYTES = 8 * 1024 * 1024
+export const DATA_CREDIT_BYTES = 16 * 1024 * 1024
 /** The consumer acknowledges after at least this many newly written bytes. */
 export const DATA_ACK_BYTES = 1024 * 1024
 

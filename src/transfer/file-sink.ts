@@ -76,10 +76,21 @@ export class FileSink {
     }
     this.digest.update(chunk)
     this.unsynced += chunk.byteLength
-    if (this.unsynced >= SYNC_EVERY_BYTES) await this.sync()
+    if (this.unsynced >= SYNC_EVERY_BYTES && this.syncing === undefined) {
+      // Flush in the background while later chunks are written; one flush at a time.
+      this.unsynced = 0
+      this.syncing = this.handle.sync().finally(() => {
+        this.syncing = undefined
+      })
+      this.syncing.catch(() => undefined)
+    }
   }
 
+  private syncing: Promise<void> | undefined
+
+  /** Flushes everything written so far to the disk. */
   async sync(): Promise<void> {
+    await this.syncing
     await this.handle.sync()
     this.unsynced = 0
   }
@@ -109,6 +120,7 @@ export class FileSink {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.syncing?.catch(() => undefined)
     await this.handle.close()
   }
 }

@@ -11,6 +11,41 @@
  * if (!step.repeat) await save({ ...process, state: step.state })
  * ```
  */
+
+export { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+export {
+  DATA_ACK_BYTES,
+  DATA_CREDIT_BYTES,
+  DATA_PROTOCOL,
+  type DataAckFrame,
+  type DataControlFrame,
+  type DataEndFrame,
+  type DataErrorFrame,
+  type DataFrame,
+  DataFrameDecoder,
+  type DataHeaderFrame,
+  type DataQuery,
+  type DataReceiptFrame,
+  type DataRequestFrame,
+  encodeControl,
+  FRAME_CONTROL,
+  FRAME_DATA,
+  FRAME_HEADER_BYTES,
+  frameHeader,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_DATA_FRAME_BYTES,
+  parseControl,
+} from './data-plane-protocol.js'
+export {
+  AgreementNotUsableError,
+  ContentMismatchError,
+  DataAccessDeniedError,
+  DataProtocolError,
+  DataSourceFailedError,
+  RemoteDataError,
+  TransferStateError,
+} from './errors.js'
+export { FileSink, fileLength } from './file-sink.js'
 export {
   allowedTransferMoves,
   isTerminalTransferState,
@@ -27,3 +62,32 @@ export {
   type TransferTransition,
   transitionTransfer,
 } from './transfer-machine.js'
+export {
+  type AgreementUsage,
+  DEFAULT_TRANSFER_FORMAT,
+  HTTP_ENDPOINT_TYPE,
+  LIBP2P_ENDPOINT_TYPE,
+  type TransferProcessRecord,
+  type TransferStep,
+  tokenOf,
+} from './transfer-record.js'
+export {
+  type DataGrant,
+  type DataPuller,
+  type PullTarget,
+  type TransferComponents,
+  type TransferInit,
+  type TransferMessenger,
+  type TransferRequest,
+  type TransferRoute,
+  TransferService,
+} from './transfer-service.js'
+export {
+  AgreementPolicies,
+  agreementPolicyOf,
+  decideWith,
+  MEMBERSHIP_OPERAND,
+  type UsageDecision,
+  type UsageFacts,
+  usageWorld,
+} from './usage-policy.js'

@@ -29,6 +29,8 @@ export interface TransferProcessRecord {
   readonly dataAddress?: DataAddress
   /** Consumer: the file the data is written to. */
   readonly out?: string
+  /** Provider: the consumer's DSP HTTP `callbackAddress`, when it asked over HTTPS (absent over libp2p). */
+  readonly callbackAddress?: string
   /** Provider: this transfer counts as one use of its agreement (set at the first permitted access). */
   readonly counted?: boolean
   /** Bytes and SHA-256 (hex) of the whole content, once completed. */

@@ -1,5 +1,7 @@
 import type { AgreementRecord } from '../contract/index.js'
-import { type CompiledPolicy, compilePolicy, type WorldState } from '../policy/index.js'
+import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../policy/index.js'
+
+const ODRL_CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
 
 /** The profile left operand a membership constraint tests (spec/odrl-profile.md). */
 export const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
@@ -11,8 +13,8 @@ export function agreementPolicyOf(credential: Record<string, unknown>): Record<s
   if (typeof agreement !== 'object' || agreement === null || Array.isArray(agreement)) {
     throw new TypeError('the agreement credential carries no agreement')
   }
-  // The agreement sits under the credential's contexts (credentials, ODRL, Allmende profile).
-  return { '@context': credential['@context'], ...(agreement as Record<string, unknown>) }
+  // Its terms are ODRL's (the credential adds its own contexts only for the credential's members).
+  return { '@context': ODRL_CONTEXT, ...(agreement as Record<string, unknown>) }
 }
 
 /** What the provider knows at one data request. */
@@ -59,13 +61,17 @@ const MAX_CACHED = 1000
  * parse. The agreement of an id never changes (it is a signed credential), so entries never go stale.
  */
 export class AgreementPolicies {
-  private readonly compiled = new Map<string, CompiledPolicy>()
+  private readonly compiled = new Map<string, Promise<CompiledPolicy>>()
 
-  /** The compiled policy of an agreement (compiled on first use). */
-  policyOf(agreement: AgreementRecord): CompiledPolicy {
+  /**
+   * The compiled policy of an agreement, parsed on first use (with the full JSON-LD processor, so
+   * any shape of the agreement's JSON-LD is read) and compiled once.
+   */
+  policyOf(agreement: AgreementRecord): Promise<CompiledPolicy> {
     let policy = this.compiled.get(agreement.id)
     if (policy === undefined) {
-      policy = compilePolicy(agreementPolicyOf(agreement.credential))
+      policy = parsePolicy(agreementPolicyOf(agreement.credential)).then(compileParsedPolicy)
+      policy.catch(() => this.compiled.delete(agreement.id))
       if (this.compiled.size >= MAX_CACHED) this.compiled.delete(this.compiled.keys().next().value as string)
       this.compiled.set(agreement.id, policy)
     }
@@ -73,13 +79,25 @@ export class AgreementPolicies {
   }
 
   /** Evaluates `use` of the agreement's dataset by its consumer in the world of this request. */
-  decide(agreement: AgreementRecord, world: WorldState): UsageDecision {
-    const result = this.policyOf(agreement).evaluate(
-      { action: 'use', target: agreement.datasetId, assignee: agreement.consumer },
-      world,
-    )
-    if (result.decision === 'permit') return { permit: true, reasons: [] }
-    const reasons = result.reasons.map((reason) => reason.replace(/^_:[^:\s]+: /, ''))
-    return { permit: false, reasons: reasons.length > 0 ? reasons : ['no rule of the agreement permits this use'] }
+  async decide(agreement: AgreementRecord, world: WorldState): Promise<UsageDecision> {
+    return decideWith(await this.policyOf(agreement), agreement, world)
+  }
+}
+
+/** Evaluates `use` of the agreement's dataset by its consumer with a compiled policy (pure, synchronous). */
+export function decideWith(
+  policy: CompiledPolicy,
+  agreement: AgreementRecord,
+  world: WorldState,
+): UsageDecision {
+  const result = policy.evaluate(
+    { action: 'use', target: agreement.datasetId, assignee: agreement.consumer },
+    world,
+  )
+  if (result.decision === 'permit') return { permit: true, reasons: [] }
+  const reasons = result.reasons.map((reason) => reason.replace(/^_:[^:\s]+: /, ''))
+  return {
+    permit: false,
+    reasons: reasons.length > 0 ? reasons : ['no rule of the agreement permits this use'],
   }
 }

@@ -10,6 +10,15 @@ export interface ContractRoutesInit {
     dataset: string,
     offer?: string,
   ) => Promise<Record<string, unknown>>
+  /**
+   * Resolves the offer from the DSP catalog of a provider reached over HTTPS (`providerUrl`): its
+   * DID comes from the catalog's `participantId`, its DSP base from the URL or its version metadata.
+   */
+  readonly resolveHttpOffer?: (
+    providerUrl: string,
+    dataset: string,
+    offer?: string,
+  ) => Promise<{ provider: string; providerAddress: string; offer: Record<string, unknown> }>
 }
 
 /** Negotiations this node runs or answers, and the agreements they concluded. */
@@ -24,16 +33,23 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
       }
       return value
     }
-    const provider = text('provider', true)!
+    const providerUrl = text('providerUrl', false)
     const dataset = text('dataset', true)!
     const purpose = text('purpose', false)
-    const offer = await init.resolveOffer(provider, dataset, text('offer', false))
+    const resolved =
+      providerUrl === undefined
+        ? {
+            provider: text('provider', true)!,
+            offer: await init.resolveOffer(text('provider', true)!, dataset, text('offer', false)),
+          }
+        : await resolveOverHttp(init, providerUrl, dataset, text('offer', false))
     ctx.status = 201
     ctx.body = await init.negotiations.request({
-      provider,
+      provider: resolved.provider,
       datasetId: dataset,
-      offer: offer as never,
+      offer: resolved.offer as never,
       ...(purpose === undefined ? {} : { purpose }),
+      ...('providerAddress' in resolved ? { providerAddress: resolved.providerAddress } : {}),
     })
   })
   router.get('/api/v1/negotiations', async (ctx) => {
@@ -61,4 +77,11 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     if (agreement === undefined) throw new NotFoundError(`no agreement ${ctx.params.id}`)
     ctx.body = agreement
   })
+}
+
+function resolveOverHttp(init: ContractRoutesInit, providerUrl: string, dataset: string, offer?: string) {
+  if (init.resolveHttpOffer === undefined) {
+    throw new InvalidInputError('this node cannot reach providers over DSP HTTP')
+  }
+  return init.resolveHttpOffer(providerUrl, dataset, offer)
 }

@@ -14,6 +14,8 @@ export interface NodeIdentityView {
   peerId: string
   multiaddrs: string[]
   dataspace: string
+  /** The versioned DSP HTTP base (`…/dsp/2025-1`) when the node runs the HTTP binding. */
+  dsp?: string
 }
 
 /** Health (open), identity and peers of the node. */

@@ -75,6 +75,16 @@ function messageFor<T extends DspMessageType>(
   return message
 }
 
+/** Over HTTP the answers go to the callback: it must be an http(s) URL (reference §1.1). */
+function requireHttpCallback(callbackAddress: string): void {
+  if (!/^https?:\/\//i.test(callbackAddress)) {
+    throw new InvalidInputError(
+      `the callbackAddress ${JSON.stringify(callbackAddress)} is not an https:// URL this provider can answer at`,
+    )
+  }
+  normalizeDspAddress(callbackAddress)
+}
+
 /** Our side of the negotiation `pid` names (404 when it is unknown or not the caller's). */
 async function negotiationSide(
   request: DspRequest,
@@ -193,13 +203,7 @@ export const DSP_ROUTES: readonly DspRoute[] = [
           'an initial ContractRequestMessage carries a callbackAddress and no providerPid; send a counter-request to /negotiations/:providerPid/request',
         )
       }
-      // Over HTTP the answers go to the callback: it must be an http(s) URL (reference §1.1).
-      if (!/^https?:\/\//i.test(message.callbackAddress)) {
-        throw new InvalidInputError(
-          `the callbackAddress ${JSON.stringify(message.callbackAddress)} is not an https:// URL this provider can answer at`,
-        )
-      }
-      normalizeDspAddress(message.callbackAddress)
+      requireHttpCallback(message.callbackAddress)
       return services.negotiations.handle(message, request.caller.did)
     },
   },
@@ -274,8 +278,16 @@ export const DSP_ROUTES: readonly DspRoute[] = [
     path: '/transfers/request',
     area: 'transfer',
     status: 201,
-    handle: async (request, services) =>
-      transfers(services).handle(parseMessage(request.body, ['TransferRequestMessage']), request.caller.did),
+    handle: async (request, services) => {
+      const message = parseMessage(request.body, ['TransferRequestMessage'])
+      requireHttpCallback(message.callbackAddress)
+      if (message.dataAddress !== undefined || /-PUSH$/i.test(message.format)) {
+        throw new InvalidInputError(
+          `this provider serves pulls only; request format HttpData-PULL without a dataAddress (not ${message.format})`,
+        )
+      }
+      return transfers(services).handle(message, request.caller.did)
+    },
   },
   {
     method: 'GET',

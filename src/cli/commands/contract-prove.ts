@@ -4,9 +4,17 @@ import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import type { AgreementRecord } from '../../contract/index.js'
 import { presentAgreement } from '../../credentials/index.js'
 import { loadNodeKey } from '../../identity/index.js'
+import { InvalidInputError } from '../../protocol/index.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
+
+/** What the presented credential holds, in words. */
+const PROOF_KINDS = {
+  'countersigned-credential': 'agreement credential with both proofs (provider and consumer)',
+  'verification-message':
+    "agreement credential with the provider's proof only; the consumer (a DSP peer over HTTPS) consented by its ContractAgreementVerificationMessage, kept in the audit log",
+} as const
 
 export const contractProveCommand: CliCommand = {
   name: 'contract prove',
@@ -33,6 +41,12 @@ export const contractProveCommand: CliCommand = {
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const client = await NodeClient.forDirectory(dir)
     const agreement = await client.get<AgreementRecord>(`/api/v1/agreements/${encodeURIComponent(id)}`)
+    const kind = agreement.agreementProof ?? 'countersigned-credential'
+    if (kind === 'agreement-message') {
+      throw new InvalidInputError(
+        `agreement ${id} was concluded with a DSP provider over HTTPS that issues no agreement credential; there is no credential to present (its proof is the provider's ContractAgreementMessage in this node's audit log)`,
+      )
+    }
     const key = await loadNodeKey(nodeDirectory(dir).keyFile)
     const presentation = await presentAgreement(agreement.credential, key, {
       challenge: values.challenge,
@@ -41,8 +55,8 @@ export const contractProveCommand: CliCommand = {
     await writeFile(values.out, `${JSON.stringify(presentation, null, 2)}\n`)
     io.stdout(
       values.json === true
-        ? JSON.stringify({ presentation: values.out, agreement: id })
-        : `Wrote ${values.out}`,
+        ? JSON.stringify({ presentation: values.out, agreement: id, agreementProof: kind })
+        : `Wrote ${values.out}: ${PROOF_KINDS[kind]}`,
     )
     return 0
   },

@@ -87,7 +87,7 @@ export const contractVerifyCommand: CliCommand = {
       }
     }
     if (values.json === true) {
-      io.stdout(JSON.stringify(result))
+      io.stdout(JSON.stringify({ ...result, ...proofKindOf(result) }))
     } else {
       io.stdout(
         result.verified
@@ -97,6 +97,12 @@ export const contractVerifyCommand: CliCommand = {
     }
     return result.verified ? 0 : 1
   },
+}
+
+/** Which kind of agreement proof the document holds, for `--json`. */
+function proofKindOf(result: Verified | VerificationFailure): { agreementProof?: string } {
+  if (result.verified) return { agreementProof: 'countersigned-credential' }
+  return result.check === 'counter-proof-missing' ? { agreementProof: 'provider-proof-only' } : {}
 }
 
 type Verified = AgreementVerification & { holder?: string; challenge?: string; domain?: string | undefined }
@@ -146,6 +152,11 @@ function describeFailure(
   lang: 'en' | 'de',
 ): string {
   const lines = [`FAILED (${failure.check}): ${failure.message}`]
+  if (failure.check === 'counter-proof-missing') {
+    lines.push(
+      "This credential holds the provider's proof only: an agreement with a DSP consumer over HTTPS that does not countersign; its consent is its ContractAgreementVerificationMessage in the provider's audit log.",
+    )
+  }
   if (claimed !== undefined) {
     lines.push('What the document claims (NOT verified):', ...describeAgreement(claimed, undefined, lang))
   }

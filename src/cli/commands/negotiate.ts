@@ -11,7 +11,7 @@ export const negotiateCommand: CliCommand = {
   name: 'negotiate',
   summary: 'negotiate a contract for a dataset of another member',
   usage:
-    'allmende negotiate --provider DID --dataset ID [--offer ID] [--purpose IRI] [--wait] [--dir DIR] [--json]',
+    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--offer ID] [--purpose IRI] [--wait] [--dir DIR] [--json]',
   async run(args, io) {
     const { values } = parseFlags('negotiate', () =>
       parseArgs({
@@ -19,6 +19,7 @@ export const negotiateCommand: CliCommand = {
         options: {
           ...NODE_FLAGS,
           provider: { type: 'string' },
+          'provider-url': { type: 'string' },
           dataset: { type: 'string' },
           offer: { type: 'string' },
           purpose: { type: 'string' },
@@ -26,11 +27,19 @@ export const negotiateCommand: CliCommand = {
         },
       }),
     )
-    if (values.provider === undefined) throw new UsageError('negotiate: --provider DID is required')
+    const providerUrl = values['provider-url']
+    if (values.provider === undefined && providerUrl === undefined) {
+      throw new UsageError(
+        'negotiate: --provider DID (a member over libp2p) or --provider-url URL (a DSP connector over HTTPS) is required',
+      )
+    }
+    if (values.provider !== undefined && providerUrl !== undefined) {
+      throw new UsageError('negotiate: give --provider or --provider-url, not both')
+    }
     if (values.dataset === undefined) throw new UsageError('negotiate: --dataset ID is required')
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
     let negotiation = await client.post<Negotiation>('/api/v1/negotiations', {
-      provider: values.provider,
+      ...(providerUrl === undefined ? { provider: values.provider } : { providerUrl }),
       dataset: values.dataset,
       ...(values.offer === undefined ? {} : { offer: values.offer }),
       ...(values.purpose === undefined ? {} : { purpose: values.purpose }),

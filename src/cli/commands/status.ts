@@ -23,6 +23,7 @@ export const statusCommand: CliCommand = {
         `  DID:    ${identity.did}`,
         `  PeerId: ${identity.peerId}`,
         `  API:    ${client.url}`,
+        ...(identity.dsp === undefined ? [] : [`  DSP:    ${identity.dsp}`]),
         ...identity.multiaddrs.map((ma) => `  listen: ${ma}`),
       ].join('\n'),
     )

@@ -4,18 +4,18 @@ import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import {
+  type NgsiLdEntity,
+  type NgsiLdServer,
+  parseQ,
+  startNgsiLdServer,
+} from '../../../../src/demo/ngsi-ld-server.js'
+import {
   canonicalJson,
   type NgsiLdSourceSpec,
   openSource,
   SourceResponseError,
 } from '../../../../src/transfer/sources/index.js'
 import { nextLink } from '../../../../src/transfer/sources/ngsi-ld-source.js'
-import {
-  type NgsiLdEntity,
-  type NgsiLdServer,
-  parseQ,
-  startNgsiLdServer,
-} from '../../../../src/demo/ngsi-ld-server.js'
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))

@@ -4,17 +4,17 @@ import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import {
+  type SensorThingsObservation,
+  type SensorThingsServer,
+  startSensorThingsServer,
+} from '../../../../src/demo/sensorthings-server.js'
+import {
   canonicalJson,
   openSource,
   type SensorThingsSourceSpec,
   SourceFormatError,
   SourceResponseError,
 } from '../../../../src/transfer/sources/index.js'
-import {
-  type SensorThingsObservation,
-  type SensorThingsServer,
-  startSensorThingsServer,
-} from '../../../../src/demo/sensorthings-server.js'
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))

@@ -1,0 +1,1246 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute } from 'node:path'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import {
+  type AuditLog,
+  receiptBody,
+  signReceipt,
+  TRANSFER_COMPLETED,
+  TRANSFER_RECEIPT,
+  type TransferReceipt,
+  verifyReceipt,
+} from '../audit/index.js'
+import type { AgreementRecord } from '../contract/index.js'
+import { type AccessTokenClaims, issueAccessToken, TokenVerifier } from '../credentials/index.js'
+import type { NodeKey } from '../identity/index.js'
+import type { Logger } from '../log/index.js'
+import {
+  AllmendeError,
+  createDataAddress,
+  createTransferCompletionMessage,
+  createTransferProcess,
+  createTransferRequestMessage,
+  createTransferStartMessage,
+  createTransferSuspensionMessage,
+  createTransferTerminationMessage,
+  type DataAddress,
+  type DspMessage,
+  InvalidInputError,
+  InvalidMessageError,
+  NotFoundError,
+  type TransferProcess,
+  type TransferState,
+  UnknownProcessError,
+} from '../protocol/index.js'
+import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+import {
+  type DataEndFrame,
+  type DataHeaderFrame,
+  type DataQuery,
+  type DataRequestFrame,
+  MAX_DATA_FRAME_BYTES,
+} from './data-plane-protocol.js'
+import {
+  AgreementNotUsableError,
+  ContentMismatchError,
+  DataAccessDeniedError,
+  DataSourceFailedError,
+  RemoteDataError,
+  TransferStateError,
+} from './errors.js'
+import { FileSink, fileLength } from './file-sink.js'
+import { type OpenedSource, openSource, type SecretsLookup, type SourceSpec } from './sources/index.js'
+import { isTerminalTransferState, type TransferRole, transitionTransfer } from './transfer-machine.js'
+import {
+  type AgreementUsage,
+  DEFAULT_TRANSFER_FORMAT,
+  HTTP_ENDPOINT_TYPE,
+  LIBP2P_ENDPOINT_TYPE,
+  type TransferProcessRecord,
+  type TransferStep,
+  tokenOf,
+} from './transfer-record.js'
+import { AgreementPolicies, usageWorld } from './usage-policy.js'
+
+/** Sends a transfer message to a peer (by DID) and returns its answer; a binding implements it. */
+export interface TransferMessenger {
+  send(peer: string, message: unknown, route?: TransferRoute): Promise<DspMessage>
+}
+
+/** Where a message for a peer reached over DSP HTTP goes: its callback and the receiving role. */
+export interface TransferRoute {
+  readonly callbackAddress: string
+  readonly recipient: TransferRole
+}
+
+/** The consumer's end of one pull, driven by the data plane binding. */
+export interface PullTarget {
+  /** The provider permitted the request; chunks follow from `header.offset`. */
+  begin(header: DataHeaderFrame): Promise<void>
+  write(chunk: Uint8ArrayList): Promise<void>
+  /** Bytes held so far (from byte 0): what the consumer acknowledges. */
+  readonly written: number
+  /** The content is complete: check it and return the receipt signed by the consumer. */
+  finish(end: DataEndFrame): Promise<TransferReceipt>
+}
+
+/** The client side of a data plane: pulls one request into a target, returns the countersigned receipt. */
+export interface DataPuller {
+  pull(peer: string, request: DataRequestFrame, target: PullTarget, signal: AbortSignal): Promise<unknown>
+}
+
+/** What the provider hands the data plane for a permitted request. */
+export interface DataGrant {
+  /** The transfer process (`providerPid`). */
+  readonly transfer: string
+  readonly mediaType: string
+  readonly size?: number
+  readonly offset: number
+  /**
+   * The content from `offset` on, in batches of chunks of at most one frame; every byte from 0
+   * passes through `digest` first.
+   */
+  readonly content: AsyncIterable<readonly Uint8Array[]>
+  readonly digest: ContentDigest
+  /** Aborted when the transfer is suspended or terminated meanwhile. */
+  readonly signal: AbortSignal
+  /** Checks and countersigns the consumer's receipt and completes the transfer. */
+  complete(receipt: unknown): Promise<TransferReceipt>
+  /** The stream ended without completion (consumer gone, protocol error); safe to call twice. */
+  release(): void
+}
+
+export interface TransferComponents {
+  readonly store: Store
+  readonly audit: AuditLog
+  readonly nodeKey: NodeKey
+  readonly clock: () => Date
+  readonly log: Logger
+  readonly messenger: TransferMessenger
+  readonly dataPlane: DataPuller
+  /** FINALIZED agreements of this node (provider and consumer side). */
+  readonly agreements: { getAgreement(id: string): Promise<AgreementRecord | undefined> }
+  /** Where a dataset's data lives: its source spec (validated when opened). */
+  readonly sourceOf: (datasetId: string) => Promise<unknown>
+  /** Whether a DID is an admitted member of the data space (for membership constraints). */
+  readonly isMember: (did: string) => Promise<boolean>
+}
+
+export interface TransferInit {
+  /** Lifetime of an access token, seconds (default 300, at most 600). */
+  readonly tokenLifetimeSeconds?: number
+  /** Delivery attempts of a DSP message before the transfer is ended locally (default 6). */
+  readonly maxDeliveryAttempts?: number
+  /** Pull attempts after transport failures before the transfer is ended locally (default 6). */
+  readonly maxPullAttempts?: number
+  readonly secrets?: SecretsLookup
+  /** Directory relative file sources resolve against. */
+  readonly sourceBaseDir?: string
+  /** Provider: the `HttpData-PULL` endpoint of a transfer on the DSP HTTP binding, when it runs. */
+  readonly httpDataEndpoint?: (transferId: string) => string | undefined
+}
+
+/** The consumer's request: which agreement, where to write, and whether to keep what the file holds. */
+export interface TransferRequest {
+  readonly agreementId: string
+  /** Absolute path of the output file. */
+  readonly out: string
+  /** Continue into the existing file after its current length instead of starting it afresh. */
+  readonly resume?: boolean
+  readonly format?: string
+  readonly query?: DataQuery
+}
+
+interface OutboxEntry {
+  readonly key: string
+  readonly transferId: string
+  readonly peer: string
+  readonly message: Record<string, unknown>
+  /** For a consumer reached over DSP HTTP: its callback (absent over libp2p). */
+  readonly route?: TransferRoute
+}
+
+const TERMINAL: readonly TransferState[] = ['COMPLETED', 'TERMINATED']
+/** Bytes of a source read ahead of the network. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+
+/**
+ * Transfer processes on both sides (DSP 2025-1 transfer process protocol over any binding), and the
+ * provider's gate of its data plane. Like contract negotiation, every transition is checked against
+ * the state table and stored with its audit entry and the message it causes in one atomic batch,
+ * then sent by an outbox worker that re-delivers after a restart. The provider evaluates the
+ * agreement's policy on every data request and writes the decision to the audit log before a byte
+ * moves; the consumer pulls into a file, resumes at the file's length, and both sign a receipt.
+ */
+export class TransferService {
+  private readonly transfers: Sublevel<TransferProcessRecord>
+  private readonly outbox: Sublevel<OutboxEntry>
+  private readonly requestIndex: Sublevel<string>
+  private readonly usage: Sublevel<AgreementUsage>
+  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly events = new EventEmitter()
+  private readonly delivering = new Set<string>()
+  private readonly tokens: TokenVerifier
+  private readonly policies = new AgreementPolicies()
+  /** Consumer: running pulls by transfer id, with the bytes held so far. */
+  private readonly pulls = new Map<string, { controller: AbortController; target?: PullTarget }>()
+  /** Consumer: the token last presented per transfer (each is single-use; a pull waits for a new one). */
+  private readonly usedTokens = new Map<string, string>()
+  private readonly pullFailures = new Map<string, number>()
+  /** Provider: streams being served by transfer id. */
+  private readonly grants = new Map<string, AbortController>()
+  private stopped = false
+
+  constructor(
+    private readonly components: TransferComponents,
+    private readonly init: TransferInit = {},
+  ) {
+    const { store } = components
+    this.transfers = store.sublevel<TransferProcessRecord>('transfers')
+    this.outbox = store.sublevel<OutboxEntry>('transfer-outbox')
+    this.requestIndex = store.sublevel<string>('transfer-requests')
+    this.usage = store.sublevel<AgreementUsage>('transfer-usage')
+    this.tokens = new TokenVerifier({
+      audience: components.nodeKey.did,
+      clock: () => components.clock().getTime(),
+    })
+    this.events.setMaxListeners(0)
+  }
+
+  /** Re-drives what a previous run left: undelivered messages, provider starts, consumer pulls. */
+  async start(): Promise<void> {
+    for await (const entry of this.outbox.values()) void this.deliver(entry)
+    for await (const transfer of this.transfers.values()) {
+      if (transfer.role === 'provider' && transfer.state === 'REQUESTED')
+        void this.startAsProvider(transfer.id)
+      // A token from before the restart may be spent or expired: ask for a fresh one.
+      if (transfer.role === 'consumer' && transfer.state === 'STARTED') void this.refresh(transfer.id)
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const { controller } of this.pulls.values()) controller.abort(new Error('the node stops'))
+    for (const controller of this.grants.values()) controller.abort(new Error('the node stops'))
+    this.events.removeAllListeners()
+  }
+
+  // ---- consumer API ------------------------------------------------------------------------
+
+  /** Requests a transfer under a FINALIZED agreement this node holds as consumer. */
+  async request(request: TransferRequest): Promise<TransferProcessRecord> {
+    if (!isAbsolute(request.out))
+      throw new InvalidInputError(`the output path must be absolute: ${request.out}`)
+    const agreement = await this.components.agreements.getAgreement(request.agreementId)
+    if (agreement === undefined || agreement.role !== 'consumer') {
+      throw new AgreementNotUsableError(
+        `this node holds no finalized agreement ${request.agreementId} as consumer; negotiate one first`,
+      )
+    }
+    // A fresh transfer starts an empty file; a resumed one keeps what the file holds.
+    try {
+      await mkdir(dirname(request.out), { recursive: true })
+      if (request.resume !== true) await writeFile(request.out, '')
+    } catch (cause) {
+      throw new InvalidInputError(
+        `cannot write the output file ${request.out}: ${(cause as Error).message}`,
+        { cause },
+      )
+    }
+    const consumerPid = `urn:uuid:${randomUUID()}`
+    const now = this.now()
+    const transfer: TransferProcessRecord = {
+      id: consumerPid,
+      role: 'consumer',
+      consumerPid,
+      counterparty: agreement.provider,
+      agreementId: agreement.id,
+      datasetId: agreement.datasetId,
+      format: request.format ?? DEFAULT_TRANSFER_FORMAT,
+      state: 'REQUESTED',
+      out: request.out,
+      history: [{ state: 'REQUESTED', at: now }],
+      created: now,
+      updated: now,
+    }
+    await this.commit(transfer, 'transfer.requested', [], { out: request.out })
+    const ack = await this.components.messenger
+      .send(agreement.provider, this.requestMessage(transfer))
+      .catch(async (error: Error) => {
+        await this.withLock(consumerPid, () =>
+          this.terminateLocally(
+            consumerPid,
+            'PROVIDER_REFUSED',
+            `the provider refused or could not be reached: ${error.message}`,
+          ),
+        )
+        throw error
+      })
+    const providerPid = (ack as TransferProcess).providerPid
+    return this.withLock(consumerPid, async () => {
+      const current = await this.mustGet(consumerPid)
+      if (current.providerPid !== undefined) return current
+      const updated = { ...current, providerPid }
+      await this.components.store.atomic([
+        { type: 'put', sublevel: this.transfers, key: consumerPid, value: updated },
+      ])
+      return updated
+    })
+  }
+
+  /** Suspends a started transfer (either role); the running pull or stream stops, the file stays. */
+  async suspend(id: string, reason?: string): Promise<TransferProcessRecord> {
+    return this.localMove(id, 'TransferSuspensionMessage', reason)
+  }
+
+  /** Resumes a suspended transfer (either role); the consumer continues after its file's length. */
+  async resume(id: string): Promise<TransferProcessRecord> {
+    return this.localMove(id, 'TransferStartMessage')
+  }
+
+  /** Terminates a transfer (either role). */
+  async terminate(id: string, reason?: string): Promise<TransferProcessRecord> {
+    return this.localMove(id, 'TransferTerminationMessage', reason)
+  }
+
+  /** Resolves when the transfer reaches one of `states` or a terminal state, or at the timeout. */
+  async waitFor(
+    id: string,
+    states: readonly TransferState[],
+    timeoutMs: number,
+  ): Promise<TransferProcessRecord> {
+    const done = (t: TransferProcessRecord) => states.includes(t.state) || TERMINAL.includes(t.state)
+    const current = await this.mustGet(id)
+    if (done(current)) return current
+    return new Promise((resolve, reject) => {
+      const onChange = (t: TransferProcessRecord) => {
+        if (t.id !== id || !done(t)) return
+        cleanup()
+        resolve(t)
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        this.mustGet(id).then(resolve, reject)
+      }, timeoutMs)
+      const cleanup = () => {
+        clearTimeout(timer)
+        this.events.off('changed', onChange)
+      }
+      this.events.on('changed', onChange)
+    })
+  }
+
+  // ---- queries -----------------------------------------------------------------------------
+
+  async get(id: string): Promise<TransferProcessRecord | undefined> {
+    return this.transfers.get(id)
+  }
+
+  /** The ACK for a transfer the caller is party to (`GET /transfers/:pid`); 404 otherwise. */
+  async describe(pid: string, caller: string): Promise<TransferProcess> {
+    const transfer = await this.transfers.get(pid)
+    if (transfer === undefined || transfer.counterparty !== caller)
+      throw new UnknownProcessError('transfer', pid)
+    return ackOf(transfer)
+  }
+
+  async list(): Promise<TransferProcessRecord[]> {
+    return this.transfers.values().all()
+  }
+
+  /** Consumer: bytes held of a running pull (from byte 0), or undefined when none runs. */
+  received(id: string): number | undefined {
+    return this.pulls.get(id)?.target?.written
+  }
+
+  /** Provider: uses of an agreement so far. */
+  async usesOf(agreementId: string): Promise<number> {
+    return (await this.usage.get(agreementId))?.uses ?? 0
+  }
+
+  // ---- protocol: messages from the counterparty ---------------------------------------------
+
+  /** Handles one inbound transfer message from `caller` (a DID) and returns the ACK. */
+  async handle(message: DspMessage, caller: string): Promise<TransferProcess> {
+    switch (message['@type']) {
+      case 'TransferRequestMessage':
+        return this.onRequest(message, caller)
+      case 'TransferStartMessage':
+      case 'TransferSuspensionMessage':
+      case 'TransferCompletionMessage':
+      case 'TransferTerminationMessage':
+        return this.onMove(message, caller)
+      default:
+        throw new InvalidMessageError(`${message['@type']} is not a transfer process message`)
+    }
+  }
+
+  private async onRequest(
+    message: Extract<DspMessage, { '@type': 'TransferRequestMessage' }>,
+    caller: string,
+  ): Promise<TransferProcess> {
+    const indexKey = `${caller} ${message.consumerPid}`
+    return this.withLock(indexKey, async () => {
+      const existing = await this.requestIndex.get(indexKey)
+      if (existing !== undefined) {
+        // DSP: a repeated request is answered idempotently; a started pull gets a fresh token.
+        const transfer = await this.mustGet(existing)
+        if (transfer.agreementId !== message.agreementId) {
+          throw new InvalidMessageError(
+            `consumerPid ${message.consumerPid} already names a transfer under another agreement`,
+          )
+        }
+        if (transfer.state === 'STARTED') {
+          await this.withLock(transfer.id, async () => {
+            const current = await this.mustGet(transfer.id)
+            if (current.state !== 'STARTED') return
+            await this.commit(current, 'transfer.token', this.send(current, await this.startMessage(current)))
+          })
+        }
+        return ackOf(await this.mustGet(existing))
+      }
+      const step = transitionTransfer(undefined, message, 'consumer')
+      if (!step.ok) throw step.error
+      const agreement = await this.components.agreements.getAgreement(message.agreementId)
+      if (agreement === undefined || agreement.role !== 'provider' || agreement.consumer !== caller) {
+        throw new AgreementNotUsableError(
+          `no finalized agreement ${message.agreementId} with ${caller} on this node`,
+        )
+      }
+      const providerPid = `urn:uuid:${randomUUID()}`
+      const now = this.now()
+      const transfer: TransferProcessRecord = {
+        id: providerPid,
+        role: 'provider',
+        consumerPid: message.consumerPid,
+        providerPid,
+        counterparty: caller,
+        agreementId: agreement.id,
+        datasetId: agreement.datasetId,
+        format: message.format,
+        ...(/^https?:\/\//i.test(message.callbackAddress)
+          ? { callbackAddress: message.callbackAddress }
+          : {}),
+        state: 'REQUESTED',
+        history: [{ state: 'REQUESTED', at: now }],
+        created: now,
+        updated: now,
+      }
+      await this.commit(transfer, 'transfer.requested', [
+        { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
+      ])
+      await this.startAsProvider(providerPid)
+      return ackOf(transfer)
+    })
+  }
+
+  /** Provider: start a requested transfer: issue a token and send the pull address. */
+  private async startAsProvider(id: string): Promise<void> {
+    await this.withLock(id, async () => {
+      const transfer = await this.mustGet(id)
+      if (transfer.role !== 'provider' || transfer.state !== 'REQUESTED') return
+      const step = transitionTransfer('REQUESTED', 'TransferStartMessage', 'provider')
+      if (!step.ok) throw step.error
+      const started = this.advance(transfer, 'STARTED')
+      await this.commit(started, 'transfer.started', this.send(started, await this.startMessage(started)))
+    })
+  }
+
+  private async onMove(
+    message: Extract<
+      DspMessage,
+      {
+        '@type':
+          | 'TransferStartMessage'
+          | 'TransferSuspensionMessage'
+          | 'TransferCompletionMessage'
+          | 'TransferTerminationMessage'
+      }
+    >,
+    caller: string,
+  ): Promise<TransferProcess> {
+    const asProvider = await this.transfers.get(message.providerPid)
+    const id = asProvider?.role === 'provider' ? message.providerPid : message.consumerPid
+    return this.withLock(id, async () => {
+      const transfer = await this.transfers.get(id)
+      if (transfer === undefined || transfer.counterparty !== caller)
+        throw new UnknownProcessError('transfer', id)
+      const sender: TransferRole = transfer.role === 'provider' ? 'consumer' : 'provider'
+      const step = transitionTransfer(transfer.state, message, sender)
+      if (!step.ok) throw step.error
+      const code = 'code' in message && typeof message.code === 'string' ? message.code : undefined
+      const reason =
+        'reason' in message && Array.isArray(message.reason)
+          ? message.reason.map(String).join('; ')
+          : undefined
+      switch (message['@type']) {
+        case 'TransferStartMessage': {
+          if (transfer.role === 'consumer') {
+            const dataAddress = message.dataAddress
+            if (
+              dataAddress === undefined ||
+              dataAddress.endpointType !== LIBP2P_ENDPOINT_TYPE ||
+              tokenOf(dataAddress) === undefined
+            ) {
+              throw new InvalidMessageError(
+                `a pull start must carry a ${LIBP2P_ENDPOINT_TYPE} dataAddress with a bearer authorization`,
+              )
+            }
+            // A repeated start carries a fresh single-use token: keep it and pull with it.
+            const base = step.repeat ? transfer : this.advance(transfer, 'STARTED')
+            const updated = { ...base, providerPid: message.providerPid, dataAddress }
+            await this.commit(updated, step.repeat ? 'transfer.token' : 'transfer.started', [])
+            void this.pull(id)
+            return ackOf(updated)
+          }
+          if (step.repeat) return ackOf(transfer)
+          // The consumer resumes a suspended transfer: answer with a new pull address.
+          const started = this.advance(transfer, 'STARTED')
+          await this.commit(
+            started,
+            'transfer.started',
+            this.send(started, await this.startMessage(started)),
+            { by: caller },
+          )
+          return ackOf(started)
+        }
+        case 'TransferCompletionMessage':
+          if (step.repeat) return ackOf(transfer)
+          await this.commit(this.advance(transfer, 'COMPLETED'), TRANSFER_COMPLETED, [], { by: caller })
+          this.abortRunning(id, 'the transfer was completed')
+          return ackOf(await this.mustGet(id))
+        default: {
+          if (step.repeat) return ackOf(transfer)
+          const updated = this.advance(transfer, step.state, code, reason)
+          await this.commit(updated, `transfer.${step.state.toLowerCase()}`, [], { by: caller })
+          this.abortRunning(
+            id,
+            `the other party ${step.state === 'SUSPENDED' ? 'suspended' : 'terminated'} the transfer`,
+          )
+          return ackOf(updated)
+        }
+      }
+    })
+  }
+
+  /** Suspension, resumption or termination decided on this node (API), sent to the other party. */
+  private async localMove(
+    id: string,
+    move: 'TransferStartMessage' | 'TransferSuspensionMessage' | 'TransferTerminationMessage',
+    reason?: string,
+  ): Promise<TransferProcessRecord> {
+    const result = await this.withLock(id, async () => {
+      const transfer = await this.mustGet(id)
+      const step = transitionTransfer(transfer.state, move, transfer.role)
+      if (!step.ok) throw step.error
+      if (step.repeat) return transfer
+      if (transfer.providerPid === undefined) {
+        throw new TransferStateError(`transfer ${id} has no provider process yet; try again in a moment`)
+      }
+      const code = move === 'TransferStartMessage' ? undefined : 'BY_OPERATOR'
+      const updated = this.advance(transfer, step.state, code, reason)
+      const pids = { providerPid: transfer.providerPid, consumerPid: transfer.consumerPid }
+      const extra = reason === undefined ? {} : { code: 'BY_OPERATOR', reason: [reason] }
+      const message =
+        move === 'TransferStartMessage'
+          ? transfer.role === 'provider'
+            ? await this.startMessage(updated)
+            : (createTransferStartMessage(pids) as unknown as Record<string, unknown>)
+          : move === 'TransferSuspensionMessage'
+            ? (createTransferSuspensionMessage({ ...pids, ...extra }) as unknown as Record<string, unknown>)
+            : (createTransferTerminationMessage({ ...pids, ...extra }) as unknown as Record<string, unknown>)
+      await this.commit(updated, `transfer.${step.state.toLowerCase()}`, this.send(updated, message), {
+        by: 'operator',
+      })
+      if (move !== 'TransferStartMessage')
+        this.abortRunning(id, `the transfer was ${step.state.toLowerCase()} here`)
+      return updated
+    })
+    return result
+  }
+
+  // ---- provider data plane -----------------------------------------------------------------
+
+  /**
+   * Checks a data request (token, transfer, agreement, usage policy), records the decision, opens the
+   * source: the provider half of a pull. A denial is audited (`transfer.denied`) and thrown as a
+   * {@link DataAccessDeniedError}; a permitted request is recorded as `transfer.access` with the use
+   * count BEFORE the source is opened. A source that cannot be read records `transfer.failed` and
+   * takes the use back (count = accesses − failures), then throws {@link DataSourceFailedError}.
+   */
+  async openData(request: DataRequestFrame, caller: string): Promise<DataGrant> {
+    const offset = request.offset ?? 0
+    let claims: AccessTokenClaims
+    try {
+      claims = await this.tokens.verifyAccessToken(request.token)
+    } catch (error) {
+      return this.deny(
+        request.agreementId,
+        undefined,
+        'TOKEN_INVALID',
+        `the access token is not accepted: ${(error as Error).message}`,
+      )
+    }
+    if (claims.sub !== caller) {
+      await this.deny(
+        request.agreementId,
+        undefined,
+        'TOKEN_INVALID',
+        'the access token was issued to another party',
+      )
+    }
+    if (claims.agreementId !== request.agreementId) {
+      await this.deny(
+        request.agreementId,
+        undefined,
+        'TOKEN_INVALID',
+        'the access token is for another agreement',
+      )
+    }
+    const transferId = claims.transferProcessId ?? ''
+    const transfer = await this.transfers.get(transferId)
+    if (transfer === undefined || transfer.role !== 'provider' || transfer.counterparty !== caller) {
+      await this.deny(
+        request.agreementId,
+        transferId,
+        'TRANSFER_UNKNOWN',
+        'the access token names no transfer of yours',
+      )
+    }
+    const agreement = await this.components.agreements.getAgreement(request.agreementId)
+    if (agreement === undefined || agreement.role !== 'provider' || agreement.consumer !== caller) {
+      await this.deny(
+        request.agreementId,
+        transferId,
+        'AGREEMENT_UNKNOWN',
+        `no finalized agreement ${request.agreementId} with you`,
+      )
+    }
+    const isMember = await this.components.isMember(caller)
+    const controller = new AbortController()
+    await this.withLock(`usage ${agreement!.id}`, async () => {
+      const current = await this.mustGet(transferId)
+      if (current.state !== 'STARTED') {
+        await this.deny(
+          agreement!.id,
+          transferId,
+          'TRANSFER_NOT_STARTED',
+          `the transfer is ${current.state}, not STARTED`,
+        )
+      }
+      const usage = (await this.usage.get(agreement!.id)) ?? { agreementId: agreement!.id, uses: 0 }
+      const newUse = current.counted !== true
+      const now = this.components.clock()
+      const world = usageWorld({
+        now,
+        usesSoFar: usage.uses,
+        newUse,
+        consumer: caller,
+        ...(agreement!.purpose === undefined ? {} : { purpose: agreement!.purpose }),
+        concluded: agreement!.concluded,
+        isMember,
+      })
+      const decision = await this.policies.decide(agreement!, world)
+      if (!decision.permit) {
+        await this.deny(
+          agreement!.id,
+          transferId,
+          'POLICY_DENIED',
+          `the agreement does not permit this use now: ${decision.reasons.join('; ')}`,
+          { count: world.count },
+        )
+      }
+      const uses = usage.uses + (newUse ? 1 : 0)
+      const counted: TransferProcessRecord = { ...current, counted: true }
+      await this.components.audit.record(
+        {
+          type: 'transfer.access',
+          subject: transferId,
+          data: {
+            agreement: agreement!.id,
+            transfer: transferId,
+            consumer: caller,
+            count: uses,
+            offset,
+            resumed: !newUse,
+          },
+        },
+        [
+          {
+            type: 'put',
+            sublevel: this.usage,
+            key: agreement!.id,
+            value: { agreementId: agreement!.id, uses, lastUse: now.toISOString() },
+          },
+          { type: 'put', sublevel: this.transfers, key: transferId, value: counted },
+        ],
+      )
+      this.grants.get(transferId)?.abort(new Error('a newer request for this transfer arrived'))
+      this.grants.set(transferId, controller)
+    })
+    let source: OpenedSource
+    try {
+      const spec = await this.components.sourceOf(agreement!.datasetId)
+      source = await openSource(spec as SourceSpec, {
+        range: { offset: 0 },
+        ...(request.query === undefined ? {} : { query: request.query }),
+        signal: controller.signal,
+        ...(this.init.secrets === undefined ? {} : { secrets: this.init.secrets }),
+        ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
+      })
+      if (source.size !== undefined && source.size < offset) {
+        throw new InvalidInputError(
+          `the resume offset ${offset} lies beyond the content's ${source.size} bytes`,
+        )
+      }
+    } catch (error) {
+      throw await this.failGrant(transferId, agreement!.id, controller, error)
+    }
+    const digest = new ContentDigest()
+    // Read ahead (bounded) so the source's latency overlaps with sending, in batches of a frame.
+    const content = readAhead(
+      this.guardSource(skipHashed(source.chunks, offset, digest), transferId, agreement!.id, controller),
+      READ_AHEAD_BYTES,
+      MAX_DATA_FRAME_BYTES,
+    )
+    let released = false
+    return {
+      transfer: transferId,
+      mediaType: source.mediaType,
+      ...(source.size === undefined ? {} : { size: source.size }),
+      offset,
+      content,
+      digest,
+      signal: controller.signal,
+      complete: async (receipt) => {
+        const done = await this.completeAsProvider(transferId, agreement!, receipt, digest)
+        if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+        released = true
+        return done
+      },
+      release: () => {
+        if (released) return
+        released = true
+        if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+        controller.abort(new Error('released'))
+      },
+    }
+  }
+
+  /** Source errors while streaming: recorded as a failed use, surfaced as {@link DataSourceFailedError}. */
+  private async *guardSource(
+    chunks: AsyncIterable<Uint8Array>,
+    transferId: string,
+    agreementId: string,
+    controller: AbortController,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    try {
+      yield* chunks
+    } catch (error) {
+      if (controller.signal.aborted) throw error
+      throw await this.failGrant(transferId, agreementId, controller, error)
+    }
+  }
+
+  /** Records `transfer.failed` and takes back the use; returns the error for the consumer. */
+  private async failGrant(
+    transferId: string,
+    agreementId: string,
+    controller: AbortController,
+    error: unknown,
+  ): Promise<DataSourceFailedError> {
+    // Not aborted: the stream stays up to carry the error to the consumer.
+    if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+    const code = error instanceof AllmendeError ? error.code : 'ALLMENDE_INTERNAL'
+    this.components.log.warn({ transfer: transferId, err: (error as Error).message }, 'data source failed')
+    await this.withLock(`usage ${agreementId}`, async () => {
+      const transfer = await this.mustGet(transferId)
+      const usage = (await this.usage.get(agreementId)) ?? { agreementId, uses: 0 }
+      const uses = transfer.counted === true ? Math.max(0, usage.uses - 1) : usage.uses
+      await this.components.audit.record(
+        {
+          type: 'transfer.failed',
+          subject: transferId,
+          data: {
+            agreement: agreementId,
+            transfer: transferId,
+            code,
+            reason: (error as Error).message,
+            count: uses,
+          },
+        },
+        [
+          { type: 'put', sublevel: this.usage, key: agreementId, value: { ...usage, uses } },
+          { type: 'put', sublevel: this.transfers, key: transferId, value: { ...transfer, counted: false } },
+        ],
+      )
+    })
+    // The source's address is the provider's business: the consumer learns the kind of failure.
+    return new DataSourceFailedError(
+      `the provider cannot read the data of this transfer (${code}); it was not counted as a use`,
+      { cause: error },
+    )
+  }
+
+  /** Audits a refusal and throws it. */
+  private async deny(
+    agreementId: string,
+    transferId: string | undefined,
+    reasonCode: string,
+    reason: string,
+    data: Record<string, unknown> = {},
+  ): Promise<never> {
+    await this.components.audit.record({
+      type: 'transfer.denied',
+      subject: transferId ?? agreementId,
+      data: {
+        agreement: agreementId,
+        ...(transferId === undefined ? {} : { transfer: transferId }),
+        code: reasonCode,
+        reason,
+        ...data,
+      },
+    })
+    throw new DataAccessDeniedError(reasonCode, reason)
+  }
+
+  /** Provider: the consumer's receipt must match what was sent; countersign, record, complete. */
+  private async completeAsProvider(
+    transferId: string,
+    agreement: AgreementRecord,
+    receipt: unknown,
+    digest: ContentDigest,
+  ): Promise<TransferReceipt> {
+    const r = (receipt ?? {}) as Partial<TransferReceipt>
+    const expected = {
+      agreement: agreement.id,
+      transfer: transferId,
+      provider: this.components.nodeKey.did,
+      consumer: agreement.consumer,
+      bytes: digest.bytes,
+      sha256: digest.hex(),
+    }
+    for (const [field, value] of Object.entries(expected)) {
+      if (r[field as keyof TransferReceipt] !== value) {
+        throw new InvalidInputError(
+          `the receipt's ${field} is ${JSON.stringify(r[field as keyof TransferReceipt])}, expected ${JSON.stringify(value)}`,
+        )
+      }
+    }
+    let countersigned: TransferReceipt
+    try {
+      countersigned = signReceipt(r as TransferReceipt, this.components.nodeKey)
+    } catch (error) {
+      throw new InvalidInputError(`the receipt cannot be signed: ${(error as Error).message}`)
+    }
+    const check = verifyReceipt(countersigned)
+    if (!check.ok)
+      throw new InvalidInputError(`the consumer's receipt does not verify: ${check.problems.join('; ')}`)
+    await this.withLock(transferId, async () => {
+      const transfer = await this.mustGet(transferId)
+      // Receipt first: a crash between the two leaves a receipt without completion, never the reverse.
+      await this.components.audit.record({ type: TRANSFER_RECEIPT, subject: transferId, data: countersigned })
+      if (TERMINAL.includes(transfer.state)) return
+      const completed = {
+        ...this.advance(transfer, 'COMPLETED'),
+        bytes: countersigned.bytes,
+        sha256: countersigned.sha256,
+        receipt: countersigned,
+      }
+      await this.commit(completed, TRANSFER_COMPLETED, [], {
+        transfer: transferId,
+        bytes: countersigned.bytes,
+        sha256: countersigned.sha256,
+      })
+    })
+    return countersigned
+  }
+
+  // ---- consumer pull -----------------------------------------------------------------------
+
+  /** Consumer: pulls a started transfer with its current token into its file, after what it holds. */
+  private async pull(id: string): Promise<void> {
+    if (this.pulls.has(id) || this.stopped) return
+    const transfer = await this.transfers.get(id)
+    const token = tokenOf(transfer?.dataAddress)
+    if (transfer === undefined || transfer.role !== 'consumer' || transfer.state !== 'STARTED') return
+    if (transfer.out === undefined || token === undefined || this.usedTokens.get(id) === token) return
+    if (this.pulls.has(id)) return
+    const controller = new AbortController()
+    const running: { controller: AbortController; target?: PullTarget } = { controller }
+    this.pulls.set(id, running)
+    this.usedTokens.set(id, token)
+    let sink: FileSink | undefined
+    try {
+      const offset = await fileLength(transfer.out)
+      sink = await FileSink.open(transfer.out, offset)
+      const target = this.pullTarget(transfer, sink)
+      running.target = target
+      const countersigned = await this.components.dataPlane.pull(
+        transfer.counterparty,
+        { type: 'request', token, agreementId: transfer.agreementId, offset },
+        target,
+        controller.signal,
+      )
+      await this.completeAsConsumer(id, countersigned)
+      this.pullFailures.delete(id)
+    } catch (error) {
+      await sink?.close().catch(() => undefined)
+      if (controller.signal.aborted) return
+      await this.onPullError(id, error)
+    } finally {
+      if (this.pulls.get(id) === running) {
+        this.pulls.delete(id)
+        // A fresh token may have arrived while this pull was winding down (suspend, resume).
+        if (controller.signal.aborted) void this.pull(id)
+      }
+    }
+  }
+
+  private pullTarget(transfer: TransferProcessRecord, sink: FileSink): PullTarget {
+    const nodeKey = this.components.nodeKey
+    const clock = this.components.clock
+    return {
+      begin: async (header) => {
+        if (header.offset !== sink.written) {
+          throw new InvalidInputError(`the provider starts at byte ${header.offset}, not at ${sink.written}`)
+        }
+        if (transfer.providerPid !== undefined && header.transfer !== transfer.providerPid) {
+          throw new InvalidInputError(
+            `the provider serves transfer ${header.transfer}, not ${transfer.providerPid}`,
+          )
+        }
+      },
+      write: (chunk) => sink.write(chunk),
+      get written() {
+        return sink.written
+      },
+      finish: async (end) => {
+        const { bytes, sha256 } = await sink.finish(end)
+        return signReceipt(
+          {
+            agreement: transfer.agreementId,
+            transfer: transfer.providerPid ?? '',
+            bytes,
+            sha256,
+            time: clock().toISOString(),
+            provider: transfer.counterparty,
+            consumer: nodeKey.did,
+          },
+          nodeKey,
+        )
+      },
+    }
+  }
+
+  /** Consumer: both signatures verify and the body is what this node signed; record and complete. */
+  private async completeAsConsumer(id: string, countersigned: unknown): Promise<void> {
+    const check = verifyReceipt(countersigned)
+    if (!check.ok)
+      throw new ContentMismatchError(`the provider's receipt does not verify: ${check.problems.join('; ')}`)
+    const receipt = countersigned as TransferReceipt
+    await this.withLock(id, async () => {
+      const transfer = await this.mustGet(id)
+      if (
+        receipt.agreement !== transfer.agreementId ||
+        receipt.consumer !== this.components.nodeKey.did ||
+        receipt.provider !== transfer.counterparty
+      ) {
+        throw new ContentMismatchError('the provider countersigned a receipt for another transfer')
+      }
+      await this.components.audit.record({
+        type: TRANSFER_RECEIPT,
+        subject: id,
+        data: receiptBodyWithSignatures(receipt),
+      })
+      if (TERMINAL.includes(transfer.state)) return
+      const completed: TransferProcessRecord = {
+        ...this.advance(transfer, 'COMPLETED'),
+        bytes: receipt.bytes,
+        sha256: receipt.sha256,
+        receipt,
+      }
+      const message = createTransferCompletionMessage({
+        providerPid: transfer.providerPid ?? '',
+        consumerPid: transfer.consumerPid,
+      }) as unknown as Record<string, unknown>
+      await this.commit(completed, TRANSFER_COMPLETED, this.send(completed, message), {
+        transfer: receipt.transfer,
+        bytes: receipt.bytes,
+        sha256: receipt.sha256,
+      })
+    })
+  }
+
+  /** Refusals and bad content end the transfer; transport failures are retried with a fresh token. */
+  private async onPullError(id: string, error: unknown): Promise<void> {
+    const message = (error as Error).message
+    if (
+      error instanceof RemoteDataError ||
+      error instanceof ContentMismatchError ||
+      error instanceof InvalidInputError
+    ) {
+      const code =
+        error instanceof RemoteDataError
+          ? (error.reasonCode ??
+            (error.remoteCode === 'ALLMENDE_DATA_SOURCE_FAILED' ? 'SOURCE_FAILED' : error.remoteCode))
+          : error instanceof ContentMismatchError
+            ? 'CONTENT_MISMATCH'
+            : 'PROTOCOL_ERROR'
+      await this.withLock(id, async () => {
+        const transfer = await this.mustGet(id)
+        if (TERMINAL.includes(transfer.state)) return
+        const terminated = this.advance(transfer, 'TERMINATED', code, message)
+        const termination = createTransferTerminationMessage({
+          providerPid: transfer.providerPid ?? '',
+          consumerPid: transfer.consumerPid,
+          code,
+          reason: [message],
+        }) as unknown as Record<string, unknown>
+        await this.commit(
+          terminated,
+          'transfer.terminated',
+          transfer.providerPid === undefined ? [] : this.send(terminated, termination),
+        )
+      })
+      return
+    }
+    const failures = (this.pullFailures.get(id) ?? 0) + 1
+    this.pullFailures.set(id, failures)
+    this.components.log.warn({ transfer: id, attempt: failures, err: message }, 'pull interrupted; resuming')
+    if (failures >= (this.init.maxPullAttempts ?? 6)) {
+      this.pullFailures.delete(id)
+      await this.withLock(id, () =>
+        this.terminateLocally(
+          id,
+          'PULL_FAILED',
+          `the data could not be fetched after ${failures} attempts: ${message}`,
+        ),
+      )
+      return
+    }
+    setTimeout(() => void this.refresh(id), 200 * 2 ** failures).unref()
+  }
+
+  /** Consumer: asks the provider again (idempotent request) for a fresh token to continue the pull. */
+  private async refresh(id: string): Promise<void> {
+    if (this.stopped) return
+    const transfer = await this.transfers.get(id)
+    if (transfer === undefined || transfer.role !== 'consumer' || transfer.state !== 'STARTED') return
+    try {
+      const ack = (await this.components.messenger.send(
+        transfer.counterparty,
+        this.requestMessage(transfer),
+      )) as TransferProcess
+      if (ack.state === 'TERMINATED' || ack.state === 'COMPLETED') {
+        await this.withLock(id, () =>
+          this.terminateLocally(id, 'PROVIDER_ENDED', `the provider reports the transfer ${ack.state}`),
+        )
+      }
+    } catch (error) {
+      await this.onPullError(id, error)
+    }
+  }
+
+  private requestMessage(transfer: TransferProcessRecord): Record<string, unknown> {
+    return createTransferRequestMessage({
+      consumerPid: transfer.consumerPid,
+      agreementId: transfer.agreementId,
+      format: transfer.format,
+      // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
+      callbackAddress: `/p2p/${this.components.nodeKey.peerId.toString()}`,
+    }) as unknown as Record<string, unknown>
+  }
+
+  /** Provider: a start message with a fresh single-use access token in a libp2p pull address. */
+  private async startMessage(transfer: TransferProcessRecord): Promise<Record<string, unknown>> {
+    const { nodeKey, clock } = this.components
+    const token = await issueAccessToken(nodeKey, {
+      subject: transfer.counterparty,
+      audience: nodeKey.did,
+      agreementId: transfer.agreementId,
+      transferProcessId: transfer.id,
+      lifetimeSeconds: this.init.tokenLifetimeSeconds ?? 300,
+      now: clock(),
+    })
+    // A consumer over DSP HTTP pulls over HTTP (HttpData-PULL), an Allmende peer over libp2p.
+    const httpEndpoint =
+      transfer.callbackAddress === undefined ? undefined : this.init.httpDataEndpoint?.(transfer.id)
+    const dataAddress: DataAddress = createDataAddress({
+      endpointType: httpEndpoint === undefined ? LIBP2P_ENDPOINT_TYPE : HTTP_ENDPOINT_TYPE,
+      endpoint: httpEndpoint ?? `/p2p/${nodeKey.peerId.toString()}`,
+      endpointProperties: [
+        { '@type': 'EndpointProperty', name: 'authorization', value: token },
+        { '@type': 'EndpointProperty', name: 'authType', value: 'bearer' },
+      ],
+    })
+    return createTransferStartMessage({
+      providerPid: transfer.id,
+      consumerPid: transfer.consumerPid,
+      dataAddress,
+    }) as unknown as Record<string, unknown>
+  }
+
+  private abortRunning(id: string, reason: string): void {
+    this.pulls.get(id)?.controller.abort(new TransferStateError(reason))
+    this.grants.get(id)?.abort(new TransferStateError(reason))
+  }
+
+  // ---- storage and delivery ------------------------------------------------------------------
+
+  private async commit(
+    transfer: TransferProcessRecord,
+    type: string,
+    extra: BatchOp[],
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    await this.components.audit.record(
+      {
+        type,
+        subject: transfer.id,
+        data: {
+          role: transfer.role,
+          counterparty: transfer.counterparty,
+          agreement: transfer.agreementId,
+          state: transfer.state,
+          ...lastReason(transfer.history),
+          ...data,
+        },
+      },
+      [{ type: 'put', sublevel: this.transfers, key: transfer.id, value: transfer }, ...extra],
+    )
+    this.events.emit('changed', transfer)
+    if (TERMINAL.includes(transfer.state)) {
+      this.usedTokens.delete(transfer.id)
+      this.pullFailures.delete(transfer.id)
+    }
+    for (const op of extra) {
+      if (op.type === 'put' && op.sublevel === this.outbox) void this.deliver(op.value as OutboxEntry)
+    }
+  }
+
+  private send(transfer: TransferProcessRecord, message: Record<string, unknown>): BatchOp[] {
+    const key = `${transfer.id} ${Date.now().toString(36)} ${randomUUID()}`
+    const entry: OutboxEntry = {
+      key,
+      transferId: transfer.id,
+      peer: transfer.counterparty,
+      message,
+      ...(transfer.callbackAddress === undefined
+        ? {}
+        : { route: { callbackAddress: transfer.callbackAddress, recipient: 'consumer' as const } }),
+    }
+    return [{ type: 'put', sublevel: this.outbox, key, value: entry }]
+  }
+
+  /** Delivers one outbox entry with retries; an unreachable or refusing peer ends the transfer here. */
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    if (this.delivering.has(entry.key)) return
+    this.delivering.add(entry.key)
+    const attempts = this.init.maxDeliveryAttempts ?? 6
+    try {
+      for (let attempt = 1; attempt <= attempts && !this.stopped; attempt++) {
+        try {
+          await this.components.messenger.send(entry.peer, entry.message, entry.route)
+          await this.outbox.del(entry.key)
+          return
+        } catch (error) {
+          const refused = (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR'
+          this.components.log.warn(
+            { transfer: entry.transferId, attempt, err: (error as Error).message },
+            refused ? 'peer refused a transfer message' : 'transfer message not delivered',
+          )
+          if (refused) {
+            await this.outbox.del(entry.key)
+            await this.withLock(entry.transferId, () =>
+              this.terminateLocally(entry.transferId, 'PEER_REFUSED', (error as Error).message),
+            )
+            return
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+        }
+      }
+      if (this.stopped) return
+      await this.outbox.del(entry.key)
+      await this.withLock(entry.transferId, () =>
+        this.terminateLocally(
+          entry.transferId,
+          'PEER_UNREACHABLE',
+          `the other party did not answer after ${attempts} attempts`,
+        ),
+      )
+    } finally {
+      this.delivering.delete(entry.key)
+    }
+  }
+
+  private async terminateLocally(id: string, code: string, reason: string): Promise<void> {
+    const transfer = await this.transfers.get(id)
+    if (transfer === undefined || isTerminalTransferState(transfer.state)) return
+    await this.commit(this.advance(transfer, 'TERMINATED', code, reason), 'transfer.terminated', [])
+    this.abortRunning(id, reason)
+  }
+
+  private advance(
+    transfer: TransferProcessRecord,
+    state: TransferState,
+    code?: string,
+    reason?: string,
+  ): TransferProcessRecord {
+    const at = this.now()
+    const step: TransferStep = {
+      state,
+      at,
+      ...(code === undefined ? {} : { code }),
+      ...(reason === undefined ? {} : { reason }),
+    }
+    return { ...transfer, state, history: [...transfer.history, step], updated: at }
+  }
+
+  private async mustGet(id: string): Promise<TransferProcessRecord> {
+    const transfer = await this.transfers.get(id)
+    if (transfer === undefined) throw new NotFoundError(`no transfer ${id} on this node`)
+    return transfer
+  }
+
+  /** Serialises everything that reads and writes one transfer (or one agreement's usage). */
+  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve()
+    const run = previous.then(work, work)
+    const settled = run.catch(() => undefined)
+    this.locks.set(key, settled)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(key) === settled) this.locks.delete(key)
+    }
+  }
+
+  private now(): string {
+    return this.components.clock().toISOString()
+  }
+}
+
+function ackOf(transfer: TransferProcessRecord): TransferProcess {
+  return createTransferProcess({
+    providerPid: transfer.providerPid ?? '',
+    consumerPid: transfer.consumerPid,
+    state: transfer.state,
+  })
+}
+
+function lastReason(history: readonly TransferStep[]): { code?: string; reason?: string } {
+  const step = history.at(-1)
+  return {
+    ...(step?.code === undefined ? {} : { code: step.code }),
+    ...(step?.reason === undefined ? {} : { reason: step.reason }),
+  }
+}
+
+/** Exactly the body and signatures (a receipt from a peer may carry nothing else into the log). */
+function receiptBodyWithSignatures(receipt: TransferReceipt): TransferReceipt {
+  return { ...receiptBody(receipt), signatures: { ...receipt.signatures } }
+}

@@ -1,0 +1,1124 @@
+// DSP 2025-1 over HTTPS (reference §1, TCK scenarios of §2): a foreign DSP party, written here with
+// plain fetch and a node:http server (not our binding), plays consumer against an Allmende provider
+// and provider against an Allmende consumer; two Allmende nodes negotiate over HTTP only.
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { issueIdToken, TokenVerifier, verifyAgreementCredential } from '../../src/credentials/index.js'
+import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
+import { validateMessage } from '../../src/protocol/index.js'
+import {
+  allmendeJson,
+  eventually,
+  type RunningNode,
+  runAllmende,
+  startAllmende,
+  tempDir,
+} from '../support/cli-process.js'
+
+const DSP_CONTEXT = 'https://w3id.org/dspace/2025/1/context.jsonld'
+const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
+const PROFILE = 'https://w3id.org/allmende/odrl-profile/v1'
+
+interface Recorded {
+  method: string
+  path: string
+  body: Record<string, unknown>
+  caller: string | undefined
+}
+type Responder = (request: Recorded) => { status: number; body?: unknown } | undefined
+
+/**
+ * The foreign DSP party: a did:key of its own, a node:http server on 127.0.0.1 answering by the
+ * `respond` hook, every request recorded with the DID its ID token proved (or undefined).
+ */
+class ForeignParty {
+  readonly requests: Recorded[] = []
+  respond: Responder = () => undefined
+  private server?: Server
+  private verifier?: TokenVerifier
+  private urlVerifier?: TokenVerifier
+  url = ''
+
+  constructor(readonly key: NodeKey) {}
+
+  get did(): string {
+    return this.key.did
+  }
+
+  async start(): Promise<void> {
+    this.verifier = new TokenVerifier({ audience: this.key.did })
+    this.server = createHttpServer((req, res) => {
+      void this.answer(req).then(({ status, body }) => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(body === undefined ? '' : JSON.stringify(body))
+      })
+    })
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()))
+    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`
+    // A consumer that knows only the URL addresses its catalog request to the DSP base.
+    this.urlVerifier = new TokenVerifier({ audience: `${this.url}/dsp/2025-1` })
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise<void>((resolve) =>
+      this.server === undefined ? resolve() : this.server.close(() => resolve()),
+    )
+  }
+
+  /** A fresh ID token of this party for `audience`. */
+  token(audience: string, options: { now?: Date } = {}): Promise<string> {
+    return issueIdToken(this.key, { audience, lifetimeSeconds: 120, ...options })
+  }
+
+  /** Posts (or gets) JSON with a fresh token for `audience`; returns status and parsed body. */
+  async call(
+    method: 'GET' | 'POST',
+    url: string,
+    options: { audience?: string; body?: unknown; authorization?: string } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (options.authorization !== undefined) headers.authorization = options.authorization
+    else if (options.audience !== undefined)
+      headers.authorization = `Bearer ${await this.token(options.audience)}`
+    const response = await fetch(url, {
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    })
+    const text = await response.text()
+    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) }
+  }
+
+  /** Waits until a request matching `predicate` arrived. */
+  received(predicate: (request: Recorded) => boolean, what: string): Promise<Recorded> {
+    return eventually(async () => this.requests.find(predicate), { what, timeoutMs: 10_000 })
+  }
+
+  private async answer(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    let caller: string | undefined
+    const header = req.headers.authorization
+    if (header?.startsWith('Bearer ')) {
+      const token = header.slice(7)
+      caller = await this.verifier!.verifyIdToken(token).then(
+        (claims) => claims.iss,
+        () =>
+          this.urlVerifier!.verifyIdToken(token).then(
+            (claims) => claims.iss,
+            () => undefined,
+          ),
+      )
+    }
+    const recorded: Recorded = {
+      method: req.method ?? 'GET',
+      path: decodeURIComponent(new URL(req.url ?? '/', this.url).pathname),
+      body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+      caller,
+    }
+    this.requests.push(recorded)
+    if (recorded.path === '/.well-known/dspace-version') {
+      return {
+        status: 200,
+        body: { protocolVersions: [{ version: '2025-1', path: '/dsp/2025-1', binding: 'HTTPS' }] },
+      }
+    }
+    if (caller === undefined)
+      return { status: 401, body: { code: 'UNAUTHORIZED', reason: ['no valid token'] } }
+    return this.respond(recorded) ?? { status: 404, body: { code: 'NOT_FOUND', reason: ['unknown'] } }
+  }
+}
+
+const ack = (providerPid: string, consumerPid: string, state: string) => ({
+  '@context': [DSP_CONTEXT],
+  '@type': 'ContractNegotiation',
+  providerPid,
+  consumerPid,
+  state,
+})
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+function offerFile(uid: string, purpose?: string) {
+  return {
+    '@context': 'http://www.w3.org/ns/odrl.jsonld',
+    '@type': 'Offer',
+    uid,
+    profile: PROFILE,
+    permission: [
+      purpose === undefined
+        ? { action: 'use' }
+        : {
+            action: 'use',
+            constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': purpose } }],
+          },
+    ],
+  }
+}
+
+describe('DSP 2025-1 over HTTPS', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const did: Record<string, string> = {}
+  const dspUrl: Record<string, string> = {}
+  const dataset: Record<string, string> = {}
+  const dir = (name: string) => join(root, name)
+  let foreign: ForeignParty
+  /** The agreement the foreign consumer concluded in CN 01-04 (for the transfer over HTTP). */
+  let foreignAgreement: string | undefined
+
+  const api = async <T>(name: string, method: string, path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const json = (await response.json()) as T
+    assert.ok(response.ok, `${method} ${path} on ${name}: ${response.status} ${JSON.stringify(json)}`)
+    return json
+  }
+  const negotiationOn = (name: string, id: string) =>
+    api<{
+      id: string
+      state: string
+      agreementProof?: string
+      callbackAddress?: string
+      history: { code?: string }[]
+    }>(name, 'GET', `/api/v1/negotiations/${encodeURIComponent(id)}`)
+
+  async function addDataset(name: string, title: string, offer: object, flags: string[]): Promise<string> {
+    const offerPath = join(root, `${title}.offer.json`)
+    await writeFile(offerPath, JSON.stringify(offer))
+    const added = await allmendeJson<{ dataset: { id: string } }>([
+      'dataset',
+      'add',
+      '--dir',
+      dir(name),
+      '--title',
+      title,
+      '--source',
+      join(root, 'pegel.json'),
+      '--policy',
+      offerPath,
+      ...flags,
+    ])
+    return added.dataset.id
+  }
+
+  before(async () => {
+    root = await tempDir('allmende-dsp-http-')
+    const port = await freePort()
+    for (const name of ['p', 'c']) {
+      const listen = name === 'p' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
+      const init = await allmendeJson<{ did: string }>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        '--dsp-port',
+        '0',
+        ...listen,
+      ])
+      did[name] = init.did
+    }
+    nodes.p = await startAllmende(['--dir', dir('p')])
+    const created = await allmendeJson<{ descriptor: string }>([
+      'dataspace',
+      'create',
+      '--title',
+      'Südwest-Cluster',
+      '--dir',
+      dir('p'),
+    ])
+    await nodes.p.stop()
+    const joined = await runAllmende([
+      'dataspace',
+      'join',
+      '--descriptor',
+      created.descriptor,
+      '--dir',
+      dir('c'),
+    ])
+    assert.equal(joined.code, 0, joined.stderr)
+    const endorsed = await runAllmende(['dataspace', 'endorse', did.c!, '--dir', dir('p')])
+    assert.equal(endorsed.code, 0, endorsed.stderr)
+    nodes.p = await startAllmende(['--dir', dir('p')])
+    nodes.c = await startAllmende(['--dir', dir('c')])
+    for (const name of ['p', 'c']) {
+      const status = await allmendeJson<{ dsp?: string; did: string }>(['status', '--dir', dir(name)])
+      assert.match(status.dsp ?? '', /^http:\/\/127\.0\.0\.1:\d+\/dsp\/2025-1$/)
+      dspUrl[name] = status.dsp!
+    }
+    await writeFile(
+      join(root, 'pegel.json'),
+      JSON.stringify([{ phenomenonTime: '2026-11-22T10:00:00Z', result: 64 }]),
+    )
+    dataset.open = await addDataset('p', 'Pegel offen', offerFile('urn:allmende:offer:open'), [
+      '--access',
+      'public',
+    ])
+    dataset.held = await addDataset('p', 'Pegel mit Freigabe', offerFile('urn:allmende:offer:held'), [
+      '--access',
+      'public',
+      '--approval',
+      'manual',
+    ])
+    dataset.purpose = await addDataset(
+      'p',
+      'Pegel Hochwasser',
+      offerFile('urn:allmende:offer:purpose', FLOOD_WARNING),
+      ['--access', 'public'],
+    )
+    dataset.members = await addDataset(
+      'p',
+      'Pegel Mitglieder',
+      offerFile('urn:allmende:offer:members', FLOOD_WARNING),
+      ['--access', 'members'],
+    )
+    foreign = new ForeignParty(await generateNodeKey())
+    await foreign.start()
+  })
+
+  after(async () => {
+    if (process.env.DSP_DEBUG !== undefined) for (const n of Object.values(nodes)) console.log(n.output())
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+    await foreign?.stop()
+  })
+
+  // ---- our provider, the foreign party consumes ------------------------------------------------
+
+  /** The foreign consumer's view of one of P's datasets, and a ContractRequestMessage for its offer. */
+  async function requestFor(datasetId: string, extra: Record<string, unknown> = {}) {
+    const { status, body } = await foreign.call(
+      'GET',
+      `${dspUrl.p}/catalog/datasets/${encodeURIComponent(datasetId)}`,
+      {
+        audience: did.p!,
+      },
+    )
+    assert.equal(status, 200, JSON.stringify(body))
+    const offer = (body.hasPolicy as Record<string, unknown>[])[0]!
+    const consumerPid = `urn:uuid:${randomUUID()}`
+    return {
+      consumerPid,
+      message: {
+        '@context': [DSP_CONTEXT],
+        '@type': 'ContractRequestMessage',
+        consumerPid,
+        offer: { ...offer, '@type': 'Offer', target: datasetId },
+        callbackAddress: `${foreign.url}/callback/`,
+        ...extra,
+      },
+    }
+  }
+
+  /** The foreign consumer's callback acknowledges what the provider sends it. */
+  function consume() {
+    foreign.respond = (request) => {
+      const transfer = /^\/callback\/transfers\/(.+)\/(start|completion|suspension|termination)$/.exec(
+        request.path,
+      )
+      if (transfer !== null) {
+        const state = {
+          start: 'STARTED',
+          completion: 'COMPLETED',
+          suspension: 'SUSPENDED',
+          termination: 'TERMINATED',
+        }[transfer[2]!]!
+        return {
+          status: 200,
+          body: {
+            '@context': [DSP_CONTEXT],
+            '@type': 'TransferProcess',
+            providerPid: String(request.body.providerPid),
+            consumerPid: transfer[1]!,
+            state,
+          },
+        }
+      }
+      const match = /^\/callback\/negotiations\/(.+)\/(agreement|events|termination)$/.exec(request.path)
+      if (match === null) return undefined
+      const state = { agreement: 'AGREED', events: 'FINALIZED', termination: 'TERMINATED' }[match[2]!]!
+      return { status: 200, body: ack(String(request.body.providerPid), match[1]!, state) }
+    }
+  }
+
+  async function openNegotiation(datasetId: string): Promise<{ consumerPid: string; providerPid: string }> {
+    consume()
+    const { consumerPid, message } = await requestFor(datasetId)
+    const opened = await foreign.call('POST', `${dspUrl.p}/negotiations/request`, {
+      audience: did.p!,
+      body: message,
+    })
+    assert.equal(opened.status, 201, JSON.stringify(opened.body))
+    validateMessage('ContractNegotiation', opened.body)
+    assert.equal(opened.body.consumerPid, consumerPid)
+    assert.equal(opened.body.state, 'REQUESTED')
+    return { consumerPid, providerPid: opened.body.providerPid as string }
+  }
+
+  const stateOf = async (providerPid: string) => {
+    const { status, body } = await foreign.call(
+      'GET',
+      `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}`,
+      {
+        audience: did.p!,
+      },
+    )
+    assert.equal(status, 200, JSON.stringify(body))
+    validateMessage('ContractNegotiation', body)
+    return body.state
+  }
+
+  it('MET 01-01: /.well-known/dspace-version lists 2025-1 with path and binding, without a token', async () => {
+    const root = new URL(dspUrl.p!).origin
+    const { status, body } = await foreign.call('GET', `${root}/.well-known/dspace-version`)
+    assert.equal(status, 200)
+    validateMessage('VersionResponse', body)
+    assert.deepEqual(
+      (body.protocolVersions as { version: string; path: string; binding: string }[]).map((v) => [
+        v.version,
+        v.path,
+        v.binding,
+      ]),
+      [['2025-1', '/dsp/2025-1', 'HTTPS']],
+    )
+  })
+
+  it('CAT 01-01..03: catalog with the public datasets only, one dataset, unknown and members-only are 404', async () => {
+    const catalog = await foreign.call('POST', `${dspUrl.p}/catalog/request`, {
+      audience: did.p!,
+      body: { '@context': [DSP_CONTEXT], '@type': 'CatalogRequestMessage' },
+    })
+    assert.equal(catalog.status, 200, JSON.stringify(catalog.body))
+    validateMessage('Catalog', catalog.body)
+    assert.equal(catalog.body.participantId, did.p)
+    const ids = (catalog.body.dataset as { '@id': string }[]).map((d) => d['@id'])
+    assert.ok(ids.includes(dataset.open!) && ids.includes(dataset.purpose!))
+    assert.ok(!ids.includes(dataset.members!), 'a non-member does not see the members-only dataset')
+    const service = (catalog.body.service as { endpointURL: string }[])[0]!
+    assert.equal(service.endpointURL, dspUrl.p)
+
+    const one = await foreign.call(
+      'GET',
+      `${dspUrl.p}/catalog/datasets/${encodeURIComponent(dataset.open!)}`,
+      {
+        audience: did.p!,
+      },
+    )
+    assert.equal(one.status, 200)
+    validateMessage('Dataset', one.body)
+
+    for (const id of ['urn:uuid:no-such-dataset', dataset.members!]) {
+      const missing = await foreign.call('GET', `${dspUrl.p}/catalog/datasets/${encodeURIComponent(id)}`, {
+        audience: did.p!,
+      })
+      assert.equal(missing.status, 404)
+      validateMessage('CatalogError', missing.body)
+    }
+    const filtered = await foreign.call('POST', `${dspUrl.p}/catalog/request`, {
+      audience: did.p!,
+      body: { '@context': [DSP_CONTEXT], '@type': 'CatalogRequestMessage', filter: [{ title: 'x' }] },
+    })
+    assert.equal(filtered.status, 400)
+    validateMessage('CatalogError', filtered.body)
+  })
+
+  it('a missing, malformed, foreign-audience, expired or replayed token is 401 with an error body', async () => {
+    const url = `${dspUrl.p}/catalog/request`
+    const body = { '@context': [DSP_CONTEXT], '@type': 'CatalogRequestMessage' }
+    const token = await foreign.token(did.p!)
+    const cases: [string, string | undefined][] = [
+      ['missing', undefined],
+      ['malformed', 'Bearer not-a-jwt'],
+      ['not bearer', `Basic ${token}`],
+      ['other audience', `Bearer ${await foreign.token(foreign.did)}`],
+      ['expired', `Bearer ${await foreign.token(did.p!, { now: new Date(Date.now() - 10 * 60_000) })}`],
+    ]
+    const first = await foreign.call('POST', url, { authorization: `Bearer ${token}`, body })
+    assert.equal(first.status, 200)
+    cases.push(['replayed', `Bearer ${token}`])
+    for (const [what, authorization] of cases) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        body: JSON.stringify(body),
+      })
+      assert.equal(response.status, 401, what)
+      const error = (await response.json()) as Record<string, unknown>
+      validateMessage('CatalogError', error)
+      assert.equal(error.code, 'ALLMENDE_NOT_AUTHENTICATED', what)
+    }
+    const negotiation = await fetch(`${dspUrl.p}/negotiations/urn:uuid:x`)
+    assert.equal(negotiation.status, 401)
+    validateMessage('ContractNegotiationError', await negotiation.json())
+  })
+
+  it('CN 01-04: req -> P agr -> C ver (no countersignature) -> P fin; listed and audited like any other', async () => {
+    const { consumerPid, providerPid } = await openNegotiation(dataset.open!)
+    const agreement = await foreign.received(
+      (r) => r.path === `/callback/negotiations/${consumerPid}/agreement`,
+      'the agreement at the callback',
+    )
+    assert.equal(agreement.caller, did.p, 'the provider authenticates with its ID token')
+    const message = validateMessage('ContractAgreementMessage', agreement.body)
+    assert.equal(message.providerPid, providerPid)
+    assert.equal(message.agreement.assigner, did.p)
+    assert.equal(message.agreement.assignee, foreign.did)
+    assert.equal(message.agreement.target, dataset.open)
+    assert.equal(await stateOf(providerPid), 'AGREED')
+
+    const verified = await foreign.call(
+      'POST',
+      `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}/agreement/verification`,
+      {
+        audience: did.p!,
+        body: {
+          '@context': [DSP_CONTEXT],
+          '@type': 'ContractAgreementVerificationMessage',
+          providerPid,
+          consumerPid,
+        },
+      },
+    )
+    assert.equal(verified.status, 200, JSON.stringify(verified.body))
+    validateMessage('ContractNegotiation', verified.body)
+    const finalized = await foreign.received(
+      (r) => r.path === `/callback/negotiations/${consumerPid}/events`,
+      'the FINALIZED event',
+    )
+    assert.equal(validateMessage('ContractNegotiationEventMessage', finalized.body).eventType, 'FINALIZED')
+    assert.equal(await stateOf(providerPid), 'FINALIZED')
+
+    const record = await negotiationOn('p', providerPid)
+    assert.equal(record.state, 'FINALIZED')
+    assert.equal(record.agreementProof, 'verification-message')
+    const { negotiations } = await api<{ negotiations: { id: string }[] }>('p', 'GET', '/api/v1/negotiations')
+    assert.ok(negotiations.some((n) => n.id === providerPid))
+    const agreementRecord = await api<{
+      agreementProof: string
+      consumer: string
+      credential: Record<string, unknown>
+    }>('p', 'GET', `/api/v1/agreements/${encodeURIComponent(message.agreement['@id'])}`)
+    assert.equal(agreementRecord.agreementProof, 'verification-message')
+    assert.equal(agreementRecord.consumer, foreign.did)
+    const { entries } = await api<{
+      entries: { type: string; subject: string; data: Record<string, unknown> }[]
+    }>('p', 'GET', '/api/v1/audit')
+    const verifiedEntry = entries.find((e) => e.subject === providerPid && e.type === 'negotiation.verified')
+    assert.ok(verifiedEntry, 'the verification is in the audit log')
+    assert.equal(verifiedEntry.data.agreementProof, 'verification-message')
+    assert.equal(
+      (verifiedEntry.data.verification as { '@type': string })['@type'],
+      'ContractAgreementVerificationMessage',
+    )
+
+    foreignAgreement = message.agreement['@id']
+
+    // contract prove/verify say what they hold: the provider's proof only
+    const proofFile = join(root, 'proof-verification-message.json')
+    const proved = await runAllmende([
+      'contract',
+      'prove',
+      message.agreement['@id'],
+      '--challenge',
+      'pruefung-1',
+      '--out',
+      proofFile,
+      '--dir',
+      dir('p'),
+      '--json',
+    ])
+    assert.equal(proved.code, 0, proved.stderr)
+    assert.equal(JSON.parse(proved.stdout).agreementProof, 'verification-message')
+    const checked = await runAllmende([
+      'contract',
+      'verify',
+      proofFile,
+      '--challenge',
+      'pruefung-1',
+      '--json',
+    ])
+    assert.equal(checked.code, 1)
+    assert.equal(JSON.parse(checked.stdout).agreementProof, 'provider-proof-only')
+    const inWords = await runAllmende(['contract', 'verify', proofFile, '--challenge', 'pruefung-1'])
+    assert.match(inWords.stdout, /provider's proof only/)
+
+    // CN 03-01: a termination after FINALIZED is refused with 400 and changes nothing
+    const late = await foreign.call(
+      'POST',
+      `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}/termination`,
+      {
+        audience: did.p!,
+        body: {
+          '@context': [DSP_CONTEXT],
+          '@type': 'ContractNegotiationTerminationMessage',
+          providerPid,
+          consumerPid,
+          code: 'CHANGED_MIND',
+        },
+      },
+    )
+    assert.equal(late.status, 400)
+    validateMessage('ContractNegotiationError', late.body)
+    assert.equal(late.body.code, 'ALLMENDE_ILLEGAL_TRANSITION')
+    assert.equal(await stateOf(providerPid), 'FINALIZED')
+  })
+
+  it('TP 01-02 HttpData-PULL: req -> P start with a dataAddress -> GET the data -> C complete; audited', async () => {
+    assert.ok(foreignAgreement, 'CN 01-04 concluded an agreement')
+    consume()
+    const consumerPid = `urn:uuid:${randomUUID()}`
+    const requested = await foreign.call('POST', `${dspUrl.p}/transfers/request`, {
+      audience: did.p!,
+      body: {
+        '@context': [DSP_CONTEXT],
+        '@type': 'TransferRequestMessage',
+        consumerPid,
+        agreementId: foreignAgreement,
+        format: 'HttpData-PULL',
+        callbackAddress: `${foreign.url}/callback`,
+      },
+    })
+    assert.equal(requested.status, 201, JSON.stringify(requested.body))
+    validateMessage('TransferProcess', requested.body)
+    const providerPid = String(requested.body.providerPid)
+    const start = await foreign.received(
+      (r) => r.path === `/callback/transfers/${consumerPid}/start`,
+      'the TransferStartMessage at the callback',
+    )
+    assert.equal(start.caller, did.p)
+    const message = validateMessage('TransferStartMessage', start.body)
+    const address = message.dataAddress!
+    assert.equal(address.endpointType, 'https://w3id.org/idsa/v4.1/HTTP')
+    const property = (name: string) => address.endpointProperties?.find((p) => p.name === name)?.value
+    assert.equal(property('authType'), 'bearer')
+    const data = await fetch(address.endpoint!, {
+      headers: { authorization: `Bearer ${property('authorization')}` },
+    })
+    assert.equal(data.status, 200)
+    assert.deepEqual(JSON.parse(await data.text()), [{ phenomenonTime: '2026-11-22T10:00:00Z', result: 64 }])
+    const noToken = await fetch(address.endpoint!)
+    assert.equal(noToken.status, 401)
+    const replayed = await fetch(address.endpoint!, {
+      headers: { authorization: `Bearer ${property('authorization')}` },
+    })
+    assert.equal(replayed.status, 403, 'an access token is good for one request')
+
+    const transferUrl = `${dspUrl.p}/transfers/${encodeURIComponent(providerPid)}`
+    const state = async () => (await foreign.call('GET', transferUrl, { audience: did.p! })).body.state
+    assert.equal(await state(), 'STARTED')
+    const pids = { providerPid, consumerPid }
+    const completed = await foreign.call('POST', `${transferUrl}/completion`, {
+      audience: did.p!,
+      body: { '@context': [DSP_CONTEXT], '@type': 'TransferCompletionMessage', ...pids },
+    })
+    assert.equal(completed.status, 200, JSON.stringify(completed.body))
+    assert.equal(await state(), 'COMPLETED')
+    // TP 03: suspension or start after COMPLETED is refused with 400 and changes nothing
+    for (const [path, type] of [
+      ['suspension', 'TransferSuspensionMessage'],
+      ['start', 'TransferStartMessage'],
+    ] as const) {
+      const late = await foreign.call('POST', `${transferUrl}/${path}`, {
+        audience: did.p!,
+        body: { '@context': [DSP_CONTEXT], '@type': type, ...pids },
+      })
+      assert.equal(late.status, 400, path)
+      validateMessage('TransferError', late.body)
+    }
+    assert.equal(await state(), 'COMPLETED')
+    const unknown = await foreign.call('GET', `${dspUrl.p}/transfers/urn:uuid:${randomUUID()}`, {
+      audience: did.p!,
+    })
+    assert.equal(unknown.status, 404)
+    validateMessage('TransferError', unknown.body)
+    const { entries } = await api<{ entries: { type: string; subject: string }[] }>(
+      'p',
+      'GET',
+      '/api/v1/audit',
+    )
+    assert.ok(entries.some((e) => e.subject === providerPid && e.type === 'transfer.access'))
+  })
+
+  it('TP 02-03/03: C suspends, completion while SUSPENDED is 400, C resumes (fresh start), C terminates', async () => {
+    assert.ok(foreignAgreement, 'CN 01-04 concluded an agreement')
+    consume()
+    const consumerPid = `urn:uuid:${randomUUID()}`
+    const requested = await foreign.call('POST', `${dspUrl.p}/transfers/request`, {
+      audience: did.p!,
+      body: {
+        '@context': [DSP_CONTEXT],
+        '@type': 'TransferRequestMessage',
+        consumerPid,
+        agreementId: foreignAgreement,
+        format: 'HttpData-PULL',
+        callbackAddress: `${foreign.url}/callback`,
+      },
+    })
+    assert.equal(requested.status, 201, JSON.stringify(requested.body))
+    const providerPid = String(requested.body.providerPid)
+    const pids = { providerPid, consumerPid }
+    const transferUrl = `${dspUrl.p}/transfers/${encodeURIComponent(providerPid)}`
+    const starts = () => foreign.requests.filter((r) => r.path === `/callback/transfers/${consumerPid}/start`)
+    await foreign.received(() => starts().length === 1, 'the first start')
+    const move = (path: string, type: string) =>
+      foreign.call('POST', `${transferUrl}/${path}`, {
+        audience: did.p!,
+        body: { '@context': [DSP_CONTEXT], '@type': type, ...pids },
+      })
+    const suspended = await move('suspension', 'TransferSuspensionMessage')
+    assert.equal(suspended.body.state, 'SUSPENDED', JSON.stringify(suspended.body))
+    const early = await move('completion', 'TransferCompletionMessage')
+    assert.equal(early.status, 400)
+    validateMessage('TransferError', early.body)
+    const resumed = await move('start', 'TransferStartMessage')
+    assert.equal(resumed.status, 200, JSON.stringify(resumed.body))
+    assert.equal(resumed.body.state, 'STARTED')
+    await foreign.received(() => starts().length === 2, 'a fresh start with a new token')
+    const [first, second] = starts().map((r) => validateMessage('TransferStartMessage', r.body))
+    const token = (m: typeof first) =>
+      m!.dataAddress!.endpointProperties!.find((p) => p.name === 'authorization')!.value
+    assert.notEqual(token(first), token(second))
+    const terminated = await move('termination', 'TransferTerminationMessage')
+    assert.equal(terminated.body.state, 'TERMINATED')
+    const after = await move('start', 'TransferStartMessage')
+    assert.equal(after.status, 400, 'nothing leaves TERMINATED')
+    const push = await foreign.call('POST', `${dspUrl.p}/transfers/request`, {
+      audience: did.p!,
+      body: {
+        '@context': [DSP_CONTEXT],
+        '@type': 'TransferRequestMessage',
+        consumerPid: `urn:uuid:${randomUUID()}`,
+        agreementId: foreignAgreement,
+        format: 'HttpData-PUSH',
+        callbackAddress: `${foreign.url}/callback`,
+      },
+    })
+    assert.equal(push.status, 400)
+    validateMessage('TransferError', push.body)
+  })
+
+  it('CN 03-02, 02-02: in REQUESTED, ACCEPTED/verification/FINALIZED are 400 and change nothing; C terminates', async () => {
+    const { consumerPid, providerPid } = await openNegotiation(dataset.held!)
+    await eventually(
+      async () => ((await negotiationOn('p', providerPid)) as { awaitingApproval?: string }).awaitingApproval,
+      {
+        what: 'the request held for approval',
+      },
+    )
+    const pids = { providerPid, consumerPid }
+    const illegal = [
+      ['events', { '@type': 'ContractNegotiationEventMessage', ...pids, eventType: 'ACCEPTED' }],
+      ['events', { '@type': 'ContractNegotiationEventMessage', ...pids, eventType: 'FINALIZED' }],
+      ['agreement/verification', { '@type': 'ContractAgreementVerificationMessage', ...pids }],
+    ] as const
+    for (const [path, body] of illegal) {
+      const response = await foreign.call(
+        'POST',
+        `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}/${path}`,
+        {
+          audience: did.p!,
+          body: { '@context': [DSP_CONTEXT], ...body },
+        },
+      )
+      assert.equal(response.status, 400, `${path} ${JSON.stringify(response.body)}`)
+      validateMessage('ContractNegotiationError', response.body)
+      assert.equal(response.body.providerPid, providerPid)
+      assert.equal(await stateOf(providerPid), 'REQUESTED')
+    }
+    // a message whose pid is not the one in the path is a bad message
+    const mismatch = await foreign.call(
+      'POST',
+      `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}/termination`,
+      {
+        audience: did.p!,
+        body: {
+          '@context': [DSP_CONTEXT],
+          '@type': 'ContractNegotiationTerminationMessage',
+          providerPid: 'urn:uuid:other',
+          consumerPid,
+        },
+      },
+    )
+    assert.equal(mismatch.status, 400)
+    const terminated = await foreign.call(
+      'POST',
+      `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}/termination`,
+      {
+        audience: did.p!,
+        body: {
+          '@context': [DSP_CONTEXT],
+          '@type': 'ContractNegotiationTerminationMessage',
+          ...pids,
+          code: 'NO_LONGER_NEEDED',
+        },
+      },
+    )
+    assert.equal(terminated.status, 200, JSON.stringify(terminated.body))
+    assert.equal(terminated.body.state, 'TERMINATED')
+    assert.equal((await negotiationOn('p', providerPid)).state, 'TERMINATED')
+  })
+
+  it('CN 02-01: req -> P term, with the reason, when the offer is not met (no purpose declared)', async () => {
+    const { consumerPid, providerPid } = await openNegotiation(dataset.purpose!)
+    const termination = await foreign.received(
+      (r) => r.path === `/callback/negotiations/${consumerPid}/termination`,
+      'the termination at the callback',
+    )
+    const message = validateMessage('ContractNegotiationTerminationMessage', termination.body)
+    assert.equal(message.providerPid, providerPid)
+    assert.equal(message.code, 'PURPOSE_NOT_PERMITTED')
+    assert.equal(await stateOf(providerPid), 'TERMINATED')
+  })
+
+  it('unknown pids and negotiations of another party are 404; a bad message is 400', async () => {
+    const unknown = await foreign.call('GET', `${dspUrl.p}/negotiations/urn:uuid:${randomUUID()}`, {
+      audience: did.p!,
+    })
+    assert.equal(unknown.status, 404)
+    validateMessage('ContractNegotiationError', unknown.body)
+    const { providerPid } = await openNegotiation(dataset.open!)
+    const stranger = new ForeignParty(await generateNodeKey())
+    const theirs = await stranger.call('GET', `${dspUrl.p}/negotiations/${encodeURIComponent(providerPid)}`, {
+      audience: did.p!,
+    })
+    assert.equal(theirs.status, 404, 'not yours looks like unknown')
+    const bad = await foreign.call('POST', `${dspUrl.p}/negotiations/request`, {
+      audience: did.p!,
+      body: { '@context': [DSP_CONTEXT], '@type': 'ContractRequestMessage', consumerPid: 'urn:uuid:x' },
+    })
+    assert.equal(bad.status, 400)
+    validateMessage('ContractNegotiationError', bad.body)
+    assert.match(String((bad.body.reason as string[])[0]), /offer/)
+    const { message } = await requestFor(dataset.open!, { callbackAddress: '/p2p/12D3KooWNotHttp' })
+    const noCallback = await foreign.call('POST', `${dspUrl.p}/negotiations/request`, {
+      audience: did.p!,
+      body: message,
+    })
+    assert.equal(noCallback.status, 400)
+    assert.match(String((noCallback.body.reason as string[])[0]), /callbackAddress/)
+  })
+
+  // ---- our consumer, the foreign party provides ------------------------------------------------
+
+  const foreignDataset = 'urn:uuid:7a1c3f0e-foreign-dataset'
+  const foreignOffer = { '@id': 'urn:foreign:offer:1', '@type': 'Offer', permission: [{ action: 'use' }] }
+  type Script = 'agree' | 'finalize-early' | 'terminate'
+
+  /** The foreign provider: catalog, dataset, and negotiations scripted per run. */
+  function provide(script: Script) {
+    const base = `${foreign.url}/dsp/2025-1`
+    const negotiations = new Map<string, { consumerPid: string; callback: string; consumer: string }>()
+    const post = (callback: string, path: string, consumer: string, body: object) =>
+      foreign.call('POST', `${callback.replace(/\/$/, '')}${path}`, { audience: consumer, body })
+    foreign.respond = (request) => {
+      if (request.path === '/dsp/2025-1/catalog/request') {
+        return {
+          status: 200,
+          body: {
+            '@context': [DSP_CONTEXT],
+            '@id': 'urn:foreign:catalog',
+            '@type': 'Catalog',
+            participantId: foreign.did,
+            service: [{ '@id': 'urn:foreign:dsp', '@type': 'DataService', endpointURL: base }],
+            dataset: [
+              {
+                '@id': foreignDataset,
+                '@type': 'Dataset',
+                hasPolicy: [foreignOffer],
+                distribution: [
+                  { '@type': 'Distribution', format: 'HttpData-PULL', accessService: 'urn:foreign:dsp' },
+                ],
+              },
+            ],
+          },
+        }
+      }
+      if (request.path === `/dsp/2025-1/catalog/datasets/${foreignDataset}`) {
+        return {
+          status: 200,
+          body: {
+            '@context': [DSP_CONTEXT],
+            '@id': foreignDataset,
+            '@type': 'Dataset',
+            hasPolicy: [foreignOffer],
+            distribution: [
+              {
+                '@type': 'Distribution',
+                format: 'HttpData-PULL',
+                accessService: { '@id': 'urn:foreign:dsp', '@type': 'DataService', endpointURL: base },
+              },
+            ],
+          },
+        }
+      }
+      if (request.path === '/dsp/2025-1/negotiations/request') {
+        const message = validateMessage('ContractRequestMessage', request.body)
+        const providerPid = `urn:uuid:${randomUUID()}`
+        const callback = message.callbackAddress!
+        negotiations.set(providerPid, {
+          consumerPid: message.consumerPid,
+          callback,
+          consumer: request.caller!,
+        })
+        const pids = { providerPid, consumerPid: message.consumerPid }
+        setTimeout(() => {
+          if (script === 'terminate') {
+            void post(callback, `/negotiations/${message.consumerPid}/termination`, request.caller!, {
+              '@context': [DSP_CONTEXT],
+              '@type': 'ContractNegotiationTerminationMessage',
+              ...pids,
+              code: 'DATASET_WITHDRAWN',
+              reason: ['the dataset is no longer offered'],
+            })
+          } else {
+            void (async () => {
+              if (script === 'finalize-early') {
+                const early = await post(
+                  callback,
+                  `/negotiations/${message.consumerPid}/events`,
+                  request.caller!,
+                  {
+                    '@context': [DSP_CONTEXT],
+                    '@type': 'ContractNegotiationEventMessage',
+                    ...pids,
+                    eventType: 'FINALIZED',
+                  },
+                )
+                foreign.requests.push({
+                  method: 'RESULT',
+                  path: 'finalize-early',
+                  body: early as never,
+                  caller: undefined,
+                })
+                return
+              }
+              await post(callback, `/negotiations/${message.consumerPid}/agreement`, request.caller!, {
+                '@context': [DSP_CONTEXT],
+                '@type': 'ContractAgreementMessage',
+                ...pids,
+                agreement: {
+                  '@id': `urn:uuid:${randomUUID()}`,
+                  '@type': 'Agreement',
+                  target: foreignDataset,
+                  assigner: foreign.did,
+                  assignee: request.caller!,
+                  timestamp: new Date().toISOString(),
+                  permission: [{ action: 'use' }],
+                },
+              })
+            })()
+          }
+        }, 20)
+        return { status: 201, body: ack(providerPid, message.consumerPid, 'REQUESTED') }
+      }
+      const verification = /^\/dsp\/2025-1\/negotiations\/(.+)\/agreement\/verification$/.exec(request.path)
+      if (verification !== null) {
+        const providerPid = verification[1]!
+        const negotiation = negotiations.get(providerPid)!
+        validateMessage('ContractAgreementVerificationMessage', request.body)
+        setTimeout(
+          () =>
+            void post(
+              negotiation.callback,
+              `/negotiations/${negotiation.consumerPid}/events`,
+              negotiation.consumer,
+              {
+                '@context': [DSP_CONTEXT],
+                '@type': 'ContractNegotiationEventMessage',
+                providerPid,
+                consumerPid: negotiation.consumerPid,
+                eventType: 'FINALIZED',
+              },
+            ),
+          20,
+        )
+        return { status: 200, body: ack(providerPid, negotiation.consumerPid, 'VERIFIED') }
+      }
+      const termination = /^\/dsp\/2025-1\/negotiations\/(.+)\/termination$/.exec(request.path)
+      if (termination !== null) {
+        const negotiation = negotiations.get(termination[1]!)!
+        return { status: 200, body: ack(termination[1]!, negotiation.consumerPid, 'TERMINATED') }
+      }
+      return undefined
+    }
+    return foreign.url
+  }
+
+  const negotiateWithForeign = async (providerUrl: string) => {
+    const result = await runAllmende([
+      'negotiate',
+      '--dir',
+      dir('c'),
+      '--provider-url',
+      providerUrl,
+      '--dataset',
+      foreignDataset,
+      '--wait',
+      '--json',
+    ])
+    return {
+      code: result.code,
+      summary: JSON.parse(result.stdout || '{}') as Record<string, string>,
+      stderr: result.stderr,
+    }
+  }
+
+  it('CN_C 01-04: negotiate --provider-url: req -> P agr -> C ver -> P fin against a foreign provider', async () => {
+    // the root URL: the consumer finds /dsp/2025-1 through /.well-known/dspace-version
+    const { code, summary, stderr } = await negotiateWithForeign(provide('agree'))
+    assert.equal(code, 0, stderr + JSON.stringify(summary))
+    assert.equal(summary.state, 'FINALIZED')
+    const request = foreign.requests.find((r) => r.path === '/dsp/2025-1/negotiations/request')!
+    assert.equal(request.caller, did.c)
+    assert.equal(request.body.callbackAddress, dspUrl.c)
+    const verification = foreign.requests.find((r) => r.path.endsWith('/agreement/verification'))!
+    assert.equal(verification.caller, did.c)
+    assert.equal(verification.body['https://w3id.org/allmende#agreementCredential'], undefined)
+    const record = await negotiationOn('c', summary.negotiation!)
+    assert.equal(record.agreementProof, 'agreement-message')
+    assert.equal(record.callbackAddress, `${foreign.url}/dsp/2025-1`)
+    const agreement = await api<{ agreementProof: string; provider: string; agreement: { target: string } }>(
+      'c',
+      'GET',
+      `/api/v1/agreements/${encodeURIComponent(summary.agreement!)}`,
+    )
+    assert.equal(agreement.provider, foreign.did)
+    assert.equal(agreement.agreement.target, foreignDataset)
+    const prove = await runAllmende([
+      'contract',
+      'prove',
+      summary.agreement!,
+      '--challenge',
+      'x',
+      '--out',
+      join(root, 'none.json'),
+      '--dir',
+      dir('c'),
+    ])
+    assert.equal(prove.code, 2)
+    assert.match(prove.stderr, /issues no agreement credential/)
+  })
+
+  it('CN_C 02-01: req -> P term ends TERMINATED with the provider reason', async () => {
+    const { code, summary } = await negotiateWithForeign(provide('terminate'))
+    assert.equal(code, 1)
+    assert.equal(summary.state, 'TERMINATED')
+    assert.equal(summary.code, 'DATASET_WITHDRAWN')
+  })
+
+  it('CN_C 03-01: FINALIZED right after the request is refused with 400; an unknown pid is 404', async () => {
+    const result = runAllmende([
+      'negotiate',
+      '--dir',
+      dir('c'),
+      '--provider-url',
+      provide('finalize-early'),
+      '--dataset',
+      foreignDataset,
+      '--json',
+    ])
+    const early = await foreign.received(
+      (r) => r.path === 'finalize-early',
+      'the answer to the early FINALIZED',
+    )
+    const answer = early.body as unknown as { status: number; body: Record<string, unknown> }
+    assert.equal(answer.status, 400)
+    validateMessage('ContractNegotiationError', answer.body)
+    const { summary } = { summary: JSON.parse((await result).stdout) as Record<string, string> }
+    assert.equal((await negotiationOn('c', summary.negotiation!)).state, 'REQUESTED')
+    const unknown = await foreign.call('POST', `${dspUrl.c}/negotiations/urn:uuid:nothing/agreement`, {
+      audience: did.c!,
+      body: {
+        '@context': [DSP_CONTEXT],
+        '@type': 'ContractNegotiationEventMessage',
+        providerPid: 'urn:uuid:a',
+        consumerPid: 'urn:uuid:nothing',
+        eventType: 'FINALIZED',
+      },
+    })
+    assert.equal(unknown.status, 404)
+  })
+
+  // ---- two Allmende nodes ------------------------------------------------------------------------
+
+  it('two Allmende nodes over HTTP only: members-only offer, membership in the token, same result as libp2p', async () => {
+    // C holds its membership credential once P admits it over libp2p (it sees the members-only dataset)
+    await eventually(
+      async () => {
+        const hits = await allmendeJson<{ datasetId: string }[]>([
+          'catalog',
+          '--q',
+          'Mitglieder',
+          '--refresh',
+          '--dir',
+          dir('c'),
+        ])
+        return hits.find((h) => h.datasetId === dataset.members) ? true : undefined
+      },
+      { what: "P's members-only dataset in C's catalog" },
+    )
+    const results: Record<string, Record<string, string>> = {}
+    for (const [binding, providerFlags] of [
+      ['http', ['--provider-url', dspUrl.p!]],
+      ['libp2p', ['--provider', did.p!]],
+    ] as const) {
+      results[binding] = await allmendeJson<Record<string, string>>([
+        'negotiate',
+        '--dir',
+        dir('c'),
+        ...providerFlags,
+        '--dataset',
+        dataset.members!,
+        '--purpose',
+        FLOOD_WARNING,
+        '--wait',
+      ])
+      assert.equal(results[binding]!.state, 'FINALIZED', `${binding}: ${JSON.stringify(results[binding])}`)
+    }
+    const overHttp = await negotiationOn('c', results.http!.negotiation!)
+    assert.equal(overHttp.callbackAddress, dspUrl.p)
+    const overP2p = await negotiationOn('c', results.libp2p!.negotiation!)
+    assert.equal(overP2p.callbackAddress, undefined)
+    for (const name of ['p', 'c']) {
+      const [http, p2p] = await Promise.all(
+        [results.http!, results.libp2p!].map((r) =>
+          eventually(
+            () =>
+              api<Record<string, unknown> & { credential: Record<string, unknown> }>(
+                name,
+                'GET',
+                `/api/v1/agreements/${encodeURIComponent(r.agreement!)}`,
+              ),
+            { what: `the agreement on ${name}` },
+          ),
+        ),
+      )
+      for (const field of ['provider', 'consumer', 'datasetId', 'purpose', 'agreementProof']) {
+        assert.deepEqual(http![field], p2p![field], `${name}: ${field}`)
+      }
+      assert.equal(http!.agreementProof, 'countersigned-credential')
+      const verification = await verifyAgreementCredential(http!.credential)
+      assert.equal(verification.verified, true, JSON.stringify(verification))
+    }
+  })
+})

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { ContentMismatchError, FileSink, fileLength } from '../../../src/transfer/index.js'
+
+describe('FileSink', () => {
+  let dir: string
+  const content = randomBytes(300_000)
+  const expected = { bytes: content.byteLength, sha256: createHash('sha256').update(content).digest('hex') }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'allmende-sink-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('writes a whole content and confirms its hash', async () => {
+    const path = join(dir, 'sub', 'whole.bin')
+    const sink = await FileSink.open(path, 0)
+    for (let at = 0; at < content.byteLength; at += 65_536)
+      await sink.write(content.subarray(at, at + 65_536))
+    assert.deepEqual(await sink.finish(expected), expected)
+    assert.deepEqual(await readFile(path), content)
+  })
+
+  it('resumes after the bytes a file holds and ends with the hash of the whole content', async () => {
+    const path = join(dir, 'resumed.bin')
+    const first = await FileSink.open(path, 0)
+    await first.write(content.subarray(0, 123_457))
+    await first.close()
+    const offset = await fileLength(path)
+    assert.equal(offset, 123_457)
+    const second = await FileSink.open(path, offset)
+    assert.equal(second.written, offset)
+    await second.write(content.subarray(offset))
+    assert.deepEqual(await second.finish(expected), expected)
+    assert.deepEqual(await readFile(path), content)
+  })
+
+  it('cuts off bytes after the resume offset', async () => {
+    const path = join(dir, 'longer.bin')
+    await writeFile(path, Buffer.concat([content.subarray(0, 1000), Buffer.from('garbage')]))
+    const sink = await FileSink.open(path, 1000)
+    await sink.write(content.subarray(1000))
+    assert.deepEqual(await sink.finish(expected), expected)
+  })
+
+  it('reports a content that does not hash to what the provider sent', async () => {
+    const path = join(dir, 'bad.bin')
+    const sink = await FileSink.open(path, 0)
+    const tampered = Buffer.from(content)
+    tampered[5] = (tampered[5]! + 1) % 256
+    await sink.write(tampered)
+    await assert.rejects(sink.finish(expected), ContentMismatchError)
+  })
+
+  it('refuses to resume after more bytes than the file holds', async () => {
+    const path = join(dir, 'short.bin')
+    await writeFile(path, 'abc')
+    await assert.rejects(FileSink.open(path, 4), /fewer than 4/)
+  })
+
+  it('counts a missing file as empty', async () => {
+    assert.equal(await fileLength(join(dir, 'none.bin')), 0)
+  })
+})
