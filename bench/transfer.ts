@@ -163,6 +163,7 @@ async function provider(): Promise<void> {
     },
     sourceOf: async (datasetId) => ({ kind: 'file', path: files[datasetId.slice(-4)]! }),
     isMember: async () => true,
+    isRevoked: async () => false,
   })
   await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
   await dataPlane.serve(transfers)

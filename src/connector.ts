@@ -41,7 +41,7 @@ import {
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
 import { ConfigError, type NodeFiles } from './config/index.js'
-import { decideOnOffer, NegotiationService } from './contract/index.js'
+import { AgreementRevocation, decideOnOffer, NegotiationService } from './contract/index.js'
 import {
   type JsonLdObject,
   parseStatusListUrl,
@@ -115,12 +115,14 @@ export class Connector {
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
       const descriptor = await loadNodeDescriptor(directory, config)
+      // One status list issuer per node and store: membership and agreement credentials share its lists.
+      const statusLists = await StatusListIssuer.open({ store: this.store, key })
       if (descriptor !== undefined) {
         this.dataspace = new DataspaceService({
           descriptor,
           key,
           store: this.store,
-          statusLists: await StatusListIssuer.open({ store: this.store, key }),
+          statusLists,
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
           ...(config.membershipRefresh === undefined ? {} : { refreshSeconds: config.membershipRefresh }),
@@ -154,7 +156,7 @@ export class Connector {
         config.bootstrap,
       )
       this.mesh.start()
-      const domain = await this.startDomain(this.libp2p, this.store)
+      const domain = await this.startDomain(this.libp2p, this.store, statusLists)
       this.api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
@@ -180,6 +182,7 @@ export class Connector {
               negotiations: domain.negotiations,
               resolveOffer: domain.resolveOffer,
               resolveHttpOffer: domain.resolveHttpOffer,
+              revocation: domain.revocation,
             }),
           (router) => auditRoutes(router, domain.audit),
           (router) => transferRoutes(router, domain.transfers),
@@ -236,7 +239,7 @@ export class Connector {
    * Catalog, federation, audit and negotiation over the libp2p DSP endpoint: built after the
    * network is up, before the API that exposes them.
    */
-  private async startDomain(libp2p: AllmendeLibp2p, store: Store) {
+  private async startDomain(libp2p: AllmendeLibp2p, store: Store, statusLists: StatusListIssuer) {
     const { config, key } = this.init.files
     const log = this.init.log
     const clock = () => new Date()
@@ -346,6 +349,7 @@ export class Connector {
       },
       {
         callbackAddress: () => this.dspServer?.baseUrl,
+        allocateStatus: () => statusLists.allocate(),
         decide: async ({ datasetId, offer, consumer, purpose, approved, callbackAddress }) => {
           const requester = {
             did: consumer,
@@ -389,6 +393,7 @@ export class Connector {
       }
       return offer
     }
+    const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
     const transfers = new TransferService(
       {
@@ -408,6 +413,7 @@ export class Connector {
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
+        isRevoked: (agreement) => revocation.isRevoked(agreement),
       },
       {
         httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
@@ -417,6 +423,14 @@ export class Connector {
     await dataPlane.serve(transfers)
     await transfers.start()
     this.transfers = transfers
+    revocation.onRevoked(async (agreement, reason) => {
+      const running = (await transfers.list()).filter(
+        (t) =>
+          t.agreementId === agreement.id &&
+          (t.state === 'STARTED' || t.state === 'SUSPENDED' || t.state === 'REQUESTED'),
+      )
+      for (const transfer of running) await transfers.terminate(transfer.id, `agreement revoked: ${reason}`)
+    })
     // DSP over HTTPS: the same catalog and NegotiationService behind a second binding (docs/dsp-http.md).
     if (config.dspPort !== undefined) {
       const dspOptions = () => ({ participantId: key.did, endpointURL: this.dspServer?.baseUrl ?? '' })
@@ -461,7 +475,7 @@ export class Connector {
       }
       return { provider, providerAddress: base, offer }
     }
-    return { audit, catalog, federation, negotiations, resolveOffer, resolveHttpOffer, transfers }
+    return { audit, catalog, federation, negotiations, resolveOffer, resolveHttpOffer, revocation, transfers }
   }
 
   /** Stops in reverse order; safe to call twice and after a failed start. */

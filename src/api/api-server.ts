@@ -20,8 +20,11 @@ export interface ApiServerInit {
   bodyLimit?: number
 }
 
-/** Paths served without the bearer token. */
-const OPEN_PATHS = ['/api/v1/health']
+/**
+ * Paths served without the bearer token: health, and the signed status lists, which HTTP peers
+ * must read to check revocation (they are public by design, signed by their issuer).
+ */
+const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/]
 
 /** The koa management API (`/api/v1`), bound to 127.0.0.1 unless configured otherwise. */
 export class ApiServer {

@@ -20,7 +20,18 @@ export const CONFIG_FLAGS = {
   mdns: { type: 'boolean' },
   'dsp-port': { type: 'string' },
   'dsp-public-url': { type: 'string' },
+  'membership-refresh': { type: 'string' },
 } as const satisfies OptionSpec
+
+/** Parses `--membership-refresh SECONDS` (create and join write it to the config). */
+export function membershipRefreshFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 0.5 || seconds > 3600) {
+    throw new UsageError(`--membership-refresh must be a number of seconds from 0.5 to 3600, got "${value}"`)
+  }
+  return seconds
+}
 
 /** Runs a `parseArgs` call and turns its errors into a {@link UsageError} naming the command. */
 export function parseFlags<T>(command: string, parse: () => T): T {
@@ -41,6 +52,7 @@ export function configOverrides(values: {
   mdns?: boolean
   'dsp-port'?: string
   'dsp-public-url'?: string
+  'membership-refresh'?: string
 }): ConfigOverrides {
   const port = values['api-port']
   if (port !== undefined && !/^\d+$/.test(port))
@@ -57,5 +69,6 @@ export function configOverrides(values: {
     mdns: values.mdns,
     dspPort: dspPort === undefined ? undefined : Number(dspPort),
     dspPublicUrl: values['dsp-public-url'],
+    membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
   }
 }

@@ -11,6 +11,7 @@
  * ```
  */
 
+export { AgreementRevocation, type AgreementRevocationComponents } from './agreement-revocation.js'
 export { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
 export { type ContractDecisionFacts, decideOnOffer } from './contract-decision.js'
 export { AgreementMismatchError, NegotiationRefusedError } from './errors.js'

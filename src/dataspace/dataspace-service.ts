@@ -159,7 +159,10 @@ export class DataspaceService {
 
   /** Endorses a member (anchors only); returns its record with the credential. */
   async endorse(did: string): Promise<MemberRecord> {
-    return this.requireRegistry().endorse(did)
+    const record = await this.requireRegistry().endorse(did)
+    // a peer refused before its endorsement may now be admitted when it redials
+    this.init.admission.forgive(peerIdFromDidKey(did))
+    return record
   }
 
   /** Revokes a member and drops its connection now; other members drop it at their next refresh. */

@@ -127,6 +127,8 @@ export interface TransferComponents {
   readonly sourceOf: (datasetId: string) => Promise<unknown>
   /** Whether a DID is an admitted member of the data space (for membership constraints). */
   readonly isMember: (did: string) => Promise<boolean>
+  /** Whether the provider revoked an agreement it issued. */
+  readonly isRevoked: (agreement: AgreementRecord) => Promise<boolean>
 }
 
 export interface TransferInit {
@@ -617,6 +619,14 @@ export class TransferService {
         transferId,
         'AGREEMENT_UNKNOWN',
         `no finalized agreement ${request.agreementId} with you`,
+      )
+    }
+    if (await this.components.isRevoked(agreement!)) {
+      await this.deny(
+        agreement!.id,
+        transferId,
+        'AGREEMENT_REVOKED',
+        `agreement ${agreement!.id} was revoked by the provider`,
       )
     }
     const isMember = await this.components.isMember(caller)

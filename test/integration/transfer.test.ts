@@ -402,6 +402,33 @@ describe('data transfer over libp2p between two nodes', () => {
     assert.match(JSON.stringify(await again.json()), /ILLEGAL_TRANSITION/)
   })
 
+  it('revoking the agreement mid-stream terminates the transfer, and new requests are refused', async () => {
+    const source = join(root, 'revoke.bin')
+    await randomFile(source, 300 * MiB)
+    const agreement = await agreementFor('revoke', source, offer('urn:allmende:offer:revoke'))
+    const out = join(root, 'out', 'revoke.bin')
+    const started = await api<TransferRecord>('b', 'POST', '/api/v1/transfers', { agreement, out })
+    await eventually(async () => ((await stat(out)).size >= 4 * MiB ? true : undefined), {
+      what: 'the first bytes',
+      timeoutMs: 30_000,
+    })
+    await api('a', 'POST', `/api/v1/agreements/${encodeURIComponent(agreement)}/revoke`, {
+      reason: 'contract ended early',
+    })
+    const ended = await eventually(
+      async () => {
+        const t = await api<TransferRecord>('b', 'GET', `/api/v1/transfers/${encodeURIComponent(started.id)}`)
+        return t.state === 'COMPLETED' || t.state === 'TERMINATED' ? t : undefined
+      },
+      { what: 'the consumer to see the transfer end', timeoutMs: 60_000 },
+    )
+    assert.equal(ended.state, 'TERMINATED', JSON.stringify(ended.history))
+    assert.ok((await stat(out)).size < 300 * MiB, 'the whole file arrived despite the revocation')
+    const refused = await transfer(agreement, join(root, 'out', 'revoke-again.bin'))
+    assert.notEqual(refused.code, 0)
+    assert.match(JSON.stringify(refused.summary) + refused.stderr, /revoked/)
+  })
+
   it('a source that is gone gives the consumer a clear error and does not count as a use', async () => {
     const source = join(root, 'gone.csv')
     await writeFile(source, 'x\n1\n')

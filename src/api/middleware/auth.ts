@@ -6,10 +6,14 @@ import { UnauthorizedError } from '../errors.js'
  * Requires `Authorization: Bearer <token>` on every path but the open ones. The comparison is
  * constant-time so the token cannot be guessed byte by byte.
  */
-export function auth(options: { token: string; openPaths: readonly string[] }): Middleware {
+export function auth(options: { token: string; openPaths: readonly (string | RegExp)[] }): Middleware {
   const expected = Buffer.from(options.token)
   return async function authMiddleware(ctx, next) {
-    if (options.openPaths.includes(ctx.path)) return next()
+    if (
+      options.openPaths.some((open) => (typeof open === 'string' ? open === ctx.path : open.test(ctx.path)))
+    ) {
+      return next()
+    }
     const header = ctx.get('authorization')
     if (header === '')
       throw new UnauthorizedError('missing bearer token: send "Authorization: Bearer <token>"')

@@ -1,9 +1,10 @@
 import type { Router } from '@koa/router'
-import type { NegotiationService } from '../../contract/index.js'
+import type { AgreementRevocation, NegotiationService } from '../../contract/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
 
 export interface ContractRoutesInit {
   readonly negotiations: NegotiationService
+  readonly revocation: AgreementRevocation
   /** Resolves the offer the consumer asks for from the federated catalog (first visible one if none is named). */
   readonly resolveOffer: (
     provider: string,
@@ -68,6 +69,12 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     const reason =
       typeof body.reason === 'string' && body.reason !== '' ? body.reason : 'ended by the operator'
     ctx.body = await init.negotiations.terminate(ctx.params.id!, reason)
+  })
+  router.post('/api/v1/agreements/:id/revoke', async (ctx) => {
+    const body = ((ctx.request as { body?: unknown }).body ?? {}) as { reason?: unknown }
+    const reason =
+      typeof body.reason === 'string' && body.reason !== '' ? body.reason : 'revoked by the provider'
+    ctx.body = await init.revocation.revoke(ctx.params.id!, reason)
   })
   router.get('/api/v1/agreements', async (ctx) => {
     ctx.body = { agreements: await init.negotiations.listAgreements() }

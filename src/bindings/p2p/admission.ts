@@ -41,6 +41,7 @@ interface Hello {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
+const REFUSAL_GRACE_MS = 250
 
 /** Marks a verdict that is no judgement on the peer (timeout, reset, its refusal of us). */
 const TRANSIENT = Symbol('transient')
@@ -114,7 +115,17 @@ export class PeerAdmission {
     this.admittedPeers.delete(peer.toString())
     this.admitted.set(peer.toString(), Promise.resolve({ admitted: false, reason }))
     this.log.warn({ peer: peer.toString(), reason }, 'peer denied')
+    // a moment for the refusal frame to reach the peer, so its operator reads why
+    await new Promise((resolve) => setTimeout(resolve, REFUSAL_GRACE_MS))
     await this.libp2p?.hangUp(peer).catch(() => undefined)
+  }
+
+  /** Lifts a refusal (e.g. a peer endorsed after it was refused); its next connection is checked anew. */
+  forgive(peer: PeerId): void {
+    const key = peer.toString()
+    if (!this.denied.delete(key)) return
+    this.admitted.delete(key)
+    this.log.info({ peer: key }, 'peer no longer denied')
   }
 
   /** Why a peer is refused, if it is. */

@@ -3,18 +3,8 @@ import type { NodeIdentityView } from '../../api/index.js'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { adoptDescriptor, createDescriptor } from '../../dataspace/index.js'
 import { type CliCommand, UsageError } from '../command.js'
-import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
 import { runningNodeClient } from './dataspace-members.js'
-
-/** Parses `--membership-refresh SECONDS` (create and join write it to the config). */
-export function membershipRefreshFlag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const seconds = Number(value)
-  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 0.5 || seconds > 3600) {
-    throw new UsageError(`--membership-refresh must be a number of seconds from 0.5 to 3600, got "${value}"`)
-  }
-  return seconds
-}
 
 export const dataspaceCreateCommand: CliCommand = {
   name: 'dataspace create',

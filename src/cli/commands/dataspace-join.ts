@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { adoptDescriptor, readDescriptorFile } from '../../dataspace/index.js'
 import { type CliCommand, UsageError } from '../command.js'
-import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { membershipRefreshFlag } from './dataspace-create.js'
+import { membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
 
 export const dataspaceJoinCommand: CliCommand = {
   name: 'dataspace join',
