@@ -113,12 +113,47 @@ function dspRule(rule: unknown): unknown {
  * compacted (`use`, `eq`), and no `target` anywhere: the dataset is the target (DSP §1.2).
  */
 export function toDspOffer(offer: OdrlOffer): JsonObject {
+  const prefixes = prefixesOf(offer['@context'])
   const out: JsonObject = {}
   for (const [key, value] of Object.entries(offer)) {
     if (key === '@context' || key === 'target' || key === 'uid' || key === '@type') continue
-    out[key] = (RULE_KEYS as readonly string[]).includes(key) ? asArray(value).map(dspRule) : value
+    const expanded = expandPrefixed(value, prefixes)
+    out[key] = (RULE_KEYS as readonly string[]).includes(key) ? asArray(expanded).map(dspRule) : expanded
   }
   return { '@id': offer['@id'], '@type': 'Offer', ...out }
+}
+
+/** Prefix definitions (`"allmende": "https://…#"`) of an offer's own inline contexts. */
+function prefixesOf(context: unknown): Map<string, string> {
+  const prefixes = new Map<string, string>()
+  for (const entry of asArray(context)) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue
+    for (const [term, value] of Object.entries(entry as JsonObject)) {
+      if (typeof value === 'string' && /[#/]$/.test(value)) prefixes.set(term, value)
+    }
+  }
+  return prefixes
+}
+
+/**
+ * The offer's own context is dropped in the DSP form (the DSP context replaces it), so compact IRIs
+ * that rely on its prefixes (`allmende:FloodWarning`) are written out in full, or they would lose
+ * their meaning at the consumer and in the agreement.
+ */
+function expandPrefixed(value: unknown, prefixes: Map<string, string>): unknown {
+  if (prefixes.size === 0) return value
+  if (typeof value === 'string') {
+    const colon = value.indexOf(':')
+    const base = colon > 0 ? prefixes.get(value.slice(0, colon)) : undefined
+    return base === undefined || value.startsWith(`${value.slice(0, colon)}://`)
+      ? value
+      : base + value.slice(colon + 1)
+  }
+  if (Array.isArray(value)) return value.map((v) => expandPrefixed(v, prefixes))
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandPrefixed(v, prefixes)]))
+  }
+  return value
 }
 
 const iri = (id: string): JsonObject => ({ '@id': id })

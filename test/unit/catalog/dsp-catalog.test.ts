@@ -203,4 +203,34 @@ describe('DSP 2025-1 Catalog', () => {
     })
     assert.deepEqual(offer, { '@id': 'urn:x:o', '@type': 'Offer', prohibition: [{ action: 'distribute' }] })
   })
+
+  it("toDspOffer() writes out compact IRIs that relied on the offer's own context", () => {
+    const offer = toDspOffer({
+      '@context': ['http://www.w3.org/ns/odrl.jsonld', { allmende: 'https://w3id.org/allmende/odrl#' }],
+      '@id': 'urn:x:o',
+      '@type': 'Offer',
+      assignee: 'did:key:z6Mkconsumer',
+      permission: [
+        {
+          action: 'use',
+          constraint: [
+            { leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': 'allmende:FloodWarning' } },
+          ],
+        },
+      ],
+    })
+    assert.deepEqual(offer.permission, [
+      {
+        action: 'use',
+        constraint: [
+          {
+            leftOperand: 'purpose',
+            operator: 'isA',
+            rightOperand: { '@id': 'https://w3id.org/allmende/odrl#FloodWarning' },
+          },
+        ],
+      },
+    ])
+    assert.equal(offer.assignee, 'did:key:z6Mkconsumer')
+  })
 })
