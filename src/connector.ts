@@ -7,13 +7,18 @@ import {
   contractRoutes,
   datasetRoutes,
   dataspaceRoutes,
+  metricsRoutes,
+  metricsSource,
   nodeRoutes,
+  openapiRoutes,
   transferRoutes,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import {
   DspHttpClient,
   DspHttpServer,
+  HttpDataPuller,
+  HttpDataPusher,
   HttpMembership,
   IdTokenAuthenticator,
   IdTokenIssuer,
@@ -24,6 +29,7 @@ import {
   P2pCatalogNetwork,
   P2pDataPlane,
   P2pDspEndpoint,
+  P2pDutyEndpoint,
   PeerAdmission,
   PeerMesh,
   type PeerSummary,
@@ -60,7 +66,7 @@ import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
 import { Store } from './store/index.js'
-import { TransferService } from './transfer/index.js'
+import { DutyTracker, TransferService } from './transfer/index.js'
 
 export interface ConnectorInit {
   files: NodeFiles
@@ -92,6 +98,7 @@ export class Connector {
   private negotiations?: NegotiationService
   private dspServer?: DspHttpServer
   private transfers?: TransferService
+  private duties?: DutyTracker
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
 
@@ -183,9 +190,21 @@ export class Connector {
               resolveOffer: domain.resolveOffer,
               resolveHttpOffer: domain.resolveHttpOffer,
               revocation: domain.revocation,
+              duties: domain.duties,
             }),
           (router) => auditRoutes(router, domain.audit),
           (router) => transferRoutes(router, domain.transfers),
+          (router) => openapiRoutes(router),
+          (router) =>
+            metricsRoutes(
+              router,
+              metricsSource({
+                peers: () => this.peers(),
+                negotiations: domain.negotiations,
+                transfers: domain.transfers,
+                audit: domain.audit,
+              }),
+            ),
         ],
       })
       this.apiUrl = await this.api.start()
@@ -395,6 +414,8 @@ export class Connector {
     }
     const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
+    const httpPuller = new HttpDataPuller({ log: log.child({ name: 'allmende:data-http' }) })
+    const httpPusher = new HttpDataPusher({ log: log.child({ name: 'allmende:data-http' }) })
     const transfers = new TransferService(
       {
         store,
@@ -408,8 +429,22 @@ export class Connector {
               ? endpoint.request(peer, 'transfer', message)
               : dspClient.send(peer, route.callbackAddress, route.recipient, message),
         },
-        dataPlane,
+        // The start message's dataAddress picks the data plane: HttpData-PULL or libp2p.
+        dataPlane: {
+          pull: (peer, request, target, signal, address) =>
+            (HttpDataPuller.serves(address) ? httpPuller : dataPlane).pull(
+              peer,
+              request,
+              target,
+              signal,
+              address,
+            ),
+        },
+        dataPusher: httpPusher,
         agreements: negotiations,
+        // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
+        providerAddress: async (agreement) =>
+          (await negotiations.get(agreement.negotiationId))?.callbackAddress,
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
@@ -417,12 +452,32 @@ export class Connector {
       },
       {
         httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
+        callbackAddress: () => this.dspServer?.baseUrl,
       },
     )
     await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
     await dataPlane.serve(transfers)
-    await transfers.start()
     this.transfers = transfers
+    // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
+    const dutyEndpoint = new P2pDutyEndpoint(libp2p, this.admission, log.child({ name: 'allmende:duty' }))
+    const duties = new DutyTracker({
+      store,
+      audit,
+      nodeKey: key,
+      clock,
+      log: log.child({ name: 'allmende:duty' }),
+      messenger: dutyEndpoint,
+      agreements: negotiations,
+      transfers,
+    })
+    await dutyEndpoint.serve((message, caller) => duties.handle(message, caller))
+    transfers.onCompleted((transfer) => {
+      duties
+        .onTransferCompleted(transfer)
+        .catch((err: Error) => log.error({ err, transfer: transfer.id }, 'duties of a transfer not tracked'))
+    })
+    await duties.start()
+    this.duties = duties
     revocation.onRevoked(async (agreement, reason) => {
       const running = (await transfers.list()).filter(
         (t) =>
@@ -459,6 +514,8 @@ export class Connector {
       await server.start()
       this.dspServer = server
     }
+    // After the DSP listener: a transfer resumed with an HTTP provider names it as callbackAddress.
+    await transfers.start()
     /** Consumer side over HTTPS: the provider's DID and offer from its DSP catalog at `providerUrl`. */
     const resolveHttpOffer = async (providerUrl: string, dataset: string, offerId?: string) => {
       const base = await dspClient.discoverBase(providerUrl)
@@ -475,7 +532,17 @@ export class Connector {
       }
       return { provider, providerAddress: base, offer }
     }
-    return { audit, catalog, federation, negotiations, resolveOffer, resolveHttpOffer, revocation, transfers }
+    return {
+      audit,
+      catalog,
+      duties,
+      federation,
+      negotiations,
+      resolveOffer,
+      resolveHttpOffer,
+      revocation,
+      transfers,
+    }
   }
 
   /** Stops in reverse order; safe to call twice and after a failed start. */
@@ -483,6 +550,8 @@ export class Connector {
     await this.dspServer?.stop()
     this.dspServer = undefined
     this.negotiations?.stop()
+    this.duties?.stop()
+    this.duties = undefined
     this.transfers?.stop()
     this.transfers = undefined
     this.federation?.stop()

@@ -10,10 +10,22 @@
  */
 export { ApiServer, type ApiServerInit, type RouteModule } from './api-server.js'
 export { ApiPortInUseError, httpStatusOf, PayloadTooLargeError, UnauthorizedError } from './errors.js'
+export {
+  collectMetrics,
+  countByState,
+  type MetricsComponents,
+  type MetricsSnapshot,
+  type MetricsSource,
+  metricsSource,
+  PROMETHEUS_CONTENT_TYPE,
+  renderMetrics,
+} from './metrics.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
 export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'
 export { datasetRoutes } from './routes/dataset-routes.js'
 export { type DataspaceRoutesView, dataspaceRoutes } from './routes/dataspace-routes.js'
+export { metricsRoutes } from './routes/metrics-routes.js'
 export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'
+export { openapiDocumentPath, openapiRoutes } from './routes/openapi-routes.js'
 export { transferRoutes } from './routes/transfer-routes.js'

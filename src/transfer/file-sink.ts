@@ -96,6 +96,16 @@ export class FileSink {
   }
 
   /**
+   * Syncs and closes, and returns bytes and hash of the whole file: for a data plane that sends no
+   * totals to check against (HttpData-PULL).
+   */
+  async settle(): Promise<{ bytes: number; sha256: string }> {
+    await this.sync()
+    await this.close()
+    return { bytes: this.digest.bytes, sha256: this.digest.hex() }
+  }
+
+  /**
    * Checks the provider's totals against what was written, syncs and closes; returns the hash.
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */

@@ -37,6 +37,40 @@ export {
   parseControl,
 } from './data-plane-protocol.js'
 export {
+  type AgreementDuty,
+  ALLMENDE_LOG_ACTION,
+  addDuration,
+  type DutyAction,
+  type DutyState,
+  dueOf,
+  dutiesOf,
+  odrlAgreementOf,
+  parseXsdDuration,
+  type XsdDuration,
+} from './duties.js'
+export {
+  type DeletionReceiptBody,
+  type DutyAck,
+  DutyEvidenceError,
+  type DutyMessage,
+  type DutyMessageBody,
+  type DutyMessageVerification,
+  signDutyMessage,
+  type UsageNoticeBody,
+  verifyDutyMessage,
+} from './duties-messages.js'
+export {
+  DUTY_FULFILLED,
+  DUTY_LOG,
+  DUTY_VIOLATED,
+  type DutyMessenger,
+  type DutyRecord,
+  DutyTracker,
+  type DutyTrackerComponents,
+  type DutyTrackerInit,
+  type DutyView,
+} from './duties-tracker.js'
+export {
   AgreementNotUsableError,
   ContentMismatchError,
   DataAccessDeniedError,
@@ -74,7 +108,9 @@ export {
 export {
   type DataGrant,
   type DataPuller,
+  type DataPusher,
   type PullTarget,
+  type PushDelivery,
   type TransferComponents,
   type TransferInit,
   type TransferMessenger,

@@ -47,6 +47,7 @@ import {
   AgreementNotUsableError,
   ContentMismatchError,
   DataAccessDeniedError,
+  DataProtocolError,
   DataSourceFailedError,
   RemoteDataError,
   TransferStateError,
@@ -85,11 +86,48 @@ export interface PullTarget {
   readonly written: number
   /** The content is complete: check it and return the receipt signed by the consumer. */
   finish(end: DataEndFrame): Promise<TransferReceipt>
+  /**
+   * The content is complete on a data plane that sends no totals and signs no receipt
+   * (`HttpData-PULL`): returns bytes and SHA-256 of the whole file; the pull resolves to exactly
+   * this object. Optional: a target for receipt-signing data planes only may leave it out.
+   */
+  settle?(): Promise<PullTotals>
 }
 
-/** The client side of a data plane: pulls one request into a target, returns the countersigned receipt. */
+/** Bytes and SHA-256 (hex) of the whole content a consumer holds. */
+export interface PullTotals {
+  readonly bytes: number
+  readonly sha256: string
+}
+
+/**
+ * The client side of a data plane: pulls one request into a target and resolves to the receipt the
+ * provider countersigned, or to the totals of {@link PullTarget.settle} when the data plane has no
+ * receipts. `address` is the start message's `dataAddress` (its `endpointType` picks the data plane).
+ */
 export interface DataPuller {
-  pull(peer: string, request: DataRequestFrame, target: PullTarget, signal: AbortSignal): Promise<unknown>
+  pull(
+    peer: string,
+    request: DataRequestFrame,
+    target: PullTarget,
+    signal: AbortSignal,
+    address?: DataAddress,
+  ): Promise<unknown>
+}
+
+/** What a provider pushes to a consumer's endpoint: the whole content, in batches of chunks. */
+export interface PushDelivery {
+  readonly mediaType: string
+  readonly size?: number
+  readonly content: AsyncIterable<readonly Uint8Array[]>
+}
+
+/**
+ * The provider side of a push data plane (`HttpData-PUSH`): delivers the content to the address
+ * the consumer gave in its request; resolves once the consumer's endpoint accepted it.
+ */
+export interface DataPusher {
+  push(address: DataAddress, delivery: PushDelivery, signal: AbortSignal): Promise<void>
 }
 
 /** What the provider hands the data plane for a permitted request. */
@@ -121,6 +159,8 @@ export interface TransferComponents {
   readonly log: Logger
   readonly messenger: TransferMessenger
   readonly dataPlane: DataPuller
+  /** Provider: delivers `-PUSH` transfers to the consumer's `dataAddress`; without it they are refused. */
+  readonly dataPusher?: DataPusher
   /** FINALIZED agreements of this node (provider and consumer side). */
   readonly agreements: { getAgreement(id: string): Promise<AgreementRecord | undefined> }
   /** Where a dataset's data lives: its source spec (validated when opened). */
@@ -129,6 +169,11 @@ export interface TransferComponents {
   readonly isMember: (did: string) => Promise<boolean>
   /** Whether the provider revoked an agreement it issued. */
   readonly isRevoked: (agreement: AgreementRecord) => Promise<boolean>
+  /**
+   * Consumer: the provider's DSP HTTP base URL when the agreement was negotiated over HTTPS (the
+   * transfer then goes there too); undefined for a libp2p peer.
+   */
+  readonly providerAddress?: (agreement: AgreementRecord) => Promise<string | undefined>
 }
 
 export interface TransferInit {
@@ -143,6 +188,8 @@ export interface TransferInit {
   readonly sourceBaseDir?: string
   /** Provider: the `HttpData-PULL` endpoint of a transfer on the DSP HTTP binding, when it runs. */
   readonly httpDataEndpoint?: (transferId: string) => string | undefined
+  /** Consumer: this node's DSP HTTP base, the `callbackAddress` of a request to an HTTP provider. */
+  readonly callbackAddress?: () => string | undefined
 }
 
 /** The consumer's request: which agreement, where to write, and whether to keep what the file holds. */
@@ -166,6 +213,8 @@ interface OutboxEntry {
 }
 
 const TERMINAL: readonly TransferState[] = ['COMPLETED', 'TERMINATED']
+/** The `format` asked of a provider reached over DSP HTTP (reference §1.2: a Distribution format). */
+const HTTP_PULL_FORMAT = 'HttpData-PULL'
 /** Bytes of a source read ahead of the network. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
 
@@ -194,6 +243,8 @@ export class TransferService {
   private readonly pullFailures = new Map<string, number>()
   /** Provider: streams being served by transfer id. */
   private readonly grants = new Map<string, AbortController>()
+  /** Provider: pushes under way by transfer id. */
+  private readonly pushing = new Set<string>()
   private stopped = false
 
   constructor(
@@ -218,9 +269,16 @@ export class TransferService {
     for await (const transfer of this.transfers.values()) {
       if (transfer.role === 'provider' && transfer.state === 'REQUESTED')
         void this.startAsProvider(transfer.id)
+      if (transfer.role === 'provider' && transfer.state === 'STARTED' && isPush(transfer))
+        void this.push(transfer.id)
       // A token from before the restart may be spent or expired: ask for a fresh one.
       if (transfer.role === 'consumer' && transfer.state === 'STARTED') void this.refresh(transfer.id)
     }
+  }
+
+  /** Called after each transfer of this node reaches COMPLETED (either role), e.g. to track its duties. */
+  onCompleted(listener: (transfer: TransferProcessRecord) => void): void {
+    this.events.on('completed', listener)
   }
 
   stop(): void {
@@ -242,6 +300,14 @@ export class TransferService {
         `this node holds no finalized agreement ${request.agreementId} as consumer; negotiate one first`,
       )
     }
+    // An agreement negotiated over DSP HTTP is transferred there too: the provider calls back here.
+    const providerAddress = await this.components.providerAddress?.(agreement)
+    const overHttp = providerAddress !== undefined && /^https?:\/\//i.test(providerAddress)
+    if (overHttp && this.init.callbackAddress?.() === undefined) {
+      throw new TransferStateError(
+        `agreement ${agreement.id} was negotiated over DSP HTTP; start this node with --dsp-port so the provider can reach it`,
+      )
+    }
     // A fresh transfer starts an empty file; a resumed one keeps what the file holds.
     try {
       await mkdir(dirname(request.out), { recursive: true })
@@ -261,7 +327,8 @@ export class TransferService {
       counterparty: agreement.provider,
       agreementId: agreement.id,
       datasetId: agreement.datasetId,
-      format: request.format ?? DEFAULT_TRANSFER_FORMAT,
+      format: request.format ?? (overHttp ? HTTP_PULL_FORMAT : DEFAULT_TRANSFER_FORMAT),
+      ...(overHttp ? { callbackAddress: providerAddress } : {}),
       state: 'REQUESTED',
       out: request.out,
       history: [{ state: 'REQUESTED', at: now }],
@@ -270,7 +337,7 @@ export class TransferService {
     }
     await this.commit(transfer, 'transfer.requested', [], { out: request.out })
     const ack = await this.components.messenger
-      .send(agreement.provider, this.requestMessage(transfer))
+      .send(agreement.provider, this.requestMessage(transfer), routeOf(transfer))
       .catch(async (error: Error) => {
         await this.withLock(consumerPid, () =>
           this.terminateLocally(
@@ -406,6 +473,15 @@ export class TransferService {
       }
       const step = transitionTransfer(undefined, message, 'consumer')
       if (!step.ok) throw step.error
+      // A push (reference §1.4) carries where the consumer wants the data: kept as its dataAddress.
+      const push = /-PUSH$/i.test(message.format)
+      if (push && (message.dataAddress === undefined || this.components.dataPusher === undefined)) {
+        throw new InvalidMessageError(
+          this.components.dataPusher === undefined
+            ? `this provider serves pulls only; request format HttpData-PULL (not ${message.format})`
+            : `a ${message.format} request must carry the consumer's dataAddress`,
+        )
+      }
       const agreement = await this.components.agreements.getAgreement(message.agreementId)
       if (agreement === undefined || agreement.role !== 'provider' || agreement.consumer !== caller) {
         throw new AgreementNotUsableError(
@@ -426,6 +502,7 @@ export class TransferService {
         ...(/^https?:\/\//i.test(message.callbackAddress)
           ? { callbackAddress: message.callbackAddress }
           : {}),
+        ...(push ? { dataAddress: message.dataAddress } : {}),
         state: 'REQUESTED',
         history: [{ state: 'REQUESTED', at: now }],
         created: now,
@@ -482,13 +559,14 @@ export class TransferService {
         case 'TransferStartMessage': {
           if (transfer.role === 'consumer') {
             const dataAddress = message.dataAddress
-            if (
-              dataAddress === undefined ||
-              dataAddress.endpointType !== LIBP2P_ENDPOINT_TYPE ||
-              tokenOf(dataAddress) === undefined
-            ) {
+            // Pulled over libp2p, or over HTTP from `endpoint` (HttpData-PULL; the data plane picks).
+            const pullable =
+              dataAddress?.endpointType === LIBP2P_ENDPOINT_TYPE ||
+              (dataAddress?.endpointType === HTTP_ENDPOINT_TYPE &&
+                /^https?:\/\//i.test(dataAddress.endpoint ?? ''))
+            if (dataAddress === undefined || !pullable || tokenOf(dataAddress) === undefined) {
               throw new InvalidMessageError(
-                `a pull start must carry a ${LIBP2P_ENDPOINT_TYPE} dataAddress with a bearer authorization`,
+                `a pull start must carry a ${LIBP2P_ENDPOINT_TYPE} dataAddress, or a ${HTTP_ENDPOINT_TYPE} one with an http(s) endpoint, with a bearer authorization`,
               )
             }
             // A repeated start carries a fresh single-use token: keep it and pull with it.
@@ -887,15 +965,21 @@ export class TransferService {
     try {
       const offset = await fileLength(transfer.out)
       sink = await FileSink.open(transfer.out, offset)
-      const target = this.pullTarget(transfer, sink)
+      let settled: PullTotals | undefined
+      const target = this.pullTarget(transfer, sink, (totals) => {
+        settled = totals
+      })
       running.target = target
-      const countersigned = await this.components.dataPlane.pull(
+      const outcome = await this.components.dataPlane.pull(
         transfer.counterparty,
         { type: 'request', token, agreementId: transfer.agreementId, offset },
         target,
         controller.signal,
+        transfer.dataAddress,
       )
-      await this.completeAsConsumer(id, countersigned)
+      // Only the target's own totals complete without a receipt: a data plane cannot fake them.
+      if (settled !== undefined && outcome === settled) await this.completeUnattested(id, settled)
+      else await this.completeAsConsumer(id, outcome)
       this.pullFailures.delete(id)
     } catch (error) {
       await sink?.close().catch(() => undefined)
@@ -910,7 +994,11 @@ export class TransferService {
     }
   }
 
-  private pullTarget(transfer: TransferProcessRecord, sink: FileSink): PullTarget {
+  private pullTarget(
+    transfer: TransferProcessRecord,
+    sink: FileSink,
+    onSettled: (totals: PullTotals) => void,
+  ): PullTarget {
     const nodeKey = this.components.nodeKey
     const clock = this.components.clock
     return {
@@ -943,7 +1031,40 @@ export class TransferService {
           nodeKey,
         )
       },
+      settle: async () => {
+        const totals = await sink.settle()
+        onSettled(totals)
+        return totals
+      },
     }
+  }
+
+  /**
+   * Consumer: a pull over a data plane without receipts (HttpData-PULL) is complete. The totals go
+   * to the record and the audit entry, marked unattested (no receipt backs them), and the provider
+   * gets the TransferCompletionMessage.
+   */
+  private async completeUnattested(id: string, totals: PullTotals): Promise<void> {
+    await this.withLock(id, async () => {
+      const transfer = await this.mustGet(id)
+      if (TERMINAL.includes(transfer.state)) return
+      const completed: TransferProcessRecord = {
+        ...this.advance(transfer, 'COMPLETED'),
+        bytes: totals.bytes,
+        sha256: totals.sha256,
+      }
+      const message = createTransferCompletionMessage({
+        providerPid: transfer.providerPid ?? '',
+        consumerPid: transfer.consumerPid,
+      }) as unknown as Record<string, unknown>
+      // `bytes` with `sha256` would claim a receipt (audit cross-check): name them apart.
+      await this.commit(completed, TRANSFER_COMPLETED, this.send(completed, message), {
+        transfer: transfer.providerPid ?? '',
+        receivedBytes: totals.bytes,
+        receivedSha256: totals.sha256,
+        receipt: "none: the provider's data plane signs no receipts",
+      })
+    })
   }
 
   /** Consumer: both signatures verify and the body is what this node signed; record and complete. */
@@ -1044,6 +1165,7 @@ export class TransferService {
       const ack = (await this.components.messenger.send(
         transfer.counterparty,
         this.requestMessage(transfer),
+        routeOf(transfer),
       )) as TransferProcess
       if (ack.state === 'TERMINATED' || ack.state === 'COMPLETED') {
         await this.withLock(id, () =>
@@ -1061,21 +1183,19 @@ export class TransferService {
       agreementId: transfer.agreementId,
       format: transfer.format,
       // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
-      callbackAddress: `/p2p/${this.components.nodeKey.peerId.toString()}`,
+      callbackAddress:
+        (transfer.callbackAddress === undefined ? undefined : this.init.callbackAddress?.()) ??
+        `/p2p/${this.components.nodeKey.peerId.toString()}`,
     }) as unknown as Record<string, unknown>
   }
 
   /** Provider: a start message with a fresh single-use access token in a libp2p pull address. */
   private async startMessage(transfer: TransferProcessRecord): Promise<Record<string, unknown>> {
-    const { nodeKey, clock } = this.components
-    const token = await issueAccessToken(nodeKey, {
-      subject: transfer.counterparty,
-      audience: nodeKey.did,
-      agreementId: transfer.agreementId,
-      transferProcessId: transfer.id,
-      lifetimeSeconds: this.init.tokenLifetimeSeconds ?? 300,
-      now: clock(),
-    })
+    const pids = { providerPid: transfer.id, consumerPid: transfer.consumerPid }
+    // A push needs no pull address: the provider delivers to the consumer's own dataAddress.
+    if (isPush(transfer)) return createTransferStartMessage(pids) as unknown as Record<string, unknown>
+    const { nodeKey } = this.components
+    const token = await this.accessToken(transfer)
     // A consumer over DSP HTTP pulls over HTTP (HttpData-PULL), an Allmende peer over libp2p.
     const httpEndpoint =
       transfer.callbackAddress === undefined ? undefined : this.init.httpDataEndpoint?.(transfer.id)
@@ -1087,11 +1207,124 @@ export class TransferService {
         { '@type': 'EndpointProperty', name: 'authType', value: 'bearer' },
       ],
     })
-    return createTransferStartMessage({
-      providerPid: transfer.id,
-      consumerPid: transfer.consumerPid,
-      dataAddress,
-    }) as unknown as Record<string, unknown>
+    return createTransferStartMessage({ ...pids, dataAddress }) as unknown as Record<string, unknown>
+  }
+
+  /** Provider: a fresh single-use access token for the consumer of a transfer. */
+  private async accessToken(transfer: TransferProcessRecord): Promise<string> {
+    const { nodeKey, clock } = this.components
+    return issueAccessToken(nodeKey, {
+      subject: transfer.counterparty,
+      audience: nodeKey.did,
+      agreementId: transfer.agreementId,
+      transferProcessId: transfer.id,
+      lifetimeSeconds: this.init.tokenLifetimeSeconds ?? 300,
+      now: clock(),
+    })
+  }
+
+  // ---- provider push -----------------------------------------------------------------------
+
+  /**
+   * Provider: delivers a started push transfer to the consumer's dataAddress. The request passes
+   * the same gate as a pull ({@link openData}: token, agreement, usage policy, audit entry before a
+   * byte moves); once the consumer's endpoint accepted the whole content the transfer is COMPLETED
+   * and the consumer gets the TransferCompletionMessage.
+   */
+  private async push(id: string): Promise<void> {
+    const pusher = this.components.dataPusher
+    if (pusher === undefined || this.pushing.has(id) || this.stopped) return
+    this.pushing.add(id)
+    let grant: DataGrant | undefined
+    try {
+      const transfer = await this.transfers.get(id)
+      if (transfer?.role !== 'provider' || transfer.state !== 'STARTED' || !isPush(transfer)) return
+      const request = {
+        type: 'request' as const,
+        token: await this.accessToken(transfer),
+        agreementId: transfer.agreementId,
+        offset: 0,
+      }
+      grant = await this.openData(request, transfer.counterparty)
+      const delivery = {
+        mediaType: grant.mediaType,
+        ...(grant.size === undefined ? {} : { size: grant.size }),
+        content: grant.content,
+      }
+      await pusher.push(transfer.dataAddress!, delivery, grant.signal)
+      if (grant.size !== undefined && grant.digest.bytes !== grant.size) {
+        throw new DataProtocolError(
+          `the consumer answered after ${grant.digest.bytes} of ${grant.size} bytes`,
+        )
+      }
+      await this.completePush(id, { bytes: grant.digest.bytes, sha256: grant.digest.hex() })
+      this.pullFailures.delete(id)
+    } catch (error) {
+      if (grant?.signal.aborted === true || this.stopped) return
+      await this.onPushError(id, error)
+    } finally {
+      const aborted = grant?.signal.aborted === true
+      grant?.release()
+      this.pushing.delete(id)
+      // Resumed while this push was winding down after a suspension: deliver anew.
+      if (aborted) void this.push(id)
+    }
+  }
+
+  private async completePush(id: string, totals: PullTotals): Promise<void> {
+    await this.withLock(id, async () => {
+      const transfer = await this.mustGet(id)
+      const step = transitionTransfer(transfer.state, 'TransferCompletionMessage', 'provider')
+      if (!step.ok || step.repeat) return
+      const completed: TransferProcessRecord = { ...this.advance(transfer, 'COMPLETED'), ...totals }
+      const message = createTransferCompletionMessage({
+        providerPid: transfer.id,
+        consumerPid: transfer.consumerPid,
+      }) as unknown as Record<string, unknown>
+      // No receipt on a push: the totals are named apart from a receipt's `bytes` and `sha256`.
+      await this.commit(completed, TRANSFER_COMPLETED, this.send(completed, message), {
+        transfer: id,
+        sentBytes: totals.bytes,
+        sentSha256: totals.sha256,
+        receipt: 'none: an HTTP push has no receipt',
+      })
+    })
+  }
+
+  /** A refusal (of the gate or of the consumer's endpoint) ends the push; transport failures retry. */
+  private async onPushError(id: string, error: unknown): Promise<void> {
+    const message = (error as Error).message
+    const transient = !(error instanceof AllmendeError) || error.code === 'ALLMENDE_PEER_UNREACHABLE'
+    const failures = (this.pullFailures.get(id) ?? 0) + 1
+    this.pullFailures.set(id, failures)
+    if (transient && failures < (this.init.maxPullAttempts ?? 6)) {
+      this.components.log.warn(
+        { transfer: id, attempt: failures, err: message },
+        'push interrupted; retrying',
+      )
+      setTimeout(() => void this.push(id), 200 * 2 ** failures).unref()
+      return
+    }
+    this.pullFailures.delete(id)
+    const code = transient
+      ? 'PUSH_FAILED'
+      : error instanceof DataAccessDeniedError
+        ? error.reasonCode
+        : error instanceof DataSourceFailedError
+          ? 'SOURCE_FAILED'
+          : 'PUSH_REFUSED'
+    await this.withLock(id, async () => {
+      const transfer = await this.mustGet(id)
+      if (TERMINAL.includes(transfer.state)) return
+      const terminated = this.advance(transfer, 'TERMINATED', code, message)
+      const termination = createTransferTerminationMessage({
+        providerPid: transfer.id,
+        consumerPid: transfer.consumerPid,
+        code,
+        reason: [message],
+      }) as unknown as Record<string, unknown>
+      await this.commit(terminated, 'transfer.terminated', this.send(terminated, termination))
+    })
   }
 
   private abortRunning(id: string, reason: string): void {
@@ -1123,6 +1356,10 @@ export class TransferService {
       [{ type: 'put', sublevel: this.transfers, key: transfer.id, value: transfer }, ...extra],
     )
     this.events.emit('changed', transfer)
+    if (type === TRANSFER_COMPLETED) this.events.emit('completed', transfer)
+    // Started (first or resumed) push: deliver it.
+    if (type === 'transfer.started' && transfer.role === 'provider' && isPush(transfer))
+      void this.push(transfer.id)
     if (TERMINAL.includes(transfer.state)) {
       this.usedTokens.delete(transfer.id)
       this.pullFailures.delete(transfer.id)
@@ -1139,9 +1376,7 @@ export class TransferService {
       transferId: transfer.id,
       peer: transfer.counterparty,
       message,
-      ...(transfer.callbackAddress === undefined
-        ? {}
-        : { route: { callbackAddress: transfer.callbackAddress, recipient: 'consumer' as const } }),
+      ...(transfer.callbackAddress === undefined ? {} : { route: routeOf(transfer) }),
     }
     return [{ type: 'put', sublevel: this.outbox, key, value: entry }]
   }
@@ -1240,6 +1475,20 @@ function ackOf(transfer: TransferProcessRecord): TransferProcess {
     consumerPid: transfer.consumerPid,
     state: transfer.state,
   })
+}
+
+/** Provider: the consumer asked for a push and gave its own dataAddress (kept on the record). */
+function isPush(transfer: TransferProcessRecord): boolean {
+  return transfer.role === 'provider' && transfer.dataAddress !== undefined && /-PUSH$/i.test(transfer.format)
+}
+
+/** Where messages about a transfer with a DSP HTTP peer go: its address, to the other role. */
+function routeOf(transfer: TransferProcessRecord): TransferRoute | undefined {
+  if (transfer.callbackAddress === undefined) return undefined
+  return {
+    callbackAddress: transfer.callbackAddress,
+    recipient: transfer.role === 'provider' ? 'consumer' : 'provider',
+  }
 }
 
 function lastReason(history: readonly TransferStep[]): { code?: string; reason?: string } {

@@ -2,9 +2,14 @@
 // plain fetch and a node:http server (not our binding), plays consumer against an Allmende provider
 // and provider against an Allmende consumer; two Allmende nodes negotiate over HTTP only.
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -39,6 +44,8 @@ type Responder = (request: Recorded) => { status: number; body?: unknown } | und
 class ForeignParty {
   readonly requests: Recorded[] = []
   respond: Responder = () => undefined
+  /** Its data plane: answers a raw request itself (true) or leaves it to `respond` (false). */
+  data: (req: IncomingMessage, res: ServerResponse) => boolean = () => false
   private server?: Server
   private verifier?: TokenVerifier
   private urlVerifier?: TokenVerifier
@@ -53,6 +60,7 @@ class ForeignParty {
   async start(): Promise<void> {
     this.verifier = new TokenVerifier({ audience: this.key.did })
     this.server = createHttpServer((req, res) => {
+      if (this.data(req, res)) return
       void this.answer(req).then(({ status, body }) => {
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(body === undefined ? '' : JSON.stringify(body))
@@ -717,6 +725,99 @@ describe('DSP 2025-1 over HTTPS', () => {
     validateMessage('TransferError', push.body)
   })
 
+  it('TP 01-03 HttpData-PUSH: req with the consumer dataAddress -> P start -> P posts the data -> P complete; audited', async () => {
+    assert.ok(foreignAgreement, 'CN 01-04 concluded an agreement')
+    consume()
+    const received: { method?: string; authorization?: string; type?: string; body: Buffer }[] = []
+    let refuse = false
+    foreign.data = (req, res) => {
+      if (!new URL(req.url ?? '/', foreign.url).pathname.startsWith('/inbox/')) return false
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        received.push({
+          ...(req.method === undefined ? {} : { method: req.method }),
+          ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
+          ...(req.headers['content-type'] === undefined ? {} : { type: req.headers['content-type'] }),
+          body: Buffer.concat(chunks),
+        })
+        res.writeHead(refuse ? 403 : 204)
+        res.end()
+      })
+      return true
+    }
+    const pushRequest = (consumerPid: string, endpoint: string) =>
+      foreign.call('POST', `${dspUrl.p}/transfers/request`, {
+        audience: did.p!,
+        body: {
+          '@context': [DSP_CONTEXT],
+          '@type': 'TransferRequestMessage',
+          consumerPid,
+          agreementId: foreignAgreement,
+          format: 'HttpData-PUSH',
+          callbackAddress: `${foreign.url}/callback`,
+          dataAddress: {
+            '@type': 'DataAddress',
+            endpointType: 'https://w3id.org/idsa/v4.1/HTTP',
+            endpoint,
+            endpointProperties: [
+              { '@type': 'EndpointProperty', name: 'authorization', value: 'push-secret' },
+              { '@type': 'EndpointProperty', name: 'authType', value: 'bearer' },
+            ],
+          },
+        },
+      })
+    const consumerPid = `urn:uuid:${randomUUID()}`
+    const requested = await pushRequest(consumerPid, `${foreign.url}/inbox/${consumerPid}`)
+    assert.equal(requested.status, 201, JSON.stringify(requested.body))
+    const providerPid = String(requested.body.providerPid)
+    const start = await foreign.received(
+      (r) => r.path === `/callback/transfers/${consumerPid}/start`,
+      'the TransferStartMessage at the callback',
+    )
+    assert.equal(start.caller, did.p)
+    assert.equal(
+      validateMessage('TransferStartMessage', start.body).dataAddress,
+      undefined,
+      'no pull address',
+    )
+    const completion = await foreign.received(
+      (r) => r.path === `/callback/transfers/${consumerPid}/completion`,
+      'the TransferCompletionMessage at the callback',
+    )
+    assert.equal(completion.caller, did.p)
+    assert.equal(validateMessage('TransferCompletionMessage', completion.body).providerPid, providerPid)
+    const source = await readFile(join(root, 'pegel.json'))
+    assert.equal(received.length, 1)
+    assert.equal(received[0]!.method, 'POST')
+    assert.equal(received[0]!.authorization, 'Bearer push-secret')
+    assert.match(received[0]!.type ?? '', /json/)
+    assert.deepEqual(received[0]!.body, source)
+    const transferUrl = `${dspUrl.p}/transfers/${encodeURIComponent(providerPid)}`
+    assert.equal((await foreign.call('GET', transferUrl, { audience: did.p! })).body.state, 'COMPLETED')
+    // the same gate as a pull: access audited before the data moved, then the totals
+    const { entries } = await api<{
+      entries: { type: string; subject: string; data: Record<string, unknown> }[]
+    }>('p', 'GET', '/api/v1/audit')
+    const mine = entries.filter((e) => e.subject === providerPid).map((e) => e.type)
+    assert.ok(mine.indexOf('transfer.access') < mine.indexOf('transfer.completed'), mine.join(', '))
+    const completed = entries.find((e) => e.subject === providerPid && e.type === 'transfer.completed')!
+    assert.equal(completed.data.sentSha256, createHash('sha256').update(source).digest('hex'))
+    // the consumer's endpoint refuses: P terminates with PUSH_REFUSED and tells the consumer
+    refuse = true
+    const refusedPid = `urn:uuid:${randomUUID()}`
+    assert.equal((await pushRequest(refusedPid, `${foreign.url}/inbox/${refusedPid}`)).status, 201)
+    const termination = await foreign.received(
+      (r) => r.path === `/callback/transfers/${refusedPid}/termination`,
+      'the TransferTerminationMessage at the callback',
+    )
+    assert.equal(validateMessage('TransferTerminationMessage', termination.body).code, 'PUSH_REFUSED')
+    // a push to somewhere that is no http(s) endpoint is refused up front
+    const bad = await pushRequest(`urn:uuid:${randomUUID()}`, '/p2p/12D3KooWNotHttp')
+    assert.equal(bad.status, 400)
+    validateMessage('TransferError', bad.body)
+  })
+
   it('CN 03-02, 02-02: in REQUESTED, ACCEPTED/verification/FINALIZED are 400 and change nothing; C terminates', async () => {
     const { consumerPid, providerPid } = await openNegotiation(dataset.held!)
     await eventually(
@@ -823,6 +924,8 @@ describe('DSP 2025-1 over HTTPS', () => {
   const foreignDataset = 'urn:uuid:7a1c3f0e-foreign-dataset'
   const foreignOffer = { '@id': 'urn:foreign:offer:1', '@type': 'Offer', permission: [{ action: 'use' }] }
   type Script = 'agree' | 'finalize-early' | 'terminate'
+  /** The agreement C concluded with the foreign provider in CN_C 01-04 (for the transfers from it). */
+  let foreignProvided: string | undefined
 
   /** The foreign provider: catalog, dataset, and negotiations scripted per run. */
   function provide(script: Script) {
@@ -1004,6 +1107,7 @@ describe('DSP 2025-1 over HTTPS', () => {
     )
     assert.equal(agreement.provider, foreign.did)
     assert.equal(agreement.agreement.target, foreignDataset)
+    foreignProvided = summary.agreement
     const prove = await runAllmende([
       'contract',
       'prove',
@@ -1059,7 +1163,233 @@ describe('DSP 2025-1 over HTTPS', () => {
     assert.equal(unknown.status, 404)
   })
 
+  /**
+   * The foreign provider's transfer process and data plane: each (repeated) TransferRequestMessage
+   * is answered 201 and followed by a TransferStartMessage with a fresh single-use token for
+   * `GET /data/:providerPid`. The first GET of each transfer breaks off after `cut` bytes; with
+   * `ranges` off the data plane ignores `Range` and always answers 200 from byte 0.
+   */
+  function provideData(content: Buffer, options: { ranges: boolean; cut: number }) {
+    const transfers = new Map<string, { consumerPid: string; callback: string; consumer: string }>()
+    const byConsumer = new Map<string, string>()
+    const tokens = new Map<string, string>()
+    const gets: { providerPid: string; range: string | undefined; status: number }[] = []
+    const moves: Recorded[] = []
+    const post = (callback: string, path: string, consumer: string, body: object) =>
+      foreign.call('POST', `${callback.replace(/\/$/, '')}${path}`, { audience: consumer, body })
+    foreign.data = (req, res) => {
+      const path = new URL(req.url ?? '/', foreign.url).pathname
+      if (!path.startsWith('/data/')) return false
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '')
+      const providerPid = tokens.get(token)
+      tokens.delete(token)
+      if (providerPid === undefined || decodeURIComponent(path.slice(6)) !== providerPid) {
+        res.writeHead(403, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ code: 'FORBIDDEN', reason: ['unknown or spent token'] }))
+        return true
+      }
+      const range = req.headers.range
+      const first = !gets.some((g) => g.providerPid === providerPid)
+      const start = options.ranges && range !== undefined ? Number(/^bytes=(\d+)-$/.exec(range)![1]) : 0
+      const status = start > 0 ? 206 : 200
+      gets.push({ providerPid, range, status })
+      res.writeHead(status, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(content.byteLength - start),
+        ...(status === 206
+          ? { 'content-range': `bytes ${start}-${content.byteLength - 1}/${content.byteLength}` }
+          : {}),
+      })
+      if (first) {
+        // a broken connection in the middle of the content
+        res.write(content.subarray(start, start + options.cut), () =>
+          setTimeout(() => res.socket?.destroy(), 50),
+        )
+      } else {
+        res.end(content.subarray(start))
+      }
+      return true
+    }
+    foreign.respond = (request) => {
+      if (request.path === '/dsp/2025-1/transfers/request') {
+        const message = validateMessage('TransferRequestMessage', request.body)
+        const providerPid = byConsumer.get(message.consumerPid) ?? `urn:uuid:${randomUUID()}`
+        byConsumer.set(message.consumerPid, providerPid)
+        const transfer = {
+          consumerPid: message.consumerPid,
+          callback: message.callbackAddress,
+          consumer: request.caller!,
+        }
+        transfers.set(providerPid, transfer)
+        const token = randomUUID()
+        tokens.set(token, providerPid)
+        const start = validateMessage('TransferStartMessage', {
+          '@context': [DSP_CONTEXT],
+          '@type': 'TransferStartMessage',
+          providerPid,
+          consumerPid: transfer.consumerPid,
+          dataAddress: {
+            '@type': 'DataAddress',
+            endpointType: 'https://w3id.org/idsa/v4.1/HTTP',
+            endpoint: `${foreign.url}/data/${encodeURIComponent(providerPid)}`,
+            endpointProperties: [
+              { '@type': 'EndpointProperty', name: 'authorization', value: token },
+              { '@type': 'EndpointProperty', name: 'authType', value: 'bearer' },
+            ],
+          },
+        })
+        setTimeout(
+          () =>
+            void post(
+              transfer.callback,
+              `/transfers/${transfer.consumerPid}/start`,
+              transfer.consumer,
+              start,
+            ),
+          20,
+        )
+        return {
+          status: 201,
+          body: {
+            '@context': [DSP_CONTEXT],
+            '@type': 'TransferProcess',
+            providerPid,
+            consumerPid: transfer.consumerPid,
+            state: 'REQUESTED',
+          },
+        }
+      }
+      const move = /^\/dsp\/2025-1\/transfers\/(.+)\/(completion|termination)$/.exec(request.path)
+      if (move !== null && transfers.has(move[1]!)) {
+        moves.push(request)
+        return {
+          status: 200,
+          body: {
+            '@context': [DSP_CONTEXT],
+            '@type': 'TransferProcess',
+            providerPid: move[1]!,
+            consumerPid: transfers.get(move[1]!)!.consumerPid,
+            state: move[2] === 'completion' ? 'COMPLETED' : 'TERMINATED',
+          },
+        }
+      }
+      return undefined
+    }
+    return { transfers, byConsumer, gets, moves }
+  }
+
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+
+  for (const ranges of [true, false]) {
+    it(`TP_C 01: transfer --agreement from a foreign provider: HttpData-PULL, broken off, resumed ${ranges ? 'with Range (206)' : 'against 200 by skipping'}, completion sent`, async () => {
+      assert.ok(foreignProvided, 'CN_C 01-04 concluded an agreement')
+      const content = randomBytes(3 * 1024 * 1024 + 17)
+      const provider = provideData(content, { ranges, cut: 1024 * 1024 + 5 })
+      const out = join(root, `foreign-${ranges}.bin`)
+      const result = await runAllmende(
+        [
+          'transfer',
+          '--dir',
+          dir('c'),
+          '--agreement',
+          foreignProvided!,
+          '--out',
+          out,
+          '--json',
+          '--timeout',
+          '60',
+        ],
+        { timeoutMs: 90_000 },
+      )
+      assert.equal(result.code, 0, result.stdout + result.stderr)
+      const summary = JSON.parse(result.stdout) as {
+        transfer: string
+        state: string
+        bytes: number
+        sha256: string
+      }
+      assert.equal(summary.state, 'COMPLETED')
+      assert.equal(summary.bytes, content.byteLength)
+      assert.equal(summary.sha256, sha256(content))
+      assert.equal(sha256(await readFile(out)), sha256(content))
+      // the request went to the provider's DSP base with C's own DSP base as callback
+      const [providerPid] = [...provider.transfers.keys()]
+      assert.equal(provider.transfers.size, 1)
+      const request = foreign.requests.find(
+        (r) => r.path === '/dsp/2025-1/transfers/request' && r.body.consumerPid === summary.transfer,
+      )!
+      assert.equal(request.caller, did.c)
+      assert.equal(request.body.format, 'HttpData-PULL')
+      assert.equal(request.body.callbackAddress, dspUrl.c)
+      // broken off once, then resumed after what C held: from byte N > 0
+      assert.equal(provider.gets.length, 2, JSON.stringify(provider.gets))
+      assert.equal(provider.gets[0]!.range, undefined)
+      const resumedAt = Number(/^bytes=(\d+)-$/.exec(provider.gets[1]!.range ?? '')?.[1])
+      assert.ok(resumedAt > 0 && resumedAt <= 1024 * 1024 + 5, `resumed at ${provider.gets[1]!.range}`)
+      assert.equal(provider.gets[1]!.status, ranges ? 206 : 200)
+      // the provider received the completion message from C, for its own process
+      const completion = await foreign.received(
+        (r) => r.path === `/dsp/2025-1/transfers/${providerPid}/completion`,
+        'the TransferCompletionMessage',
+      )
+      assert.equal(completion.caller, did.c)
+      const message = validateMessage('TransferCompletionMessage', completion.body)
+      assert.equal(message.consumerPid, summary.transfer)
+      assert.equal(provider.moves.length, 1)
+      // completed without a receipt (the foreign data plane signs none): the log still verifies
+      const { entries } = await api<{
+        entries: { type: string; subject: string; data: Record<string, unknown> }[]
+      }>('c', 'GET', '/api/v1/audit')
+      const completed = entries.find(
+        (e) => e.subject === summary.transfer && e.type === 'transfer.completed',
+      )!
+      assert.equal(completed.data.receivedSha256, sha256(content))
+      const verified = await runAllmende(['audit', 'verify', '--receipts', '--dir', dir('c')])
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr)
+    })
+  }
+
+  it('TP_C 02: a refused data request (403) terminates the transfer with the reason and tells the provider', async () => {
+    assert.ok(foreignProvided, 'CN_C 01-04 concluded an agreement')
+    const provider = provideData(randomBytes(1000), { ranges: true, cut: 10 })
+    // every token is refused
+    const data = foreign.data
+    foreign.data = (req, res) => {
+      if (!new URL(req.url ?? '/', foreign.url).pathname.startsWith('/data/')) return data(req, res)
+      res.writeHead(403, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ code: 'FORBIDDEN', reasonCode: 'POLICY_DENIED', reason: ['not today'] }))
+      return true
+    }
+    const out = join(root, 'foreign-refused.bin')
+    const result = await runAllmende([
+      'transfer',
+      '--dir',
+      dir('c'),
+      '--agreement',
+      foreignProvided!,
+      '--out',
+      out,
+      '--json',
+      '--timeout',
+      '30',
+    ])
+    assert.equal(result.code, 1, result.stdout + result.stderr)
+    const summary = JSON.parse(result.stdout) as { state: string; code: string; reason: string }
+    assert.equal(summary.state, 'TERMINATED')
+    assert.equal(summary.code, 'POLICY_DENIED')
+    assert.match(summary.reason, /not today/)
+    const [providerPid] = [...provider.transfers.keys()]
+    const termination = await foreign.received(
+      (r) => r.path === `/dsp/2025-1/transfers/${providerPid}/termination`,
+      'the TransferTerminationMessage',
+    )
+    assert.equal(validateMessage('TransferTerminationMessage', termination.body).code, 'POLICY_DENIED')
+  })
+
   // ---- two Allmende nodes ------------------------------------------------------------------------
+
+  /** The agreement C and P concluded over HTTP only (for the transfer over HTTP). */
+  let httpAgreement: string | undefined
 
   it('two Allmende nodes over HTTP only: members-only offer, membership in the token, same result as libp2p', async () => {
     // C holds its membership credential once P admits it over libp2p (it sees the members-only dataset)
@@ -1097,6 +1427,7 @@ describe('DSP 2025-1 over HTTPS', () => {
     }
     const overHttp = await negotiationOn('c', results.http!.negotiation!)
     assert.equal(overHttp.callbackAddress, dspUrl.p)
+    httpAgreement = results.http!.agreement
     const overP2p = await negotiationOn('c', results.libp2p!.negotiation!)
     assert.equal(overP2p.callbackAddress, undefined)
     for (const name of ['p', 'c']) {
@@ -1120,5 +1451,79 @@ describe('DSP 2025-1 over HTTPS', () => {
       const verification = await verifyAgreementCredential(http!.credential)
       assert.equal(verification.verified, true, JSON.stringify(verification))
     }
+  })
+
+  it('two Allmende nodes transfer over HTTP only: HttpData-PULL from P, same hash, resumed with Range', async () => {
+    assert.ok(httpAgreement, 'the HTTP negotiation concluded an agreement')
+    const source = await readFile(join(root, 'pegel.json'))
+    type Summary = { transfer: string; state: string; bytes: number; sha256: string }
+    const transfer = (out: string, ...extra: string[]) =>
+      allmendeJson<Summary>([
+        'transfer',
+        '--dir',
+        dir('c'),
+        '--agreement',
+        httpAgreement!,
+        '--out',
+        out,
+        '--json',
+        ...extra,
+      ])
+    const out = join(root, 'a2a.json')
+    const first = await transfer(out)
+    assert.equal(first.state, 'COMPLETED', JSON.stringify(first))
+    assert.equal(first.sha256, sha256(source))
+    assert.equal(sha256(await readFile(out)), sha256(source))
+    // over HTTP both ways: P calls back C's DSP base, C pulled from P's data endpoint
+    const onC = await api<{
+      callbackAddress?: string
+      dataAddress?: { endpointType: string; endpoint: string }
+    }>('c', 'GET', `/api/v1/transfers/${encodeURIComponent(first.transfer)}`)
+    assert.equal(onC.callbackAddress, dspUrl.p)
+    assert.equal(onC.dataAddress?.endpointType, 'https://w3id.org/idsa/v4.1/HTTP')
+    assert.ok(onC.dataAddress?.endpoint.startsWith(`${dspUrl.p}/data/`), onC.dataAddress?.endpoint)
+    const providerSide = async (consumerPid: string) => {
+      const { transfers } = await api<{
+        transfers: { id: string; consumerPid: string; state: string; callbackAddress?: string }[]
+      }>('p', 'GET', '/api/v1/transfers')
+      return transfers.find((t) => t.consumerPid === consumerPid)!
+    }
+    const onP = await eventually(
+      async () =>
+        (await providerSide(first.transfer))?.state === 'COMPLETED'
+          ? providerSide(first.transfer)
+          : undefined,
+      { what: "P's transfer COMPLETED by C's completion message" },
+    )
+    assert.equal(onP.callbackAddress, dspUrl.c)
+
+    // C holds the first 20 bytes: --resume asks P for "Range: bytes=20-" and ends with the same hash
+    const partial = join(root, 'a2a-partial.json')
+    await writeFile(partial, source.subarray(0, 20))
+    const resumed = await transfer(partial, '--resume')
+    assert.equal(resumed.state, 'COMPLETED', JSON.stringify(resumed))
+    assert.equal(resumed.sha256, sha256(source))
+    assert.equal(sha256(await readFile(partial)), sha256(source))
+    const access = async (consumerPid: string) => {
+      const providerPid = (await providerSide(consumerPid)).id
+      const { entries } = await api<{
+        entries: { type: string; subject: string; data: { offset?: number } }[]
+      }>('p', 'GET', '/api/v1/audit')
+      return entries.filter((e) => e.subject === providerPid && e.type === 'transfer.access')
+    }
+    assert.deepEqual(
+      (await access(resumed.transfer)).map((e) => e.data.offset),
+      [20],
+    )
+    // a file that already holds everything: P answers 416 for the empty tail, C completes
+    const whole = join(root, 'a2a-whole.json')
+    await writeFile(whole, source)
+    const nothingLeft = await transfer(whole, '--resume')
+    assert.equal(nothingLeft.state, 'COMPLETED', JSON.stringify(nothingLeft))
+    assert.equal(nothingLeft.sha256, sha256(source))
+    assert.deepEqual(
+      (await access(nothingLeft.transfer)).map((e) => e.data.offset),
+      [source.byteLength],
+    )
   })
 })

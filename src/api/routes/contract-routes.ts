@@ -1,10 +1,13 @@
 import type { Router } from '@koa/router'
 import type { AgreementRevocation, NegotiationService } from '../../contract/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
+import type { DutyView } from '../../transfer/index.js'
 
 export interface ContractRoutesInit {
   readonly negotiations: NegotiationService
   readonly revocation: AgreementRevocation
+  /** Usage duties of an agreement (delete, inform, log) and their states, on either side. */
+  readonly duties?: { list(agreementId: string): Promise<DutyView[]> }
   /** Resolves the offer the consumer asks for from the federated catalog (first visible one if none is named). */
   readonly resolveOffer: (
     provider: string,
@@ -83,6 +86,10 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     const agreement = await init.negotiations.getAgreement(ctx.params.id!)
     if (agreement === undefined) throw new NotFoundError(`no agreement ${ctx.params.id}`)
     ctx.body = agreement
+  })
+  router.get('/api/v1/agreements/:id/duties', async (ctx) => {
+    if (init.duties === undefined) throw new NotFoundError('this node tracks no usage duties')
+    ctx.body = await init.duties.list(ctx.params.id!)
   })
 }
 

@@ -58,6 +58,14 @@ export async function serveHttpData(ctx: Context, source: HttpDataSource, log: L
       },
       claims.sub,
     )
+    if (offset !== undefined && grant.size !== undefined && offset > 0 && offset >= grant.size) {
+      // RFC 9110 §15.5.17: a range from the end is unsatisfiable; the consumer already holds it all.
+      grant.release()
+      ctx.status = 416
+      ctx.set('Content-Range', `bytes */${grant.size}`)
+      ctx.body = { code: 'ALLMENDE_RANGE_COMPLETE', reason: [`all ${grant.size} bytes lie before ${offset}`] }
+      return
+    }
     const stream = Readable.from(flatten(grant.content), { objectMode: false })
     stream.once('close', () => grant.release())
     ctx.status = offset === undefined ? 200 : 206
@@ -75,8 +83,11 @@ export async function serveHttpData(ctx: Context, source: HttpDataSource, log: L
     if (status === 500) log.error({ err: error, path: ctx.path }, 'HTTP data request failed')
     ctx.status = status
     if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="data"')
+    const reasonCode = (error as { reasonCode?: unknown }).reasonCode
     ctx.body = {
       code: status === 500 ? 'ALLMENDE_INTERNAL' : code,
+      // Why access was denied (POLICY_DENIED, TOKEN_INVALID, ...): the consumer's termination code.
+      ...(status !== 500 && typeof reasonCode === 'string' ? { reasonCode } : {}),
       reason: [status === 500 ? 'internal error; the provider logged the details' : (error as Error).message],
     }
   }

@@ -13,6 +13,7 @@ import {
   validateMessage,
 } from '../../protocol/index.js'
 import { normalizeDspAddress } from './dsp-paths.js'
+import { HttpDataPusher } from './http-data-pusher.js'
 import type { DspHttpCaller } from './id-token-auth.js'
 
 /** The negotiation side of the domain: the same `NegotiationService` the libp2p binding drives. */
@@ -281,9 +282,13 @@ export const DSP_ROUTES: readonly DspRoute[] = [
     handle: async (request, services) => {
       const message = parseMessage(request.body, ['TransferRequestMessage'])
       requireHttpCallback(message.callbackAddress)
-      if (message.dataAddress !== undefined || /-PUSH$/i.test(message.format)) {
+      // HttpData-PUSH brings the consumer's own endpoint; a pull brings none (reference §1.4).
+      const push = /-PUSH$/i.test(message.format)
+      if (push ? !HttpDataPusher.serves(message.dataAddress) : message.dataAddress !== undefined) {
         throw new InvalidInputError(
-          `this provider serves pulls only; request format HttpData-PULL without a dataAddress (not ${message.format})`,
+          push
+            ? `a ${message.format} request needs a dataAddress with endpointType https://w3id.org/idsa/v4.1/HTTP and an http(s) endpoint`
+            : `a dataAddress goes with format HttpData-PUSH; a pull (${message.format}) carries none`,
         )
       }
       return transfers(services).handle(message, request.caller.did)

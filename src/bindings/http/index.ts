@@ -34,6 +34,8 @@ export {
   type DspTransfers,
 } from './dsp-routes.js'
 export { DspPortUnavailableError, DspVersionUnsupportedError, InvalidDspAddressError } from './errors.js'
+export { HttpDataPuller, type HttpDataPullerInit } from './http-data-puller.js'
+export { HttpDataPusher, type HttpDataPusherInit } from './http-data-pusher.js'
 export {
   type DspHttpCaller,
   HttpMembership,

@@ -20,6 +20,7 @@ export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp
 export { type DataProvider, FrameChannel, P2pDataPlane } from './data-plane.js'
 export { catalogTopic, dhtProtocol, TRUST_PROTOCOL } from './dataspace-names.js'
 export { type DspHandler, type P2pCaller, P2pDspEndpoint, RemoteDspError } from './dsp-endpoint.js'
+export { DUTY_PROTOCOL, type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
 export { PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
 export { PeerMesh, type PeerSummary } from './peer-mesh.js'

@@ -19,6 +19,9 @@ export interface PeerSummary {
 
 const REDIAL_INTERVAL_MS = 5_000
 const PING_INTERVAL_MS = 15_000
+const LOOKUP_DEBOUNCE_MS = 200
+const LOOKUP_MIN_GAP_MS = 10_000
+const LOOKUP_INTERVAL_MS = 60_000
 
 /**
  * Keeps a node connected to its data space. Discovery never dials by itself (reference/libp2p.md
@@ -30,8 +33,8 @@ export class PeerMesh {
   private readonly latency = new Map<string, { ms: number; at: Date }>()
   private readonly timers: NodeJS.Timeout[] = []
   private readonly measuring = new Set<string>()
-  private lookupRunning = false
-  private lookupAgain = false
+  private lookupTimer?: NodeJS.Timeout
+  private lastLookup = 0
   private stopped = false
 
   constructor(
@@ -45,15 +48,17 @@ export class PeerMesh {
     this.libp2p.addEventListener('peer:discovery', (event) => void this.dial(event.detail.id))
     this.libp2p.addEventListener('peer:connect', (event) => {
       void this.measure(event.detail)
-      void this.lookup()
+      this.lookup()
     })
     this.timers.push(setInterval(() => void this.redialBootstrap(), REDIAL_INTERVAL_MS))
     this.timers.push(setInterval(() => void this.pingAll(), PING_INTERVAL_MS))
+    this.timers.push(setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS))
   }
 
   stop(): void {
     this.stopped = true
     for (const timer of this.timers) clearInterval(timer)
+    clearTimeout(this.lookupTimer)
   }
 
   /** Connected peers and those the peer store knows, newest knowledge first. */
@@ -99,28 +104,33 @@ export class PeerMesh {
     }
   }
 
-  /** Walk the DHT towards our own id; peers found on the way are dialled. Coalesces bursts. */
-  private async lookup(): Promise<void> {
-    if (this.lookupRunning) {
-      this.lookupAgain = true
-      return
-    }
-    this.lookupRunning = true
+  /**
+   * Walks the DHT towards our own id; peers found on the way are dialled. A burst of connections
+   * asks for one walk, and walks are at least {@link LOOKUP_MIN_GAP_MS} apart: every walk queries
+   * all close peers, so walking on every connection costs O(n²) streams in a growing data space
+   * (measured: 10 nodes in one process kept a core busy). A periodic walk catches the rest.
+   */
+  private lookup(): void {
+    if (this.lookupTimer !== undefined || this.stopped) return
+    const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + LOOKUP_MIN_GAP_MS - Date.now())
+    this.lookupTimer = setTimeout(() => {
+      this.lookupTimer = undefined
+      this.lastLookup = Date.now()
+      void this.walk()
+    }, wait)
+  }
+
+  private async walk(): Promise<void> {
     try {
-      do {
-        this.lookupAgain = false
-        const key = this.libp2p.peerId.toMultihash().bytes
-        for await (const found of this.libp2p.peerRouting.getClosestPeers(key, {
-          signal: AbortSignal.timeout(10_000),
-        })) {
-          if (this.stopped) return
-          void this.dial(found.id)
-        }
-      } while (this.lookupAgain && !this.stopped)
+      const key = this.libp2p.peerId.toMultihash().bytes
+      for await (const found of this.libp2p.peerRouting.getClosestPeers(key, {
+        signal: AbortSignal.timeout(10_000),
+      })) {
+        if (this.stopped) return
+        void this.dial(found.id)
+      }
     } catch (error) {
       this.log.debug({ err: (error as Error).message }, 'DHT lookup ended early')
-    } finally {
-      this.lookupRunning = false
     }
   }
 

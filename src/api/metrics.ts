@@ -1,0 +1,231 @@
+import { NEGOTIATION_STATES, TRANSFER_STATES } from '../protocol/index.js'
+
+/**
+ * Where `GET /metrics` reads its figures: plain async getters, each asked once per scrape.
+ * Counts by state carry every known state, zeros included, so a series never vanishes.
+ */
+export interface MetricsSource {
+  connectedPeers(): Promise<number>
+  admittedPeers(): Promise<number>
+  negotiationsByState(): Promise<Readonly<Record<string, number>>>
+  agreements(): Promise<number>
+  transfersByState(): Promise<Readonly<Record<string, number>>>
+  /** Bytes of completed transfers, by this node's role in them. */
+  bytesDelivered(): Promise<{ readonly provider: number; readonly consumer: number }>
+  /** Entries in the audit log (its head `seq`). */
+  auditEntries(): Promise<number>
+  uptimeSeconds(): Promise<number>
+  residentMemoryBytes(): Promise<number>
+}
+
+/** One scrape's figures, as {@link MetricsSource} gave them. */
+export interface MetricsSnapshot {
+  readonly connectedPeers: number
+  readonly admittedPeers: number
+  readonly negotiationsByState: Readonly<Record<string, number>>
+  readonly agreements: number
+  readonly transfersByState: Readonly<Record<string, number>>
+  readonly bytesDelivered: { readonly provider: number; readonly consumer: number }
+  readonly auditEntries: number
+  readonly uptimeSeconds: number
+  readonly residentMemoryBytes: number
+}
+
+/** The services the node's {@link MetricsSource} reads, by the narrow shape it needs of each. */
+export interface MetricsComponents {
+  peers(): Promise<readonly { readonly connected: boolean; readonly admitted: boolean }[]>
+  readonly negotiations: {
+    list(): Promise<readonly { readonly state: string }[]>
+    listAgreements(): Promise<readonly unknown[]>
+  }
+  readonly transfers: {
+    list(): Promise<readonly { readonly state: string; readonly role: string; readonly bytes?: number }[]>
+  }
+  readonly audit: { head(): Promise<{ readonly seq: number }> }
+}
+
+/** Content type of the Prometheus text exposition format 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+/**
+ * Counts records by `state`, starting every state of `known` at 0 (states outside `known` are
+ * counted too, so a new state shows up rather than disappearing).
+ */
+export function countByState(
+  records: readonly { readonly state: string }[],
+  known: readonly string[],
+): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(known.map((state) => [state, 0]))
+  for (const { state } of records) counts[state] = (counts[state] ?? 0) + 1
+  return counts
+}
+
+/** The node's {@link MetricsSource} over its peer mesh, negotiations, transfers and audit log. */
+export function metricsSource(components: MetricsComponents): MetricsSource {
+  return {
+    connectedPeers: async () => (await components.peers()).filter((p) => p.connected).length,
+    admittedPeers: async () => (await components.peers()).filter((p) => p.admitted).length,
+    negotiationsByState: async () => countByState(await components.negotiations.list(), NEGOTIATION_STATES),
+    agreements: async () => (await components.negotiations.listAgreements()).length,
+    transfersByState: async () => countByState(await components.transfers.list(), TRANSFER_STATES),
+    bytesDelivered: async () => {
+      const bytes = { provider: 0, consumer: 0 }
+      for (const t of await components.transfers.list()) {
+        if (t.state !== 'COMPLETED' || t.bytes === undefined) continue
+        if (t.role === 'provider' || t.role === 'consumer') bytes[t.role] += t.bytes
+      }
+      return bytes
+    },
+    auditEntries: async () => (await components.audit.head()).seq,
+    uptimeSeconds: async () => process.uptime(),
+    residentMemoryBytes: async () => process.memoryUsage.rss(),
+  }
+}
+
+/** Asks every getter of `source` once, concurrently. */
+export async function collectMetrics(source: MetricsSource): Promise<MetricsSnapshot> {
+  const [
+    connectedPeers,
+    admittedPeers,
+    negotiationsByState,
+    agreements,
+    transfersByState,
+    bytesDelivered,
+    auditEntries,
+    uptimeSeconds,
+    residentMemoryBytes,
+  ] = await Promise.all([
+    source.connectedPeers(),
+    source.admittedPeers(),
+    source.negotiationsByState(),
+    source.agreements(),
+    source.transfersByState(),
+    source.bytesDelivered(),
+    source.auditEntries(),
+    source.uptimeSeconds(),
+    source.residentMemoryBytes(),
+  ])
+  return {
+    connectedPeers,
+    admittedPeers,
+    negotiationsByState,
+    agreements,
+    transfersByState,
+    bytesDelivered,
+    auditEntries,
+    uptimeSeconds,
+    residentMemoryBytes,
+  }
+}
+
+type MetricType = 'counter' | 'gauge'
+
+interface Family {
+  readonly name: string
+  readonly help: string
+  readonly type: MetricType
+  readonly samples: readonly { readonly labels?: Readonly<Record<string, string>>; readonly value: number }[]
+}
+
+/** Label values escape `\`, `"` and newline (exposition format 0.0.4). */
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
+
+/** HELP text escapes `\` and newline. */
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN'
+  if (value === Number.POSITIVE_INFINITY) return '+Inf'
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
+  return String(value)
+}
+
+function byLabel(label: string, counts: Readonly<Record<string, number>>): Family['samples'] {
+  return Object.keys(counts)
+    .sort()
+    .map((key) => ({ labels: { [label]: key }, value: counts[key]! }))
+}
+
+/**
+ * Renders a snapshot in the Prometheus text exposition format 0.0.4: per family a `# HELP` and
+ * `# TYPE` line, then its samples; names `allmende_<area>_<thing>`, counters ending `_total`.
+ *
+ * @example
+ * ```ts
+ * ctx.type = PROMETHEUS_CONTENT_TYPE
+ * ctx.body = renderMetrics(await collectMetrics(source))
+ * ```
+ */
+export function renderMetrics(snapshot: MetricsSnapshot): string {
+  const families: Family[] = [
+    {
+      name: 'allmende_p2p_peers_connected',
+      help: 'Peers with an open libp2p connection.',
+      type: 'gauge',
+      samples: [{ value: snapshot.connectedPeers }],
+    },
+    {
+      name: 'allmende_p2p_peers_admitted',
+      help: 'Peers admitted to the data space.',
+      type: 'gauge',
+      samples: [{ value: snapshot.admittedPeers }],
+    },
+    {
+      name: 'allmende_contract_negotiations',
+      help: 'Contract negotiations kept by this node, by DSP state.',
+      type: 'gauge',
+      samples: byLabel('state', snapshot.negotiationsByState),
+    },
+    {
+      name: 'allmende_contract_agreements_total',
+      help: 'Contract agreements concluded by this node.',
+      type: 'counter',
+      samples: [{ value: snapshot.agreements }],
+    },
+    {
+      name: 'allmende_transfer_processes',
+      help: 'Transfer processes kept by this node, by DSP state.',
+      type: 'gauge',
+      samples: byLabel('state', snapshot.transfersByState),
+    },
+    {
+      name: 'allmende_transfer_delivered_bytes_total',
+      help: 'Bytes of completed transfers, by the role of this node.',
+      type: 'counter',
+      samples: byLabel('role', snapshot.bytesDelivered),
+    },
+    {
+      name: 'allmende_audit_entries_total',
+      help: 'Entries in the audit log.',
+      type: 'counter',
+      samples: [{ value: snapshot.auditEntries }],
+    },
+    {
+      name: 'allmende_process_uptime_seconds',
+      help: 'Seconds since the node process started.',
+      type: 'gauge',
+      samples: [{ value: snapshot.uptimeSeconds }],
+    },
+    {
+      name: 'allmende_process_resident_memory_bytes',
+      help: 'Resident set size of the node process.',
+      type: 'gauge',
+      samples: [{ value: snapshot.residentMemoryBytes }],
+    },
+  ]
+  const lines: string[] = []
+  for (const family of families) {
+    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`)
+    for (const sample of family.samples) {
+      const labels = Object.entries(sample.labels ?? {})
+        .map(([key, value]) => `${key}="${escapeLabelValue(value)}"`)
+        .join(',')
+      lines.push(`${family.name}${labels === '' ? '' : `{${labels}}`} ${formatValue(sample.value)}`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}

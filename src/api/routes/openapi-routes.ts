@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Router } from '@koa/router'
+import { AllmendeError } from '../../protocol/index.js'
+
+/** The repository (or installed package) root: the nearest directory above this module with a package.json. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`)
+    dir = parent
+  }
+  return dir
+}
+
+/** Where the management API's OpenAPI 3.1 document lives: `<package root>/spec/openapi.json`. */
+export function openapiDocumentPath(): string {
+  return join(packageRoot(), 'spec', 'openapi.json')
+}
+
+/**
+ * `GET /api/v1/openapi.json`: the OpenAPI 3.1 description of this API (`spec/openapi.json`), read
+ * and checked once when the routes are added, so a missing or broken document stops the node at start
+ * rather than failing a client later.
+ */
+export function openapiRoutes(router: Router, init: { path?: string } = {}): void {
+  const path = init.path ?? openapiDocumentPath()
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+    JSON.parse(text)
+  } catch (cause) {
+    throw new AllmendeError(
+      'ALLMENDE_API_DOCUMENT',
+      `cannot serve the API description ${path}: ${(cause as Error).message}; reinstall Allmende`,
+      { cause, expose: false },
+    )
+  }
+  router.get('/api/v1/openapi.json', (ctx) => {
+    ctx.type = 'application/json'
+    ctx.body = text
+  })
+}
