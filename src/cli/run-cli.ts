@@ -1,63 +1,81 @@
 import { AllmendeError } from '../protocol/errors.js'
 import type { CliCommand, CliIo } from './command.js'
-import { auditVerifyCommand } from './commands/audit-verify.js'
-import { catalogCommand } from './commands/catalog.js'
-import { contractProveCommand } from './commands/contract-prove.js'
-import { contractVerifyCommand } from './commands/contract-verify.js'
-import { datasetAddCommand, datasetListCommand, datasetRemoveCommand } from './commands/dataset.js'
-import { dataspaceCreateCommand } from './commands/dataspace-create.js'
-import { dataspaceEndorseCommand } from './commands/dataspace-endorse.js'
-import { dataspaceJoinCommand } from './commands/dataspace-join.js'
-import { dataspaceMembersCommand } from './commands/dataspace-members.js'
-import { dataspaceRevokeCommand } from './commands/dataspace-revoke.js'
-import { demoCommand } from './commands/demo.js'
-import { identityDidWebCommand } from './commands/identity-did-web.js'
-import { initCommand } from './commands/init.js'
-import { negotiateCommand } from './commands/negotiate.js'
-import { peersCommand } from './commands/peers.js'
-import { policyEvaluateCommand } from './commands/policy-evaluate.js'
-import { policyExplainCommand } from './commands/policy-explain.js'
-import { policyNewCommand, policyTemplatesCommand } from './commands/policy-new.js'
-import { policyValidateCommand } from './commands/policy-validate.js'
-import { startCommand } from './commands/start.js'
-import { statusCommand } from './commands/status.js'
-import { transferCommand } from './commands/transfer.js'
 
-/** Every command of `allmende`, in the order `allmende help` lists them. */
-const COMMANDS: readonly CliCommand[] = [
-  initCommand,
-  startCommand,
-  demoCommand,
-  statusCommand,
-  peersCommand,
-  datasetAddCommand,
-  datasetListCommand,
-  datasetRemoveCommand,
-  catalogCommand,
-  negotiateCommand,
-  transferCommand,
-  contractProveCommand,
-  contractVerifyCommand,
-  auditVerifyCommand,
-  policyEvaluateCommand,
-  policyValidateCommand,
-  policyExplainCommand,
-  policyNewCommand,
-  policyTemplatesCommand,
-  identityDidWebCommand,
-  dataspaceCreateCommand,
-  dataspaceJoinCommand,
-  dataspaceEndorseCommand,
-  dataspaceMembersCommand,
-  dataspaceRevokeCommand,
+/**
+ * Every command of `allmende`, in the order `allmende help` lists them. Loaded on use: a command
+ * pays only for its own imports (the credential and libp2p stacks take a second to load).
+ */
+const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<CliCommand> }[] = [
+  { name: 'init', load: async () => (await import('./commands/init.js')).initCommand },
+  { name: 'start', load: async () => (await import('./commands/start.js')).startCommand },
+  { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
+  { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'peers', load: async () => (await import('./commands/peers.js')).peersCommand },
+  { name: 'dataset add', load: async () => (await import('./commands/dataset.js')).datasetAddCommand },
+  { name: 'dataset list', load: async () => (await import('./commands/dataset.js')).datasetListCommand },
+  { name: 'dataset remove', load: async () => (await import('./commands/dataset.js')).datasetRemoveCommand },
+  { name: 'catalog', load: async () => (await import('./commands/catalog.js')).catalogCommand },
+  { name: 'negotiate', load: async () => (await import('./commands/negotiate.js')).negotiateCommand },
+  { name: 'transfer', load: async () => (await import('./commands/transfer.js')).transferCommand },
+  {
+    name: 'contract prove',
+    load: async () => (await import('./commands/contract-prove.js')).contractProveCommand,
+  },
+  {
+    name: 'contract verify',
+    load: async () => (await import('./commands/contract-verify.js')).contractVerifyCommand,
+  },
+  { name: 'audit verify', load: async () => (await import('./commands/audit-verify.js')).auditVerifyCommand },
+  {
+    name: 'policy evaluate',
+    load: async () => (await import('./commands/policy-evaluate.js')).policyEvaluateCommand,
+  },
+  {
+    name: 'policy validate',
+    load: async () => (await import('./commands/policy-validate.js')).policyValidateCommand,
+  },
+  {
+    name: 'policy explain',
+    load: async () => (await import('./commands/policy-explain.js')).policyExplainCommand,
+  },
+  { name: 'policy new', load: async () => (await import('./commands/policy-new.js')).policyNewCommand },
+  {
+    name: 'policy templates',
+    load: async () => (await import('./commands/policy-new.js')).policyTemplatesCommand,
+  },
+  {
+    name: 'identity did-web',
+    load: async () => (await import('./commands/identity-did-web.js')).identityDidWebCommand,
+  },
+  {
+    name: 'dataspace create',
+    load: async () => (await import('./commands/dataspace-create.js')).dataspaceCreateCommand,
+  },
+  {
+    name: 'dataspace join',
+    load: async () => (await import('./commands/dataspace-join.js')).dataspaceJoinCommand,
+  },
+  {
+    name: 'dataspace endorse',
+    load: async () => (await import('./commands/dataspace-endorse.js')).dataspaceEndorseCommand,
+  },
+  {
+    name: 'dataspace members',
+    load: async () => (await import('./commands/dataspace-members.js')).dataspaceMembersCommand,
+  },
+  {
+    name: 'dataspace revoke',
+    load: async () => (await import('./commands/dataspace-revoke.js')).dataspaceRevokeCommand,
+  },
 ]
 
-function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+async function usage(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((c) => c.load()))
+  const width = Math.max(...commands.map((c) => c.name.length))
   return [
     'usage: allmende <command> [flags]',
     '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'allmende <command> --help' for a command's flags.",
   ].join('\n')
@@ -66,15 +84,16 @@ function usage(): string {
 /** Finds the command for the arguments (two-word names first) and runs it; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help') {
-    io.stdout(usage())
+    io.stdout(await usage())
     return argv.length === 0 ? 2 : 0
   }
-  const command =
+  const entry =
     COMMANDS.find((c) => c.name === `${argv[0]} ${argv[1]}`) ?? COMMANDS.find((c) => c.name === argv[0])
-  if (command === undefined) {
-    io.stderr(`allmende: unknown command "${argv[0]}"\n\n${usage()}`)
+  if (entry === undefined) {
+    io.stderr(`allmende: unknown command "${argv[0]}"\n\n${await usage()}`)
     return 2
   }
+  const command = await entry.load()
   const args = argv.slice(command.name.split(' ').length)
   if (args.includes('--help')) {
     io.stdout(`${command.summary}\n\nusage: ${command.usage}`)

@@ -47,7 +47,7 @@ async function readInput(
  */
 export const policyEvaluateCommand: CliCommand = {
   name: 'policy evaluate',
-  summary: 'Evaluate an ODRL request against a policy and print the compliance report',
+  summary: 'evaluate an ODRL request against a policy and print the compliance report',
   usage:
     'allmende policy evaluate --policy <file|-> --request <file|-> [--state <file|->] [--format turtle|jsonld|json]',
   async run(args: string[], io: CliIo): Promise<number> {

@@ -27,7 +27,7 @@ async function readLabels(path: string): Promise<LabelMap> {
  */
 export const policyExplainCommand: CliCommand = {
   name: 'policy explain',
-  summary: 'Explain an ODRL policy in plain German or English',
+  summary: 'explain an ODRL policy in plain German or English',
   usage: 'allmende policy explain <file|-> [--lang de|en] [--labels <labels.json>]',
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { lang?: string; labels?: string }; positionals: string[] }

@@ -18,7 +18,7 @@ import { type CliCommand, type CliIo, UsageError } from '../command.js'
  */
 export const policyNewCommand: CliCommand = {
   name: 'policy new',
-  summary: 'Create an ODRL policy from a template',
+  summary: 'create an ODRL policy from a template',
   usage: 'allmende policy new <template> --set key=value [--set key=value ...] [--out <file>]',
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { set?: string[]; out?: string }; positionals: string[] }
@@ -57,7 +57,7 @@ export const policyNewCommand: CliCommand = {
 /** `allmende policy templates [--lang de|en] [--verbose]`: lists the templates with their titles (and parameters). */
 export const policyTemplatesCommand: CliCommand = {
   name: 'policy templates',
-  summary: 'List the ODRL policy templates',
+  summary: 'list the ODRL policy templates',
   usage: 'allmende policy templates [--lang de|en] [--verbose]',
   async run(args: string[], io: CliIo): Promise<number> {
     let values: { lang?: string; verbose?: boolean }

@@ -48,7 +48,7 @@ function formatIssue(kind: 'error' | 'warning', issue: Issue): string {
  */
 export const policyValidateCommand: CliCommand = {
   name: 'policy validate',
-  summary: 'Check an ODRL policy (JSON-LD or Turtle) for errors and warnings',
+  summary: 'check an ODRL policy (JSON-LD or Turtle) for errors and warnings',
   usage: 'allmende policy validate <file|-> [--json]',
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { json?: boolean }; positionals: string[] }
