@@ -25,7 +25,7 @@ export interface TransferProcessRecord {
   readonly datasetId: string
   readonly format: string
   readonly state: TransferState
-  /** Consumer: the latest pull address from the provider (its token is single-use). */
+  /** Consumer: the latest pull address from the provider (its token is single-use). Provider: the consumer's HttpData-PUSH address. */
   readonly dataAddress?: DataAddress
   /** Consumer: the file the data is written to. */
   readonly out?: string
