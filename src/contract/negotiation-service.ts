@@ -26,7 +26,14 @@ import {
   NotFoundError,
   UnknownProcessError,
 } from '../protocol/index.js'
-import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import {
+  type BatchOp,
+  KeyedLock,
+  Outbox,
+  type OutboxEntry,
+  type Store,
+  type Sublevel,
+} from '../store/index.js'
 import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
 import { AgreementMismatchError } from './errors.js'
 import {
@@ -104,16 +111,6 @@ export interface NegotiationInit {
   callbackAddress?: () => string | undefined
 }
 
-/** A message this node has decided to send and stored with the transition that caused it. */
-interface OutboxEntry {
-  readonly key: string
-  readonly negotiationId: string
-  readonly peer: string
-  readonly message: Record<string, unknown>
-  /** Where the message goes when the peer is reached over DSP HTTP (absent for libp2p peers). */
-  readonly route?: NegotiationRoute
-}
-
 /** The consumer's request: which provider, dataset and offer, and the purpose it declares. */
 export interface ContractRequest {
   readonly provider: string
@@ -135,13 +132,11 @@ const TERMINAL: readonly NegotiationState[] = ['FINALIZED', 'TERMINATED']
 export class NegotiationService {
   private readonly negotiations: Sublevel<Negotiation>
   private readonly agreements: Sublevel<AgreementRecord>
-  private readonly outbox: Sublevel<OutboxEntry>
+  private readonly outbox: Outbox<NegotiationRoute>
   /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
   private readonly requestIndex: Sublevel<string>
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
-  private readonly delivering = new Set<string>()
-  private stopped = false
 
   constructor(
     private readonly components: NegotiationComponents,
@@ -150,14 +145,21 @@ export class NegotiationService {
     const { store } = components
     this.negotiations = store.sublevel<Negotiation>('negotiations')
     this.agreements = store.sublevel<AgreementRecord>('agreements')
-    this.outbox = store.sublevel<OutboxEntry>('negotiation-outbox')
+    this.outbox = new Outbox(store.sublevel<OutboxEntry<NegotiationRoute>>('negotiation-outbox'), {
+      log: components.log,
+      label: 'negotiation',
+      maxAttempts: init.maxDeliveryAttempts ?? 6,
+      send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
+      isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
+      giveUp: (id, code, reason) => this.withLock(id, () => this.terminateLocally(id, code, reason)),
+    })
     this.requestIndex = store.sublevel<string>('negotiation-requests')
     this.events.setMaxListeners(0)
   }
 
   /** Re-drives what a previous run stored but could not finish: undelivered messages, pending decisions. */
   async start(): Promise<void> {
-    for await (const entry of this.outbox.values()) void this.deliver(entry)
+    await this.outbox.resume()
     for await (const negotiation of this.negotiations.values()) {
       if (negotiation.role === 'provider' && negotiation.state === 'REQUESTED')
         this.decideLater(negotiation.id)
@@ -166,7 +168,7 @@ export class NegotiationService {
   }
 
   stop(): void {
-    this.stopped = true
+    this.outbox.stop()
     this.events.removeAllListeners()
   }
 
@@ -724,29 +726,19 @@ export class NegotiationService {
       [{ type: 'put', sublevel: this.negotiations, key: negotiation.id, value: negotiation }, ...extra],
     )
     this.events.emit('changed', negotiation)
-    for (const op of extra) {
-      if (op.type === 'put' && op.sublevel === this.outbox) void this.deliver(op.value as OutboxEntry)
-    }
+    this.outbox.deliverCommitted(extra)
   }
 
   /** The outbox op of a message this node sends for a negotiation. */
   private send(negotiation: Negotiation, message: Record<string, unknown>): BatchOp[] {
-    const key = `${negotiation.id} ${Date.now().toString(36)} ${randomUUID()}`
-    const entry: OutboxEntry = {
-      key,
-      negotiationId: negotiation.id,
-      peer: negotiation.counterparty,
-      message,
-      ...(negotiation.callbackAddress === undefined
-        ? {}
+    const route: NegotiationRoute | undefined =
+      negotiation.callbackAddress === undefined
+        ? undefined
         : {
-            route: {
-              callbackAddress: negotiation.callbackAddress,
-              recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
-            },
-          }),
-    }
-    return [{ type: 'put', sublevel: this.outbox, key, value: entry }]
+            callbackAddress: negotiation.callbackAddress,
+            recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
+          }
+    return [this.outbox.entryOp(negotiation.id, negotiation.counterparty, message, route)]
   }
 
   private agreementOp(negotiation: Negotiation): BatchOp {
@@ -765,47 +757,6 @@ export class NegotiationService {
       concluded: this.now(),
     }
     return { type: 'put', sublevel: this.agreements, key: record.id, value: record }
-  }
-
-  /** Delivers one outbox entry with retries; an unreachable peer ends the negotiation locally. */
-  private async deliver(entry: OutboxEntry): Promise<void> {
-    if (this.delivering.has(entry.key)) return
-    this.delivering.add(entry.key)
-    const attempts = this.init.maxDeliveryAttempts ?? 6
-    try {
-      for (let attempt = 1; attempt <= attempts && !this.stopped; attempt++) {
-        try {
-          await this.components.messenger.send(entry.peer, entry.message, entry.route)
-          await this.outbox.del(entry.key)
-          return
-        } catch (error) {
-          const refused = (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR'
-          this.components.log.warn(
-            { negotiation: entry.negotiationId, attempt, err: (error as Error).message },
-            refused ? 'peer refused a negotiation message' : 'negotiation message not delivered',
-          )
-          if (refused) {
-            await this.outbox.del(entry.key)
-            await this.withLock(entry.negotiationId, () =>
-              this.terminateLocally(entry.negotiationId, 'PEER_REFUSED', (error as Error).message),
-            )
-            return
-          }
-          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
-        }
-      }
-      if (this.stopped) return
-      await this.outbox.del(entry.key)
-      await this.withLock(entry.negotiationId, () =>
-        this.terminateLocally(
-          entry.negotiationId,
-          'PEER_UNREACHABLE',
-          `the other party did not answer after ${attempts} attempts`,
-        ),
-      )
-    } finally {
-      this.delivering.delete(entry.key)
-    }
   }
 
   /** Ends a negotiation on this side only (the peer cannot be told). */
@@ -852,16 +803,8 @@ export class NegotiationService {
   }
 
   /** Serialises everything that reads and writes one negotiation. */
-  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve()
-    const run = previous.then(work, work)
-    const settled = run.catch(() => undefined)
-    this.locks.set(key, settled)
-    try {
-      return await run
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key)
-    }
+  private withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(key, work)
   }
 
   private now(): string {

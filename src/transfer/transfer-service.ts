@@ -34,7 +34,14 @@ import {
   type TransferState,
   UnknownProcessError,
 } from '../protocol/index.js'
-import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import {
+  type BatchOp,
+  KeyedLock,
+  Outbox,
+  type OutboxEntry,
+  type Store,
+  type Sublevel,
+} from '../store/index.js'
 import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
 import {
   type DataEndFrame,
@@ -203,15 +210,6 @@ export interface TransferRequest {
   readonly query?: DataQuery
 }
 
-interface OutboxEntry {
-  readonly key: string
-  readonly transferId: string
-  readonly peer: string
-  readonly message: Record<string, unknown>
-  /** For a consumer reached over DSP HTTP: its callback (absent over libp2p). */
-  readonly route?: TransferRoute
-}
-
 const TERMINAL: readonly TransferState[] = ['COMPLETED', 'TERMINATED']
 /** The `format` asked of a provider reached over DSP HTTP (reference §1.2: a Distribution format). */
 const HTTP_PULL_FORMAT = 'HttpData-PULL'
@@ -228,12 +226,11 @@ const READ_AHEAD_BYTES = 4 * 1024 * 1024
  */
 export class TransferService {
   private readonly transfers: Sublevel<TransferProcessRecord>
-  private readonly outbox: Sublevel<OutboxEntry>
+  private readonly outbox: Outbox<TransferRoute>
   private readonly requestIndex: Sublevel<string>
   private readonly usage: Sublevel<AgreementUsage>
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
-  private readonly delivering = new Set<string>()
   private readonly tokens: TokenVerifier
   private readonly policies = new AgreementPolicies()
   /** Consumer: running pulls by transfer id, with the bytes held so far. */
@@ -253,7 +250,14 @@ export class TransferService {
   ) {
     const { store } = components
     this.transfers = store.sublevel<TransferProcessRecord>('transfers')
-    this.outbox = store.sublevel<OutboxEntry>('transfer-outbox')
+    this.outbox = new Outbox(store.sublevel<OutboxEntry<TransferRoute>>('transfer-outbox'), {
+      log: components.log,
+      label: 'transfer',
+      maxAttempts: init.maxDeliveryAttempts ?? 6,
+      send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
+      isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
+      giveUp: (id, code, reason) => this.withLock(id, () => this.terminateLocally(id, code, reason)),
+    })
     this.requestIndex = store.sublevel<string>('transfer-requests')
     this.usage = store.sublevel<AgreementUsage>('transfer-usage')
     this.tokens = new TokenVerifier({
@@ -265,7 +269,7 @@ export class TransferService {
 
   /** Re-drives what a previous run left: undelivered messages, provider starts, consumer pulls. */
   async start(): Promise<void> {
-    for await (const entry of this.outbox.values()) void this.deliver(entry)
+    await this.outbox.resume()
     for await (const transfer of this.transfers.values()) {
       if (transfer.role === 'provider' && transfer.state === 'REQUESTED')
         void this.startAsProvider(transfer.id)
@@ -283,6 +287,7 @@ export class TransferService {
 
   stop(): void {
     this.stopped = true
+    this.outbox.stop()
     for (const { controller } of this.pulls.values()) controller.abort(new Error('the node stops'))
     for (const controller of this.grants.values()) controller.abort(new Error('the node stops'))
     this.events.removeAllListeners()
@@ -1364,62 +1369,12 @@ export class TransferService {
       this.usedTokens.delete(transfer.id)
       this.pullFailures.delete(transfer.id)
     }
-    for (const op of extra) {
-      if (op.type === 'put' && op.sublevel === this.outbox) void this.deliver(op.value as OutboxEntry)
-    }
+    this.outbox.deliverCommitted(extra)
   }
 
   private send(transfer: TransferProcessRecord, message: Record<string, unknown>): BatchOp[] {
-    const key = `${transfer.id} ${Date.now().toString(36)} ${randomUUID()}`
-    const entry: OutboxEntry = {
-      key,
-      transferId: transfer.id,
-      peer: transfer.counterparty,
-      message,
-      ...(transfer.callbackAddress === undefined ? {} : { route: routeOf(transfer) }),
-    }
-    return [{ type: 'put', sublevel: this.outbox, key, value: entry }]
-  }
-
-  /** Delivers one outbox entry with retries; an unreachable or refusing peer ends the transfer here. */
-  private async deliver(entry: OutboxEntry): Promise<void> {
-    if (this.delivering.has(entry.key)) return
-    this.delivering.add(entry.key)
-    const attempts = this.init.maxDeliveryAttempts ?? 6
-    try {
-      for (let attempt = 1; attempt <= attempts && !this.stopped; attempt++) {
-        try {
-          await this.components.messenger.send(entry.peer, entry.message, entry.route)
-          await this.outbox.del(entry.key)
-          return
-        } catch (error) {
-          const refused = (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR'
-          this.components.log.warn(
-            { transfer: entry.transferId, attempt, err: (error as Error).message },
-            refused ? 'peer refused a transfer message' : 'transfer message not delivered',
-          )
-          if (refused) {
-            await this.outbox.del(entry.key)
-            await this.withLock(entry.transferId, () =>
-              this.terminateLocally(entry.transferId, 'PEER_REFUSED', (error as Error).message),
-            )
-            return
-          }
-          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
-        }
-      }
-      if (this.stopped) return
-      await this.outbox.del(entry.key)
-      await this.withLock(entry.transferId, () =>
-        this.terminateLocally(
-          entry.transferId,
-          'PEER_UNREACHABLE',
-          `the other party did not answer after ${attempts} attempts`,
-        ),
-      )
-    } finally {
-      this.delivering.delete(entry.key)
-    }
+    const route = transfer.callbackAddress === undefined ? undefined : routeOf(transfer)
+    return [this.outbox.entryOp(transfer.id, transfer.counterparty, message, route)]
   }
 
   private async terminateLocally(id: string, code: string, reason: string): Promise<void> {
@@ -1452,16 +1407,8 @@ export class TransferService {
   }
 
   /** Serialises everything that reads and writes one transfer (or one agreement's usage). */
-  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve()
-    const run = previous.then(work, work)
-    const settled = run.catch(() => undefined)
-    this.locks.set(key, settled)
-    try {
-      return await run
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key)
-    }
+  private withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(key, work)
   }
 
   private now(): string {
