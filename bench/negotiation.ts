@@ -147,6 +147,7 @@ console.log(
 await consumer.stop()
 
 // federated catalog across 20 nodes: 19 providers and the asking node, all in this process
+if (process.env.BENCH_DEBUG) console.error('starting 18 more nodes')
 const members: Connector[] = [provider]
 for (let i = 1; i < 19; i++)
   members.push(await startNode(root, `member-${i}`, provider.identity().multiaddrs[0]!))
@@ -159,11 +160,16 @@ const answered: number[] = []
 const found: number[] = []
 const catalogPings: number[] = []
 for (let i = 0; i < 10; i++) {
+  const waitStart = performance.now()
   await until(meshed, 'the asking node connected to all 19 providers')
+  if (process.env.BENCH_DEBUG)
+    console.error(`round ${i}: mesh after ${(performance.now() - waitStart).toFixed(0)} ms`)
   const start = performance.now()
   const result = await asking.federatedCatalog.refreshAll()
   const hits = await asking.federatedCatalog.search({})
   catalogTimes.push(performance.now() - start)
+  if (process.env.BENCH_DEBUG)
+    console.error(`round ${i}: ${(performance.now() - start).toFixed(0)} ms, ${result.failed} failed`)
   answered.push(result.providers - result.failed)
   found.push(hits.length)
   catalogPings.push(await pingOnce(asking, providerPeer))

@@ -47,7 +47,9 @@ export async function buildLibp2p(init: Libp2pInit) {
     peerDiscovery,
     services: {
       identify: identify(),
-      ping: ping(),
+      // The DHT checks old contacts by ping while the mesh measures latency: one stream each would
+      // collide, and a contact whose ping fails that way is evicted and disconnected.
+      ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8 }),
       dht: kadDHT({
         protocol: dhtProtocol(init.dataspace),
         // Server mode from the start and keep private/loopback addresses: municipal networks are private.
