@@ -1,10 +1,17 @@
 // bench/dsp-http: request-to-FINALIZED over the DSP HTTP binding beside the same negotiation over
 // libp2p, between the same two nodes in the same run (yardstick: the libp2p figure). Both nodes run
-// in this one process (one event loop for both). Goal: HTTP median < 50 ms.
+// in this one process (one event loop for both). Goal: HTTP median < 50 ms. Then HttpData-PULL of
+// 256 MiB against a plain Node HTTP download of the same file into a file (goal: at least 0.8 of it).
 import '../src/polyfills.js'
-import { mkdtemp } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { initNode, openNode } from '../src/config/index.js'
 import { Connector } from '../src/connector.js'
 import { createSilentLogger } from '../src/log/index.js'
@@ -109,6 +116,89 @@ console.log(
 console.log(
   `request -> FINALIZED over DSP HTTP: median ${httpMedian.toFixed(1)} ms, p95 ${percentile(http, 95).toFixed(1)} ms (${(httpMedian / p2pMedian).toFixed(2)}x libp2p)  [goal < 50 ms: ${httpMedian < 50 ? 'met' : 'MISSED'}]`,
 )
+
+// HttpData-PULL of 256 MiB against a plain Node HTTP download of the same file, both into a file
+const SIZE = 256 * 1024 * 1024
+const bigFile = join(root, 'big.bin')
+await writeFile(bigFile, randomBytes(SIZE))
+const bigDataset = await fetch(`${provider.api}/api/v1/datasets`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${provider.node.files.apiToken}`, 'content-type': 'application/json' },
+  body: JSON.stringify({
+    title: 'Bench file',
+    description: 'Bench file',
+    publisher: { name: 'provider', id: provider.node.files.key.did },
+    distributions: [{ format: 'JSON' }],
+    source: { kind: 'file', path: bigFile },
+    offers: [
+      {
+        offer: { ...OFFER, uid: 'urn:allmende:offer:bench-file', assigner: provider.node.files.key.did },
+        access: { kind: 'public' },
+      },
+    ],
+  }),
+})
+const bigId = ((await bigDataset.json()) as { dataset: { id: string } }).dataset.id
+const contract = await consumer.node.contracts.request({
+  provider: provider.node.files.key.did,
+  datasetId: bigId,
+  offer: { '@id': 'urn:allmende:offer:bench-file', '@type': 'Offer', permission: OFFER.permission } as never,
+  purpose: PURPOSE,
+  providerAddress,
+})
+const agreed = await consumer.node.contracts.waitFor(contract.id, ['FINALIZED'], 30_000)
+
+async function pullOverDsp(out: string): Promise<number> {
+  const start = performance.now()
+  const headers = {
+    authorization: `Bearer ${consumer.node.files.apiToken}`,
+    'content-type': 'application/json',
+  }
+  const started = await fetch(`${consumer.api}/api/v1/transfers`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ agreement: agreed.agreementId, out }),
+  })
+  const { id } = (await started.json()) as { id: string }
+  for (;;) {
+    const t = (await (
+      await fetch(`${consumer.api}/api/v1/transfers/${encodeURIComponent(id)}`, { headers })
+    ).json()) as {
+      state: string
+    }
+    if (t.state === 'COMPLETED') return performance.now() - start
+    if (t.state === 'TERMINATED') throw new Error(`transfer terminated: ${JSON.stringify(t)}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const plainServer = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(SIZE) })
+  createReadStream(bigFile).pipe(res)
+})
+await new Promise<void>((r) => plainServer.listen(0, '127.0.0.1', () => r()))
+const plainUrl = `http://127.0.0.1:${(plainServer.address() as AddressInfo).port}/`
+async function plainDownload(out: string): Promise<number> {
+  const start = performance.now()
+  const response = await fetch(plainUrl)
+  await pipeline(Readable.fromWeb(response.body as never), createWriteStream(out))
+  return performance.now() - start
+}
+
+const dspTimes: number[] = []
+const plainTimes: number[] = []
+for (let i = 0; i < 3; i++) {
+  plainTimes.push(await plainDownload(join(root, `plain-${i}.bin`)))
+  dspTimes.push(await pullOverDsp(join(root, `pull-${i}.bin`)))
+}
+const mbps = (ms: number) => SIZE / 1e6 / (ms / 1000)
+const dspRate = mbps(percentile(dspTimes, 50))
+const plainRate = mbps(percentile(plainTimes, 50))
+console.log(`plain Node HTTP download of 256 MiB into a file (yardstick): ${plainRate.toFixed(0)} MB/s`)
+console.log(
+  `HttpData-PULL of the same file (token, policy check, audit, SHA-256, file): ${dspRate.toFixed(0)} MB/s, ratio ${(dspRate / plainRate).toFixed(2)}  [goal >= 0.8: ${dspRate / plainRate >= 0.8 ? 'met' : 'MISSED'}]`,
+)
+plainServer.close()
 await consumer.node.stop()
 await provider.node.stop()
 process.exit(0)
