@@ -1,20 +1,17 @@
 /**
  * @packageDocumentation
  * The protocol core both bindings (libp2p and HTTP) share: DSP 2025-1 message types, validation
- * against the normative JSON Schemas in `spec/dsp-2025-1/`, builders, the message size guard,
- * libp2p frame encoding, and the typed errors with their one mapping to HTTP status and DSP
+ * against the normative JSON Schemas in `spec/dsp-2025-1/`, builders, the message size guard, and
+ * the typed errors with their one mapping to HTTP status and DSP
  * error bodies. Pure: no network, no clock.
  *
  * @example
  * ```ts
  * const request = createContractRequestMessage({ consumerPid, callbackAddress, offer })
- * const frame = encodeFrame(request)
- * // receiving side
- * const decoder = new FrameDecoder()
- * for (const json of decoder.push(frame)) {
- *   const message = parseMessage(json, ['ContractRequestMessage'])
- *   message.offer.target
- * }
+ * const bytes = encodeMessage(request)
+ * // receiving side: size guard, JSON, then the schema of the expected types
+ * const message = parseMessage(decodeMessage(bytes), ['ContractRequestMessage'])
+ * message.offer.target
  * ```
  */
 export {
@@ -52,7 +49,6 @@ export {
   UnknownProcessError,
 } from './dsp-errors.js'
 export { AllmendeError, InvalidInputError, NotFoundError } from './errors.js'
-export { encodeFrame, FrameDecoder } from './framing.js'
 export { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES } from './message-codec.js'
 export {
   type Agreement,
