@@ -44,7 +44,7 @@ export {
   type VerifyAgreementPresentationOptions,
   verifyAgreementPresentation,
 } from './agreement-presentation.js'
-export { canonicalJson, contentHash } from './canonical-json.js'
+export { contentHash } from './canonical-json.js'
 export {
   ALLMENDE_CONTEXT_V1,
   bundledContexts,

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../audit/index.js'
 import { SourceAbortedError, SourceError, SourceRangeError, SourceUnavailableError } from './errors.js'
 
 /** What every adapter gets after the options are checked. */
@@ -76,20 +77,6 @@ export function describeCause(error: unknown): string {
     return typeof code === 'string' ? code : error.name
   }
   return 'unknown error'
-}
-
-/**
- * Serialises JSON with object keys sorted (recursively) and no whitespace, so that the same data
- * always gives the same bytes, whatever key order the source used.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const record = value as Record<string, unknown>
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`
 }
 
 const encoder = new TextEncoder()

@@ -19,7 +19,7 @@
  * for await (const chunk of source.chunks) send(chunk) // NDJSON, one Observation per line
  * ```
  */
-export { canonicalJson, NDJSON_MEDIA_TYPE } from './byte-stream.js'
+export { NDJSON_MEDIA_TYPE } from './byte-stream.js'
 export {
   InvalidSourceSpecError,
   SourceAbortedError,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { canonicalJson } from '../../../../src/audit/index.js'
 import {
   type NgsiLdEntity,
   type NgsiLdServer,
@@ -10,7 +11,6 @@ import {
   startNgsiLdServer,
 } from '../../../../src/demo/ngsi-ld-server.js'
 import {
-  canonicalJson,
   type NgsiLdSourceSpec,
   openSource,
   SourceResponseError,

@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { canonicalJson } from '../../../../src/audit/index.js'
 import {
   type SensorThingsObservation,
   type SensorThingsServer,
   startSensorThingsServer,
 } from '../../../../src/demo/sensorthings-server.js'
 import {
-  canonicalJson,
   openSource,
   type SensorThingsSourceSpec,
   SourceFormatError,
