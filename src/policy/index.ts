@@ -92,7 +92,7 @@ export type {
   RuleBase,
   Term,
 } from './model.js'
-export { ODRL, PARTY_FUNCTIONS } from './model.js'
+export { ODRL, OPERATORS, PARTY_FUNCTIONS } from './model.js'
 export type { ParsePolicyOptions, PolicyInput, PolicyResolver } from './parse.js'
 export { graphOf, parsePolicy, parsePolicySync, policyFromGraph, resolveInheritance } from './parse.js'
 export { PolicyCache } from './policy-cache.js'

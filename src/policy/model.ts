@@ -32,19 +32,23 @@ export type PolicyType = 'Set' | 'Offer' | 'Agreement' | 'Request' | 'Privacy' |
 export type ConflictStrategy = 'perm' | 'prohibit' | 'invalid'
 
 /** The twelve ODRL operators, by local name. */
-export type Operator =
-  | 'eq'
-  | 'neq'
-  | 'lt'
-  | 'lteq'
-  | 'gt'
-  | 'gteq'
-  | 'isA'
-  | 'isPartOf'
-  | 'hasPart'
-  | 'isAllOf'
-  | 'isAnyOf'
-  | 'isNoneOf'
+export const OPERATORS = [
+  'eq',
+  'neq',
+  'lt',
+  'lteq',
+  'gt',
+  'gteq',
+  'isA',
+  'isPartOf',
+  'hasPart',
+  'isAllOf',
+  'isAnyOf',
+  'isNoneOf',
+] as const
+
+/** The twelve ODRL 2.2 operators, by local name. */
+export type Operator = (typeof OPERATORS)[number]
 
 /** The four logical operands of an `odrl:LogicalConstraint`, by local name. */
 export type LogicalOperand = 'and' | 'or' | 'xone' | 'andSequence'

@@ -21,6 +21,7 @@ import {
   type Duty,
   type Iri,
   type LogicalOperand,
+  OPERATORS,
   type Operator,
   PARTY_FUNCTIONS,
   type Party,
@@ -62,20 +63,7 @@ const POLICY_TYPES: Readonly<Record<string, PolicyType>> = {
   Assertion: 'Assertion',
   Ticket: 'Ticket',
 }
-const OPERATORS = new Set<string>([
-  'eq',
-  'neq',
-  'lt',
-  'lteq',
-  'gt',
-  'gteq',
-  'isA',
-  'isPartOf',
-  'hasPart',
-  'isAllOf',
-  'isAnyOf',
-  'isNoneOf',
-])
+const KNOWN_OPERATORS: ReadonlySet<string> = new Set(OPERATORS)
 const LOGICAL_OPERANDS: readonly LogicalOperand[] = ['and', 'or', 'xone', 'andSequence']
 const O = (local: string): Iri => ODRL_NS + local
 
@@ -385,7 +373,7 @@ class Builder {
       )
     }
     const op = operator.value.startsWith(ODRL_NS) ? operator.value.slice(ODRL_NS.length) : operator.value
-    if (!OPERATORS.has(op)) throw new PolicyParseError(`unknown ODRL operator ${operator.value}`)
+    if (!KNOWN_OPERATORS.has(op)) throw new PolicyParseError(`unknown ODRL operator ${operator.value}`)
     const right = g.values(node, O('rightOperand'))
     const reference = g.one(node, O('rightOperandReference'))
     if (right.length === 0 && reference === undefined) {

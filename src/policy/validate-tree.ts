@@ -6,6 +6,7 @@
  * model instead (`model.ts`), which is atomic and no longer knows where a rule was written.
  */
 
+import { OPERATORS, PARTY_FUNCTIONS } from './model.js'
 import {
   ALLMENDE_NS,
   DPV_NS,
@@ -160,22 +161,7 @@ const POLICY_TYPES = new Set([
   'Ticket',
 ])
 const LOGICAL = ['and', 'or', 'xone', 'andSequence'] as const
-const PARTY_FUNCTION_NAMES = new Set([
-  'assigner',
-  'assignee',
-  'attributedParty',
-  'attributingParty',
-  'compensatedParty',
-  'compensatingParty',
-  'consentingParty',
-  'consentedParty',
-  'contractingParty',
-  'contractedParty',
-  'informedParty',
-  'informingParty',
-  'trackingParty',
-  'trackedParty',
-])
+const PARTY_FUNCTION_NAMES: ReadonlySet<string> = new Set(PARTY_FUNCTIONS)
 const LABEL_PROPERTIES = new Set([
   `${RDFS_NS}label`,
   `${DCT_NS}title`,
@@ -636,13 +622,13 @@ class TreeReader {
       const iri = n === undefined ? undefined : this.vocab(n)
       if (iri === `${ODRL_NS}neg`)
         operator = 'neq' // the published ODRL context maps neq to odrl:neg
-      else if (iri?.startsWith(ODRL_NS) && OPERATORS.has(iri.slice(ODRL_NS.length)))
+      else if (iri?.startsWith(ODRL_NS) && KNOWN_OPERATORS.has(iri.slice(ODRL_NS.length)))
         operator = iri.slice(ODRL_NS.length)
       else {
         this.error(
           join(path, op.raw),
           'unknown-operator',
-          `Unknown operator ${JSON.stringify(op.value)}; use one of ${[...OPERATORS].join(', ')}.`,
+          `Unknown operator ${JSON.stringify(op.value)}; use one of ${[...KNOWN_OPERATORS].join(', ')}.`,
         )
       }
     }
@@ -717,26 +703,13 @@ class TreeReader {
   }
 }
 
-const OPERATORS: ReadonlySet<string> = new Set([
-  'eq',
-  'neq',
-  'lt',
-  'lteq',
-  'gt',
-  'gteq',
-  'isA',
-  'isPartOf',
-  'hasPart',
-  'isAllOf',
-  'isAnyOf',
-  'isNoneOf',
-])
+const KNOWN_OPERATORS: ReadonlySet<string> = new Set(OPERATORS)
 
 /** Bare words of the ODRL vocabulary; they win over the profile's words. */
 const ODRL_WORDS: ReadonlySet<string> = new Set([
   ...ODRL_ACTIONS.filter((a) => a.startsWith(ODRL_NS)).map((a) => a.slice(ODRL_NS.length)),
   ...Object.keys(LEFT_OPERANDS),
-  ...OPERATORS,
+  ...KNOWN_OPERATORS,
   ...POLICY_TYPES,
   ...LOGICAL,
   'perm',
