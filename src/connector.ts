@@ -62,7 +62,7 @@ import {
   loadNodeDescriptor,
 } from './dataspace/index.js'
 import { peerIdFromDidKey } from './identity/index.js'
-import type { Logger } from './log/index.js'
+import { type Logger, UnauthenticatedRefusals } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
 import { Store } from './store/index.js'
@@ -203,6 +203,7 @@ export class Connector {
                 negotiations: domain.negotiations,
                 transfers: domain.transfers,
                 audit: domain.audit,
+                refusals: domain.refusals,
               }),
             ),
         ],
@@ -263,6 +264,7 @@ export class Connector {
     const log = this.init.log
     const clock = () => new Date()
     const audit = new AuditLog({ store, nodeKey: key, clock })
+    const refusals = new UnauthenticatedRefusals(log.child({ name: 'allmende:refusals' }))
     const catalog = new Catalog(
       { store, clock: { now: clock } },
       {
@@ -449,6 +451,7 @@ export class Connector {
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
         isRevoked: (agreement) => revocation.isRevoked(agreement),
+        refusals,
       },
       {
         httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
@@ -510,6 +513,7 @@ export class Connector {
         },
         data: transfers,
         log: log.child({ name: 'allmende:dsp-http' }),
+        refusals,
       })
       await server.start()
       this.dspServer = server
@@ -534,6 +538,7 @@ export class Connector {
     }
     return {
       audit,
+      refusals,
       catalog,
       duties,
       federation,

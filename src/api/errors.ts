@@ -1,4 +1,4 @@
-import { AllmendeError, DSP_ERROR_STATUS } from '../protocol/index.js'
+import { AllmendeError, errorReply } from '../protocol/index.js'
 
 /** The management API was called without the node's bearer token, or with a wrong one. */
 export class UnauthorizedError extends AllmendeError {
@@ -30,39 +30,8 @@ export class ApiPortInUseError extends AllmendeError {
   }
 }
 
-/**
- * HTTP status of the management API's own codes; protocol codes come from the one DSP table
- * (`DSP_ERROR_STATUS`). Codes in neither are server faults (500) unless the error is exposed.
- */
-const API_STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  ALLMENDE_USAGE: 400,
-  ALLMENDE_INVALID_DID: 400,
-  ALLMENDE_INVALID_DATASET: 400,
-  ALLMENDE_INVALID_OFFER: 400,
-  ALLMENDE_UNAUTHORIZED: 401,
-  ALLMENDE_PEER_NOT_ADMITTED: 403,
-  ALLMENDE_NOT_AN_ANCHOR: 403,
-  ALLMENDE_NO_DATASPACE: 404,
-  ALLMENDE_MEMBERSHIP_UNAVAILABLE: 502,
-  ALLMENDE_DATASET_VERSION_CONFLICT: 409,
-  ALLMENDE_PAYLOAD_TOO_LARGE: 413,
-  ALLMENDE_PEER_UNREACHABLE: 502,
-  ALLMENDE_REMOTE_ERROR: 502,
-}
-
-function statusOfCode(code: string): number | undefined {
-  return API_STATUS_BY_CODE[code] ?? DSP_ERROR_STATUS[code]?.status
-}
-
-/** Maps an error to its HTTP status; unknown errors are 500 and keep their message private. */
+/** Maps an error to its HTTP status by the one error table; faults keep their message private. */
 export function httpStatusOf(error: unknown): { status: number; code: string; message: string } {
-  if (error instanceof AllmendeError) {
-    const status = statusOfCode(error.code) ?? (error.expose ? 400 : 500)
-    return {
-      status,
-      code: error.code,
-      message: status >= 500 && !error.expose ? 'internal error' : error.message,
-    }
-  }
-  return { status: 500, code: 'ALLMENDE_INTERNAL', message: 'internal error' }
+  const { status, code, message } = errorReply(error)
+  return { status, code, message }
 }

@@ -16,6 +16,15 @@ export interface MetricsSource {
   auditEntries(): Promise<number>
   uptimeSeconds(): Promise<number>
   residentMemoryBytes(): Promise<number>
+  /** Requests refused before their sender was authenticated, by interface and reason. */
+  unauthenticatedRefusals?(): Promise<readonly RefusalCount[]>
+}
+
+/** Refusals of unauthenticated requests at one interface for one reason. */
+export interface RefusalCount {
+  readonly where: string
+  readonly reason: string
+  readonly total: number
 }
 
 /** One scrape's figures, as {@link MetricsSource} gave them. */
@@ -29,6 +38,7 @@ export interface MetricsSnapshot {
   readonly auditEntries: number
   readonly uptimeSeconds: number
   readonly residentMemoryBytes: number
+  readonly unauthenticatedRefusals: readonly RefusalCount[]
 }
 
 /** The services the node's {@link MetricsSource} reads, by the narrow shape it needs of each. */
@@ -42,6 +52,7 @@ export interface MetricsComponents {
     list(): Promise<readonly { readonly state: string; readonly role: string; readonly bytes?: number }[]>
   }
   readonly audit: { head(): Promise<{ readonly seq: number }> }
+  readonly refusals?: { totals(): readonly RefusalCount[] }
 }
 
 /** Content type of the Prometheus text exposition format 0.0.4. */
@@ -79,6 +90,7 @@ export function metricsSource(components: MetricsComponents): MetricsSource {
     auditEntries: async () => (await components.audit.head()).seq,
     uptimeSeconds: async () => process.uptime(),
     residentMemoryBytes: async () => process.memoryUsage.rss(),
+    unauthenticatedRefusals: async () => components.refusals?.totals() ?? [],
   }
 }
 
@@ -94,6 +106,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     auditEntries,
     uptimeSeconds,
     residentMemoryBytes,
+    unauthenticatedRefusals,
   ] = await Promise.all([
     source.connectedPeers(),
     source.admittedPeers(),
@@ -104,6 +117,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     source.auditEntries(),
     source.uptimeSeconds(),
     source.residentMemoryBytes(),
+    source.unauthenticatedRefusals?.() ?? [],
   ])
   return {
     connectedPeers,
@@ -115,6 +129,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     auditEntries,
     uptimeSeconds,
     residentMemoryBytes,
+    unauthenticatedRefusals,
   }
 }
 
@@ -203,6 +218,14 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       help: 'Entries in the audit log.',
       type: 'counter',
       samples: [{ value: snapshot.auditEntries }],
+    },
+    {
+      name: 'allmende_unauthenticated_refusals_total',
+      help: 'Requests refused before their sender was authenticated (not audited), by interface and reason.',
+      type: 'counter',
+      samples: [...snapshot.unauthenticatedRefusals]
+        .sort((a, b) => `${a.where} ${a.reason}`.localeCompare(`${b.where} ${b.reason}`))
+        .map(({ where, reason, total }) => ({ labels: { interface: where, reason }, value: total })),
     },
     {
       name: 'allmende_process_uptime_seconds',

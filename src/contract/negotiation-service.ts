@@ -21,6 +21,7 @@ import {
   type DspMessage,
   InvalidInputError,
   InvalidMessageError,
+  isRemoteRefusal,
   type MessageOffer,
   type NegotiationState,
   NotFoundError,
@@ -150,7 +151,7 @@ export class NegotiationService {
       label: 'negotiation',
       maxAttempts: init.maxDeliveryAttempts ?? 6,
       send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
-      isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
+      isRefusal: isRemoteRefusal,
       giveUp: (id, code, reason) => this.withLock(id, () => this.terminateLocally(id, code, reason)),
     })
     this.requestIndex = store.sublevel<string>('negotiation-requests')

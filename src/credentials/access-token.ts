@@ -134,11 +134,17 @@ export class TokenVerifier {
   private readonly clock: () => number
   private readonly skewSeconds: number
   private readonly maxReplayEntries: number
+  private readonly issuer: string | undefined
   private readonly seen = new Map<string, number>()
 
   constructor(init: {
     /** This verifier's identity as token audience (its DID or data plane URL). */
     audience: string
+    /**
+     * The only issuer whose access tokens are accepted: a provider takes only its own. Without it
+     * any issuer's key is checked (for ID tokens, which every caller issues itself).
+     */
+    issuer?: string
     resolver?: DidResolver
     /** Milliseconds since the epoch; default `Date.now`. */
     clock?: () => number
@@ -152,11 +158,17 @@ export class TokenVerifier {
     this.clock = init.clock ?? Date.now
     this.skewSeconds = init.clockSkewSeconds ?? 30
     this.maxReplayEntries = init.maxReplayEntries ?? 100_000
+    this.issuer = init.issuer
   }
 
   /** Verifies an access token; throws {@link TokenError} naming the reason. Each `jti` passes once. */
   async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
-    const claims = await this.verifyJwt(token, ACCESS_TOKEN_TYPE, MAX_ACCESS_TOKEN_LIFETIME_SECONDS)
+    const claims = await this.verifyJwt(
+      token,
+      ACCESS_TOKEN_TYPE,
+      MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+      this.issuer,
+    )
     if (typeof claims.sub !== 'string' || !claims.sub.startsWith('did:')) {
       throw new TokenError('subject', 'the access token names no consumer DID in "sub"')
     }
@@ -182,7 +194,12 @@ export class TokenVerifier {
     return claims as unknown as IdTokenClaims
   }
 
-  private async verifyJwt(token: string, typ: string, maxLifetime: number): Promise<Record<string, unknown>> {
+  private async verifyJwt(
+    token: string,
+    typ: string,
+    maxLifetime: number,
+    issuer?: string,
+  ): Promise<Record<string, unknown>> {
     if (typeof token !== 'string') throw new TokenError('malformed', 'a token must be a string')
     const parts = token.split('.')
     if (parts.length !== 3) throw new TokenError('malformed', 'a JWT has three dot-separated parts')
@@ -195,6 +212,13 @@ export class TokenVerifier {
     if (header.crit !== undefined)
       throw new TokenError('malformed', 'no critical header extensions are supported')
     const claims = parseJsonPart(encodedPayload, 'payload')
+    // Before any key is looked up: a token of another issuer costs no signature check.
+    if (issuer !== undefined && claims.iss !== issuer) {
+      throw new TokenError(
+        'issuer',
+        `the token was not issued by this provider (${issuer}) but by ${JSON.stringify(claims.iss ?? null)}`,
+      )
+    }
     const kid = header.kid
     if (typeof kid !== 'string' || !kid.startsWith('did:') || !kid.includes('#')) {
       throw new TokenError('malformed', 'the token header names no DID verification method in "kid"')

@@ -9,3 +9,4 @@
  * ```
  */
 export { createRootLogger, createSilentLogger, type Logger } from './logger.js'
+export { UnauthenticatedRefusals } from './refusals.js'

@@ -1,4 +1,5 @@
 import { DSP_CONTEXT } from './context.js'
+import { errorReply } from './error-table.js'
 import { AllmendeError } from './errors.js'
 
 /** One failing spot of a message, as reported by schema validation. */
@@ -123,23 +124,6 @@ export const DSP_ERROR_TYPES = {
   transfer: 'TransferError',
 } as const satisfies Record<DspArea, string>
 
-/**
- * The one table from an error `code` to how both bindings answer it: the HTTP status (DSP §1.1:
- * 400 for invalid messages and transitions, 404 for unknown and unauthorized) and whether the
- * error's message may go to the peer. Codes not listed are server faults: 500, reason withheld.
- * Over libp2p the status is not sent; the `*Error` body is the same.
- */
-export const DSP_ERROR_STATUS: Readonly<Record<string, { readonly status: number }>> = {
-  ALLMENDE_INVALID_MESSAGE: { status: 400 },
-  ALLMENDE_INVALID_INPUT: { status: 400 },
-  ALLMENDE_INVALID_FRAME: { status: 400 },
-  ALLMENDE_ILLEGAL_TRANSITION: { status: 400 },
-  ALLMENDE_NOT_AUTHENTICATED: { status: 401 },
-  ALLMENDE_NOT_FOUND: { status: 404 },
-  ALLMENDE_UNKNOWN_PROCESS: { status: 404 },
-  ALLMENDE_MESSAGE_TOO_LARGE: { status: 413 },
-}
-
 /** A DSP error body: `CatalogError`, `ContractNegotiationError` or `TransferError`. */
 export interface DspErrorBody {
   readonly '@context': string[]
@@ -157,9 +141,9 @@ export interface DspErrorResponse {
 }
 
 /**
- * Maps any thrown value to the status and DSP error body both bindings send. Client faults (an
- * `AllmendeError` with `expose`) keep their code and message; everything else becomes a 500 with
- * code `ALLMENDE_INTERNAL` and a generic reason, so internals never reach a peer.
+ * Maps any thrown value to the status and DSP error body both bindings send, by the one
+ * {@link ERROR_TABLE}: an exposed code keeps its code and message; everything else becomes code
+ * `ALLMENDE_INTERNAL` with a generic reason, so internals never reach a peer.
  * Negotiation and transfer errors need both pids (the schema requires them); pass `''` for one
  * not known yet (the initial request failed before a pid was assigned).
  *
@@ -173,12 +157,8 @@ export function toDspError(
   area: DspArea,
   pids: { providerPid?: string; consumerPid?: string } = {},
 ): DspErrorResponse {
-  const known = error instanceof AllmendeError ? DSP_ERROR_STATUS[error.code] : undefined
-  const exposed = error instanceof AllmendeError && error.expose && known !== undefined
-  const status = exposed ? known.status : 500
-  const code = exposed ? error.code : 'ALLMENDE_INTERNAL'
-  const reason = exposed ? [error.message] : ['internal error; the provider logged the details']
-  const base = { '@context': [DSP_CONTEXT], '@type': DSP_ERROR_TYPES[area], code, reason }
+  const { status, code, message } = errorReply(error)
+  const base = { '@context': [DSP_CONTEXT], '@type': DSP_ERROR_TYPES[area], code, reason: [message] }
   if (area === 'catalog') return { status, body: base }
   return {
     status,

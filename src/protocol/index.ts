@@ -33,7 +33,6 @@ export {
 } from './catalog-messages.js'
 export { DSP_CONTEXT, type DspContext, dspContext } from './context.js'
 export {
-  DSP_ERROR_STATUS,
   DSP_ERROR_TYPES,
   type DspArea,
   type DspErrorBody,
@@ -48,8 +47,22 @@ export {
   toDspError,
   UnknownProcessError,
 } from './dsp-errors.js'
+export {
+  ERROR_TABLE,
+  type ErrorAnswer,
+  type ErrorReply,
+  errorReply,
+  isRefusalCode,
+  isRemoteRefusal,
+} from './error-table.js'
 export { AllmendeError, InvalidInputError, NotFoundError } from './errors.js'
-export { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES } from './message-codec.js'
+export {
+  checkJsonDepth,
+  decodeMessage,
+  encodeMessage,
+  MAX_JSON_DEPTH,
+  MAX_MESSAGE_BYTES,
+} from './message-codec.js'
 export {
   type Agreement,
   type AtomicConstraint,

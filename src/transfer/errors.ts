@@ -8,6 +8,17 @@ export class AgreementNotUsableError extends NotFoundError {
   static override name = 'AgreementNotUsableError'
 }
 
+/** The provider revoked the agreement a transfer is asked under: no transfer opens under it. */
+export class AgreementRevokedError extends AllmendeError {
+  static override name = 'AgreementRevokedError'
+  constructor(agreementId: string) {
+    super(
+      'ALLMENDE_AGREEMENT_REVOKED',
+      `agreement ${agreementId} was revoked by the provider; no transfer can be started under it`,
+    )
+  }
+}
+
 /**
  * The provider refused a data request: bad or replayed token, transfer not started, or the usage
  * policy denies it now. `reasonCode` says which (`TOKEN_INVALID`, `TRANSFER_NOT_STARTED`,
@@ -28,6 +39,20 @@ export class DataSourceFailedError extends AllmendeError {
   static override name = 'DataSourceFailedError'
   constructor(message: string, options?: { cause?: unknown }) {
     super('ALLMENDE_DATA_SOURCE_FAILED', message, options)
+  }
+}
+
+/** A resume offset lies beyond the content's end (HTTP 416 with the content's size). */
+export class RangeNotSatisfiableError extends AllmendeError {
+  static override name = 'RangeNotSatisfiableError'
+  constructor(
+    readonly offset: number,
+    readonly size: number,
+  ) {
+    super(
+      'ALLMENDE_RANGE_NOT_SATISFIABLE',
+      `the resume offset ${offset} lies beyond the content's ${size} bytes; resume from at most ${size}`,
+    )
   }
 }
 

@@ -72,10 +72,12 @@ export {
 } from './duties-tracker.js'
 export {
   AgreementNotUsableError,
+  AgreementRevokedError,
   ContentMismatchError,
   DataAccessDeniedError,
   DataProtocolError,
   DataSourceFailedError,
+  RangeNotSatisfiableError,
   RemoteDataError,
   TransferStateError,
 } from './errors.js'
@@ -106,6 +108,7 @@ export {
   tokenOf,
 } from './transfer-record.js'
 export {
+  type DataCaller,
   type DataGrant,
   type DataPuller,
   type DataPusher,

@@ -13,9 +13,9 @@ import {
   verifyReceipt,
 } from '../audit/index.js'
 import type { AgreementRecord } from '../contract/index.js'
-import { type AccessTokenClaims, issueAccessToken, TokenVerifier } from '../credentials/index.js'
+import { type AccessTokenClaims, issueAccessToken, TokenError, TokenVerifier } from '../credentials/index.js'
 import type { NodeKey } from '../identity/index.js'
-import type { Logger } from '../log/index.js'
+import type { Logger, UnauthenticatedRefusals } from '../log/index.js'
 import {
   AllmendeError,
   createDataAddress,
@@ -29,6 +29,7 @@ import {
   type DspMessage,
   InvalidInputError,
   InvalidMessageError,
+  isRemoteRefusal,
   NotFoundError,
   type TransferProcess,
   type TransferState,
@@ -52,10 +53,12 @@ import {
 } from './data-plane-protocol.js'
 import {
   AgreementNotUsableError,
+  AgreementRevokedError,
   ContentMismatchError,
   DataAccessDeniedError,
   DataProtocolError,
   DataSourceFailedError,
+  RangeNotSatisfiableError,
   RemoteDataError,
   TransferStateError,
 } from './errors.js'
@@ -137,6 +140,13 @@ export interface DataPusher {
   push(address: DataAddress, delivery: PushDelivery, signal: AbortSignal): Promise<void>
 }
 
+/**
+ * Who asks for data. Over libp2p the admitted peer (its DID), which must be the token's subject;
+ * over HTTP (`HttpData-PULL`) nobody but the token's bearer, on the path of one transfer: the token
+ * is the credential, as DSP defines it, and must be for that transfer.
+ */
+export type DataCaller = { readonly peer: string } | { readonly bearerFor: string }
+
 /** What the provider hands the data plane for a permitted request. */
 export interface DataGrant {
   /** The transfer process (`providerPid`). */
@@ -176,6 +186,8 @@ export interface TransferComponents {
   readonly isMember: (did: string) => Promise<boolean>
   /** Whether the provider revoked an agreement it issued. */
   readonly isRevoked: (agreement: AgreementRecord) => Promise<boolean>
+  /** Counts data requests refused before their token was authenticated (they are not audited). */
+  readonly refusals?: UnauthenticatedRefusals
   /**
    * Consumer: the provider's DSP HTTP base URL when the agreement was negotiated over HTTPS (the
    * transfer then goes there too); undefined for a libp2p peer.
@@ -229,6 +241,8 @@ export class TransferService {
   private readonly outbox: Outbox<TransferRoute>
   private readonly requestIndex: Sublevel<string>
   private readonly usage: Sublevel<AgreementUsage>
+  /** Provider: transfers whose content went out whole (their grant is used up), with the time. */
+  private readonly delivered: Sublevel<string>
   private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
   private readonly tokens: TokenVerifier
@@ -255,13 +269,16 @@ export class TransferService {
       label: 'transfer',
       maxAttempts: init.maxDeliveryAttempts ?? 6,
       send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
-      isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
+      isRefusal: isRemoteRefusal,
       giveUp: (id, code, reason) => this.withLock(id, () => this.terminateLocally(id, code, reason)),
     })
     this.requestIndex = store.sublevel<string>('transfer-requests')
     this.usage = store.sublevel<AgreementUsage>('transfer-usage')
+    this.delivered = store.sublevel<string>('transfer-delivered')
+    // Only this provider's own tokens open its data: the consumer never issues one.
     this.tokens = new TokenVerifier({
       audience: components.nodeKey.did,
+      issuer: components.nodeKey.did,
       clock: () => components.clock().getTime(),
     })
     this.events.setMaxListeners(0)
@@ -467,13 +484,7 @@ export class TransferService {
             `consumerPid ${message.consumerPid} already names a transfer under another agreement`,
           )
         }
-        if (transfer.state === 'STARTED') {
-          await this.withLock(transfer.id, async () => {
-            const current = await this.mustGet(transfer.id)
-            if (current.state !== 'STARTED') return
-            await this.commit(current, 'transfer.token', this.send(current, await this.startMessage(current)))
-          })
-        }
+        if (transfer.state === 'STARTED') await this.reissue(transfer.id)
         return ackOf(await this.mustGet(existing))
       }
       const step = transitionTransfer(undefined, message, 'consumer')
@@ -493,6 +504,7 @@ export class TransferService {
           `no finalized agreement ${message.agreementId} with ${caller} on this node`,
         )
       }
+      if (await this.components.isRevoked(agreement)) throw new AgreementRevokedError(agreement.id)
       const providerPid = `urn:uuid:${randomUUID()}`
       const now = this.now()
       const transfer: TransferProcessRecord = {
@@ -518,6 +530,40 @@ export class TransferService {
       ])
       await this.startAsProvider(providerPid)
       return ackOf(transfer)
+    })
+  }
+
+  /**
+   * Provider: a repeated request of a started transfer gets a fresh token to resume its pull, as
+   * long as its grant is not used up. A transfer whose content went out whole, or whose agreement
+   * was revoked, ends instead (the consumer learns why): no token opens the data twice.
+   */
+  private async reissue(id: string): Promise<void> {
+    await this.withLock(id, async () => {
+      const current = await this.mustGet(id)
+      if (current.state !== 'STARTED') return
+      const agreement = await this.components.agreements.getAgreement(current.agreementId)
+      const ended =
+        (await this.delivered.get(id)) !== undefined
+          ? { code: 'GRANT_USED', reason: grantUsedReason(id) }
+          : agreement === undefined || (await this.components.isRevoked(agreement))
+            ? {
+                code: 'AGREEMENT_REVOKED',
+                reason: `agreement ${current.agreementId} was revoked by the provider`,
+              }
+            : undefined
+      if (ended === undefined) {
+        await this.commit(current, 'transfer.token', this.send(current, await this.startMessage(current)))
+        return
+      }
+      const terminated = this.advance(current, 'TERMINATED', ended.code, ended.reason)
+      const termination = createTransferTerminationMessage({
+        providerPid: current.id,
+        consumerPid: current.consumerPid,
+        code: ended.code,
+        reason: [ended.reason],
+      }) as unknown as Record<string, unknown>
+      await this.commit(terminated, 'transfer.terminated', this.send(terminated, termination))
     })
   }
 
@@ -651,65 +697,39 @@ export class TransferService {
 
   /**
    * Checks a data request (token, transfer, agreement, usage policy), records the decision, opens the
-   * source: the provider half of a pull. A denial is audited (`transfer.denied`) and thrown as a
-   * {@link DataAccessDeniedError}; a permitted request is recorded as `transfer.access` with the use
-   * count BEFORE the source is opened. A source that cannot be read records `transfer.failed` and
-   * takes the use back (count = accesses − failures), then throws {@link DataSourceFailedError}.
+   * source: the provider half of a pull. A token this provider did not issue, for another transfer
+   * or caller, is refused before anything is recorded (counted in the metrics instead: an
+   * unauthenticated sender must not write the audit log). A refusal after that is audited
+   * (`transfer.denied`) and thrown as a {@link DataAccessDeniedError}; a permitted request is
+   * recorded as `transfer.access` with the use count BEFORE the source is opened. A source that
+   * cannot be read records `transfer.failed` and takes the use back (count = accesses − failures),
+   * then throws {@link DataSourceFailedError}. Once the whole content went out, the grant is used
+   * up: no token of the transfer opens it again.
    */
-  async openData(request: DataRequestFrame, caller: string): Promise<DataGrant> {
+  async openData(request: DataRequestFrame, from: DataCaller): Promise<DataGrant> {
     const offset = request.offset ?? 0
-    let claims: AccessTokenClaims
-    try {
-      claims = await this.tokens.verifyAccessToken(request.token)
-    } catch (error) {
-      return this.deny(
-        request.agreementId,
-        undefined,
-        'TOKEN_INVALID',
-        `the access token is not accepted: ${(error as Error).message}`,
-      )
-    }
-    if (claims.sub !== caller) {
-      await this.deny(
-        request.agreementId,
-        undefined,
-        'TOKEN_INVALID',
-        'the access token was issued to another party',
-      )
-    }
-    if (claims.agreementId !== request.agreementId) {
-      await this.deny(
-        request.agreementId,
-        undefined,
-        'TOKEN_INVALID',
-        'the access token is for another agreement',
-      )
-    }
-    const transferId = claims.transferProcessId ?? ''
+    const claims = await this.authenticate(request, from)
+    const caller = claims.sub
+    const transferId = claims.transferProcessId
     const transfer = await this.transfers.get(transferId)
     if (transfer === undefined || transfer.role !== 'provider' || transfer.counterparty !== caller) {
       await this.deny(
-        request.agreementId,
+        claims.agreementId,
         transferId,
         'TRANSFER_UNKNOWN',
         'the access token names no transfer of yours',
       )
     }
-    const agreement = await this.components.agreements.getAgreement(request.agreementId)
+    if ((await this.delivered.get(transferId)) !== undefined) {
+      await this.deny(claims.agreementId, transferId, 'GRANT_USED', grantUsedReason(transferId))
+    }
+    const agreement = await this.components.agreements.getAgreement(claims.agreementId)
     if (agreement === undefined || agreement.role !== 'provider' || agreement.consumer !== caller) {
       await this.deny(
-        request.agreementId,
+        claims.agreementId,
         transferId,
         'AGREEMENT_UNKNOWN',
-        `no finalized agreement ${request.agreementId} with you`,
-      )
-    }
-    if (await this.components.isRevoked(agreement!)) {
-      await this.deny(
-        agreement!.id,
-        transferId,
-        'AGREEMENT_REVOKED',
-        `agreement ${agreement!.id} was revoked by the provider`,
+        `no finalized agreement ${claims.agreementId} with you`,
       )
     }
     const isMember = await this.components.isMember(caller)
@@ -784,20 +804,22 @@ export class TransferService {
         ...(this.init.secrets === undefined ? {} : { secrets: this.init.secrets }),
         ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
       })
-      if (source.size !== undefined && source.size < offset) {
-        throw new InvalidInputError(
-          `the resume offset ${offset} lies beyond the content's ${source.size} bytes`,
-        )
-      }
+      if (source.size !== undefined && source.size < offset)
+        throw new RangeNotSatisfiableError(offset, source.size)
     } catch (error) {
-      throw await this.failGrant(transferId, agreement!.id, controller, error)
+      const failed = await this.failGrant(transferId, agreement!.id, controller, error)
+      // Nothing went out: the use is given back, and the consumer learns the content's size.
+      throw error instanceof RangeNotSatisfiableError ? error : failed
     }
     const digest = new ContentDigest()
     // Read ahead (bounded) so the source's latency overlaps with sending, in batches of a frame.
-    const content = readAhead(
-      this.guardSource(skipHashed(source.chunks, offset, digest), transferId, agreement!.id, controller),
-      READ_AHEAD_BYTES,
-      MAX_DATA_FRAME_BYTES,
+    const content = this.untilDelivered(
+      readAhead(
+        this.guardSource(skipHashed(source.chunks, offset, digest), transferId, agreement!.id, controller),
+        READ_AHEAD_BYTES,
+        MAX_DATA_FRAME_BYTES,
+      ),
+      transferId,
     )
     let released = false
     return {
@@ -821,6 +843,15 @@ export class TransferService {
         controller.abort(new Error('released'))
       },
     }
+  }
+
+  /** The grant is used up once the binding took the content's last byte (before the end goes out). */
+  private async *untilDelivered<T>(
+    batches: AsyncIterable<T>,
+    transferId: string,
+  ): AsyncGenerator<T, void, undefined> {
+    yield* batches
+    await this.delivered.put(transferId, this.now())
   }
 
   /** Source errors while streaming: recorded as a failed use, surfaced as {@link DataSourceFailedError}. */
@@ -876,6 +907,41 @@ export class TransferService {
       `the provider cannot read the data of this transfer (${code}); it was not counted as a use`,
       { cause: error },
     )
+  }
+
+  /**
+   * The claims of a data request's access token, or a refusal that is counted, not audited: the
+   * token must be this provider's own (its key), unspent, for a transfer process and the agreement
+   * the request names; over libp2p the admitted peer must be its subject, over HTTP the path must
+   * name its transfer.
+   */
+  private async authenticate(
+    request: DataRequestFrame,
+    from: DataCaller,
+  ): Promise<AccessTokenClaims & { transferProcessId: string }> {
+    const refuse = (reason: string, message: string): never => {
+      this.components.refusals?.refuse('data-plane', reason)
+      throw new DataAccessDeniedError('TOKEN_INVALID', message)
+    }
+    let claims: AccessTokenClaims
+    try {
+      claims = await this.tokens.verifyAccessToken(request.token)
+    } catch (error) {
+      const reason = error instanceof TokenError ? error.reason : 'malformed'
+      return refuse(reason, `the access token is not accepted: ${(error as Error).message}`)
+    }
+    const transferId = claims.transferProcessId
+    if (transferId === undefined) return refuse('claim', 'the access token names no transfer process')
+    if ('peer' in from && claims.sub !== from.peer) {
+      return refuse('subject', 'the access token was issued to another party than the peer presenting it')
+    }
+    if ('bearerFor' in from && from.bearerFor !== transferId) {
+      return refuse('transfer', `the access token is for another transfer than ${from.bearerFor}`)
+    }
+    if (claims.agreementId !== request.agreementId) {
+      return refuse('agreement', 'the access token is for another agreement')
+    }
+    return { ...claims, transferProcessId: transferId }
   }
 
   /** Audits a refusal and throws it. */
@@ -1199,6 +1265,8 @@ export class TransferService {
     const pids = { providerPid: transfer.id, consumerPid: transfer.consumerPid }
     // A push needs no pull address: the provider delivers to the consumer's own dataAddress.
     if (isPush(transfer)) return createTransferStartMessage(pids) as unknown as Record<string, unknown>
+    if ((await this.delivered.get(transfer.id)) !== undefined)
+      throw new TransferStateError(grantUsedReason(transfer.id))
     const { nodeKey } = this.components
     const token = await this.accessToken(transfer)
     // A consumer over DSP HTTP pulls over HTTP (HttpData-PULL), an Allmende peer over libp2p.
@@ -1250,7 +1318,7 @@ export class TransferService {
         agreementId: transfer.agreementId,
         offset: 0,
       }
-      grant = await this.openData(request, transfer.counterparty)
+      grant = await this.openData(request, { peer: transfer.counterparty })
       const delivery = {
         mediaType: grant.mediaType,
         ...(grant.size === undefined ? {} : { size: grant.size }),
@@ -1444,6 +1512,11 @@ function lastReason(history: readonly TransferStep[]): { code?: string; reason?:
     ...(step?.code === undefined ? {} : { code: step.code }),
     ...(step?.reason === undefined ? {} : { reason: step.reason }),
   }
+}
+
+/** Why a used-up grant opens nothing: the consumer's operator reads what to do. */
+function grantUsedReason(transferId: string): string {
+  return `the data of transfer ${transferId} was delivered whole and its access is used up; start a new transfer (it counts as a new use)`
 }
 
 /** Exactly the body and signatures (a receipt from a peer may carry nothing else into the log). */

@@ -1,8 +1,9 @@
 import type { Middleware } from 'koa'
 import { InvalidInputError } from '../../protocol/errors.js'
+import { checkJsonDepth } from '../../protocol/message-codec.js'
 import { PayloadTooLargeError } from '../errors.js'
 
-/** Parses JSON request bodies up to `limit` bytes into `ctx.request.body`. */
+/** Parses JSON request bodies up to `limit` bytes (and `MAX_JSON_DEPTH` levels) into `ctx.request.body`. */
 export function jsonBody(options: { limit: number }): Middleware {
   return async function jsonBodyMiddleware(ctx, next) {
     if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next()
@@ -17,11 +18,14 @@ export function jsonBody(options: { limit: number }): Middleware {
     }
     const text = Buffer.concat(chunks).toString('utf8')
     if (text.trim() !== '') {
+      let body: unknown
       try {
-        ;(ctx.request as { body?: unknown }).body = JSON.parse(text)
+        body = JSON.parse(text)
       } catch (cause) {
         throw new InvalidInputError(`request body is not valid JSON: ${(cause as Error).message}`, { cause })
       }
+      checkJsonDepth(body, (message) => new InvalidInputError(`request body: ${message}`))
+      ;(ctx.request as { body?: unknown }).body = body
     }
     return next()
   }

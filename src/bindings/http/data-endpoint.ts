@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { Context } from 'koa'
-import type { Logger } from '../../log/index.js'
-import { AllmendeError, InvalidInputError, NotAuthenticatedError } from '../../protocol/index.js'
+import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
+import { errorReply, InvalidInputError, NotAuthenticatedError } from '../../protocol/index.js'
 
 /** What a permitted pull hands the HTTP data plane: the content from `offset` on. */
 export interface HttpDataGrant {
@@ -27,15 +27,9 @@ export interface HttpDataSource {
       readonly agreementId: string
       readonly offset?: number
     },
-    caller: string,
+    /** The token is the bearer credential, for the transfer whose path it was presented at. */
+    from: { readonly bearerFor: string },
   ): Promise<HttpDataGrant>
-}
-
-/** HTTP status of the data plane's refusals; anything else is a server fault. */
-const DATA_STATUS: Readonly<Record<string, number>> = {
-  ALLMENDE_NOT_AUTHENTICATED: 401,
-  ALLMENDE_DATA_ACCESS_DENIED: 403,
-  ALLMENDE_INVALID_INPUT: 416,
 }
 
 /**
@@ -44,19 +38,23 @@ const DATA_STATUS: Readonly<Record<string, number>> = {
  * token names the consumer (`sub`) and the agreement; the transfer service verifies it and evaluates
  * the agreement for this request before a byte moves. Errors are `{code, reason[]}` JSON.
  */
-export async function serveHttpData(ctx: Context, source: HttpDataSource, log: Logger): Promise<void> {
+export async function serveHttpData(
+  ctx: Context,
+  source: HttpDataSource,
+  log: Logger,
+  refusals?: UnauthenticatedRefusals,
+): Promise<void> {
   try {
     const token = bearerOf(ctx.get('authorization'))
-    const claims = unverifiedClaims(token)
     const offset = rangeStart(ctx.get('range'))
     const grant = await source.openData(
       {
         type: 'request',
         token,
-        agreementId: claims.agreementId,
+        agreementId: agreementOf(token),
         ...(offset === undefined ? {} : { offset }),
       },
-      claims.sub,
+      { bearerFor: ctx.params.pid ?? '' },
     )
     if (offset !== undefined && grant.size !== undefined && offset > 0 && offset >= grant.size) {
       // RFC 9110 §15.5.17: a range from the end is unsatisfiable; the consumer already holds it all.
@@ -78,17 +76,19 @@ export async function serveHttpData(ctx: Context, source: HttpDataSource, log: L
     ctx.set('Accept-Ranges', 'bytes')
     ctx.body = stream
   } catch (error) {
-    const code = error instanceof AllmendeError ? error.code : 'ALLMENDE_INTERNAL'
-    const status = DATA_STATUS[code] ?? 500
-    if (status === 500) log.error({ err: error, path: ctx.path }, 'HTTP data request failed')
-    ctx.status = status
-    if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="data"')
+    const reply = errorReply(error)
+    if (reply.status >= 500) log.error({ err: error, path: ctx.path }, 'HTTP data request failed')
+    if (error instanceof NotAuthenticatedError) refusals?.refuse('http-data', 'no-bearer')
+    ctx.status = reply.status
+    if (reply.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="data"')
+    const size = (error as { size?: unknown }).size
+    if (reply.status === 416 && typeof size === 'number') ctx.set('Content-Range', `bytes */${size}`)
     const reasonCode = (error as { reasonCode?: unknown }).reasonCode
     ctx.body = {
-      code: status === 500 ? 'ALLMENDE_INTERNAL' : code,
+      code: reply.code,
       // Why access was denied (POLICY_DENIED, TOKEN_INVALID, ...): the consumer's termination code.
-      ...(status !== 500 && typeof reasonCode === 'string' ? { reasonCode } : {}),
-      reason: [status === 500 ? 'internal error; the provider logged the details' : (error as Error).message],
+      ...(reply.exposed && typeof reasonCode === 'string' ? { reasonCode } : {}),
+      reason: [reply.message],
     }
   }
 }
@@ -103,15 +103,16 @@ function bearerOf(header: string): string {
   return match[1] as string
 }
 
-/** The token's claims, read to route the request; the transfer service verifies the token itself. */
-function unverifiedClaims(token: string): { sub: string; agreementId: string } {
+/**
+ * The agreement the token names, read to form the request; the transfer service verifies the token
+ * itself (its issuer, signature, subject and transfer) before it believes any claim.
+ */
+function agreementOf(token: string): string {
   try {
     const payload = JSON.parse(
       Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
     ) as Record<string, unknown>
-    if (typeof payload.sub === 'string' && typeof payload.agreementId === 'string') {
-      return { sub: payload.sub, agreementId: payload.agreementId }
-    }
+    if (typeof payload.agreementId === 'string') return payload.agreementId
   } catch {
     // refused below
   }

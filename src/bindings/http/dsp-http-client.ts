@@ -121,6 +121,12 @@ export class DspHttpClient {
       })
     }
     if (response.ok) return json
+    // Rate limited: a delay, not a refusal; the outbox tries again later.
+    if (response.status === 429)
+      throw new PeerUnreachableError(
+        url,
+        `rate limited; retry after ${response.headers.get('retry-after') ?? '?'} s`,
+      )
     if (response.status >= 500)
       throw new PeerUnreachableError(url, `answered ${response.status} ${text.slice(0, 200)}`)
     const error = (json ?? {}) as { code?: unknown; reason?: unknown }

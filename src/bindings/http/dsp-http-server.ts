@@ -2,15 +2,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Router } from '@koa/router'
 import Koa, { type Context } from 'koa'
-import type { Logger } from '../../log/index.js'
+import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
 import {
-  AllmendeError,
   createVersionResponse,
   DSP_VERSION,
   type DspArea,
   decodeMessage,
   MAX_MESSAGE_BYTES,
   MessageTooLargeError,
+  NotAuthenticatedError,
   toDspError,
   validateMessage,
 } from '../../protocol/index.js'
@@ -41,6 +41,8 @@ export interface DspHttpServerInit {
   /** The provider's data plane gate: serves `HttpData-PULL` at {@link DspHttpServer.dataEndpoint}. */
   readonly data?: HttpDataSource
   readonly log: Logger
+  /** Counts requests refused before authentication (they write no audit entry). */
+  readonly refusals?: UnauthenticatedRefusals
 }
 
 /**
@@ -75,7 +77,9 @@ export class DspHttpServer {
     }
     const data = init.data
     if (data !== undefined) {
-      router.get(`${DSP_BASE_PATH}/data/:pid`, (ctx) => serveHttpData(ctx, data, this.init.log))
+      router.get(`${DSP_BASE_PATH}/data/:pid`, (ctx) =>
+        serveHttpData(ctx, data, this.init.log, this.init.refusals),
+      )
     }
     this.app = new Koa()
     this.app.silent = true
@@ -150,10 +154,9 @@ export class DspHttpServer {
     error: unknown,
     pids: { providerPid?: string; consumerPid?: string },
   ) {
-    if (!(error instanceof AllmendeError) || !error.expose) {
-      this.init.log.error({ err: error, area, path: ctx.path }, 'DSP HTTP request failed')
-    }
     const { status, body } = toDspError(error, area, pids)
+    if (status >= 500) this.init.log.error({ err: error, area, path: ctx.path }, 'DSP HTTP request failed')
+    if (error instanceof NotAuthenticatedError) this.init.refusals?.refuse('dsp-http', 'id-token')
     ctx.status = status
     if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="dsp"')
     ctx.body = body

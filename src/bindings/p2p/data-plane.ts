@@ -7,6 +7,7 @@ import {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
   DATA_PROTOCOL,
+  type DataCaller,
   type DataControlFrame,
   type DataFrame,
   DataFrameDecoder,
@@ -36,7 +37,7 @@ const OPEN_TIMEOUT_MS = 15_000
 
 /** The provider half a data plane serves: `TransferService.openData`. */
 export interface DataProvider {
-  openData(request: DataRequestFrame, caller: string): Promise<DataGrant>
+  openData(request: DataRequestFrame, from: DataCaller): Promise<DataGrant>
 }
 
 /**
@@ -270,7 +271,7 @@ export class P2pDataPlane implements DataPuller {
       await this.admission.requireAdmitted(peer)
       const request = await channel.readControl(AbortSignal.timeout(OPEN_TIMEOUT_MS))
       if (request.type !== 'request') throw new DataProtocolError(`expected a request, got ${request.type}`)
-      grant = await provider.openData(request, didKeyFromPeerId(peer))
+      grant = await provider.openData(request, { peer: didKeyFromPeerId(peer) })
     } catch (error) {
       await this.refuse(channel, error, peer.toString())
       return
@@ -395,6 +396,6 @@ function errorFrame(error: unknown): DataControlFrame {
   return {
     type: 'error',
     code: 'ALLMENDE_INTERNAL',
-    reason: 'internal error; the provider logged the details',
+    reason: 'internal error; the node logged the details',
   }
 }

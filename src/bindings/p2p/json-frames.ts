@@ -1,6 +1,7 @@
 import type { Stream } from '@libp2p/interface'
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
 import { InvalidInputError } from '../../protocol/errors.js'
+import { checkJsonDepth } from '../../protocol/message-codec.js'
 
 /** Largest JSON frame a peer may send; bigger ones are refused before they are buffered. */
 export const MAX_FRAME_BYTES = 1024 * 1024
@@ -23,15 +24,18 @@ export class JsonFrames {
     await this.lp.write(new TextEncoder().encode(JSON.stringify(message)), options)
   }
 
-  /** Reads one frame and parses it; a malformed frame is an `InvalidInputError`. */
+  /** Reads one frame and parses it; a malformed or too deeply nested frame is an `InvalidInputError`. */
   async read(options?: { signal?: AbortSignal }): Promise<unknown> {
     const frame = await this.lp.read(options)
+    let value: unknown
     try {
-      return JSON.parse(new TextDecoder().decode(frame.subarray()))
+      value = JSON.parse(new TextDecoder().decode(frame.subarray()))
     } catch (cause) {
       throw new InvalidInputError(`peer sent a frame that is not JSON: ${(cause as Error).message}`, {
         cause,
       })
     }
+    checkJsonDepth(value, (message) => new InvalidInputError(`peer sent a frame: ${message}`))
+    return value
   }
 }

@@ -22,6 +22,7 @@ const snapshot: MetricsSnapshot = {
   auditEntries: 57,
   uptimeSeconds: 12.5,
   residentMemoryBytes: 73400320,
+  unauthenticatedRefusals: [{ where: 'http-data', reason: 'signature', total: 7 }],
 }
 
 /** `name{label="value",...} number`, per exposition format 0.0.4. */
@@ -58,6 +59,9 @@ describe('renderMetrics(snapshot)', () => {
         '# HELP allmende_audit_entries_total Entries in the audit log.',
         '# TYPE allmende_audit_entries_total counter',
         'allmende_audit_entries_total 57',
+        '# HELP allmende_unauthenticated_refusals_total Requests refused before their sender was authenticated (not audited), by interface and reason.',
+        '# TYPE allmende_unauthenticated_refusals_total counter',
+        'allmende_unauthenticated_refusals_total{interface="http-data",reason="signature"} 7',
         '# HELP allmende_process_uptime_seconds Seconds since the node process started.',
         '# TYPE allmende_process_uptime_seconds gauge',
         'allmende_process_uptime_seconds 12.5',
@@ -97,7 +101,7 @@ describe('renderMetrics(snapshot)', () => {
       assert.match(sample[1]!, /^allmende_[a-z0-9]+_[a-z0-9_]+$/)
       assert.equal(sample[1]!.endsWith('_total'), type === 'counter', `${sample[1]} is a ${type}`)
     }
-    assert.equal(seen.size, 9)
+    assert.equal(seen.size, 10)
   })
 
   it('escapes label values and renders non-finite values', () => {
@@ -191,6 +195,7 @@ describe('metricsRoutes: GET /metrics', () => {
     auditEntries: async () => snapshot.auditEntries,
     uptimeSeconds: async () => snapshot.uptimeSeconds,
     residentMemoryBytes: async () => snapshot.residentMemoryBytes,
+    unauthenticatedRefusals: async () => snapshot.unauthenticatedRefusals,
   }
 
   before(async () => {

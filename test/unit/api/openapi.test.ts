@@ -12,7 +12,7 @@ import {
   openapiRoutes,
 } from '../../../src/api/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
-import { AllmendeError, DSP_ERROR_STATUS } from '../../../src/protocol/index.js'
+import { AllmendeError, ERROR_TABLE } from '../../../src/protocol/index.js'
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -151,7 +151,7 @@ describe('spec/openapi.json', () => {
         assert.equal(actual, status, `${code} is documented under ${status}`)
       }
     }
-    for (const { status } of Object.values(DSP_ERROR_STATUS)) {
+    for (const { status } of Object.values(ERROR_TABLE)) {
       assert.ok(responses[`E${status}`] !== undefined, `no error response for status ${status}`)
     }
   })

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   AllmendeError,
-  DSP_ERROR_STATUS,
   DSP_ERROR_TYPES,
+  ERROR_TABLE,
   IllegalTransitionError,
   InvalidFrameError,
   InvalidInputError,
@@ -41,7 +41,7 @@ describe('toDspError(error, area, pids)', () => {
 
   for (const [error, status] of cases) {
     it(`${error.code} → ${status} with a schema-valid body in every area`, () => {
-      assert.equal(DSP_ERROR_STATUS[error.code]?.status, status)
+      assert.equal(ERROR_TABLE[error.code]?.status, status)
       for (const area of ['catalog', 'negotiation', 'transfer'] as const) {
         const response = toDspError(error, area, pids)
         assert.equal(response.status, status)
