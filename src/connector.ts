@@ -311,15 +311,8 @@ export class Connector {
     )
     // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
     const dataspace = this.dataspace
-    const statusCache = new StatusListCache({
-      fetcher: async (listUrl) => {
-        const { issuerDid, listId } = parseStatusListUrl(listUrl)
-        // An anchor checks its own members against its own list; it cannot dial itself.
-        if (issuerDid === key.did && dataspace !== undefined) return dataspace.statusListCredential(listId)
-        return fetchStatusList(libp2p, listUrl)
-      },
-    })
-    const httpMembers = new HttpMembership({
+    const httpMembers: HttpMembership = new HttpMembership({
+      ...(dataspace === undefined ? {} : { refreshSeconds: dataspace.refreshSeconds }),
       check: async (presentation, holder) =>
         dataspace === undefined
           ? { member: false, reason: 'this node belongs to no data space with a descriptor' }
@@ -329,6 +322,16 @@ export class Connector {
               challenge: key.did,
               statusChecker: statusCache,
             }),
+    })
+    // Both caches together stay within one membership refresh (HttpMembership explains the halves).
+    const statusCache: StatusListCache = new StatusListCache({
+      ttlMs: httpMembers.statusListTtlMs,
+      fetcher: async (listUrl) => {
+        const { issuerDid, listId } = parseStatusListUrl(listUrl)
+        // An anchor checks its own members against its own list; it cannot dial itself.
+        if (issuerDid === key.did && dataspace !== undefined) return dataspace.statusListCredential(listId)
+        return fetchStatusList(libp2p, listUrl)
+      },
     })
     // A member showed its membership in an ID token (HTTP) or at the libp2p handshake. An HTTP
     // caller may never connect over libp2p: do not wait for its handshake.

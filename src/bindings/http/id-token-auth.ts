@@ -26,22 +26,33 @@ export type MembershipPresentationCheck = (
 >
 
 /**
- * Members that showed a valid membership presentation over DSP HTTP. A verdict is kept for `ttlMs`
- * (per presentation, so the same presentation is not verified again on every request, and per DID,
- * so the provider's later decision on a request still knows the caller is a member).
+ * Members that showed a valid membership presentation over DSP HTTP. A verdict is kept for half the
+ * membership refresh period (per presentation, so the same presentation is not verified again on
+ * every request, and per DID, so the provider's later decision on a request still knows the caller
+ * is a member). The status lists a verdict reads must be trusted no longer than
+ * {@link HttpMembership.statusListTtlMs}, the other half: a revocation then takes effect within one
+ * refresh period (list age + verdict age), the bound the README promises for libp2p too.
  */
 export class HttpMembership {
   private readonly verdicts = new Map<string, number>()
   private readonly members = new Map<string, number>()
+  private readonly verdictTtlMs: number
 
   constructor(
     private readonly init: {
       readonly check: MembershipPresentationCheck
-      /** How long a verified presentation counts; default 60 s (the revocation refresh period). */
-      readonly ttlMs?: number
+      /** The membership refresh period, seconds: revocation takes effect within it. Default 60. */
+      readonly refreshSeconds?: number
       readonly clock?: () => number
     },
-  ) {}
+  ) {
+    this.verdictTtlMs = ((init.refreshSeconds ?? 60) * 1000) / 2
+  }
+
+  /** How long the status lists behind a verdict may be cached: the other half of the period. */
+  get statusListTtlMs(): number {
+    return this.verdictTtlMs
+  }
 
   /**
    * Checks a presentation shown by `did`. One that fails does not make the caller a member (it is
@@ -60,7 +71,7 @@ export class HttpMembership {
       this.verdicts.delete(key)
       return { member: false, reason: verdict.reason }
     }
-    const ttlUntil = now + (this.init.ttlMs ?? 60_000)
+    const ttlUntil = now + this.verdictTtlMs
     const expires = Math.min(ttlUntil, verdict.validUntil?.getTime() ?? ttlUntil)
     this.prune(now)
     this.verdicts.set(key, expires)
@@ -68,7 +79,7 @@ export class HttpMembership {
     return { member: true }
   }
 
-  /** Whether `did` showed a valid membership presentation within the last `ttlMs`. */
+  /** Whether `did` showed a valid membership presentation within the last half refresh period. */
   isMember(did: string): boolean {
     return (this.members.get(did) ?? 0) > this.now()
   }
