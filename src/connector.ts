@@ -46,8 +46,13 @@ import {
   toDspOffer,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
-import { ConfigError, type NodeFiles } from './config/index.js'
-import { AgreementRevocation, decideOnOffer, NegotiationService } from './contract/index.js'
+import { ConfigError, downloadPath, type NodeFiles } from './config/index.js'
+import {
+  type AgreementRecord,
+  AgreementRevocation,
+  decideOnOffer,
+  NegotiationService,
+} from './contract/index.js'
 import {
   type JsonLdObject,
   parseStatusListUrl,
@@ -190,10 +195,14 @@ export class Connector {
               resolveOffer: domain.resolveOffer,
               resolveHttpOffer: domain.resolveHttpOffer,
               revocation: domain.revocation,
+              statusList: domain.statusListOf,
               duties: domain.duties,
             }),
           (router) => auditRoutes(router, domain.audit),
-          (router) => transferRoutes(router, domain.transfers),
+          (router) =>
+            transferRoutes(router, domain.transfers, (requested) =>
+              downloadPath(directory, config, requested),
+            ),
           (router) => openapiRoutes(router),
           (router) =>
             metricsRoutes(
@@ -418,6 +427,14 @@ export class Connector {
       return offer
     }
     const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
+    /** The list an agreement's revocation is read from now: our own, or its provider's over libp2p. */
+    const statusListOf = async (agreement: AgreementRecord): Promise<JsonLdObject | undefined> => {
+      const entry = agreement.credential.credentialStatus as { statusListCredential?: unknown } | undefined
+      if (typeof entry?.statusListCredential !== 'string') return undefined
+      const { issuerDid, listId } = parseStatusListUrl(entry.statusListCredential)
+      if (issuerDid === key.did) return statusLists.getStatusListCredential(listId)
+      return fetchStatusList(libp2p, entry.statusListCredential)
+    }
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
     const httpPuller = new HttpDataPuller({ log: log.child({ name: 'allmende:data-http' }) })
     const httpPusher = new HttpDataPusher({ log: log.child({ name: 'allmende:data-http' }) })
@@ -499,6 +516,7 @@ export class Connector {
         host: config.apiHost,
         port: config.dspPort,
         ...(config.dspPublicUrl === undefined ? {} : { publicUrl: config.dspPublicUrl }),
+        trustProxy: config.dspTrustProxy === true,
         authenticator: new IdTokenAuthenticator({
           did: key.did,
           baseUrl: () => server.baseUrl,
@@ -549,6 +567,7 @@ export class Connector {
       resolveOffer,
       resolveHttpOffer,
       revocation,
+      statusListOf,
       transfers,
     }
   }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { ParseArgsConfig } from 'node:util'
 import type { ConfigOverrides } from '../config/index.js'
 import { UsageError } from './command.js'
@@ -20,6 +21,8 @@ export const CONFIG_FLAGS = {
   mdns: { type: 'boolean' },
   'dsp-port': { type: 'string' },
   'dsp-public-url': { type: 'string' },
+  'dsp-trust-proxy': { type: 'boolean' },
+  'download-dir': { type: 'string' },
   'membership-refresh': { type: 'string' },
 } as const satisfies OptionSpec
 
@@ -52,6 +55,8 @@ export function configOverrides(values: {
   mdns?: boolean
   'dsp-port'?: string
   'dsp-public-url'?: string
+  'dsp-trust-proxy'?: boolean
+  'download-dir'?: string
   'membership-refresh'?: string
 }): ConfigOverrides {
   const port = values['api-port']
@@ -69,6 +74,9 @@ export function configOverrides(values: {
     mdns: values.mdns,
     dspPort: dspPort === undefined ? undefined : Number(dspPort),
     dspPublicUrl: values['dsp-public-url'],
+    dspTrustProxy: values['dsp-trust-proxy'],
+    // A folder named on the command line is where the operator stands, not where the node runs.
+    downloadDir: values['download-dir'] === undefined ? undefined : resolve(values['download-dir']),
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
   }
 }

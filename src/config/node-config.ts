@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { isAbsolute } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.js'
 
@@ -26,6 +27,10 @@ export interface NodeConfig {
   dspPort?: number
   /** The DSP base as peers reach it through the TLS proxy, e.g. `https://dsp.kusel.de/dsp/2025-1`. */
   dspPublicUrl?: string
+  /** The DSP listener is reached through that proxy: per-address limits use its `X-Forwarded-For`. */
+  dspTrustProxy?: boolean
+  /** Absolute path of the folder received data is written to; default `downloads` beside the node directory. */
+  downloadDir?: string
 }
 
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
@@ -86,6 +91,10 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   ) {
     fail('dspPort', 'must be a port number 0-65535')
   }
+  if (raw.dspTrustProxy !== undefined && typeof raw.dspTrustProxy !== 'boolean')
+    fail('dspTrustProxy', 'must be true or false')
+  if (raw.downloadDir !== undefined && (typeof raw.downloadDir !== 'string' || !isAbsolute(raw.downloadDir)))
+    fail('downloadDir', 'must be the absolute path of a folder')
   if (raw.dspPublicUrl !== undefined) {
     let url: URL | undefined
     try {
@@ -112,6 +121,8 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     ...(raw.membershipRefresh === undefined ? {} : { membershipRefresh: raw.membershipRefresh as number }),
     ...(raw.dspPort === undefined ? {} : { dspPort: raw.dspPort as number }),
     ...(raw.dspPublicUrl === undefined ? {} : { dspPublicUrl: raw.dspPublicUrl as string }),
+    ...(raw.dspTrustProxy === undefined ? {} : { dspTrustProxy: raw.dspTrustProxy as boolean }),
+    ...(raw.downloadDir === undefined ? {} : { downloadDir: raw.downloadDir as string }),
   }
 }
 

@@ -3,6 +3,7 @@ import { createJWT, type JWTHeader } from 'did-jwt'
 import { type DidResolver, didKeyFromPublicKey } from '../identity/index.js'
 import { defaultResolver } from './document-loader.js'
 import { TokenError } from './errors.js'
+import { ReplayCache } from './replay-cache.js'
 import { privateKeyOf, publicKeyOfMultibase, type SigningKey } from './signing.js'
 import type { JsonLdObject } from './verification.js'
 
@@ -120,7 +121,7 @@ export async function issueIdToken(
 /**
  * Verifies access tokens and ID tokens addressed to one audience, with node:crypto (the did:key is decoded
  * here, did:web keys come from the resolver's cache) and a replay cache: a `jti` is accepted once within the
- * token's lifetime. The replay cache is bounded; when full of live entries it refuses (fails closed).
+ * token's lifetime (a {@link ReplayCache}, evicting by expiry). When full of live entries it refuses (fails closed).
  *
  * @example
  * ```ts
@@ -133,9 +134,8 @@ export class TokenVerifier {
   private readonly resolver: DidResolver
   private readonly clock: () => number
   private readonly skewSeconds: number
-  private readonly maxReplayEntries: number
   private readonly issuer: string | undefined
-  private readonly seen = new Map<string, number>()
+  private readonly seen: ReplayCache
 
   constructor(init: {
     /** This verifier's identity as token audience (its DID or data plane URL). */
@@ -157,7 +157,7 @@ export class TokenVerifier {
     this.resolver = init.resolver ?? defaultResolver()
     this.clock = init.clock ?? Date.now
     this.skewSeconds = init.clockSkewSeconds ?? 30
-    this.maxReplayEntries = init.maxReplayEntries ?? 100_000
+    this.seen = new ReplayCache(init.maxReplayEntries ?? 100_000)
     this.issuer = init.issuer
   }
 
@@ -267,21 +267,8 @@ export class TokenVerifier {
   // Check and record in one synchronous step, so concurrent verifications of one token cannot both pass.
   private remember(claims: Record<string, unknown>): void {
     const now = Math.floor(this.clock() / 1000)
-    const key = `${String(claims.iss)} ${String(claims.jti)}`
-    const seenUntil = this.seen.get(key)
-    if (seenUntil !== undefined && seenUntil + this.skewSeconds >= now) {
-      throw new TokenError('replay', `the token ${String(claims.jti)} was already used`)
-    }
-    if (this.seen.size >= this.maxReplayEntries) {
-      for (const [jti, exp] of this.seen) if (exp + this.skewSeconds < now) this.seen.delete(jti)
-      if (this.seen.size >= this.maxReplayEntries) {
-        throw new TokenError(
-          'replay',
-          'too many live tokens to guard against replay; refusing until some expire',
-        )
-      }
-    }
-    this.seen.set(key, claims.exp as number)
+    const expires = (claims.exp as number) + this.skewSeconds
+    this.seen.use(`${String(claims.iss)} ${String(claims.jti)}`, expires, now, String(claims.jti))
   }
 
   private async publicKeyOf(kid: string): Promise<KeyObject> {

@@ -181,7 +181,8 @@ export async function runDemoScenario(
   lines.push(
     `Mayen-Koblenz asks for it for flood warning; Kusel's connector checks the offer, agrees, and both sign the contract ${negotiated.agreement}.`,
   )
-  const out = join(myk.dir, 'received', 'pegel-altenglan.ndjson')
+  // A path in Mayen-Koblenz's download folder (never its node directory).
+  const out = join('mayen-koblenz', 'pegel-altenglan.ndjson')
   const transferred = JSON.parse(
     await allmende([
       'transfer',
@@ -193,13 +194,13 @@ export async function runDemoScenario(
       '--dir',
       myk.dir,
     ]).catch((error: Error) => JSON.stringify({ state: 'FAILED', reason: error.message })),
-  ) as { state: string; bytes?: number; sha256?: string; reason?: string }
+  ) as { state: string; out?: string; bytes?: number; sha256?: string; reason?: string }
   if (transferred.state !== 'COMPLETED') {
     lines.push(`The transfer ended ${transferred.state}: ${transferred.reason ?? 'no reason given'}`)
     return { lines, agreement: negotiated.agreement }
   }
   lines.push(
-    `Kusel's connector checks the contract on the request, reads the gauge's SensorThings server page by page and streams ${transferred.bytes} bytes straight to Mayen-Koblenz, who checks the SHA-256 (${transferred.sha256?.slice(0, 16)}…) and stores them in ${out}.`,
+    `Kusel's connector checks the contract on the request, reads the gauge's SensorThings server page by page and streams ${transferred.bytes} bytes straight to Mayen-Koblenz, who checks the SHA-256 (${transferred.sha256?.slice(0, 16)}…) and stores them in ${transferred.out ?? out}.`,
   )
   lines.push(
     'Both sides signed a receipt of the delivery and keep it in their audit logs (allmende audit verify --receipts).',

@@ -15,7 +15,7 @@ describe('allmende demo (what npm start runs)', () => {
       const bytes = /streams (\d+) bytes/.exec(result.stdout)
       assert.ok(bytes, `run ${run} transferred nothing:\n${result.stdout}`)
       const received = await readFile(
-        join(root, 'mayen-koblenz', 'received', 'pegel-altenglan.ndjson'),
+        join(root, 'downloads', 'mayen-koblenz', 'pegel-altenglan.ndjson'),
         'utf8',
       )
       assert.equal(Buffer.byteLength(received), Number(bytes[1]))

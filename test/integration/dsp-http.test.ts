@@ -1164,7 +1164,7 @@ describe('DSP 2025-1 over HTTPS', () => {
       assert.ok(foreignProvided, 'CN_C 01-04 concluded an agreement')
       const content = randomBytes(3 * 1024 * 1024 + 17)
       const provider = provideData(content, { ranges, cut: 1024 * 1024 + 5 })
-      const out = join(root, `foreign-${ranges}.bin`)
+      const out = join(root, 'downloads', `foreign-${ranges}.bin`)
       const result = await runAllmende(
         [
           'transfer',
@@ -1239,7 +1239,7 @@ describe('DSP 2025-1 over HTTPS', () => {
       res.end(JSON.stringify({ code: 'FORBIDDEN', reasonCode: 'POLICY_DENIED', reason: ['not today'] }))
       return true
     }
-    const out = join(root, 'foreign-refused.bin')
+    const out = join(root, 'downloads', 'foreign-refused.bin')
     const result = await runAllmende([
       'transfer',
       '--dir',
@@ -1348,7 +1348,7 @@ describe('DSP 2025-1 over HTTPS', () => {
         '--json',
         ...extra,
       ])
-    const out = join(root, 'a2a.json')
+    const out = join(root, 'downloads', 'a2a.json')
     const first = await transfer(out)
     assert.equal(first.state, 'COMPLETED', JSON.stringify(first))
     assert.equal(first.sha256, sha256(source))

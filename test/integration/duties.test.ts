@@ -177,7 +177,7 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
       source,
       offer('urn:allmende:offer:delete', [deleteAfter('PT2S')]),
     )
-    const out = join(root, 'out', 'pegel.csv')
+    const out = join(root, 'downloads', 'pegel.csv')
     await transfer(agreement, out)
     const [pending] = await duties('a', agreement)
     assert.equal(pending?.action, 'delete')
@@ -231,7 +231,7 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
         { action: 'https://w3id.org/allmende/odrl#log' },
       ]),
     )
-    await transfer(agreement, join(root, 'out', 'inform.csv'))
+    await transfer(agreement, join(root, 'downloads', 'inform.csv'))
     const [inform, log] = await eventually(
       async () => {
         const views = await duties('a', agreement)
@@ -263,7 +263,7 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
       source,
       offer('urn:allmende:offer:late', [deleteAfter('PT2S')]),
     )
-    const out = join(root, 'out', 'late.csv')
+    const out = join(root, 'downloads', 'late.csv')
     await transfer(agreement, out)
     nodes.b!.process.kill('SIGSTOP')
     try {

@@ -193,7 +193,7 @@ describe('data transfer over libp2p between two nodes', () => {
       ]),
       FLOOD_WARNING,
     )
-    const out = join(root, 'out', 'big50.bin')
+    const out = join(root, 'downloads', 'big50.bin')
     const { code, summary, stderr } = await transfer(agreement, out)
     assert.equal(code, 0, `${JSON.stringify(summary)} ${stderr}`)
     assert.equal(summary.state, 'COMPLETED')
@@ -235,11 +235,11 @@ describe('data transfer over libp2p between two nodes', () => {
       ]),
     )
     for (let use = 1; use <= 3; use++) {
-      const { code, summary } = await transfer(agreement, join(root, 'out', `limited-${use}.csv`))
+      const { code, summary } = await transfer(agreement, join(root, 'downloads', `limited-${use}.csv`))
       assert.equal(code, 0, `use ${use}: ${JSON.stringify(summary)}`)
       assert.equal(summary.state, 'COMPLETED')
     }
-    const fourth = await transfer(agreement, join(root, 'out', 'limited-4.csv'))
+    const fourth = await transfer(agreement, join(root, 'downloads', 'limited-4.csv'))
     assert.equal(fourth.code, 1)
     assert.equal(fourth.summary.state, 'TERMINATED')
     assert.equal(fourth.summary.code, 'POLICY_DENIED')
@@ -268,7 +268,7 @@ describe('data transfer over libp2p between two nodes', () => {
     )
     const wait = end.getTime() - Date.now() + 500
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    const { code, summary } = await transfer(agreement, join(root, 'out', 'window.csv'))
+    const { code, summary } = await transfer(agreement, join(root, 'downloads', 'window.csv'))
     assert.equal(code, 1)
     assert.equal(summary.state, 'TERMINATED')
     assert.equal(summary.code, 'POLICY_DENIED')
@@ -280,7 +280,7 @@ describe('data transfer over libp2p between two nodes', () => {
     await randomFile(source, 400 * MiB)
     const expected = await sha256File(source)
     const agreement = await agreementFor('crash', source, offer('urn:allmende:offer:crash'))
-    const out = join(root, 'out', 'crash.bin')
+    const out = join(root, 'downloads', 'crash.bin')
     await api<TransferRecord>('b', 'POST', '/api/v1/transfers', { agreement, out })
     const partial = await eventually(
       async () => {
@@ -316,7 +316,7 @@ describe('data transfer over libp2p between two nodes', () => {
     await randomFile(source, 300 * MiB)
     const expected = await sha256File(source)
     const agreement = await agreementFor('pause', source, offer('urn:allmende:offer:pause'))
-    const out = join(root, 'out', 'pause.bin')
+    const out = join(root, 'downloads', 'pause.bin')
     const started = await api<TransferRecord>('b', 'POST', '/api/v1/transfers', { agreement, out })
     await eventually(async () => ((await stat(out)).size >= 4 * MiB ? true : undefined), {
       what: 'the first bytes',
@@ -368,10 +368,10 @@ describe('data transfer over libp2p between two nodes', () => {
     // A second pull of the same agreement, terminated by the consumer: both sides end TERMINATED.
     const other = await api<TransferRecord>('b', 'POST', '/api/v1/transfers', {
       agreement,
-      out: join(root, 'out', 'pause-2.bin'),
+      out: join(root, 'downloads', 'pause-2.bin'),
     })
     await eventually(
-      async () => ((await stat(join(root, 'out', 'pause-2.bin'))).size > 0 ? true : undefined),
+      async () => ((await stat(join(root, 'downloads', 'pause-2.bin'))).size > 0 ? true : undefined),
       { what: 'the second pull to start', timeoutMs: 30_000 },
     )
     const terminated = await api<TransferRecord>(
@@ -406,7 +406,7 @@ describe('data transfer over libp2p between two nodes', () => {
     const source = join(root, 'revoke.bin')
     await randomFile(source, 300 * MiB)
     const agreement = await agreementFor('revoke', source, offer('urn:allmende:offer:revoke'))
-    const out = join(root, 'out', 'revoke.bin')
+    const out = join(root, 'downloads', 'revoke.bin')
     const started = await api<TransferRecord>('b', 'POST', '/api/v1/transfers', { agreement, out })
     await eventually(async () => ((await stat(out)).size >= 4 * MiB ? true : undefined), {
       what: 'the first bytes',
@@ -424,7 +424,7 @@ describe('data transfer over libp2p between two nodes', () => {
     )
     assert.equal(ended.state, 'TERMINATED', JSON.stringify(ended.history))
     assert.ok((await stat(out)).size < 300 * MiB, 'the whole file arrived despite the revocation')
-    const refused = await transfer(agreement, join(root, 'out', 'revoke-again.bin'))
+    const refused = await transfer(agreement, join(root, 'downloads', 'revoke-again.bin'))
     assert.notEqual(refused.code, 0)
     assert.match(JSON.stringify(refused.summary) + refused.stderr, /revoked/)
   })
@@ -434,7 +434,7 @@ describe('data transfer over libp2p between two nodes', () => {
     await writeFile(source, 'x\n1\n')
     const agreement = await agreementFor('gone', source, offer('urn:allmende:offer:gone'))
     await rm(source)
-    const failed = await transfer(agreement, join(root, 'out', 'gone.csv'))
+    const failed = await transfer(agreement, join(root, 'downloads', 'gone.csv'))
     assert.equal(failed.code, 1)
     assert.equal(failed.summary.state, 'TERMINATED')
     assert.equal(failed.summary.code, 'SOURCE_FAILED')
@@ -444,7 +444,7 @@ describe('data transfer over libp2p between two nodes', () => {
     assert.equal(failure?.data.count, 0)
     // Once the file is back, the next transfer is the agreement's first use.
     await writeFile(source, 'x\n1\n')
-    const retried = await transfer(agreement, join(root, 'out', 'gone.csv'))
+    const retried = await transfer(agreement, join(root, 'downloads', 'gone.csv'))
     assert.equal(retried.code, 0, JSON.stringify(retried.summary))
     assert.equal(retried.summary.state, 'COMPLETED')
     const accesses = (await audit('a')).filter(

@@ -63,7 +63,7 @@ export function startAllmende(args: string[], options: { timeoutMs?: number } = 
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`node did not get ready:\n${stderr}`))
-    }, options.timeoutMs ?? 20_000)
+    }, options.timeoutMs ?? 60_000)
     child.stderr.on('data', (d) => (stderr += d))
     child.stdout.on('data', (d) => {
       stdout += d

@@ -1,11 +1,16 @@
 import type { Router } from '@koa/router'
-import type { AgreementRevocation, NegotiationService } from '../../contract/index.js'
+import type { AgreementRecord, AgreementRevocation, NegotiationService } from '../../contract/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
 import type { DutyView } from '../../transfer/index.js'
 
 export interface ContractRoutesInit {
   readonly negotiations: NegotiationService
   readonly revocation: AgreementRevocation
+  /**
+   * The current status list credential an agreement's revocation is read from (its provider's; this
+   * node's own, or fetched from the provider), undefined for an agreement without a status entry.
+   */
+  readonly statusList: (agreement: AgreementRecord) => Promise<Record<string, unknown> | undefined>
   /** Usage duties of an agreement (delete, inform, log) and their states, on either side. */
   readonly duties?: { list(agreementId: string): Promise<DutyView[]> }
   /** Resolves the offer the consumer asks for from the federated catalog (first visible one if none is named). */
@@ -86,6 +91,11 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     const agreement = await init.negotiations.getAgreement(ctx.params.id!)
     if (agreement === undefined) throw new NotFoundError(`no agreement ${ctx.params.id}`)
     ctx.body = agreement
+  })
+  router.get('/api/v1/agreements/:id/status-list', async (ctx) => {
+    const agreement = await init.negotiations.getAgreement(ctx.params.id!)
+    if (agreement === undefined) throw new NotFoundError(`no agreement ${ctx.params.id}`)
+    ctx.body = { statusList: (await init.statusList(agreement)) ?? null }
   })
   router.get('/api/v1/agreements/:id/duties', async (ctx) => {
     if (init.duties === undefined) throw new NotFoundError('this node tracks no usage duties')

@@ -10,9 +10,14 @@ function view(transfers: TransferService, transfer: TransferProcessRecord) {
 
 /**
  * Transfers this node runs (as consumer: `POST` starts one into a file on this node) or serves.
- * The API is local and token-protected, so the consumer names an output path on its own machine.
+ * The output file lies in the node's download folder: `outputPath` resolves the path a client
+ * names (relative to that folder) and refuses any other place, the node directory above all.
  */
-export function transferRoutes(router: Router, transfers: TransferService): void {
+export function transferRoutes(
+  router: Router,
+  transfers: TransferService,
+  outputPath: (requested: string) => Promise<string>,
+): void {
   router.post('/api/v1/transfers', async (ctx) => {
     const body = ((ctx.request as { body?: unknown }).body ?? {}) as Record<string, unknown>
     const { agreement, out, resume, format } = body
@@ -20,7 +25,7 @@ export function transferRoutes(router: Router, transfers: TransferService): void
       throw new InvalidInputError('field "agreement" must be the id of a finalized agreement')
     }
     if (typeof out !== 'string' || out === '') {
-      throw new InvalidInputError('field "out" must be the absolute path of the output file on this node')
+      throw new InvalidInputError('field "out" must name the output file in the download folder of this node')
     }
     if (resume !== undefined && typeof resume !== 'boolean')
       throw new InvalidInputError('field "resume" must be true or false')
@@ -29,7 +34,7 @@ export function transferRoutes(router: Router, transfers: TransferService): void
     ctx.status = 201
     ctx.body = await transfers.request({
       agreementId: agreement,
-      out,
+      out: await outputPath(out),
       ...(resume === undefined ? {} : { resume }),
       ...(format === undefined ? {} : { format }),
     })

@@ -14,6 +14,7 @@ import {
   toDspError,
   validateMessage,
 } from '../../protocol/index.js'
+import { CallerLimits, RateLimitedError } from './caller-limits.js'
 import { type HttpDataSource, serveHttpData } from './data-endpoint.js'
 import { normalizeDspAddress } from './dsp-paths.js'
 import { DSP_ROUTES, type DspHttpServices, type DspRoute } from './dsp-routes.js'
@@ -43,6 +44,14 @@ export interface DspHttpServerInit {
   readonly log: Logger
   /** Counts requests refused before authentication (they write no audit entry). */
   readonly refusals?: UnauthenticatedRefusals
+  /** Per-caller shares (default {@link CallerLimits} with {@link DEFAULT_LIMITS}). */
+  readonly limits?: CallerLimits
+  /**
+   * The listener sits behind a reverse proxy (TLS) that appends the client's address to
+   * `X-Forwarded-For`: per-address limits count that address (the last one, the proxy's own entry),
+   * not the proxy's. Off by default: a client could name any address there.
+   */
+  readonly trustProxy?: boolean
 }
 
 /**
@@ -59,6 +68,7 @@ export interface DspHttpServerInit {
  */
 export class DspHttpServer {
   private readonly app: Koa
+  private readonly limits: CallerLimits
   private server?: Server
   private url?: string
 
@@ -81,9 +91,28 @@ export class DspHttpServer {
         serveHttpData(ctx, data, this.init.log, this.init.refusals),
       )
     }
-    this.app = new Koa()
+    this.limits = init.limits ?? new CallerLimits()
+    this.app = new Koa({ proxy: init.trustProxy === true, maxIpsCount: 1 })
     this.app.silent = true
+    this.app.use((ctx, next) => this.admitAddress(ctx, next))
     this.app.use(router.routes()).use(router.allowedMethods())
+  }
+
+  /** Every request first spends one of its source address's share, before any token is checked. */
+  private async admitAddress(ctx: Context, next: () => Promise<void>): Promise<void> {
+    try {
+      this.limits.admitAddress(ctx.ip)
+    } catch (error) {
+      const path = ctx.path.slice(DSP_BASE_PATH.length)
+      const area: DspArea = path.startsWith('/catalog')
+        ? 'catalog'
+        : path.startsWith('/negotiations')
+          ? 'negotiation'
+          : 'transfer'
+      this.fail(ctx, area, error, {})
+      return
+    }
+    await next()
   }
 
   /** The versioned DSP base peers use (`callbackAddress`, catalog `endpointURL`); set once listening. */
@@ -139,6 +168,7 @@ export class DspHttpServer {
       const caller = await this.init.authenticator.authenticate(ctx.get('authorization') || undefined, {
         allowUrlAudience: route.allowUrlAudience === true,
       })
+      this.limits.admitDid(caller.did)
       body = route.method === 'POST' ? await readBody(ctx) : undefined
       const answer = await route.handle({ caller, params: ctx.params ?? {}, body }, this.init.services)
       ctx.status = route.status
@@ -157,6 +187,10 @@ export class DspHttpServer {
     const { status, body } = toDspError(error, area, pids)
     if (status >= 500) this.init.log.error({ err: error, area, path: ctx.path }, 'DSP HTTP request failed')
     if (error instanceof NotAuthenticatedError) this.init.refusals?.refuse('dsp-http', 'id-token')
+    if (error instanceof RateLimitedError) {
+      this.init.refusals?.refuse('dsp-http', 'rate-limited')
+      ctx.set('Retry-After', String(error.retryAfterSeconds))
+    }
     ctx.status = status
     if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="dsp"')
     ctx.body = body

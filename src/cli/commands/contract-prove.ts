@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import type { AgreementRecord } from '../../contract/index.js'
-import { presentAgreement } from '../../credentials/index.js'
+import { type JsonLdObject, presentAgreement } from '../../credentials/index.js'
 import { loadNodeKey } from '../../identity/index.js'
 import { InvalidInputError } from '../../protocol/index.js'
 import { type CliCommand, UsageError } from '../command.js'
@@ -19,7 +19,8 @@ const PROOF_KINDS = {
 export const contractProveCommand: CliCommand = {
   name: 'contract prove',
   summary: "present an agreement for a verifier's challenge (verifiable offline)",
-  usage: 'allmende contract prove AGREEMENT_ID --challenge C [--domain D] --out FILE [--dir DIR] [--json]',
+  usage:
+    'allmende contract prove AGREEMENT_ID --challenge C [--domain D] --out FILE [--without-status-list] [--dir DIR] [--json]',
   async run(args, io) {
     const { values, positionals } = parseFlags('contract prove', () =>
       parseArgs({
@@ -30,6 +31,7 @@ export const contractProveCommand: CliCommand = {
           challenge: { type: 'string' },
           domain: { type: 'string' },
           out: { type: 'string' },
+          'without-status-list': { type: 'boolean' },
         },
       }),
     )
@@ -47,17 +49,39 @@ export const contractProveCommand: CliCommand = {
         `agreement ${id} was concluded with a DSP provider over HTTPS that issues no agreement credential; there is no credential to present (its proof is the provider's ContractAgreementMessage in this node's audit log)`,
       )
     }
+    // The current status list goes along, so a verifier offline sees a revocation made until now.
+    const statusList = values['without-status-list'] === true ? null : await currentStatusList(client, id)
     const key = await loadNodeKey(nodeDirectory(dir).keyFile)
     const presentation = await presentAgreement(agreement.credential, key, {
       challenge: values.challenge,
       ...(values.domain === undefined ? {} : { domain: values.domain }),
+      ...(statusList === null ? {} : { statusListCredentials: [statusList] }),
     })
     await writeFile(values.out, `${JSON.stringify(presentation, null, 2)}\n`)
     io.stdout(
       values.json === true
-        ? JSON.stringify({ presentation: values.out, agreement: id, agreementProof: kind })
-        : `Wrote ${values.out}: ${PROOF_KINDS[kind]}`,
+        ? JSON.stringify({
+            presentation: values.out,
+            agreement: id,
+            agreementProof: kind,
+            statusListBundled: statusList !== null,
+          })
+        : `Wrote ${values.out}: ${PROOF_KINDS[kind]}${statusList === null ? ', without a status list (a verifier cannot check revocation)' : ', with the current status list'}`,
     )
     return 0
   },
+}
+
+/** The agreement's current status list from the node, or an error saying why a proof without it helps nobody. */
+async function currentStatusList(client: NodeClient, id: string): Promise<JsonLdObject | null> {
+  try {
+    const { statusList } = await client.get<{ statusList: JsonLdObject | null }>(
+      `/api/v1/agreements/${encodeURIComponent(id)}/status-list`,
+    )
+    return statusList
+  } catch (cause) {
+    throw new InvalidInputError(
+      `cannot bundle the current status list of agreement ${id} (${(cause as Error).message}); a verifier could not check whether it was revoked. Retry when the provider is reachable, or pass --without-status-list`,
+    )
+  }
 }

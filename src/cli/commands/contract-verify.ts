@@ -22,13 +22,15 @@ import { parseFlags } from '../flags.js'
 /**
  * `allmende contract verify`: checks an agreement offline, without a running node: a presentation (from
  * `contract prove`) or a bare agreement credential. Prints who agreed to what, validity and revocation;
- * exits 0 only if every check passed, else 1 naming the failed check.
+ * exits 0 only if every check passed, else 1 naming the failed check. Revocation that cannot be
+ * checked (no status list bundled or at hand) fails too, unless `--accept-unknown-status` says the
+ * verifier accepts that.
  */
 export const contractVerifyCommand: CliCommand = {
   name: 'contract verify',
   summary: 'verify an agreement (presentation or credential) offline: both proofs, validity, revocation',
   usage:
-    'allmende contract verify FILE|- [--challenge C] [--domain D] [--did-document FILE]... [--require-status] [--lang en|de] [--json]',
+    'allmende contract verify FILE|- [--challenge C] [--domain D] [--did-document FILE]... [--accept-unknown-status] [--lang en|de] [--json]',
   async run(args, io) {
     const { values, positionals } = parseFlags('contract verify', () =>
       parseArgs({
@@ -38,7 +40,7 @@ export const contractVerifyCommand: CliCommand = {
           challenge: { type: 'string' },
           domain: { type: 'string' },
           'did-document': { type: 'string', multiple: true },
-          'require-status': { type: 'boolean' },
+          'accept-unknown-status': { type: 'boolean' },
           lang: { type: 'string' },
           json: { type: 'boolean' },
         },
@@ -79,11 +81,12 @@ export const contractVerifyCommand: CliCommand = {
     } else {
       result = await verifyAgreementCredential(document, { resolver })
     }
-    if (result.verified && values['require-status'] === true && result.status.state === 'unknown') {
+    if (result.verified && values['accept-unknown-status'] !== true && result.status.state === 'unknown') {
       result = {
         verified: false,
         check: 'status-unavailable',
-        message: 'revocation status unknown (list not available offline) and --require-status was given',
+        message:
+          'revocation cannot be checked: no current status list is bundled (ask for a proof from contract prove, which bundles it, or pass --accept-unknown-status to accept that)',
       }
     }
     if (values.json === true) {

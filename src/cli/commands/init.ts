@@ -7,7 +7,7 @@ export const initCommand: CliCommand = {
   name: 'init',
   summary: 'create a node directory: key, config and API token',
   usage:
-    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--json]',
+    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--dsp-trust-proxy] [--download-dir DIR] [--json]',
   async run(args, io) {
     const { values } = parseFlags('init', () =>
       parseArgs({

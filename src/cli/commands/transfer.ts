@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR, downloadPath, nodeDirectory, readNodeConfig } from '../../config/index.js'
 import type { TransferProcessRecord } from '../../transfer/index.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
@@ -22,7 +21,8 @@ async function sha256Of(path: string): Promise<string | undefined> {
 }
 
 /**
- * `allmende transfer`: the node (consumer) pulls the data of an agreement into `--out`; the command
+ * `allmende transfer`: the node (consumer) pulls the data of an agreement into `--out` (a path in the
+ * node's download folder; relative paths are taken from there); the command
  * starts or resumes the transfer through the node's API, waits for its end, and checks the file's
  * SHA-256 against the hash both parties signed.
  */
@@ -49,7 +49,9 @@ export const transferCommand: CliCommand = {
     if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
       throw new UsageError('transfer: --timeout takes a positive number of seconds')
     }
-    const out = resolve(values.out)
+    const directory = nodeDirectory(values.dir ?? DEFAULT_NODE_DIR)
+    // The node writes only into its download folder: the same rule, checked here first.
+    const out = await downloadPath(directory, await readNodeConfig(directory.configFile), values.out)
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
     let transfer: TransferProcessRecord | undefined
     if (values.resume === true) {
@@ -90,6 +92,7 @@ export const transferCommand: CliCommand = {
     const summary = {
       transfer: transfer.id,
       state: transfer.state,
+      out,
       bytes: transfer.bytes ?? null,
       sha256: transfer.sha256 ?? null,
       ...(transfer.state === 'TERMINATED' ? { code: last?.code, reason: last?.reason } : {}),
