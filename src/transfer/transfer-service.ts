@@ -732,6 +732,14 @@ export class TransferService {
         `no finalized agreement ${claims.agreementId} with you`,
       )
     }
+    if (await this.components.isRevoked(agreement!)) {
+      await this.deny(
+        agreement!.id,
+        transferId,
+        'AGREEMENT_REVOKED',
+        `agreement ${agreement!.id} was revoked by the provider`,
+      )
+    }
     const isMember = await this.components.isMember(caller)
     const controller = new AbortController()
     await this.withLock(`usage ${agreement!.id}`, async () => {
