@@ -1377,7 +1377,7 @@ describe('DSP 2025-1 over HTTPS', () => {
     assert.equal(onP.callbackAddress, dspUrl.c)
 
     // C holds the first 20 bytes: --resume asks P for "Range: bytes=20-" and ends with the same hash
-    const partial = join(root, 'a2a-partial.json')
+    const partial = join(root, 'downloads', 'a2a-partial.json')
     await writeFile(partial, source.subarray(0, 20))
     const resumed = await transfer(partial, '--resume')
     assert.equal(resumed.state, 'COMPLETED', JSON.stringify(resumed))

@@ -252,4 +252,57 @@ describe('TokenVerifier replay cache', () => {
     clock += 120_000
     await verifier.verifyAccessToken(await issue())
   })
+  it('takes access tokens of its one issuer only', async () => {
+    const { provider, consumer, stranger } = await parties()
+    const verifier = new TokenVerifier({ audience: provider.did, issuer: provider.did })
+    const claims = {
+      subject: consumer.did,
+      audience: provider.did,
+      agreementId: 'urn:a',
+      transferProcessId: 'urn:t',
+    }
+    await assert.rejects(
+      verifier.verifyAccessToken(await issueAccessToken(stranger, claims)),
+      refusedWith('issuer'),
+    )
+    await assert.rejects(
+      verifier.verifyAccessToken(await issueAccessToken(consumer, claims)),
+      refusedWith('issuer'),
+    )
+    assert.equal(
+      (await verifier.verifyAccessToken(await issueAccessToken(provider, claims))).sub,
+      consumer.did,
+    )
+  })
+
+  it('forgets each token when it expires, oldest first, without scanning the cache', async () => {
+    const { provider, consumer } = await parties()
+    let clock = Date.now()
+    const verifier = new TokenVerifier({
+      audience: 'dp',
+      maxReplayEntries: 3,
+      clockSkewSeconds: 0,
+      clock: () => clock,
+    })
+    const issue = (lifetimeSeconds: number) =>
+      issueAccessToken(provider, {
+        subject: consumer.did,
+        audience: 'dp',
+        agreementId: 'urn:a',
+        lifetimeSeconds,
+        now: new Date(clock),
+      })
+    const long = await issue(600)
+    await verifier.verifyAccessToken(long)
+    await verifier.verifyAccessToken(await issue(10))
+    await verifier.verifyAccessToken(await issue(20))
+    await assert.rejects(verifier.verifyAccessToken(await issue(30)), refusedWith('replay'))
+    clock += 11_000
+    await verifier.verifyAccessToken(await issue(30))
+    await assert.rejects(
+      verifier.verifyAccessToken(long),
+      refusedWith('replay'),
+      'a live token stays remembered',
+    )
+  })
 })
