@@ -65,7 +65,7 @@ import { peerIdFromDidKey } from './identity/index.js'
 import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
-import { Store } from './store/index.js'
+import { Store, StoreCorruptionError } from './store/index.js'
 import { DutyTracker, TransferService } from './transfer/index.js'
 
 export interface ConnectorInit {
@@ -576,6 +576,7 @@ async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {
   try {
     return await Store.open(dbDir)
   } catch (cause) {
+    if (cause instanceof StoreCorruptionError) throw cause
     const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new ConfigError(
       locked
