@@ -12,6 +12,7 @@ import {
   nodeRoutes,
   openapiRoutes,
   transferRoutes,
+  vcApiRoutes,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import {
@@ -195,6 +196,7 @@ export class Connector {
           (router) => auditRoutes(router, domain.audit),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
+          (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
           (router) =>
             metricsRoutes(
               router,
@@ -541,6 +543,7 @@ export class Connector {
       resolveOffer,
       resolveHttpOffer,
       revocation,
+      statusCache,
       transfers,
     }
   }
