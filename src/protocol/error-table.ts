@@ -39,6 +39,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_INVALID_OFFER: refusal(400),
   ALLMENDE_INVALID_CATALOG: refusal(400),
   ALLMENDE_INVALID_CREDENTIAL: refusal(400),
+  ALLMENDE_CREDENTIAL_ISSUER: refusal(400),
   ALLMENDE_INVALID_DESCRIPTOR: refusal(400),
   ALLMENDE_INVALID_SOURCE_SPEC: refusal(400),
   ALLMENDE_UNKNOWN_DOCUMENT: refusal(400),
@@ -70,6 +71,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_RANGE_NOT_SATISFIABLE: refusal(416),
   ALLMENDE_RANGE_COMPLETE: refusal(416),
   ALLMENDE_RATE_LIMITED: refusal(429),
+  ALLMENDE_TOO_MANY_REQUESTS: refusal(429),
   // another party or a data source failed: retried, told in words that hide nothing of ours
   ALLMENDE_PEER_UNREACHABLE: upstream,
   ALLMENDE_REMOTE_ERROR: upstream,

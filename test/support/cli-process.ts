@@ -50,7 +50,7 @@ export interface RunningNode {
   kill(): Promise<void>
 }
 
-/** Starts a node and resolves once it prints `ready <url>`. */
+/** Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens of seconds). */
 export function startAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<RunningNode> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), 'start', ...args], {
