@@ -96,6 +96,8 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_KEY_FILE: fault(),
   ALLMENDE_AUDIT_CHAIN: fault(),
   ALLMENDE_AUDIT_SOURCE: fault(),
+  ALLMENDE_STORE_CORRUPT: fault(),
+  ALLMENDE_WORKER_TASK_FAILED: fault(),
   ALLMENDE_API: fault(),
   ALLMENDE_API_DOCUMENT: fault(),
   ALLMENDE_API_PORT_IN_USE: fault(),
