@@ -1395,7 +1395,7 @@ describe('DSP 2025-1 over HTTPS', () => {
       [20],
     )
     // a file that already holds everything: P answers 416 for the empty tail, C completes
-    const whole = join(root, 'a2a-whole.json')
+    const whole = join(root, 'downloads', 'a2a-whole.json')
     await writeFile(whole, source)
     const nothingLeft = await transfer(whole, '--resume')
     assert.equal(nothingLeft.state, 'COMPLETED', JSON.stringify(nothingLeft))

@@ -24,7 +24,7 @@ export function runAllmende(args: string[], options: { timeoutMs?: number } = {}
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`allmende ${args.join(' ')} timed out\n${stderr}`))
-    }, options.timeoutMs ?? 30_000)
+    }, options.timeoutMs ?? 90_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
