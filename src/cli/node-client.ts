@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { nodeDirectory, readApiToken } from '../config/index.js'
+import { nodeDirectory, readApiToken } from '../config/node-directory.js'
 import { AllmendeError } from '../protocol/errors.js'
 
 /** The node in a directory is not running, or its API could not be reached. */
@@ -27,21 +27,27 @@ export class NodeClient {
   private constructor(
     readonly url: string,
     private readonly token: string,
+    private readonly root: string,
   ) {}
 
   static async forDirectory(dir: string): Promise<NodeClient> {
     const directory = nodeDirectory(dir)
-    let runtime: { url?: string }
+    const notRunning = (why: string) =>
+      new NodeNotRunningError(
+        `the node in ${directory.root} is not running (${why}); start it with: allmende start --dir ${dir}`,
+      )
+    let runtime: { url?: string; pid?: number }
     try {
       runtime = JSON.parse(await readFile(directory.runtimeFile, 'utf8'))
     } catch {
-      throw new NodeNotRunningError(
-        `no running node in ${directory.root}; start it with: allmende start --dir ${dir}`,
-      )
+      throw notRunning('no api.json')
     }
-    if (typeof runtime.url !== 'string')
-      throw new NodeNotRunningError(`${directory.runtimeFile} has no "url"`)
-    return new NodeClient(runtime.url, await readApiToken(directory))
+    if (typeof runtime.url !== 'string') throw notRunning('its api.json has no "url"')
+    // A node killed with -9 leaves its api.json behind: a dead pid says so before any request.
+    if (typeof runtime.pid === 'number' && !processAlive(runtime.pid)) {
+      throw notRunning(`process ${runtime.pid} ended without stopping the node`)
+    }
+    return new NodeClient(runtime.url, await readApiToken(directory), directory.root)
   }
 
   async get<T>(path: string): Promise<T> {
@@ -64,7 +70,9 @@ export class NodeClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch (cause) {
-      throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
+      throw new NodeNotRunningError(
+        `the node in ${this.root} is not running: its API ${this.url} does not answer (${(cause as Error).message})`,
+      )
     }
     const payload = (await response.json().catch(() => ({}))) as {
       error?: { code?: string; message?: string }
@@ -77,5 +85,16 @@ export class NodeClient {
       )
     }
     return payload as T
+  }
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (a container's node seen from the host).
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

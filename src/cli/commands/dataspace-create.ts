@@ -2,27 +2,40 @@ import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { adoptDescriptor, createDescriptor } from '../../dataspace/index.js'
-import { type CliCommand, UsageError } from '../command.js'
-import { membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
+import { MEMBERSHIP_REFRESH_FLAG, membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
 import { runningNodeClient } from './dataspace-members.js'
+
+const FLAGS = {
+  ...NODE_FLAGS,
+  title: { type: 'string', value: 'TITLE', required: true, help: 'name of the data space' },
+  endorsements: {
+    type: 'string',
+    value: 'N',
+    fallback: '1',
+    help: 'anchor endorsements a member needs',
+  },
+  'odrl-profile': {
+    type: 'string',
+    value: 'IRI',
+    fallback: 'none',
+    help: 'ODRL profile the data space agrees on',
+  },
+  ...MEMBERSHIP_REFRESH_FLAG,
+  force: { type: 'boolean', help: 'replace a data space this node already belongs to' },
+} as const satisfies FlagDocs
 
 export const dataspaceCreateCommand: CliCommand = {
   name: 'dataspace create',
-  summary: 'create a data space with this node as its trust anchor',
   usage:
     'allmende dataspace create --title TITLE [--endorsements N] [--odrl-profile IRI] [--membership-refresh SECONDS] [--force] [--dir DIR] [--json]',
+  flags: FLAGS,
+  examples: ['allmende dataspace create --title "Südwest-Cluster" --dir ./kl'],
   async run(args, io) {
     const { values } = parseFlags('dataspace create', () =>
       parseArgs({
         args,
-        options: {
-          ...NODE_FLAGS,
-          title: { type: 'string' },
-          endorsements: { type: 'string' },
-          'odrl-profile': { type: 'string' },
-          'membership-refresh': { type: 'string' },
-          force: { type: 'boolean' },
-        },
+        options: FLAGS,
       }),
     )
     if (values.title === undefined || values.title.trim() === '') {

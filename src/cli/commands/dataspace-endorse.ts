@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
 
 export const dataspaceEndorseCommand: CliCommand = {
   name: 'dataspace endorse',
-  summary: 'issue a membership credential to a node (anchors only)',
   usage: 'allmende dataspace endorse DID [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace endorse did:key:z6Mk… --dir ./kl'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace endorse', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),

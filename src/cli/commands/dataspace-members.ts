@@ -36,8 +36,9 @@ export async function withOfflineRegistry<T>(
 
 export const dataspaceMembersCommand: CliCommand = {
   name: 'dataspace members',
-  summary: 'members this anchor endorsed, active or revoked',
   usage: 'allmende dataspace members [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace members --dir ./kl --json'],
   async run(args, io) {
     const { values } = parseFlags('dataspace members', () => parseArgs({ args, options: NODE_FLAGS }))
     const dir = values.dir ?? DEFAULT_NODE_DIR

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
 
 export const dataspaceRevokeCommand: CliCommand = {
   name: 'dataspace revoke',
-  summary: "revoke a member's credential (anchors only); peers drop it within one refresh",
   usage: 'allmende dataspace revoke DID [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace revoke did:key:z6Mk… --dir ./kl'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace revoke', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
