@@ -20,6 +20,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/start.js')).startCommand,
   },
   {
+    name: 'stop',
+    summary: 'stop a node that runs in the background (start --detach)',
+    load: async () => (await import('./commands/stop.js')).stopCommand,
+  },
+  {
     name: 'demo',
     summary: 'run a local demo data space of three municipalities until Ctrl-C',
     load: async () => (await import('./commands/demo.js')).demoCommand,
