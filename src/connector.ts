@@ -152,7 +152,9 @@ export class Connector {
       try {
         await this.libp2p.start()
       } catch (cause) {
-        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(cause)}`, { cause })
+        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(cause)}`, {
+          cause,
+        })
       }
       this.mesh = new PeerMesh(
         this.libp2p,
