@@ -35,8 +35,15 @@ export const CONFIG_FLAGS = {
     type: 'string',
     multiple: true,
     value: 'MULTIADDR',
-    fallback: '/ip4/127.0.0.1/tcp/0',
+    fallback: '/ip4/127.0.0.1/tcp/0; init fixes a free port',
     help: 'libp2p listen address (repeatable); /ip4/0.0.0.0/tcp/4001 to accept other hosts',
+  },
+  announce: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    fallback: 'the listen addresses',
+    help: 'address others must dial instead (NAT, containers, DNS names; repeatable)',
   },
   'api-port': { type: 'string', value: 'N', fallback: '0 (any free port)', help: 'management API port' },
   'api-host': {
@@ -96,6 +103,7 @@ export function parseFlags<T>(command: string, parse: () => T): T {
 /** Config overrides from parsed {@link CONFIG_FLAGS}; the config validator checks the values. */
 export function configOverrides(values: {
   listen?: string[]
+  announce?: string[]
   'api-port'?: string
   'api-host'?: string
   bootstrap?: string[]
@@ -113,6 +121,7 @@ export function configOverrides(values: {
     throw new UsageError(`--dsp-port must be a port number, got "${dspPort}"`)
   return {
     listen: values.listen,
+    announce: values.announce,
     apiPort: port === undefined ? undefined : Number(port),
     apiHost: values['api-host'],
     bootstrap: values.bootstrap,

@@ -20,6 +20,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/start.js')).startCommand,
   },
   {
+    name: 'config get',
+    summary: "show the node's settings (all, or one)",
+    load: async () => (await import('./commands/config.js')).configGetCommand,
+  },
+  {
+    name: 'config set',
+    summary: 'change a setting (listen, announce, bootstrap, API, DSP) of an existing node; the key stays',
+    load: async () => (await import('./commands/config.js')).configSetCommand,
+  },
+  {
     name: 'stop',
     summary: 'stop a node that runs in the background (start --detach)',
     load: async () => (await import('./commands/stop.js')).stopCommand,
@@ -171,13 +181,28 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'dataspace create',
-    summary: 'create a data space with this node as its trust anchor',
+    summary: 'create a data space with this node (and any --anchor) as its trust anchors',
     load: async () => (await import('./commands/dataspace-create.js')).dataspaceCreateCommand,
   },
   {
     name: 'dataspace join',
     summary: "join a data space by its descriptor (checks its anchors' signatures)",
     load: async () => (await import('./commands/dataspace-join.js')).dataspaceJoinCommand,
+  },
+  {
+    name: 'dataspace update',
+    summary: 'sign a new version of the descriptor (bootstrap addresses, endorsement rule); anchors only',
+    load: async () => (await import('./commands/dataspace-update.js')).dataspaceUpdateCommand,
+  },
+  {
+    name: 'dataspace add-anchor',
+    summary: 'sign a new descriptor version with one more trust anchor; it and the others co-sign',
+    load: async () => (await import('./commands/dataspace-update.js')).dataspaceAddAnchorCommand,
+  },
+  {
+    name: 'dataspace sign',
+    summary: 'co-sign a descriptor draft as one of its trust anchors',
+    load: async () => (await import('./commands/dataspace-sign.js')).dataspaceSignCommand,
   },
   {
     name: 'dataspace endorse',

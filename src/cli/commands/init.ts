@@ -13,7 +13,7 @@ const FLAGS = {
 export const initCommand: CliCommand = {
   name: 'init',
   usage:
-    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--json]',
+    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--announce MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--json]',
   flags: FLAGS,
   examples: ['allmende init --dir ./kusel --name "Landkreis Kusel" --dataspace suedwest'],
   async run(args, io) {
@@ -38,6 +38,7 @@ export const initCommand: CliCommand = {
       did: files.key.did,
       peerId: files.key.peerId.toString(),
       dataspace: files.config.dataspace,
+      listen: files.config.listen,
     }
     io.stdout(
       values.json === true
@@ -47,6 +48,7 @@ export const initCommand: CliCommand = {
             `  DID:       ${summary.did}`,
             `  PeerId:    ${summary.peerId}`,
             `  Data space: ${summary.dataspace}`,
+            ...summary.listen.map((address) => `  libp2p:    ${address}`),
             `Start it with: allmende start --dir ${dir}`,
           ].join('\n'),
     )
