@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { spawn } from 'node:child_process'
 import { openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,13 +43,18 @@ export const startCommand: CliCommand = {
       return 0
     }
     // Loaded here: the node's stack (libp2p, credentials) is what makes a start take a second.
-    const [{ openNode }, { Connector }, { createRootLogger }] = await Promise.all([
-      import('../../config/index.js'),
-      import('../../connector.js'),
-      import('../../log/index.js'),
-    ])
+    const [{ openNode }, { Connector }, { createRootLogger }, { useCanonicalizationWorkers }] =
+      await Promise.all([
+        import('../../config/index.js'),
+        import('../../connector.js'),
+        import('../../log/index.js'),
+        import('../../credentials/canonical-forms.js'),
+      ])
     const files = await openNode(dir, configOverrides(values))
     const log = createRootLogger()
+    // With cores to spare, credential canonicalization leaves the event loop (libp2p, API) to a worker
+    // thread, started on first use; on two cores a worker only adds memory (bench/negotiation).
+    if (availableParallelism() > 2) await useCanonicalizationWorkers(1)
     const connector = new Connector({ files, log })
     const { apiUrl } = await connector.start()
     io.stdout(`ready ${apiUrl}`)
