@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os'
 import { spawn } from 'node:child_process'
 import { openSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
