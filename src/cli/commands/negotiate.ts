@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR } from '../../config/index.js'
 import type { Negotiation } from '../../contract/index.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 const WAIT_TIMEOUT_MS = 60_000
 

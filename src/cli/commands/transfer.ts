@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR } from '../../config/index.js'
 import type { TransferProcessRecord } from '../../transfer/index.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 /** How often the command asks the node how the transfer stands. */
 const POLL_MS = 100
