@@ -16,7 +16,6 @@ export { ContentDigest, readAhead, skipHashed } from './content-digest.js'
 export {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
-  DATA_PROTOCOL,
   type DataAckFrame,
   type DataControlFrame,
   type DataEndFrame,
