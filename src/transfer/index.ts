@@ -79,6 +79,7 @@ export {
   TransferStateError,
 } from './errors.js'
 export { FileSink, fileLength } from './file-sink.js'
+export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
 export {
   allowedTransferMoves,
   isTerminalTransferState,
