@@ -59,6 +59,7 @@ import {
   checkMembership,
   DataspaceService,
   descriptorBootstrap,
+  descriptorPath,
   fetchStatusList,
   loadNodeDescriptor,
 } from './dataspace/index.js'
@@ -124,6 +125,7 @@ export class Connector {
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
       const descriptor = await loadNodeDescriptor(directory, config)
+      const descriptorFile = descriptorPath(directory, config)
       // One status list issuer per node and store: membership and agreement credentials share its lists.
       const statusLists = await StatusListIssuer.open({ store, key })
       if (descriptor !== undefined) {
@@ -134,6 +136,7 @@ export class Connector {
           statusLists,
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
+          ...(descriptorFile === undefined ? {} : { descriptorFile }),
           ...(config.membershipRefresh === undefined ? {} : { refreshSeconds: config.membershipRefresh }),
         })
         this.admission.setPolicy(this.dataspace.policy)
@@ -142,6 +145,7 @@ export class Connector {
         privateKey: key.privateKey,
         dataspace: config.dataspace,
         listen: config.listen,
+        announce: config.announce,
         bootstrap:
           descriptor === undefined
             ? config.bootstrap
@@ -162,7 +166,11 @@ export class Connector {
           cause,
         })
       }
-      this.mesh = new PeerMesh(libp2p, this.admission, log.child({ name: 'allmende:p2p' }), config.bootstrap)
+      this.mesh = new PeerMesh(libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
+        dataspace === undefined
+          ? config.bootstrap
+          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+      )
       await this.lifecycle.start(this.mesh)
       const domain = await this.startDomain(libp2p, store, statusLists)
       const api = new ApiServer(log.child({ name: 'allmende:api' }), {

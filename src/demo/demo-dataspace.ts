@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NodeClient } from '../api/index.js'
-import { initNode, openNode } from '../config/index.js'
+import { dialableAddresses, initNode, openNode } from '../config/index.js'
 import { Connector } from '../connector.js'
 import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../dataspace/index.js'
 import type { Logger } from '../log/index.js'
@@ -50,7 +50,7 @@ async function startConnector(dir: string, log: Logger): Promise<{ connector: Co
 export async function startDemoDataspace(root: string, log: Logger): Promise<DemoNode[]> {
   const dirOf = (slug: DemoSlug) => join(root, slug)
   const firstRun = !(await exists(join(dirOf(DEMO_NODES[0].slug), 'dataspace.json')))
-  if (firstRun) await createDemoDataspace(dirOf, log)
+  if (firstRun) await createDemoDataspace(dirOf)
   const nodes: DemoNode[] = []
   try {
     for (const node of DEMO_NODES) {
@@ -66,9 +66,9 @@ export async function startDemoDataspace(root: string, log: Logger): Promise<Dem
 
 /**
  * The first run: the nodes' directories, the data space with Kaiserslautern as trust anchor (its
- * running libp2p address becomes the descriptor's bootstrap address) and the members' endorsements.
+ * libp2p address is the descriptor's bootstrap address) and the members' endorsements.
  */
-async function createDemoDataspace(dirOf: (slug: DemoSlug) => string, log: Logger): Promise<void> {
+async function createDemoDataspace(dirOf: (slug: DemoSlug) => string): Promise<void> {
   for (const node of DEMO_NODES) {
     await initNode(dirOf(node.slug), {
       name: node.name,
@@ -76,27 +76,20 @@ async function createDemoDataspace(dirOf: (slug: DemoSlug) => string, log: Logge
       overrides: { listen: [`/ip4/127.0.0.1/tcp/${node.port}`] },
     })
   }
-  const anchorDir = dirOf(DEMO_NODES[0].slug)
-  const anchor = await openNode(anchorDir)
-  const started = await startConnector(anchorDir, log.child({ node: DEMO_NODES[0].slug }))
-  const bootstrap = started.connector
-    .identity()
-    .multiaddrs.map((address) =>
-      address.includes('/p2p/') ? address : `${address}/p2p/${anchor.key.peerId.toString()}`,
-    )
-  await started.connector.stop()
+  const anchor = await openNode(dirOf(DEMO_NODES[0].slug))
+  // The anchor's fixed port makes its bootstrap address known before it ever runs.
   const descriptor = await createDescriptor({
     title: 'Südwest-Cluster',
     anchors: [anchor.key],
     endorsementsRequired: 1,
-    bootstrap,
+    bootstrap: dialableAddresses(anchor.config, anchor.key.peerId.toString()),
   })
-  const { config } = await adoptDescriptor(anchor.directory, anchor.key, descriptor)
+  const { config } = await adoptDescriptor(anchor.directory, descriptor)
   const registry = await openOfflineRegistry(anchor.directory, config, anchor.key)
   try {
     for (const node of DEMO_NODES.slice(1)) {
       const member = await openNode(dirOf(node.slug))
-      await adoptDescriptor(member.directory, member.key, descriptor)
+      await adoptDescriptor(member.directory, descriptor)
       await registry.registry.endorse(member.key.did)
     }
   } finally {
