@@ -1,14 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import {
-  allmendeJson,
-  type CliResult,
-  type RunningNode,
-  runAllmende,
-  startAllmende,
-  tempDir,
-} from './cli-process.js'
+import { openNode } from '../../src/config/index.js'
+import { Connector } from '../../src/connector.js'
+import type { Clock } from '../../src/lifecycle/index.js'
+import { createSilentLogger } from '../../src/log/index.js'
+import { type CliResult, type RunningNode, runAllmende, startAllmende, tempDir } from './cli-process.js'
 
 /** One answer of a node's management API. */
 export interface ApiAnswer<T> {
@@ -33,6 +30,8 @@ async function freePort(): Promise<number> {
 export class Cluster {
   readonly serverErrors: string[] = []
   private readonly running = new Map<string, RunningNode>()
+  /** Nodes run inside the test's process, with a clock the test sets. */
+  private readonly embedded = new Map<string, { connector: Connector; apiUrl: string }>()
   private readonly dids = new Map<string, string>()
 
   private constructor(readonly root: string) {}
@@ -43,25 +42,31 @@ export class Cluster {
     const anchorPort = await freePort()
     for (const [index, name] of names.entries()) {
       const listen = index === 0 ? ['--listen', `/ip4/127.0.0.1/tcp/${anchorPort}`] : []
-      const init = await allmendeJson<{ did: string }>([
-        'init',
-        '--dir',
-        cluster.dir(name),
-        '--name',
-        `Node ${name}`,
-        ...listen,
-      ])
+      const init = JSON.parse(
+        await cluster.cli([
+          'init',
+          '--dir',
+          cluster.dir(name),
+          '--name',
+          `Node ${name}`,
+          '--json',
+          ...listen,
+        ]),
+      ) as { did: string }
       cluster.dids.set(name, init.did)
     }
     const anchor = names[0]!
-    const created = await allmendeJson<{ descriptor: string }>([
-      'dataspace',
-      'create',
-      '--title',
-      'Test-Cluster',
-      '--dir',
-      cluster.dir(anchor),
-    ])
+    const created = JSON.parse(
+      await cluster.cli([
+        'dataspace',
+        'create',
+        '--title',
+        'Test-Cluster',
+        '--dir',
+        cluster.dir(anchor),
+        '--json',
+      ]),
+    ) as { descriptor: string }
     for (const name of names.slice(1)) {
       await cluster.cli(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', cluster.dir(name)])
       await cluster.cli(['dataspace', 'endorse', cluster.did(name), '--dir', cluster.dir(anchor)])
@@ -88,15 +93,32 @@ export class Cluster {
 
   /** Starts a node; `env` adds to its environment (a crash point, for instance). */
   async start(name: string, env: Record<string, string> = {}): Promise<RunningNode> {
-    const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 60_000 })
+    const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 120_000 })
     this.running.set(name, node)
     return node
   }
 
-  /** SIGTERM, and waits for the exit. */
+  /**
+   * Runs a node inside the test's process with `clock` as its time: a test moves it past a time
+   * window instead of sleeping through one.
+   */
+  async startEmbedded(name: string, clock: Clock): Promise<Connector> {
+    const connector = new Connector({
+      files: await openNode(this.dir(name)),
+      log: createSilentLogger(),
+      clock,
+    })
+    const { apiUrl } = await connector.start()
+    this.embedded.set(name, { connector, apiUrl })
+    return connector
+  }
+
+  /** SIGTERM (or stop, for an embedded node), and waits for the exit. */
   async stop(name: string): Promise<void> {
     await this.running.get(name)?.stop()
     this.running.delete(name)
+    await this.embedded.get(name)?.connector.stop()
+    this.embedded.delete(name)
   }
 
   /** SIGKILL, as a crash. */
@@ -111,9 +133,9 @@ export class Cluster {
     this.running.delete(name)
   }
 
-  /** Runs an `allmende` command that must succeed. */
+  /** Runs an `allmende` command that must succeed (generous bound: a loaded machine starts node slowly). */
   async cli(args: string[]): Promise<string> {
-    const result = await runAllmende(args, { timeoutMs: 60_000 })
+    const result = await runAllmende(args, { timeoutMs: 120_000 })
     if (result.code !== 0)
       throw new Error(`allmende ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
     return result.stdout
@@ -121,13 +143,14 @@ export class Cluster {
 
   /** `allmende audit verify` of a node (running or not). */
   auditVerify(name: string): Promise<CliResult> {
-    return runAllmende(['audit', 'verify', '--dir', this.dir(name), '--json'], { timeoutMs: 60_000 })
+    return runAllmende(['audit', 'verify', '--dir', this.dir(name), '--json'], { timeoutMs: 120_000 })
   }
 
   /** One call of a node's management API; a 500 (an internal error) is kept in {@link serverErrors}. */
   async api<T>(name: string, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
     const token = (await readFile(join(this.dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${this.node(name).apiUrl}${path}`, {
+    const apiUrl = this.embedded.get(name)?.apiUrl ?? this.node(name).apiUrl
+    const response = await fetch(`${apiUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -172,6 +195,6 @@ export class Cluster {
 
   /** Stops every running node. */
   async close(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((name) => this.stop(name)))
+    await Promise.all([...this.running.keys(), ...this.embedded.keys()].map((name) => this.stop(name)))
   }
 }
