@@ -12,6 +12,7 @@ import {
   nodeRoutes,
   openapiRoutes,
   transferRoutes,
+  vcApiRoutes,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import { PeerDispatcher } from './bindings/dispatcher.js'
@@ -67,7 +68,7 @@ import { peerIdFromDidKey } from './identity/index.js'
 import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
 import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
-import { Store } from './store/index.js'
+import { Store, StoreCorruptionError } from './store/index.js'
 import { DutyTracker, TransferService, terminateTransfersUnder } from './transfer/index.js'
 
 export interface ConnectorInit {
@@ -204,6 +205,7 @@ export class Connector {
           (router) => auditRoutes(router, domain.audit),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
+          (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
           (router) =>
             metricsRoutes(
               router,
@@ -483,6 +485,7 @@ export class Connector {
       resolveHttpOffer: (providerUrl: string, dataset: string, offerId?: string) =>
         resolveHttpOffer(dspClient, providerUrl, dataset, offerId),
       revocation,
+      statusCache,
       transfers,
     }
   }
@@ -506,6 +509,7 @@ async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {
   try {
     return await Store.open(dbDir)
   } catch (cause) {
+    if (cause instanceof StoreCorruptionError) throw cause
     const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new ConfigError(
       locked
