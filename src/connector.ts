@@ -365,7 +365,10 @@ export class Connector {
       }),
     })
     const policies = new PolicyCache()
-    const dispatcher = new PeerDispatcher(endpoint, dspClient)
+    const dispatcher = new PeerDispatcher(endpoint, dspClient, {
+      peerId: key.peerId.toString(),
+      dspBaseUrl: () => this.dspServer?.baseUrl,
+    })
     const negotiations = new NegotiationService(
       {
         store,
@@ -376,7 +379,7 @@ export class Connector {
         messenger: dispatcher.messenger('negotiation'),
       },
       {
-        callbackAddress: () => this.dspServer?.baseUrl,
+        addressing: dispatcher,
         allocateStatus: () => statusLists.allocate(),
         decide: providerDecision({ catalog, policies, clock, isMember }),
       },

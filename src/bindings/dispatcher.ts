@@ -1,4 +1,4 @@
-import type { DspMessage } from '../protocol/index.js'
+import type { DspBinding, DspMessage, PeerAddressing } from '../protocol/index.js'
 import type { DspHttpClient } from './http/index.js'
 import type { P2pDspEndpoint } from './p2p/index.js'
 
@@ -24,11 +24,20 @@ export function isHttpAddress(address: string | undefined): address is string {
  * DSP HTTP, every other peer (a `/p2p/…` address or none) over libp2p by its DID. The services
  * hand over the address they were given and never look at it.
  */
-export class PeerDispatcher {
+export class PeerDispatcher implements PeerAddressing {
   constructor(
     private readonly p2p: P2pDspEndpoint,
     private readonly http: DspHttpClient,
+    private readonly own: { readonly peerId: string; readonly dspBaseUrl: () => string | undefined },
   ) {}
+
+  bindingOf(address: string | undefined): DspBinding {
+    return isHttpAddress(address) ? 'http' : 'libp2p'
+  }
+
+  ownAddress(binding: DspBinding): string | undefined {
+    return binding === 'http' ? this.own.dspBaseUrl() : `/p2p/${this.own.peerId}`
+  }
 
   /** The messenger of one DSP area. */
   messenger(area: 'negotiation' | 'transfer'): DspMessenger {

@@ -26,6 +26,7 @@ import {
   type MessageOffer,
   type NegotiationState,
   NotFoundError,
+  type PeerAddressing,
   UnknownProcessError,
 } from '../protocol/index.js'
 import type { BatchOp, Store, Sublevel } from '../store/index.js'
@@ -104,11 +105,8 @@ export interface NegotiationInit {
   verifyOptions?: VerifyOptions
   /** Delivery attempts before a negotiation is terminated for an unreachable peer. */
   maxDeliveryAttempts?: number
-  /**
-   * This node's DSP HTTP base URL, sent as `callbackAddress` to providers reached over HTTP;
-   * undefined when the node has no DSP HTTP listener.
-   */
-  callbackAddress?: () => string | undefined
+  /** Which binding reaches a peer, and this node's own address on it (the dispatcher knows both). */
+  addressing: PeerAddressing
 }
 
 /** The consumer's request: which provider, dataset and offer, and the purpose it declares. */
@@ -213,9 +211,9 @@ export class NegotiationService {
   async request(request: ContractRequest): Promise<Negotiation> {
     const consumerPid = `urn:uuid:${randomUUID()}`
     const offer: MessageOffer = { ...request.offer, '@type': 'Offer', target: request.datasetId }
-    const overHttp = isHttpAddress(request.providerAddress)
-    const ownAddress = overHttp ? this.init.callbackAddress?.() : undefined
-    if (overHttp && ownAddress === undefined) {
+    const overHttp = this.init.addressing.bindingOf(request.providerAddress) === 'http'
+    const ownAddress = this.init.addressing.ownAddress(overHttp ? 'http' : 'libp2p')
+    if (ownAddress === undefined) {
       throw new InvalidInputError(
         'this node has no DSP HTTP listener for the provider to answer; start it with --dsp-port (and --dsp-public-url)',
       )
@@ -225,7 +223,7 @@ export class NegotiationService {
         consumerPid,
         offer,
         // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
-        callbackAddress: ownAddress ?? `/p2p/${this.components.nodeKey.peerId.toString()}`,
+        callbackAddress: ownAddress,
       }),
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
     }
@@ -360,7 +358,7 @@ export class NegotiationService {
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
-        ...(isHttpAddress(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
+        ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
         history: [{ state: step.state, at: now }],
         created: now,
         updated: now,
@@ -421,7 +419,7 @@ export class NegotiationService {
   ): Promise<ContractNegotiation> {
     const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
     // A foreign DSP provider over HTTPS issues no agreement credential: its authenticated message is the proof.
-    const unsigned = credential === undefined && isHttpAddress(negotiation.callbackAddress)
+    const unsigned = credential === undefined && this.overHttp(negotiation.callbackAddress)
     const problem = agreementProblem(
       negotiation,
       message.agreement,
@@ -449,7 +447,7 @@ export class NegotiationService {
     message: NegotiationMoveMessage,
   ): Promise<ContractNegotiation> {
     const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
-    if (credential === undefined && isHttpAddress(negotiation.callbackAddress)) {
+    if (credential === undefined && this.overHttp(negotiation.callbackAddress)) {
       // A foreign DSP consumer does not countersign: its authenticated verification message is its consent.
       return this.finalize(negotiation, 'verification-message', { verification: message })
     }
@@ -859,6 +857,11 @@ export class NegotiationService {
     return { ...negotiation, state, history: [...negotiation.history, step], updated: at }
   }
 
+  /** Is the peer at `address` a DSP connector reached over HTTPS (maybe not Allmende), not a libp2p peer? */
+  private overHttp(address: string | undefined): address is string {
+    return address !== undefined && this.init.addressing.bindingOf(address) === 'http'
+  }
+
   private verifyOptions(): VerifyOptions {
     return { now: this.components.clock(), ...this.init.verifyOptions }
   }
@@ -893,11 +896,6 @@ function lastReason(history: readonly NegotiationStep[]): { code?: string; reaso
     ...(step?.code === undefined ? {} : { code: step.code }),
     ...(step?.reason === undefined ? {} : { reason: step.reason }),
   }
-}
-
-/** Is `address` a DSP HTTP address (the peer is reached over HTTPS, not libp2p)? */
-function isHttpAddress(address: string | undefined): address is string {
-  return address !== undefined && /^https?:\/\//i.test(address)
 }
 
 /** Why an agreement from the provider does not match the negotiation, or undefined if it does. */

@@ -14,6 +14,8 @@
  * message.offer.target
  * ```
  */
+
+export type { DspBinding, PeerAddressing } from './binding.js'
 export {
   type Catalog,
   type CatalogError,
