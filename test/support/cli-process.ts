@@ -52,7 +52,10 @@ export interface RunningNode {
   kill(): Promise<void>
 }
 
-/** Starts a node and resolves once it prints `ready <url>`; `env` adds to the test's environment. */
+/**
+ * Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens
+ * of seconds); `env` adds to the test's environment.
+ */
 export function startAllmende(
   args: string[],
   options: { timeoutMs?: number; env?: Record<string, string> } = {},
@@ -68,7 +71,7 @@ export function startAllmende(
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`node did not get ready:\n${stderr}`))
-    }, options.timeoutMs ?? 20_000)
+    }, options.timeoutMs ?? 60_000)
     child.stderr.on('data', (d) => (stderr += d))
     child.stdout.on('data', (d) => {
       stdout += d
