@@ -82,8 +82,9 @@ export class Outbox<Route> {
     }
   }
 
-  /** Re-delivers everything a previous run stored but did not deliver. */
+  /** Re-delivers everything a previous run stored but did not deliver (also after {@link stop}). */
   async resume(): Promise<void> {
+    this.stopped = false
     for await (const entry of this.entries.values()) void this.deliver(entry, this.init.maxAttempts)
   }
 
