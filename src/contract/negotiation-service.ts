@@ -103,7 +103,10 @@ export interface NegotiationInit {
   allocateStatus?(): Promise<StatusEntry>
   /** Verification options for agreement credentials (status lists, DID resolution). */
   verifyOptions?: VerifyOptions
-  /** Delivery attempts before a negotiation is terminated for an unreachable peer. */
+  /**
+   * Delivery attempts before a negotiation is ended for an unreachable peer (default 12: about three
+   * minutes, so a peer's restart on a slow machine is ridden out).
+   */
   maxDeliveryAttempts?: number
   /** Which binding reaches a peer, and this node's own address on it (the dispatcher knows both). */
   addressing: PeerAddressing
@@ -158,7 +161,7 @@ export class NegotiationService {
         },
       }),
       delivery: {
-        maxAttempts: init.maxDeliveryAttempts ?? 6,
+        maxAttempts: init.maxDeliveryAttempts ?? DELIVERY_ATTEMPTS,
         send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
         onDelivered: (entry, answer) => this.onDelivered(entry.processId, answer),
         isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
@@ -740,14 +743,30 @@ export class NegotiationService {
     })
   }
 
-  /** The provider acknowledged a message; for the initial request its ACK names its process id. */
+  /**
+   * The counterparty acknowledged a message: for the initial request its ACK names its process id;
+   * an ACK saying it has ended the negotiation (it gave up on this node while it was down) ends it
+   * here too.
+   */
   private async onDelivered(id: string, answer: unknown): Promise<void> {
-    const providerPid = (answer as Partial<ContractNegotiation> | undefined)?.providerPid
-    if (typeof providerPid !== 'string') return
+    const ack = answer as Partial<ContractNegotiation> | undefined
     await this.processes.withLock(id, async () => {
       const negotiation = await this.processes.get(id)
-      if (negotiation === undefined || negotiationWorkOf(negotiation) !== 'REQUESTING') return
-      await this.processes.commit({ ...negotiation, providerPid }, 'negotiation.acknowledged')
+      if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
+      if (ack?.state === 'TERMINATED') {
+        const ended = this.endLocally(
+          negotiation,
+          'PEER_TERMINATED',
+          'the other party has ended the negotiation',
+        )
+        await this.processes.commit(ended, 'negotiation.terminated')
+        return
+      }
+      if (typeof ack?.providerPid !== 'string' || negotiationWorkOf(negotiation) !== 'REQUESTING') return
+      await this.processes.commit(
+        { ...negotiation, providerPid: ack.providerPid },
+        'negotiation.acknowledged',
+      )
     })
   }
 
@@ -874,6 +893,9 @@ export class NegotiationService {
     return this.components.clock().toISOString()
   }
 }
+
+/** Attempts to deliver a message: 250 ms doubling up to 30 s between them, about three minutes in all. */
+const DELIVERY_ATTEMPTS = 12
 
 /** How long the caller of an initial request waits for the provider's ACK before it gets the REQUESTED negotiation. */
 const REQUEST_WAIT_MS = 60_000

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../log/index.js'
 import type { BatchOp, Sublevel } from './store.js'
 
+/** The longest wait between two attempts: a peer back from a restart is reached within it. */
+const MAX_RETRY_DELAY_MS = 30_000
+
 /** A message a process decided to send, stored in the same batch as the transition that caused it. */
 export interface OutboxEntry<Route> {
   readonly key: string
@@ -25,7 +28,7 @@ export interface OutboxInit<Route> {
   readonly label: string
   /** Attempts before giving up; `Infinity` keeps trying (evidence that must arrive some day). */
   readonly maxAttempts: number
-  /** Wait before attempt `attempt + 1` (default 250 ms doubling). */
+  /** Wait before attempt `attempt + 1` (default 250 ms doubling, at most 30 s). */
   retryDelayMs?(attempt: number): number
   send(entry: OutboxEntry<Route>): Promise<unknown>
   /** The peer answered: store what the answer says; the entry is deleted only after this resolves. */
@@ -93,7 +96,7 @@ export class Outbox<Route> {
   }
 
   private delayAfter(attempt: number): number {
-    return this.init.retryDelayMs?.(attempt) ?? 250 * 2 ** attempt
+    return this.init.retryDelayMs?.(attempt) ?? Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** attempt)
   }
 
   private async deliver(

@@ -119,7 +119,8 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
           if (theirs === undefined) return mine.state === 'TERMINATED' ? [mine, undefined] : undefined
           return done.includes(mine.state) && done.includes(theirs.state) ? [mine, theirs] : undefined
         },
-        { what: 'both sides to end the negotiation', timeoutMs: 120_000 },
+        // A side retries for about three minutes while the other restarts.
+        { what: 'both sides to end the negotiation', timeoutMs: 240_000 },
       )
       assert.equal(consumerSide.state, crash.ends, JSON.stringify(consumerSide))
       if (providerSide !== undefined) {

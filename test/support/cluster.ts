@@ -156,7 +156,7 @@ export class Cluster {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     const text = await response.text()
-    if (response.status >= 500)
+    if (response.status === 500)
       this.serverErrors.push(`${name} ${method} ${path}: ${response.status} ${text}`)
     return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
   }
