@@ -89,7 +89,10 @@ describe('README commands', () => {
       await writeFile(process.env.ALLMENDE_README_LOG, output)
     assert.equal(code, 0, output.slice(-4000))
     // The walkthrough did what it says: data arrived, the proof verified, the nodes stopped.
-    assert.ok(existsSync(join(work, 'downloads', 'pegel.json')), 'the transfer wrote into the download folder')
+    assert.ok(
+      existsSync(join(work, 'downloads', 'pegel.json')),
+      'the transfer wrote into the download folder',
+    )
     assert.match(output, /Received \d+ bytes/)
     for (const node of ['kl', 'kusel', 'myk']) assert.ok(!existsSync(join(work, node, 'api.json')), node)
   })
