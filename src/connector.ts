@@ -1,5 +1,6 @@
 import './polyfills.js'
 import { rm, writeFile } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer,
   auditRoutes,
@@ -9,6 +10,7 @@ import {
   dataspaceRoutes,
   metricsRoutes,
   metricsSource,
+  type NodeStatusView,
   nodeRoutes,
   openapiRoutes,
   transferRoutes,
@@ -31,6 +33,7 @@ import {
   P2pDspEndpoint,
   P2pDutyEndpoint,
   PeerAdmission,
+  PeerMemory,
   PeerMesh,
   type PeerSummary,
   sameDataspacePolicy,
@@ -46,7 +49,7 @@ import {
   toDspOffer,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
-import { ConfigError, type NodeFiles } from './config/index.js'
+import { ConfigError, dialableAddresses, type NodeFiles, reachabilityWarnings } from './config/index.js'
 import { AgreementRevocation, decideOnOffer, NegotiationService } from './contract/index.js'
 import {
   type JsonLdObject,
@@ -57,6 +60,7 @@ import {
 import {
   checkMembership,
   DataspaceService,
+  DEFAULT_MEMBERSHIP_REFRESH_SECONDS,
   descriptorBootstrap,
   descriptorPath,
   fetchStatusList,
@@ -109,6 +113,7 @@ export class Connector {
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
     )
+    this.admission.setName(config.name)
   }
 
   get files(): NodeFiles {
@@ -135,6 +140,7 @@ export class Connector {
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
           ...(descriptorFile === undefined ? {} : { descriptorFile }),
+          applicant: { name: config.name, addresses: dialableAddresses(config, key.peerId.toString()) },
           ...(config.membershipRefresh === undefined ? {} : { refreshSeconds: config.membershipRefresh }),
         })
         this.admission.setPolicy(this.dataspace.policy)
@@ -144,10 +150,6 @@ export class Connector {
         dataspace: config.dataspace,
         listen: config.listen,
         announce: config.announce,
-        bootstrap:
-          descriptor === undefined
-            ? config.bootstrap
-            : [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])],
         mdns: config.mdns,
         admission: this.admission,
       })
@@ -160,20 +162,20 @@ export class Connector {
           cause,
         })
       }
-      const dataspace = this.dataspace
-      this.mesh = new PeerMesh(this.libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
-        dataspace === undefined
-          ? config.bootstrap
-          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
-      )
-      this.mesh.start()
+      this.mesh = this.startMesh(this.libp2p, this.store)
+      await this.mesh.start()
       const domain = await this.startDomain(this.libp2p, this.store, statusLists)
       this.api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
         token: files.apiToken,
         routes: [
-          (router) => nodeRoutes(router, { identity: () => this.identity(), peers: () => this.peers() }),
+          (router) =>
+            nodeRoutes(router, {
+              identity: () => this.identity(),
+              peers: () => this.peers(),
+              status: () => this.status(),
+            }),
           (router) => dataspaceRoutes(router, { dataspace: () => this.dataspace, root: directory.root }),
           (router) => datasetRoutes(router, domain.catalog),
           (router) =>
@@ -224,6 +226,47 @@ export class Connector {
     }
   }
 
+  /**
+   * The mesh that keeps the node in touch: bootstrap addresses from config and the current descriptor, the
+   * peers remembered from earlier runs, and (without membership) only the anchors, rarely.
+   */
+  private startMesh(libp2p: AllmendeLibp2p, store: Store): PeerMesh {
+    const { config, key } = this.init.files
+    const dataspace = this.dataspace
+    const refreshMs = (config.membershipRefresh ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS) * 1000
+    const mesh = new PeerMesh(libp2p, this.admission, this.init.log.child({ name: 'allmende:p2p' }), {
+      memory: new PeerMemory(store),
+      bootstrap: () =>
+        dataspace === undefined
+          ? config.bootstrap
+          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+      standing: () => {
+        const state = dataspace?.standing?.state
+        const anchors = (dataspace?.descriptor.trustAnchor ?? []).flatMap((did) => {
+          try {
+            return [peerIdFromDidKey(did).toString()]
+          } catch {
+            return []
+          }
+        })
+        // A revoked node asks the anchors once a refresh period; one not endorsed yet twice a minute.
+        if (state === 'revoked') return { outsider: true, maxBackoffMs: refreshMs, anchors }
+        if (state === 'not-endorsed') return { outsider: true, maxBackoffMs: 30_000, anchors }
+        return { outsider: false, maxBackoffMs: 30_000, anchors }
+      },
+    })
+    dataspace?.useMesh({
+      target: (peer, addresses) =>
+        mesh.target(
+          peer,
+          addresses.map((a) => multiaddr(a)),
+          true,
+        ),
+      forget: (peer) => mesh.forget(peer),
+    })
+    return mesh
+  }
+
   identity(): ConnectorIdentity {
     const { config, key } = this.init.files
     return {
@@ -233,6 +276,42 @@ export class Connector {
       multiaddrs: this.libp2p?.getMultiaddrs().map((ma) => ma.toString()) ?? [],
       dataspace: config.dataspace,
       ...(this.dspServer?.baseUrl === undefined ? {} : { dsp: this.dspServer.baseUrl }),
+    }
+  }
+
+  /** Membership, connectivity, and warnings about what keeps peers from reaching this node. */
+  async status(): Promise<NodeStatusView> {
+    const { config } = this.init.files
+    const dataspace = this.dataspace
+    const standing = dataspace === undefined ? undefined : await dataspace.updateStanding()
+    const peers = await this.peers()
+    const admittedPeers = peers.filter((p) => p.admitted).length
+    const warnings = reachabilityWarnings(config)
+    const bootstrap = [
+      ...config.bootstrap,
+      ...(dataspace === undefined
+        ? []
+        : descriptorBootstrap(dataspace.descriptor, this.init.files.key.peerId)),
+    ]
+    if (bootstrap.length === 0 && peers.length === 0 && standing?.state !== 'anchor') {
+      warnings.push(
+        'no bootstrap address and no remembered peer: this node finds nobody; join a data space (allmende dataspace join) or add one (allmende config set bootstrap MULTIADDR)',
+      )
+    }
+    if (standing?.reason !== undefined) warnings.push(standing.reason)
+    return {
+      membership:
+        dataspace === undefined || standing === undefined
+          ? null
+          : {
+              dataspace: dataspace.descriptor.id,
+              title: dataspace.descriptor.title,
+              ...standing,
+              endorsedBy: [...standing.endorsedBy],
+              revoked: [...standing.revoked],
+            },
+      connectivity: { admittedPeers, knownPeers: peers.length },
+      warnings,
     }
   }
 

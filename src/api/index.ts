@@ -26,6 +26,11 @@ export { type ContractRoutesInit, contractRoutes } from './routes/contract-route
 export { datasetRoutes } from './routes/dataset-routes.js'
 export { type DataspaceRoutesView, dataspaceRoutes } from './routes/dataspace-routes.js'
 export { metricsRoutes } from './routes/metrics-routes.js'
-export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'
+export {
+  type NodeIdentityView,
+  type NodeStatusView,
+  type NodeView,
+  nodeRoutes,
+} from './routes/node-routes.js'
 export { openapiDocumentPath, openapiRoutes } from './routes/openapi-routes.js'
 export { transferRoutes } from './routes/transfer-routes.js'

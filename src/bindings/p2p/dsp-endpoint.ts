@@ -58,6 +58,7 @@ export class P2pDspEndpoint {
   /** Sends a DSP message to a peer (PeerId or its did:key) and returns its parsed answer. */
   async request(peer: PeerId | string, area: DspArea, message: unknown): Promise<DspMessage> {
     const peerId = typeof peer === 'string' ? peerIdFromDidKey(peer) : peer
+    this.admission.requireStanding()
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
     try {

@@ -7,10 +7,11 @@ import { runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
 export const dataspaceEndorseCommand: CliCommand = {
   name: 'dataspace endorse',
   summary: 'issue a membership credential to a node (anchors only)',
-  usage: 'allmende dataspace endorse DID [--dir DIR] [--json]',
+  usage:
+    'allmende dataspace endorse DID [--name NAME] [--dir DIR] [--json]   (NAME: the municipality, else the name the node gave when it asked)',
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace endorse', () =>
-      parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
+      parseArgs({ args, options: { ...NODE_FLAGS, name: { type: 'string' } }, allowPositionals: true }),
     )
     const did = positionals[0]
     if (did === undefined || positionals.length !== 1) {
@@ -24,15 +25,17 @@ export const dataspaceEndorseCommand: CliCommand = {
       client !== undefined
         ? await client.post<{ did: string; endorsedAt: string; credential: { id: string } }>(
             '/api/v1/dataspace/members',
-            { did },
+            { did, ...(values.name === undefined ? {} : { name: values.name }) },
           )
-        : await withOfflineRegistry(dir, (registry) => registry.endorse(did))
+        : await withOfflineRegistry(dir, (registry) =>
+            registry.endorse(did, values.name === undefined ? {} : { name: values.name }),
+          )
     const credentialId = String(record.credential.id)
     if (values.json === true) {
       io.stdout(JSON.stringify({ did: record.did, endorsedAt: record.endorsedAt, credential: credentialId }))
     } else {
       io.stdout(
-        `endorsed ${record.did} (credential ${credentialId}); the member fetches it when it connects to this anchor`,
+        `endorsed ${record.did} (credential ${credentialId}); a running member picks it up within seconds, a stopped one when it starts`,
       )
     }
     return 0

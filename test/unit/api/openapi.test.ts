@@ -166,6 +166,11 @@ describe('openapiRoutes', () => {
           nodeRoutes(router, {
             identity: () => ({ name: 'n', did: 'did:key:z', peerId: 'p', multiaddrs: [], dataspace: 'd' }),
             peers: async () => [],
+            status: async () => ({
+              membership: null,
+              connectivity: { admittedPeers: 0, knownPeers: 0 },
+              warnings: [],
+            }),
           }),
         (router) => openapiRoutes(router),
       ],
