@@ -202,7 +202,10 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
     assert.equal(status.membership.state, 'not-endorsed')
     assert.match(status.membership.reason, /allmende dataspace endorse/)
     assert.match(nodes.c!.output(), /not yet a member/)
-    assert.equal((await peersOf('a')).some((p) => p.peerId === peerId.c), false)
+    assert.equal(
+      (await peersOf('a')).some((p) => p.peerId === peerId.c),
+      false,
+    )
   })
 
   it('lists the members on the anchor and serves data space and status list over the API', async () => {
