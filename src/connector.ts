@@ -14,6 +14,7 @@ import {
   nodeRoutes,
   openapiRoutes,
   transferRoutes,
+  vcApiRoutes,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import {
@@ -70,7 +71,7 @@ import { peerIdFromDidKey } from './identity/index.js'
 import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
-import { Store } from './store/index.js'
+import { Store, StoreCorruptionError } from './store/index.js'
 import { DutyTracker, TransferService } from './transfer/index.js'
 
 export interface ConnectorInit {
@@ -201,6 +202,7 @@ export class Connector {
           (router) => auditRoutes(router, domain.audit),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
+          (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
           (router) =>
             metricsRoutes(
               router,
@@ -624,6 +626,7 @@ export class Connector {
       resolveOffer,
       resolveHttpOffer,
       revocation,
+      statusCache,
       transfers,
     }
   }
@@ -659,6 +662,7 @@ async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {
   try {
     return await Store.open(dbDir)
   } catch (cause) {
+    if (cause instanceof StoreCorruptionError) throw cause
     const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new ConfigError(
       locked
