@@ -183,6 +183,7 @@ export class Connector {
             catalogRoutes(router, {
               catalog: domain.catalog,
               federation: domain.federation,
+              providerName: (did) => this.nameOf(did),
               exportOptions: () => ({
                 catalogIri: `urn:allmende:catalog:${key.did}`,
                 title: `Katalog ${config.name}`,
@@ -327,6 +328,12 @@ export class Connector {
   get federatedCatalog(): CatalogFederation {
     if (this.federation === undefined) throw new Error('connector is not started')
     return this.federation
+  }
+
+  /** The municipality's name of a DID: this node's own, or the name an admitted or remembered peer gave. */
+  async nameOf(did: string): Promise<string | undefined> {
+    if (did === this.init.files.key.did) return this.init.files.config.name
+    return (await this.peers()).find((peer) => peer.did === did)?.name ?? undefined
   }
 
   /** Connected and known peers with DID, addresses and last latency. */

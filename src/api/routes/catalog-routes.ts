@@ -12,6 +12,8 @@ export interface CatalogRoutesInit {
   readonly federation: CatalogFederation
   /** Catalog-level metadata of the DCAT-AP.de export. */
   readonly exportOptions: () => DcatApDeExportOptions
+  /** The municipality's name of a provider DID, as its peers know it. */
+  readonly providerName?: (did: string) => Promise<string | undefined>
 }
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
@@ -25,7 +27,16 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
       ...(text('publisher') === undefined ? {} : { publisher: text('publisher') }),
       refresh: text('refresh') === 'true',
     })
-    ctx.body = { datasets: hits }
+    const names = new Map<string, string | undefined>()
+    for (const provider of new Set(hits.map((hit) => hit.provider))) {
+      names.set(provider, await init.providerName?.(provider))
+    }
+    ctx.body = {
+      datasets: hits.map((hit) => {
+        const providerName = names.get(hit.provider)
+        return providerName === undefined ? hit : { ...hit, providerName }
+      }),
+    }
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {
     ctx.type = 'application/ld+json'

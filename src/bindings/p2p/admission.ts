@@ -98,6 +98,8 @@ export class PeerAdmission {
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
   private ownName?: string
+  /** The last reason each peer's admission did not complete for: a repeated one is not logged again. */
+  private readonly lastFailure = new Map<string, string>()
   private standing: () => string | undefined = () => undefined
 
   constructor(
@@ -294,7 +296,7 @@ export class PeerAdmission {
         // A timeout, a reset or the peer's own refusal says nothing against the peer: close this
         // connection only and let a later dial try again. Only this node's own verdict denies.
         if (this.admitted.get(key) === settled) this.admitted.delete(key)
-        this.log.debug({ peer: key, reason: result.reason }, 'admission not completed')
+        this.logOnce(key, result.reason)
         if (!this.admittedPeers.has(key)) {
           await connection.close().catch(() => undefined)
           await this.forgetUnadmitted(peer)
@@ -303,6 +305,15 @@ export class PeerAdmission {
         await this.deny(peer, result.reason, result.retryAfterMs)
       }
     })
+  }
+
+  /** Logs why a peer's admission did not complete, once per peer and reason: retries stay quiet. */
+  private logOnce(peer: string, reason: string): void {
+    if (this.lastFailure.get(peer) === reason) return
+    this.lastFailure.delete(peer)
+    this.lastFailure.set(peer, reason)
+    if (this.lastFailure.size > 1_000) this.lastFailure.delete(this.lastFailure.keys().next().value as string)
+    this.log.info({ peer, reason }, 'admission not completed')
   }
 
   /** Dialer side: hello → challenge → our proof → their proof → done. */

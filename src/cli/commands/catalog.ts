@@ -29,14 +29,18 @@ export const catalogCommand: CliCommand = {
       if (value !== undefined) query.set(name, value)
     }
     if (values.refresh === true) query.set('refresh', 'true')
-    const { datasets } = await client.get<{ datasets: CatalogSearchHit[] }>(`/api/v1/catalog?${query}`)
+    const { datasets } = await client.get<{ datasets: (CatalogSearchHit & { providerName?: string })[] }>(
+      `/api/v1/catalog?${query}`,
+    )
     if (values.json === true) {
       io.stdout(JSON.stringify(datasets))
       return 0
     }
     if (datasets.length === 0) io.stdout('nothing found')
     for (const hit of datasets) {
-      io.stdout(`${hit.title}  [${hit.local ? 'this node' : hit.provider}]\n    ${hit.datasetId}`)
+      io.stdout(
+        `${hit.title}  [${hit.local ? 'this node' : `${hit.providerName ?? ''} ${hit.provider}`.trim()}]\n    ${hit.datasetId}`,
+      )
     }
     return 0
   },

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util'
 import {
   DEFAULT_NODE_DIR,
+  dialableAddresses,
   type NodeConfig,
   nodeDirectory,
+  openNode,
   readNodeConfig,
   validateNodeConfig,
   writeNodeConfig,
@@ -60,16 +62,31 @@ function show(value: unknown): string {
   return Array.isArray(value) ? value.join('\n') : String(value)
 }
 
+/** Read-only facts of the node that scripts need next to its settings (e.g. to endorse it, or bootstrap to it). */
+async function identityValue(key: string, dir: string): Promise<string | string[] | undefined> {
+  if (key !== 'did' && key !== 'peerId' && key !== 'addresses') return undefined
+  const files = await openNode(dir)
+  if (key === 'did') return files.key.did
+  if (key === 'peerId') return files.key.peerId.toString()
+  return dialableAddresses(files.config, files.key.peerId.toString())
+}
+
 export const configGetCommand: CliCommand = {
   name: 'config get',
-  summary: "show the node's settings (all, or one)",
-  usage: 'allmende config get [KEY] [--dir DIR] [--json]',
+  summary: "show the node's settings (all, or one; also did, peerId, addresses)",
+  usage: 'allmende config get [KEY|did|peerId|addresses] [--dir DIR] [--json]',
   async run(args, io) {
     const { values, positionals } = parseFlags('config get', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
     )
-    const config = await readNodeConfig(nodeDirectory(values.dir ?? DEFAULT_NODE_DIR).configFile)
+    const dir = values.dir ?? DEFAULT_NODE_DIR
     const key = positionals[0]
+    const fact = key === undefined ? undefined : await identityValue(key, dir)
+    if (fact !== undefined) {
+      io.stdout(values.json === true ? JSON.stringify(fact) : show(fact))
+      return 0
+    }
+    const config = await readNodeConfig(nodeDirectory(dir).configFile)
     if (key === undefined) {
       io.stdout(
         values.json === true
