@@ -1,7 +1,7 @@
 // bench/living: a data space that changes while it runs, with real nodes through the CLI.
 //  - endorse -> admitted at another member (goal < 5 s), and heal after an anchor restart (goal < 10 s);
 //    yardstick: the time one node takes from `allmende start` to `ready`, in the same run.
-//  - idle CPU and RSS over 30 s of a revoked and an unendorsed node beside an idle admitted member
+//  - idle CPU and RSS over 60 s of a revoked and an unendorsed node beside an idle admitted member
 //    (goal: CPU within 1.5x of the admitted node's).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
 const root = mkdtempSync(join(tmpdir(), 'allmende-bench-living-'))
-const IDLE_MS = 30_000
+const IDLE_MS = 60_000
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux
 
 interface Node {
@@ -130,11 +130,16 @@ await stop(anchor())
 const restarted = performance.now()
 const again = await start('anchor')
 nodes.anchor = again.node
+const ready = performance.now()
 await until(
-  async () => (await admits(anchor(), ids.kusel!.peerId)) && (await admits(anchor(), ids.myk!.peerId)),
-  'the anchor to admit its members again',
+  async () =>
+    (await admits(anchor(), ids.kusel!.peerId)) &&
+    (await admits(anchor(), ids.myk!.peerId)) &&
+    (await admits(nodes.kusel!, ids.anchor!.peerId)),
+  'the anchor and its members to admit each other again',
 )
-const healedMs = performance.now() - restarted
+const healedMs = performance.now() - ready
+const restartMs = ready - restarted
 
 await call(anchor(), 'DELETE', `/api/v1/dataspace/members/${encodeURIComponent(ids.revoked!.did)}`)
 await until(async () => !(await admits(nodes.kusel!, ids.revoked!.peerId)), 'the revoked node to be dropped')
@@ -157,7 +162,7 @@ console.log(
   `endorse -> admitted at another member:      ${admittedMs.toFixed(0)} ms = ${(admittedMs / startMs).toFixed(2)}x a node start; goal < 5000 ms: ${verdict(admittedMs < 5_000)}`,
 )
 console.log(
-  `anchor restart -> members admitted again:   ${healedMs.toFixed(0)} ms = ${(healedMs / startMs).toFixed(2)}x a node start; goal < 10000 ms: ${verdict(healedMs < 10_000)}`,
+  `anchor ready again -> members admitted:     ${healedMs.toFixed(0)} ms = ${(healedMs / startMs).toFixed(2)}x a node start (the restart itself took ${restartMs.toFixed(0)} ms); goal < 10000 ms: ${verdict(healedMs < 10_000)}`,
 )
 const admittedCpu = cpuPercent('myk')
 console.log(

@@ -173,7 +173,8 @@ export class PeerMesh {
       if (this.libp2p.getConnections(target.peerId).length > 0) continue
       if (this.admission.deniedReason(target.peerId) !== undefined) continue
       target.failures++
-      target.nextAt = now + backoff(target.failures, standing.maxBackoffMs)
+      // an outsider's every dial costs the anchor a handshake: it starts where a member's backoff is after a few tries
+      target.nextAt = now + backoff(target.failures + (standing.outsider ? 3 : 0), standing.maxBackoffMs)
       void this.dial(target)
     }
   }
