@@ -1,7 +1,8 @@
 import type { PeerId } from '@libp2p/interface'
-import { type AllmendeLibp2p, membershipTopic } from '../bindings/p2p/index.js'
+import type { AllmendeLibp2p } from '../bindings/p2p/index.js'
 import { didKeyFromPeerId } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
+import { membershipTopic } from '../protocol/index.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 
 /** An anchor's announcement to the members: a node was endorsed (with where to reach it) or revoked. */

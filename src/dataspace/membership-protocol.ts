@@ -3,25 +3,18 @@ import { JsonFrames } from '../bindings/p2p/index.js'
 import { type JsonLdObject, parseStatusListUrl } from '../credentials/index.js'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
+import { MEMBERSHIP_NOTICE_PROTOCOL, MEMBERSHIP_PROTOCOL, STATUS_PROTOCOL } from '../protocol/index.js'
 import { MembershipUnavailableError } from './errors.js'
 
-/**
- * A peer asks an anchor for ITS OWN membership credential; the anchor finds it by the peer's Noise-authenticated
- * PeerId (its did:key). Served before admission: it is how a new member gets admitted.
- * Request `{name?, addresses?}` (how the anchor may call the applicant back once it is endorsed); answer
- * `{credential}` or `{refused: reason, revokedAt?}`.
- */
-export const MEMBERSHIP_PROTOCOL = '/allmende/membership/1.0.0'
-/**
- * An anchor tells a member of a change to its membership (revoked, endorsed) before it hangs up. Accepted
- * only from the data space's anchors. One frame `{state: 'revoked'|'endorsed', at}`, no answer.
- */
-export const MEMBERSHIP_NOTICE_PROTOCOL = '/allmende/membership-notice/1.0.0'
-/**
- * Signed status list credentials by list URL, public (status lists carry no names).
- * Request `{listUrl}`; answer `{credential}` or `{refused: reason}`.
- */
-export const STATUS_PROTOCOL = '/allmende/status/1.0.0'
+// MEMBERSHIP_PROTOCOL: a peer asks an anchor for ITS OWN membership credential; the anchor finds it
+// by the peer's Noise-authenticated PeerId (its did:key). Served before admission: it is how a new
+// member gets admitted. Request `{name?, addresses?}` (how the anchor may call the applicant back once
+// it is endorsed); answer `{credential}` or `{refused: reason, revokedAt?}`.
+// MEMBERSHIP_NOTICE_PROTOCOL: an anchor tells a member of a change to its membership (revoked,
+// endorsed) before it hangs up; accepted only from the data space's anchors. One frame
+// `{state: 'revoked'|'endorsed', at}`, answered `{}`.
+// STATUS_PROTOCOL: signed status list credentials by list URL. Request `{listUrl}`; answer
+// `{credential}` or `{refused: reason}`.
 
 const REQUEST_TIMEOUT_MS = 5_000
 // A status list credential of 131,072 entries is ~16 KiB compressed-then-base64; 256 KiB is ample.

@@ -15,18 +15,15 @@ import { createLibp2p } from 'libp2p'
 import {
   type AllmendeLibp2p,
   buildLibp2p,
-  catalogTopic,
-  dataspaceTag,
-  dhtProtocol,
   JsonFrames,
   PeerAdmission,
   sameDataspacePolicy,
-  TRUST_PROTOCOL,
 } from '../../src/bindings/p2p/index.js'
 import { StatusListIssuer } from '../../src/credentials/index.js'
 import { createDescriptor, type DataspaceDescriptor, DataspaceService } from '../../src/dataspace/index.js'
 import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
+import { catalogTopic, dataspaceTag, dhtProtocol, TRUST_PROTOCOL } from '../../src/protocol/index.js'
 import { Store } from '../../src/store/index.js'
 import { eventually, tempDir } from '../support/cli-process.js'
 

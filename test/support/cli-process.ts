@@ -10,13 +10,32 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `allmende ARGS` as a process and collects its output. */
-export function runAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+/**
+ * Runs `allmende ARGS` as a process and collects its output. `isolated` runs it in a network
+ * namespace of its own (fixed ports, such as the demo's, then never meet another test's). The
+ * default bound is generous: under load (two cores shared by many test runs) a command that opens a
+ * database and loads the credential stack can take tens of seconds.
+ */
+export function runAllmende(
+  args: string[],
+  options: { timeoutMs?: number; isolated?: boolean } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
-    })
+    const command =
+      options.isolated === true
+        ? spawn(
+            'unshare',
+            ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, cliPath(), ...args],
+            {
+              stdio: ['ignore', 'pipe', 'pipe'],
+              env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+            },
+          )
+        : spawn(process.execPath, [cliPath(), ...args], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+          })
+    const child = command
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -24,7 +43,7 @@ export function runAllmende(args: string[], options: { timeoutMs?: number } = {}
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`allmende ${args.join(' ')} timed out\n${stderr}`))
-    }, options.timeoutMs ?? 30_000)
+    }, options.timeoutMs ?? 120_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
@@ -44,18 +63,26 @@ export interface RunningNode {
   readonly process: ChildProcess
   readonly apiUrl: string
   readonly output: () => string
+  /** Settles when the process ends, by itself or killed: its exit code (null after a signal). */
+  readonly exited: Promise<number | null>
   /** SIGTERM and the exit code. */
   stop(): Promise<number | null>
   /** SIGKILL, as a crash. */
   kill(): Promise<void>
 }
 
-/** Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens of seconds). */
-export function startAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<RunningNode> {
+/**
+ * Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens
+ * of seconds); `env` adds to the test's environment.
+ */
+export function startAllmende(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<RunningNode> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), 'start', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info' },
+      env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info', ...options.env },
     })
     let stdout = ''
     let stderr = ''
@@ -74,6 +101,7 @@ export function startAllmende(args: string[], options: { timeoutMs?: number } = 
         process: child,
         apiUrl: match[1]!,
         output: () => stderr,
+        exited,
         stop: async () => {
           child.kill('SIGTERM')
           return exited

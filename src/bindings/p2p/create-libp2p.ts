@@ -8,8 +8,8 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { dhtProtocol } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
-import { dhtProtocol } from './dataspace-names.js'
 import { membersOnly } from './member-gate.js'
 
 export interface Libp2pInit {

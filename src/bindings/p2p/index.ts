@@ -19,15 +19,8 @@ export {
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
 export { type DataProvider, FrameChannel, P2pDataPlane } from './data-plane.js'
-export {
-  catalogTopic,
-  dataspaceTag,
-  dhtProtocol,
-  membershipTopic,
-  TRUST_PROTOCOL,
-} from './dataspace-names.js'
 export { type DspHandler, type P2pCaller, P2pDspEndpoint, RemoteDspError } from './dsp-endpoint.js'
-export { DUTY_PROTOCOL, type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
+export { type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
 export { NotAMemberError, PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
 export { membersOnly } from './member-gate.js'

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util'
 import type { NodeStatusView } from '../../api/index.js'
+import { NodeClient } from '../../api/node-client.js'
 import type { PeerSummary } from '../../bindings/p2p/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 export const peersCommand: CliCommand = {
   name: 'peers',
