@@ -1,6 +1,6 @@
 import './polyfills.js'
-import { multiaddr } from '@multiformats/multiaddr'
 import { rm, writeFile } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer,
   auditRoutes,
