@@ -20,6 +20,7 @@ export const CONFIG_FLAGS = {
   mdns: { type: 'boolean' },
   'dsp-port': { type: 'string' },
   'dsp-public-url': { type: 'string' },
+  'landing-page': { type: 'string' },
   'membership-refresh': { type: 'string' },
 } as const satisfies OptionSpec
 
@@ -52,6 +53,7 @@ export function configOverrides(values: {
   mdns?: boolean
   'dsp-port'?: string
   'dsp-public-url'?: string
+  'landing-page'?: string
   'membership-refresh'?: string
 }): ConfigOverrides {
   const port = values['api-port']
@@ -69,6 +71,7 @@ export function configOverrides(values: {
     mdns: values.mdns,
     dspPort: dspPort === undefined ? undefined : Number(dspPort),
     dspPublicUrl: values['dsp-public-url'],
+    landingPage: values['landing-page'],
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
   }
 }

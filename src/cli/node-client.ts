@@ -17,6 +17,8 @@ export class NodeApiError extends AllmendeError {
     readonly status: number,
     code: string,
     message: string,
+    /** Structured findings the node sent with the error (the validator's codes and params). */
+    readonly details?: unknown,
   ) {
     super(code, message)
   }
@@ -48,6 +50,31 @@ export class NodeClient {
     return this.request<T>('GET', path)
   }
 
+  /** A GET whose answer is not JSON (Turtle, JSON-LD as written): the body as text. */
+  async getText(path: string): Promise<string> {
+    let response: Response
+    try {
+      response = await fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}` } })
+    } catch (cause) {
+      throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
+    }
+    const text = await response.text()
+    if (!response.ok) {
+      let error: { code?: string; message?: string } | undefined
+      try {
+        error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error
+      } catch {
+        error = undefined
+      }
+      throw new NodeApiError(
+        response.status,
+        error?.code ?? 'ALLMENDE_API',
+        error?.message ?? `node API answered ${response.status}`,
+      )
+    }
+    return text
+  }
+
   async post<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('POST', path, body)
   }
@@ -67,13 +94,14 @@ export class NodeClient {
       throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
     }
     const payload = (await response.json().catch(() => ({}))) as {
-      error?: { code?: string; message?: string }
+      error?: { code?: string; message?: string; details?: unknown }
     }
     if (!response.ok) {
       throw new NodeApiError(
         response.status,
         payload.error?.code ?? 'ALLMENDE_API',
         payload.error?.message ?? `node API answered ${response.status}`,
+        payload.error?.details,
       )
     }
     return payload as T

@@ -12,8 +12,16 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<C
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
   { name: 'peers', load: async () => (await import('./commands/peers.js')).peersCommand },
   { name: 'dataset add', load: async () => (await import('./commands/dataset.js')).datasetAddCommand },
+  {
+    name: 'dataset update',
+    load: async () => (await import('./commands/dataset.js')).datasetUpdateCommand,
+  },
   { name: 'dataset list', load: async () => (await import('./commands/dataset.js')).datasetListCommand },
   { name: 'dataset remove', load: async () => (await import('./commands/dataset.js')).datasetRemoveCommand },
+  {
+    name: 'catalog export',
+    load: async () => (await import('./commands/catalog-export.js')).catalogExportCommand,
+  },
   { name: 'catalog', load: async () => (await import('./commands/catalog.js')).catalogCommand },
   { name: 'negotiate', load: async () => (await import('./commands/negotiate.js')).negotiateCommand },
   { name: 'transfer', load: async () => (await import('./commands/transfer.js')).transferCommand },
