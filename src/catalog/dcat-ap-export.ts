@@ -104,7 +104,7 @@ function distribution(dataset: Dataset, d: Distribution, options: DcatApDeExport
   const license = d.license ?? dataset.license
   const publicOffers = dataset.offers
     .filter((o) => o.access.kind === 'public' && isAbsoluteIri(o.offer['@id']))
-    .map((o) => ({ '@id': o.offer['@id'] }))
+    .map((o) => ({ '@id': o.offer['@id'], '@type': ['odrl:Policy', 'odrl:Offer'] }))
   return {
     '@type': 'dcat:Distribution',
     ...(d.title === undefined ? {} : { 'dct:title': text(d.title, language) }),
@@ -171,7 +171,7 @@ export function toDcatApDeJsonLd(datasets: readonly Dataset[], options: DcatApDe
     'dct:title': text(options.title, language),
     'dct:description': text(options.description, language),
     'dct:publisher': agent(options.publisher),
-    ...(options.homepage === undefined ? {} : { 'foaf:homepage': { '@id': options.homepage } }),
+    ...(options.homepage === undefined ? {} : { 'foaf:homepage': term(options.homepage, 'foaf:Document') }),
     'dcat:dataset': published.map((d) => datasetNode(d, options, language)),
   }
 }
