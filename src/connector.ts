@@ -12,6 +12,7 @@ import {
   nodeRoutes,
   openapiRoutes,
   transferRoutes,
+  vcApiRoutes,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import {
@@ -59,6 +60,7 @@ import {
   checkMembership,
   DataspaceService,
   descriptorBootstrap,
+  descriptorPath,
   fetchStatusList,
   loadNodeDescriptor,
 } from './dataspace/index.js'
@@ -66,7 +68,7 @@ import { peerIdFromDidKey } from './identity/index.js'
 import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
-import { Store } from './store/index.js'
+import { Store, StoreCorruptionError } from './store/index.js'
 import { DutyTracker, TransferService } from './transfer/index.js'
 
 export interface ConnectorInit {
@@ -123,6 +125,7 @@ export class Connector {
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
       const descriptor = await loadNodeDescriptor(directory, config)
+      const descriptorFile = descriptorPath(directory, config)
       // One status list issuer per node and store: membership and agreement credentials share its lists.
       const statusLists = await StatusListIssuer.open({ store: this.store, key })
       if (descriptor !== undefined) {
@@ -133,6 +136,7 @@ export class Connector {
           statusLists,
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
+          ...(descriptorFile === undefined ? {} : { descriptorFile }),
           ...(config.membershipRefresh === undefined ? {} : { refreshSeconds: config.membershipRefresh }),
         })
         this.admission.setPolicy(this.dataspace.policy)
@@ -141,6 +145,7 @@ export class Connector {
         privateKey: key.privateKey,
         dataspace: config.dataspace,
         listen: config.listen,
+        announce: config.announce,
         bootstrap:
           descriptor === undefined
             ? config.bootstrap
@@ -157,11 +162,11 @@ export class Connector {
           cause,
         })
       }
-      this.mesh = new PeerMesh(
-        this.libp2p,
-        this.admission,
-        log.child({ name: 'allmende:p2p' }),
-        config.bootstrap,
+      const dataspace = this.dataspace
+      this.mesh = new PeerMesh(this.libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
+        dataspace === undefined
+          ? config.bootstrap
+          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
       )
       this.mesh.start()
       const domain = await this.startDomain(this.libp2p, this.store, statusLists)
@@ -190,6 +195,7 @@ export class Connector {
           (router) => auditRoutes(router, domain.audit),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
+          (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
           (router) =>
             metricsRoutes(
               router,
@@ -536,6 +542,7 @@ export class Connector {
       resolveOffer,
       resolveHttpOffer,
       revocation,
+      statusCache,
       transfers,
     }
   }
@@ -571,6 +578,7 @@ async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {
   try {
     return await Store.open(dbDir)
   } catch (cause) {
+    if (cause instanceof StoreCorruptionError) throw cause
     const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new ConfigError(
       locked

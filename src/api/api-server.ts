@@ -7,6 +7,8 @@ import { ApiPortInUseError } from './errors.js'
 import { auth } from './middleware/auth.js'
 import { errors } from './middleware/errors.js'
 import { jsonBody } from './middleware/json-body.js'
+import { openRouteGuard } from './middleware/open-route-guard.js'
+import { VC_API_OPEN_PATHS } from './routes/vc-api-routes.js'
 
 /** A function that adds one area's routes (node, datasets, negotiations, ...) to the router. */
 export type RouteModule = (router: Router) => void
@@ -18,13 +20,16 @@ export interface ApiServerInit {
   routes: readonly RouteModule[]
   /** Largest accepted request body. */
   bodyLimit?: number
+  /** Requests per second (and burst) per address on the open VC-API routes; 10 (20) by default. */
+  openRate?: { perSecond: number; burst: number }
 }
 
 /**
- * Paths served without the bearer token: health, and the signed status lists, which HTTP peers
- * must read to check revocation (they are public by design, signed by their issuer).
+ * Paths served without the bearer token: health, the signed status lists, which HTTP peers must read
+ * to check revocation (they are public by design, signed by their issuer), and VC-API verification
+ * (stateless; rate-limited and size-capped by {@link openRouteGuard}).
  */
-const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/]
+const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/, ...VC_API_OPEN_PATHS]
 
 /** The koa management API (`/api/v1`), bound to 127.0.0.1 unless configured otherwise. */
 export class ApiServer {
@@ -42,6 +47,15 @@ export class ApiServer {
     this.app
       .use(errors({ log }))
       .use(auth({ token: init.token, openPaths: OPEN_PATHS }))
+      .use(
+        openRouteGuard({
+          paths: VC_API_OPEN_PATHS,
+          bodyLimit: 256 * 1024,
+          ratePerSecond: init.openRate?.perSecond ?? 10,
+          burst: init.openRate?.burst ?? 20,
+          concurrency: 4,
+        }),
+      )
       .use(jsonBody({ limit: init.bodyLimit ?? 1024 * 1024 }))
       .use(router.routes())
       .use(router.allowedMethods())

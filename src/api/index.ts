@@ -9,7 +9,13 @@
  * ```
  */
 export { ApiServer, type ApiServerInit, type RouteModule } from './api-server.js'
-export { ApiPortInUseError, httpStatusOf, PayloadTooLargeError, UnauthorizedError } from './errors.js'
+export {
+  ApiPortInUseError,
+  httpStatusOf,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from './errors.js'
 export {
   collectMetrics,
   countByState,
@@ -29,3 +35,4 @@ export { metricsRoutes } from './routes/metrics-routes.js'
 export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'
 export { openapiDocumentPath, openapiRoutes } from './routes/openapi-routes.js'
 export { transferRoutes } from './routes/transfer-routes.js'
+export { VC_API_OPEN_PATHS, type VcApiRoutesInit, vcApiRoutes } from './routes/vc-api-routes.js'
