@@ -1,21 +1,44 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { DatasetStore } from '../../catalog/dataset-store.js'
-import { exportOptionsOf, toDcatApDeJsonLd, toDcatApDeTurtle } from '../../catalog/index.js'
-import { ConfigError } from '../../config/errors.js'
-import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { InvalidInputError } from '../../protocol/errors.js'
-import { Store } from '../../store/index.js'
-import { type CliCommand, UsageError } from '../command.js'
-import { parseFlags } from '../flags.js'
-import { runningNodeClient } from './dataspace-members.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
+import { DIR_FLAG, parseFlags } from '../flags.js'
 
 type Syntax = 'turtle' | 'jsonld'
 
-/** The export of a stopped node, read from its database. */
+const FLAGS = {
+  ...DIR_FLAG,
+  format: {
+    type: 'string',
+    value: 'dcat-ap-de',
+    required: true,
+    help: 'the profile to write; DCAT-AP.de 3.0 (what GovData harvests) is the one there is',
+  },
+  syntax: {
+    type: 'string',
+    value: 'turtle|jsonld',
+    fallback: 'jsonld for an --out ending in .jsonld or .json, else turtle',
+    help: 'RDF syntax of the file',
+  },
+  out: { type: 'string', value: 'FILE', fallback: 'standard output', help: 'file to write' },
+} as const satisfies FlagDocs
+
+/** The export of a stopped node, read from its database (the RDF stack loads only here). */
 async function offlineExport(dir: string, syntax: Syntax): Promise<string> {
+  const [
+    { exportOptionsOf, toDcatApDeJsonLd, toDcatApDeTurtle },
+    { DatasetStore },
+    { openNode, ConfigError },
+    { Store },
+  ] = await Promise.all([
+    import('../../catalog/index.js'),
+    import('../../catalog/dataset-store.js'),
+    import('../../config/index.js'),
+    import('../../store/index.js'),
+  ])
   const { directory, config, key } = await openNode(dir)
-  let store: Store
+  let store: Awaited<ReturnType<typeof Store.open>>
   try {
     store = await Store.open(directory.dbDir)
   } catch (cause) {
@@ -39,26 +62,21 @@ async function offlineExport(dir: string, syntax: Syntax): Promise<string> {
  */
 export const catalogExportCommand: CliCommand = {
   name: 'catalog export',
-  summary: 'write the public catalog as DCAT-AP.de for open data portals',
   usage: 'allmende catalog export --format dcat-ap-de [--syntax turtle|jsonld] [--out FILE] [--dir DIR]',
+  flags: FLAGS,
+  examples: [
+    'allmende catalog export --format dcat-ap-de --out catalog.ttl --dir ./kusel',
+    'allmende catalog export --format dcat-ap-de --out catalog.jsonld --dir ./kusel',
+  ],
   async run(args, io) {
-    const { values } = parseFlags('catalog export', () =>
-      parseArgs({
-        args,
-        options: {
-          dir: { type: 'string' },
-          format: { type: 'string' },
-          syntax: { type: 'string' },
-          out: { type: 'string' },
-        },
-      }),
-    )
+    const { values } = parseFlags('catalog export', () => parseArgs({ args, options: FLAGS }))
     if (values.format !== 'dcat-ap-de')
       throw new UsageError('catalog export: --format dcat-ap-de is required (the one format so far)')
     const syntax = values.syntax ?? (/\.json(ld)?$/i.test(values.out ?? '') ? 'jsonld' : 'turtle')
     if (syntax !== 'turtle' && syntax !== 'jsonld')
       throw new UsageError(`catalog export: --syntax must be turtle or jsonld, not ${syntax}`)
     const dir = values.dir ?? DEFAULT_NODE_DIR
+    const { runningNodeClient } = await import('./dataspace-members.js')
     const client = await runningNodeClient(dir)
     const text =
       client === undefined

@@ -4,26 +4,60 @@ import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
 import type { CatalogWriteResult, Dataset, RefusedOffer } from '../../catalog/index.js'
 import { type GuessedFormat, guessFormat } from '../../catalog/media-type-guess.js'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { InvalidPolicyError } from '../../policy/errors.js'
 import type { Lang } from '../../policy/labels.js'
 import { hasIssueMessage, type IssueParams, issueMessage } from '../../policy/messages.js'
 import { parseJsonWithPosition } from '../../util/json-syntax.js'
-import { type CliCommand, type CliIo, UsageError } from '../command.js'
-import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+import { LANG_FLAG, NODE_FLAGS, parseFlags } from '../flags.js'
 import { cliLang } from '../lang.js'
 import { NodeApiError, NodeClient } from '../node-client.js'
 
-/** Flags of `dataset add` and `dataset update`. */
-const WRITE_FLAGS = {
-  title: { type: 'string' },
-  source: { type: 'string' },
-  policy: { type: 'string', multiple: true },
-  meta: { type: 'string' },
-  access: { type: 'string' },
-  approval: { type: 'string' },
-  lang: { type: 'string' },
-} as const
+/** Flags of `dataset add`; `dataset update` takes the same, none of them required. */
+const ADD_FLAGS = {
+  ...NODE_FLAGS,
+  title: { type: 'string', value: 'TITLE', required: true, help: 'title of the dataset' },
+  source: {
+    type: 'string',
+    value: 'SOURCE',
+    required: true,
+    help: 'where the data lives: a file path (must exist; its format is guessed), an http(s) URL, or a JSON source spec (inline or @file.json)',
+  },
+  policy: {
+    type: 'string',
+    multiple: true,
+    value: 'FILE',
+    required: true,
+    help: 'an ODRL Offer in JSON-LD (repeatable: one offer each); refused if the validator finds errors',
+  },
+  meta: {
+    type: 'string',
+    value: 'FILE',
+    fallback: 'none',
+    help: 'DCAT-AP.de metadata as JSON (description, theme, license, contactPoint, distributions, …)',
+  },
+  access: {
+    type: 'string',
+    value: 'public|members|DID,…',
+    fallback: 'members',
+    help: 'who may see and negotiate the offers',
+  },
+  approval: {
+    type: 'string',
+    value: 'automatic|manual',
+    fallback: 'automatic',
+    help: 'manual: a data officer approves each contract request',
+  },
+  ...LANG_FLAG,
+} as const satisfies FlagDocs
+
+const UPDATE_FLAGS = {
+  ...ADD_FLAGS,
+  title: { ...ADD_FLAGS.title, required: false, fallback: 'unchanged' },
+  source: { ...ADD_FLAGS.source, required: false, fallback: 'unchanged' },
+  policy: { ...ADD_FLAGS.policy, required: false, fallback: 'the offers stay' },
+} as const satisfies FlagDocs
 
 async function readJsonFile(path: string, what: string): Promise<Record<string, unknown>> {
   let text: string
@@ -151,13 +185,15 @@ function accessOf(access: string | undefined): Record<string, unknown> | undefin
 
 export const datasetAddCommand: CliCommand = {
   name: 'dataset add',
-  summary: 'publish a dataset with its source and offer(s)',
   usage:
     'allmende dataset add --title T --source SOURCE --policy FILE [--policy FILE]... [--meta FILE] [--access public|members|DID,...] [--approval automatic|manual] [--lang de|en] [--dir DIR] [--json]',
+  flags: ADD_FLAGS,
+  examples: [
+    'allmende dataset add --title "Pegel Altenglan" --source examples/data/glan-pegel-observations.json --policy offer.jsonld --dir ./kusel',
+    'allmende dataset add --title "Pegel Glan Altenglan" --source examples/data/glan-pegel-observations.json --policy offer.jsonld --access public --meta examples/data/glan-pegel-dcat.json --dir ./kusel',
+  ],
   async run(args, io) {
-    const { values } = parseFlags('dataset add', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, ...WRITE_FLAGS } }),
-    )
+    const { values } = parseFlags('dataset add', () => parseArgs({ args, options: ADD_FLAGS }))
     const lang = cliLang(values.lang)
     if (values.title === undefined) throw new UsageError('dataset add: --title is required')
     if (values.source === undefined)
@@ -189,12 +225,16 @@ export const datasetAddCommand: CliCommand = {
 
 export const datasetUpdateCommand: CliCommand = {
   name: 'dataset update',
-  summary: 'change a dataset: metadata, source or offers (checked like a new one)',
   usage:
     'allmende dataset update ID [--title T] [--source SOURCE] [--policy FILE]... [--meta FILE] [--access public|members|DID,...] [--approval automatic|manual] [--lang de|en] [--dir DIR] [--json]',
+  flags: UPDATE_FLAGS,
+  examples: [
+    'allmende dataset update urn:uuid:… --meta examples/data/glan-pegel-dcat.json --dir ./kusel',
+    'allmende dataset update urn:uuid:… --title "Pegel Glan Altenglan (15 min)" --dir ./kusel',
+  ],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataset update', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, ...WRITE_FLAGS }, allowPositionals: true }),
+      parseArgs({ args, options: UPDATE_FLAGS, allowPositionals: true }),
     )
     const lang = cliLang(values.lang)
     const id = positionals[0]
@@ -230,8 +270,9 @@ export const datasetUpdateCommand: CliCommand = {
 
 export const datasetListCommand: CliCommand = {
   name: 'dataset list',
-  summary: "this node's datasets",
   usage: 'allmende dataset list [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataset list --dir ./kusel'],
   async run(args, io) {
     const { values } = parseFlags('dataset list', () => parseArgs({ args, options: NODE_FLAGS }))
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
@@ -252,8 +293,9 @@ export const datasetListCommand: CliCommand = {
 
 export const datasetRemoveCommand: CliCommand = {
   name: 'dataset remove',
-  summary: 'withdraw a dataset (existing agreements stay)',
   usage: 'allmende dataset remove ID [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataset remove urn:uuid:… --dir ./kusel'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataset remove', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),

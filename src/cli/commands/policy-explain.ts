@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { InvalidPolicyError } from '../../policy/errors.js'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
+import { InvalidPolicyError } from '../../policy/errors.js'
 import { explainPolicy, type LabelMap } from '../../policy/explain.js'
 import { issueMessage } from '../../policy/messages.js'
 import { validatePolicy } from '../../policy/validate.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { parseJsonWithPosition } from '../../util/json-syntax.js'
-import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+import { LANG_FLAG } from '../flags.js'
 import { cliLang } from '../lang.js'
 import { readPolicyDocument } from './policy-validate.js'
 
@@ -30,20 +31,32 @@ async function readLabels(path: string): Promise<LabelMap> {
   return value as LabelMap
 }
 
+const FLAGS = {
+  ...LANG_FLAG,
+  labels: {
+    type: 'string',
+    value: 'FILE',
+    fallback: 'the IRIs and DIDs themselves',
+    help: 'JSON object mapping IRIs or DIDs to names ({"did:key:…": "Landkreis Kusel"})',
+  },
+} as const satisfies FlagDocs
+
 /**
  * `allmende policy explain FILE [--lang de|en] [--labels FILE]`: prints the policy as plain
- * sentences; a policy with validator errors is refused (exit 2) with the errors. `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`.
+ * sentences; a policy with validator errors is refused (exit 2) with the validator's messages.
+ * `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`.
  */
 export const policyExplainCommand: CliCommand = {
   name: 'policy explain',
-  summary: 'explain an ODRL policy in plain German or English',
   usage: 'allmende policy explain <file|-> [--lang de|en] [--labels <labels.json>]',
+  flags: FLAGS,
+  examples: ['allmende policy explain offer.jsonld --lang en'],
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { lang?: string; labels?: string }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
-        options: { lang: { type: 'string' }, labels: { type: 'string' } },
+        options: FLAGS,
         strict: true,
         allowPositionals: true,
       })

@@ -9,6 +9,7 @@ import { policyDocumentFromGraph } from '../../policy/validate-rdf.js'
 import type { Issue } from '../../policy/validate-tree.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { JSON_FLAG, LANG_FLAG } from '../flags.js'
 import { cliLang } from '../lang.js'
 
 /**
@@ -68,14 +69,18 @@ function summary(file: string, result: ValidationResult, lang: Lang): string {
  */
 export const policyValidateCommand: CliCommand = {
   name: 'policy validate',
-  summary: 'check an ODRL policy (JSON-LD or Turtle) for errors and warnings',
   usage: 'allmende policy validate <file|-> [--lang de|en] [--json]',
+  flags: { ...LANG_FLAG, ...JSON_FLAG },
+  examples: [
+    'allmende policy validate offer.jsonld',
+    'allmende policy validate offer.jsonld --lang en --json',
+  ],
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { json?: boolean; lang?: string }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
-        options: { json: { type: 'boolean' }, lang: { type: 'string' } },
+        options: { ...LANG_FLAG, ...JSON_FLAG },
         strict: true,
         allowPositionals: true,
       })
