@@ -277,7 +277,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = await entry.load()
   const args = argv.slice(entry.name.split(' ').length)
   if (args.some(isHelpFlag)) {
-    io.stdout(commandHelp(entry, command))
+    io.stdout(
+      commandHelp(
+        entry,
+        command,
+        COMMANDS.filter((c) => c.name.startsWith(`${entry.name} `)),
+      ),
+    )
     return 0
   }
   try {
