@@ -9,6 +9,7 @@ import {
   DatasetNotFoundError,
   DatasetVersionConflictError,
   InvalidOfferError,
+  type OfferIssueDetail,
   OfferNotFoundError,
   type RefusedOffer,
 } from './errors.js'
@@ -23,13 +24,6 @@ export interface CatalogClock {
  * engine, the path to the node, the stable code and the params to render it in another language.
  */
 export type OfferIssue = string | OfferIssueDetail
-
-export interface OfferIssueDetail {
-  readonly message: string
-  readonly path?: string
-  readonly code?: string
-  readonly params?: Readonly<Record<string, unknown>>
-}
 
 /** A validator finding on one offer of a dataset (the English `message` plus code and params). */
 export interface OfferWarning extends OfferIssueDetail {

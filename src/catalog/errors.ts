@@ -1,5 +1,4 @@
 import { AllmendeError, NotFoundError } from '../protocol/errors.js'
-import type { OfferIssueDetail } from './catalog.js'
 
 /**
  * Dataset metadata (title, theme, dates, distributions, access rules, ...) is missing or malformed.
@@ -13,6 +12,17 @@ export class InvalidDatasetError extends AllmendeError {
     super('ALLMENDE_INVALID_DATASET', `Invalid dataset: ${issues.join('; ')}`)
     this.issues = issues
   }
+}
+
+/**
+ * One finding of the policy validator on an offer: the English message and, from the policy
+ * engine, the path to the node, the stable code and the params to render it in another language.
+ */
+export interface OfferIssueDetail {
+  readonly message: string
+  readonly path?: string
+  readonly code?: string
+  readonly params?: Readonly<Record<string, unknown>>
 }
 
 /** One offer the policy validator refused, with its messages. */

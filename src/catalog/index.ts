@@ -31,7 +31,6 @@ export {
   type CatalogInit,
   type CatalogWriteResult,
   type OfferIssue,
-  type OfferIssueDetail,
   type OfferValidation,
   type OfferValidator,
   type OfferWarning,
@@ -87,6 +86,7 @@ export {
   InvalidCatalogError,
   InvalidDatasetError,
   InvalidOfferError,
+  type OfferIssueDetail,
   OfferNotFoundError,
   type RefusedOffer,
 } from './errors.js'

@@ -2,6 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
+import { NodeApiError, NodeClient } from '../../api/node-client.js'
 import type { CatalogWriteResult, Dataset, RefusedOffer } from '../../catalog/index.js'
 import { type GuessedFormat, guessFormat } from '../../catalog/media-type-guess.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
@@ -12,7 +13,6 @@ import { parseJsonWithPosition } from '../../util/json-syntax.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 import { LANG_FLAG, NODE_FLAGS, parseFlags } from '../flags.js'
 import { cliLang } from '../lang.js'
-import { NodeApiError, NodeClient } from '../node-client.js'
 
 /** Flags of `dataset add`; `dataset update` takes the same, none of them required. */
 const ADD_FLAGS = {
