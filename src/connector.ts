@@ -47,6 +47,7 @@ import {
   Catalog,
   CatalogFederation,
   DatasetNotFoundError,
+  exportOptionsOf,
   FederatedCatalogCache,
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
@@ -190,13 +191,7 @@ export class Connector {
               catalog: domain.catalog,
               federation: domain.federation,
               providerName: (did) => this.nameOf(did),
-              exportOptions: () => ({
-                catalogIri: `urn:allmende:catalog:${key.did}`,
-                title: `Katalog ${config.name}`,
-                description: `Offene Metadaten von ${config.name}`,
-                publisher: { name: config.name, id: key.did },
-                accessURL: this.apiUrl ?? 'urn:allmende:api',
-              }),
+              exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
             }),
           (router) =>
             contractRoutes(router, {
