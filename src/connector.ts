@@ -390,6 +390,7 @@ export class Connector {
             datasetId,
             consumer,
             isMember: requester.isMember,
+            dataSpace: dataspace?.descriptor.id ?? config.dataspace,
             openToAll: entry?.access.kind === 'public',
             now: clock(),
             approval: approval ?? 'automatic',
@@ -454,6 +455,7 @@ export class Connector {
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
+        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
         isRevoked: (agreement) => revocation.isRevoked(agreement),
       },
       {

@@ -34,6 +34,7 @@ export {
   type OfferValidation,
   type OfferValidator,
 } from './catalog.js'
+export { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,
@@ -98,6 +99,7 @@ export {
   type FederatedCatalogCacheComponents,
   type FederatedCatalogCacheInit,
 } from './federated-cache.js'
+export { offerPublishProblems } from './offer-checks.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'
 export { DATA_THEME_BASE, DATA_THEMES, FREQUENCIES, FREQUENCY_BASE, LICENSE_BASE } from './vocabulary.js'

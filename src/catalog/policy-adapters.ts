@@ -2,16 +2,24 @@ import { compilePolicy, validatePolicy } from '../policy/index.js'
 import type { Requester } from './access.js'
 import type { OfferValidation } from './catalog.js'
 import type { JsonObject, OdrlOffer } from './dataset.js'
+import { offerPublishProblems } from './offer-checks.js'
 
 /** The profile left operand of data space membership (spec/odrl-profile.md). */
 const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
 
-/** Offers are checked by the policy engine's validator; each issue keeps the path to its node. */
+/**
+ * Offers are checked by the policy engine's validator (each issue keeps the path to its node) and
+ * for what would fail later: a DSP form consumers refuse, constraints no negotiation can meet.
+ */
 export function validateOfferWithPolicyEngine(offer: OdrlOffer): OfferValidation {
   const result = validatePolicy(offer)
   const text = (issue: { path?: string; message: string }) =>
     issue.path === undefined || issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`
-  return { errors: result.errors.map(text), warnings: result.warnings.map(text) }
+  const later = result.errors.length === 0 ? offerPublishProblems(offer) : { errors: [], warnings: [] }
+  return {
+    errors: [...result.errors.map(text), ...later.errors],
+    warnings: [...result.warnings.map(text), ...later.warnings],
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { offerPublishProblems } from '../../catalog/offer-checks.js'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
 import { looksLikeJson, parseJsonText, parseTurtle } from '../../policy/graph.js'
 import { validatePolicy } from '../../policy/validate.js'
@@ -65,7 +66,8 @@ export const policyValidateCommand: CliCommand = {
     const [file, ...rest] = parsed.positionals
     if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
-    const result = validatePolicy(await readPolicyDocument(file, io))
+    const document = await readPolicyDocument(file, io)
+    const result = withPublishChecks(validatePolicy(document), document)
     if (parsed.values.json === true) {
       io.stdout(`${JSON.stringify({ valid: result.errors.length === 0, ...result }, null, 2)}\n`)
     } else {
@@ -82,4 +84,23 @@ export const policyValidateCommand: CliCommand = {
     }
     return result.errors.length === 0 ? 0 : 1
   },
+}
+
+/**
+ * For a valid Offer, adds what would fail once it is published: a DSP form consumers leave out of
+ * the catalog (error), constraints no negotiation can meet (warning).
+ */
+function withPublishChecks(
+  result: { readonly errors: readonly Issue[]; readonly warnings: readonly Issue[] },
+  document: unknown,
+): { readonly errors: readonly Issue[]; readonly warnings: readonly Issue[] } {
+  const offer = document as Record<string, unknown>
+  const isOffer = offer?.['@type'] === 'Offer' || offer?.['@type'] === 'odrl:Offer'
+  if (!isOffer || result.errors.length > 0) return result
+  const later = offerPublishProblems(offer)
+  const issue = (code: string) => (message: string) => ({ path: '', code, message })
+  return {
+    errors: [...result.errors, ...later.errors.map(issue('dsp-schema'))],
+    warnings: [...result.warnings, ...later.warnings.map(issue('never-satisfied'))],
+  }
 }
