@@ -8,6 +8,8 @@ import {
   type AuditHead,
   AuditSourceError,
   type AuditVerification,
+  type CutEntryFinding,
+  crossCheckPeerReceipts,
   crossCheckReceipts,
   isAuditEntry,
   type ReceiptFinding,
@@ -137,22 +139,45 @@ async function loadFromApi(dir: string, root: string): Promise<Omit<LoadedAuditL
 export const auditVerifyCommand: CliCommand = {
   name: 'audit verify',
   summary: "check the node's audit log: chain, hashes, signatures (and transfer receipts)",
-  usage: 'allmende audit verify [--dir DIR] [--did DID] [--receipts] [--json]',
+  usage: 'allmende audit verify [--dir DIR] [--did DID] [--receipts [--peer PEER_DIR]...] [--json]',
   async run(args, io) {
     const { values } = parseFlags('audit verify', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, did: { type: 'string' }, receipts: { type: 'boolean' } } }),
+      parseArgs({
+        args,
+        options: {
+          ...NODE_FLAGS,
+          did: { type: 'string' },
+          receipts: { type: 'boolean' },
+          peer: { type: 'string', multiple: true },
+        },
+      }),
     )
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const log = await loadAuditEntries(dir, values.did === undefined ? {} : { did: values.did })
     const result = await verifyAuditLog(log.entries, {
       did: log.did,
+      requireSignedHead: true,
       ...(log.head === undefined ? {} : { head: log.head }),
     })
     // Receipts are only judged in well-formed entries; a broken chain has already failed above.
-    const findings =
-      values.receipts === true
-        ? crossCheckReceipts(log.entries.filter(isAuditEntry) as AuditEntry[])
-        : undefined
+    const own = log.entries.filter(isAuditEntry) as AuditEntry[]
+    const findings: (ReceiptFinding | CutEntryFinding)[] | undefined =
+      values.receipts === true ? crossCheckReceipts(own) : undefined
+    // Each peer's log, itself verified, anchors this one: its receipts must be here too.
+    for (const peerDir of values.receipts === true ? (values.peer ?? []) : []) {
+      const peer = await loadAuditEntries(peerDir)
+      const peerChain = await verifyAuditLog(peer.entries, {
+        did: peer.did,
+        requireSignedHead: true,
+        ...(peer.head === undefined ? {} : { head: peer.head }),
+      })
+      if (!peerChain.ok) {
+        throw new AuditSourceError(
+          `the log of peer ${peer.did} (${peerDir}) does not verify itself (${peerChain.firstBad!.reason}); it cannot anchor this one`,
+        )
+      }
+      findings!.push(...crossCheckPeerReceipts(log.did, own, peer.entries as AuditEntry[]))
+    }
     const ok = result.ok && (findings === undefined || findings.length === 0)
     if (values.json === true) {
       const { ok: chainOk, ...chain } = result
@@ -177,7 +202,7 @@ export const auditVerifyCommand: CliCommand = {
 function report(
   log: LoadedAuditLog,
   result: AuditVerification,
-  findings: ReceiptFinding[] | undefined,
+  findings: readonly (ReceiptFinding | CutEntryFinding)[] | undefined,
 ): string {
   const lines = [
     `audit log of ${log.did}`,
