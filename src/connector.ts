@@ -3,6 +3,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import {
   ApiServer,
   auditRoutes,
+  backupRoutes,
   catalogRoutes,
   contractRoutes,
   datasetRoutes,
@@ -198,6 +199,7 @@ export class Connector {
               duties: domain.duties,
             }),
           (router) => auditRoutes(router, domain.audit),
+          (router) => backupRoutes(router, () => this.store),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
           (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),

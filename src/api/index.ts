@@ -27,6 +27,7 @@ export {
   renderMetrics,
 } from './metrics.js'
 export { auditRoutes } from './routes/audit-routes.js'
+export { backupRoutes } from './routes/backup-routes.js'
 export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
 export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'
 export { datasetRoutes } from './routes/dataset-routes.js'

@@ -28,6 +28,8 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<C
     load: async () => (await import('./commands/contract-verify.js')).contractVerifyCommand,
   },
   { name: 'audit verify', load: async () => (await import('./commands/audit-verify.js')).auditVerifyCommand },
+  { name: 'backup', load: async () => (await import('./commands/backup.js')).backupCommand },
+  { name: 'restore', load: async () => (await import('./commands/backup.js')).restoreCommand },
   {
     name: 'policy evaluate',
     load: async () => (await import('./commands/policy-evaluate.js')).policyEvaluateCommand,
