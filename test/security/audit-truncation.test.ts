@@ -25,7 +25,10 @@ async function twoNodes(root: string): Promise<{ provider: NodeFiles; consumer: 
   const stores = await Promise.all([provider, consumer].map((n) => Store.open(n.directory.dbDir)))
   try {
     let tick = Date.parse('2026-06-01T00:00:00Z')
-    const clock = () => new Date((tick += 1000))
+    const clock = () => {
+      tick += 1000
+      return new Date(tick)
+    }
     const logs = [provider, consumer].map(
       (n, i) => new AuditLog({ store: stores[i]!, nodeKey: n.key, clock }),
     )
