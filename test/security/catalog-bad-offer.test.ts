@@ -37,6 +37,8 @@ describe('one invalid offer never hides a provider catalog', () => {
   let federation: CatalogFederation
   let cache: FederatedCatalogCache
   let warnings: unknown[]
+  /** Dataset ids: intact, with one bad offer beside a good one, with only a bad offer. */
+  let ids: { intact: string; mixed: string; broken: string }
 
   beforeEach(async () => {
     const clock = new ManualClock()
@@ -66,6 +68,8 @@ describe('one invalid offer never hides a provider catalog', () => {
       },
     ]
     datasets[2]!.hasPolicy = [{ '@id': 'urn:uuid:only-bad', '@type': 'Offer', permission: [{ action: 7 }] }]
+    const idOf = (i: number) => (datasets[i] as unknown as { '@id': string })['@id']
+    ids = { intact: idOf(0), mixed: idOf(1), broken: idOf(2) }
     const local = newCatalog(b.store)
     cache = new FederatedCatalogCache({ store: b.store, clock, catalog: local }, { participantId: MEMBER })
     const recorded = recordingLogger()
@@ -89,8 +93,8 @@ describe('one invalid offer never hides a provider catalog', () => {
   it('caches the valid datasets, leaves out the bad offer and the dataset with no valid offer', async () => {
     assert.equal(await federation.refreshProvider(PROVIDER), 2)
     const cached = await cache.entriesOf(PROVIDER)
-    assert.deepEqual(cached.map((e) => e.title).sort(), ['Pegel Altenglan', 'Pegel Lauterecken'])
-    const second = cached.find((e) => e.title === 'Pegel Lauterecken')!
+    assert.deepEqual(cached.map((e) => e.datasetId).sort(), [ids.intact, ids.mixed].sort())
+    const second = cached.find((e) => e.datasetId === ids.mixed)!
     const offers = (second.dataset.hasPolicy as { '@id': string }[]).map((o) => o['@id'])
     assert.ok(!offers.includes('urn:uuid:bad-offer'), 'the bad offer is left out')
     assert.equal(offers.length, 1, 'the good offer of the same dataset stays')
