@@ -10,7 +10,7 @@ import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import { loadNodeKey } from '../../identity/index.js'
 import { AllmendeError } from '../../protocol/errors.js'
 import { dumpStore, isStoreLocked, loadDump, Store } from '../../store/index.js'
-import { type CliCommand, UsageError } from '../command.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient, NodeNotRunningError } from '../node-client.js'
 
@@ -45,14 +45,23 @@ export class BackupError extends AllmendeError {
  * stopped database after its checksums are checked) and its files (key, config, token, descriptor)
  * into a new directory only the owner may read: it holds the node key.
  */
+const BACKUP_FLAGS = {
+  ...NODE_FLAGS,
+  out: {
+    type: 'string',
+    value: 'DIR',
+    required: true,
+    help: 'new or empty directory for the backup (made 0700: it holds the node key)',
+  },
+} as const satisfies FlagDocs
+
 export const backupCommand: CliCommand = {
   name: 'backup',
-  summary: "copy the node's database and files into a new directory (while it runs, or stopped)",
   usage: 'allmende backup --out DIR [--dir NODE_DIR] [--json]',
+  flags: BACKUP_FLAGS,
+  examples: ['allmende backup --out ./kusel-backup --dir ./kusel'],
   async run(args, io) {
-    const { values } = parseFlags('backup', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, out: { type: 'string' } } }),
-    )
+    const { values } = parseFlags('backup', () => parseArgs({ args, options: BACKUP_FLAGS }))
     if (values.out === undefined)
       throw new UsageError('backup: --out DIR is required (a new or empty directory)')
     const directory = nodeDirectory(values.dir ?? DEFAULT_NODE_DIR)
@@ -131,14 +140,18 @@ async function dumpSource(
  * one beside it (`db.damaged-<time>`), and puts back node files that are missing. Refuses while the
  * node runs, and a backup of another node's key.
  */
+const RESTORE_FLAGS = {
+  ...NODE_FLAGS,
+  from: { type: 'string', value: 'BACKUP_DIR', required: true, help: 'a directory made by allmende backup' },
+} as const satisfies FlagDocs
+
 export const restoreCommand: CliCommand = {
   name: 'restore',
-  summary: "replace a stopped node's database with a backup (the old one is kept beside it)",
   usage: 'allmende restore --from BACKUP_DIR [--dir NODE_DIR] [--json]',
+  flags: RESTORE_FLAGS,
+  examples: ['allmende restore --from ./kusel-backup --dir ./kusel'],
   async run(args, io) {
-    const { values } = parseFlags('restore', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, from: { type: 'string' } } }),
-    )
+    const { values } = parseFlags('restore', () => parseArgs({ args, options: RESTORE_FLAGS }))
     if (values.from === undefined) throw new UsageError('restore: --from BACKUP_DIR is required')
     const from = values.from
     const directory = nodeDirectory(values.dir ?? DEFAULT_NODE_DIR)
