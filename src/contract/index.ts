@@ -20,9 +20,10 @@ export {
   decideOnOffer,
   MEMBERSHIP_OPERAND,
 } from './contract-decision.js'
-export { AgreementMismatchError, NegotiationRefusedError } from './errors.js'
+export { AgreementMismatchError, NegotiationRefusedError, ProviderUnreachableError } from './errors.js'
 export {
   allowedNegotiationMoves,
+  isLateRepeat,
   isTerminalNegotiationState,
   NEGOTIATION_INITIAL,
   NEGOTIATION_MOVE_TARGETS,
@@ -35,7 +36,9 @@ export {
   type NegotiationRole,
   type NegotiationState,
   type NegotiationTransition,
+  type NegotiationWork,
   negotiationMoveOf,
+  negotiationWorkOf,
   transitionNegotiation,
 } from './negotiation-machine.js'
 export {
@@ -55,3 +58,4 @@ export {
   type NegotiationRoute,
   NegotiationService,
 } from './negotiation-service.js'
+export { type ProviderDecisionInit, providerDecision } from './provider-decision.js'
