@@ -8,17 +8,19 @@ import { offerPublishProblems } from './offer-checks.js'
 const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
 
 /**
- * Offers are checked by the policy engine's validator (each issue keeps the path to its node) and
- * for what would fail later: a DSP form consumers refuse, constraints no negotiation can meet.
+ * Offers are checked by the policy engine's validator at the present moment (so an offer that has
+ * already expired is warned about); each issue keeps its path, code and params. A valid offer is
+ * also checked for what would fail once published: a DSP form consumers refuse (error), a
+ * constraint no negotiation can meet (warning).
  */
-export function validateOfferWithPolicyEngine(offer: OdrlOffer): OfferValidation {
-  const result = validatePolicy(offer)
-  const text = (issue: { path?: string; message: string }) =>
-    issue.path === undefined || issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`
-  const later = result.errors.length === 0 ? offerPublishProblems(offer) : { errors: [], warnings: [] }
+export function validateOfferWithPolicyEngine(offer: OdrlOffer, now: Date): OfferValidation {
+  const result = validatePolicy(offer, { now })
+  if (result.errors.length > 0) return result
+  const later = offerPublishProblems(offer)
+  const issue = (code: string) => (message: string) => ({ path: '', code, params: {}, message })
   return {
-    errors: [...result.errors.map(text), ...later.errors],
-    warnings: [...result.warnings.map(text), ...later.warnings],
+    errors: [...result.errors, ...later.errors.map(issue('dsp-schema'))],
+    warnings: [...result.warnings, ...later.warnings.map(issue('never-satisfied'))],
   }
 }
 
