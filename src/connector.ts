@@ -301,18 +301,17 @@ export class Connector {
     network.listen((announcement) => federation.onAnnouncement(announcement))
     federation.start()
     this.federation = federation
-    await endpoint.serve('catalog', async (_message, caller) =>
-      buildDspCatalog(
-        await catalog.catalogFor({
-          did: caller.did,
-          isMember: await this.admission.isAdmitted(caller.peerId),
-        }),
-        {
-          participantId: key.did,
-          endpointURL: `/p2p/${key.peerId.toString()}`,
-        },
-      ),
-    )
+    await endpoint.serve('catalog', async (message, caller) => {
+      const requester = { did: caller.did, isMember: await this.admission.isAdmitted(caller.peerId) }
+      const options = { participantId: key.did, endpointURL: `/p2p/${key.peerId.toString()}` }
+      // One dataset for an announced change, the whole catalog otherwise.
+      if (message['@type'] === 'DatasetRequestMessage') {
+        const dataset = buildDspDataset(await catalog.datasetFor(requester, message.dataset), options)
+        if (dataset === undefined) throw new DatasetNotFoundError(message.dataset)
+        return dataset
+      }
+      return buildDspCatalog(await catalog.catalogFor(requester), options)
+    })
     // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
     const dataspace = this.dataspace
     const statusCache = new StatusListCache({

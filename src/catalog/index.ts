@@ -38,6 +38,8 @@ export {
   CatalogFederation,
   type CatalogFederationComponents,
   type CatalogNetwork,
+  type FanOutLimits,
+  type RefreshOutcome,
 } from './catalog-federation.js'
 export {
   type AccessPolicy,
@@ -86,6 +88,7 @@ export {
   InvalidDatasetError,
   InvalidOfferError,
   OfferNotFoundError,
+  ProviderTimeoutError,
   type RefusedOffer,
 } from './errors.js'
 export {
