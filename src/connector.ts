@@ -47,7 +47,7 @@ import {
   toDspOffer,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
-import { ConfigError, type NodeFiles } from './config/index.js'
+import { ConfigError, DEFAULT_MAX_CONNECTIONS, type NodeFiles } from './config/index.js'
 import { AgreementRevocation, decideOnOffer, NegotiationService } from './contract/index.js'
 import {
   type JsonLdObject,
@@ -140,6 +140,7 @@ export class Connector {
         })
         this.admission.setPolicy(this.dataspace.policy)
       }
+      const maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS
       this.libp2p = await buildLibp2p({
         privateKey: key.privateKey,
         dataspace: config.dataspace,
@@ -151,6 +152,7 @@ export class Connector {
             : [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])],
         mdns: config.mdns,
         admission: this.admission,
+        maxConnections,
       })
       await this.admission.start(this.libp2p)
       await this.dataspace?.start(this.libp2p)
@@ -162,10 +164,15 @@ export class Connector {
         })
       }
       const dataspace = this.dataspace
-      this.mesh = new PeerMesh(this.libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
-        dataspace === undefined
-          ? config.bootstrap
-          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+      this.mesh = new PeerMesh(
+        this.libp2p,
+        this.admission,
+        log.child({ name: 'allmende:p2p' }),
+        () =>
+          dataspace === undefined
+            ? config.bootstrap
+            : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+        maxConnections,
       )
       this.mesh.start()
       const domain = await this.startDomain(this.libp2p, this.store, statusLists)

@@ -22,6 +22,7 @@ export const CONFIG_FLAGS = {
   'dsp-port': { type: 'string' },
   'dsp-public-url': { type: 'string' },
   'membership-refresh': { type: 'string' },
+  'max-connections': { type: 'string' },
 } as const satisfies OptionSpec
 
 /** Parses `--membership-refresh SECONDS` (create and join write it to the config). */
@@ -32,6 +33,13 @@ export function membershipRefreshFlag(value: string | undefined): number | undef
     throw new UsageError(`--membership-refresh must be a number of seconds from 0.5 to 3600, got "${value}"`)
   }
   return seconds
+}
+
+/** Parses `--max-connections N`; the config validator checks the range. */
+function maxConnectionsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new UsageError(`--max-connections must be a whole number, got "${value}"`)
+  return Number(value)
 }
 
 /** Runs a `parseArgs` call and turns its errors into a {@link UsageError} naming the command. */
@@ -55,6 +63,7 @@ export function configOverrides(values: {
   'dsp-port'?: string
   'dsp-public-url'?: string
   'membership-refresh'?: string
+  'max-connections'?: string
 }): ConfigOverrides {
   const port = values['api-port']
   if (port !== undefined && !/^\d+$/.test(port))
@@ -73,5 +82,6 @@ export function configOverrides(values: {
     dspPort: dspPort === undefined ? undefined : Number(dspPort),
     dspPublicUrl: values['dsp-public-url'],
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
+    maxConnections: maxConnectionsFlag(values['max-connections']),
   }
 }

@@ -126,3 +126,83 @@ describe('federated catalog: announced changes, refreshed search with a provider
     }
   })
 })
+
+describe('federated catalog under a connection limit', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const ids: Record<string, Identity> = {}
+  const providers = ['b', 'c', 'd', 'e']
+  const dir = (name: string) => join(root, name)
+
+  before(async () => {
+    root = await tempDir('allmende-catalog-limit-')
+    for (const name of ['a', ...providers]) {
+      ids[name] = await allmendeJson<Identity>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        '--dataspace',
+        'landkreis',
+      ])
+    }
+    nodes.b = await startAllmende(['--dir', dir('b')])
+    const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
+    const started = await Promise.all(
+      ['c', 'd', 'e'].map((name) => startAllmende(['--dir', dir(name), '--bootstrap', bootstrap])),
+    )
+    ;[nodes.c, nodes.d, nodes.e] = started
+    // A keeps at most two connections (and dials one peer on its own).
+    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '2'])
+  })
+
+  after(async () => {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+  })
+
+  it('still reaches every provider’s catalog with a refreshed search', async () => {
+    const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+      const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+      const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
+      return (await response.json()) as T
+    }
+    for (const name of providers) {
+      await call(name, '/api/v1/datasets', {
+        title: `Haushaltsplan ${name}`,
+        description: 'Haushalt',
+        publisher: { name: `Node ${name}`, id: ids[name]!.did },
+        distributions: [{ format: 'CSV' }],
+        source: { kind: 'file', path: '/dev/null' },
+        offers: [
+          {
+            offer: {
+              '@context': 'http://www.w3.org/ns/odrl.jsonld',
+              '@type': 'Offer',
+              uid: `urn:allmende:offer:${name}:haushalt`,
+              assigner: ids[name]!.did,
+              permission: [{ action: 'use' }],
+            },
+          },
+        ],
+      })
+    }
+    const reached = await eventually(
+      async () => {
+        const { datasets } = await call<SearchAnswer>(
+          'a',
+          '/api/v1/catalog?q=Haushaltsplan&refresh=true&wait=60000',
+        )
+        const found = new Set(datasets.map((d) => d.provider))
+        return providers.every((name) => found.has(ids[name]!.did)) ? found : undefined
+      },
+      { what: "every provider's dataset in A's refreshed search", timeoutMs: 180_000 },
+    )
+    assert.equal(reached.size, providers.length)
+  })
+})

@@ -26,7 +26,7 @@ describe('bench/dataspace-scale, smoke run with 10 node processes', () => {
       BENCH_NODES: '10',
       BENCH_DATASETS: '5',
       BENCH_IDLE_SECONDS: '3',
-      BENCH_SETTLE_SECONDS: '120',
+      BENCH_SETTLE_SECONDS: '45',
       BENCH_QUICK: '1',
     })
     assert.equal(code, 0, stdout)

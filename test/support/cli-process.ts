@@ -10,7 +10,7 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `allmende ARGS` as a process and collects its output. */
+/** Runs `allmende ARGS` as a process and collects its output (generous bound: the machine may be loaded). */
 export function runAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), ...args], {
@@ -24,7 +24,7 @@ export function runAllmende(args: string[], options: { timeoutMs?: number } = {}
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`allmende ${args.join(' ')} timed out\n${stderr}`))
-    }, options.timeoutMs ?? 30_000)
+    }, options.timeoutMs ?? 90_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })

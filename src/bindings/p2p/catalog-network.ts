@@ -1,11 +1,7 @@
 import type { CatalogAnnouncement, CatalogNetwork } from '../../catalog/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import {
-  createCatalogRequestMessage,
-  createDatasetRequestMessage,
-  DSP_PROTOCOL_IDS,
-} from '../../protocol/index.js'
+import { createCatalogRequestMessage, createDatasetRequestMessage } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import { catalogTopic } from './dataspace-names.js'
@@ -54,13 +50,11 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   /**
-   * Admitted peers, and peers this node once identified as serving DSP catalogs but is not connected to
-   * now: a node under a connection limit still asks every provider it knows (the dial is admitted anew).
+   * Connected peers and every other peer the private DHT of the data space made known: a node under a
+   * connection limit still asks every provider (each dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
-    const known = await this.libp2p.peerStore.all({
-      filters: [(peer) => peer.protocols.includes(DSP_PROTOCOL_IDS.catalog)],
-    })
+    const known = await this.libp2p.peerStore.all()
     const peers = new Map(
       [...this.libp2p.getPeers(), ...known.map((p) => p.id)].map((id) => [id.toString(), id]),
     )
