@@ -81,7 +81,19 @@ async function eachLimited<T, R>(items: readonly T[], limit: number, work: (item
   return results
 }
 
+/** An API call; a dropped connection (a node busy under load) is tried again twice. */
 async function api<T>(node: Node, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await apiOnce<T>(node, path, init)
+    } catch (error) {
+      if (attempt >= 3 || (error as Error).message !== 'fetch failed') throw error
+      await sleep(1000)
+    }
+  }
+}
+
+async function apiOnce<T>(node: Node, path: string, init: { method?: string; body?: unknown }): Promise<T> {
   const response = await fetch(`${node.apiUrl}${path}`, {
     method: init.method ?? 'GET',
     headers: {

@@ -28,7 +28,7 @@ export interface RefreshOutcome {
 export interface FanOutLimits {
   /** Providers asked at the same time (default 16): a refresh never opens hundreds of streams at once. */
   readonly concurrency?: number
-  /** One provider's answer is given up after this long (default 5 s). */
+  /** One provider's answer is given up after this long (default 10 s). */
   readonly perProviderMs?: number
 }
 
@@ -55,7 +55,7 @@ export class CatalogFederation {
     limits: FanOutLimits = {},
   ) {
     this.concurrency = limits.concurrency ?? 16
-    this.perProviderMs = limits.perProviderMs ?? 5_000
+    this.perProviderMs = limits.perProviderMs ?? 10_000
   }
 
   start(): void {

@@ -36,7 +36,11 @@ export const catalogCommand: CliCommand = {
       const value = values[name]
       if (value !== undefined) query.set(name, value)
     }
-    if (values.refresh === true) query.set('refresh', 'true')
+    // The command waits for every provider (each within its time); the API answers earlier on request.
+    if (values.refresh === true) {
+      query.set('refresh', 'true')
+      query.set('wait', '60000')
+    }
     const { datasets, refresh } = await client.get<{
       datasets: CatalogSearchHit[]
       refresh?: { providers: number; answered: number; pending: string[] }
