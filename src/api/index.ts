@@ -26,6 +26,7 @@ export {
   PROMETHEUS_CONTENT_TYPE,
   renderMetrics,
 } from './metrics.js'
+export { NodeApiError, NodeClient, NodeNotRunningError } from './node-client.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
 export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'

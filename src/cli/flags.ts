@@ -147,3 +147,13 @@ export function configOverrides(values: {
     maxConnections: maxConnectionsFlag(values['max-connections']),
   }
 }
+
+/** Parses `--endorsements N`. */
+export function endorsementsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const endorsements = Number(value)
+  if (!Number.isInteger(endorsements) || endorsements < 1) {
+    throw new UsageError(`--endorsements must be a whole number of at least 1, got "${value}"`)
+  }
+  return endorsements
+}
