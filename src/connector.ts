@@ -44,6 +44,7 @@ import {
   Catalog,
   CatalogFederation,
   DatasetNotFoundError,
+  exportOptionsOf,
   FederatedCatalogCache,
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
@@ -193,13 +194,7 @@ export class Connector {
             catalogRoutes(router, {
               catalog: domain.catalog,
               federation: domain.federation,
-              exportOptions: () => ({
-                catalogIri: `urn:allmende:catalog:${key.did}`,
-                title: `Katalog ${config.name}`,
-                description: `Offene Metadaten von ${config.name}`,
-                publisher: { name: config.name, id: key.did },
-                accessURL: this.apiUrl ?? 'urn:allmende:api',
-              }),
+              exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
             }),
           (router) =>
             contractRoutes(router, {

@@ -16,6 +16,16 @@ export const JSON_FLAG = {
   json: { type: 'boolean', help: 'print one JSON document instead of text' },
 } as const satisfies FlagDocs
 
+/** `--lang`: the language of messages (see `cliLang`). */
+export const LANG_FLAG = {
+  lang: {
+    type: 'string',
+    value: 'de|en',
+    fallback: 'the locale (LC_ALL, LC_MESSAGES, LANG): English if it is English, else German',
+    help: 'language of messages and findings',
+  },
+} as const satisfies FlagDocs
+
 /** Flags shared by the commands that talk to or start a node. */
 export const NODE_FLAGS = { ...DIR_FLAG, ...JSON_FLAG } as const satisfies FlagDocs
 
@@ -78,6 +88,12 @@ export const CONFIG_FLAGS = {
     fallback: "the listener's own address",
     help: 'DSP base URL as other connectors reach it (through your TLS proxy)',
   },
+  'landing-page': {
+    type: 'string',
+    value: 'URL',
+    fallback: 'none (the open data export then refuses)',
+    help: 'public page where people ask for the data: access URL and homepage of the DCAT-AP.de export',
+  },
   ...MEMBERSHIP_REFRESH_FLAG,
   'max-connections': {
     type: 'string',
@@ -124,6 +140,7 @@ export function configOverrides(values: {
   mdns?: boolean
   'dsp-port'?: string
   'dsp-public-url'?: string
+  'landing-page'?: string
   'membership-refresh'?: string
   'max-connections'?: string
 }): ConfigOverrides {
@@ -143,6 +160,7 @@ export function configOverrides(values: {
     mdns: values.mdns,
     dspPort: dspPort === undefined ? undefined : Number(dspPort),
     dspPublicUrl: values['dsp-public-url'],
+    landingPage: values['landing-page'],
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
     maxConnections: maxConnectionsFlag(values['max-connections']),
   }
