@@ -40,6 +40,8 @@ export {
   CatalogFederation,
   type CatalogFederationComponents,
   type CatalogNetwork,
+  type FanOutLimits,
+  type RefreshOutcome,
 } from './catalog-federation.js'
 export {
   type AccessPolicy,
@@ -89,6 +91,7 @@ export {
   InvalidOfferError,
   type OfferIssueDetail,
   OfferNotFoundError,
+  ProviderTimeoutError,
   type RefusedOffer,
 } from './errors.js'
 export { CatalogExportNotConfiguredError, type ExportingNode, exportOptionsOf } from './export-options.js'

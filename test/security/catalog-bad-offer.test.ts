@@ -82,7 +82,8 @@ describe('one invalid offer never hides a provider catalog', () => {
       network: {
         announce: async () => undefined,
         fetchCatalog: async () => answer,
-        providers: () => [PROVIDER],
+        providers: async () => [PROVIDER],
+        fetchDataset: async () => undefined,
       },
     })
   })
