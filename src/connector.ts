@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer,
   auditRoutes,
+  backupRoutes,
   catalogRoutes,
   contractRoutes,
   datasetRoutes,
@@ -52,7 +53,13 @@ import {
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
-import { ConfigError, dialableAddresses, type NodeFiles, reachabilityWarnings } from './config/index.js'
+import {
+  ConfigError,
+  DEFAULT_MAX_CONNECTIONS,
+  dialableAddresses,
+  type NodeFiles,
+  reachabilityWarnings,
+} from './config/index.js'
 import { AgreementRevocation, NegotiationService, providerDecision } from './contract/index.js'
 import {
   type JsonLdObject,
@@ -149,6 +156,7 @@ export class Connector {
         })
         this.admission.setPolicy(this.dataspace.policy)
       }
+      const maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS
       const libp2p = await buildLibp2p({
         privateKey: key.privateKey,
         dataspace: config.dataspace,
@@ -156,6 +164,7 @@ export class Connector {
         announce: config.announce,
         mdns: config.mdns,
         admission: this.admission,
+        maxConnections,
       })
       this.libp2p = libp2p
       await this.admission.start(libp2p)
@@ -202,6 +211,7 @@ export class Connector {
               duties: domain.duties,
             }),
           (router) => auditRoutes(router, domain.audit),
+          (router) => backupRoutes(router, store),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
           (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
@@ -390,18 +400,17 @@ export class Connector {
     network.listen((announcement) => federation.onAnnouncement(announcement))
     await this.lifecycle.start(federation)
     this.federation = federation
-    await endpoint.serve('catalog', async (_message, caller) =>
-      buildDspCatalog(
-        await catalog.catalogFor({
-          did: caller.did,
-          isMember: await this.admission.isAdmitted(caller.peerId),
-        }),
-        {
-          participantId: key.did,
-          endpointURL: `/p2p/${key.peerId.toString()}`,
-        },
-      ),
-    )
+    await endpoint.serve('catalog', async (message, caller) => {
+      const requester = { did: caller.did, isMember: await this.admission.isAdmitted(caller.peerId) }
+      const options = { participantId: key.did, endpointURL: `/p2p/${key.peerId.toString()}` }
+      // One dataset for an announced change, the whole catalog otherwise.
+      if (message['@type'] === 'DatasetRequestMessage') {
+        const dataset = buildDspDataset(await catalog.datasetFor(requester, message.dataset), options)
+        if (dataset === undefined) throw new DatasetNotFoundError(message.dataset)
+        return dataset
+      }
+      return buildDspCatalog(await catalog.catalogFor(requester), options)
+    })
     // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
     const dataspace = this.dataspace
     const statusCache = new StatusListCache({
@@ -463,7 +472,13 @@ export class Connector {
       {
         addressing: dispatcher,
         allocateStatus: () => statusLists.allocate(),
-        decide: providerDecision({ catalog, policies, clock, isMember }),
+        decide: providerDecision({
+          catalog,
+          policies,
+          clock,
+          isMember,
+          dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+        }),
       },
     )
     await endpoint.serve('negotiation', (message, caller) => negotiations.handle(message, caller.did))
@@ -500,6 +515,7 @@ export class Connector {
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
+        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
         isRevoked: (agreement) => revocation.isRevoked(agreement),
       },
       {

@@ -28,6 +28,7 @@ export {
 } from './metrics.js'
 export { NodeApiError, NodeClient, NodeNotRunningError } from './node-client.js'
 export { auditRoutes } from './routes/audit-routes.js'
+export { backupRoutes } from './routes/backup-routes.js'
 export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
 export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'
 export { datasetRoutes } from './routes/dataset-routes.js'

@@ -97,3 +97,11 @@ export class InvalidCatalogError extends AllmendeError {
     super('ALLMENDE_INVALID_CATALOG', message)
   }
 }
+
+/** A provider did not answer a catalog request within the time a refresh gives each provider. */
+export class ProviderTimeoutError extends AllmendeError {
+  static override name = 'ProviderTimeoutError'
+  constructor(provider: string, ms: number) {
+    super('ALLMENDE_PROVIDER_TIMEOUT', `${provider} did not answer the catalog request within ${ms} ms`)
+  }
+}

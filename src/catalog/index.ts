@@ -35,10 +35,13 @@ export {
   type OfferValidator,
   type OfferWarning,
 } from './catalog.js'
+export { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,
   type CatalogNetwork,
+  type FanOutLimits,
+  type RefreshOutcome,
 } from './catalog-federation.js'
 export {
   type AccessPolicy,
@@ -88,6 +91,7 @@ export {
   InvalidOfferError,
   type OfferIssueDetail,
   OfferNotFoundError,
+  ProviderTimeoutError,
   type RefusedOffer,
 } from './errors.js'
 export { CatalogExportNotConfiguredError, type ExportingNode, exportOptionsOf } from './export-options.js'
@@ -102,6 +106,7 @@ export {
   type FederatedCatalogCacheInit,
 } from './federated-cache.js'
 export { type GuessedFormat, guessFormat } from './media-type-guess.js'
+export { offerPublishProblems } from './offer-checks.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'
 export {

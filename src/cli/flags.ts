@@ -95,6 +95,12 @@ export const CONFIG_FLAGS = {
     help: 'public page where people ask for the data: access URL and homepage of the DCAT-AP.de export',
   },
   ...MEMBERSHIP_REFRESH_FLAG,
+  'max-connections': {
+    type: 'string',
+    value: 'N',
+    fallback: '32',
+    help: 'libp2p connections kept; the node dials peers itself up to half of them, others on demand',
+  },
 } as const satisfies FlagDocs
 
 /** Parses `--membership-refresh SECONDS` (create and join write it to the config). */
@@ -105,6 +111,13 @@ export function membershipRefreshFlag(value: string | undefined): number | undef
     throw new UsageError(`--membership-refresh must be a number of seconds from 0.5 to 3600, got "${value}"`)
   }
   return seconds
+}
+
+/** Parses `--max-connections N`; the config validator checks the range. */
+function maxConnectionsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new UsageError(`--max-connections must be a whole number, got "${value}"`)
+  return Number(value)
 }
 
 /** Runs a `parseArgs` call and turns its errors into a {@link UsageError} naming the command. */
@@ -129,6 +142,7 @@ export function configOverrides(values: {
   'dsp-public-url'?: string
   'landing-page'?: string
   'membership-refresh'?: string
+  'max-connections'?: string
 }): ConfigOverrides {
   const port = values['api-port']
   if (port !== undefined && !/^\d+$/.test(port))
@@ -148,6 +162,7 @@ export function configOverrides(values: {
     dspPublicUrl: values['dsp-public-url'],
     landingPage: values['landing-page'],
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
+    maxConnections: maxConnectionsFlag(values['max-connections']),
   }
 }
 

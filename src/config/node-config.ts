@@ -31,11 +31,19 @@ export interface NodeConfig {
   /** The DSP base as peers reach it through the TLS proxy, e.g. `https://dsp.kusel.de/dsp/2025-1`. */
   dspPublicUrl?: string
   /**
+   * Most libp2p connections the node keeps (default {@link DEFAULT_MAX_CONNECTIONS}): in a data space of
+   * hundreds, no node needs a connection to every other; catalogs and negotiations dial whom they need.
+   */
+  maxConnections?: number
+  /**
    * The public page where people ask for this node's data, e.g. `https://daten.kusel.de/`: the
    * DCAT-AP.de export's access URL (before `dspPublicUrl`) and catalog homepage.
    */
   landingPage?: string
 }
+
+/** Connections a node keeps unless configured otherwise: enough for the DHT and gossip, far below hundreds. */
+export const DEFAULT_MAX_CONNECTIONS = 32
 
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
   dataspace: 'local',
@@ -93,6 +101,14 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     fail('membershipRefresh', 'must be a number of seconds from 0.5 to 3600')
   }
   if (
+    raw.maxConnections !== undefined &&
+    (!Number.isInteger(raw.maxConnections) ||
+      (raw.maxConnections as number) < 2 ||
+      (raw.maxConnections as number) > 10_000)
+  ) {
+    fail('maxConnections', 'must be a whole number from 2 to 10000')
+  }
+  if (
     raw.dspPort !== undefined &&
     (!Number.isInteger(raw.dspPort) || (raw.dspPort as number) < 0 || (raw.dspPort as number) > 65535)
   ) {
@@ -125,6 +141,7 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     ...(raw.membershipRefresh === undefined ? {} : { membershipRefresh: raw.membershipRefresh as number }),
     ...(raw.dspPort === undefined ? {} : { dspPort: raw.dspPort as number }),
     ...(raw.dspPublicUrl === undefined ? {} : { dspPublicUrl: raw.dspPublicUrl as string }),
+    ...(raw.maxConnections === undefined ? {} : { maxConnections: raw.maxConnections as number }),
     ...(raw.landingPage === undefined ? {} : { landingPage: raw.landingPage as string }),
   }
 }

@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import type { AdmissionPolicy, AdmissionVerdict } from '../bindings/p2p/index.js'
+import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '../bindings/p2p/index.js'
 import {
   type JsonLdObject,
   presentCredentials,
@@ -119,9 +119,12 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
     })
     if (!verdict.member) {
       this.members.delete(peer.toString())
+      const reason = `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`
+      // An anchor's status list that cannot be had now says nothing against the peer: this connection only.
+      if (verdict.check === 'status-unavailable') return undecidedVerdict(reason)
       return {
         admitted: false,
-        reason: `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`,
+        reason,
         // the peer learns which rule it failed, not the data space's id or members
         told: verdict.check === 'revoked' ? 'membership revoked' : `not a member (${verdict.check})`,
         retryAfterMs: retryAfter(verdict.check, this.init.refreshMs ?? 60_000),

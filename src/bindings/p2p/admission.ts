@@ -82,6 +82,14 @@ function nameOf(frame: unknown): string | undefined {
 }
 
 /**
+ * A refusal of this connection only, for a policy that could not decide (e.g. a status list it could not
+ * fetch): the peer is not denied, and a later connection is checked anew.
+ */
+export function undecidedVerdict(reason: string): AdmissionVerdict {
+  return transient(reason)
+}
+
+/**
  * The one gate of the node: every connection runs the `/allmende/trust/2.0.0` handshake (fresh nonce each
  * way), and the dialer proves first, so a node shows its membership only to a peer that proved its own. A
  * peer that fails our check is disconnected and refused by the connection gater for the verdict's cooldown; a
