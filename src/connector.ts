@@ -5,13 +5,19 @@ import {
   auditRoutes,
   catalogRoutes,
   contractRoutes,
+  DashboardSessions,
+  dashboardRoutes,
   datasetRoutes,
   dataspaceRoutes,
+  eventsRoutes,
+  LiveEvents,
   metricsRoutes,
   metricsSource,
   nodeRoutes,
   openapiRoutes,
+  policyRoutes,
   transferRoutes,
+  watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import {
@@ -100,7 +106,12 @@ export class Connector {
   private transfers?: TransferService
   private duties?: DutyTracker
   private federation?: CatalogFederation
+  private stopLiveEvents?: () => void
   readonly admission: PeerAdmission
+  /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
+  readonly sessions = new DashboardSessions()
+  /** Changes the dashboard follows over server-sent events. */
+  readonly events = new LiveEvents()
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
@@ -164,11 +175,21 @@ export class Connector {
       )
       this.mesh.start()
       const domain = await this.startDomain(this.libp2p, this.store, statusLists)
+      this.stopLiveEvents = watchNode(this.events, {
+        libp2p: this.libp2p,
+        audit: domain.audit,
+        cache: domain.cache,
+        transfers: domain.transfers,
+      })
       this.api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
         token: files.apiToken,
+        sessions: this.sessions,
         routes: [
+          (router) => dashboardRoutes(router, { sessions: this.sessions }),
+          (router) => eventsRoutes(router, this.events),
+          (router) => policyRoutes(router),
           (router) => nodeRoutes(router, { identity: () => this.identity(), peers: () => this.peers() }),
           (router) => dataspaceRoutes(router, { dataspace: () => this.dataspace, root: directory.root }),
           (router) => datasetRoutes(router, domain.catalog),
@@ -534,6 +555,7 @@ export class Connector {
     }
     return {
       audit,
+      cache,
       catalog,
       duties,
       federation,
@@ -545,8 +567,16 @@ export class Connector {
     }
   }
 
+  /** A fresh one-time link that logs a browser into this node's dashboard. */
+  dashboardLoginUrl(): string {
+    if (this.apiUrl === undefined) throw new Error('connector is not started')
+    return `${this.apiUrl}/login?code=${this.sessions.issueLoginCode()}`
+  }
+
   /** Stops in reverse order; safe to call twice and after a failed start. */
   async stop(): Promise<void> {
+    this.stopLiveEvents?.()
+    this.stopLiveEvents = undefined
     await this.dspServer?.stop()
     this.dspServer = undefined
     this.negotiations?.stop()

@@ -7,6 +7,8 @@ import { ApiPortInUseError } from './errors.js'
 import { auth } from './middleware/auth.js'
 import { errors } from './middleware/errors.js'
 import { jsonBody } from './middleware/json-body.js'
+import { type DashboardSessions, sessionAuth } from './middleware/session.js'
+import { DASHBOARD_OPEN_PATHS } from './routes/dashboard-routes.js'
 
 /** A function that adds one area's routes (node, datasets, negotiations, ...) to the router. */
 export type RouteModule = (router: Router) => void
@@ -18,13 +20,15 @@ export interface ApiServerInit {
   routes: readonly RouteModule[]
   /** Largest accepted request body. */
   bodyLimit?: number
+  /** Dashboard logins: a session cookie then stands in for the bearer token. */
+  sessions?: DashboardSessions
 }
 
 /**
  * Paths served without the bearer token: health, and the signed status lists, which HTTP peers
  * must read to check revocation (they are public by design, signed by their issuer).
  */
-const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/]
+const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/, ...DASHBOARD_OPEN_PATHS]
 
 /** The koa management API (`/api/v1`), bound to 127.0.0.1 unless configured otherwise. */
 export class ApiServer {
@@ -41,6 +45,7 @@ export class ApiServer {
     this.app.silent = true
     this.app
       .use(errors({ log }))
+      .use(init.sessions === undefined ? (_ctx, next) => next() : sessionAuth(init.sessions))
       .use(auth({ token: init.token, openPaths: OPEN_PATHS }))
       .use(jsonBody({ limit: init.bodyLimit ?? 1024 * 1024 }))
       .use(router.routes())

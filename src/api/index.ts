@@ -10,6 +10,8 @@
  */
 export { ApiServer, type ApiServerInit, type RouteModule } from './api-server.js'
 export { ApiPortInUseError, httpStatusOf, PayloadTooLargeError, UnauthorizedError } from './errors.js'
+export { type LiveEvent, LiveEvents, type LiveEventType } from './live-events.js'
+export { watchNode } from './live-sources.js'
 export {
   collectMetrics,
   countByState,
@@ -20,12 +22,16 @@ export {
   PROMETHEUS_CONTENT_TYPE,
   renderMetrics,
 } from './metrics.js'
+export { CsrfError, DashboardSessions, LoginCodeError } from './middleware/session.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
 export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'
+export { dashboardRoutes } from './routes/dashboard-routes.js'
 export { datasetRoutes } from './routes/dataset-routes.js'
 export { type DataspaceRoutesView, dataspaceRoutes } from './routes/dataspace-routes.js'
+export { eventsRoutes } from './routes/events-routes.js'
 export { metricsRoutes } from './routes/metrics-routes.js'
 export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-routes.js'
 export { openapiDocumentPath, openapiRoutes } from './routes/openapi-routes.js'
+export { policyRoutes } from './routes/policy-routes.js'
 export { transferRoutes } from './routes/transfer-routes.js'

@@ -3,7 +3,7 @@ import type { Catalog, CatalogClock } from './catalog.js'
 import type { JsonObject } from './dataset.js'
 import { InvalidCatalogError } from './errors.js'
 import { matchesAllTerms, queryTerms } from './text-match.js'
-import { DATA_THEME_BASE, DCAT, DCT, FOAF } from './vocabulary.js'
+import { DATA_THEME_BASE, DCAT, DCT, FOAF, ODRL_NS } from './vocabulary.js'
 
 /** Name of the sublevel holding other providers' datasets, keyed by (provider DID, dataset id). */
 export const CATALOG_CACHE_SUBLEVEL = 'catalog-cache'
@@ -58,6 +58,8 @@ export interface CatalogSearchHit {
   readonly local: boolean
   /** Cache entries only: when the entry was fetched. */
   readonly fetchedAt?: string
+  /** The ODRL offers visible to this node (all of them for its own datasets), as JSON-LD. */
+  readonly offers: readonly JsonObject[]
 }
 
 export interface FederatedCatalogCacheComponents {
@@ -103,6 +105,12 @@ function iris(value: unknown): string[] {
   if (typeof value === 'string') return [value]
   if (isObject(value) && typeof value['@id'] === 'string') return [value['@id']]
   return []
+}
+
+/** The `odrl:hasPolicy` offers of a DSP dataset. */
+function offersOf(dataset: JsonObject): JsonObject[] {
+  const value = dataset.hasPolicy ?? dataset['odrl:hasPolicy'] ?? dataset[`${ODRL_NS}hasPolicy`]
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(isObject)
 }
 
 function publisherOf(value: unknown): { name?: string; id?: string } | undefined {
@@ -168,6 +176,7 @@ export class FederatedCatalogCache {
   private readonly clock: CatalogClock
   private readonly catalog: Catalog
   private readonly participantId: string
+  private readonly listeners = new Set<(provider: string) => void>()
 
   constructor(components: FederatedCatalogCacheComponents, init: FederatedCatalogCacheInit) {
     this.store = components.store
@@ -175,6 +184,16 @@ export class FederatedCatalogCache {
     this.clock = components.clock
     this.catalog = components.catalog
     this.participantId = init.participantId
+  }
+
+  /** Calls `listener` with the provider's DID after its cached entries changed; returns the remover. */
+  onChange(listener: (provider: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private changed(provider: string): void {
+    for (const listener of this.listeners) listener(provider)
   }
 
   /**
@@ -197,6 +216,7 @@ export class FederatedCatalogCache {
     if (announcement.removed === true) {
       if (cached !== undefined && cached.version <= version) {
         await this.store.atomic([{ type: 'del', sublevel: this.entries, key: keyOf(provider, datasetId) }])
+        this.changed(provider)
       }
       return false
     }
@@ -237,6 +257,7 @@ export class FederatedCatalogCache {
       })
     }
     await this.store.atomic(ops)
+    this.changed(providerDid)
     return fresh.size
   }
 
@@ -249,6 +270,7 @@ export class FederatedCatalogCache {
     await this.store.atomic([
       { type: 'put', sublevel: this.entries, key: keyOf(providerDid, entry.datasetId), value: entry },
     ])
+    this.changed(providerDid)
     return entry
   }
 
@@ -278,6 +300,7 @@ export class FederatedCatalogCache {
         key: keyOf(providerDid, e.datasetId),
       })),
     )
+    this.changed(providerDid)
     return entries.length
   }
 
@@ -304,6 +327,7 @@ export class FederatedCatalogCache {
         theme: d.theme,
         publisher: d.publisher.name,
         local: true,
+        offers: d.offers.map((o) => o.offer),
       }
       if (matches(hit, d.publisher)) hits.push(hit)
     }
@@ -322,6 +346,7 @@ export class FederatedCatalogCache {
         ...(e.publisher?.name === undefined ? {} : { publisher: e.publisher.name }),
         local: false,
         fetchedAt: e.fetchedAt,
+        offers: offersOf(e.dataset),
       }
       if (matches(hit, e.publisher)) remote.push(hit)
     }

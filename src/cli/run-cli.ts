@@ -9,6 +9,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<C
   { name: 'init', load: async () => (await import('./commands/init.js')).initCommand },
   { name: 'start', load: async () => (await import('./commands/start.js')).startCommand },
   { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
+  { name: 'dashboard', load: async () => (await import('./commands/dashboard.js')).dashboardCommand },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
   { name: 'peers', load: async () => (await import('./commands/peers.js')).peersCommand },
   { name: 'dataset add', load: async () => (await import('./commands/dataset.js')).datasetAddCommand },

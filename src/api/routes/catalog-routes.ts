@@ -3,6 +3,7 @@ import {
   type Catalog,
   type CatalogFederation,
   type DcatApDeExportOptions,
+  summarizeOffer,
   toDcatApDeJsonLd,
   toDcatApDeTurtle,
 } from '../../catalog/index.js'
@@ -25,7 +26,15 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
       ...(text('publisher') === undefined ? {} : { publisher: text('publisher') }),
       refresh: text('refresh') === 'true',
     })
-    ctx.body = { datasets: hits }
+    // Each offer in words, naming provider and publisher as the hit does.
+    ctx.body = {
+      datasets: hits.map((hit) => ({
+        ...hit,
+        offers: hit.offers.map((offer) =>
+          summarizeOffer(offer, hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
+        ),
+      })),
+    }
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {
     ctx.type = 'application/ld+json'

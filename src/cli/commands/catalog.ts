@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util'
-import type { CatalogSearchHit } from '../../catalog/index.js'
+import type { CatalogSearchHit, OfferSummary } from '../../catalog/index.js'
+
+/** A catalog hit as the API answers it: every visible offer in words. */
+type CatalogHit = Omit<CatalogSearchHit, 'offers'> & { offers: OfferSummary[] }
+
 import { DEFAULT_NODE_DIR } from '../../config/index.js'
 import type { CliCommand } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
@@ -29,7 +33,7 @@ export const catalogCommand: CliCommand = {
       if (value !== undefined) query.set(name, value)
     }
     if (values.refresh === true) query.set('refresh', 'true')
-    const { datasets } = await client.get<{ datasets: CatalogSearchHit[] }>(`/api/v1/catalog?${query}`)
+    const { datasets } = await client.get<{ datasets: CatalogHit[] }>(`/api/v1/catalog?${query}`)
     if (values.json === true) {
       io.stdout(JSON.stringify(datasets))
       return 0
@@ -37,6 +41,12 @@ export const catalogCommand: CliCommand = {
     if (datasets.length === 0) io.stdout('nothing found')
     for (const hit of datasets) {
       io.stdout(`${hit.title}  [${hit.local ? 'this node' : hit.provider}]\n    ${hit.datasetId}`)
+      for (const offer of hit.offers) {
+        const purposes = offer.purposes.map((p) => p.iri.slice(p.iri.lastIndexOf('#') + 1))
+        io.stdout(
+          `    offer ${offer.id}\n      ${offer.terms.en}${purposes.length === 0 ? '' : `\n      --purpose ${purposes.join(' | ')}`}`,
+        )
+      }
     }
     return 0
   },

@@ -11,7 +11,7 @@ export const negotiateCommand: CliCommand = {
   name: 'negotiate',
   summary: 'negotiate a contract for a dataset of another member',
   usage:
-    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--offer ID] [--purpose IRI] [--wait] [--dir DIR] [--json]',
+    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--offer ID] [--purpose NAME|IRI] [--wait] [--dir DIR] [--json]',
   async run(args, io) {
     const { values } = parseFlags('negotiate', () =>
       parseArgs({

@@ -19,6 +19,7 @@ export const startCommand: CliCommand = {
     const connector = new Connector({ files, log })
     const { apiUrl } = await connector.start()
     io.stdout(`ready ${apiUrl}`)
+    io.stdout(`dashboard ${connector.dashboardLoginUrl()}`)
     await waitForSignal()
     log.info('stopping')
     await connector.stop()
