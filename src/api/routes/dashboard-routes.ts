@@ -125,11 +125,8 @@ export function dashboardRoutes(router: Router, init: DashboardRoutesInit): void
   const assets = init.assets ?? loadDashboardAssets()
   const index = indexPage(assets)
   router.get('/', (ctx) => send(ctx, index))
-  router.get('/ui/*file', (ctx) => {
-    const file = assets.get(ctx.path)
-    if (file === undefined) return
-    send(ctx, file)
-  })
+  // One route per built file: nothing outside the build is ever read from disk on request.
+  for (const [path, file] of assets) router.get(path, (ctx) => send(ctx, file))
   router.get('/login', (ctx) => {
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : ''
     let session: ReturnType<DashboardSessions['redeem']>
