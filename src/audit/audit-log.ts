@@ -193,7 +193,7 @@ const writers = new WeakMap<object, ChainWriter>()
  * {@link AuditLog.record} is the only way to write. Records go through one queue per log sublevel
  * (shared by every AuditLog over it): each entry is built on the current head, written together with
  * the new head and the caller's state ops in ONE `store.atomic` batch, and only then does the head
- * move. So a state change and its entry are stored together or not at all (DESIGN.md principle 6), a
+ * move. So a state change and its entry are stored together or not at all (docs/architecture.md, principle 6), a
  * failed batch leaves the chain as it was, and a restarted node continues from the stored head.
  */
 export class AuditLog {

@@ -30,7 +30,7 @@ export const DESCRIPTOR_CONTEXT: readonly (string | Record<string, string>)[] = 
 ]
 
 /**
- * A data space descriptor (DESIGN.md "Data space and trust"): the one shared document of a data space,
+ * A data space descriptor (docs/architecture.md): the one shared document of a data space,
  * signed by every one of its trust anchors (a Data Integrity `eddsa-rdfc-2022` proof set).
  */
 export interface DataspaceDescriptor {

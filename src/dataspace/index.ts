@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * Data space membership and admission (DESIGN.md "Data space and trust"): the signed data space descriptor,
+ * Data space membership and admission (docs/architecture.md, "A node at start"): the signed data space descriptor,
  * `DataSpaceMembershipCredential`s issued by trust anchors with revocation through status lists, the anchor's
  * member register, the `/allmende/membership/1.0.0` and `/allmende/status/1.0.0` protocols, and the admission
  * policy that lets only members past the connection gate and drops revoked ones within one refresh.

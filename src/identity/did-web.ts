@@ -81,7 +81,7 @@ export interface DidWebIdentity {
 }
 
 /**
- * The did:web identity of a node key for a domain: the key stays the node's Ed25519 key (DESIGN.md, "One key,
+ * The did:web identity of a node key for a domain: the key stays the node's Ed25519 key (docs/architecture.md, "One key,
  * three faces"); only the DID and the verification method id change. Pass it wherever a signing key is taken.
  */
 export function didWebIdentity(

@@ -8,7 +8,7 @@ import { KeyFileError } from './errors.js'
 
 /**
  * The node's one Ed25519 key and its three faces: libp2p PeerId, did:key, and signer of credentials
- * and audit entries (DESIGN.md, "One key, three faces").
+ * and audit entries (docs/architecture.md, "One key, three faces").
  */
 export interface NodeKey {
   /** 32-byte Ed25519 seed (the private key proper). */

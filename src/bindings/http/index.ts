@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * The DSP 2025-1 HTTPS binding (DESIGN.md "One protocol core, two bindings"): every catalog,
+ * The DSP 2025-1 HTTPS binding (docs/architecture.md, "One protocol core, two bindings"): every catalog,
  * negotiation and transfer endpoint of both roles under `/dsp/2025-1`, `/.well-known/dspace-version`
  * at the root, self-issued ID tokens (iss = sub = the caller's DID, aud = the callee's DID) on every
  * request, and the client that posts to a peer's `callbackAddress`. Thin: each endpoint validates

@@ -30,7 +30,7 @@ export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
  */
 export async function buildLibp2p(init: Libp2pInit) {
   const peerDiscovery = [
-    // timeout 0: dial the list at once; the library's default waits a second (reference/libp2p.md §4).
+    // timeout 0: dial the list at once; @libp2p/bootstrap's default waits a second.
     ...(init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap, timeout: 0 })] : []),
     ...(init.mdns ? [mdns()] : []),
   ]

@@ -25,7 +25,7 @@ import {
 import type { PeerAdmission } from './admission.js'
 import { PeerUnreachableError } from './errors.js'
 
-/** Queued bytes in a stream's write buffer before the writer waits (reference libp2p.md §6, G1). */
+/** Queued bytes in a stream's write buffer before the writer waits. */
 const WRITE_HIGH_WATER_BYTES = 1024 * 1024
 /** Inbound bytes a peer may have buffered here beyond its credit before the stream is reset. */
 const INBOUND_LIMIT_BYTES = DATA_CREDIT_BYTES + 4 * MAX_DATA_FRAME_BYTES

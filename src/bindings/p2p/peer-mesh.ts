@@ -24,8 +24,8 @@ const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
 
 /**
- * Keeps a node connected to its data space. Discovery never dials by itself (reference/libp2p.md
- * §4), so this dials what bootstrap, mDNS and the DHT discover, walks the DHT towards its own id
+ * Keeps a node connected to its data space. libp2p's discovery only reports peers and never
+ * dials them, so this dials what bootstrap, mDNS and the DHT discover, walks the DHT towards its own id
  * whenever a new peer connects (so A finds C through B), redials lost bootstrap peers, and pings
  * connected peers for the latency the API shows.
  */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { Router } from '@koa/router'
 import {
   ApiServer,
@@ -13,12 +12,7 @@ import {
 } from '../../../src/api/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
 import { AllmendeError, DSP_ERROR_STATUS } from '../../../src/protocol/index.js'
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
-  return dir
-}
+import { repoRoot } from '../../support/repo.js'
 
 type Json = Record<string, unknown>
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const

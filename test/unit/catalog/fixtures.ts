@@ -26,7 +26,8 @@ export function repoRoot(): string {
   return dir
 }
 
-export const DSP_DIR = join(repoRoot(), '..', 'shared', 'conformance', 'dsp-2025-1')
+/** The upstream DSP 2025-1 artifacts as published (test/conformance/dsp-2025-1, defects included). */
+export const DSP_DIR = join(repoRoot(), 'test', 'conformance', 'dsp-2025-1')
 
 /** A clock standing still until moved. */
 export class ManualClock implements CatalogClock {

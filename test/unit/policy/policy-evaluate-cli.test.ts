@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { CliIo } from '../../../src/cli/command.js'
 import { policyEvaluateCommand } from '../../../src/cli/commands/policy-evaluate.js'
 import { AllmendeError } from '../../../src/protocol/errors.js'
+import { repoRoot } from '../../support/repo.js'
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
-  return dir
-}
-const SUITE = join(repoRoot(), '..', 'shared', 'conformance', 'odrl-test-suite')
+const SUITE = join(repoRoot(), 'test', 'conformance', 'odrl-test-suite')
 
 function capture(stdin = ''): CliIo & { out: string[] } {
   const out: string[] = []
   return { out, stdout: (t) => out.push(t), stderr: () => {}, readStdin: async () => stdin }
 }
 
-describe('allmende policy evaluate', { skip: !existsSync(SUITE) && 'suite data not found' }, () => {
+describe('allmende policy evaluate', () => {
   const policy = join(SUITE, 'policies', 'policy-7.ttl')
   const request = join(SUITE, 'requests', 'request-1.ttl')
   const state = join(SUITE, 'sotw', 'all-2024.ttl')
@@ -71,9 +65,7 @@ describe('allmende policy evaluate', { skip: !existsSync(SUITE) && 'suite data n
   })
 })
 
-describe('allmende policy evaluate: state as bare triples', {
-  skip: !existsSync(SUITE) && 'suite data not found',
-}, () => {
+describe('allmende policy evaluate: state as bare triples', () => {
   it('accepts a state of the world without its ex:Sotw node', async () => {
     const state = `@prefix temp: <http://example.com/request/> . @prefix dct: <http://purl.org/dc/terms/> .
       @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .

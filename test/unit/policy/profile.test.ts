@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import {
   ALLMENDE_NS,
   ALLMENDE_PROFILE,
@@ -14,12 +13,7 @@ import {
   PURPOSE_ANCESTORS,
   PURPOSES,
 } from '../../../src/policy/profile.js'
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
-  return dir
-}
+import { repoRoot } from '../../support/repo.js'
 
 const dpv = (local: string) => DPV_NS + local
 const allmende = (local: string) => ALLMENDE_NS + local

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { canonicalJson } from '../../../../src/audit/index.js'
 import {
   type SensorThingsObservation,
@@ -15,12 +14,7 @@ import {
   SourceFormatError,
   SourceResponseError,
 } from '../../../../src/transfer/sources/index.js'
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
-  return dir
-}
+import { repoRoot } from '../../../support/repo.js'
 
 const observations: SensorThingsObservation[] = JSON.parse(
   readFileSync(join(repoRoot(), 'examples/data/glan-pegel-observations.json'), 'utf8'),
