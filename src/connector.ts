@@ -2,7 +2,9 @@ import './polyfills.js'
 import { rm, writeFile } from 'node:fs/promises'
 import {
   ApiServer,
+  agreementProofRoutes,
   auditRoutes,
+  auditVerifyRoutes,
   catalogRoutes,
   contractRoutes,
   DashboardSessions,
@@ -213,7 +215,14 @@ export class Connector {
               revocation: domain.revocation,
               duties: domain.duties,
             }),
+          (router) =>
+            agreementProofRoutes(router, {
+              negotiations: domain.negotiations,
+              revocation: domain.revocation,
+              key,
+            }),
           (router) => auditRoutes(router, domain.audit),
+          (router) => auditVerifyRoutes(router, { store: this.store!, did: key.did }),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
           (router) =>

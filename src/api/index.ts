@@ -23,7 +23,9 @@ export {
   renderMetrics,
 } from './metrics.js'
 export { CsrfError, DashboardSessions, LoginCodeError } from './middleware/session.js'
+export { agreementProofRoutes } from './routes/agreement-proof-routes.js'
 export { auditRoutes } from './routes/audit-routes.js'
+export { auditVerifyRoutes } from './routes/audit-verify-routes.js'
 export { type CatalogRoutesInit, catalogRoutes } from './routes/catalog-routes.js'
 export { type ContractRoutesInit, contractRoutes } from './routes/contract-routes.js'
 export { dashboardRoutes } from './routes/dashboard-routes.js'

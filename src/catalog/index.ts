@@ -98,7 +98,7 @@ export {
   type FederatedCatalogCacheComponents,
   type FederatedCatalogCacheInit,
 } from './federated-cache.js'
-export { type OfferSummary, summarizeOffer } from './offer-summary.js'
+export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'
 export { DATA_THEME_BASE, DATA_THEMES, FREQUENCIES, FREQUENCY_BASE, LICENSE_BASE } from './vocabulary.js'

@@ -30,19 +30,8 @@ function permissionConstraints(rules: readonly TreeRule[]): TreeConstraint[] {
   return rules.flatMap((r) => atomics(r.constraints))
 }
 
-/**
- * Summarises one ODRL offer (compact JSON-LD) for a catalog hit. An offer the engine cannot read
- * still gets its id, with the reason as its terms.
- */
-export function summarizeOffer(offer: Record<string, unknown>, labels: LabelMap = {}): OfferSummary {
-  const id = String(offer['@id'] ?? offer.uid ?? '')
-  const words = (lang: 'de' | 'en') => {
-    try {
-      return explainPolicy(offer, { lang, labels }).sentences.join(' ')
-    } catch (error) {
-      return (error as Error).message
-    }
-  }
+/** Purposes a permission asks for and the time window it allows, as written in the offer. */
+export function termsOf(offer: Record<string, unknown>): Omit<OfferSummary, 'id' | 'terms'> {
   const tree = readPolicyTree(offer).tree
   const constraints = tree === undefined ? [] : permissionConstraints(tree.permissions)
   const purposes = new Map<string, OfferSummary['purposes'][number]>()
@@ -64,9 +53,30 @@ export function summarizeOffer(offer: Record<string, unknown>, labels: LabelMap 
     }
   }
   return {
+    purposes: [...purposes.values()],
+    ...(validFrom === undefined ? {} : { validFrom }),
+    ...(validUntil === undefined ? {} : { validUntil }),
+  }
+}
+
+/**
+ * Summarises one ODRL offer (compact JSON-LD) for a catalog hit. An offer the engine cannot read
+ * still gets its id, with the reason as its terms.
+ */
+export function summarizeOffer(offer: Record<string, unknown>, labels: LabelMap = {}): OfferSummary {
+  const id = String(offer['@id'] ?? offer.uid ?? '')
+  const words = (lang: 'de' | 'en') => {
+    try {
+      return explainPolicy(offer, { lang, labels }).sentences.join(' ')
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+  const { purposes, validFrom, validUntil } = termsOf(offer)
+  return {
     id,
     terms: { de: words('de'), en: words('en') },
-    purposes: [...purposes.values()],
+    purposes,
     ...(validFrom === undefined ? {} : { validFrom }),
     ...(validUntil === undefined ? {} : { validUntil }),
   }

@@ -1,13 +1,30 @@
 import { ApiError, get, post, setCsrf } from './api.js'
 import { h, replace } from './dom.js'
+import { errorBox } from './error-box.js'
 import { lang, setLang, t } from './i18n.js'
 import { connectLive, type LiveKind, onLive } from './live.js'
 import { learnNames } from './names.js'
 import type { Page, PageContext } from './page.js'
+import { agreementsPage } from './pages/agreements.js'
+import { auditPage } from './pages/audit.js'
+import { catalogPage } from './pages/catalog.js'
+import { dataspacePage } from './pages/dataspace.js'
+import { negotiationsPage } from './pages/negotiations.js'
 import { overviewPage } from './pages/overview.js'
+import { policiesPage } from './pages/policies.js'
+import { transfersPage } from './pages/transfers.js'
 
 /** The pages in navigation order; the first is the start page. */
-const PAGES: readonly Page[] = [overviewPage]
+const PAGES: readonly Page[] = [
+  overviewPage,
+  catalogPage,
+  policiesPage,
+  negotiationsPage,
+  agreementsPage,
+  transfersPage,
+  auditPage,
+  dataspacePage,
+]
 
 interface Identity {
   name: string
@@ -113,7 +130,8 @@ async function render(focus = false): Promise<void> {
     main,
     params,
     self: identity as Identity,
-    live: (kinds: readonly LiveKind[], refresh: () => void) => cleanups.push(onLive(kinds, refresh)),
+    live: (kinds: readonly LiveKind[], refresh: () => void, delayMs?: number) =>
+      cleanups.push(onLive(kinds, refresh, delayMs)),
     onCleanup: (fn) => cleanups.push(fn),
     rerender: () => void render(),
   }
@@ -130,21 +148,6 @@ async function render(focus = false): Promise<void> {
 function skipToMain(event: Event): void {
   event.preventDefault()
   document.getElementById('main')?.focus()
-}
-
-/** An error as an alert: the message in the user's language, the node's own words beneath. */
-export function errorBox(error: unknown): HTMLElement {
-  if (error instanceof ApiError) {
-    return h(
-      'div',
-      { class: 'error', role: 'alert' },
-      h('p', {}, h('strong', {}, `${t('error.title')}: `), error.userMessage),
-      error.userMessage === error.detail
-        ? null
-        : h('p', { class: 'detail' }, `${t('error.detail')}: `, h('span', { lang: 'en' }, error.detail)),
-    )
-  }
-  return h('div', { class: 'error', role: 'alert' }, h('p', {}, String((error as Error)?.message ?? error)))
 }
 
 function loginNeeded(): void {

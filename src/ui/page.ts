@@ -9,8 +9,8 @@ export interface PageContext {
   readonly params: URLSearchParams
   /** This node. */
   readonly self: { readonly name: string; readonly did: string }
-  /** Calls `refresh` on live events of these kinds while the page is shown. */
-  live(kinds: readonly LiveKind[], refresh: () => void): void
+  /** Calls `refresh` on live events of these kinds while the page is shown (at most once per `delayMs`). */
+  live(kinds: readonly LiveKind[], refresh: () => void, delayMs?: number): void
   /** Runs `fn` when the user leaves the page. */
   onCleanup(fn: () => void): void
   /** Renders the whole page again. */

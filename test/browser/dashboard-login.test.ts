@@ -62,7 +62,7 @@ describe('dashboard login, session and overview in a real browser', () => {
     assert.ok((await page.textContent('header'))?.includes('Landkreis Kusel'))
     await page.getByRole('heading', { name: 'Identität' }).waitFor()
     const [cookie] = await browser.context.cookies(node.apiUrl)
-    assert.equal(cookie?.name, 'allmende_session')
+    assert.equal(cookie?.name, `allmende_session_${new URL(node.apiUrl).port}`)
     assert.equal(cookie?.httpOnly, true)
     assert.equal(cookie?.sameSite, 'Strict')
     assert.equal(await page.evaluate('document.cookie'), '', 'scripts cannot read the session')

@@ -2,8 +2,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Middleware } from 'koa'
 import { AllmendeError } from '../../protocol/errors.js'
 
-/** The cookie that carries a dashboard session (HttpOnly, SameSite=Strict). */
-export const SESSION_COOKIE = 'allmende_session'
+/**
+ * The cookie that carries a dashboard session (HttpOnly, SameSite=Strict). Cookies ignore ports, so
+ * the name carries the port: several nodes on one machine (the demo) keep their sessions apart.
+ */
+export function sessionCookie(host: string): string {
+  const port = /:(\d+)$/.exec(host)?.[1]
+  return port === undefined ? 'allmende_session' : `allmende_session_${port}`
+}
 /** The header a dashboard page sends its CSRF token in on every state-changing request. */
 export const CSRF_HEADER = 'x-csrf-token'
 
@@ -106,7 +112,7 @@ export class DashboardSessions {
  */
 export function sessionAuth(sessions: DashboardSessions): Middleware {
   return async function sessionMiddleware(ctx, next) {
-    const id = ctx.cookies.get(SESSION_COOKIE)
+    const id = ctx.cookies.get(sessionCookie(ctx.host))
     const session = id === undefined ? undefined : sessions.find(id)
     if (session === undefined || ctx.get('authorization') !== '') return next()
     if (UNSAFE_METHODS.has(ctx.method)) {

@@ -4,7 +4,7 @@ import { extname, join, relative, sep } from 'node:path'
 import type { Router } from '@koa/router'
 import type { Context } from 'koa'
 import { AllmendeError } from '../../protocol/index.js'
-import { type DashboardSessions, LoginCodeError, SESSION_COOKIE } from '../middleware/session.js'
+import { type DashboardSessions, LoginCodeError, sessionCookie } from '../middleware/session.js'
 import { packageRoot } from '../package-root.js'
 
 /** Paths of the dashboard that load without a session: the page, its assets and the login link. */
@@ -140,7 +140,7 @@ export function dashboardRoutes(router: Router, init: DashboardRoutesInit): void
       ctx.body = loginFailedPage(error.message)
       return
     }
-    ctx.cookies.set(SESSION_COOKIE, session.id, {
+    ctx.cookies.set(sessionCookie(ctx.host), session.id, {
       httpOnly: true,
       sameSite: 'strict',
       path: '/',
@@ -158,7 +158,7 @@ export function dashboardRoutes(router: Router, init: DashboardRoutesInit): void
   router.post('/api/v1/session/logout', (ctx) => {
     const session = ctx.state.session as { id: string } | undefined
     if (session !== undefined) init.sessions.end(session.id)
-    ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 })
+    ctx.cookies.set(sessionCookie(ctx.host), '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 })
     ctx.body = { loggedOut: true }
   })
   router.post('/api/v1/dashboard/login', (ctx) => {

@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router'
+import { termsOf } from '../../catalog/index.js'
 import {
   evaluatePolicy,
   explainPolicy,
@@ -114,6 +115,12 @@ export function policyRoutes(router: Router): void {
     const body = bodyOf(ctx)
     const policy = policyOf(body)
     const { errors, warnings } = validatePolicy(policy)
+    const { validUntil } = termsOf(policy)
+    // The engine is pure (no clock): whether a time window is over is said here, at request time.
+    const expired =
+      validUntil !== undefined && Date.parse(validUntil) < Date.now()
+        ? [{ path: 'permission', code: 'expired-rule', message: `the permission ended on ${validUntil}` }]
+        : []
     let explanation: { heading: string; sentences: readonly string[] } | undefined
     try {
       const labels = (body.labels ?? {}) as Record<string, string>
@@ -122,7 +129,11 @@ export function policyRoutes(router: Router): void {
     } catch {
       explanation = undefined
     }
-    ctx.body = { errors, warnings, ...(explanation === undefined ? {} : { explanation }) }
+    ctx.body = {
+      errors,
+      warnings: [...warnings, ...expired],
+      ...(explanation === undefined ? {} : { explanation }),
+    }
   })
   router.post('/api/v1/policy/evaluate', async (ctx) => {
     const body = bodyOf(ctx)
