@@ -206,6 +206,7 @@ export class Connector {
                 publisher: { name: config.name, id: key.did },
                 accessURL: this.apiUrl ?? 'urn:allmende:api',
               }),
+              names: { [key.did]: config.name },
             }),
           (router) =>
             contractRoutes(router, {

@@ -13,6 +13,8 @@ export interface CatalogRoutesInit {
   readonly federation: CatalogFederation
   /** Catalog-level metadata of the DCAT-AP.de export. */
   readonly exportOptions: () => DcatApDeExportOptions
+  /** Names the offers' explanations use for DIDs (this node's own, at least). */
+  readonly names?: Readonly<Record<string, string>>
 }
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
@@ -31,7 +33,10 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
       datasets: hits.map((hit) => ({
         ...hit,
         offers: hit.offers.map((offer) =>
-          summarizeOffer(offer, hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
+          summarizeOffer(offer, {
+            ...init.names,
+            ...(hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
+          }),
         ),
       })),
     }

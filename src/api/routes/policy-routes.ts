@@ -142,9 +142,14 @@ export function policyRoutes(router: Router): void {
       request: requestOf(body.request),
       state: worldOf(body.state),
     })
+    // An Offer permits nothing until agreed; the dry run answers what it would decide as a contract.
+    const proposal = evaluation.result.proposal
     ctx.body = {
-      decision: evaluation.decision,
-      reasons: evaluation.result.reasons,
+      decision: proposal ?? evaluation.decision,
+      asAgreed: proposal !== undefined,
+      reasons: evaluation.result.reasons.filter(
+        (r) => proposal === undefined || !r.startsWith('this is an Offer'),
+      ),
       summary: evaluation.summary,
       reportTurtle: evaluation.reportTurtle,
     }

@@ -6,13 +6,13 @@ import { knownNames } from '../names.js'
 import type { Page, PageContext } from '../page.js'
 import { setDraftOffer } from '../policy/draft.js'
 import { commonForm } from '../policy/form.js'
-import type { JsonObject } from '../policy/json-ld.js'
+import { iriText, type Json, type JsonObject, keyFor } from '../policy/json-ld.js'
 import { PolicyTree, type Vocabulary } from '../policy/tree.js'
 import type { DatasetRecord } from './dataset-form.js'
 
 defineTexts({
   'pol.gallery': ['Vorlagen', 'Templates'],
-  'pol.use': ['Vorlage verwenden', 'Use template'],
+  'pol.use': ['Verwenden', 'Use template'],
   'pol.useNamed': ['Vorlage „{title}“ verwenden', 'Use template “{title}”'],
   'pol.params': ['Werte für „{title}“', 'Values for “{title}”'],
   'pol.create': ['Richtlinie erzeugen', 'Create policy'],
@@ -54,8 +54,15 @@ defineTexts({
   'pol.reqTarget': ['Ziel (Datensatz)', 'Target (dataset)'],
   'pol.worldNow': ['Zeitpunkt', 'Point in time'],
   'pol.worldPurpose': ['Erklärter Zweck', 'Declared purpose'],
-  'pol.worldCount': ['Bisherige Nutzungen', 'Uses so far'],
-  'pol.worldMember': ['Mitgliedschaft im Datenraum (IRI)', 'Data space membership (IRI)'],
+  'pol.worldCount': ['Nutzungen einschließlich dieser', 'Uses including this one'],
+  'pol.worldMember': [
+    'Die anfragende Partei ist Mitglied des Datenraums',
+    'The requesting party is a member of the data space',
+  ],
+  'pol.asAgreed': [
+    'Ein Angebot erlaubt selbst nichts; so entschiede es als Vertrag.',
+    'An offer permits nothing by itself; this is what it would decide as an agreement.',
+  ],
   'pol.run': ['Probelauf starten', 'Run'],
   'pol.decision': ['Entscheidung', 'Decision'],
   'pol.permit': ['erlaubt', 'permitted'],
@@ -421,32 +428,36 @@ class Editor {
       h('option', { value: '' }, t('pol.noPurpose')),
       this.vocab.purposes.map((p) => h('option', { value: p.iri }, p.label[lang()])),
     )
-    const count = h('input', { type: 'number', min: '0', value: '0' })
-    const member = h('input', { type: 'text' })
+    const count = h('input', { type: 'number', min: '0', value: '1' })
+    const member = h('input', { type: 'checkbox', id: uid('member'), checked: true })
     const out = h('div', { 'aria-live': 'polite' })
     const run = async (event: Event) => {
       event.preventDefault()
       try {
-        const values: Record<string, string> = {}
-        if (member.value.trim() !== '')
-          values['https://w3id.org/allmende/odrl#dataSpaceMembership'] = member.value.trim()
-        const result = await post<{ decision: string; reasons: string[]; reportTurtle: string }>(
-          '/api/v1/policy/evaluate',
-          {
-            policy: this.doc,
-            request: {
-              action: action.value.trim(),
-              ...(assignee.value.trim() === '' ? {} : { assignee: assignee.value.trim() }),
-              ...(target.value.trim() === '' ? {} : { target: target.value.trim() }),
-            },
-            state: {
-              ...(now.value === '' ? {} : { now: new Date(now.value).toISOString() }),
-              ...(purpose.value === '' ? {} : { purpose: purpose.value }),
-              count: Number(count.value || 0),
-              values,
-            },
+        // Without a target the request asks for the policy's own target, as a contract request would.
+        const requested =
+          target.value.trim() || iriText(this.doc[keyFor(this.doc, 'target') ?? 'target'] as Json)
+        const who = assignee.value.trim()
+        const result = await post<{
+          decision: string
+          asAgreed: boolean
+          reasons: string[]
+          reportTurtle: string
+        }>('/api/v1/policy/evaluate', {
+          policy: this.doc,
+          request: {
+            action: action.value.trim(),
+            ...(who === '' ? {} : { assignee: who }),
+            ...(requested === '' ? {} : { target: requested }),
           },
-        )
+          state: {
+            ...(now.value === '' ? {} : { now: new Date(now.value).toISOString() }),
+            ...(purpose.value === '' ? {} : { purpose: purpose.value }),
+            ...(who === '' ? {} : { recipient: who }),
+            count: Number(count.value || 0),
+            values: { 'https://w3id.org/allmende/odrl#dataSpaceMembership': member.checked },
+          },
+        })
         const word =
           result.decision === 'permit'
             ? 'pol.permit'
@@ -461,6 +472,7 @@ class Editor {
             h('strong', {}, `${t('pol.decision')}: `),
             t(word),
           ),
+          result.asAgreed ? h('p', { class: 'hint' }, t('pol.asAgreed')) : null,
           result.reasons.length === 0
             ? null
             : [
@@ -503,7 +515,11 @@ class Editor {
             field(t('pol.worldNow'), now),
             field(t('pol.worldPurpose'), purpose),
             field(t('pol.worldCount'), count),
-            field(t('pol.worldMember'), member),
+            h(
+              'div',
+              { class: 'field check' },
+              h('label', { for: member.id }, member, ` ${t('pol.worldMember')}`),
+            ),
           ),
         ),
         h('button', { type: 'submit' }, t('pol.run')),
