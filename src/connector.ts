@@ -66,6 +66,7 @@ import {
   checkMembership,
   DataspaceService,
   descriptorBootstrap,
+  descriptorPath,
   fetchStatusList,
   loadNodeDescriptor,
 } from './dataspace/index.js'
@@ -135,6 +136,7 @@ export class Connector {
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
       const descriptor = await loadNodeDescriptor(directory, config)
+      const descriptorFile = descriptorPath(directory, config)
       // One status list issuer per node and store: membership and agreement credentials share its lists.
       const statusLists = await StatusListIssuer.open({ store: this.store, key })
       if (descriptor !== undefined) {
@@ -145,6 +147,7 @@ export class Connector {
           statusLists,
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
+          ...(descriptorFile === undefined ? {} : { descriptorFile }),
           ...(config.membershipRefresh === undefined ? {} : { refreshSeconds: config.membershipRefresh }),
         })
         this.admission.setPolicy(this.dataspace.policy)
@@ -153,6 +156,7 @@ export class Connector {
         privateKey: key.privateKey,
         dataspace: config.dataspace,
         listen: config.listen,
+        announce: config.announce,
         bootstrap:
           descriptor === undefined
             ? config.bootstrap
@@ -169,11 +173,11 @@ export class Connector {
           cause,
         })
       }
-      this.mesh = new PeerMesh(
-        this.libp2p,
-        this.admission,
-        log.child({ name: 'allmende:p2p' }),
-        config.bootstrap,
+      const dataspace = this.dataspace
+      this.mesh = new PeerMesh(this.libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
+        dataspace === undefined
+          ? config.bootstrap
+          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
       )
       this.mesh.start()
       const domain = await this.startDomain(this.libp2p, this.store, statusLists)

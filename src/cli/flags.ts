@@ -13,6 +13,7 @@ export const NODE_FLAGS = {
 /** Flags that override config fields (init writes them, start applies them for one run). */
 export const CONFIG_FLAGS = {
   listen: { type: 'string', multiple: true },
+  announce: { type: 'string', multiple: true },
   'api-port': { type: 'string' },
   'api-host': { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
@@ -45,6 +46,7 @@ export function parseFlags<T>(command: string, parse: () => T): T {
 /** Config overrides from parsed {@link CONFIG_FLAGS}; the config validator checks the values. */
 export function configOverrides(values: {
   listen?: string[]
+  announce?: string[]
   'api-port'?: string
   'api-host'?: string
   bootstrap?: string[]
@@ -62,6 +64,7 @@ export function configOverrides(values: {
     throw new UsageError(`--dsp-port must be a port number, got "${dspPort}"`)
   return {
     listen: values.listen,
+    announce: values.announce,
     apiPort: port === undefined ? undefined : Number(port),
     apiHost: values['api-host'],
     bootstrap: values.bootstrap,

@@ -8,6 +8,8 @@ import type { CliCommand, CliIo } from './command.js'
 const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<CliCommand> }[] = [
   { name: 'init', load: async () => (await import('./commands/init.js')).initCommand },
   { name: 'start', load: async () => (await import('./commands/start.js')).startCommand },
+  { name: 'config get', load: async () => (await import('./commands/config.js')).configGetCommand },
+  { name: 'config set', load: async () => (await import('./commands/config.js')).configSetCommand },
   { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
   { name: 'dashboard', load: async () => (await import('./commands/dashboard.js')).dashboardCommand },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
@@ -55,6 +57,18 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<C
   {
     name: 'dataspace join',
     load: async () => (await import('./commands/dataspace-join.js')).dataspaceJoinCommand,
+  },
+  {
+    name: 'dataspace update',
+    load: async () => (await import('./commands/dataspace-update.js')).dataspaceUpdateCommand,
+  },
+  {
+    name: 'dataspace add-anchor',
+    load: async () => (await import('./commands/dataspace-update.js')).dataspaceAddAnchorCommand,
+  },
+  {
+    name: 'dataspace sign',
+    load: async () => (await import('./commands/dataspace-sign.js')).dataspaceSignCommand,
   },
   {
     name: 'dataspace endorse',

@@ -8,6 +8,12 @@
  * const { config, key, apiToken } = await openNode('./kusel', { apiPort: 8080 })
  * ```
  */
+export {
+  dialableAddresses,
+  fixListenPorts,
+  isLoopbackAddress,
+  reachabilityWarnings,
+} from './addresses.js'
 export { ConfigError } from './errors.js'
 export { initNode, type NodeFiles, openNode, readApiToken } from './init-node.js'
 export {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { generateNodeKey, loadNodeKey, type NodeKey, writeNodeKey } from '../identity/index.js'
+import { fixListenPorts } from './addresses.js'
 import { ConfigError } from './errors.js'
 import {
   applyOverrides,
@@ -44,7 +45,8 @@ export async function initNode(
       ].map((path) => rm(path, { recursive: true, force: true })),
     )
   }
-  const config = applyOverrides({ ...DEFAULT_CONFIG, name: init.name }, init.overrides ?? {}, 'init flags')
+  const chosen = applyOverrides({ ...DEFAULT_CONFIG, name: init.name }, init.overrides ?? {}, 'init flags')
+  const config: NodeConfig = { ...chosen, listen: await fixListenPorts(chosen.listen) }
   await mkdir(directory.root, { recursive: true, mode: 0o700 })
   const key = await generateNodeKey()
   await writeNodeKey(directory.keyFile, key)

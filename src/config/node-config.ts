@@ -8,8 +8,10 @@ export interface NodeConfig {
   name: string
   /** Data space id: names the private DHT and the gossip topic. */
   dataspace: string
-  /** libp2p listen multiaddrs. */
+  /** libp2p listen multiaddrs; `init` fixes a concrete port once, so peers can dial the node again after a restart. */
   listen: string[]
+  /** Addresses others must dial instead of the listen addresses (NAT, containers, DNS names). */
+  announce: string[]
   /** Management API port; 0 = any free port. */
   apiPort: number
   /** Management API host; 127.0.0.1 unless an operator opens it on purpose. */
@@ -31,6 +33,7 @@ export interface NodeConfig {
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
   dataspace: 'local',
   listen: ['/ip4/127.0.0.1/tcp/0'],
+  announce: [],
   apiPort: 0,
   apiHost: '127.0.0.1',
   bootstrap: [],
@@ -62,6 +65,8 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   const listen = strings('listen')
   if (listen.length === 0) fail('listen', 'needs at least one multiaddr')
   for (const [i, addr] of listen.entries()) parseMultiaddr(addr, `${source}: field "listen[${i}]"`)
+  const announce = strings('announce')
+  for (const [i, addr] of announce.entries()) parseMultiaddr(addr, `${source}: field "announce[${i}]"`)
   const bootstrap = strings('bootstrap')
   for (const [i, addr] of bootstrap.entries())
     parseBootstrapAddress(addr, `${source}: field "bootstrap[${i}]"`)
@@ -104,6 +109,7 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     name: (raw.name as string).trim(),
     dataspace: raw.dataspace as string,
     listen,
+    announce,
     apiPort: raw.apiPort as number,
     apiHost: raw.apiHost as string,
     bootstrap,

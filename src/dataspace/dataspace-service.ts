@@ -11,8 +11,15 @@ import { type DidResolver, peerIdFromDidKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/errors.js'
 import type { Store } from '../store/index.js'
-import type { DataspaceDescriptor } from './descriptor.js'
-import { MembershipUnavailableError, NotAnAnchorError } from './errors.js'
+import {
+  type DataspaceDescriptor,
+  descriptorVersion,
+  successorRefusal,
+  verifyDescriptor,
+  writeDescriptorFile,
+} from './descriptor.js'
+import { serveDescriptorSync, syncDescriptor } from './descriptor-sync.js'
+import { InvalidDescriptorError, MembershipUnavailableError, NotAnAnchorError } from './errors.js'
 import { type MemberRecord, MemberRegistry } from './member-registry.js'
 import { MembershipAdmissionPolicy } from './membership-admission.js'
 import {
@@ -37,6 +44,8 @@ export interface DataspaceServiceInit {
   /** Seconds between revocation re-checks of connected members; default 60. */
   readonly refreshSeconds?: number
   readonly resolver?: DidResolver
+  /** Where the node keeps its descriptor: a newer version taken over while running is written there. */
+  readonly descriptorFile?: string
 }
 
 /** A member as the API and CLI show it. */
@@ -80,7 +89,6 @@ export interface DataspaceSummary {
  */
 export class DataspaceService {
   readonly policy: MembershipAdmissionPolicy
-  readonly registry: MemberRegistry | undefined
   readonly wallet: MembershipWallet
   readonly refreshSeconds: number
   private readonly statusCache: StatusListCache
@@ -90,14 +98,13 @@ export class DataspaceService {
   private refreshing = false
   /** When each anchor was last asked for this node's credential (ms since the epoch). */
   private readonly askedAt = new Map<string, number>()
+  private anchorRegistry?: MemberRegistry
+  private readonly descriptorListeners: ((descriptor: DataspaceDescriptor) => void)[] = []
+  private adopting: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly init: DataspaceServiceInit) {
     const { descriptor, key, store } = init
     this.refreshSeconds = init.refreshSeconds ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS
-    const anchor = descriptor.trustAnchor.includes(key.did)
-    this.registry = anchor
-      ? new MemberRegistry({ store, key, descriptor, statusLists: init.statusLists })
-      : undefined
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
     // Half the refresh period: a list fetched just before a refresh is re-fetched at the next one at the latest.
     this.statusCache = new StatusListCache({
@@ -119,18 +126,75 @@ export class DataspaceService {
     return this.init.descriptor
   }
 
+  /** The anchor's member register; undefined while this node is no anchor (a new version can make it one). */
+  get registry(): MemberRegistry | undefined {
+    const { descriptor, key, store, statusLists } = this.init
+    if (!descriptor.trustAnchor.includes(key.did)) return undefined
+    this.anchorRegistry ??= new MemberRegistry({ store, key, descriptor, statusLists })
+    return this.anchorRegistry
+  }
+
+  /** Calls `listener` with every newer descriptor version the node takes over. */
+  onDescriptorChange(listener: (descriptor: DataspaceDescriptor) => void): void {
+    this.descriptorListeners.push(listener)
+  }
+
+  /**
+   * Takes over a newer version of the descriptor (from the operator or a peer): it must verify, be of this
+   * data space, newer, and signed by a majority of the current anchors. The descriptor object is updated in
+   * place, so the policy, wallet and register that hold it see the new anchors and rule at once; the file
+   * is rewritten and admitted peers are offered the new version.
+   */
+  adopt(candidate: unknown): Promise<DataspaceDescriptor> {
+    const run = this.adopting.then(async () => {
+      const next = await verifyDescriptor(
+        candidate,
+        this.init.resolver === undefined ? {} : { resolver: this.init.resolver },
+      )
+      const refusal = successorRefusal(this.init.descriptor, next)
+      if (refusal !== undefined) {
+        throw new InvalidDescriptorError(
+          `the descriptor cannot replace version ${descriptorVersion(this.init.descriptor)}: ${refusal}`,
+        )
+      }
+      if (this.init.descriptorFile !== undefined) await writeDescriptorFile(this.init.descriptorFile, next)
+      replaceContents(this.init.descriptor, next)
+      for (const listener of this.descriptorListeners) listener(this.init.descriptor)
+      const libp2p = this.libp2p
+      if (libp2p !== undefined) {
+        for (const peer of libp2p.getPeers()) {
+          if (await this.init.admission.isAdmitted(peer))
+            void syncDescriptor(libp2p, this, peer, this.init.log)
+        }
+      }
+      return this.init.descriptor
+    })
+    this.adopting = run.catch(() => undefined)
+    return run
+  }
+
+  /** For the descriptor sync: whether a peer passed admission. */
+  isAdmitted(peer: PeerId): Promise<boolean> {
+    return this.init.admission.isAdmitted(peer)
+  }
+
   /** Registers the membership (anchors) and status protocols and starts the refresh timer. */
   async start(libp2p: Libp2p): Promise<void> {
     this.libp2p = libp2p
-    const registry = this.registry
     await serveMembershipProtocols(
       libp2p,
       {
-        ...(registry === undefined ? {} : { credentialFor: (did: string) => registry.activeCredential(did) }),
+        // Served by every node: a newer descriptor version can make it an anchor while it runs.
+        credentialFor: async (did: string) => this.registry?.activeCredential(did),
         statusList: (listUrl) => this.ownStatusList(listUrl),
       },
       this.init.log,
     )
+    await serveDescriptorSync(libp2p, this, this.init.log)
+    this.init.admission.onAdmitted((peer, connection) => {
+      // The dialer compares descriptors: one exchange per pair of peers, not two.
+      if (connection.direction === 'outbound') void syncDescriptor(libp2p, this, peer, this.init.log)
+    })
     libp2p.addEventListener('peer:disconnect', (event) => this.policy.forget(event.detail))
     this.timer = setInterval(() => void this.refresh(), this.refreshSeconds * 1000)
     this.timer.unref()
@@ -302,6 +366,12 @@ export class DataspaceService {
     if (this.registry === undefined) throw new NotAnAnchorError(this.init.key.did, this.init.descriptor.id)
     return this.registry
   }
+}
+
+/** Makes `target` a copy of `source`, keeping the object every part of the node holds. */
+function replaceContents(target: DataspaceDescriptor, source: DataspaceDescriptor): void {
+  for (const key of Object.keys(target)) delete (target as unknown as Record<string, unknown>)[key]
+  Object.assign(target, structuredClone(source))
 }
 
 /** The PeerId of a did:key; undefined for other DIDs (an anchor named by did:web has no libp2p identity here). */

@@ -26,6 +26,12 @@ export const ALLMENDE_ODRL_PROFILE = 'https://w3id.org/allmende/odrl-profile/v1'
 export const DESCRIPTOR_CONTEXT: readonly (string | Record<string, string>)[] = [
   DATA_INTEGRITY_CONTEXT_V2,
   ALLMENDE_CONTEXT_V1,
+  { title: 'http://purl.org/dc/terms/title', version: 'http://www.w3.org/2002/07/owl#versionInfo' },
+]
+/** The context of descriptors written before versions existed (read as version 1). */
+const UNVERSIONED_CONTEXT: readonly (string | Record<string, string>)[] = [
+  DATA_INTEGRITY_CONTEXT_V2,
+  ALLMENDE_CONTEXT_V1,
   { title: 'http://purl.org/dc/terms/title' },
 ]
 
@@ -39,6 +45,8 @@ export interface DataspaceDescriptor {
   id: string
   type: 'DataSpaceDescriptor'
   title: string
+  /** Counts the signed versions: members replace theirs when a peer shows a newer one. Absent in old files: 1. */
+  version?: number
   /** DIDs of the anchors: they sign the descriptor and endorse members. */
   trustAnchor: string[]
   /** How many distinct anchors must have endorsed a member. */
@@ -62,6 +70,34 @@ export interface DescriptorInit {
   now?: Date
 }
 
+/** The content of a descriptor before anyone signs it: anchors by DID, so anchors on other machines co-sign. */
+export interface DescriptorDraft {
+  title: string
+  trustAnchor: readonly string[]
+  endorsementsRequired?: number
+  bootstrap?: readonly string[]
+  odrlProfile?: string
+  id?: string
+  version?: number
+}
+
+/** An unsigned descriptor; {@link signDescriptor} adds each anchor's proof. */
+export function draftDescriptor(init: DescriptorDraft): DataspaceDescriptor {
+  const unsigned: DataspaceDescriptor = {
+    '@context': structuredClone([...DESCRIPTOR_CONTEXT]),
+    id: init.id ?? `urn:uuid:${randomUUID()}`,
+    type: 'DataSpaceDescriptor',
+    title: init.title.trim(),
+    version: init.version ?? 1,
+    trustAnchor: [...new Set(init.trustAnchor)],
+    endorsementsRequired: init.endorsementsRequired ?? 1,
+    bootstrap: [...new Set(init.bootstrap ?? [])],
+    odrlProfile: init.odrlProfile ?? ALLMENDE_ODRL_PROFILE,
+  }
+  checkShape(unsigned as unknown as JsonLdObject, false)
+  return unsigned
+}
+
 /**
  * Creates a data space descriptor signed by each of its anchors (one proof each, a proof set when several).
  *
@@ -73,22 +109,77 @@ export interface DescriptorInit {
 export async function createDescriptor(init: DescriptorInit): Promise<DataspaceDescriptor> {
   if (init.anchors.length === 0)
     throw new InvalidDescriptorError('a data space needs at least one trust anchor')
-  const unsigned: DataspaceDescriptor = {
-    '@context': structuredClone([...DESCRIPTOR_CONTEXT]),
-    id: init.id ?? `urn:uuid:${randomUUID()}`,
-    type: 'DataSpaceDescriptor',
-    title: init.title.trim(),
-    trustAnchor: [...new Set(init.anchors.map((a) => a.did))],
-    endorsementsRequired: init.endorsementsRequired ?? 1,
-    bootstrap: [...(init.bootstrap ?? [])],
-    odrlProfile: init.odrlProfile ?? ALLMENDE_ODRL_PROFILE,
-  }
-  checkShape(unsigned as unknown as JsonLdObject, false)
-  let signed = unsigned as unknown as JsonLdObject
+  let signed = draftDescriptor({ ...init, trustAnchor: init.anchors.map((a) => a.did) })
   for (const anchor of init.anchors) {
-    signed = await addProof(signed, anchor, init.now === undefined ? {} : { now: init.now })
+    signed = await signDescriptor(signed, anchor, init.now === undefined ? {} : { now: init.now })
   }
-  return signed as unknown as DataspaceDescriptor
+  return signed
+}
+
+/**
+ * Adds this anchor's proof to a (partly signed) descriptor. Refuses a key that is no anchor of it, a second
+ * proof by the same anchor, and a document whose earlier proofs do not verify (it was altered since).
+ */
+export async function signDescriptor(
+  descriptor: DataspaceDescriptor,
+  key: SigningKey,
+  options: { now?: Date; resolver?: DidResolver } = {},
+): Promise<DataspaceDescriptor> {
+  if (!descriptor.trustAnchor.includes(key.did)) {
+    throw new InvalidDescriptorError(`${key.did} is not a trust anchor of this descriptor and cannot sign it`)
+  }
+  const proofs = proofsOf(descriptor as unknown as JsonLdObject)
+  if (proofs.length > 0) {
+    const { signers } = await checkDescriptorProofs(descriptor, { ...options, partial: true })
+    if (signers.includes(key.did)) return descriptor
+  }
+  const unsigned = { ...descriptor } as unknown as JsonLdObject
+  delete unsigned.proof
+  const mine = (await addProof(unsigned, key, options.now === undefined ? {} : { now: options.now }))
+    .proof as JsonLdObject
+  const all = [...proofs, mine]
+  return { ...descriptor, proof: all.length === 1 ? mine : all } as DataspaceDescriptor
+}
+
+/** The next version of a descriptor with `changes`, unsigned: every anchor of the result signs it anew. */
+export function nextDescriptorVersion(
+  current: DataspaceDescriptor,
+  changes: Partial<Pick<DescriptorDraft, 'trustAnchor' | 'endorsementsRequired' | 'bootstrap' | 'title'>>,
+): DataspaceDescriptor {
+  return draftDescriptor({
+    id: current.id,
+    title: changes.title ?? current.title,
+    trustAnchor: changes.trustAnchor ?? current.trustAnchor,
+    endorsementsRequired: changes.endorsementsRequired ?? current.endorsementsRequired,
+    bootstrap: changes.bootstrap ?? current.bootstrap,
+    odrlProfile: current.odrlProfile,
+    version: descriptorVersion(current) + 1,
+  })
+}
+
+/** The version of a descriptor (1 for files written before versions existed). */
+export function descriptorVersion(descriptor: DataspaceDescriptor): number {
+  return descriptor.version ?? 1
+}
+
+/**
+ * Why `next` may not replace `current`, or undefined when it may: same data space, a higher version, fully
+ * signed (checked by the caller with {@link verifyDescriptor}), and signed by a majority of the current
+ * anchors, so no single anchor of several can take the data space over.
+ */
+export function successorRefusal(
+  current: DataspaceDescriptor,
+  next: DataspaceDescriptor,
+): string | undefined {
+  if (next.id !== current.id) return `it describes data space ${next.id}, not ${current.id}`
+  if (descriptorVersion(next) <= descriptorVersion(current)) {
+    return `its version ${descriptorVersion(next)} is not newer than ${descriptorVersion(current)}`
+  }
+  const continuing = current.trustAnchor.filter((anchor) => next.trustAnchor.includes(anchor))
+  if (continuing.length * 2 <= current.trustAnchor.length) {
+    return `only ${continuing.length} of the ${current.trustAnchor.length} current trust anchors signed it; a majority must`
+  }
+  return undefined
 }
 
 const verifyingSuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })
@@ -114,12 +205,36 @@ export async function verifyDescriptor(
   document: unknown,
   options: { resolver?: DidResolver } = {},
 ): Promise<DataspaceDescriptor> {
+  return (await checkDescriptorProofs(document, options)).descriptor
+}
+
+/**
+ * Checks a descriptor some anchors may not have signed yet: shape, every proof present verifies and is by an
+ * anchor. Returns who signed and who still has to.
+ */
+export async function checkDescriptorDraft(
+  document: unknown,
+  options: { resolver?: DidResolver } = {},
+): Promise<{ descriptor: DataspaceDescriptor; signers: string[]; missing: string[] }> {
+  return checkDescriptorProofs(document, { ...options, partial: true })
+}
+
+function proofsOf(descriptor: JsonLdObject): JsonLdObject[] {
+  const proof = descriptor.proof
+  if (proof === undefined) return []
+  return (Array.isArray(proof) ? proof : [proof]) as JsonLdObject[]
+}
+
+async function checkDescriptorProofs(
+  document: unknown,
+  options: { resolver?: DidResolver; partial?: boolean },
+): Promise<{ descriptor: DataspaceDescriptor; signers: string[]; missing: string[] }> {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new InvalidDescriptorError('a data space descriptor must be a JSON object')
   }
   const descriptor = document as JsonLdObject
-  checkShape(descriptor, true)
-  const proofs = (Array.isArray(descriptor.proof) ? descriptor.proof : [descriptor.proof]) as JsonLdObject[]
+  checkShape(descriptor, options.partial !== true)
+  const proofs = proofsOf(descriptor)
   const signers = new Set<string>()
   for (const proof of proofs) {
     if (proof === null || typeof proof !== 'object')
@@ -144,42 +259,54 @@ export async function verifyDescriptor(
       `the descriptor is signed by ${strangers.join(', ')}, who is not one of its trust anchors`,
     )
   }
-  const unsigned = anchors.filter((a) => !signers.has(a))
-  if (unsigned.length > 0) {
-    throw new InvalidDescriptorError(`trust anchor ${unsigned.join(', ')} has not signed the descriptor`)
-  }
-  let result: Awaited<ReturnType<typeof jsigs.verify>>
-  try {
-    result = await jsigs.verify(descriptor, {
-      suite: verifyingSuite,
-      purpose: new jsigs.purposes.AssertionProofPurpose(),
-      documentLoader: loaderFor(options.resolver),
-    })
-  } catch (cause) {
-    throw new InvalidDescriptorError(`the descriptor cannot be verified: ${(cause as Error).message}`, {
-      cause,
-    })
-  }
-  const results = result.results ?? []
-  if (!result.verified || results.length !== proofs.length || results.some((r) => !r.verified)) {
-    const error = results.find((r) => !r.verified)?.error ?? result.error
-    const detail = Array.isArray(error)
-      ? error.map((e) => e.message).join('; ')
-      : (error?.message ?? 'a proof did not verify')
+  const missing = anchors.filter((a) => !signers.has(a))
+  if (missing.length > 0 && options.partial !== true) {
     throw new InvalidDescriptorError(
-      `the descriptor's signature does not verify (altered after signing?): ${detail}`,
+      `trust anchor ${missing.join(', ')} has not signed the descriptor${missing.length < anchors.length ? ' (co-sign it with: allmende dataspace sign FILE)' : ''}`,
     )
   }
-  return descriptor as unknown as DataspaceDescriptor
+  if (proofs.length > 0) {
+    let result: Awaited<ReturnType<typeof jsigs.verify>>
+    try {
+      result = await jsigs.verify(descriptor, {
+        suite: verifyingSuite,
+        purpose: new jsigs.purposes.AssertionProofPurpose(),
+        documentLoader: loaderFor(options.resolver),
+      })
+    } catch (cause) {
+      throw new InvalidDescriptorError(`the descriptor cannot be verified: ${(cause as Error).message}`, {
+        cause,
+      })
+    }
+    const results = result.results ?? []
+    if (!result.verified || results.length !== proofs.length || results.some((r) => !r.verified)) {
+      const error = results.find((r) => !r.verified)?.error ?? result.error
+      const detail = Array.isArray(error)
+        ? error.map((e) => e.message).join('; ')
+        : (error?.message ?? 'a proof did not verify')
+      throw new InvalidDescriptorError(
+        `the descriptor's signature does not verify (altered after signing?): ${detail}`,
+      )
+    }
+  }
+  return { descriptor: descriptor as unknown as DataspaceDescriptor, signers: [...signers], missing }
 }
 
 function checkShape(descriptor: JsonLdObject, signed: boolean): void {
   const fail = (what: string): never => {
     throw new InvalidDescriptorError(`not a valid data space descriptor: ${what}`)
   }
-  const context = descriptor['@context']
-  if (JSON.stringify(context) !== JSON.stringify(DESCRIPTOR_CONTEXT)) {
+  const context = JSON.stringify(descriptor['@context'])
+  const unversioned = context === JSON.stringify(UNVERSIONED_CONTEXT)
+  if (context !== JSON.stringify(DESCRIPTOR_CONTEXT) && !unversioned) {
     fail(`"@context" must be ${JSON.stringify(DESCRIPTOR_CONTEXT)}`)
+  }
+  if (
+    unversioned
+      ? descriptor.version !== undefined
+      : !Number.isInteger(descriptor.version) || (descriptor.version as number) < 1
+  ) {
+    fail('"version" must be a whole number from 1 (and is defined by the context)')
   }
   if (typeof descriptor.id !== 'string' || !/^urn:uuid:[0-9a-f-]{36}$/i.test(descriptor.id))
     fail('"id" must be a urn:uuid')

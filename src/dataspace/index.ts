@@ -25,13 +25,20 @@ export {
 } from './dataspace-service.js'
 export {
   ALLMENDE_ODRL_PROFILE,
+  checkDescriptorDraft,
   createDescriptor,
   DATA_INTEGRITY_CONTEXT_V2,
   type DataspaceDescriptor,
   DESCRIPTOR_CONTEXT,
+  type DescriptorDraft,
   type DescriptorInit,
+  descriptorVersion,
+  draftDescriptor,
   isAnchor,
+  nextDescriptorVersion,
   readDescriptorFile,
+  signDescriptor,
+  successorRefusal,
   verifyDescriptor,
   writeDescriptorFile,
 } from './descriptor.js'

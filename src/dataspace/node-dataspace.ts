@@ -5,6 +5,7 @@ import {
   ConfigError,
   type NodeConfig,
   type NodeDirectory,
+  parseBootstrapAddress,
   readNodeConfig,
   validateNodeConfig,
   writeNodeConfig,
@@ -61,31 +62,28 @@ export function descriptorBootstrap(descriptor: DataspaceDescriptor, self: PeerI
 }
 
 /**
- * Makes a descriptor the node's data space: writes it to `<dir>/dataspace.json`, and sets the config's
- * `dataspace` to its id, `descriptor` to the file and adds its bootstrap addresses (not the node's own).
- * Returns the descriptor path and the new config.
+ * Makes a descriptor the node's data space: writes it to `<dir>/dataspace.json` and points the config's
+ * `dataspace` and `descriptor` at it. The descriptor's bootstrap list is read at every start (and replaced by
+ * newer versions), so it is not copied into the config. Returns the descriptor path and the new config.
  */
 export async function adoptDescriptor(
   directory: NodeDirectory,
-  key: NodeKey,
   descriptor: DataspaceDescriptor,
   options: { membershipRefresh?: number } = {},
 ): Promise<{ path: string; config: NodeConfig }> {
   const path = join(directory.root, DESCRIPTOR_FILE)
   const config = await readNodeConfig(directory.configFile)
-  const bootstrap = [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])]
+  for (const [i, address] of descriptor.bootstrap.entries()) {
+    // Bad bootstrap addresses in the descriptor are refused here, not at the next start.
+    parseBootstrapAddress(address, `the descriptor's bootstrap[${i}]`)
+  }
   const updated: NodeConfig = {
     ...config,
     dataspace: descriptor.id,
     descriptor: DESCRIPTOR_FILE,
-    bootstrap,
     ...(options.membershipRefresh === undefined ? {} : { membershipRefresh: options.membershipRefresh }),
   }
-  // Bad bootstrap addresses in the descriptor are refused here, not at the next start.
-  const checked = validateNodeConfig(
-    updated,
-    `${directory.configFile} (with the descriptor's bootstrap list)`,
-  )
+  const checked = validateNodeConfig(updated, directory.configFile)
   await writeDescriptorFile(path, descriptor)
   await writeNodeConfig(directory.configFile, checked)
   return { path, config: checked }

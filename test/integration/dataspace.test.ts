@@ -151,8 +151,9 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
       assert.equal(config.dataspace, dataspaceId)
       assert.equal(config.descriptor, 'dataspace.json')
     }
+    // The descriptor's bootstrap list is read at start, not copied: a newer version replaces it.
     const configB = JSON.parse(await readFile(join(dir('b'), 'config.json'), 'utf8'))
-    assert.deepEqual(configB.bootstrap, descriptor.bootstrap)
+    assert.deepEqual(configB.bootstrap, [])
   })
 
   it('refuses to join a tampered descriptor', async () => {

@@ -23,6 +23,10 @@ export function dataspaceRoutes(router: Router, view: DataspaceRoutesView): void
   router.get('/api/v1/dataspace', async (ctx) => {
     ctx.body = await service().summary()
   })
+  router.put('/api/v1/dataspace/descriptor', async (ctx) => {
+    const descriptor = await service().adopt((ctx.request as { body?: unknown }).body)
+    ctx.body = descriptor
+  })
   router.get('/api/v1/dataspace/members', async (ctx) => {
     ctx.body = { members: await service().members() }
   })

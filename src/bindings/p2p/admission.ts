@@ -62,6 +62,7 @@ export class PeerAdmission {
   private readonly admittedPeers = new Set<string>()
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
+  private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
 
   constructor(
     private readonly log: Logger,
@@ -96,6 +97,11 @@ export class PeerAdmission {
       this.admitted.delete(event.detail.toString())
       this.admittedPeers.delete(event.detail.toString())
     })
+  }
+
+  /** Calls `listener` whenever a peer passes admission (once per peer and connection that ran the handshake). */
+  onAdmitted(listener: (peer: PeerId, connection: Connection) => void): void {
+    this.admittedListeners.push(listener)
   }
 
   /** Verdict on a peer once its handshake ends; rejects with {@link PeerNotAdmittedError}. */
@@ -173,6 +179,7 @@ export class PeerAdmission {
         this.admittedPeers.add(key)
         this.admitted.set(key, settled)
         this.log.info({ peer: key }, 'peer admitted')
+        for (const listener of this.admittedListeners) listener(peer, connection)
       } else if (TRANSIENT in result) {
         // A timeout, a reset or the peer's own refusal says nothing against the peer: close this
         // connection only and let a later dial try again. Only this node's own verdict denies.

@@ -16,6 +16,8 @@ export interface Libp2pInit {
   privateKey: Ed25519PrivateKey
   dataspace: string
   listen: string[]
+  /** Addresses peers must dial instead of the listen addresses (NAT, containers, DNS names). */
+  announce?: string[]
   bootstrap: string[]
   mdns: boolean
   admission: PeerAdmission
@@ -37,7 +39,7 @@ export async function buildLibp2p(init: Libp2pInit) {
   const node = await createLibp2p({
     start: false,
     privateKey: init.privateKey,
-    addresses: { listen: init.listen },
+    addresses: { listen: init.listen, ...(init.announce?.length ? { announce: init.announce } : {}) },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

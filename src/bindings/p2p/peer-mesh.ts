@@ -41,7 +41,8 @@ export class PeerMesh {
     private readonly libp2p: AllmendeLibp2p,
     private readonly admission: PeerAdmission,
     private readonly log: Logger,
-    private readonly bootstrap: readonly string[],
+    /** The bootstrap addresses now: config and descriptor (a newer descriptor version changes them). */
+    private readonly bootstrap: () => readonly string[],
   ) {}
 
   start(): void {
@@ -135,7 +136,7 @@ export class PeerMesh {
   }
 
   private async redialBootstrap(): Promise<void> {
-    for (const address of this.bootstrap) {
+    for (const address of this.bootstrap()) {
       const ma = multiaddr(address)
       const peerId = ma.getComponents().find((c) => c.name === 'p2p')?.value
       if (peerId === undefined || this.libp2p.getPeers().some((p) => p.toString() === peerId)) continue

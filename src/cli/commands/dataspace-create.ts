@@ -1,16 +1,26 @@
 import { parseArgs } from 'node:util'
-import type { NodeIdentityView } from '../../api/index.js'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
-import { adoptDescriptor, createDescriptor } from '../../dataspace/index.js'
+import { draftDescriptor } from '../../dataspace/index.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
-import { runningNodeClient } from './dataspace-members.js'
+import { ownBootstrap, parseAnchor, signAndPlace } from './dataspace-descriptor.js'
+import { describeSigned } from './dataspace-update.js'
+
+/** Parses `--endorsements N`. */
+export function endorsementsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const endorsements = Number(value)
+  if (!Number.isInteger(endorsements) || endorsements < 1) {
+    throw new UsageError(`--endorsements must be a whole number of at least 1, got "${value}"`)
+  }
+  return endorsements
+}
 
 export const dataspaceCreateCommand: CliCommand = {
   name: 'dataspace create',
-  summary: 'create a data space with this node as its trust anchor',
+  summary: 'create a data space with this node (and any --anchor) as its trust anchors',
   usage:
-    'allmende dataspace create --title TITLE [--endorsements N] [--odrl-profile IRI] [--membership-refresh SECONDS] [--force] [--dir DIR] [--json]',
+    'allmende dataspace create --title TITLE [--anchor DID|MULTIADDR]... [--endorsements K] [--bootstrap MA]... [--odrl-profile IRI] [--membership-refresh SECONDS] [--force] [--dir DIR] [--json]',
   async run(args, io) {
     const { values } = parseFlags('dataspace create', () =>
       parseArgs({
@@ -18,7 +28,9 @@ export const dataspaceCreateCommand: CliCommand = {
         options: {
           ...NODE_FLAGS,
           title: { type: 'string' },
+          anchor: { type: 'string', multiple: true },
           endorsements: { type: 'string' },
+          bootstrap: { type: 'string', multiple: true },
           'odrl-profile': { type: 'string' },
           'membership-refresh': { type: 'string' },
           force: { type: 'boolean' },
@@ -28,48 +40,48 @@ export const dataspaceCreateCommand: CliCommand = {
     if (values.title === undefined || values.title.trim() === '') {
       throw new UsageError('dataspace create: --title is required, e.g. --title "Südwest-Cluster"')
     }
-    const endorsements = values.endorsements === undefined ? 1 : Number(values.endorsements)
-    if (!Number.isInteger(endorsements) || endorsements < 1) {
-      throw new UsageError(
-        `--endorsements must be a whole number of at least 1, got "${values.endorsements}"`,
-      )
-    }
+    const endorsements = endorsementsFlag(values.endorsements) ?? 1
     const membershipRefresh = membershipRefreshFlag(values['membership-refresh'])
     const dir = values.dir ?? DEFAULT_NODE_DIR
-    const { directory, config, key } = await openNode(dir)
-    if (config.descriptor !== undefined && values.force !== true) {
+    const files = await openNode(dir)
+    if (files.config.descriptor !== undefined && values.force !== true) {
       throw new UsageError(
-        `the node in ${directory.root} already belongs to data space ${config.dataspace}; use --force to create a new one`,
+        `the node in ${files.directory.root} already belongs to data space ${files.config.dataspace}; use --force to create a new one`,
       )
     }
-    // A running node's addresses become the bootstrap list members dial first; a stopped node has none to give.
-    const client = await runningNodeClient(dir)
-    const bootstrap =
-      client === undefined
-        ? []
-        : (await client.get<NodeIdentityView>('/api/v1/identity')).multiaddrs.map((address) =>
-            address.includes('/p2p/') ? address : `${address}/p2p/${key.peerId.toString()}`,
-          )
-    const descriptor = await createDescriptor({
+    const others = (values.anchor ?? []).map(parseAnchor)
+    // The anchors' addresses, running or not: the config fixes the port at init, so they stay valid.
+    const descriptor = draftDescriptor({
       title: values.title,
-      anchors: [key],
+      trustAnchor: [files.key.did, ...others.map((a) => a.did)],
       endorsementsRequired: endorsements,
-      bootstrap,
+      bootstrap: [
+        ...ownBootstrap(files),
+        ...others.flatMap((a) => (a.bootstrap === undefined ? [] : [a.bootstrap])),
+        ...(values.bootstrap ?? []),
+      ],
       ...(values['odrl-profile'] === undefined ? {} : { odrlProfile: values['odrl-profile'] }),
     })
-    const { path } = await adoptDescriptor(directory, key, descriptor, {
+    const signed = await signAndPlace(files, dir, descriptor, {
+      replace: true,
       ...(membershipRefresh === undefined ? {} : { membershipRefresh }),
     })
     if (values.json === true) {
-      io.stdout(JSON.stringify({ descriptor: path, id: descriptor.id }))
+      io.stdout(
+        JSON.stringify({
+          descriptor: signed.path,
+          id: descriptor.id,
+          state: signed.state,
+          ...(signed.state === 'draft' ? { missing: signed.missing } : {}),
+        }),
+      )
       return 0
     }
     io.stdout(
       [
-        path,
-        `Created data space "${descriptor.title}" (${descriptor.id}) with this node as trust anchor.`,
-        `Members join with: allmende dataspace join --descriptor ${path}`,
-        client === undefined ? 'Start the node to serve it.' : 'Restart the node to serve it.',
+        signed.path,
+        `Created data space "${descriptor.title}" (${descriptor.id}), ${endorsements} of ${descriptor.trustAnchor.length} anchor endorsement(s) admit a member.`,
+        ...describeSigned(signed, dir),
       ].join('\n'),
     )
     return 0

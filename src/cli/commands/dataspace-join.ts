@@ -24,7 +24,7 @@ export const dataspaceJoinCommand: CliCommand = {
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const { directory, key } = await openNode(dir)
     const descriptor = await readDescriptorFile(values.descriptor)
-    const { path } = await adoptDescriptor(directory, key, descriptor, {
+    const { path } = await adoptDescriptor(directory, descriptor, {
       ...(membershipRefresh === undefined ? {} : { membershipRefresh }),
     })
     if (values.json === true) {

@@ -7,7 +7,7 @@ export const initCommand: CliCommand = {
   name: 'init',
   summary: 'create a node directory: key, config and API token',
   usage:
-    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--json]',
+    'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--announce MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--json]',
   async run(args, io) {
     const { values } = parseFlags('init', () =>
       parseArgs({
@@ -30,6 +30,7 @@ export const initCommand: CliCommand = {
       did: files.key.did,
       peerId: files.key.peerId.toString(),
       dataspace: files.config.dataspace,
+      listen: files.config.listen,
     }
     io.stdout(
       values.json === true
@@ -39,6 +40,7 @@ export const initCommand: CliCommand = {
             `  DID:       ${summary.did}`,
             `  PeerId:    ${summary.peerId}`,
             `  Data space: ${summary.dataspace}`,
+            ...summary.listen.map((address) => `  libp2p:    ${address}`),
             `Start it with: allmende start --dir ${dir}`,
           ].join('\n'),
     )

@@ -9,7 +9,7 @@ export const startCommand: CliCommand = {
   name: 'start',
   summary: 'run the node in the foreground until SIGINT/SIGTERM',
   usage:
-    'allmende start [--dir DIR] [--listen MA]... [--bootstrap MA]... [--api-port N] [--dataspace ID] [--mdns] [--dsp-port N] [--dsp-public-url URL]',
+    'allmende start [--dir DIR] [--listen MA]... [--announce MA]... [--bootstrap MA]... [--api-port N] [--dataspace ID] [--mdns] [--dsp-port N] [--dsp-public-url URL]',
   async run(args, io) {
     const { values } = parseFlags('start', () =>
       parseArgs({ args, options: { ...NODE_FLAGS, ...CONFIG_FLAGS } }),

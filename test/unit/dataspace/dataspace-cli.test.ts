@@ -47,7 +47,11 @@ describe('allmende dataspace commands on stopped nodes (database opened directly
     assert.equal(anchorConfig.dataspace, created.id)
     assert.equal(anchorConfig.descriptor, 'dataspace.json')
     assert.equal(anchorConfig.membershipRefresh, 5)
-    assert.deepEqual(JSON.parse(await readFile(created.descriptor, 'utf8')).bootstrap, [])
+    // A stopped anchor records the address its config fixed at init: members can dial it once it starts.
+    assert.deepEqual(JSON.parse(await readFile(created.descriptor, 'utf8')).bootstrap, [
+      `${anchor.config.listen[0]}/p2p/${anchor.key.peerId.toString()}`,
+    ])
+    assert.doesNotMatch(anchor.config.listen[0] ?? '', /\/tcp\/0$/)
 
     await assert.rejects(
       run(dataspaceCreateCommand, ['--title', 'Noch eine', '--dir', anchor.directory.root]),

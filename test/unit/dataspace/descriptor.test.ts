@@ -5,9 +5,16 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { addProof, type JsonLdObject } from '../../../src/credentials/index.js'
 import {
+  checkDescriptorDraft,
   createDescriptor,
+  DATA_INTEGRITY_CONTEXT_V2,
+  descriptorVersion,
+  draftDescriptor,
   InvalidDescriptorError,
+  nextDescriptorVersion,
   readDescriptorFile,
+  signDescriptor,
+  successorRefusal,
   verifyDescriptor,
   writeDescriptorFile,
 } from '../../../src/dataspace/index.js'
@@ -117,5 +124,58 @@ describe('data space descriptor', () => {
     await writeFile(join(dir, 'broken.json'), '{"id":')
     await assert.rejects(readDescriptorFile(join(dir, 'broken.json')), /broken\.json is not valid JSON/)
     await assert.rejects(readDescriptorFile(join(dir, 'absent.json')), /absent\.json not found/)
+  })
+})
+
+describe('descriptor versions and co-signing', () => {
+  it('a draft collects the anchors one by one and verifies once all signed', async () => {
+    const { anchor1, anchor2 } = await keys()
+    const draft = draftDescriptor({ title: 'Zwei', trustAnchor: [anchor1.did, anchor2.did] })
+    const half = await signDescriptor(draft, anchor1)
+    await assert.rejects(verifyDescriptor(half), /has not signed/)
+    assert.deepEqual((await checkDescriptorDraft(half)).missing, [anchor2.did])
+    const full = await signDescriptor(half, anchor2)
+    assert.equal((await verifyDescriptor(full)).version, 1)
+    const tampered = { ...half, title: 'Anders' }
+    await assert.rejects(signDescriptor(tampered, anchor2), /does not verify/)
+  })
+
+  it('a successor must be newer and signed by a majority of the current anchors', async () => {
+    const { anchor1, anchor2 } = await keys()
+    const v1 = await createDescriptor({ title: 'Eins', anchors: [anchor1] })
+    const v2 = await signDescriptor(
+      nextDescriptorVersion(v1, { bootstrap: [`/ip4/10.0.0.1/tcp/4001/p2p/${anchor1.peerId.toString()}`] }),
+      anchor1,
+    )
+    assert.equal(v2.version, 2)
+    assert.equal(successorRefusal(v1, await verifyDescriptor(v2)), undefined)
+    assert.match(successorRefusal(v2, v1) ?? '', /not newer/)
+    // anchor2 alone signs a "version 3" that drops anchor1: refused
+    const forged = await signDescriptor(
+      draftDescriptor({ id: v1.id, title: 'Eins', trustAnchor: [anchor2.did], version: 3 }),
+      anchor2,
+    )
+    assert.match(successorRefusal(v2, await verifyDescriptor(forged)) ?? '', /majority/)
+  })
+
+  it('reads a descriptor written before versions existed as version 1', async () => {
+    const { anchor1 } = await keys()
+    const unsigned = {
+      '@context': [
+        DATA_INTEGRITY_CONTEXT_V2,
+        'https://w3id.org/allmende/v1',
+        { title: 'http://purl.org/dc/terms/title' },
+      ],
+      id: 'urn:uuid:6f1c2d1e-3a4b-4c5d-8e9f-0a1b2c3d4e5f',
+      type: 'DataSpaceDescriptor',
+      title: 'Alt',
+      trustAnchor: [anchor1.did],
+      endorsementsRequired: 1,
+      bootstrap: [],
+      odrlProfile: 'https://w3id.org/allmende/odrl-profile/v1',
+    }
+    const signed = await addProof(unsigned as JsonLdObject, anchor1)
+    const verified = await verifyDescriptor(signed)
+    assert.equal(descriptorVersion(verified), 1)
   })
 })

@@ -1,0 +1,117 @@
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { JsonFrames } from '../bindings/p2p/index.js'
+import type { Logger } from '../log/index.js'
+import { type DataspaceDescriptor, descriptorVersion } from './descriptor.js'
+
+/**
+ * Admitted peers compare descriptor versions and hand the newer one over, so an update signed by the anchors
+ * reaches every member through any peer. Request `{version, descriptor?}` (the asker's version, and its
+ * descriptor when it has news); answer `{version, descriptor?}` (the answerer's descriptor when it is newer).
+ */
+export const DESCRIPTOR_PROTOCOL = '/allmende/descriptor/1.0.0'
+
+const TIMEOUT_MS = 5_000
+// A descriptor with dozens of anchors and bootstrap addresses stays far below this.
+const MAX_BYTES = 256 * 1024
+
+interface SyncMessage {
+  version: number
+  descriptor?: unknown
+}
+
+/** What the sync needs of the data space: its current descriptor, and taking over a newer one. */
+export interface DescriptorHolder {
+  readonly descriptor: DataspaceDescriptor
+  /** Verifies a descriptor a peer offered and uses it if it is a valid successor; throws why not. */
+  adopt(candidate: unknown): Promise<unknown>
+  /** Whether a peer passed admission (only members are told about the data space). */
+  isAdmitted(peer: PeerId): Promise<boolean>
+}
+
+function offer(holder: DescriptorHolder, theirVersion: number): SyncMessage {
+  const version = descriptorVersion(holder.descriptor)
+  return version > theirVersion ? { version, descriptor: holder.descriptor } : { version }
+}
+
+async function take(
+  holder: DescriptorHolder,
+  message: SyncMessage,
+  peer: PeerId,
+  log: Logger,
+): Promise<void> {
+  if (message.descriptor === undefined || message.version <= descriptorVersion(holder.descriptor)) return
+  try {
+    await holder.adopt(message.descriptor)
+    log.info(
+      { peer: peer.toString(), version: message.version },
+      'took over a newer data space descriptor from a peer',
+    )
+  } catch (error) {
+    log.warn(
+      { peer: peer.toString(), err: (error as Error).message },
+      'a peer offered a descriptor this node does not accept',
+    )
+  }
+}
+
+function parse(raw: unknown): SyncMessage {
+  const version = (raw as { version?: unknown } | null)?.version
+  if (typeof version !== 'number' || !Number.isInteger(version)) throw new Error('malformed descriptor sync')
+  const descriptor = (raw as { descriptor?: unknown }).descriptor
+  return descriptor === undefined ? { version } : { version, descriptor }
+}
+
+/** Serves the descriptor sync to admitted peers. */
+export async function serveDescriptorSync(
+  libp2p: Libp2p,
+  holder: DescriptorHolder,
+  log: Logger,
+): Promise<void> {
+  await libp2p.handle(
+    DESCRIPTOR_PROTOCOL,
+    async (stream: Stream, connection) => {
+      const signal = AbortSignal.timeout(TIMEOUT_MS)
+      const frames = new JsonFrames(stream, MAX_BYTES)
+      try {
+        if (!(await holder.isAdmitted(connection.remotePeer))) throw new Error('not admitted')
+        const request = parse(await frames.read({ signal }))
+        await frames.write(offer(holder, request.version), { signal })
+        await stream.close().catch(() => undefined)
+        await take(holder, request, connection.remotePeer, log)
+      } catch (error) {
+        stream.abort(error as Error)
+      }
+    },
+    { maxInboundStreams: 4 },
+  )
+}
+
+/** Compares descriptors with one admitted peer; the older side takes the newer one. */
+export async function syncDescriptor(
+  libp2p: Libp2p,
+  holder: DescriptorHolder,
+  peer: PeerId,
+  log: Logger,
+): Promise<void> {
+  const signal = AbortSignal.timeout(TIMEOUT_MS)
+  let stream: Stream
+  try {
+    stream = await libp2p.dialProtocol(peer, DESCRIPTOR_PROTOCOL, { signal })
+  } catch (error) {
+    log.debug({ peer: peer.toString(), err: (error as Error).message }, 'descriptor sync not possible')
+    return
+  }
+  const frames = new JsonFrames(stream, MAX_BYTES)
+  try {
+    await frames.write(
+      { version: descriptorVersion(holder.descriptor), descriptor: holder.descriptor } satisfies SyncMessage,
+      { signal },
+    )
+    const answer = parse(await frames.read({ signal }))
+    await stream.close().catch(() => undefined)
+    await take(holder, answer, peer, log)
+  } catch (error) {
+    stream.abort(error as Error)
+    log.debug({ peer: peer.toString(), err: (error as Error).message }, 'descriptor sync failed')
+  }
+}
