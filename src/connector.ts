@@ -225,6 +225,15 @@ export class Connector {
               negotiations: domain.negotiations,
               revocation: domain.revocation,
               key,
+              names: async () => ({
+                ...Object.fromEntries(
+                  (await domain.federation.search({})).flatMap((hit) => [
+                    [hit.datasetId, hit.title],
+                    ...(hit.publisher === undefined ? [] : [[hit.provider, hit.publisher]]),
+                  ]),
+                ),
+                [key.did]: config.name,
+              }),
             }),
           (router) => auditRoutes(router, domain.audit),
           (router) => auditVerifyRoutes(router, { store: this.store!, did: key.did }),

@@ -1,5 +1,5 @@
 import type { LabelMap } from '../policy/explain.js'
-import { explainPolicy } from '../policy/index.js'
+import { explainPolicy, validatePolicy } from '../policy/index.js'
 import { PURPOSE_BY_IRI } from '../policy/profile.js'
 import { readPolicyTree, type TreeConstraint, type TreeRule } from '../policy/validate-tree.js'
 import { ODRL_NS } from '../policy/vocabulary.js'
@@ -67,7 +67,13 @@ export function summarizeOffer(offer: Record<string, unknown>, labels: LabelMap 
   const id = String(offer['@id'] ?? offer.uid ?? '')
   const words = (lang: 'de' | 'en') => {
     try {
-      return explainPolicy(offer, { lang, labels }).sentences.join(' ')
+      const { sentences } = explainPolicy(offer, { lang, labels })
+      // Nothing to say in words: the validator's errors say why.
+      return sentences.length > 0
+        ? sentences.join(' ')
+        : validatePolicy(offer)
+            .errors.map((e) => e.message)
+            .join(' ')
     } catch (error) {
       return (error as Error).message
     }

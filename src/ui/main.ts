@@ -138,6 +138,8 @@ async function render(focus = false): Promise<void> {
   replace(main, h('h1', {}, t(page.title)), h('p', { class: 'loading' }, t('app.loading')))
   try {
     await page.render(ctx)
+    // User Timing mark: when a page first shows its data (read by bench/dashboard).
+    performance.mark('allmende:rendered')
   } catch (error) {
     replace(main, h('h1', {}, t(page.title)), errorBox(error))
   }

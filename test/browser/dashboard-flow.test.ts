@@ -187,7 +187,7 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     await kusel.getByLabel('Erklärter Zweck').selectOption(FLOOD_WARNING)
     await kusel.getByRole('button', { name: 'Probelauf starten' }).click()
     await kusel.getByText('Entscheidung: erlaubt').waitFor(WAIT)
-    await kusel.screenshot({ path: join(shots, 'richtlinien.png'), fullPage: true })
+    await kusel.locator('section.editor').screenshot({ path: join(shots, 'richtlinien.png') })
 
     await kusel.getByRole('button', { name: 'Als Angebot für einen neuen Datensatz verwenden' }).click()
     await kusel.getByRole('heading', { name: 'Neuer Datensatz' }).waitFor(WAIT)
@@ -382,7 +382,7 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     await right.fill('kein Datum')
     await kusel.getByText(/1 Fehler/).waitFor(WAIT)
     await tree.locator('.faulty').first().waitFor(WAIT)
-    await kusel.screenshot({ path: join(shots, 'richtlinien-baum.png'), fullPage: true })
+    await kusel.locator('section.editor').screenshot({ path: join(shots, 'richtlinien-baum.png') })
   })
 
   for (const language of ['de', 'en'] as const) {

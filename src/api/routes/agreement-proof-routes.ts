@@ -16,15 +16,20 @@ export interface AgreementProofRoutesInit {
   readonly negotiations: NegotiationService
   readonly revocation: AgreementRevocation
   readonly key: NodeKey
+  /** Names for DIDs and dataset ids (parties, publishers, titles), used in the terms in words. */
+  readonly names?: () => Promise<Record<string, string>>
 }
 
 /** The agreement's ODRL terms in German and English (empty when they cannot be read). */
-function termsInWords(agreement: unknown): { de: string[]; en: string[] } {
+function termsInWords(
+  agreement: unknown,
+  labels: Record<string, string> = {},
+): { de: string[]; en: string[] } {
   if (typeof agreement !== 'object' || agreement === null) return { de: [], en: [] }
   const doc = { '@context': ODRL_CONTEXT, ...(agreement as Record<string, unknown>) }
   const words = (lang: 'de' | 'en') => {
     try {
-      return [...explainPolicy(doc, { lang }).sentences]
+      return [...explainPolicy(doc, { lang, labels }).sentences]
     } catch {
       return []
     }
@@ -64,7 +69,7 @@ export function agreementProofRoutes(router: Router, init: AgreementProofRoutesI
     ctx.body = {
       id: agreement.id,
       revoked: await init.revocation.isRevoked(agreement),
-      terms: termsInWords(terms),
+      terms: termsInWords(terms, (await init.names?.()) ?? {}),
       proofs: proofs.map((p) => ({
         verificationMethod: p.verificationMethod,
         created: p.created,

@@ -7,6 +7,8 @@ import type { Page, PageContext } from '../page.js'
 
 defineTexts({
   'agr.none': ['Noch keine Verträge.', 'No agreements yet.'],
+  'agr.asProvider': ['Wir liefern an', 'We provide to'],
+  'agr.asConsumer': ['Wir beziehen von', 'We receive from'],
   'agr.list': ['Verträge', 'Agreements'],
   'agr.concluded': ['Geschlossen', 'Concluded'],
   'agr.terms': ['Bedingungen in Worten', 'Terms in words'],
@@ -130,11 +132,7 @@ async function agreementCard(a: Agreement, refresh: () => void): Promise<HTMLEle
   return h(
     'li',
     { class: 'hit', id: `agr-${a.id}` },
-    h(
-      'h3',
-      {},
-      `${a.role === 'provider' ? t('common.roleProvider') : t('common.roleConsumer')}: ${nameOf(other)}`,
-    ),
+    h('h3', {}, `${t(a.role === 'provider' ? 'agr.asProvider' : 'agr.asConsumer')} – ${nameOf(other)}`),
     h(
       'dl',
       { class: 'facts' },

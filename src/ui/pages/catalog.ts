@@ -200,6 +200,7 @@ function federatedSection(ctx: PageContext): HTMLElement {
             )
           : null,
       )
+      performance.mark('allmende:catalog')
     } catch (error) {
       replace(results, errorBox(error))
     }
