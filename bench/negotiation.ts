@@ -1,13 +1,19 @@
-// bench/negotiation: request-to-FINALIZED latency and throughput between two nodes, and a federated
-// catalog query across 20 nodes. Yardstick: a libp2p ping (one request/response round trip on the
-// same connection), measured in the same run. Nodes run in this one process (one event loop for all).
+// bench/negotiation: request-to-FINALIZED latency and throughput between two nodes, throughput of one
+// provider with consumers in other processes (negotiations/s and CPU ms per negotiation beside raw Ed25519
+// sign and verify), and a federated catalog query across 20 nodes. Yardsticks, measured in the same run: a
+// libp2p ping (one request/response round trip on the same connection) and raw Ed25519 with node:crypto.
+// Except for the consumer processes, nodes run in this one process (one event loop for all).
 import '../src/polyfills.js'
+import { type ChildProcess, fork } from 'node:child_process'
+import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { initNode, openNode } from '../src/config/index.js'
 import { Connector } from '../src/connector.js'
+import { useCanonicalizationWorkers } from '../src/credentials/canonical-forms.js'
 import { createSilentLogger } from '../src/log/index.js'
 
 const DATASPACE = 'bench'
@@ -103,6 +109,92 @@ async function negotiate(consumer: Connector, provider: Connector, datasetId: st
   return performance.now() - start
 }
 
+/** Consumer role (a child process): negotiates `count` times with `inFlight` concurrent, reports its CPU. */
+async function runConsumer(root: string, name: string, providerAddress: string): Promise<void> {
+  const consumer = await startNode(root, name, providerAddress)
+  const providerDid = process.env.BENCH_PROVIDER_DID!
+  await until(async () => (await consumer.peers()).some((p) => p.connected && p.admitted), 'admitted')
+  await consumer.federatedCatalog.refreshProvider(providerDid)
+  const provider = { files: { key: { did: providerDid } } } as Connector
+  const datasetId = process.env.BENCH_DATASET!
+  for (let i = 0; i < 5; i++) await negotiate(consumer, provider, datasetId)
+  process.send!({ ready: true })
+  const { count, inFlight } = await new Promise<{ count: number; inFlight: number }>((r) =>
+    process.once('message', r as never),
+  )
+  const cpu = process.cpuUsage()
+  let next = 0
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < count) {
+        next++
+        await negotiate(consumer, provider, datasetId)
+      }
+    }),
+  )
+  const used = process.cpuUsage(cpu)
+  process.send!({ done: count, cpuMs: (used.user + used.system) / 1000 })
+  await consumer.stop()
+  process.exit(0)
+}
+
+if (process.argv[2] === 'consumer') await runConsumer(process.argv[3]!, process.argv[4]!, process.argv[5]!)
+
+/** Median time of `op` in µs over `n` runs. */
+function rawMedianUs(n: number, op: () => void): number {
+  const times: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    op()
+    times.push((performance.now() - t0) * 1000)
+  }
+  return percentile(times, 50)
+}
+
+/**
+ * One provider (this process) and `consumers` consumer processes with `inFlight` negotiations each, `total`
+ * negotiations in all. CPU covers every process (and the provider's worker threads).
+ */
+async function acrossProcesses(
+  root: string,
+  provider: Connector,
+  datasetId: string,
+  label: string,
+  consumers: number,
+  inFlight: number,
+  total: number,
+): Promise<{ perSecond: number; cpuMsPerNegotiation: number }> {
+  const children: ChildProcess[] = []
+  const address = provider.identity().multiaddrs[0]!
+  for (let i = 0; i < consumers; i++) {
+    children.push(
+      fork(fileURLToPath(import.meta.url), ['consumer', root, `${label}-consumer-${i}`, address], {
+        env: { ...process.env, BENCH_PROVIDER_DID: provider.files.key.did, BENCH_DATASET: datasetId },
+      }),
+    )
+  }
+  const message = (child: ChildProcess, key: string) =>
+    new Promise<Record<string, number>>((resolve, reject) => {
+      child.on('message', (m: Record<string, number>) => key in m && resolve(m))
+      child.once('exit', (code) => reject(new Error(`a consumer exited (${code}) before ${key}`)))
+    })
+  await Promise.all(children.map((c) => message(c, 'ready')))
+  const each = Math.ceil(total / consumers)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const finished = children.map((c) => message(c, 'done'))
+  for (const child of children) child.send({ count: each, inFlight })
+  const reports = await Promise.all(finished)
+  const seconds = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
+  const consumerCpu = reports.reduce((sum, r) => sum + r.cpuMs!, 0)
+  const done = each * consumers
+  return {
+    perSecond: done / seconds,
+    cpuMsPerNegotiation: ((used.user + used.system) / 1000 + consumerCpu) / done,
+  }
+}
+
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-negotiation-'))
 const provider = await startNode(root, 'provider')
 const consumer = await startNode(root, 'consumer', provider.identity().multiaddrs[0]!)
@@ -145,6 +237,28 @@ console.log(
   `throughput, ${inFlight} in flight: ${perSecond.toFixed(0)} negotiations/s  [goal >= 100/s: ${perSecond >= 100 ? 'met' : 'MISSED'}]`,
 )
 await consumer.stop()
+
+// one provider, consumers in other processes; raw Ed25519 in the same run as the yardstick
+const ed = generateKeyPairSync('ed25519')
+const payload = Buffer.alloc(256, 7)
+const edSignature = sign(null, payload, ed.privateKey)
+const rawSignUs = rawMedianUs(3000, () => sign(null, payload, ed.privateKey))
+const rawVerifyUs = rawMedianUs(3000, () => verify(null, payload, ed.publicKey, edSignature))
+console.log(
+  `raw Ed25519 (yardstick): sign ${rawSignUs.toFixed(1)} µs, verify ${rawVerifyUs.toFixed(1)} µs (median)`,
+)
+for (const threads of [0, 1]) {
+  await useCanonicalizationWorkers(threads)
+  const label = threads === 0 ? 'canonicalization on the event loop' : `${threads} canonicalization worker`
+  const run = await acrossProcesses(root, provider, datasetId, `w${threads}`, 3, 8, 600)
+  const signs = (run.cpuMsPerNegotiation * 1000) / rawSignUs
+  console.log(
+    `one provider, 3 consumer processes x 8 in flight, provider ${label}: ${run.perSecond.toFixed(0)} negotiations/s, ` +
+      `${run.cpuMsPerNegotiation.toFixed(2)} ms CPU per negotiation (all processes) = ${signs.toFixed(0)} raw signs ` +
+      `[goal >= 100/s: ${run.perSecond >= 100 ? 'met' : 'MISSED'}]`,
+  )
+}
+await useCanonicalizationWorkers(0)
 
 // federated catalog across 20 nodes: 19 providers and the asking node, all in this process
 if (process.env.BENCH_DEBUG) console.error('starting 18 more nodes')

@@ -19,6 +19,7 @@ import {
   openapiRoutes,
   policyRoutes,
   transferRoutes,
+  vcApiRoutes,
   watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
@@ -74,7 +75,7 @@ import { peerIdFromDidKey } from './identity/index.js'
 import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { type MessageOffer, NotFoundError } from './protocol/index.js'
-import { Store } from './store/index.js'
+import { Store, StoreCorruptionError } from './store/index.js'
 import { DutyTracker, TransferService } from './transfer/index.js'
 
 export interface ConnectorInit {
@@ -239,6 +240,7 @@ export class Connector {
           (router) => auditVerifyRoutes(router, { store: this.store!, did: key.did }),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
+          (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
           (router) =>
             metricsRoutes(
               router,
@@ -586,6 +588,7 @@ export class Connector {
       resolveOffer,
       resolveHttpOffer,
       revocation,
+      statusCache,
       transfers,
     }
   }
@@ -629,6 +632,7 @@ async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {
   try {
     return await Store.open(dbDir)
   } catch (cause) {
+    if (cause instanceof StoreCorruptionError) throw cause
     const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new ConfigError(
       locked

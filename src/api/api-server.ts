@@ -7,8 +7,10 @@ import { ApiPortInUseError } from './errors.js'
 import { auth } from './middleware/auth.js'
 import { errors } from './middleware/errors.js'
 import { jsonBody } from './middleware/json-body.js'
+import { openRouteGuard } from './middleware/open-route-guard.js'
 import { type DashboardSessions, sessionAuth } from './middleware/session.js'
 import { DASHBOARD_OPEN_PATHS } from './routes/dashboard-routes.js'
+import { VC_API_OPEN_PATHS } from './routes/vc-api-routes.js'
 
 /** A function that adds one area's routes (node, datasets, negotiations, ...) to the router. */
 export type RouteModule = (router: Router) => void
@@ -22,13 +24,22 @@ export interface ApiServerInit {
   bodyLimit?: number
   /** Dashboard logins: a session cookie then stands in for the bearer token. */
   sessions?: DashboardSessions
+  /** Requests per second (and burst) per address on the open VC-API routes; 10 (20) by default. */
+  openRate?: { perSecond: number; burst: number }
 }
 
 /**
- * Paths served without the bearer token: health, and the signed status lists, which HTTP peers
- * must read to check revocation (they are public by design, signed by their issuer).
+ * Paths served without the bearer token: health, the signed status lists, which HTTP peers must read
+ * to check revocation (they are public by design, signed by their issuer), and VC-API verification
+ * (stateless; rate-limited and size-capped by {@link openRouteGuard}), and the dashboard's page,
+ * assets and login link (the data behind it needs a session).
  */
-const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/, ...DASHBOARD_OPEN_PATHS]
+const OPEN_PATHS = [
+  '/api/v1/health',
+  /^\/api\/v1\/status-lists\/[^/]+$/,
+  ...VC_API_OPEN_PATHS,
+  ...DASHBOARD_OPEN_PATHS,
+]
 
 /** The koa management API (`/api/v1`), bound to 127.0.0.1 unless configured otherwise. */
 export class ApiServer {
@@ -47,6 +58,15 @@ export class ApiServer {
       .use(errors({ log }))
       .use(init.sessions === undefined ? (_ctx, next) => next() : sessionAuth(init.sessions))
       .use(auth({ token: init.token, openPaths: OPEN_PATHS }))
+      .use(
+        openRouteGuard({
+          paths: VC_API_OPEN_PATHS,
+          bodyLimit: 256 * 1024,
+          ratePerSecond: init.openRate?.perSecond ?? 10,
+          burst: init.openRate?.burst ?? 20,
+          concurrency: 4,
+        }),
+      )
       .use(jsonBody({ limit: init.bodyLimit ?? 1024 * 1024 }))
       .use(router.routes())
       .use(router.allowedMethods())

@@ -16,6 +16,14 @@ export class PayloadTooLargeError extends AllmendeError {
   }
 }
 
+/** A caller of an open route sent more requests than it may; it gets 429 with `Retry-After`. */
+export class TooManyRequestsError extends AllmendeError {
+  static override name = 'TooManyRequestsError'
+  constructor(message: string) {
+    super('ALLMENDE_TOO_MANY_REQUESTS', message)
+  }
+}
+
 /** The management API port is taken. */
 export class ApiPortInUseError extends AllmendeError {
   static override name = 'ApiPortInUseError'
@@ -48,6 +56,7 @@ const API_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ALLMENDE_MEMBERSHIP_UNAVAILABLE: 502,
   ALLMENDE_DATASET_VERSION_CONFLICT: 409,
   ALLMENDE_PAYLOAD_TOO_LARGE: 413,
+  ALLMENDE_TOO_MANY_REQUESTS: 429,
   ALLMENDE_PEER_UNREACHABLE: 502,
   ALLMENDE_REMOTE_ERROR: 502,
 }

@@ -9,7 +9,13 @@
  * ```
  */
 export { ApiServer, type ApiServerInit, type RouteModule } from './api-server.js'
-export { ApiPortInUseError, httpStatusOf, PayloadTooLargeError, UnauthorizedError } from './errors.js'
+export {
+  ApiPortInUseError,
+  httpStatusOf,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from './errors.js'
 export { type LiveEvent, LiveEvents, type LiveEventType } from './live-events.js'
 export { watchNode } from './live-sources.js'
 export {
@@ -37,3 +43,4 @@ export { type NodeIdentityView, type NodeView, nodeRoutes } from './routes/node-
 export { openapiDocumentPath, openapiRoutes } from './routes/openapi-routes.js'
 export { policyRoutes } from './routes/policy-routes.js'
 export { transferRoutes } from './routes/transfer-routes.js'
+export { VC_API_OPEN_PATHS, type VcApiRoutesInit, vcApiRoutes } from './routes/vc-api-routes.js'

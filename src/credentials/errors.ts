@@ -25,6 +25,17 @@ export class InvalidCredentialError extends AllmendeError {
   }
 }
 
+/**
+ * A credential to be issued names no issuer, or another one than the signing key: the node signs only
+ * in its own name and only when the credential says so.
+ */
+export class CredentialIssuerError extends AllmendeError {
+  static override name = 'CredentialIssuerError'
+  constructor(message: string) {
+    super('ALLMENDE_CREDENTIAL_ISSUER', message)
+  }
+}
+
 /** A status list operation failed: unknown list, index out of range, or the list is full. */
 export class StatusListError extends AllmendeError {
   static override name = 'StatusListError'

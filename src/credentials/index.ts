@@ -45,6 +45,7 @@ export {
   verifyAgreementPresentation,
 } from './agreement-presentation.js'
 export { contentHash } from './canonical-json.js'
+export { credentialModelProblems, presentationModelProblems } from './data-model.js'
 export {
   ALLMENDE_CONTEXT_V1,
   bundledContexts,
@@ -56,6 +57,7 @@ export {
   type RemoteDocument,
 } from './document-loader.js'
 export {
+  CredentialIssuerError,
   InvalidCredentialError,
   StatusListError,
   StatusListUnavailableError,

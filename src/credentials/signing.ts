@@ -3,6 +3,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity'
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
 import { publicKeyFromDidKey } from '../identity/index.js'
+import { canonize } from './canonical-forms.js'
 
 /**
  * What signs a credential or presentation: a 32-byte Ed25519 seed and the DID and verification method it
@@ -79,10 +80,11 @@ function signerOf(key: SigningKey): Promise<Signer> {
   return remember(signers, cacheKey, signer)
 }
 
-// eddsa-rdfc-2022 with a verifier over cached node:crypto keys for Ed25519 Multikeys; other key
-// representations go through the suite's own verifier.
+// eddsa-rdfc-2022 with remembered canonical forms (canonical-forms.ts) and a verifier over cached
+// node:crypto keys for Ed25519 Multikeys; other key representations go through the suite's own verifier.
 const cryptosuite: typeof eddsaRdfc2022 = {
   ...eddsaRdfc2022,
+  canonize: (input, options) => canonize(input, options as Parameters<typeof canonize>[1]),
   async createVerifier({ verificationMethod }) {
     const { type, publicKeyMultibase, id } = verificationMethod
     if (

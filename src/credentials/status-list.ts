@@ -176,6 +176,7 @@ export class StatusListIssuer {
     const url = statusListUrl(this.key.did, listId)
     const now = this.now()
     const unsigned = await bsl.createCredential({ id: url, list, statusPurpose: 'revocation' })
+    unsigned.issuer = this.key.did
     unsigned.validFrom = now.toISOString()
     const credential = await issueCredential(unsigned, this.key, { now })
     const encodedList = (credential.credentialSubject as { encodedList: string }).encodedList

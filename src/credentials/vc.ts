@@ -1,13 +1,19 @@
 import * as vc from '@digitalbazaar/vc'
 import jsigs from 'jsonld-signatures'
 import type { DidResolver } from '../identity/index.js'
+import { credentialModelProblems, presentationModelProblems } from './data-model.js'
 import {
   createDocumentLoader,
   type DocumentLoader,
   defaultResolver,
   isBundledContext,
 } from './document-loader.js'
-import { InvalidCredentialError, StatusListUnavailableError, UnknownDocumentError } from './errors.js'
+import {
+  CredentialIssuerError,
+  InvalidCredentialError,
+  StatusListUnavailableError,
+  UnknownDocumentError,
+} from './errors.js'
 import { didOfVerificationMethod, type SigningKey, signingSuite, verifyingSuite } from './signing.js'
 import {
   asArray,
@@ -80,8 +86,10 @@ export function loaderFor(resolver: DidResolver = defaultResolver()): DocumentLo
 }
 
 /**
- * Signs a credential with a Data Integrity `eddsa-rdfc-2022` proof. `issuer` defaults to the key's DID and
- * must be it. Every context must be bundled (the loader never fetches).
+ * Signs a credential with a Data Integrity `eddsa-rdfc-2022` proof. `issuer` must be given and be the
+ * key's DID: a missing, null or foreign issuer is refused ({@link CredentialIssuerError}), never
+ * filled in, so nothing is signed in the node's name that did not say so. The credential must follow
+ * the VC 2.0 data model ({@link credentialModelProblems}); every context must be bundled.
  *
  * @example
  * ```ts
@@ -96,11 +104,17 @@ export async function issueCredential(
 ): Promise<JsonLdObject> {
   const now = options.now ?? new Date()
   const unsigned: JsonLdObject = structuredClone(credential)
-  unsigned.issuer ??= key.did
-  if (idOf(unsigned.issuer) !== key.did) {
-    throw new InvalidCredentialError(
-      `the issuer ${idOf(unsigned.issuer)} is not the signing key's DID ${key.did}`,
+  const issuer = idOf(unsigned.issuer)
+  if (issuer !== key.did) {
+    throw new CredentialIssuerError(
+      issuer === undefined
+        ? `the credential names no issuer (it has ${JSON.stringify(unsigned.issuer ?? null)}); set "issuer" to ${key.did} to have this node sign it`
+        : `the issuer ${issuer} is not this node; it signs only credentials whose issuer is ${key.did}`,
     )
+  }
+  const problems = credentialModelProblems(unsigned)
+  if (problems.length > 0) {
+    throw new InvalidCredentialError(`not a valid VC 2.0 credential: ${problems.join('; ')}`)
   }
   assertContextsBundled(unsigned)
   try {
@@ -186,6 +200,9 @@ export async function checkCredentialProofs(
   } catch (error) {
     return failure('malformed', `not a well-formed verifiable credential: ${messageOf(error)}`)
   }
+  const problems = credentialModelProblems(credential)
+  if (problems.length > 0)
+    return failure('data-model', `not a valid VC 2.0 credential: ${problems.join('; ')}`)
   const issuer = idOf(credential.issuer)!
   const unknownContext = firstUnknownContext(credential)
   if (unknownContext !== undefined) {
@@ -320,8 +337,9 @@ export async function checkPresentationProof(
   presentation: JsonLdObject,
   options: VerifyPresentationOptions,
 ): Promise<{ verified: true; holder: string; challenge: string; domain?: string } | VerificationFailure> {
-  const types = asArray(presentation.type as string | string[] | undefined)
-  if (!types.includes('VerifiablePresentation')) return failure('malformed', 'not a VerifiablePresentation')
+  const problems = presentationModelProblems(presentation)
+  if (problems.length > 0)
+    return failure('data-model', `not a valid VC 2.0 presentation: ${problems.join('; ')}`)
   const unknownContext = firstUnknownContext(presentation)
   if (unknownContext !== undefined) {
     return failure('unknown-context', `the context ${unknownContext} is not bundled; refusing to fetch it`)

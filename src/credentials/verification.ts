@@ -10,6 +10,7 @@ export type JsonLdObject = Record<string, unknown>
  */
 export type VerificationCheck =
   | 'malformed'
+  | 'data-model'
   | 'unknown-context'
   | 'unresolvable-did'
   | 'signature'

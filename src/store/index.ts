@@ -10,6 +10,8 @@
  * await store.atomic([{ type: 'put', sublevel: negotiations, key: id, value: n }, outbox.entryOp(id, peer, message)])
  * ```
  */
+export { StoreCorruptionError, type StoreFileKind } from './errors.js'
 export { KeyedLock } from './keyed-lock.js'
+export { verifyLevelFiles } from './level-files.js'
 export { Outbox, type OutboxEntry, type OutboxInit } from './outbox.js'
 export { type BatchOp, Store, type Sublevel } from './store.js'

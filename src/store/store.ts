@@ -1,5 +1,7 @@
 import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
+import { StoreCorruptionError } from './errors.js'
+import { verifyLevelFiles } from './level-files.js'
 
 /** A JSON-valued sublevel: one per aggregate (negotiations, agreements, audit, ...). */
 export type Sublevel<V = unknown> = AbstractSublevel<
@@ -31,7 +33,18 @@ export class Store {
     this.db = db
   }
 
+  /**
+   * Opens the database after checking every checksum in its files; throws
+   * {@link StoreCorruptionError} naming the damaged file rather than open a damaged store.
+   */
   static async open(location: string): Promise<Store> {
+    try {
+      await verifyLevelFiles(location)
+    } catch (error) {
+      // A running node may be writing a table right now: then say it runs, not that it is damaged.
+      if (error instanceof StoreCorruptionError) await throwIfLocked(location)
+      throw error
+    }
     const db = new Level<string, unknown>(location, { valueEncoding: 'json' })
     await db.open()
     return new Store(db)
@@ -55,5 +68,19 @@ export class Store {
 
   async close(): Promise<void> {
     await this.db.close()
+  }
+}
+
+/**
+ * Throws LevelDB's own "locked" error if another process holds the database. The probe takes the
+ * lock and fails before recovery touches a file (`errorIfExists`), so it changes nothing.
+ */
+async function throwIfLocked(location: string): Promise<void> {
+  const probe = new Level(location, { createIfMissing: false, errorIfExists: true })
+  try {
+    await probe.open()
+    await probe.close()
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw error
   }
 }

@@ -50,7 +50,7 @@ export interface RunningNode {
   kill(): Promise<void>
 }
 
-/** Starts a node and resolves once it prints `ready <url>`. */
+/** Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens of seconds). */
 export function startAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<RunningNode> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), 'start', ...args], {
@@ -63,7 +63,7 @@ export function startAllmende(args: string[], options: { timeoutMs?: number } = 
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`node did not get ready:\n${stderr}`))
-    }, options.timeoutMs ?? 20_000)
+    }, options.timeoutMs ?? 60_000)
     child.stderr.on('data', (d) => (stderr += d))
     child.stdout.on('data', (d) => {
       stdout += d

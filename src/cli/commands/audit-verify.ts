@@ -15,7 +15,7 @@ import {
 } from '../../audit/index.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import { loadNodeKey } from '../../identity/index.js'
-import { Store } from '../../store/index.js'
+import { Store, StoreCorruptionError } from '../../store/index.js'
 import type { CliCommand } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
@@ -51,6 +51,7 @@ export async function loadAuditEntries(dir: string, options: { did?: string } = 
   try {
     store = await Store.open(directory.dbDir)
   } catch (cause) {
+    if (cause instanceof StoreCorruptionError) throw cause
     if ((cause as { cause?: { code?: string } }).cause?.code !== 'LEVEL_LOCKED') {
       throw new AuditSourceError(`cannot open database ${directory.dbDir}: ${(cause as Error).message}`, {
         cause,

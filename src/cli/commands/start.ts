@@ -1,6 +1,8 @@
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { Connector } from '../../connector.js'
+import { useCanonicalizationWorkers } from '../../credentials/canonical-forms.js'
 import { createRootLogger } from '../../log/index.js'
 import type { CliCommand } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
@@ -16,6 +18,9 @@ export const startCommand: CliCommand = {
     )
     const files = await openNode(values.dir ?? DEFAULT_NODE_DIR, configOverrides(values))
     const log = createRootLogger()
+    // With cores to spare, credential canonicalization leaves the event loop (libp2p, API) to a worker
+    // thread, started on first use; on two cores a worker only adds memory (bench/negotiation).
+    if (availableParallelism() > 2) await useCanonicalizationWorkers(1)
     const connector = new Connector({ files, log })
     const { apiUrl } = await connector.start()
     io.stdout(`ready ${apiUrl}`)

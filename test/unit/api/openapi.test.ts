@@ -111,6 +111,8 @@ describe('spec/openapi.json', () => {
       'GET /api/v1/health',
       'GET /api/v1/status-lists/{id}',
       'GET /login',
+      'POST /credentials/verify',
+      'POST /presentations/verify',
     ])
     for (const { route, operation } of operations()) {
       const responses = operation.responses as Json

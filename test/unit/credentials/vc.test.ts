@@ -4,7 +4,7 @@ import {
   ALLMENDE_CONTEXT_V1,
   addProof,
   CREDENTIALS_CONTEXT_V2,
-  InvalidCredentialError,
+  CredentialIssuerError,
   issueCredential,
   type JsonLdObject,
   presentCredentials,
@@ -32,7 +32,9 @@ function membership(member: string, extra: JsonLdObject = {}): JsonLdObject {
 describe('issueCredential / verifyCredential', () => {
   it('verifies an issued credential and names its issuer', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const result = await verifyCredential(signed, { now: NOW })
     assert.equal(result.verified, true)
     assert.ok(result.verified)
@@ -43,7 +45,9 @@ describe('issueCredential / verifyCredential', () => {
 
   it('refuses a tampered field: signature', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const tampered = structuredClone(signed)
     ;(tampered.credentialSubject as { memberRole: string }).memberRole = 'anchor'
     const result = await verifyCredential(tampered, { now: NOW })
@@ -55,6 +59,7 @@ describe('issueCredential / verifyCredential', () => {
     const { provider, consumer } = await parties()
     const signed = await issueCredential(
       membership(consumer.did, {
+        issuer: provider.did,
         validFrom: new Date(NOW.getTime() - 10 * DAY).toISOString(),
         validUntil: new Date(NOW.getTime() - DAY).toISOString(),
       }),
@@ -69,7 +74,10 @@ describe('issueCredential / verifyCredential', () => {
   it('refuses a credential not yet valid: not-yet-valid', async () => {
     const { provider, consumer } = await parties()
     const signed = await issueCredential(
-      membership(consumer.did, { validFrom: new Date(NOW.getTime() + DAY).toISOString() }),
+      membership(consumer.did, {
+        issuer: provider.did,
+        validFrom: new Date(NOW.getTime() + DAY).toISOString(),
+      }),
       provider,
       { now: NOW },
     )
@@ -79,7 +87,9 @@ describe('issueCredential / verifyCredential', () => {
 
   it('refuses an unknown context: unknown-context (and never issues with one)', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const foreign = {
       ...signed,
       '@context': [...(signed['@context'] as string[]), 'https://example.org/ctx/v1'],
@@ -95,7 +105,7 @@ describe('issueCredential / verifyCredential', () => {
     const issuer = didWebIdentity('kusel.de', provider)
     const signedResolver = new DidResolver()
     await signedResolver.cacheDidWebDocument(buildDidWebDocument('kusel.de', provider))
-    const signed = await issueCredential(membership(consumer.did), issuer, {
+    const signed = await issueCredential(membership(consumer.did, { issuer: issuer.did }), issuer, {
       now: NOW,
       resolver: signedResolver,
     })
@@ -115,19 +125,25 @@ describe('issueCredential / verifyCredential', () => {
     assert.equal(!result.verified && result.check, 'issuer')
   })
 
-  it('refuses to issue for an issuer that is not the key', async () => {
+  it('refuses to issue for an issuer that is not the key, and never fills in a null or missing one', async () => {
     const { provider, consumer } = await parties()
-    await assert.rejects(
-      issueCredential({ ...membership(consumer.did), issuer: consumer.did }, provider, { now: NOW }),
-      InvalidCredentialError,
-    )
+    for (const issuer of [consumer.did, null, undefined, { id: null }, '']) {
+      await assert.rejects(
+        issueCredential({ ...membership(consumer.did), issuer }, provider, { now: NOW }),
+        (error: unknown) =>
+          error instanceof CredentialIssuerError && error.code === 'ALLMENDE_CREDENTIAL_ISSUER',
+        `issuer ${JSON.stringify(issuer)}`,
+      )
+    }
   })
 })
 
 describe('presentCredentials / verifyPresentation', () => {
   it('verifies a presentation for the expected challenge and domain', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const vp = await presentCredentials([signed], consumer, {
       challenge: 'nonce-1',
       domain: 'urn:allmende:dataspace:suedwest',
@@ -145,7 +161,9 @@ describe('presentCredentials / verifyPresentation', () => {
 
   it('refuses a wrong challenge: challenge', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const vp = await presentCredentials([signed], consumer, { challenge: 'nonce-1', domain: 'd', now: NOW })
     const result = await verifyPresentation(vp, { challenge: 'nonce-2', domain: 'd', now: NOW })
     assert.equal(!result.verified && result.check, 'challenge')
@@ -153,7 +171,9 @@ describe('presentCredentials / verifyPresentation', () => {
 
   it('refuses a wrong domain: domain', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const vp = await presentCredentials([signed], consumer, {
       challenge: 'nonce-1',
       domain: 'urn:a',
@@ -165,7 +185,9 @@ describe('presentCredentials / verifyPresentation', () => {
 
   it('refuses a presentation whose challenge was rewritten: signature', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const vp = await presentCredentials([signed], consumer, { challenge: 'nonce-1', now: NOW })
     const rewritten = { ...vp, proof: { ...(vp.proof as JsonLdObject), challenge: 'nonce-2' } }
     const result = await verifyPresentation(rewritten, { challenge: 'nonce-2', now: NOW })
@@ -174,7 +196,9 @@ describe('presentCredentials / verifyPresentation', () => {
 
   it('refuses a presentation with a tampered credential inside', async () => {
     const { provider, consumer } = await parties()
-    const signed = await issueCredential(membership(consumer.did), provider, { now: NOW })
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
     const vp = await presentCredentials([signed], consumer, { challenge: 'n', now: NOW })
     const tampered = structuredClone(vp)
     ;(

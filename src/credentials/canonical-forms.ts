@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto'
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
+import { WorkerPool } from '../workers/worker-pool.js'
+import { type DocumentLoader, isBundledContext } from './document-loader.js'
+
+// RDF canonicalization (RDFC-1.0) is nearly all the cost of a Data Integrity proof: about 1.2 ms for an
+// agreement credential and as much again for the few lines of its proof options, against 25-65 µs for the
+// Ed25519 signature itself. A negotiation canonicalized the same credential four times and proof options
+// five times. Here the result is a pure function of the document (every context is bundled and never
+// changes), so it is remembered; proof options are filled into a canonical template; and what is left
+// may run in worker threads.
+
+/** The options the Data Integrity suite passes to `canonize` that change its result. */
+export interface CanonizeOptions {
+  readonly base?: null
+  readonly safe?: boolean
+  readonly skipExpansion?: boolean
+}
+
+/** One canonicalization for a worker: the document and the options besides the loader. */
+export interface CanonizeRequest {
+  readonly document: unknown
+  readonly options: CanonizeOptions
+}
+
+const OPTION_NAMES = new Set(['documentLoader', 'base', 'safe', 'skipExpansion'])
+const MEMO_LIMIT = 512
+const memo = new Map<string, Promise<string>>()
+let pool: WorkerPool<CanonizeRequest, string> | undefined
+
+/**
+ * Lets canonicalization run on up to `threads` worker threads (0: on the calling thread, the default).
+ * Workers start on first use and exit after `idleMs` without work; a long-running node turns this on, a
+ * one-shot CLI command does not pay for starting a thread.
+ */
+export async function useCanonicalizationWorkers(threads: number, idleMs = 30_000): Promise<void> {
+  const previous = pool
+  pool =
+    threads > 0
+      ? new WorkerPool({ script: new URL('./canonize-worker.js', import.meta.url), size: threads, idleMs })
+      : undefined
+  await previous?.close()
+}
+
+/**
+ * `canonize` of the eddsa-rdfc-2022 cryptosuite with the same result, computed once per distinct
+ * document. Documents with a context that is not bundled (the caller's loader may serve it) take the
+ * suite's own path unchanged.
+ */
+export async function canonize(
+  input: unknown,
+  options: CanonizeOptions & { documentLoader: DocumentLoader },
+): Promise<string> {
+  const { documentLoader, ...rest } = options
+  if (Object.keys(options).some((name) => !OPTION_NAMES.has(name)) || !onlyBundledContexts(input)) {
+    return eddsaRdfc2022.canonize(input, options)
+  }
+  const template = proofOptionsTemplateKey(input)
+  if (template !== undefined) {
+    const filled = await fillProofOptions(template, rest, documentLoader)
+    if (filled !== undefined) return filled
+  }
+  return remembered(input, rest, documentLoader)
+}
+
+/** How many canonical forms are remembered (for tests and metrics). */
+export function rememberedCanonicalForms(): number {
+  return memo.size
+}
+
+function remembered(document: unknown, options: CanonizeOptions, loader: DocumentLoader): Promise<string> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([options.base ?? null, options.safe ?? null, options.skipExpansion ?? null]))
+    .update(JSON.stringify(document))
+    .digest('base64')
+  const known = memo.get(key)
+  if (known !== undefined) {
+    // Refresh its place: the map's order is the eviction order.
+    memo.delete(key)
+    memo.set(key, known)
+    return known
+  }
+  const computed = compute(document, options, loader)
+  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!)
+  memo.set(key, computed)
+  // A failure is not remembered: the next caller gets its own attempt and its own error.
+  computed.catch(() => memo.delete(key))
+  return computed
+}
+
+async function compute(document: unknown, options: CanonizeOptions, loader: DocumentLoader): Promise<string> {
+  if (pool !== undefined) {
+    try {
+      return await pool.run({ document, options })
+    } catch {
+      // Recomputed here with the caller's loader, so the caller sees the suite's own error.
+    }
+  }
+  return eddsaRdfc2022.canonize(document, { ...options, documentLoader: loader })
+}
+
+/** Whether every `@context` anywhere in the document is a bundled context IRI (no inline contexts). */
+function onlyBundledContexts(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(onlyBundledContexts)
+  if (value === null || typeof value !== 'object') return true
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '@context') {
+      const iris = Array.isArray(inner) ? inner : [inner]
+      if (!iris.every((iri) => typeof iri === 'string' && isBundledContext(iri))) return false
+    } else if (!onlyBundledContexts(inner)) {
+      return false
+    }
+  }
+  return true
+}
+
+// ---- proof options -------------------------------------------------------------------------------------
+
+// The proof options of a Data Integrity proof are one blank node whose few values change with every proof
+// (time, key, challenge, domain) while everything else stays. Their canonical form is computed once with
+// placeholders, each of which must come out verbatim exactly once; a proof's own values are filled in and the
+// lines sorted again, which is what RDFC-1.0 yields for one blank node, provided the values need no escaping
+// (checked) and are read the way the placeholders were (same kind of term, same IRI scheme).
+
+const PROOF_OPTION_NAMES = new Set([
+  '@context',
+  'type',
+  'created',
+  'expires',
+  'verificationMethod',
+  'cryptosuite',
+  'proofPurpose',
+  'challenge',
+  'domain',
+  'nonce',
+])
+const LITERAL_FIELDS = ['created', 'challenge', 'domain'] as const
+const PLAIN_VALUE = /^[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,512}$/
+const IRI_VALUE = /^([a-z][a-z0-9+.-]*):[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,512}$/
+const TEMPLATE_LIMIT = 64
+const templates = new Map<string, Promise<ProofOptionsTemplate | undefined>>()
+
+interface ProofOptionsTemplate {
+  readonly lines: readonly string[]
+  readonly placeholders: readonly string[]
+}
+
+interface TemplateRequest {
+  readonly key: string
+  readonly withPlaceholders: Record<string, unknown>
+  readonly values: ReadonlyMap<string, string>
+}
+
+function placeholderOf(field: string, value: string): string {
+  if (field !== 'verificationMethod') return `allmende-placeholder-${field}`
+  return `${IRI_VALUE.exec(value)![1]}:allmende-placeholder-verification-method`
+}
+
+/** The template request for a proof-options document whose changing values are safe to fill in, else undefined. */
+function proofOptionsTemplateKey(input: unknown): TemplateRequest | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined
+  const document = input as Record<string, unknown>
+  if (document.type !== 'DataIntegrityProof' || !('@context' in document)) return undefined
+  if (Object.keys(document).some((name) => !PROOF_OPTION_NAMES.has(name))) return undefined
+  const withPlaceholders: Record<string, unknown> = { ...document }
+  const values = new Map<string, string>()
+  for (const field of [...LITERAL_FIELDS, 'verificationMethod']) {
+    const value = document[field]
+    if (value === undefined) continue
+    const safe = field === 'verificationMethod' ? IRI_VALUE : PLAIN_VALUE
+    if (typeof value !== 'string' || !safe.test(value)) return undefined
+    const placeholder = placeholderOf(field, value)
+    withPlaceholders[field] = placeholder
+    values.set(placeholder, value)
+  }
+  return { key: JSON.stringify(withPlaceholders), withPlaceholders, values }
+}
+
+async function fillProofOptions(
+  request: TemplateRequest,
+  options: CanonizeOptions,
+  loader: DocumentLoader,
+): Promise<string | undefined> {
+  const key = `${JSON.stringify(options)}${request.key}`
+  let template = templates.get(key)
+  if (template === undefined) {
+    template = remembered(request.withPlaceholders, options, loader).then(
+      (canonical) => templateOf(canonical, request.values),
+      () => undefined,
+    )
+    if (templates.size >= TEMPLATE_LIMIT) templates.delete(templates.keys().next().value!)
+    templates.set(key, template)
+  }
+  const ready = await template
+  if (ready === undefined) return undefined
+  const lines = ready.lines.map((line) => {
+    const placeholder = ready.placeholders.find((p) => line.includes(p))
+    return placeholder === undefined
+      ? line
+      : line.replace(placeholder, () => request.values.get(placeholder)!)
+  })
+  return lines.sort().join('')
+}
+
+/** The template of a canonical proof-options form, or undefined when the placeholders did not come out plain. */
+function templateOf(
+  canonical: string,
+  values: ReadonlyMap<string, string>,
+): ProofOptionsTemplate | undefined {
+  const lines = canonical.split(/(?<=\n)/)
+  if (!lines.every((line) => line.startsWith('_:c14n0 <'))) return undefined
+  if (lines.some((line) => line.indexOf('_:', 1) >= 0)) return undefined
+  const placeholders = [...values.keys()]
+  for (const placeholder of placeholders) {
+    const holding = lines.filter((line) => line.includes(placeholder))
+    const count = canonical.split(placeholder).length - 1
+    if (holding.length !== 1 || count !== 1) return undefined
+    const isIri = placeholder.endsWith(':allmende-placeholder-verification-method')
+    const asTerm = isIri ? `<${placeholder}>` : `"${placeholder}"`
+    if (!holding[0]!.includes(asTerm)) return undefined
+  }
+  return { lines, placeholders }
+}

@@ -1,0 +1,245 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { maskedCrc32c } from './crc32c.js'
+import { StoreCorruptionError, type StoreFileKind } from './errors.js'
+
+/**
+ * Checks every checksum LevelDB wrote into a database directory before the database is opened.
+ *
+ * `classic-level` exposes neither LevelDB's `paranoid_checks` nor `verify_checksums`, and without
+ * them LevelDB skips a write-ahead-log record whose checksum fails (the newest committed writes
+ * vanish) and reads table blocks without checking theirs (stored values change). This reads the
+ * files as LevelDB lays them out (doc/log_format.md, doc/table_format.md of LevelDB) and refuses
+ * on the first mismatch, so a damaged store is never opened, replayed or compacted.
+ */
+export async function verifyLevelFiles(dbDir: string): Promise<{ files: number; bytes: number }> {
+  let names: string[]
+  try {
+    names = await readdir(dbDir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 }
+    throw error
+  }
+  let bytes = 0
+  let files = 0
+  const current = names.includes('CURRENT')
+    ? (await readFile(join(dbDir, 'CURRENT'), 'utf8')).trim()
+    : undefined
+  if (current !== undefined && !/^MANIFEST-\d+$/.test(current)) {
+    throw new StoreCorruptionError(dbDir, 'CURRENT', 'manifest', 'does not name a manifest file')
+  }
+  if (current !== undefined && !names.includes(current)) {
+    throw new StoreCorruptionError(dbDir, current, 'manifest', 'is missing (CURRENT names it)')
+  }
+  for (const name of names.sort()) {
+    const kind = kindOf(name)
+    if (kind === undefined) continue
+    const data = await readFile(join(dbDir, name))
+    const problem = kind === 'table' ? tableProblem(data) : logProblem(data)
+    if (problem !== undefined) throw new StoreCorruptionError(dbDir, name, kind, problem)
+    bytes += data.length
+    files++
+  }
+  return { files, bytes }
+}
+
+function kindOf(name: string): StoreFileKind | undefined {
+  if (/^\d+\.log$/.test(name)) return 'log'
+  if (/^\d+\.(ldb|sst)$/.test(name)) return 'table'
+  if (/^MANIFEST-\d+$/.test(name)) return 'manifest'
+  return undefined
+}
+
+// ---- log files (write-ahead log and manifest) ----------------------------------------------------
+
+const LOG_BLOCK = 32768
+const LOG_HEADER = 7
+const LAST_RECORD_TYPE = 4
+
+/**
+ * Why a log file fails, or `undefined`. LevelDB silently drops a last record that claims more bytes
+ * than the file holds; a torn write at a power cut leaves that, but so does one flipped bit in the
+ * length of the newest record, so it counts as damage here (writes are not synced, so a power cut
+ * may lose whole records anyway, and those leave no trace at all).
+ */
+function logProblem(data: Uint8Array): string | undefined {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  for (let block = 0; block < data.length; block += LOG_BLOCK) {
+    const end = Math.min(block + LOG_BLOCK, data.length)
+    let pos = block
+    while (pos + LOG_HEADER <= end) {
+      const stored = view.getUint32(pos, true)
+      const length = view.getUint16(pos + 4, true)
+      const type = data[pos + 6]!
+      // Zeros are what LevelDB's preallocating writer leaves: the rest of the block is empty.
+      if (type === 0 && length === 0) break
+      if (type > LAST_RECORD_TYPE) return `holds a record of unknown type ${type} at byte ${pos}`
+      const bodyEnd = pos + LOG_HEADER + length
+      if (bodyEnd > end) {
+        return end === data.length
+          ? `ends in an incomplete record at byte ${pos} (a write cut off by a power failure, or a damaged length)`
+          : `holds a record at byte ${pos} whose length runs past its block`
+      }
+      const crc = maskedCrc32c(data.subarray(pos + 6, pos + 7), data.subarray(pos + LOG_HEADER, bodyEnd))
+      if (crc !== stored) return `fails its checksum in the record at byte ${pos}`
+      pos = bodyEnd
+    }
+  }
+  return undefined
+}
+
+// ---- table files ---------------------------------------------------------------------------------
+
+const FOOTER = 48
+const BLOCK_TRAILER = 5
+const MAGIC_LOW = 0x8b80fb57
+const MAGIC_HIGH = 0xdb477524
+
+interface BlockHandle {
+  readonly offset: number
+  readonly size: number
+}
+
+class TableDamage extends Error {}
+
+/**
+ * Why a table file fails, or `undefined`: the footer's magic number, the checksum of every block
+ * (data, filter, meta index, index), and that the blocks tile the file without gaps or overlaps.
+ */
+function tableProblem(data: Uint8Array): string | undefined {
+  try {
+    if (data.length < FOOTER) throw new TableDamage('is shorter than a table footer')
+    const footer = data.subarray(data.length - FOOTER)
+    const view = new DataView(footer.buffer, footer.byteOffset, FOOTER)
+    if (view.getUint32(40, true) !== MAGIC_LOW || view.getUint32(44, true) !== MAGIC_HIGH) {
+      throw new TableDamage('has no table magic number in its footer')
+    }
+    const reader = { bytes: footer, pos: 0 }
+    const metaindex = readHandle(reader)
+    const index = readHandle(reader)
+    const blocks: BlockHandle[] = [metaindex, index]
+    for (const handle of blockHandlesIn(readBlock(data, index))) blocks.push(handle)
+    for (const handle of blockHandlesIn(readBlock(data, metaindex))) blocks.push(handle)
+    for (const handle of blocks) readBlock(data, handle)
+    checkTiling(blocks, data.length - FOOTER)
+    return undefined
+  } catch (error) {
+    if (error instanceof TableDamage) return error.message
+    throw error
+  }
+}
+
+/** A block's contents after checking its checksum; decompressed if stored with Snappy. */
+function readBlock(data: Uint8Array, handle: BlockHandle): Uint8Array {
+  const end = handle.offset + handle.size
+  if (end + BLOCK_TRAILER > data.length - FOOTER) {
+    throw new TableDamage(`names a block at byte ${handle.offset} that lies outside the file`)
+  }
+  const contents = data.subarray(handle.offset, end)
+  const type = data.subarray(end, end + 1)
+  const stored = new DataView(data.buffer, data.byteOffset + end + 1, 4).getUint32(0, true)
+  if (maskedCrc32c(contents, type) !== stored) {
+    throw new TableDamage(`fails its checksum in the block at byte ${handle.offset}`)
+  }
+  if (type[0] === 0) return contents
+  if (type[0] === 1) return snappyDecompress(contents)
+  throw new TableDamage(`stores the block at byte ${handle.offset} with unknown compression ${type[0]}`)
+}
+
+/** The block handles that are the values of an index or meta index block. */
+function blockHandlesIn(block: Uint8Array): BlockHandle[] {
+  if (block.length < 4) throw new TableDamage('holds an index block too short for its restart count')
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength)
+  const restarts = view.getUint32(block.length - 4, true)
+  const entriesEnd = block.length - 4 - 4 * restarts
+  if (entriesEnd < 0) throw new TableDamage('holds an index block with an impossible restart count')
+  const handles: BlockHandle[] = []
+  const reader = { bytes: block.subarray(0, entriesEnd), pos: 0 }
+  while (reader.pos < entriesEnd) {
+    readVarint(reader) // bytes shared with the previous key
+    const unshared = readVarint(reader)
+    const valueLength = readVarint(reader)
+    reader.pos += unshared
+    const valueEnd = reader.pos + valueLength
+    if (valueEnd > entriesEnd) throw new TableDamage('holds an index entry that runs past its block')
+    handles.push(readHandle({ bytes: reader.bytes.subarray(0, valueEnd), pos: reader.pos }))
+    reader.pos = valueEnd
+  }
+  return handles
+}
+
+function checkTiling(blocks: readonly BlockHandle[], footerStart: number): void {
+  let expected = 0
+  for (const { offset, size } of [...blocks].sort((a, b) => a.offset - b.offset)) {
+    if (offset !== expected) throw new TableDamage(`has a gap or overlap between blocks at byte ${expected}`)
+    expected = offset + size + BLOCK_TRAILER
+  }
+  if (expected !== footerStart) throw new TableDamage(`has bytes no block accounts for at byte ${expected}`)
+}
+
+interface Reader {
+  readonly bytes: Uint8Array
+  pos: number
+}
+
+function readHandle(reader: Reader): BlockHandle {
+  return { offset: readVarint(reader), size: readVarint(reader) }
+}
+
+function readVarint(reader: Reader): number {
+  let value = 0
+  for (let shift = 0; shift < 50; shift += 7) {
+    if (reader.pos >= reader.bytes.length) throw new TableDamage('holds a truncated number')
+    const byte = reader.bytes[reader.pos++]!
+    value += (byte & 0x7f) * 2 ** shift
+    if (byte < 0x80) return value
+  }
+  throw new TableDamage('holds an overlong number')
+}
+
+/** Snappy's raw format (the only compression LevelDB uses), for index blocks only. */
+function snappyDecompress(input: Uint8Array): Uint8Array {
+  const reader = { bytes: input, pos: 0 }
+  const length = readVarint(reader)
+  if (length > 64 * 1024 * 1024) throw new TableDamage('declares an implausibly large compressed block')
+  const out = new Uint8Array(length)
+  let written = 0
+  const bad = () => new TableDamage('holds a compressed block that does not decompress')
+  while (reader.pos < input.length) {
+    const tag = input[reader.pos++]!
+    const kind = tag & 3
+    if (kind === 0) {
+      let len = tag >>> 2
+      if (len >= 60) {
+        const extra = len - 59
+        len = 0
+        for (let i = 0; i < extra; i++) len |= input[reader.pos++]! << (8 * i)
+        len >>>= 0
+      }
+      len += 1
+      if (reader.pos + len > input.length || written + len > length) throw bad()
+      out.set(input.subarray(reader.pos, reader.pos + len), written)
+      reader.pos += len
+      written += len
+      continue
+    }
+    let len: number
+    let offset: number
+    if (kind === 1) {
+      len = 4 + ((tag >>> 2) & 7)
+      offset = ((tag >>> 5) << 8) | input[reader.pos++]!
+    } else if (kind === 2) {
+      len = (tag >>> 2) + 1
+      offset = input[reader.pos]! | (input[reader.pos + 1]! << 8)
+      reader.pos += 2
+    } else {
+      len = (tag >>> 2) + 1
+      offset = new DataView(input.buffer, input.byteOffset + reader.pos, 4).getUint32(0, true)
+      reader.pos += 4
+    }
+    if (offset === 0 || offset > written || written + len > length || reader.pos > input.length) throw bad()
+    for (let i = 0; i < len; i++, written++) out[written] = out[written - offset]!
+  }
+  if (written !== length) throw bad()
+  return out
+}

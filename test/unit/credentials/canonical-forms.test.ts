@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
+import fc from 'fast-check'
+import {
+  canonize,
+  rememberedCanonicalForms,
+  useCanonicalizationWorkers,
+} from '../../../src/credentials/canonical-forms.js'
+import {
+  ALLMENDE_CONTEXT_V1,
+  CREDENTIALS_CONTEXT_V2,
+  createDocumentLoader,
+  issueAgreementCredential,
+  ODRL_CONTEXT,
+} from '../../../src/credentials/index.js'
+import { parties, sampleAgreement } from './fixtures.js'
+
+const documentLoader = createDocumentLoader()
+const CONTEXT = [CREDENTIALS_CONTEXT_V2, ODRL_CONTEXT, ALLMENDE_CONTEXT_V1]
+
+/** What the eddsa-rdfc-2022 suite itself yields. */
+function reference(document: unknown, skipExpansion?: boolean): Promise<string> {
+  return cryptosuite.canonize(document, {
+    documentLoader,
+    base: null,
+    safe: true,
+    ...(skipExpansion === undefined ? {} : { skipExpansion }),
+  })
+}
+
+function ours(document: unknown, skipExpansion?: boolean): Promise<string> {
+  return canonize(document, {
+    documentLoader,
+    base: null,
+    safe: true,
+    ...(skipExpansion === undefined ? {} : { skipExpansion }),
+  })
+}
+
+const dateTime = fc
+  .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString().replace(/\.000Z$/, 'Z'))
+const multibase = fc.stringMatching(/^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/)
+const token = fc.stringMatching(/^[A-Za-z0-9._~-]{1,40}$/)
+
+describe('canonical forms', () => {
+  after(() => useCanonicalizationWorkers(0))
+
+  it('fills proof options into a template exactly as the suite canonicalizes them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dateTime,
+        multibase,
+        fc.option(token, { nil: undefined }),
+        fc.option(token, { nil: undefined }),
+        fc.constantFrom('assertionMethod', 'authentication'),
+        async (created, key, challenge, domain, proofPurpose) => {
+          const options = {
+            '@context': CONTEXT,
+            type: 'DataIntegrityProof',
+            created,
+            verificationMethod: `did:key:${key}#${key}`,
+            cryptosuite: 'eddsa-rdfc-2022',
+            proofPurpose,
+            ...(challenge === undefined ? {} : { challenge }),
+            ...(domain === undefined ? {} : { domain }),
+          }
+          assert.equal(await ours(options, false), await reference(options, false))
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('canonicalizes proof options with values that need escaping the long way, with the same result', async () => {
+    const options = {
+      '@context': CONTEXT,
+      type: 'DataIntegrityProof',
+      created: '2026-11-22T12:00:00Z',
+      verificationMethod: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK#x',
+      cryptosuite: 'eddsa-rdfc-2022',
+      proofPurpose: 'authentication',
+      challenge: 'quote " and backslash \\ and\nnewline',
+    }
+    assert.equal(await ours(options), await reference(options))
+  })
+
+  it('remembers the canonical form of a document, so a second call costs a hash', async () => {
+    const { provider, consumer } = await parties()
+    const { proof: _, ...document } = await issueAgreementCredential(
+      sampleAgreement(provider, consumer, 3),
+      provider,
+    )
+    const first = await ours(document)
+    assert.equal(first, await reference(document))
+    const remembered = rememberedCanonicalForms()
+    assert.equal(await ours(structuredClone(document)), first)
+    assert.equal(rememberedCanonicalForms(), remembered)
+  })
+
+  it('gives worker threads the same result, and the suite error for a document it refuses', async () => {
+    await useCanonicalizationWorkers(1)
+    const { provider, consumer } = await parties()
+    const { proof: _, ...document } = await issueAgreementCredential(
+      sampleAgreement(provider, consumer, 2),
+      provider,
+    )
+    const changed = { ...document, validFrom: '2031-01-01T00:00:00Z' }
+    assert.equal(await ours(changed), await reference(changed))
+    const undefinedTerm = { ...document, notInAnyContext: 'x' }
+    const expected = await reference(undefinedTerm).then(
+      () => assert.fail('the suite accepted an undefined term in safe mode'),
+      (error: Error) => error.message,
+    )
+    await assert.rejects(ours(undefinedTerm), (error: Error) => error.message === expected)
+  })
+
+  it('leaves documents with contexts it does not hold to the suite and the caller’s loader', async () => {
+    const inline = {
+      '@context': [CREDENTIALS_CONTEXT_V2, { ex: 'https://example.org/#' }],
+      type: 'VerifiableCredential',
+      'ex:note': 'inline context',
+      credentialSubject: { 'ex:name': 'Kusel' },
+      issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+    }
+    const before = rememberedCanonicalForms()
+    assert.equal(await ours(inline), await reference(inline))
+    assert.equal(rememberedCanonicalForms(), before)
+  })
+})
