@@ -90,7 +90,8 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
   let browser: TestBrowser
   let kusel: Page
   let myk: Page
-  const shots = join(repoRoot(), 'docs', 'screenshots')
+  // ALLMENDE_SCREENSHOTS=docs/screenshots refreshes the README's pictures; by default they go to a temp dir.
+  let shots: string
 
   const api = async <T>(name: string, method: string, path: string, body?: unknown): Promise<T> => {
     const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
@@ -120,6 +121,8 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
 
   before(async () => {
     root = await tempDir('allmende-dashboard-')
+    const target = process.env.ALLMENDE_SCREENSHOTS
+    shots = target === undefined ? join(root, 'screenshots') : join(repoRoot(), target)
     const port = await freePort()
     did.kusel = (
       await allmendeJson<{ did: string }>([
