@@ -133,7 +133,6 @@ async function render(focus = false): Promise<void> {
     live: (kinds: readonly LiveKind[], refresh: () => void, delayMs?: number) =>
       cleanups.push(onLive(kinds, refresh, delayMs)),
     onCleanup: (fn) => cleanups.push(fn),
-    rerender: () => void render(),
   }
   replace(main, h('h1', {}, t(page.title)), h('p', { class: 'loading' }, t('app.loading')))
   try {

@@ -13,8 +13,6 @@ export interface PageContext {
   live(kinds: readonly LiveKind[], refresh: () => void, delayMs?: number): void
   /** Runs `fn` when the user leaves the page. */
   onCleanup(fn: () => void): void
-  /** Renders the whole page again. */
-  rerender(): void
 }
 
 /** One page of the dashboard. */

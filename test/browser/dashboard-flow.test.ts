@@ -371,7 +371,10 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     await tree.getByRole('group', { name: 'Verfeinerung' }).waitFor(WAIT)
     await kusel.getByText('Keine Fehler gefunden.').waitFor(WAIT)
     await kusel.getByRole('button', { name: 'Im Datensatz speichern' }).click()
-    await kusel.getByText(`Angebot gespeichert (Version ${before.version + 1}).`).waitFor(WAIT)
+    await kusel
+      .locator('section.editor')
+      .getByText(`Angebot gespeichert (Version ${before.version + 1}).`)
+      .waitFor(WAIT)
     const after = await api<{ version: number; offers: { offer: unknown }[] }>(
       'kusel',
       'GET',

@@ -95,7 +95,6 @@ function requestForm(hit: Hit, offer: OfferSummary): HTMLElement {
           h('a', { href: `#/verhandlungen?id=${enc(negotiation.id)}` }, t('cat.toNegotiation')),
         ),
       )
-      announce(t('cat.requested', { id: negotiation.id }))
     } catch (error) {
       replace(status, errorBox(error))
     }

@@ -1,5 +1,5 @@
 import { enc, get, post, put } from '../api.js'
-import { announce, field, h, replace, table, uid } from '../dom.js'
+import { field, h, replace, table, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, lang, t } from '../i18n.js'
 import { knownNames } from '../names.js'
@@ -49,6 +49,8 @@ defineTexts({
     'Eine Anfrage und ein Zustand der Welt: die Engine entscheidet wie bei einer echten Übertragung.',
     'A request and a state of the world: the engine decides as it would for a real transfer.',
   ],
+  'pol.request': ['Anfrage', 'Request'],
+  'pol.world': ['Zustand der Welt', 'State of the world'],
   'pol.reqAction': ['Handlung', 'Action'],
   'pol.reqAssignee': ['Anfragende Partei (DID)', 'Requesting party (DID)'],
   'pol.reqTarget': ['Ziel (Datensatz)', 'Target (dataset)'],
@@ -503,7 +505,7 @@ class Editor {
           h(
             'fieldset',
             {},
-            h('legend', {}, 'Request'),
+            h('legend', {}, t('pol.request')),
             field(t('pol.reqAction'), action),
             field(t('pol.reqAssignee'), assignee),
             field(t('pol.reqTarget'), target),
@@ -511,7 +513,7 @@ class Editor {
           h(
             'fieldset',
             {},
-            h('legend', {}, t('pol.worldNow')),
+            h('legend', {}, t('pol.world')),
             field(t('pol.worldNow'), now),
             field(t('pol.worldPurpose'), purpose),
             field(t('pol.worldCount'), count),
@@ -539,7 +541,6 @@ class Editor {
         this.status,
         h('p', { class: 'notice', role: 'status' }, t('pol.saved', { v: result.dataset.version })),
       )
-      announce(t('pol.saved', { v: result.dataset.version }))
     } catch (error) {
       replace(this.status, errorBox(error))
     }

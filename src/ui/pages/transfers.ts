@@ -198,7 +198,6 @@ function startForm(ctx: PageContext, refresh: () => void): HTMLElement {
         event.preventDefault()
         try {
           await post('/api/v1/transfers', { agreement: agreement.value.trim(), out: out.value.trim() })
-          announce(t('tr.started'))
           replace(status, h('p', { class: 'notice', role: 'status' }, t('tr.started')))
           refresh()
         } catch (error) {

@@ -69,7 +69,6 @@ export interface Vocabulary {
   readonly operators: readonly string[]
   readonly actions: readonly string[]
   readonly leftOperands: readonly { readonly name: string }[]
-  readonly partyFunctions: readonly string[]
 }
 
 const RULE_CHILDREN: Readonly<Record<string, readonly string[]>> = {
