@@ -46,12 +46,9 @@ async function startNode(root: string, name: string, bootstrap?: string) {
 /** Bytes of everything the dashboard's first load fetches: the modules, the style sheet, the page. */
 function bundleSize(): { files: number; bytes: number; gzip: number } {
   const root = packageRoot()
-  const files = [
-    ...readdirSync(join(root, 'dist', 'ui'), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => join(root, 'dist', 'ui', f)),
-    join(root, 'src', 'ui', 'static', 'app.css'),
-  ]
+  const files = readdirSync(join(root, 'dist', 'ui'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.js') || f.endsWith('.css'))
+    .map((f) => join(root, 'dist', 'ui', f))
   const all = Buffer.concat(files.map((f) => readFileSync(f)))
   return {
     files: files.length,

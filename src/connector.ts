@@ -170,7 +170,7 @@ export class Connector {
       try {
         await this.libp2p.start()
       } catch (cause) {
-        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${(cause as Error).message}`, {
+        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(cause)}`, {
           cause,
         })
       }
@@ -626,6 +626,18 @@ export class Connector {
     this.store = undefined
     this.apiUrl = undefined
   }
+}
+
+/** libp2p's listen error in one sentence: its message carries every address's stack trace. */
+function listenFailure(cause: unknown): string {
+  const text = (cause as Error).message ?? String(cause)
+  if (text.includes('EADDRINUSE')) {
+    return 'the port is in use (another node or program listens there); choose another --listen port'
+  }
+  if (text.includes('EADDRNOTAVAIL')) return 'this machine has no such address'
+  if (text.includes('EACCES')) return 'no permission for this port (ports below 1024 need privileges)'
+  const reason = /Error: ([^\n]+)/.exec(text)?.[1]
+  return reason ?? text.split('\n')[0]!
 }
 
 async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {

@@ -9,14 +9,39 @@ export interface CliIo {
 }
 
 /**
+ * One flag of a command: its `parseArgs` option (`type`, `multiple`, `short`) and what `--help` says
+ * about it. Extra keys are ignored by `parseArgs`, so a command parses with the same object it
+ * documents, and help cannot list a flag the command does not take or miss one it does.
+ */
+export interface FlagDoc {
+  readonly type: 'string' | 'boolean'
+  readonly multiple?: boolean
+  readonly short?: string
+  /** Placeholder for the value in help, e.g. `DIR`. */
+  readonly value?: string
+  /** What applies when the flag is absent, in words; booleans default to off. */
+  readonly fallback?: string
+  /** The command refuses to run without it. */
+  readonly required?: boolean
+  readonly help: string
+}
+
+/** The flags of one command, by long name without the dashes. */
+export type FlagDocs = Readonly<Record<string, FlagDoc>>
+
+/**
  * One `allmende` command. `name` may have two words (`policy evaluate`); `run` gets the arguments
- * after the name and returns the exit code. Throw {@link UsageError} (or any `AllmendeError`) for
- * bad input: the entry point prints its message on one line and exits 2.
+ * after the name and returns the exit code. `flags` are both what it parses and what `--help`
+ * prints, with at least one example. Throw {@link UsageError} (or any `AllmendeError`) for bad
+ * input: the entry point prints its message on one line and exits 2.
  */
 export interface CliCommand {
   readonly name: string
-  readonly summary: string
+  /** The synopsis after `usage:`: positional arguments and the most important flags. */
   readonly usage: string
+  readonly flags: FlagDocs
+  /** Complete command lines a user can copy. */
+  readonly examples: readonly string[]
   run(args: string[], io: CliIo): Promise<number>
 }
 
@@ -28,7 +53,7 @@ export class UsageError extends AllmendeError {
   }
 }
 
-/** The standard streams of this process. */
+/** The standard streams of this process (`main.ts` waits until both drained before it exits). */
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),

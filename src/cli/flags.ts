@@ -1,28 +1,85 @@
-import type { ParseArgsConfig } from 'node:util'
-import type { ConfigOverrides } from '../config/index.js'
-import { UsageError } from './command.js'
+import type { ConfigOverrides } from '../config/node-config.js'
+import { type FlagDocs, UsageError } from './command.js'
 
-type OptionSpec = NonNullable<ParseArgsConfig['options']>
+/** `--dir`: the node directory every node command works on. */
+export const DIR_FLAG = {
+  dir: {
+    type: 'string',
+    value: 'DIR',
+    fallback: './.allmende',
+    help: 'node directory (key, config, database)',
+  },
+} as const satisfies FlagDocs
+
+/** `--json`: machine-readable output. */
+export const JSON_FLAG = {
+  json: { type: 'boolean', help: 'print one JSON document instead of text' },
+} as const satisfies FlagDocs
 
 /** Flags shared by the commands that talk to or start a node. */
-export const NODE_FLAGS = {
-  dir: { type: 'string' },
-  json: { type: 'boolean' },
-} as const satisfies OptionSpec
+export const NODE_FLAGS = { ...DIR_FLAG, ...JSON_FLAG } as const satisfies FlagDocs
+
+/** `--membership-refresh`, written by `init`, `dataspace create` and `dataspace join`. */
+export const MEMBERSHIP_REFRESH_FLAG = {
+  'membership-refresh': {
+    type: 'string',
+    value: 'SECONDS',
+    fallback: '60',
+    help: 'how often membership and revocation lists are re-checked (0.5 to 3600)',
+  },
+} as const satisfies FlagDocs
 
 /** Flags that override config fields (init writes them, start applies them for one run). */
 export const CONFIG_FLAGS = {
-  listen: { type: 'string', multiple: true },
-  announce: { type: 'string', multiple: true },
-  'api-port': { type: 'string' },
-  'api-host': { type: 'string' },
-  bootstrap: { type: 'string', multiple: true },
-  dataspace: { type: 'string' },
-  mdns: { type: 'boolean' },
-  'dsp-port': { type: 'string' },
-  'dsp-public-url': { type: 'string' },
-  'membership-refresh': { type: 'string' },
-} as const satisfies OptionSpec
+  listen: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    fallback: '/ip4/127.0.0.1/tcp/0; init fixes a free port',
+    help: 'libp2p listen address (repeatable); /ip4/0.0.0.0/tcp/4001 to accept other hosts',
+  },
+  announce: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    fallback: 'the listen addresses',
+    help: 'address others must dial instead (NAT, containers, DNS names; repeatable)',
+  },
+  'api-port': { type: 'string', value: 'N', fallback: '0 (any free port)', help: 'management API port' },
+  'api-host': {
+    type: 'string',
+    value: 'HOST',
+    fallback: '127.0.0.1',
+    help: 'management API and DSP listener host; open it only behind a proxy',
+  },
+  bootstrap: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    fallback: 'none',
+    help: 'full address of a member, ending in /p2p/<peerId> (repeatable)',
+  },
+  dataspace: {
+    type: 'string',
+    value: 'ID',
+    fallback: 'local',
+    help: 'data space id: private DHT protocol and gossip topic',
+  },
+  mdns: { type: 'boolean', help: 'find peers on the local network by multicast DNS' },
+  'dsp-port': {
+    type: 'string',
+    value: 'N',
+    fallback: 'none (no DSP listener)',
+    help: 'port of the Dataspace Protocol HTTP listener; 0 = any free port',
+  },
+  'dsp-public-url': {
+    type: 'string',
+    value: 'URL',
+    fallback: "the listener's own address",
+    help: 'DSP base URL as other connectors reach it (through your TLS proxy)',
+  },
+  ...MEMBERSHIP_REFRESH_FLAG,
+} as const satisfies FlagDocs
 
 /** Parses `--membership-refresh SECONDS` (create and join write it to the config). */
 export function membershipRefreshFlag(value: string | undefined): number | undefined {

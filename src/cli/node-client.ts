@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { nodeDirectory, readApiToken } from '../config/index.js'
+import { request as httpRequest } from 'node:http'
+import { nodeDirectory, readApiToken } from '../config/node-directory.js'
 import { AllmendeError } from '../protocol/errors.js'
 
 /** The node in a directory is not running, or its API could not be reached. */
@@ -27,21 +28,27 @@ export class NodeClient {
   private constructor(
     readonly url: string,
     private readonly token: string,
+    private readonly root: string,
   ) {}
 
   static async forDirectory(dir: string): Promise<NodeClient> {
     const directory = nodeDirectory(dir)
-    let runtime: { url?: string }
+    const notRunning = (why: string) =>
+      new NodeNotRunningError(
+        `the node in ${directory.root} is not running (${why}); start it with: allmende start --dir ${dir}`,
+      )
+    let runtime: { url?: string; pid?: number }
     try {
       runtime = JSON.parse(await readFile(directory.runtimeFile, 'utf8'))
     } catch {
-      throw new NodeNotRunningError(
-        `no running node in ${directory.root}; start it with: allmende start --dir ${dir}`,
-      )
+      throw notRunning('no api.json')
     }
-    if (typeof runtime.url !== 'string')
-      throw new NodeNotRunningError(`${directory.runtimeFile} has no "url"`)
-    return new NodeClient(runtime.url, await readApiToken(directory))
+    if (typeof runtime.url !== 'string') throw notRunning('its api.json has no "url"')
+    // A node killed with -9 leaves its api.json behind: a dead pid says so before any request.
+    if (typeof runtime.pid === 'number' && !processAlive(runtime.pid)) {
+      throw notRunning(`process ${runtime.pid} ended without stopping the node`)
+    }
+    return new NodeClient(runtime.url, await readApiToken(directory), directory.root)
   }
 
   async get<T>(path: string): Promise<T> {
@@ -53,23 +60,21 @@ export class NodeClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response
+    let response: { status: number; text: string }
     try {
-      response = await fetch(`${this.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
+      response = await send(new URL(path, this.url), method, this.token, body)
     } catch (cause) {
-      throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
+      throw new NodeNotRunningError(
+        `the node in ${this.root} is not running: its API ${this.url} does not answer (${(cause as Error).message})`,
+      )
     }
-    const payload = (await response.json().catch(() => ({}))) as {
-      error?: { code?: string; message?: string }
+    let payload: { error?: { code?: string; message?: string } } = {}
+    try {
+      payload = JSON.parse(response.text)
+    } catch {
+      // Not JSON: the status below says what went wrong.
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       throw new NodeApiError(
         response.status,
         payload.error?.code ?? 'ALLMENDE_API',
@@ -78,4 +83,52 @@ export class NodeClient {
     }
     return payload as T
   }
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (a container's node seen from the host).
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * One request to the local management API over node:http: `fetch` would load its HTTP stack on
+ * first use, which costs more than the whole answer of `allmende status`.
+ */
+function send(
+  url: URL,
+  method: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        )
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
 }

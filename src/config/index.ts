@@ -15,7 +15,7 @@ export {
   reachabilityWarnings,
 } from './addresses.js'
 export { ConfigError } from './errors.js'
-export { initNode, type NodeFiles, openNode, readApiToken } from './init-node.js'
+export { initNode, type NodeFiles, openNode } from './init-node.js'
 export {
   applyOverrides,
   type ConfigOverrides,
@@ -26,4 +26,4 @@ export {
   validateNodeConfig,
   writeNodeConfig,
 } from './node-config.js'
-export { DEFAULT_NODE_DIR, type NodeDirectory, nodeDirectory } from './node-directory.js'
+export { DEFAULT_NODE_DIR, type NodeDirectory, nodeDirectory, readApiToken } from './node-directory.js'

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { generateNodeKey, loadNodeKey, type NodeKey, writeNodeKey } from '../identity/index.js'
 import { fixListenPorts } from './addresses.js'
 import { ConfigError } from './errors.js'
@@ -11,7 +11,7 @@ import {
   readNodeConfig,
   writeNodeConfig,
 } from './node-config.js'
-import { type NodeDirectory, nodeDirectory } from './node-directory.js'
+import { type NodeDirectory, nodeDirectory, readApiToken } from './node-directory.js'
 
 /** Everything a node needs from its directory to start. */
 export interface NodeFiles {
@@ -69,17 +69,4 @@ export async function openNode(dir: string, overrides: ConfigOverrides = {}): Pr
   const key = await loadNodeKey(directory.keyFile)
   const apiToken = await readApiToken(directory)
   return { directory, config, key, apiToken }
-}
-
-export async function readApiToken(directory: NodeDirectory): Promise<string> {
-  try {
-    const token = (await readFile(directory.tokenFile, 'utf8')).trim()
-    if (token === '') throw new ConfigError(`${directory.tokenFile} is empty`)
-    return token
-  } catch (cause) {
-    if (cause instanceof ConfigError) throw cause
-    throw new ConfigError(`cannot read API token ${directory.tokenFile}: ${(cause as Error).message}`, {
-      cause,
-    })
-  }
 }

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.js'
 
@@ -132,8 +133,16 @@ function parseMultiaddr(addr: string, where: string) {
 /** A bootstrap address must name its peer, or the node could not check whom it reached. */
 export function parseBootstrapAddress(addr: string, where: string) {
   const ma = parseMultiaddr(addr, where)
-  if (ma.getComponents().find((c) => c.name === 'p2p') === undefined) {
+  const peer = ma.getComponents().find((c) => c.name === 'p2p')
+  if (peer === undefined) {
     throw new ConfigError(`${where}: "${addr}" lacks /p2p/<peerId>; give the full address of the peer`)
+  }
+  try {
+    peerIdFromString(peer.value ?? '')
+  } catch {
+    throw new ConfigError(
+      `${where}: "${peer.value}" in "${addr}" is not a PeerId; use the address the member's "allmende status" prints`,
+    )
   }
   return ma
 }

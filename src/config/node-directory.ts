@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { ConfigError } from './errors.js'
 
 /** Default node directory when `--dir` is not given. */
 export const DEFAULT_NODE_DIR = './.allmende'
@@ -26,5 +28,19 @@ export function nodeDirectory(dir: string = DEFAULT_NODE_DIR): NodeDirectory {
     tokenFile: join(root, 'api-token'),
     dbDir: join(root, 'db'),
     runtimeFile: join(root, 'api.json'),
+  }
+}
+
+/** The management API token of a node directory. */
+export async function readApiToken(directory: NodeDirectory): Promise<string> {
+  try {
+    const token = (await readFile(directory.tokenFile, 'utf8')).trim()
+    if (token === '') throw new ConfigError(`${directory.tokenFile} is empty`)
+    return token
+  } catch (cause) {
+    if (cause instanceof ConfigError) throw cause
+    throw new ConfigError(`cannot read API token ${directory.tokenFile}: ${(cause as Error).message}`, {
+      cause,
+    })
   }
 }

@@ -240,6 +240,6 @@ describe('bad input: one clear line, exit code 2', () => {
   it('a missing directory says how to create it', async () => {
     const dir = join(await tempDir(), 'absent')
     await expectExit2(['start', '--dir', dir], /no node directory .* allmende init/)
-    await expectExit2(['status', '--dir', dir], /no running node/)
+    await expectExit2(['status', '--dir', dir], /is not running/)
   })
 })

@@ -47,7 +47,6 @@ function filesUnder(dir: string, extensions: readonly string[]): string[] {
 /** The built dashboard: compiled modules (`dist/ui`) and style sheets (`src/ui/static`), read once. */
 export function loadDashboardAssets(root: string = packageRoot()): Map<string, Asset> {
   const scripts = join(root, 'dist', 'ui')
-  const statics = join(root, 'src', 'ui', 'static')
   if (!existsSync(join(scripts, 'main.js'))) {
     throw new AllmendeError(
       'ALLMENDE_DASHBOARD_MISSING',
@@ -56,10 +55,8 @@ export function loadDashboardAssets(root: string = packageRoot()): Map<string, A
     )
   }
   const assets = new Map<string, Asset>()
-  for (const f of filesUnder(scripts, ['.js']))
+  for (const f of filesUnder(scripts, ['.js', '.css', '.svg'])) {
     assets.set(`/ui/${f}`, asset(readFileSync(join(scripts, f)), f))
-  for (const f of filesUnder(statics, ['.css', '.svg'])) {
-    assets.set(`/ui/${f}`, asset(readFileSync(join(statics, f)), f))
   }
   return assets
 }

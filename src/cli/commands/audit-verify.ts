@@ -16,7 +16,7 @@ import {
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import { loadNodeKey } from '../../identity/index.js'
 import { Store, StoreCorruptionError } from '../../store/index.js'
-import type { CliCommand } from '../command.js'
+import type { CliCommand, FlagDocs } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
 
@@ -133,15 +133,25 @@ async function loadFromApi(dir: string, root: string): Promise<Omit<LoadedAuditL
   return { via: 'api', location: client.url, entries, ...(head === undefined ? {} : { head }) }
 }
 
+const FLAGS = {
+  ...NODE_FLAGS,
+  did: {
+    type: 'string',
+    value: 'DID',
+    fallback: 'the DID of the node key in --dir',
+    help: 'DID whose signatures the entries must carry',
+  },
+  receipts: { type: 'boolean', help: 'also cross-check the signed transfer receipts' },
+} as const satisfies FlagDocs
+
 /** `allmende audit verify`: checks the chain, hashes and signatures of a node's log, and its receipts. */
 export const auditVerifyCommand: CliCommand = {
   name: 'audit verify',
-  summary: "check the node's audit log: chain, hashes, signatures (and transfer receipts)",
   usage: 'allmende audit verify [--dir DIR] [--did DID] [--receipts] [--json]',
+  flags: FLAGS,
+  examples: ['allmende audit verify --dir ./kusel', 'allmende audit verify --receipts --json --dir ./kusel'],
   async run(args, io) {
-    const { values } = parseFlags('audit verify', () =>
-      parseArgs({ args, options: { ...NODE_FLAGS, did: { type: 'string' }, receipts: { type: 'boolean' } } }),
-    )
+    const { values } = parseFlags('audit verify', () => parseArgs({ args, options: FLAGS }))
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const log = await loadAuditEntries(dir, values.did === undefined ? {} : { did: values.did })
     const result = await verifyAuditLog(log.entries, {

@@ -1,29 +1,36 @@
 import { parseArgs } from 'node:util'
 import type { CatalogSearchHit, OfferSummary } from '../../catalog/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
+import type { CliCommand, FlagDocs } from '../command.js'
+import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { NodeClient } from '../node-client.js'
 
 /** A catalog hit as the API answers it: every visible offer in words. */
 type CatalogHit = Omit<CatalogSearchHit, 'offers'> & { offers: OfferSummary[] }
 
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
-import type { CliCommand } from '../command.js'
-import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
+const FLAGS = {
+  ...NODE_FLAGS,
+  q: {
+    type: 'string',
+    value: 'TEXT',
+    fallback: 'every dataset',
+    help: 'words to find in title, description and keywords',
+  },
+  theme: { type: 'string', value: 'IRI', fallback: 'any', help: 'only datasets of this DCAT theme' },
+  publisher: { type: 'string', value: 'NAME', fallback: 'any', help: 'only datasets of this publisher' },
+  refresh: { type: 'boolean', help: 'ask every member now instead of using the cached catalogs' },
+} as const satisfies FlagDocs
 
 export const catalogCommand: CliCommand = {
   name: 'catalog',
-  summary: 'search the local and federated catalog of the data space',
   usage: 'allmende catalog [--q TEXT] [--theme IRI] [--publisher NAME] [--refresh] [--dir DIR] [--json]',
+  flags: FLAGS,
+  examples: ['allmende catalog --q pegel --refresh --dir ./myk'],
   async run(args, io) {
     const { values } = parseFlags('catalog', () =>
       parseArgs({
         args,
-        options: {
-          ...NODE_FLAGS,
-          q: { type: 'string' },
-          theme: { type: 'string' },
-          publisher: { type: 'string' },
-          refresh: { type: 'boolean' },
-        },
+        options: FLAGS,
       }),
     )
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)

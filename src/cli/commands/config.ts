@@ -62,8 +62,9 @@ function show(value: unknown): string {
 
 export const configGetCommand: CliCommand = {
   name: 'config get',
-  summary: "show the node's settings (all, or one)",
   usage: 'allmende config get [KEY] [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende config get --dir ./kusel', 'allmende config get listen --dir ./kusel --json'],
   async run(args, io) {
     const { values, positionals } = parseFlags('config get', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
@@ -91,9 +92,13 @@ export const configGetCommand: CliCommand = {
 
 export const configSetCommand: CliCommand = {
   name: 'config set',
-  summary: 'change a setting (listen, announce, bootstrap, API, DSP) of an existing node; the key stays',
   usage:
     'allmende config set KEY VALUE... [--dir DIR] [--json]   (lists take several values, none clears them)',
+  flags: NODE_FLAGS,
+  examples: [
+    'allmende config set listen /ip4/0.0.0.0/tcp/4001 --dir ./kusel',
+    'allmende config set announce /dns4/connector.kusel.de/tcp/4001 --dir ./kusel',
+  ],
   async run(args, io) {
     const { values, positionals } = parseFlags('config set', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),

@@ -5,7 +5,7 @@ import type { AgreementRecord } from '../../contract/index.js'
 import { presentAgreement } from '../../credentials/index.js'
 import { loadNodeKey } from '../../identity/index.js'
 import { InvalidInputError } from '../../protocol/index.js'
-import { type CliCommand, UsageError } from '../command.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
 
@@ -16,21 +16,26 @@ const PROOF_KINDS = {
     "agreement credential with the provider's proof only; the consumer (a DSP peer over HTTPS) consented by its ContractAgreementVerificationMessage, kept in the audit log",
 } as const
 
+const FLAGS = {
+  ...NODE_FLAGS,
+  challenge: { type: 'string', value: 'NONCE', required: true, help: "the verifier's challenge" },
+  domain: { type: 'string', value: 'DOMAIN', fallback: 'none', help: 'the domain the verifier expects' },
+  out: { type: 'string', value: 'FILE', required: true, help: 'where to write the presentation' },
+} as const satisfies FlagDocs
+
 export const contractProveCommand: CliCommand = {
   name: 'contract prove',
-  summary: "present an agreement for a verifier's challenge (verifiable offline)",
   usage: 'allmende contract prove AGREEMENT_ID --challenge C [--domain D] --out FILE [--dir DIR] [--json]',
+  flags: FLAGS,
+  examples: [
+    'allmende contract prove urn:uuid:… --challenge 4711 --domain ordnungsamt.example --out proof.json --dir ./myk',
+  ],
   async run(args, io) {
     const { values, positionals } = parseFlags('contract prove', () =>
       parseArgs({
         args,
         allowPositionals: true,
-        options: {
-          ...NODE_FLAGS,
-          challenge: { type: 'string' },
-          domain: { type: 'string' },
-          out: { type: 'string' },
-        },
+        options: FLAGS,
       }),
     )
     const id = positionals[0]

@@ -16,8 +16,33 @@ import {
 import { type DidDocument, DidResolver } from '../../identity/index.js'
 import { explainPolicy } from '../../policy/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
-import { type CliCommand, type CliIo, UsageError } from '../command.js'
-import { parseFlags } from '../flags.js'
+import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+import { JSON_FLAG, parseFlags } from '../flags.js'
+
+const FLAGS = {
+  challenge: {
+    type: 'string',
+    value: 'NONCE',
+    fallback: 'not checked',
+    help: 'the challenge the presentation must answer',
+  },
+  domain: {
+    type: 'string',
+    value: 'DOMAIN',
+    fallback: 'not checked',
+    help: 'the domain the presentation must name',
+  },
+  'did-document': {
+    type: 'string',
+    multiple: true,
+    value: 'FILE',
+    fallback: 'none (did:key needs none)',
+    help: 'a DID document to resolve did:web signers offline (repeatable)',
+  },
+  'require-status': { type: 'boolean', help: 'fail when the revocation status cannot be checked' },
+  lang: { type: 'string', value: 'en|de', fallback: 'en', help: 'language of the policy in words' },
+  ...JSON_FLAG,
+} as const satisfies FlagDocs
 
 /**
  * `allmende contract verify`: checks an agreement offline, without a running node: a presentation (from
@@ -26,22 +51,16 @@ import { parseFlags } from '../flags.js'
  */
 export const contractVerifyCommand: CliCommand = {
   name: 'contract verify',
-  summary: 'verify an agreement (presentation or credential) offline: both proofs, validity, revocation',
   usage:
     'allmende contract verify FILE|- [--challenge C] [--domain D] [--did-document FILE]... [--require-status] [--lang en|de] [--json]',
+  flags: FLAGS,
+  examples: ['allmende contract verify proof.json --challenge 4711 --domain ordnungsamt.example'],
   async run(args, io) {
     const { values, positionals } = parseFlags('contract verify', () =>
       parseArgs({
         args,
         allowPositionals: true,
-        options: {
-          challenge: { type: 'string' },
-          domain: { type: 'string' },
-          'did-document': { type: 'string', multiple: true },
-          'require-status': { type: 'boolean' },
-          lang: { type: 'string' },
-          json: { type: 'boolean' },
-        },
+        options: FLAGS,
       }),
     )
     if (positionals.length !== 1)

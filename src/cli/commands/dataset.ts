@@ -3,8 +3,8 @@ import { isAbsolute, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
 import type { Dataset } from '../../catalog/index.js'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
-import { type CliCommand, UsageError } from '../command.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
 
@@ -46,24 +46,55 @@ function accessOf(access: string | undefined): Record<string, unknown> | undefin
   return { kind: 'dids', dids }
 }
 
+const ADD_FLAGS = {
+  ...NODE_FLAGS,
+  title: { type: 'string', value: 'TITLE', required: true, help: 'title of the dataset' },
+  source: {
+    type: 'string',
+    value: 'SOURCE',
+    required: true,
+    help: 'where the data lives: a file path, an http(s) URL, or a JSON source spec (inline or @file.json)',
+  },
+  policy: {
+    type: 'string',
+    multiple: true,
+    value: 'FILE',
+    required: true,
+    help: 'an ODRL Offer in JSON-LD (repeatable: one offer each)',
+  },
+  meta: {
+    type: 'string',
+    value: 'FILE',
+    fallback: 'none',
+    help: 'DCAT-AP.de metadata as JSON (description, theme, …)',
+  },
+  access: {
+    type: 'string',
+    value: 'public|members|DID,…',
+    fallback: 'members',
+    help: 'who may see and negotiate the offers',
+  },
+  approval: {
+    type: 'string',
+    value: 'automatic|manual',
+    fallback: 'automatic',
+    help: 'manual: a data officer approves each contract request',
+  },
+} as const satisfies FlagDocs
+
 export const datasetAddCommand: CliCommand = {
   name: 'dataset add',
-  summary: 'publish a dataset with its source and offer(s)',
   usage:
     'allmende dataset add --title T --source SOURCE --policy FILE [--policy FILE]... [--meta FILE] [--access public|members|DID,...] [--approval automatic|manual] [--dir DIR] [--json]',
+  flags: ADD_FLAGS,
+  examples: [
+    'allmende dataset add --title "Pegel Altenglan" --source ./pegel.json --policy offer.jsonld --dir ./kusel',
+  ],
   async run(args, io) {
     const { values } = parseFlags('dataset add', () =>
       parseArgs({
         args,
-        options: {
-          ...NODE_FLAGS,
-          title: { type: 'string' },
-          source: { type: 'string' },
-          policy: { type: 'string', multiple: true },
-          meta: { type: 'string' },
-          access: { type: 'string' },
-          approval: { type: 'string' },
-        },
+        options: ADD_FLAGS,
       }),
     )
     if (values.title === undefined) throw new UsageError('dataset add: --title is required')
@@ -107,8 +138,9 @@ export const datasetAddCommand: CliCommand = {
 
 export const datasetListCommand: CliCommand = {
   name: 'dataset list',
-  summary: "this node's datasets",
   usage: 'allmende dataset list [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataset list --dir ./kusel'],
   async run(args, io) {
     const { values } = parseFlags('dataset list', () => parseArgs({ args, options: NODE_FLAGS }))
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
@@ -129,8 +161,9 @@ export const datasetListCommand: CliCommand = {
 
 export const datasetRemoveCommand: CliCommand = {
   name: 'dataset remove',
-  summary: 'withdraw a dataset (existing agreements stay)',
   usage: 'allmende dataset remove ID [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataset remove urn:uuid:… --dir ./kusel'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataset remove', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { draftDescriptor } from '../../dataspace/index.js'
-import { type CliCommand, UsageError } from '../command.js'
-import { membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
+import { MEMBERSHIP_REFRESH_FLAG, membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
 import { ownBootstrap, parseAnchor, signAndPlace } from './dataspace-descriptor.js'
 import { describeSigned } from './dataspace-update.js'
 
@@ -16,25 +16,45 @@ export function endorsementsFlag(value: string | undefined): number | undefined 
   return endorsements
 }
 
+const FLAGS = {
+  ...NODE_FLAGS,
+  title: { type: 'string', value: 'TITLE', required: true, help: 'name of the data space' },
+  anchor: {
+    type: 'string',
+    multiple: true,
+    value: 'DID|MULTIADDR',
+    fallback: 'this node only',
+    help: 'a further trust anchor (repeatable); it co-signs the draft with dataspace sign',
+  },
+  endorsements: { type: 'string', value: 'K', fallback: '1', help: 'anchor endorsements a member needs' },
+  bootstrap: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    fallback: "the anchors' own addresses",
+    help: 'addresses members dial first (repeatable)',
+  },
+  'odrl-profile': {
+    type: 'string',
+    value: 'IRI',
+    fallback: 'none',
+    help: 'ODRL profile the data space agrees on',
+  },
+  ...MEMBERSHIP_REFRESH_FLAG,
+  force: { type: 'boolean', help: 'replace a data space this node already belongs to' },
+} as const satisfies FlagDocs
+
 export const dataspaceCreateCommand: CliCommand = {
   name: 'dataspace create',
-  summary: 'create a data space with this node (and any --anchor) as its trust anchors',
   usage:
     'allmende dataspace create --title TITLE [--anchor DID|MULTIADDR]... [--endorsements K] [--bootstrap MA]... [--odrl-profile IRI] [--membership-refresh SECONDS] [--force] [--dir DIR] [--json]',
+  flags: FLAGS,
+  examples: ['allmende dataspace create --title "Südwest-Cluster" --dir ./kl'],
   async run(args, io) {
     const { values } = parseFlags('dataspace create', () =>
       parseArgs({
         args,
-        options: {
-          ...NODE_FLAGS,
-          title: { type: 'string' },
-          anchor: { type: 'string', multiple: true },
-          endorsements: { type: 'string' },
-          bootstrap: { type: 'string', multiple: true },
-          'odrl-profile': { type: 'string' },
-          'membership-refresh': { type: 'string' },
-          force: { type: 'boolean' },
-        },
+        options: FLAGS,
       }),
     )
     if (values.title === undefined || values.title.trim() === '') {

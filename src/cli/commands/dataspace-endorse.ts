@@ -1,23 +1,20 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
+import { memberDid, runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
 
 export const dataspaceEndorseCommand: CliCommand = {
   name: 'dataspace endorse',
-  summary: 'issue a membership credential to a node (anchors only)',
-  usage: 'allmende dataspace endorse DID [--dir DIR] [--json]',
+  usage: 'allmende dataspace endorse DID|MEMBER_DIR [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace endorse did:key:z6Mk… --dir ./kl'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace endorse', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
     )
-    const did = positionals[0]
-    if (did === undefined || positionals.length !== 1) {
-      throw new UsageError(
-        'dataspace endorse: give the did:key of the member node (see its `allmende status`)',
-      )
-    }
+    if (positionals.length > 1) throw new UsageError('dataspace endorse: give one member')
+    const did = await memberDid('dataspace endorse', positionals[0])
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const client = await runningNodeClient(dir)
     const record =

@@ -1,18 +1,30 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { adoptDescriptor, readDescriptorFile } from '../../dataspace/index.js'
-import { type CliCommand, UsageError } from '../command.js'
-import { membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
+import { MEMBERSHIP_REFRESH_FLAG, membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
+
+const FLAGS = {
+  ...NODE_FLAGS,
+  descriptor: {
+    type: 'string',
+    value: 'FILE',
+    required: true,
+    help: "the data space's descriptor (dataspace.json of an anchor)",
+  },
+  ...MEMBERSHIP_REFRESH_FLAG,
+} as const satisfies FlagDocs
 
 export const dataspaceJoinCommand: CliCommand = {
   name: 'dataspace join',
-  summary: "join a data space by its descriptor (checks its anchors' signatures)",
   usage: 'allmende dataspace join --descriptor FILE [--membership-refresh SECONDS] [--dir DIR] [--json]',
+  flags: FLAGS,
+  examples: ['allmende dataspace join --descriptor ./kl/dataspace.json --dir ./kusel'],
   async run(args, io) {
     const { values } = parseFlags('dataspace join', () =>
       parseArgs({
         args,
-        options: { ...NODE_FLAGS, descriptor: { type: 'string' }, 'membership-refresh': { type: 'string' } },
+        options: FLAGS,
       }),
     )
     if (values.descriptor === undefined) {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
+import { DEFAULT_NODE_DIR, nodeDirectory, openNode } from '../../config/index.js'
 import { type MemberView, memberView, openOfflineRegistry } from '../../dataspace/index.js'
-import type { CliCommand } from '../command.js'
+import { loadNodeKey } from '../../identity/index.js'
+import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient, NodeNotRunningError } from '../node-client.js'
 
@@ -36,8 +37,9 @@ export async function withOfflineRegistry<T>(
 
 export const dataspaceMembersCommand: CliCommand = {
   name: 'dataspace members',
-  summary: 'members this anchor endorsed, active or revoked',
   usage: 'allmende dataspace members [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace members --dir ./kl --json'],
   async run(args, io) {
     const { values } = parseFlags('dataspace members', () => parseArgs({ args, options: NODE_FLAGS }))
     const dir = values.dir ?? DEFAULT_NODE_DIR
@@ -65,4 +67,23 @@ export const dataspaceMembersCommand: CliCommand = {
     }
     return 0
   },
+}
+
+/**
+ * The member a command names: its DID as given, or, for a path, the DID of the node key in that
+ * directory (a data space tried on one machine, where every node directory is at hand).
+ */
+export async function memberDid(command: string, given: string | undefined): Promise<string> {
+  if (given === undefined) {
+    throw new UsageError(
+      `${command}: give the member's DID (its "allmende status" shows it) or its node directory`,
+    )
+  }
+  if (given.startsWith('did:')) return given
+  const keyFile = nodeDirectory(given).keyFile
+  try {
+    return (await loadNodeKey(keyFile)).did
+  } catch {
+    throw new UsageError(`${command}: "${given}" is neither a DID nor a node directory with a node.key`)
+  }
 }

@@ -1,21 +1,20 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
+import { memberDid, runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
 
 export const dataspaceRevokeCommand: CliCommand = {
   name: 'dataspace revoke',
-  summary: "revoke a member's credential (anchors only); peers drop it within one refresh",
-  usage: 'allmende dataspace revoke DID [--dir DIR] [--json]',
+  usage: 'allmende dataspace revoke DID|MEMBER_DIR [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace revoke did:key:z6Mk… --dir ./kl'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace revoke', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
     )
-    const did = positionals[0]
-    if (did === undefined || positionals.length !== 1) {
-      throw new UsageError('dataspace revoke: give the did:key of the member to revoke')
-    }
+    if (positionals.length > 1) throw new UsageError('dataspace revoke: give one member')
+    const did = await memberDid('dataspace revoke', positionals[0])
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const client = await runningNodeClient(dir)
     const record =

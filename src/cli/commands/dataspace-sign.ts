@@ -9,8 +9,9 @@ import { describeSigned } from './dataspace-update.js'
 
 export const dataspaceSignCommand: CliCommand = {
   name: 'dataspace sign',
-  summary: 'co-sign a descriptor draft as one of its trust anchors',
   usage: 'allmende dataspace sign FILE [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende dataspace sign draft.json --dir ./kusel'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace sign', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { nextDescriptorVersion } from '../../dataspace/index.js'
-import { type CliCommand, UsageError } from '../command.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { endorsementsFlag } from './dataspace-create.js'
 import {
@@ -28,21 +28,44 @@ export function describeSigned(signed: Signed, dir: string): string[] {
       ]
 }
 
+const OUT_FLAG = {
+  out: {
+    type: 'string',
+    value: 'FILE',
+    fallback: "the node's dataspace.json when this anchor's signature suffices",
+    help: 'where to write a draft the other anchors still co-sign',
+  },
+} as const satisfies FlagDocs
+
+const UPDATE_FLAGS = {
+  ...NODE_FLAGS,
+  bootstrap: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    fallback: "this node's current addresses replace its old ones",
+    help: 'the bootstrap list of the new version (repeatable)',
+  },
+  endorsements: {
+    type: 'string',
+    value: 'K',
+    fallback: 'unchanged',
+    help: 'anchor endorsements a member needs',
+  },
+  ...OUT_FLAG,
+} as const satisfies FlagDocs
+
 export const dataspaceUpdateCommand: CliCommand = {
   name: 'dataspace update',
-  summary: 'sign a new version of the descriptor (bootstrap addresses, endorsement rule); anchors only',
   usage:
     "allmende dataspace update [--bootstrap MA]... [--endorsements K] [--out FILE] [--dir DIR] [--json]   (no --bootstrap: this node's current addresses replace its old ones)",
+  flags: UPDATE_FLAGS,
+  examples: ['allmende dataspace update --dir ./kl'],
   async run(args, io) {
     const { values } = parseFlags('dataspace update', () =>
       parseArgs({
         args,
-        options: {
-          ...NODE_FLAGS,
-          bootstrap: { type: 'string', multiple: true },
-          endorsements: { type: 'string' },
-          out: { type: 'string' },
-        },
+        options: UPDATE_FLAGS,
       }),
     )
     const dir = values.dir ?? DEFAULT_NODE_DIR
@@ -57,15 +80,27 @@ export const dataspaceUpdateCommand: CliCommand = {
   },
 }
 
+const ADD_ANCHOR_FLAGS = {
+  ...NODE_FLAGS,
+  endorsements: {
+    type: 'string',
+    value: 'K',
+    fallback: 'unchanged',
+    help: 'anchor endorsements a member needs',
+  },
+  ...OUT_FLAG,
+} as const satisfies FlagDocs
+
 export const dataspaceAddAnchorCommand: CliCommand = {
   name: 'dataspace add-anchor',
-  summary: 'sign a new descriptor version with one more trust anchor; it and the others co-sign',
   usage: 'allmende dataspace add-anchor DID|MULTIADDR [--endorsements K] [--out FILE] [--dir DIR] [--json]',
+  flags: ADD_ANCHOR_FLAGS,
+  examples: ['allmende dataspace add-anchor did:key:z6Mk… --out draft.json --dir ./kl'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace add-anchor', () =>
       parseArgs({
         args,
-        options: { ...NODE_FLAGS, endorsements: { type: 'string' }, out: { type: 'string' } },
+        options: ADD_ANCHOR_FLAGS,
         allowPositionals: true,
       }),
     )

@@ -7,17 +7,26 @@ import {
   stopDemoDataspace,
 } from '../../demo/index.js'
 import { createRootLogger } from '../../log/index.js'
-import type { CliCommand } from '../command.js'
+import type { CliCommand, FlagDocs } from '../command.js'
 import { parseFlags } from '../flags.js'
+
+const FLAGS = {
+  root: {
+    type: 'string',
+    value: 'DIR',
+    fallback: './.allmende-demo',
+    help: 'directory for the three demo nodes',
+  },
+  exit: { type: 'boolean', help: 'stop after the scenario instead of running until Ctrl-C' },
+} as const satisfies FlagDocs
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'run a local demo data space of three municipalities until Ctrl-C',
   usage: 'allmende demo [--root DIR] [--exit]',
+  flags: FLAGS,
+  examples: ['allmende demo', 'allmende demo --exit --root /tmp/demo'],
   async run(args, io) {
-    const { values } = parseFlags('demo', () =>
-      parseArgs({ args, options: { root: { type: 'string' }, exit: { type: 'boolean' } } }),
-    )
+    const { values } = parseFlags('demo', () => parseArgs({ args, options: FLAGS }))
     const root = values.root ?? './.allmende-demo'
     const log = createRootLogger({ level: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' })
     io.stdout(`Starting the Südwest-Cluster demo data space in ${root} ...`)

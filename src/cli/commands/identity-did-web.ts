@@ -2,19 +2,31 @@ import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import { buildDidWebDocument, didWebDocumentUrl, loadNodeKey } from '../../identity/index.js'
-import { type CliCommand, UsageError } from '../command.js'
-import { parseFlags } from '../flags.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
+import { DIR_FLAG, parseFlags } from '../flags.js'
+
+const FLAGS = {
+  domain: {
+    type: 'string',
+    value: 'DOMAIN',
+    required: true,
+    help: 'the domain that will serve /.well-known/did.json',
+  },
+  ...DIR_FLAG,
+  out: { type: 'string', value: 'FILE', fallback: 'standard output', help: 'where to write did.json' },
+} as const satisfies FlagDocs
 
 /** `allmende identity did-web`: the did.json a city publishes for its domain, naming the node's own key. */
 export const identityDidWebCommand: CliCommand = {
   name: 'identity did-web',
-  summary: 'write the did:web document (did.json) of this node for a domain',
   usage: 'allmende identity did-web --domain DOMAIN [--dir DIR] [--out FILE]',
+  flags: FLAGS,
+  examples: ['allmende identity did-web --domain kusel.de --dir ./kusel --out did.json'],
   async run(args, io) {
     const { values } = parseFlags('identity did-web', () =>
       parseArgs({
         args,
-        options: { domain: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' } },
+        options: FLAGS,
       }),
     )
     if (values.domain === undefined || values.domain.trim() === '') {

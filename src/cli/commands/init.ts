@@ -1,18 +1,26 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, initNode } from '../../config/index.js'
-import { type CliCommand, UsageError } from '../command.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
+
+const FLAGS = {
+  name: { type: 'string', value: 'NAME', required: true, help: 'name of the municipality or organisation' },
+  ...NODE_FLAGS,
+  ...CONFIG_FLAGS,
+  force: { type: 'boolean', help: 'overwrite an existing node directory (a new key!)' },
+} as const satisfies FlagDocs
 
 export const initCommand: CliCommand = {
   name: 'init',
-  summary: 'create a node directory: key, config and API token',
   usage:
     'allmende init --name NAME [--dir DIR] [--force] [--dataspace ID] [--listen MA]... [--announce MA]... [--bootstrap MA]... [--api-port N] [--mdns] [--dsp-port N] [--dsp-public-url URL] [--json]',
+  flags: FLAGS,
+  examples: ['allmende init --dir ./kusel --name "Landkreis Kusel" --dataspace suedwest'],
   async run(args, io) {
     const { values } = parseFlags('init', () =>
       parseArgs({
         args,
-        options: { ...NODE_FLAGS, ...CONFIG_FLAGS, name: { type: 'string' }, force: { type: 'boolean' } },
+        options: FLAGS,
       }),
     )
     if (values.name === undefined || values.name.trim() === '') {

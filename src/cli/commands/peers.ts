@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util'
 import type { PeerSummary } from '../../bindings/p2p/index.js'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
 
 export const peersCommand: CliCommand = {
   name: 'peers',
-  summary: 'connected and known peers of the running node',
   usage: 'allmende peers [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende peers --dir ./kusel --json'],
   async run(args, io) {
     const { values } = parseFlags('peers', () => parseArgs({ args, options: NODE_FLAGS }))
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)

@@ -11,7 +11,7 @@ import {
   worldFromGraph,
 } from '../../policy/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
-import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 
 const FORMATS = ['turtle', 'jsonld', 'json'] as const
 type Format = (typeof FORMATS)[number]
@@ -40,6 +40,23 @@ async function readInput(
   return { text, format }
 }
 
+const FLAGS = {
+  policy: {
+    type: 'string',
+    value: 'FILE|-',
+    required: true,
+    help: 'the ODRL policy (Turtle or JSON-LD; - = stdin)',
+  },
+  request: { type: 'string', value: 'FILE|-', required: true, help: 'the ODRL request' },
+  state: { type: 'string', value: 'FILE|-', fallback: 'none (no facts)', help: 'the state of the world' },
+  format: {
+    type: 'string',
+    value: 'turtle|jsonld|json',
+    fallback: 'turtle',
+    help: 'report format; json is a short summary',
+  },
+} as const satisfies FlagDocs
+
 /**
  * `allmende policy evaluate --policy P --request R [--state S] [--format turtle|jsonld|json]`:
  * evaluates an ODRL request against a policy in a state of the world and prints the compliance
@@ -47,20 +64,18 @@ async function readInput(
  */
 export const policyEvaluateCommand: CliCommand = {
   name: 'policy evaluate',
-  summary: 'evaluate an ODRL request against a policy and print the compliance report',
   usage:
     'allmende policy evaluate --policy <file|-> --request <file|-> [--state <file|->] [--format turtle|jsonld|json]',
+  flags: FLAGS,
+  examples: [
+    'allmende policy evaluate --policy policy.ttl --request request.ttl --state world.ttl --format json',
+  ],
   async run(args: string[], io: CliIo): Promise<number> {
     let values: { policy?: string; request?: string; state?: string; format?: string }
     try {
       values = parseArgs({
         args,
-        options: {
-          policy: { type: 'string' },
-          request: { type: 'string' },
-          state: { type: 'string' },
-          format: { type: 'string' },
-        },
+        options: FLAGS,
         strict: true,
         allowPositionals: false,
       }).values

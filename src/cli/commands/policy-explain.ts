@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
 import { explainPolicy, type LabelMap } from '../../policy/explain.js'
 import { InvalidInputError } from '../../protocol/errors.js'
-import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 import { readPolicyDocument } from './policy-validate.js'
 
 async function readLabels(path: string): Promise<LabelMap> {
@@ -21,20 +21,31 @@ async function readLabels(path: string): Promise<LabelMap> {
   return value as LabelMap
 }
 
+const FLAGS = {
+  lang: { type: 'string', value: 'de|en', fallback: 'de', help: 'language of the explanation' },
+  labels: {
+    type: 'string',
+    value: 'FILE',
+    fallback: 'the IRIs and DIDs themselves',
+    help: 'JSON object mapping IRIs or DIDs to names ({"did:key:…": "Landkreis Kusel"})',
+  },
+} as const satisfies FlagDocs
+
 /**
  * `allmende policy explain FILE [--lang de|en] [--labels FILE]`: prints the policy as plain
  * sentences. `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`.
  */
 export const policyExplainCommand: CliCommand = {
   name: 'policy explain',
-  summary: 'explain an ODRL policy in plain German or English',
   usage: 'allmende policy explain <file|-> [--lang de|en] [--labels <labels.json>]',
+  flags: FLAGS,
+  examples: ['allmende policy explain offer.jsonld --lang en'],
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { lang?: string; labels?: string }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
-        options: { lang: { type: 'string' }, labels: { type: 'string' } },
+        options: FLAGS,
         strict: true,
         allowPositionals: true,
       })

@@ -9,7 +9,18 @@ import {
   parseParameterAssignments,
 } from '../../policy/templates.js'
 import { InvalidInputError } from '../../protocol/errors.js'
-import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+
+const NEW_FLAGS = {
+  set: {
+    type: 'string',
+    multiple: true,
+    value: 'KEY=VALUE',
+    fallback: "the template's defaults",
+    help: "a template parameter (repeatable); 'allmende policy templates --verbose' lists them",
+  },
+  out: { type: 'string', value: 'FILE', fallback: 'standard output', help: 'where to write the policy' },
+} as const satisfies FlagDocs
 
 /**
  * `allmende policy new TEMPLATE --set key=value ... [--out FILE]`: fills a policy template and
@@ -18,14 +29,17 @@ import { type CliCommand, type CliIo, UsageError } from '../command.js'
  */
 export const policyNewCommand: CliCommand = {
   name: 'policy new',
-  summary: 'create an ODRL policy from a template',
   usage: 'allmende policy new <template> --set key=value [--set key=value ...] [--out <file>]',
+  flags: NEW_FLAGS,
+  examples: [
+    'allmende policy new flood-warning-only --set assigner=did:key:z6Mk… --set assignee=did:key:z6Mk… --out offer.jsonld',
+  ],
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { set?: string[]; out?: string }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
-        options: { set: { type: 'string', multiple: true }, out: { type: 'string' } },
+        options: NEW_FLAGS,
         strict: true,
         allowPositionals: true,
       })
@@ -54,17 +68,23 @@ export const policyNewCommand: CliCommand = {
   },
 }
 
+const TEMPLATES_FLAGS = {
+  lang: { type: 'string', value: 'de|en', fallback: 'de', help: 'language of titles and descriptions' },
+  verbose: { type: 'boolean', help: "also show each template's description and parameters" },
+} as const satisfies FlagDocs
+
 /** `allmende policy templates [--lang de|en] [--verbose]`: lists the templates with their titles (and parameters). */
 export const policyTemplatesCommand: CliCommand = {
   name: 'policy templates',
-  summary: 'list the ODRL policy templates',
   usage: 'allmende policy templates [--lang de|en] [--verbose]',
+  flags: TEMPLATES_FLAGS,
+  examples: ['allmende policy templates --verbose --lang en'],
   async run(args: string[], io: CliIo): Promise<number> {
     let values: { lang?: string; verbose?: boolean }
     try {
       values = parseArgs({
         args,
-        options: { lang: { type: 'string' }, verbose: { type: 'boolean' } },
+        options: TEMPLATES_FLAGS,
         strict: true,
         allowPositionals: false,
       }).values

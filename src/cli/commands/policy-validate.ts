@@ -7,6 +7,7 @@ import { policyDocumentFromGraph } from '../../policy/validate-rdf.js'
 import type { Issue } from '../../policy/validate-tree.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type CliCommand, type CliIo, UsageError } from '../command.js'
+import { JSON_FLAG } from '../flags.js'
 
 /**
  * Reads a policy file (`-` for standard input) as JSON-LD, or as Turtle when it does not look like
@@ -48,14 +49,15 @@ function formatIssue(kind: 'error' | 'warning', issue: Issue): string {
  */
 export const policyValidateCommand: CliCommand = {
   name: 'policy validate',
-  summary: 'check an ODRL policy (JSON-LD or Turtle) for errors and warnings',
   usage: 'allmende policy validate <file|-> [--json]',
+  flags: JSON_FLAG,
+  examples: ['allmende policy validate offer.jsonld'],
   async run(args: string[], io: CliIo): Promise<number> {
     let parsed: { values: { json?: boolean }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
-        options: { json: { type: 'boolean' } },
+        options: JSON_FLAG,
         strict: true,
         allowPositionals: true,
       })

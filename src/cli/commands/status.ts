@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
 
 export const statusCommand: CliCommand = {
   name: 'status',
-  summary: 'identity and API of the running node',
   usage: 'allmende status [--dir DIR] [--json]',
+  flags: NODE_FLAGS,
+  examples: ['allmende status --dir ./kusel', 'allmende status --dir ./kusel --json'],
   async run(args, io) {
     const { values } = parseFlags('status', () => parseArgs({ args, options: NODE_FLAGS }))
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)

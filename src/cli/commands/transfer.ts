@@ -2,14 +2,31 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODE_DIR } from '../../config/index.js'
+import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { TransferProcessRecord } from '../../transfer/index.js'
-import { type CliCommand, UsageError } from '../command.js'
+import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { NodeClient } from '../node-client.js'
+import { TransferProgress } from '../progress.js'
+import { pollUntil, timeoutMs } from '../waiting.js'
 
-/** How often the command asks the node how the transfer stands. */
-const POLL_MS = 100
+/** Longest pause between two looks at a running transfer (progress stays lively). */
+const MAX_POLL_MS = 500
+
+const FLAGS = {
+  ...NODE_FLAGS,
+  agreement: {
+    type: 'string',
+    value: 'ID',
+    required: true,
+    help: 'the finalized agreement to fetch the data of',
+  },
+  out: { type: 'string', value: 'FILE', required: true, help: 'file on this machine to write the data to' },
+  resume: { type: 'boolean', help: "continue an interrupted transfer at the file's length" },
+  timeout: { type: 'string', value: 'SECONDS', fallback: '3600', help: 'how long to wait for the end' },
+} as const satisfies FlagDocs
+
+type TransferView = TransferProcessRecord & { received?: number }
 
 async function sha256Of(path: string): Promise<string | undefined> {
   const hash = createHash('sha256')
@@ -28,27 +45,17 @@ async function sha256Of(path: string): Promise<string | undefined> {
  */
 export const transferCommand: CliCommand = {
   name: 'transfer',
-  summary: 'fetch the data of a finalized agreement into a file (resumable)',
   usage: 'allmende transfer --agreement ID --out FILE [--resume] [--timeout SECONDS] [--dir DIR] [--json]',
+  flags: FLAGS,
+  examples: [
+    'allmende transfer --agreement urn:uuid:… --out ./pegel.ndjson --dir ./myk',
+    'allmende transfer --agreement urn:uuid:… --out ./pegel.ndjson --resume --json --dir ./myk',
+  ],
   async run(args, io) {
-    const { values } = parseFlags('transfer', () =>
-      parseArgs({
-        args,
-        options: {
-          ...NODE_FLAGS,
-          agreement: { type: 'string' },
-          out: { type: 'string' },
-          resume: { type: 'boolean' },
-          timeout: { type: 'string' },
-        },
-      }),
-    )
+    const { values } = parseFlags('transfer', () => parseArgs({ args, options: FLAGS }))
     if (values.agreement === undefined) throw new UsageError('transfer: --agreement ID is required')
     if (values.out === undefined) throw new UsageError('transfer: --out FILE is required')
-    const timeoutSeconds = values.timeout === undefined ? 3600 : Number(values.timeout)
-    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-      throw new UsageError('transfer: --timeout takes a positive number of seconds')
-    }
+    const waitMs = timeoutMs('transfer', values.timeout, 3600)
     const out = resolve(values.out)
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
     let transfer: TransferProcessRecord | undefined
@@ -77,12 +84,33 @@ export const transferCommand: CliCommand = {
       out,
       resume: values.resume === true,
     })
-    const deadline = Date.now() + timeoutSeconds * 1000
-    while (transfer.state !== 'COMPLETED' && transfer.state !== 'TERMINATED' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, POLL_MS))
-      transfer = await client.get<TransferProcessRecord>(
-        `/api/v1/transfers/${encodeURIComponent(transfer.id)}`,
-      )
+    const progress = TransferProgress.for(io, values.json === true)
+    const path = `/api/v1/transfers/${encodeURIComponent(transfer.id)}`
+    const waited = await pollUntil<TransferView>(
+      transfer,
+      () => client.get<TransferView>(path),
+      (t) => t.state === 'COMPLETED' || t.state === 'TERMINATED',
+      {
+        timeoutMs: waitMs,
+        maxPollMs: MAX_POLL_MS,
+        onPoll: (t) => progress.update({ transfer: t.id, state: t.state, bytes: t.received ?? t.bytes ?? 0 }),
+      },
+    )
+    progress.end()
+    transfer = waited.value
+    const again = `allmende transfer --agreement ${values.agreement} --out ${values.out} --resume${values.dir === undefined ? '' : ` --dir ${values.dir}`}`
+    if (waited.kind === 'interrupted') {
+      // Ctrl-C: hold the transfer on the node (it would run on without this command) and say how to go on.
+      const held = await client
+        .post<TransferView>(`${path}/suspend`, { reason: 'stopped by the operator (Ctrl-C)' })
+        .catch(() => client.get<TransferView>(path))
+      const bytes = held.received ?? held.bytes ?? 0
+      if (values.json === true)
+        io.stdout(JSON.stringify({ transfer: held.id, state: held.state, bytes, interrupted: true }))
+      else if (held.state === 'SUSPENDED')
+        io.stdout(`Suspended transfer ${held.id} after ${bytes} bytes; continue with: ${again}`)
+      else io.stdout(`Stopped waiting; transfer ${held.id} is ${held.state}`)
+      return 130
     }
     const fileHash = transfer.state === 'COMPLETED' ? await sha256Of(out) : undefined
     const matches = fileHash !== undefined && fileHash === transfer.sha256
@@ -102,7 +130,8 @@ export const transferCommand: CliCommand = {
       io.stdout(`Completed, but ${out} no longer matches the signed hash ${transfer.sha256}`)
     else if (transfer.state === 'TERMINATED')
       io.stdout(`Failed: ${last?.reason ?? 'no reason given'} (${last?.code ?? ''})`)
-    else io.stdout(`Transfer ${transfer.id} is still ${transfer.state}; continue with --resume`)
+    else
+      io.stdout(`Transfer ${transfer.id} is still ${transfer.state} on the node; wait again with: ${again}`)
     return transfer.state === 'COMPLETED' && matches ? 0 : 1
   },
 }

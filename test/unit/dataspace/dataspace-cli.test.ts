@@ -91,7 +91,7 @@ describe('allmende dataspace commands on stopped nodes (database opened directly
   it('refuses bad flags with a usage error', async () => {
     await assert.rejects(run(dataspaceCreateCommand, []), /--title is required/)
     await assert.rejects(run(dataspaceJoinCommand, []), /--descriptor FILE is required/)
-    await assert.rejects(run(dataspaceEndorseCommand, []), /did:key of the member/)
+    await assert.rejects(run(dataspaceEndorseCommand, []), /the member's DID .* or its node directory/)
     await assert.rejects(
       run(dataspaceCreateCommand, ['--title', 'x', '--membership-refresh', 'soon']),
       /--membership-refresh/,
