@@ -23,6 +23,7 @@ import {
   watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
+import { PeerDispatcher } from './bindings/dispatcher.js'
 import {
   DspHttpClient,
   DspHttpServer,
@@ -31,6 +32,7 @@ import {
   HttpMembership,
   IdTokenAuthenticator,
   IdTokenIssuer,
+  resolveHttpOffer,
 } from './bindings/http/index.js'
 import {
   type AllmendeLibp2p,
@@ -52,11 +54,10 @@ import {
   DatasetNotFoundError,
   FederatedCatalogCache,
   requesterConstraintEvaluator,
-  toDspOffer,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
 import { ConfigError, type NodeFiles } from './config/index.js'
-import { AgreementRevocation, decideOnOffer, NegotiationService } from './contract/index.js'
+import { AgreementRevocation, NegotiationService, providerDecision } from './contract/index.js'
 import {
   type JsonLdObject,
   parseStatusListUrl,
@@ -72,15 +73,17 @@ import {
   loadNodeDescriptor,
 } from './dataspace/index.js'
 import { peerIdFromDidKey } from './identity/index.js'
+import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
 import type { Logger } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
-import { type MessageOffer, NotFoundError } from './protocol/index.js'
 import { Store, StoreCorruptionError } from './store/index.js'
-import { DutyTracker, TransferService } from './transfer/index.js'
+import { DutyTracker, TransferService, terminateTransfersUnder } from './transfer/index.js'
 
 export interface ConnectorInit {
   files: NodeFiles
   log: Logger
+  /** The time every part of the node reads; the machine's clock unless a test sets another. */
+  clock?: Clock
 }
 
 /** What `allmende status` and `GET /api/v1/identity` report. */
@@ -99,18 +102,15 @@ export interface ConnectorIdentity {
  * No logic of its own beyond order of start and stop.
  */
 export class Connector {
-  private store?: Store
+  /** Everything started, stopped in reverse order. */
+  private lifecycle = new Lifecycle()
   private libp2p?: AllmendeLibp2p
   private mesh?: PeerMesh
-  private api?: ApiServer
   private apiUrl?: string
   private dataspace?: DataspaceService
   private negotiations?: NegotiationService
   private dspServer?: DspHttpServer
-  private transfers?: TransferService
-  private duties?: DutyTracker
   private federation?: CatalogFederation
-  private stopLiveEvents?: () => void
   readonly admission: PeerAdmission
   /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
   readonly sessions = new DashboardSessions()
@@ -133,18 +133,19 @@ export class Connector {
   async start(): Promise<{ apiUrl: string }> {
     const { files, log } = this.init
     const { config, key, directory } = files
-    this.store = await openStoreOrExplain(directory.dbDir, directory.root)
+    const store = await openStoreOrExplain(directory.dbDir, directory.root)
+    this.lifecycle.adopt({ stop: () => store.close() })
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
       const descriptor = await loadNodeDescriptor(directory, config)
       const descriptorFile = descriptorPath(directory, config)
       // One status list issuer per node and store: membership and agreement credentials share its lists.
-      const statusLists = await StatusListIssuer.open({ store: this.store, key })
+      const statusLists = await StatusListIssuer.open({ store, key })
       if (descriptor !== undefined) {
         this.dataspace = new DataspaceService({
           descriptor,
           key,
-          store: this.store,
+          store,
           statusLists,
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
@@ -153,7 +154,7 @@ export class Connector {
         })
         this.admission.setPolicy(this.dataspace.policy)
       }
-      this.libp2p = await buildLibp2p({
+      const libp2p = await buildLibp2p({
         privateKey: key.privateKey,
         dataspace: config.dataspace,
         listen: config.listen,
@@ -165,30 +166,34 @@ export class Connector {
         mdns: config.mdns,
         admission: this.admission,
       })
-      await this.admission.start(this.libp2p)
-      await this.dataspace?.start(this.libp2p)
+      this.libp2p = libp2p
+      await this.admission.start(libp2p)
+      const dataspace = this.dataspace
+      if (dataspace !== undefined)
+        await this.lifecycle.start({ start: () => dataspace.start(libp2p), stop: () => dataspace.stop() })
+      this.lifecycle.adopt(libp2p)
       try {
-        await this.libp2p.start()
+        await libp2p.start()
       } catch (cause) {
         throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(cause)}`, {
           cause,
         })
       }
-      const dataspace = this.dataspace
-      this.mesh = new PeerMesh(this.libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
+      this.mesh = new PeerMesh(libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
         dataspace === undefined
           ? config.bootstrap
           : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
       )
-      this.mesh.start()
-      const domain = await this.startDomain(this.libp2p, this.store, statusLists)
-      this.stopLiveEvents = watchNode(this.events, {
-        libp2p: this.libp2p,
+      await this.lifecycle.start(this.mesh)
+      const domain = await this.startDomain(libp2p, store, statusLists)
+      const stopLiveEvents = watchNode(this.events, {
+        libp2p,
         audit: domain.audit,
         cache: domain.cache,
         transfers: domain.transfers,
       })
-      this.api = new ApiServer(log.child({ name: 'allmende:api' }), {
+      this.lifecycle.adopt({ stop: stopLiveEvents })
+      const api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
         token: files.apiToken,
@@ -237,7 +242,7 @@ export class Connector {
               }),
             }),
           (router) => auditRoutes(router, domain.audit),
-          (router) => auditVerifyRoutes(router, { store: this.store!, did: key.did }),
+          (router) => auditVerifyRoutes(router, { store, did: key.did }),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
           (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
@@ -253,7 +258,9 @@ export class Connector {
             ),
         ],
       })
-      this.apiUrl = await this.api.start()
+      this.lifecycle.adopt(api)
+      this.apiUrl = await api.start()
+      this.lifecycle.adopt({ stop: () => rm(directory.runtimeFile, { force: true }) })
       await writeFile(directory.runtimeFile, `${JSON.stringify({ url: this.apiUrl, pid: process.pid })}\n`)
       log.info(
         { did: key.did, peerId: key.peerId.toString(), addrs: this.identity().multiaddrs },
@@ -307,7 +314,7 @@ export class Connector {
   private async startDomain(libp2p: AllmendeLibp2p, store: Store, statusLists: StatusListIssuer) {
     const { config, key } = this.init.files
     const log = this.init.log
-    const clock = () => new Date()
+    const clock = this.init.clock ?? systemClock
     const audit = new AuditLog({ store, nodeKey: key, clock })
     const catalog = new Catalog(
       { store, clock: { now: clock } },
@@ -339,7 +346,7 @@ export class Connector {
     )
     const federation = new CatalogFederation({ catalog, cache, network, log, self: key.did })
     network.listen((announcement) => federation.onAnnouncement(announcement))
-    federation.start()
+    await this.lifecycle.start(federation)
     this.federation = federation
     await endpoint.serve('catalog', async (_message, caller) =>
       buildDspCatalog(
@@ -398,6 +405,10 @@ export class Connector {
       }),
     })
     const policies = new PolicyCache()
+    const dispatcher = new PeerDispatcher(endpoint, dspClient, {
+      peerId: key.peerId.toString(),
+      dspBaseUrl: () => this.dspServer?.baseUrl,
+    })
     const negotiations = new NegotiationService(
       {
         store,
@@ -405,59 +416,17 @@ export class Connector {
         nodeKey: key,
         clock,
         log: log.child({ name: 'allmende:contract' }),
-        messenger: {
-          send: (peer, message, route) =>
-            route?.callbackAddress !== undefined && /^https?:\/\//i.test(route.callbackAddress)
-              ? dspClient.send(peer, route.callbackAddress, route.recipient, message)
-              : endpoint.request(peer, 'negotiation', message),
-        },
+        messenger: dispatcher.messenger('negotiation'),
       },
       {
-        callbackAddress: () => this.dspServer?.baseUrl,
+        addressing: dispatcher,
         allocateStatus: () => statusLists.allocate(),
-        decide: async ({ datasetId, offer, consumer, purpose, approved, callbackAddress }) => {
-          const requester = {
-            did: consumer,
-            isMember: await isMember(consumer, callbackAddress !== undefined),
-          }
-          const offerId = String(offer['@id'])
-          const published = await catalog.offerFor(requester, datasetId, offerId)
-          const entry = (await catalog.get(datasetId)).offers.find((o) => o.offer['@id'] === offerId)
-          const approval = entry?.approval
-          return decideOnOffer({
-            offer: await policies.compile(published),
-            terms: toDspOffer(published) as MessageOffer,
-            datasetId,
-            consumer,
-            isMember: requester.isMember,
-            openToAll: entry?.access.kind === 'public',
-            now: clock(),
-            approval: approval ?? 'automatic',
-            approved,
-            ...(purpose === undefined ? {} : { purpose }),
-          })
-        },
+        decide: providerDecision({ catalog, policies, clock, isMember }),
       },
     )
     await endpoint.serve('negotiation', (message, caller) => negotiations.handle(message, caller.did))
-    await negotiations.start()
+    await this.lifecycle.start(negotiations)
     this.negotiations = negotiations
-    const resolveOffer = async (provider: string, dataset: string, offerId?: string) => {
-      let cached = await cache.get(provider, dataset)
-      if (cached === undefined) {
-        await federation.refreshProvider(provider)
-        cached = await cache.get(provider, dataset)
-      }
-      const offers =
-        (cached?.dataset as { hasPolicy?: Record<string, unknown>[] } | undefined)?.hasPolicy ?? []
-      const offer = offerId === undefined ? offers[0] : offers.find((o) => o['@id'] === offerId)
-      if (offer === undefined) {
-        throw new NotFoundError(
-          `provider ${provider} offers no ${offerId === undefined ? 'offer' : `offer ${offerId}`} for dataset ${dataset} to this node`,
-        )
-      }
-      return offer
-    }
     const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
     const httpPuller = new HttpDataPuller({ log: log.child({ name: 'allmende:data-http' }) })
@@ -469,12 +438,7 @@ export class Connector {
         nodeKey: key,
         clock,
         log: log.child({ name: 'allmende:transfer' }),
-        messenger: {
-          send: (peer, message, route) =>
-            route === undefined
-              ? endpoint.request(peer, 'transfer', message)
-              : dspClient.send(peer, route.callbackAddress, route.recipient, message),
-        },
+        messenger: dispatcher.messenger('transfer'),
         // The start message's dataAddress picks the data plane: HttpData-PULL or libp2p.
         dataPlane: {
           pull: (peer, request, target, signal, address) =>
@@ -503,7 +467,6 @@ export class Connector {
     )
     await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
     await dataPlane.serve(transfers)
-    this.transfers = transfers
     // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
     const dutyEndpoint = new P2pDutyEndpoint(libp2p, this.admission, log.child({ name: 'allmende:duty' }))
     const duties = new DutyTracker({
@@ -522,16 +485,8 @@ export class Connector {
         .onTransferCompleted(transfer)
         .catch((err: Error) => log.error({ err, transfer: transfer.id }, 'duties of a transfer not tracked'))
     })
-    await duties.start()
-    this.duties = duties
-    revocation.onRevoked(async (agreement, reason) => {
-      const running = (await transfers.list()).filter(
-        (t) =>
-          t.agreementId === agreement.id &&
-          (t.state === 'STARTED' || t.state === 'SUSPENDED' || t.state === 'REQUESTED'),
-      )
-      for (const transfer of running) await transfers.terminate(transfer.id, `agreement revoked: ${reason}`)
-    })
+    await this.lifecycle.start(duties)
+    revocation.onRevoked((agreement, reason) => terminateTransfersUnder(transfers, agreement.id, reason))
     // DSP over HTTPS: the same catalog and NegotiationService behind a second binding (docs/dsp-http.md).
     if (config.dspPort !== undefined) {
       const dspOptions = () => ({ participantId: key.did, endpointURL: this.dspServer?.baseUrl ?? '' })
@@ -557,27 +512,11 @@ export class Connector {
         data: transfers,
         log: log.child({ name: 'allmende:dsp-http' }),
       })
-      await server.start()
+      await this.lifecycle.start(server)
       this.dspServer = server
     }
     // After the DSP listener: a transfer resumed with an HTTP provider names it as callbackAddress.
-    await transfers.start()
-    /** Consumer side over HTTPS: the provider's DID and offer from its DSP catalog at `providerUrl`. */
-    const resolveHttpOffer = async (providerUrl: string, dataset: string, offerId?: string) => {
-      const base = await dspClient.discoverBase(providerUrl)
-      const provider = (await dspClient.catalog(base)).participantId
-      if (provider === undefined) throw new NotFoundError(`the DSP catalog at ${base} names no participantId`)
-      // Asked again under the DID, with this node's membership shown: members-only offers appear.
-      const found = await dspClient.dataset(base, dataset, provider)
-      const offers = (found.hasPolicy ?? []) as Record<string, unknown>[]
-      const offer = offerId === undefined ? offers[0] : offers.find((o) => o['@id'] === offerId)
-      if (offer === undefined) {
-        throw new NotFoundError(
-          `the provider at ${base} offers no ${offerId === undefined ? 'offer' : `offer ${offerId}`} for dataset ${dataset} to this node`,
-        )
-      }
-      return { provider, providerAddress: base, offer }
-    }
+    await this.lifecycle.start(transfers)
     return {
       audit,
       cache,
@@ -585,8 +524,10 @@ export class Connector {
       duties,
       federation,
       negotiations,
-      resolveOffer,
-      resolveHttpOffer,
+      resolveOffer: (provider: string, dataset: string, offerId?: string) =>
+        federation.offerOf(provider, dataset, offerId),
+      resolveHttpOffer: (providerUrl: string, dataset: string, offerId?: string) =>
+        resolveHttpOffer(dspClient, providerUrl, dataset, offerId),
       revocation,
       statusCache,
       transfers,
@@ -599,32 +540,18 @@ export class Connector {
     return `${this.apiUrl}/login?code=${this.sessions.issueLoginCode()}`
   }
 
-  /** Stops in reverse order; safe to call twice and after a failed start. */
+  /** Stops in reverse order of starting; safe to call twice and after a failed start. */
   async stop(): Promise<void> {
-    this.stopLiveEvents?.()
-    this.stopLiveEvents = undefined
-    await this.dspServer?.stop()
-    this.dspServer = undefined
-    this.negotiations?.stop()
-    this.duties?.stop()
-    this.duties = undefined
-    this.transfers?.stop()
-    this.transfers = undefined
-    this.federation?.stop()
-    this.negotiations = undefined
-    this.federation = undefined
-    this.mesh?.stop()
-    this.dataspace?.stop()
-    await this.api?.stop()
-    await this.libp2p?.stop()
-    await this.store?.close()
-    if (this.apiUrl !== undefined) await rm(this.init.files.directory.runtimeFile, { force: true })
-    this.mesh = undefined
-    this.dataspace = undefined
-    this.api = undefined
+    const started = this.lifecycle
+    this.lifecycle = new Lifecycle()
     this.libp2p = undefined
-    this.store = undefined
+    this.mesh = undefined
     this.apiUrl = undefined
+    this.dataspace = undefined
+    this.negotiations = undefined
+    this.dspServer = undefined
+    this.federation = undefined
+    await started.stop()
   }
 }
 

@@ -29,6 +29,7 @@ export {
   renderMetrics,
 } from './metrics.js'
 export { CsrfError, DashboardSessions, LoginCodeError } from './middleware/session.js'
+export { NodeApiError, NodeClient, NodeNotRunningError } from './node-client.js'
 export { agreementProofRoutes } from './routes/agreement-proof-routes.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { auditVerifyRoutes } from './routes/audit-verify-routes.js'

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/index.js'
+import { NotFoundError } from '../protocol/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
 
@@ -43,6 +44,27 @@ export class CatalogFederation {
     if (announcement.provider === this.components.self) return
     if (await this.components.cache.applyAnnouncement(announcement))
       await this.refreshProvider(announcement.provider)
+  }
+
+  /**
+   * A provider's offer for a dataset as this node sees it (the first one without `offerId`), from
+   * the cache or, when the cache has not seen the dataset, from the provider asked right now.
+   */
+  async offerOf(provider: string, dataset: string, offerId?: string): Promise<Record<string, unknown>> {
+    const { cache } = this.components
+    let cached = await cache.get(provider, dataset)
+    if (cached === undefined) {
+      await this.refreshProvider(provider)
+      cached = await cache.get(provider, dataset)
+    }
+    const offers = (cached?.dataset as { hasPolicy?: Record<string, unknown>[] } | undefined)?.hasPolicy ?? []
+    const offer = offerId === undefined ? offers[0] : offers.find((o) => o['@id'] === offerId)
+    if (offer === undefined) {
+      throw new NotFoundError(
+        `provider ${provider} offers no ${offerId === undefined ? 'offer' : `offer ${offerId}`} for dataset ${dataset} to this node`,
+      )
+    }
+    return offer
   }
 
   /** Fetches one provider's catalog into the cache; returns the number of datasets cached. */

@@ -132,3 +132,13 @@ export function configOverrides(values: {
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
   }
 }
+
+/** Parses `--endorsements N`. */
+export function endorsementsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const endorsements = Number(value)
+  if (!Number.isInteger(endorsements) || endorsements < 1) {
+    throw new UsageError(`--endorsements must be a whole number of at least 1, got "${value}"`)
+  }
+  return endorsements
+}

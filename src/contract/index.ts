@@ -14,9 +14,10 @@
 export { AgreementRevocation, type AgreementRevocationComponents } from './agreement-revocation.js'
 export { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
 export { type ContractDecisionFacts, decideOnOffer } from './contract-decision.js'
-export { AgreementMismatchError, NegotiationRefusedError } from './errors.js'
+export { AgreementMismatchError, NegotiationRefusedError, ProviderUnreachableError } from './errors.js'
 export {
   allowedNegotiationMoves,
+  isLateRepeat,
   isTerminalNegotiationState,
   NEGOTIATION_INITIAL,
   NEGOTIATION_MOVE_TARGETS,
@@ -29,7 +30,9 @@ export {
   type NegotiationRole,
   type NegotiationState,
   type NegotiationTransition,
+  type NegotiationWork,
   negotiationMoveOf,
+  negotiationWorkOf,
   transitionNegotiation,
 } from './negotiation-machine.js'
 export {
@@ -49,3 +52,4 @@ export {
   type NegotiationRoute,
   NegotiationService,
 } from './negotiation-service.js'
+export { type ProviderDecisionInit, providerDecision } from './provider-decision.js'

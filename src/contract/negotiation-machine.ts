@@ -132,6 +132,20 @@ function couldHaveReached(state: NegotiationState, sender: NegotiationRole): boo
 }
 
 /**
+ * A move that led to a state the negotiation has passed since (not a termination): a redelivery
+ * that arrives after the answer to it moved on, e.g. the consumer's verification retried after a
+ * crash while the provider has finalized. It is answered with the current ACK and changes nothing.
+ */
+export function isLateRepeat(
+  passed: readonly NegotiationState[],
+  move: NegotiationMove,
+  sender: NegotiationRole,
+): boolean {
+  const to = NEGOTIATION_MOVE_TARGETS[move]
+  return to !== 'TERMINATED' && passed.includes(to) && couldHaveReached(to, sender)
+}
+
+/**
  * Applies one message to a negotiation's state: pure, changes nothing, throws nothing for an
  * illegal move (that is an expected input from a peer): it returns `ok: false` with an
  * `IllegalTransitionError` for the binding to answer (400 + `ContractNegotiationError`).
@@ -165,4 +179,33 @@ export function transitionNegotiation(
     allowed: allowedNegotiationMoves(from, sender),
   })
   return { ok: false, from, state: from, error }
+}
+
+/**
+ * The step a side owes in a negotiation, as EDC's -ING states name them. Each is stored before it
+ * is taken (the state that causes it, with any message in the outbox) and taken again after a
+ * restart, so a crash between deciding and doing leaves no negotiation stuck:
+ * - `REQUESTING`: consumer, the request is stored and not yet acknowledged (no `providerPid`);
+ * - `AGREEING`: provider, a request waits for the decision (unless a data officer must approve);
+ * - `VERIFYING`: consumer, the agreement waits for its countersignature;
+ * - `FINALIZING`: provider, the verification is stored and the agreement not yet final.
+ */
+export type NegotiationWork = 'REQUESTING' | 'AGREEING' | 'VERIFYING' | 'FINALIZING'
+
+/** The step this side owes in `negotiation`, if any. */
+export function negotiationWorkOf(negotiation: {
+  readonly role: NegotiationRole
+  readonly state: NegotiationState
+  readonly providerPid?: string
+  readonly awaitingApproval?: string
+}): NegotiationWork | undefined {
+  const { role, state } = negotiation
+  if (role === 'consumer') {
+    if (state === 'REQUESTED' && negotiation.providerPid === undefined) return 'REQUESTING'
+    if (state === 'AGREED') return 'VERIFYING'
+    return undefined
+  }
+  if (state === 'REQUESTED' && negotiation.awaitingApproval === undefined) return 'AGREEING'
+  if (state === 'VERIFIED') return 'FINALIZING'
+  return undefined
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { EventEmitter } from 'node:events'
 import type { AuditLog } from '../audit/index.js'
 import {
   countersignAgreementCredential,
@@ -9,8 +8,11 @@ import {
   verifyAgreementCredential,
 } from '../credentials/index.js'
 import type { NodeKey } from '../identity/index.js'
+import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
+import { ProcessStore } from '../process/index.js'
 import {
+  AllmendeError,
   type ContractNegotiation,
   createContractAgreementMessage,
   createContractAgreementVerificationMessage,
@@ -24,21 +26,20 @@ import {
   type MessageOffer,
   type NegotiationState,
   NotFoundError,
+  type PeerAddressing,
   UnknownProcessError,
 } from '../protocol/index.js'
-import {
-  type BatchOp,
-  KeyedLock,
-  Outbox,
-  type OutboxEntry,
-  type Store,
-  type Sublevel,
-} from '../store/index.js'
+import type { BatchOp, Store, Sublevel } from '../store/index.js'
 import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
-import { AgreementMismatchError } from './errors.js'
+import { AgreementMismatchError, ProviderUnreachableError } from './errors.js'
 import {
+  isLateRepeat,
+  isTerminalNegotiationState,
+  type NegotiationMove,
   type NegotiationMoveMessage,
   type NegotiationRole,
+  negotiationMoveOf,
+  negotiationWorkOf,
   transitionNegotiation,
 } from './negotiation-machine.js'
 import {
@@ -90,7 +91,7 @@ export interface NegotiationComponents {
   readonly store: Store
   readonly audit: AuditLog
   readonly nodeKey: NodeKey
-  readonly clock: () => Date
+  readonly clock: Clock
   readonly log: Logger
   readonly messenger: NegotiationMessenger
 }
@@ -102,13 +103,13 @@ export interface NegotiationInit {
   allocateStatus?(): Promise<StatusEntry>
   /** Verification options for agreement credentials (status lists, DID resolution). */
   verifyOptions?: VerifyOptions
-  /** Delivery attempts before a negotiation is terminated for an unreachable peer. */
-  maxDeliveryAttempts?: number
   /**
-   * This node's DSP HTTP base URL, sent as `callbackAddress` to providers reached over HTTP;
-   * undefined when the node has no DSP HTTP listener.
+   * Delivery attempts before a negotiation is ended for an unreachable peer (default 12: about three
+   * minutes, so a peer's restart on a slow machine is ridden out).
    */
-  callbackAddress?: () => string | undefined
+  maxDeliveryAttempts?: number
+  /** Which binding reaches a peer, and this node's own address on it (the dispatcher knows both). */
+  addressing: PeerAddressing
 }
 
 /** The consumer's request: which provider, dataset and offer, and the purpose it declares. */
@@ -130,46 +131,81 @@ const TERMINAL: readonly NegotiationState[] = ['FINALIZED', 'TERMINATED']
  * restart, re-delivers. Repeated messages are answered with the current state and change nothing.
  */
 export class NegotiationService {
-  private readonly negotiations: Sublevel<Negotiation>
+  private readonly processes: ProcessStore<Negotiation, NegotiationRoute>
   private readonly agreements: Sublevel<AgreementRecord>
-  private readonly outbox: Outbox<NegotiationRoute>
   /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
   private readonly requestIndex: Sublevel<string>
-  private readonly locks = new KeyedLock()
-  private readonly events = new EventEmitter()
+  /** Why an initial request failed in this run, for the caller still waiting on it. */
+  private readonly requestFailures = new Map<string, Error>()
 
   constructor(
     private readonly components: NegotiationComponents,
     private readonly init: NegotiationInit,
   ) {
     const { store } = components
-    this.negotiations = store.sublevel<Negotiation>('negotiations')
-    this.agreements = store.sublevel<AgreementRecord>('agreements')
-    this.outbox = new Outbox(store.sublevel<OutboxEntry<NegotiationRoute>>('negotiation-outbox'), {
+    this.processes = new ProcessStore({
+      store,
+      audit: components.audit,
       log: components.log,
       label: 'negotiation',
-      maxAttempts: init.maxDeliveryAttempts ?? 6,
-      send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
-      isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
-      giveUp: (id, code, reason) => this.withLock(id, () => this.terminateLocally(id, code, reason)),
+      sublevel: 'negotiations',
+      keyOf: (negotiation) => negotiation.id,
+      auditOf: (negotiation) => ({
+        subject: negotiation.id,
+        data: {
+          role: negotiation.role,
+          counterparty: negotiation.counterparty,
+          dataset: negotiation.datasetId,
+          state: negotiation.state,
+          ...lastReason(negotiation.history),
+        },
+      }),
+      delivery: {
+        maxAttempts: init.maxDeliveryAttempts ?? DELIVERY_ATTEMPTS,
+        send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
+        onDelivered: (entry, answer) => this.onDelivered(entry.processId, answer),
+        isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
+        giveUp: (id, code, reason, error) =>
+          this.processes.withLock(id, () => this.giveUp(id, code, reason, error)),
+      },
     })
+    this.agreements = store.sublevel<AgreementRecord>('agreements')
     this.requestIndex = store.sublevel<string>('negotiation-requests')
-    this.events.setMaxListeners(0)
   }
 
-  /** Re-drives what a previous run stored but could not finish: undelivered messages, pending decisions. */
+  /**
+   * Re-drives what a previous run stored but could not finish: undelivered messages (a request
+   * not yet acknowledged among them) and this side's pending step in every negotiation.
+   */
   async start(): Promise<void> {
-    await this.outbox.resume()
-    for await (const negotiation of this.negotiations.values()) {
-      if (negotiation.role === 'provider' && negotiation.state === 'REQUESTED')
-        this.decideLater(negotiation.id)
-      if (negotiation.role === 'consumer' && negotiation.state === 'AGREED') void this.verify(negotiation.id)
-    }
+    await this.processes.resume()
+    for (const negotiation of await this.processes.list()) this.resumeWork(negotiation)
   }
 
   stop(): void {
-    this.outbox.stop()
-    this.events.removeAllListeners()
+    this.processes.stop()
+  }
+
+  /** Starts the step this side owes in a negotiation's work state (see {@link negotiationWorkOf}). */
+  private resumeWork(negotiation: Negotiation): void {
+    switch (negotiationWorkOf(negotiation)) {
+      case 'AGREEING':
+        this.decideLater(negotiation.id)
+        return
+      case 'VERIFYING':
+        void this.verify(negotiation.id)
+        return
+      case 'FINALIZING':
+        this.processes
+          .withLock(negotiation.id, () => this.completeFinalization(negotiation.id))
+          .catch((err: Error) =>
+            this.components.log.error({ err, negotiation: negotiation.id }, 'finalization failed'),
+          )
+        return
+      default:
+        // REQUESTING is the outbox's: the stored request is re-delivered by resume().
+        return
+    }
   }
 
   // ---- consumer API ------------------------------------------------------------------------
@@ -178,9 +214,9 @@ export class NegotiationService {
   async request(request: ContractRequest): Promise<Negotiation> {
     const consumerPid = `urn:uuid:${randomUUID()}`
     const offer: MessageOffer = { ...request.offer, '@type': 'Offer', target: request.datasetId }
-    const overHttp = isHttpAddress(request.providerAddress)
-    const ownAddress = overHttp ? this.init.callbackAddress?.() : undefined
-    if (overHttp && ownAddress === undefined) {
+    const overHttp = this.init.addressing.bindingOf(request.providerAddress) === 'http'
+    const ownAddress = this.init.addressing.ownAddress(overHttp ? 'http' : 'libp2p')
+    if (ownAddress === undefined) {
       throw new InvalidInputError(
         'this node has no DSP HTTP listener for the provider to answer; start it with --dsp-port (and --dsp-public-url)',
       )
@@ -190,87 +226,70 @@ export class NegotiationService {
         consumerPid,
         offer,
         // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
-        callbackAddress: ownAddress ?? `/p2p/${this.components.nodeKey.peerId.toString()}`,
+        callbackAddress: ownAddress,
       }),
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
     }
+    const opening = transitionNegotiation(undefined, 'ContractRequestMessage', 'consumer')
+    if (!opening.ok) throw opening.error
     const now = this.now()
     const negotiation: Negotiation = {
       id: consumerPid,
       role: 'consumer',
       consumerPid,
       counterparty: request.provider,
-      state: 'REQUESTED',
+      state: opening.state,
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
       ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
-      history: [{ state: 'REQUESTED', at: now }],
+      history: [{ state: opening.state, at: now }],
       created: now,
       updated: now,
     }
-    await this.commit(negotiation, 'negotiation.requested', [])
-    const ack = await this.components.messenger
-      .send(request.provider, message, {
-        recipient: 'provider',
-        ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
+    // REQUESTING: stored with the request in one batch; the provider's ACK completes it. One
+    // attempt now (the caller waits for it), another after a restart.
+    await this.processes.commit(negotiation, 'negotiation.requested', [
+      this.processes.message(consumerPid, request.provider, message, this.routeOf(negotiation), {
+        maxAttempts: 1,
+      }),
+    ])
+    const settled = await this.processes.waitFor(
+      consumerPid,
+      (n) => negotiationWorkOf(n) !== 'REQUESTING',
+      REQUEST_WAIT_MS,
+      () => missing(consumerPid),
+    )
+    const failure = this.requestFailures.get(consumerPid)
+    this.requestFailures.delete(consumerPid)
+    if (settled.state === 'TERMINATED' && failure !== undefined) {
+      // A broken connection is not a fault of this node: the operator reads why, never "internal error".
+      if (failure instanceof AllmendeError) throw failure
+      throw new ProviderUnreachableError(`the provider could not be reached: ${failure.message}`, {
+        cause: failure,
       })
-      .catch(async (error: Error) => {
-        await this.withLock(consumerPid, () =>
-          this.terminateLocally(
-            consumerPid,
-            'PROVIDER_UNREACHABLE',
-            `the provider could not be reached: ${error.message}`,
-          ),
-        )
-        throw error
-      })
-    const providerPid = (ack as ContractNegotiation).providerPid
-    return this.withLock(consumerPid, async () => {
-      const current = await this.mustGet(consumerPid)
-      if (current.providerPid !== undefined) return current
-      const updated = { ...current, providerPid }
-      await this.components.store.atomic([
-        { type: 'put', sublevel: this.negotiations, key: consumerPid, value: updated },
-      ])
-      return updated
-    })
+    }
+    return settled
   }
 
   /** Resolves when the negotiation reaches one of `states` (or a terminal state), or rejects on timeout. */
   async waitFor(id: string, states: readonly NegotiationState[], timeoutMs: number): Promise<Negotiation> {
-    const done = (n: Negotiation) => states.includes(n.state) || TERMINAL.includes(n.state)
-    const current = await this.mustGet(id)
-    if (done(current)) return current
-    return new Promise((resolve, reject) => {
-      const onChange = (n: Negotiation) => {
-        if (n.id !== id || !done(n)) return
-        cleanup()
-        resolve(n)
-      }
-      const timer = setTimeout(() => {
-        cleanup()
-        this.get(id).then(
-          (n) => (n === undefined ? reject(new NotFoundError(`negotiation ${id}`)) : resolve(n)),
-          reject,
-        )
-      }, timeoutMs)
-      const cleanup = () => {
-        clearTimeout(timer)
-        this.events.off('changed', onChange)
-      }
-      this.events.on('changed', onChange)
-    })
+    return this.processes.waitFor(
+      id,
+      (n) => states.includes(n.state) || TERMINAL.includes(n.state),
+      timeoutMs,
+      () => missing(id),
+    )
   }
 
   // ---- queries -----------------------------------------------------------------------------
 
   async get(id: string): Promise<Negotiation | undefined> {
-    return this.negotiations.get(id)
+    return this.processes.get(id)
   }
 
   async list(): Promise<Negotiation[]> {
-    return this.negotiations.values().all()
+    return this.processes.list()
   }
 
   async getAgreement(id: string): Promise<AgreementRecord | undefined> {
@@ -311,7 +330,7 @@ export class NegotiationService {
 
   /** The ACK for a negotiation the caller is party to (`GET /negotiations/:pid`). */
   async describe(pid: string, caller: string): Promise<ContractNegotiation> {
-    const negotiation = await this.negotiations.get(pid)
+    const negotiation = await this.processes.get(pid)
     if (negotiation === undefined || negotiation.counterparty !== caller)
       throw new UnknownProcessError('negotiation', pid)
     return ackOf(negotiation)
@@ -322,7 +341,7 @@ export class NegotiationService {
     caller: string,
   ): Promise<ContractNegotiation> {
     const indexKey = `${caller} ${message.consumerPid}`
-    return this.withLock(indexKey, async () => {
+    return this.processes.withLock(indexKey, async () => {
       const existing = await this.requestIndex.get(indexKey)
       if (existing !== undefined) return ackOf(await this.mustGet(existing))
       const step = transitionNegotiation(undefined, message, 'consumer')
@@ -338,16 +357,16 @@ export class NegotiationService {
         consumerPid: message.consumerPid,
         providerPid,
         counterparty: caller,
-        state: 'REQUESTED',
+        state: step.state,
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
-        ...(isHttpAddress(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
-        history: [{ state: 'REQUESTED', at: now }],
+        ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
+        history: [{ state: step.state, at: now }],
         created: now,
         updated: now,
       }
-      await this.commit(negotiation, 'negotiation.requested', [
+      await this.processes.commit(negotiation, 'negotiation.requested', [
         { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
       ])
       this.decideLater(providerPid)
@@ -361,14 +380,20 @@ export class NegotiationService {
     message: NegotiationMoveMessage,
     caller: string,
   ): Promise<ContractNegotiation> {
-    return this.withLock(pid, async () => {
-      const negotiation = await this.negotiations.get(pid)
+    return this.processes.withLock(pid, async () => {
+      const negotiation = await this.processes.get(pid)
       if (negotiation === undefined || negotiation.counterparty !== caller)
         throw new UnknownProcessError('negotiation', pid)
       const sender: NegotiationRole = negotiation.role === 'provider' ? 'consumer' : 'provider'
       const step = transitionNegotiation(negotiation.state, message, sender)
+      const passed = negotiation.history.map((h) => h.state)
+      if (!step.ok && isLateRepeat(passed, negotiationMoveOf(message), sender)) return ackOf(negotiation)
       if (!step.ok) throw step.error
-      if (step.repeat) return ackOf(negotiation)
+      if (step.repeat) {
+        // A redelivery after a crash between this side's two steps: finish the second one now.
+        if (negotiationWorkOf(negotiation) === 'FINALIZING') await this.completeFinalization(pid)
+        return ackOf(await this.mustGet(pid))
+      }
       switch (step.state) {
         case 'AGREED':
           return this.onAgreement(
@@ -382,8 +407,8 @@ export class NegotiationService {
         default: {
           // REQUESTED again, OFFERED or ACCEPTED: Allmende publishes fixed offers and never counters,
           // so the legal moves that lead here cannot occur in a negotiation it runs.
-          const updated = this.advance(negotiation, step.state)
-          await this.commit(updated, `negotiation.${step.state.toLowerCase()}`, [])
+          const updated = this.move(negotiation, negotiationMoveOf(message), sender)
+          await this.processes.commit(updated, `negotiation.${step.state.toLowerCase()}`)
           return ackOf(updated)
         }
       }
@@ -397,7 +422,7 @@ export class NegotiationService {
   ): Promise<ContractNegotiation> {
     const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
     // A foreign DSP provider over HTTPS issues no agreement credential: its authenticated message is the proof.
-    const unsigned = credential === undefined && isHttpAddress(negotiation.callbackAddress)
+    const unsigned = credential === undefined && this.overHttp(negotiation.callbackAddress)
     const problem = agreementProblem(
       negotiation,
       message.agreement,
@@ -407,14 +432,14 @@ export class NegotiationService {
     )
     if (problem !== undefined) throw new AgreementMismatchError(problem)
     const updated: Negotiation = {
-      ...this.advance(negotiation, 'AGREED'),
+      ...this.move(negotiation, 'ContractAgreementMessage', 'provider'),
       providerPid: message.providerPid,
       agreementId: message.agreement['@id'],
       ...(unsigned
         ? { agreement: message.agreement as unknown as Record<string, unknown> }
         : { credential: credential as Record<string, unknown> }),
     }
-    await this.commit(updated, 'negotiation.agreed', [], { agreement: message.agreement['@id'] })
+    await this.processes.commit(updated, 'negotiation.agreed', [], { agreement: message.agreement['@id'] })
     void this.verify(negotiation.id)
     return ackOf(updated)
   }
@@ -425,7 +450,7 @@ export class NegotiationService {
     message: NegotiationMoveMessage,
   ): Promise<ContractNegotiation> {
     const credential = (message as unknown as Record<string, unknown>)[MESSAGE_EXTENSIONS.credential]
-    if (credential === undefined && isHttpAddress(negotiation.callbackAddress)) {
+    if (credential === undefined && this.overHttp(negotiation.callbackAddress)) {
       // A foreign DSP consumer does not countersign: its authenticated verification message is its consent.
       return this.finalize(negotiation, 'verification-message', { verification: message })
     }
@@ -445,12 +470,16 @@ export class NegotiationService {
       const reason = result.verified
         ? 'the countersigned credential is not the agreement of this negotiation'
         : `the countersigned agreement credential failed the ${result.check} check: ${result.message}`
-      const terminated = this.advance(negotiation, 'TERMINATED', 'AGREEMENT_NOT_VERIFIED', reason)
-      await this.commit(
-        terminated,
-        'negotiation.terminated',
-        this.send(terminated, this.terminationMessage(terminated)),
+      // The consumer's verification arrived (its move), and this side refuses it (the provider's).
+      const received = this.move(negotiation, 'ContractAgreementVerificationMessage', 'consumer')
+      const terminated = this.move(
+        received,
+        'ContractNegotiationTerminationMessage',
+        'provider',
+        'AGREEMENT_NOT_VERIFIED',
+        reason,
       )
+      await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
       return ackOf(terminated)
     }
     return this.finalize(
@@ -460,28 +489,40 @@ export class NegotiationService {
     )
   }
 
-  /** Provider: records VERIFIED with its proof, then FINALIZED with the agreement, and tells the consumer. */
+  /**
+   * Provider: records VERIFIED with its proof; FINALIZED with the agreement and the event to the
+   * consumer follow as the FINALIZING step, which a restart or the consumer's redelivery resumes.
+   */
   private async finalize(
     negotiation: Negotiation,
     agreementProof: AgreementProof,
     auditData: Record<string, unknown>,
   ): Promise<ContractNegotiation> {
-    const verified: Negotiation = { ...this.advance(negotiation, 'VERIFIED'), agreementProof }
-    await this.commit(verified, 'negotiation.verified', [], { agreementProof, ...auditData })
-    const finalized = this.advance(verified, 'FINALIZED')
-    const event = createContractNegotiationEventMessage({
-      providerPid: negotiation.id,
-      consumerPid: negotiation.consumerPid,
-      eventType: 'FINALIZED',
-    })
-    await this.commit(finalized, 'negotiation.finalized', [
-      ...this.send(finalized, event as unknown as Record<string, unknown>),
-      this.agreementOp(finalized),
-    ])
+    const verified: Negotiation = {
+      ...this.move(negotiation, 'ContractAgreementVerificationMessage', 'consumer'),
+      agreementProof,
+    }
+    await this.processes.commit(verified, 'negotiation.verified', [], { agreementProof, ...auditData })
+    await this.completeFinalization(negotiation.id)
     return ackOf(verified)
   }
 
-  /** Consumer: the provider finalized. The stored credential must still verify with both proofs. */
+  /** Provider, FINALIZING: FINALIZED with the agreement record and the event to the consumer, in one batch. */
+  private async completeFinalization(id: string): Promise<void> {
+    const verified = await this.mustGet(id)
+    if (negotiationWorkOf(verified) !== 'FINALIZING') return
+    const finalized = this.move(verified, 'FINALIZED', 'provider')
+    const event = createContractNegotiationEventMessage({
+      providerPid: id,
+      consumerPid: verified.consumerPid,
+      eventType: 'FINALIZED',
+    })
+    await this.processes.commit(finalized, 'negotiation.finalized', [
+      ...this.send(finalized, event as unknown as Record<string, unknown>),
+      this.agreementOp(finalized),
+    ])
+  }
+
   /**
    * Consumer: the provider finalized. Both proofs are already known good here: the provider's was
    * verified before countersigning (countersignAgreementCredential refuses otherwise) and the other
@@ -492,16 +533,12 @@ export class NegotiationService {
       negotiation.credential !== undefined || negotiation.agreementProof === 'agreement-message'
     if (!provable) {
       const reason = 'no agreement credential is stored for this negotiation'
-      const terminated = this.advance(negotiation, 'TERMINATED', 'AGREEMENT_NOT_VERIFIED', reason)
-      await this.commit(
-        terminated,
-        'negotiation.terminated',
-        this.send(terminated, this.terminationMessage(terminated)),
-      )
+      const terminated = this.endLocally(negotiation, 'AGREEMENT_NOT_VERIFIED', reason)
+      await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
       return ackOf(terminated)
     }
-    const finalized = this.advance(negotiation, 'FINALIZED')
-    await this.commit(finalized, 'negotiation.finalized', [this.agreementOp(finalized)])
+    const finalized = this.move(negotiation, 'FINALIZED', 'provider')
+    await this.processes.commit(finalized, 'negotiation.finalized', [this.agreementOp(finalized)])
     return ackOf(finalized)
   }
 
@@ -509,10 +546,10 @@ export class NegotiationService {
     message: Extract<DspMessage, { '@type': 'ContractNegotiationTerminationMessage' }>,
     caller: string,
   ): Promise<ContractNegotiation> {
-    const mine = await this.negotiations.get(message.providerPid)
+    const mine = await this.processes.get(message.providerPid)
     const pid = mine?.role === 'provider' ? message.providerPid : message.consumerPid
-    return this.withLock(pid, async () => {
-      const negotiation = await this.negotiations.get(pid)
+    return this.processes.withLock(pid, async () => {
+      const negotiation = await this.processes.get(pid)
       if (negotiation === undefined || negotiation.counterparty !== caller)
         throw new UnknownProcessError('negotiation', pid)
       const sender: NegotiationRole = negotiation.role === 'provider' ? 'consumer' : 'provider'
@@ -520,17 +557,23 @@ export class NegotiationService {
       if (!step.ok) throw step.error
       if (step.repeat) return ackOf(negotiation)
       const reason = Array.isArray(message.reason) ? message.reason.map(String).join('; ') : undefined
-      const terminated = this.advance(negotiation, 'TERMINATED', message.code, reason)
-      await this.commit(terminated, 'negotiation.terminated', [], { by: caller })
+      const terminated = this.move(
+        negotiation,
+        'ContractNegotiationTerminationMessage',
+        sender,
+        message.code,
+        reason,
+      )
+      await this.processes.commit(terminated, 'negotiation.terminated', [], { by: caller })
       return ackOf(terminated)
     })
   }
 
   // ---- this side's next steps ---------------------------------------------------------------
 
-  /** Provider: decide a stored request and agree (credential with our proof) or terminate with a reason. */
+  /** Provider, AGREEING: decide a stored request and agree (credential with our proof) or terminate with a reason. */
   private async decide(id: string, approved = false): Promise<Negotiation> {
-    return this.withLock(id, async () => {
+    return this.processes.withLock(id, async () => {
       const negotiation = await this.mustGet(id)
       if (negotiation.state !== 'REQUESTED' || negotiation.role !== 'provider') return negotiation
       const decision: ContractDecision = await this.init
@@ -548,16 +591,18 @@ export class NegotiationService {
       if (decision.agree === 'hold') {
         if (negotiation.awaitingApproval !== undefined) return negotiation
         const held: Negotiation = { ...negotiation, awaitingApproval: decision.reason, updated: this.now() }
-        await this.commit(held, 'negotiation.held', [], { reason: decision.reason })
+        await this.processes.commit(held, 'negotiation.held', [], { reason: decision.reason })
         return held
       }
       if (!decision.agree) {
-        const terminated = this.advance(negotiation, 'TERMINATED', decision.code, decision.reason)
-        await this.commit(
-          terminated,
-          'negotiation.terminated',
-          this.send(terminated, this.terminationMessage(terminated)),
+        const terminated = this.move(
+          negotiation,
+          'ContractNegotiationTerminationMessage',
+          'provider',
+          decision.code,
+          decision.reason,
         )
+        await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
         return terminated
       }
       const agreement = agreementFromOffer(decision.offer, {
@@ -578,7 +623,7 @@ export class NegotiationService {
         },
       )
       const agreed: Negotiation = {
-        ...this.advance(negotiation, 'AGREED'),
+        ...this.move(negotiation, 'ContractAgreementMessage', 'provider'),
         agreementId: agreement['@id'],
         credential,
         offer: decision.offer,
@@ -591,7 +636,7 @@ export class NegotiationService {
         }),
         [MESSAGE_EXTENSIONS.credential]: credential,
       }
-      await this.commit(agreed, 'negotiation.agreed', this.send(agreed, message), {
+      await this.processes.commit(agreed, 'negotiation.agreed', this.send(agreed, message), {
         agreement: agreement['@id'],
       })
       return agreed
@@ -611,7 +656,7 @@ export class NegotiationService {
 
   /** Either side: ends a negotiation that is not yet concluded, telling the other party why. */
   async terminate(id: string, reason: string): Promise<Negotiation> {
-    return this.withLock(id, async () => {
+    return this.processes.withLock(id, async () => {
       const negotiation = await this.mustGet(id)
       const step = transitionNegotiation(
         negotiation.state,
@@ -620,12 +665,14 @@ export class NegotiationService {
       )
       if (!step.ok) throw step.error
       if (step.repeat) return negotiation
-      const terminated = this.advance(negotiation, 'TERMINATED', 'TERMINATED_BY_OPERATOR', reason)
-      await this.commit(
-        terminated,
-        'negotiation.terminated',
-        this.send(terminated, this.terminationMessage(terminated)),
+      const terminated = this.move(
+        negotiation,
+        'ContractNegotiationTerminationMessage',
+        negotiation.role,
+        'TERMINATED_BY_OPERATOR',
+        reason,
       )
+      await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
       return terminated
     })
   }
@@ -636,25 +683,23 @@ export class NegotiationService {
     )
   }
 
-  /** Consumer: countersign the stored agreement and send the verification with both proofs. */
+  /** Consumer, VERIFYING: countersign the stored agreement and send the verification with both proofs. */
   private async verify(id: string): Promise<void> {
-    await this.withLock(id, async () => {
+    await this.processes.withLock(id, async () => {
       const negotiation = await this.mustGet(id)
-      if (negotiation.state !== 'AGREED' || negotiation.role !== 'consumer') return
-      const step = transitionNegotiation('AGREED', 'ContractAgreementVerificationMessage', 'consumer')
-      if (!step.ok) throw step.error
+      if (negotiationWorkOf(negotiation) !== 'VERIFYING') return
       if (negotiation.credential === undefined) {
         if (negotiation.agreement === undefined) return
         // A foreign provider sent no credential to countersign: the plain verification message answers it.
         const verified: Negotiation = {
-          ...this.advance(negotiation, 'VERIFIED'),
+          ...this.move(negotiation, 'ContractAgreementVerificationMessage', 'consumer'),
           agreementProof: 'agreement-message',
         }
         const message = createContractAgreementVerificationMessage({
           providerPid: negotiation.providerPid ?? '',
           consumerPid: negotiation.id,
         })
-        await this.commit(
+        await this.processes.commit(
           verified,
           'negotiation.verified',
           this.send(verified, message as unknown as Record<string, unknown>),
@@ -672,21 +717,18 @@ export class NegotiationService {
           },
         )
       } catch (error) {
-        const terminated = this.advance(
+        const terminated = this.move(
           negotiation,
-          'TERMINATED',
+          'ContractNegotiationTerminationMessage',
+          'consumer',
           'AGREEMENT_NOT_VERIFIED',
           (error as Error).message,
         )
-        await this.commit(
-          terminated,
-          'negotiation.terminated',
-          this.send(terminated, this.terminationMessage(terminated)),
-        )
+        await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
         return
       }
       const verified: Negotiation = {
-        ...this.advance(negotiation, 'VERIFIED'),
+        ...this.move(negotiation, 'ContractAgreementVerificationMessage', 'consumer'),
         credential: countersigned,
         agreementProof: 'countersigned-credential',
       }
@@ -697,48 +739,71 @@ export class NegotiationService {
         }),
         [MESSAGE_EXTENSIONS.credential]: countersigned,
       }
-      await this.commit(verified, 'negotiation.verified', this.send(verified, message))
+      await this.processes.commit(verified, 'negotiation.verified', this.send(verified, message))
     })
   }
 
-  // ---- storage and delivery ------------------------------------------------------------------
-
-  /** Stores the negotiation with its audit entry and extra ops in one batch, then wakes waiters and the outbox. */
-  private async commit(
-    negotiation: Negotiation,
-    type: string,
-    extra: BatchOp[],
-    data: Record<string, unknown> = {},
-  ) {
-    await this.components.audit.record(
-      {
-        type,
-        subject: negotiation.id,
-        data: {
-          role: negotiation.role,
-          counterparty: negotiation.counterparty,
-          dataset: negotiation.datasetId,
-          state: negotiation.state,
-          ...lastReason(negotiation.history),
-          ...data,
-        },
-      },
-      [{ type: 'put', sublevel: this.negotiations, key: negotiation.id, value: negotiation }, ...extra],
-    )
-    this.events.emit('changed', negotiation)
-    this.outbox.deliverCommitted(extra)
+  /**
+   * The counterparty acknowledged a message: for the initial request its ACK names its process id;
+   * an ACK saying it has ended the negotiation (it gave up on this node while it was down) ends it
+   * here too.
+   */
+  private async onDelivered(id: string, answer: unknown): Promise<void> {
+    const ack = answer as Partial<ContractNegotiation> | undefined
+    await this.processes.withLock(id, async () => {
+      const negotiation = await this.processes.get(id)
+      if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
+      if (ack?.state === 'TERMINATED') {
+        const ended = this.endLocally(
+          negotiation,
+          'PEER_TERMINATED',
+          'the other party has ended the negotiation',
+        )
+        await this.processes.commit(ended, 'negotiation.terminated')
+        return
+      }
+      if (typeof ack?.providerPid !== 'string' || negotiationWorkOf(negotiation) !== 'REQUESTING') return
+      await this.processes.commit(
+        { ...negotiation, providerPid: ack.providerPid },
+        'negotiation.acknowledged',
+      )
+    })
   }
 
-  /** The outbox op of a message this node sends for a negotiation. */
-  private send(negotiation: Negotiation, message: Record<string, unknown>): BatchOp[] {
-    const route: NegotiationRoute | undefined =
-      negotiation.callbackAddress === undefined
-        ? undefined
-        : {
-            callbackAddress: negotiation.callbackAddress,
-            recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
-          }
-    return [this.outbox.entryOp(negotiation.id, negotiation.counterparty, message, route)]
+  /**
+   * The peer refused a message or never answered: the negotiation ends on this side only. An
+   * initial request that got no ACK ends as PROVIDER_UNREACHABLE, and its waiting caller gets the error.
+   */
+  private async giveUp(id: string, code: string, reason: string, error?: unknown): Promise<void> {
+    const negotiation = await this.processes.get(id)
+    if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
+    const requesting = negotiationWorkOf(negotiation) === 'REQUESTING'
+    if (requesting && error instanceof Error) this.requestFailures.set(id, error)
+    const ended = requesting
+      ? this.endLocally(
+          negotiation,
+          'PROVIDER_UNREACHABLE',
+          `the provider could not be reached: ${error instanceof Error ? error.message : reason}`,
+        )
+      : this.endLocally(negotiation, code, reason)
+    await this.processes.commit(ended, 'negotiation.terminated')
+  }
+
+  // ---- records and messages ------------------------------------------------------------------
+
+  /** A message to the counterparty for the outbox; without `message`, the termination that `negotiation` ends with. */
+  private send(negotiation: Negotiation, message = this.terminationMessage(negotiation)): BatchOp[] {
+    return [
+      this.processes.message(negotiation.id, negotiation.counterparty, message, this.routeOf(negotiation)),
+    ]
+  }
+
+  private routeOf(negotiation: Negotiation): NegotiationRoute | undefined {
+    if (negotiation.callbackAddress === undefined) return undefined
+    return {
+      callbackAddress: negotiation.callbackAddress,
+      recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
+    }
   }
 
   private agreementOp(negotiation: Negotiation): BatchOp {
@@ -759,13 +824,6 @@ export class NegotiationService {
     return { type: 'put', sublevel: this.agreements, key: record.id, value: record }
   }
 
-  /** Ends a negotiation on this side only (the peer cannot be told). */
-  private async terminateLocally(id: string, code: string, reason: string): Promise<void> {
-    const negotiation = await this.negotiations.get(id)
-    if (negotiation === undefined || TERMINAL.includes(negotiation.state)) return
-    await this.commit(this.advance(negotiation, 'TERMINATED', code, reason), 'negotiation.terminated', [])
-  }
-
   private terminationMessage(negotiation: Negotiation): Record<string, unknown> {
     const step = negotiation.history.at(-1)
     return createContractNegotiationTerminationMessage({
@@ -776,7 +834,33 @@ export class NegotiationService {
     }) as unknown as Record<string, unknown>
   }
 
-  private advance(
+  /**
+   * The negotiation after `move` by `by`, checked against the state table: a local move the table
+   * does not allow is a fault of this node, thrown as the {@link IllegalTransitionError} it is.
+   */
+  private move(
+    negotiation: Negotiation,
+    move: NegotiationMove,
+    by: NegotiationRole,
+    code?: string,
+    reason?: string,
+  ): Negotiation {
+    const step = transitionNegotiation(negotiation.state, move, by)
+    if (!step.ok) throw step.error
+    return this.withStep(negotiation, step.state, code, reason)
+  }
+
+  /**
+   * Ends a negotiation on this side where the protocol gives this side no move (a peer that never
+   * answers, a proof that does not hold): from any state but a final one.
+   */
+  private endLocally(negotiation: Negotiation, code: string, reason: string): Negotiation {
+    if (isTerminalNegotiationState(negotiation.state))
+      throw new Error(`negotiation ${negotiation.id} has ended`)
+    return this.withStep(negotiation, 'TERMINATED', code, reason)
+  }
+
+  private withStep(
     negotiation: Negotiation,
     state: NegotiationState,
     code?: string,
@@ -792,24 +876,32 @@ export class NegotiationService {
     return { ...negotiation, state, history: [...negotiation.history, step], updated: at }
   }
 
+  /** Is the peer at `address` a DSP connector reached over HTTPS (maybe not Allmende), not a libp2p peer? */
+  private overHttp(address: string | undefined): address is string {
+    return address !== undefined && this.init.addressing.bindingOf(address) === 'http'
+  }
+
   private verifyOptions(): VerifyOptions {
     return { now: this.components.clock(), ...this.init.verifyOptions }
   }
 
-  private async mustGet(id: string): Promise<Negotiation> {
-    const negotiation = await this.negotiations.get(id)
-    if (negotiation === undefined) throw new NotFoundError(`no negotiation ${id} on this node`)
-    return negotiation
-  }
-
-  /** Serialises everything that reads and writes one negotiation. */
-  private withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.locks.run(key, work)
+  private mustGet(id: string): Promise<Negotiation> {
+    return this.processes.mustGet(id, () => missing(id))
   }
 
   private now(): string {
     return this.components.clock().toISOString()
   }
+}
+
+/** Attempts to deliver a message: 250 ms doubling up to 30 s between them, about three minutes in all. */
+const DELIVERY_ATTEMPTS = 12
+
+/** How long the caller of an initial request waits for the provider's ACK before it gets the REQUESTED negotiation. */
+const REQUEST_WAIT_MS = 60_000
+
+function missing(id: string): NotFoundError {
+  return new NotFoundError(`no negotiation ${id} on this node`)
 }
 
 function ackOf(negotiation: Negotiation): ContractNegotiation {
@@ -826,11 +918,6 @@ function lastReason(history: readonly NegotiationStep[]): { code?: string; reaso
     ...(step?.code === undefined ? {} : { code: step.code }),
     ...(step?.reason === undefined ? {} : { reason: step.reason }),
   }
-}
-
-/** Is `address` a DSP HTTP address (the peer is reached over HTTPS, not libp2p)? */
-function isHttpAddress(address: string | undefined): address is string {
-  return address !== undefined && /^https?:\/\//i.test(address)
 }
 
 /** Why an agreement from the provider does not match the negotiation, or undefined if it does. */

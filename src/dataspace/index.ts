@@ -70,10 +70,8 @@ export {
 } from './membership-credential.js'
 export {
   fetchStatusList,
-  MEMBERSHIP_PROTOCOL,
   type MembershipProtocolHandlers,
   requestMembershipCredential,
-  STATUS_PROTOCOL,
   serveMembershipProtocols,
 } from './membership-protocol.js'
 export { MEMBERSHIP_SUBLEVEL, MembershipWallet } from './membership-wallet.js'

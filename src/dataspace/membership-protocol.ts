@@ -3,19 +3,14 @@ import { JsonFrames } from '../bindings/p2p/index.js'
 import { type JsonLdObject, parseStatusListUrl } from '../credentials/index.js'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
+import { MEMBERSHIP_PROTOCOL, STATUS_PROTOCOL } from '../protocol/index.js'
 import { MembershipUnavailableError } from './errors.js'
 
-/**
- * A peer asks an anchor for ITS OWN membership credential; the anchor finds it by the peer's Noise-authenticated
- * PeerId (its did:key). Served before admission: it is how a new member gets admitted.
- * Request `{}`; answer `{credential}` or `{refused: reason}`.
- */
-export const MEMBERSHIP_PROTOCOL = '/allmende/membership/1.0.0'
-/**
- * Signed status list credentials by list URL, public (status lists carry no names).
- * Request `{listUrl}`; answer `{credential}` or `{refused: reason}`.
- */
-export const STATUS_PROTOCOL = '/allmende/status/1.0.0'
+// MEMBERSHIP_PROTOCOL: a peer asks an anchor for ITS OWN membership credential; the anchor finds it
+// by the peer's Noise-authenticated PeerId (its did:key). Served before admission: it is how a new
+// member gets admitted. Request `{}`; answer `{credential}` or `{refused: reason}`.
+// STATUS_PROTOCOL: signed status list credentials by list URL. Request `{listUrl}`; answer
+// `{credential}` or `{refused: reason}`.
 
 const REQUEST_TIMEOUT_MS = 5_000
 // A status list credential of 131,072 entries is ~16 KiB compressed-then-base64; 256 KiB is ample.

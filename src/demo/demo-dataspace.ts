@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CliIo } from '../cli/command.js'
-import { runCli } from '../cli/run-cli.js'
-import { openNode } from '../config/index.js'
+import { NodeClient } from '../api/index.js'
+import { dialableAddresses, initNode, openNode } from '../config/index.js'
 import { Connector } from '../connector.js'
+import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../dataspace/index.js'
 import type { Logger } from '../log/index.js'
 import { findRepoRoot } from '../protocol/index.js'
 
@@ -24,22 +24,9 @@ export interface DemoNode {
   readonly apiUrl: string
 }
 
-/** Runs an `allmende` command in this process and returns its output (the demo tells it in its own words). */
-export async function allmende(args: string[]): Promise<string> {
-  let out = ''
-  let err = ''
-  const io: CliIo = {
-    stdout: (text) => {
-      out += `${text}\n`
-    },
-    stderr: (text) => {
-      err += `${text}\n`
-    },
-    readStdin: async () => '',
-  }
-  const code = await runCli(args, io)
-  if (code !== 0) throw new Error(`allmende ${args.join(' ')} failed: ${err.trim() || out.trim()}`)
-  return out
+/** The management API of a running demo node, as any client of the node would use it. */
+export function apiOf(node: DemoNode): Promise<NodeClient> {
+  return NodeClient.forDirectory(node.dir)
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -62,40 +49,8 @@ async function startConnector(dir: string, log: Logger): Promise<{ connector: Co
  */
 export async function startDemoDataspace(root: string, log: Logger): Promise<DemoNode[]> {
   const dirOf = (slug: DemoSlug) => join(root, slug)
-  const anchor = DEMO_NODES[0]
-  const firstRun = !(await exists(join(dirOf(anchor.slug), 'dataspace.json')))
-  if (firstRun) {
-    for (const node of DEMO_NODES) {
-      await allmende([
-        'init',
-        '--dir',
-        dirOf(node.slug),
-        '--name',
-        node.name,
-        '--listen',
-        `/ip4/127.0.0.1/tcp/${node.port}`,
-        '--force',
-      ])
-    }
-    const started = await startConnector(dirOf(anchor.slug), log.child({ node: anchor.slug }))
-    try {
-      await allmende(['dataspace', 'create', '--title', 'Südwest-Cluster', '--dir', dirOf(anchor.slug)])
-    } finally {
-      await started.connector.stop()
-    }
-    for (const node of DEMO_NODES.slice(1)) {
-      await allmende([
-        'dataspace',
-        'join',
-        '--descriptor',
-        join(dirOf(anchor.slug), 'dataspace.json'),
-        '--dir',
-        dirOf(node.slug),
-      ])
-      const member = await openNode(dirOf(node.slug))
-      await allmende(['dataspace', 'endorse', member.key.did, '--dir', dirOf(anchor.slug)])
-    }
-  }
+  const firstRun = !(await exists(join(dirOf(DEMO_NODES[0].slug), 'dataspace.json')))
+  if (firstRun) await createDemoDataspace(dirOf)
   const nodes: DemoNode[] = []
   try {
     for (const node of DEMO_NODES) {
@@ -107,6 +62,39 @@ export async function startDemoDataspace(root: string, log: Logger): Promise<Dem
     throw error
   }
   return nodes
+}
+
+/**
+ * The first run: the nodes' directories, the data space with Kaiserslautern as trust anchor (its
+ * libp2p address is the descriptor's bootstrap address) and the members' endorsements.
+ */
+async function createDemoDataspace(dirOf: (slug: DemoSlug) => string): Promise<void> {
+  for (const node of DEMO_NODES) {
+    await initNode(dirOf(node.slug), {
+      name: node.name,
+      force: true,
+      overrides: { listen: [`/ip4/127.0.0.1/tcp/${node.port}`] },
+    })
+  }
+  const anchor = await openNode(dirOf(DEMO_NODES[0].slug))
+  // The anchor's fixed port makes its bootstrap address known before it ever runs.
+  const descriptor = await createDescriptor({
+    title: 'Südwest-Cluster',
+    anchors: [anchor.key],
+    endorsementsRequired: 1,
+    bootstrap: dialableAddresses(anchor.config, anchor.key.peerId.toString()),
+  })
+  const { config } = await adoptDescriptor(anchor.directory, descriptor)
+  const registry = await openOfflineRegistry(anchor.directory, config, anchor.key)
+  try {
+    for (const node of DEMO_NODES.slice(1)) {
+      const member = await openNode(dirOf(node.slug))
+      await adoptDescriptor(member.directory, descriptor)
+      await registry.registry.endorse(member.key.did)
+    }
+  } finally {
+    await registry.close()
+  }
 }
 
 /** Waits until every node is admitted by every other one, or the time is up. */

@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { NodeClient } from '../api/index.js'
 import { fillTemplate, findTemplate } from '../policy/index.js'
-import { allmende, type DemoNode, readExampleData } from './demo-dataspace.js'
+import { apiOf, type DemoNode, readExampleData } from './demo-dataspace.js'
 import { type NgsiLdServer, startNgsiLdServer } from './ngsi-ld-server.js'
 import { type SensorThingsServer, startSensorThingsServer } from './sensorthings-server.js'
 
@@ -52,7 +52,6 @@ interface Published {
 /** Publishes a dataset unless the node already has one with this title (a second run reuses it). */
 async function publishOnce(
   node: DemoNode,
-  workDir: string,
   input: {
     title: string
     source: Record<string, unknown>
@@ -60,33 +59,45 @@ async function publishOnce(
     meta: Record<string, unknown>
   },
 ): Promise<Published> {
-  const existing = JSON.parse(await allmende(['dataset', 'list', '--json', '--dir', node.dir])) as Published[]
-  const found = existing.find((d) => d.title === input.title)
+  const api = await apiOf(node)
+  const { datasets } = await api.get<{ datasets: Published[] }>('/api/v1/datasets')
+  const found = datasets.find((d) => d.title === input.title)
   if (found !== undefined) return found
-  const offerFile = join(workDir, `${node.slug}-offer.json`)
-  const metaFile = join(workDir, `${node.slug}-meta.json`)
-  await writeFile(offerFile, JSON.stringify(input.offer))
-  await writeFile(metaFile, JSON.stringify(input.meta))
-  const added = JSON.parse(
-    await allmende([
-      'dataset',
-      'add',
-      '--title',
-      input.title,
-      '--source',
-      JSON.stringify(input.source),
-      '--policy',
-      offerFile,
-      '--meta',
-      metaFile,
-      '--access',
-      'members',
-      '--json',
-      '--dir',
-      node.dir,
-    ]),
-  ) as { dataset: Published }
+  const identity = node.connector.identity()
+  const added = await api.post<{ dataset: Published }>('/api/v1/datasets', {
+    ...input.meta,
+    title: input.title,
+    publisher: { name: identity.name, id: identity.did },
+    source: input.source,
+    offers: [{ offer: input.offer, access: { kind: 'members' } }],
+  })
   return added.dataset
+}
+
+/** Polls a process of the API until it reaches one of `final` states or the time is up. */
+async function settled<T extends { state: string }>(
+  api: NodeClient,
+  path: string,
+  first: T,
+  final: readonly string[],
+  timeoutMs: number,
+): Promise<T> {
+  let current = first
+  const deadline = Date.now() + timeoutMs
+  while (!final.includes(current.state) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    current = await api.get<T>(path)
+  }
+  return current
+}
+
+interface ProcessView {
+  readonly id: string
+  readonly state: string
+  readonly agreementId?: string
+  readonly bytes?: number
+  readonly sha256?: string
+  readonly history: readonly { readonly reason?: string }[]
 }
 
 /** What happened, for the operator to read. */
@@ -100,11 +111,7 @@ export interface DemoStory {
  * Kaiserslautern offers its traffic counts to all members; Mayen-Koblenz finds the water levels in
  * its federated catalog and concludes a contract, both sides signing it.
  */
-export async function runDemoScenario(
-  nodes: readonly DemoNode[],
-  sources: DemoSources,
-  workDir: string,
-): Promise<DemoStory> {
+export async function runDemoScenario(nodes: readonly DemoNode[], sources: DemoSources): Promise<DemoStory> {
   const [kl, kusel, myk] = nodes as [DemoNode, DemoNode, DemoNode]
   const lines: string[] = []
   const didOf = (node: DemoNode) => node.connector.identity().did
@@ -116,7 +123,7 @@ export async function runDemoScenario(
     assignee: didOf(myk),
     until: '2027-12-31',
   })
-  const pegel = await publishOnce(kusel, workDir, {
+  const pegel = await publishOnce(kusel, {
     title: 'Pegel Altenglan (Glan), Wasserstand alle 15 Minuten',
     source: { kind: 'sensorthings', baseUrl: sources.sensorThings.url, datastreamId: 1 },
     offer: pegelOffer as Record<string, unknown>,
@@ -137,7 +144,7 @@ export async function runDemoScenario(
     target: 'urn:allmende:dataset:verkehr-kusel',
     dataSpace: dataspace,
   })
-  const traffic = await publishOnce(kl, workDir, {
+  const traffic = await publishOnce(kl, {
     title: 'Verkehrszählung je Fahrstreifen, Kusel',
     source: { kind: 'ngsi-ld', brokerUrl: `${sources.ngsiLd.url}/ngsi-ld/v1`, type: 'TrafficFlowObserved' },
     offer: trafficOffer as Record<string, unknown>,
@@ -152,51 +159,46 @@ export async function runDemoScenario(
   })
   lines.push(`Stadt Kaiserslautern publishes "${traffic.title}" for all members of the data space.`)
 
-  const hits = JSON.parse(
-    await allmende(['catalog', '--q', 'pegel', '--refresh', '--json', '--dir', myk.dir]),
-  ) as { datasetId: string; provider: string }[]
+  const mykApi = await apiOf(myk)
+  const { datasets: hits } = await mykApi.get<{ datasets: { datasetId: string; provider: string }[] }>(
+    '/api/v1/catalog?q=pegel&refresh=true',
+  )
   const hit = hits.find((h) => h.datasetId === pegel.id)
   if (hit === undefined) throw new Error('Mayen-Koblenz did not find the water levels in its catalog')
   lines.push('Mayen-Koblenz finds the water levels in its federated catalog, offered by Landkreis Kusel.')
 
-  const negotiated = JSON.parse(
-    await allmende([
-      'negotiate',
-      '--provider',
-      hit.provider,
-      '--dataset',
-      pegel.id,
-      '--purpose',
-      FLOOD_WARNING,
-      '--wait',
-      '--json',
-      '--dir',
-      myk.dir,
-    ]).catch((error: Error) => JSON.stringify({ state: 'FAILED', reason: error.message })),
-  ) as { state: string; agreement?: string | null; reason?: string }
-  if (negotiated.state !== 'FINALIZED' || typeof negotiated.agreement !== 'string') {
-    lines.push(`The negotiation ended ${negotiated.state}: ${negotiated.reason ?? 'no reason given'}`)
+  const requested = await mykApi.post<ProcessView>('/api/v1/negotiations', {
+    provider: hit.provider,
+    dataset: pegel.id,
+    purpose: FLOOD_WARNING,
+  })
+  const negotiated = await settled(
+    mykApi,
+    `/api/v1/negotiations/${encodeURIComponent(requested.id)}`,
+    requested,
+    ['FINALIZED', 'TERMINATED'],
+    30_000,
+  )
+  const agreement = negotiated.agreementId
+  if (negotiated.state !== 'FINALIZED' || agreement === undefined) {
+    lines.push(`The negotiation ended ${negotiated.state}: ${reasonOf(negotiated)}`)
     return { lines }
   }
   lines.push(
-    `Mayen-Koblenz asks for it for flood warning; Kusel's connector checks the offer, agrees, and both sign the contract ${negotiated.agreement}.`,
+    `Mayen-Koblenz asks for it for flood warning; Kusel's connector checks the offer, agrees, and both sign the contract ${agreement}.`,
   )
   const out = join(myk.dir, 'received', 'pegel-altenglan.ndjson')
-  const transferred = JSON.parse(
-    await allmende([
-      'transfer',
-      '--agreement',
-      negotiated.agreement,
-      '--out',
-      out,
-      '--json',
-      '--dir',
-      myk.dir,
-    ]).catch((error: Error) => JSON.stringify({ state: 'FAILED', reason: error.message })),
-  ) as { state: string; bytes?: number; sha256?: string; reason?: string }
+  const started = await mykApi.post<ProcessView>('/api/v1/transfers', { agreement, out })
+  const transferred = await settled(
+    mykApi,
+    `/api/v1/transfers/${encodeURIComponent(started.id)}`,
+    started,
+    ['COMPLETED', 'TERMINATED'],
+    60_000,
+  )
   if (transferred.state !== 'COMPLETED') {
-    lines.push(`The transfer ended ${transferred.state}: ${transferred.reason ?? 'no reason given'}`)
-    return { lines, agreement: negotiated.agreement }
+    lines.push(`The transfer ended ${transferred.state}: ${reasonOf(transferred)}`)
+    return { lines, agreement }
   }
   lines.push(
     `Kusel's connector checks the contract on the request, reads the gauge's SensorThings server page by page and streams ${transferred.bytes} bytes straight to Mayen-Koblenz, who checks the SHA-256 (${transferred.sha256?.slice(0, 16)}…) and stores them in ${out}.`,
@@ -204,5 +206,9 @@ export async function runDemoScenario(
   lines.push(
     'Both sides signed a receipt of the delivery and keep it in their audit logs (allmende audit verify --receipts).',
   )
-  return { lines, agreement: negotiated.agreement }
+  return { lines, agreement }
+}
+
+function reasonOf(process: ProcessView): string {
+  return process.history.at(-1)?.reason ?? 'no reason given'
 }

@@ -7,7 +7,7 @@
  * ```ts
  * const nodes = await startDemoDataspace('./.allmende-demo', log)
  * await awaitFullMesh(nodes, 15_000)
- * const story = await runDemoScenario(nodes, await startDemoSources(), './.allmende-demo')
+ * const story = await runDemoScenario(nodes, await startDemoSources())
  * ```
  */
 export {

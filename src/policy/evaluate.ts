@@ -41,9 +41,16 @@ import type {
   Rule,
   Term,
 } from './model.js'
-import { compareValues, equalValues, type Value, valueOfTerm, valueOfWorld } from './values.js'
+import {
+  compareValues,
+  equalValues,
+  type Value,
+  valueOfTerm,
+  valueOfWorld,
+  type WorldValue,
+} from './values.js'
 import { actionCovers, LEFT_OPERANDS, ODRL_NS, odrlLocal, type ValueKind } from './vocabulary.js'
-import type { DeonticState, PolicyRequest, WorldState, WorldValue } from './world.js'
+import type { DeonticState, PolicyRequest, WorldState } from './world.js'
 
 /** Options of an evaluation. */
 export interface EvaluateOptions {

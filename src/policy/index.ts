@@ -99,8 +99,9 @@ export { PolicyCache } from './policy-cache.js'
 export { PURPOSE_WORDS, purposeIri } from './purpose-names.js'
 export type { DecisionSummary, ReportTriple } from './report.js'
 export { decisionSummary, reportToJsonLd, reportToTurtle, reportTriples } from './report.js'
+export type { WorldValue } from './values.js'
 export { ACTION_ANCESTORS, actionCovers, LEFT_OPERANDS, ODRL_ACTIONS } from './vocabulary.js'
-export type { DeonticState, DutyOutcome, PolicyRequest, WorldState, WorldValue } from './world.js'
+export type { DeonticState, DutyOutcome, PolicyRequest, WorldState } from './world.js'
 export { requestFromGraph, worldFromGraph } from './world.js'
 
 /**

@@ -5,7 +5,9 @@
 import { literal } from './graph.js'
 import type { Iri, Term } from './model.js'
 import { type ValueKind, XSD_NS } from './vocabulary.js'
-import type { WorldValue } from './world.js'
+
+/** A left operand value as the caller gives it: an IRI (string), number, boolean, Date, or an RDF term. */
+export type WorldValue = string | number | boolean | Date | Term
 
 /** A comparable value. `kind`: t = instant (ms), d = duration (s), n = number, i = IRI, s = string, b = boolean. */
 export interface Value {

@@ -6,11 +6,8 @@
 import { PolicyParseError } from './errors.js'
 import type { Graph } from './graph.js'
 import type { Iri, Term } from './model.js'
-import { instantOf } from './values.js'
+import { instantOf, type WorldValue } from './values.js'
 import { DCT_NS, ODRL_NS, RDF_TYPE, REPORT_NS, SOTW_NS } from './vocabulary.js'
-
-/** A left operand value: an IRI (string), number, boolean, Date, or an RDF term. */
-export type WorldValue = string | number | boolean | Date | Term
 
 /** Outcome of a duty (or obligation) so far; `notSet` when unknown. */
 export type DeonticState = 'fulfilled' | 'violated' | 'notSet'

@@ -1,6 +1,6 @@
+import { buildMessage } from './build-message.js'
 import type { DspContext } from './context.js'
 import type { MessageFields, Offer } from './negotiation-messages.js'
-import { buildMessage } from './validate.js'
 
 /** A `dcat:DataService`: where negotiation and transfer messages for the catalog's datasets go. */
 export interface DataService {

@@ -14,6 +14,8 @@
  * message.offer.target
  * ```
  */
+
+export type { DspBinding, PeerAddressing } from './binding.js'
 export {
   type Catalog,
   type CatalogError,
@@ -81,7 +83,16 @@ export {
   type PolicyClass,
   type Rule,
 } from './negotiation-messages.js'
-export { DSP_PROTOCOL_IDS } from './protocol-ids.js'
+export {
+  catalogTopic,
+  DATA_PROTOCOL,
+  DSP_PROTOCOL_IDS,
+  DUTY_PROTOCOL,
+  dhtProtocol,
+  MEMBERSHIP_PROTOCOL,
+  STATUS_PROTOCOL,
+  TRUST_PROTOCOL,
+} from './protocol-ids.js'
 export {
   compileDspSchemas,
   DSP_SCHEMA_FILES,

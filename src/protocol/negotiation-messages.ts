@@ -1,5 +1,5 @@
+import { buildMessage } from './build-message.js'
 import type { DspContext } from './context.js'
-import { buildMessage } from './validate.js'
 
 /** ODRL operators the DSP 2025-1 contract schema admits. */
 export type Operator =

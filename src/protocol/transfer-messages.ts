@@ -1,6 +1,6 @@
+import { buildMessage } from './build-message.js'
 import type { DspContext } from './context.js'
 import type { MessageFields } from './negotiation-messages.js'
-import { buildMessage } from './validate.js'
 
 /** A name/value pair of a data address; well-known names are `authorization` and `authType`. */
 export interface EndpointProperty {

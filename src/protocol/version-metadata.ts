@@ -1,5 +1,5 @@
+import { buildMessage } from './build-message.js'
 import { DSP_CONTEXT } from './context.js'
-import { buildMessage } from './validate.js'
 
 /** The DSP version this protocol core speaks. */
 export const DSP_VERSION = '2025-1'

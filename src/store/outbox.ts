@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../log/index.js'
 import type { BatchOp, Sublevel } from './store.js'
 
+/** The longest wait between two attempts: a peer back from a restart is reached within it. */
+const MAX_RETRY_DELAY_MS = 30_000
+
 /** A message a process decided to send, stored in the same batch as the transition that caused it. */
 export interface OutboxEntry<Route> {
   readonly key: string
@@ -12,18 +15,33 @@ export interface OutboxEntry<Route> {
   readonly message: Record<string, unknown>
   /** How to reach a peer over another binding (absent for libp2p). */
   readonly route?: Route
+  /**
+   * Attempts for this message while the run that stored it goes on, fewer than the outbox's (an
+   * initial request fails fast for its waiting caller); after a restart the outbox's count applies.
+   */
+  readonly maxAttempts?: number
 }
 
 export interface OutboxInit<Route> {
   readonly log: Logger
   /** What the messages belong to, for logs ("negotiation", "transfer"). */
   readonly label: string
+  /** Attempts before giving up; `Infinity` keeps trying (evidence that must arrive some day). */
   readonly maxAttempts: number
+  /** Wait before attempt `attempt + 1` (default 250 ms doubling, at most 30 s). */
+  retryDelayMs?(attempt: number): number
   send(entry: OutboxEntry<Route>): Promise<unknown>
+  /** The peer answered: store what the answer says; the entry is deleted only after this resolves. */
+  onDelivered?(entry: OutboxEntry<Route>, answer: unknown): Promise<void>
   /** Whether a send failure is the peer's refusal (final) rather than a transport failure (retried). */
   isRefusal(error: unknown): boolean
   /** Ends the process on this side: the peer refused, or never answered. */
-  giveUp(processId: string, code: 'PEER_REFUSED' | 'PEER_UNREACHABLE', reason: string): Promise<void>
+  giveUp(
+    processId: string,
+    code: 'PEER_REFUSED' | 'PEER_UNREACHABLE',
+    reason: string,
+    error?: unknown,
+  ): Promise<void>
 }
 
 /**
@@ -41,7 +59,13 @@ export class Outbox<Route> {
   ) {}
 
   /** The batch op that stores a message for later delivery. */
-  entryOp(processId: string, peer: string, message: Record<string, unknown>, route?: Route): BatchOp {
+  entryOp(
+    processId: string,
+    peer: string,
+    message: Record<string, unknown>,
+    route?: Route,
+    options: { maxAttempts?: number } = {},
+  ): BatchOp {
     const key = `${processId} ${Date.now().toString(36)} ${randomUUID()}`
     const entry: OutboxEntry<Route> = {
       key,
@@ -49,6 +73,7 @@ export class Outbox<Route> {
       peer,
       message,
       ...(route === undefined ? {} : { route }),
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     }
     return { type: 'put', sublevel: this.entries, key, value: entry }
   }
@@ -60,26 +85,37 @@ export class Outbox<Route> {
     }
   }
 
-  /** Re-delivers everything a previous run stored but did not deliver. */
+  /** Re-delivers everything a previous run stored but did not deliver (also after {@link stop}). */
   async resume(): Promise<void> {
-    for await (const entry of this.entries.values()) void this.deliver(entry)
+    this.stopped = false
+    for await (const entry of this.entries.values()) void this.deliver(entry, this.init.maxAttempts)
   }
 
   stop(): void {
     this.stopped = true
   }
 
-  private async deliver(entry: OutboxEntry<Route>): Promise<void> {
+  private delayAfter(attempt: number): number {
+    return this.init.retryDelayMs?.(attempt) ?? Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** attempt)
+  }
+
+  private async deliver(
+    entry: OutboxEntry<Route>,
+    maxAttempts = Math.min(entry.maxAttempts ?? Infinity, this.init.maxAttempts),
+  ): Promise<void> {
     if (this.delivering.has(entry.key)) return
     this.delivering.add(entry.key)
-    const { log, label, maxAttempts } = this.init
+    const { log, label } = this.init
+    let lastError: unknown
     try {
       for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
         try {
-          await this.init.send(entry)
+          const answer = await this.init.send(entry)
+          await this.init.onDelivered?.(entry, answer)
           await this.entries.del(entry.key)
           return
         } catch (error) {
+          lastError = error
           const refused = this.init.isRefusal(error)
           log.warn(
             { [label]: entry.processId, attempt, err: (error as Error).message },
@@ -87,18 +123,21 @@ export class Outbox<Route> {
           )
           if (refused) {
             await this.entries.del(entry.key)
-            await this.init.giveUp(entry.processId, 'PEER_REFUSED', (error as Error).message)
+            await this.init.giveUp(entry.processId, 'PEER_REFUSED', (error as Error).message, error)
             return
           }
-          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+          if (attempt < maxAttempts)
+            await new Promise((resolve) => setTimeout(resolve, this.delayAfter(attempt)))
         }
       }
       if (this.stopped) return
       await this.entries.del(entry.key)
+      const last = lastError instanceof Error ? ` (${lastError.message})` : ''
       await this.init.giveUp(
         entry.processId,
         'PEER_UNREACHABLE',
-        `the other party did not answer after ${maxAttempts} attempts`,
+        `the other party did not answer after ${maxAttempts} attempt${maxAttempts === 1 ? '' : 's'}${last}`,
+        lastError,
       )
     } finally {
       this.delivering.delete(entry.key)

@@ -2,7 +2,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { DataProtocolError } from './errors.js'
 
 /**
- * The libp2p data plane, `/allmende/data/1.0.0`: a pull over one stream per data request (the
+ * The libp2p data plane, `DATA_PROTOCOL`: a pull over one stream per data request (the
  * DSP messages themselves travel as in spec/libp2p-framing.md; this is the content channel). Frames are `kind (1 byte) | length (uint32 big-endian) | payload`; kind 1 is a JSON
  * control message, kind 2 a chunk of content.
  *
@@ -20,7 +20,6 @@ import { DataProtocolError } from './errors.js'
  * The provider keeps at most {@link DATA_CREDIT_BYTES} unacknowledged bytes in flight, so memory on
  * both sides stays bounded whatever the size of the content.
  */
-export const DATA_PROTOCOL = '/allmende/data/1.0.0'
 
 /** Frame kind of a JSON control message. */
 export const FRAME_CONTROL = 1

@@ -2,9 +2,11 @@ import { rm } from 'node:fs/promises'
 import type { AuditLog } from '../audit/index.js'
 import type { AgreementRecord } from '../contract/index.js'
 import type { NodeKey } from '../identity/index.js'
+import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
+import { ProcessStore } from '../process/index.js'
 import { NotFoundError } from '../protocol/index.js'
-import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import type { BatchOp, Store } from '../store/index.js'
 import { type AgreementDuty, type DutyAction, type DutyState, dueOf, dutiesOf } from './duties.js'
 import {
   type DutyAck,
@@ -24,7 +26,7 @@ export interface DutyTrackerComponents {
   readonly store: Store
   readonly audit: AuditLog
   readonly nodeKey: NodeKey
-  readonly clock: () => Date
+  readonly clock: Clock
   readonly log: Logger
   readonly messenger: DutyMessenger
   readonly agreements: { getAgreement(id: string): Promise<AgreementRecord | undefined> }
@@ -69,7 +71,7 @@ export interface DutyRecord {
   readonly violatedAt?: string
   /** The signed receipt or notice (verified on the provider), or the audit entry of a log duty. */
   readonly evidence?: DutyMessage | { readonly auditSeq: number }
-  /** Consumer: the signed message not yet acknowledged by the provider. */
+  /** Consumer: the signed message not yet acknowledged by the provider (the outbox delivers it). */
   readonly outgoing?: DutyMessage
   /** Consumer: when the provider acknowledged the message. */
   readonly acknowledged?: string
@@ -112,9 +114,7 @@ const MAX_RETRY_MS = 60_000
  * is stored with its audit entry in one batch; all times come from the injected clock.
  */
 export class DutyTracker {
-  private readonly records: Sublevel<DutyRecord>
-  private readonly locks = new Map<string, Promise<unknown>>()
-  private readonly delivering = new Set<string>()
+  private readonly processes: ProcessStore<DutyRecord>
   private timer?: NodeJS.Timeout
   private stopped = false
 
@@ -122,7 +122,38 @@ export class DutyTracker {
     private readonly components: DutyTrackerComponents,
     private readonly init: DutyTrackerInit = {},
   ) {
-    this.records = components.store.sublevel<DutyRecord>('duties')
+    this.processes = new ProcessStore<DutyRecord>({
+      store: components.store,
+      audit: components.audit,
+      log: components.log,
+      label: 'duty',
+      sublevel: 'duties',
+      keyOf: (record) => record.key,
+      auditOf: (record) => ({
+        subject: record.agreementId,
+        data: {
+          role: record.role,
+          agreement: record.agreementId,
+          duty: record.duty,
+          action: record.action,
+          transfer: record.transfer,
+          state: record.state,
+        },
+      }),
+      // Evidence must arrive some day: retried until the provider answers, backing off to a minute.
+      delivery: {
+        maxAttempts: Number.POSITIVE_INFINITY,
+        retryDelayMs: (attempt) => Math.min(MAX_RETRY_MS, (init.retryMs ?? 1000) * 2 ** (attempt - 1)),
+        send: (entry) => components.messenger.send(entry.peer, entry.message as unknown as DutyMessage),
+        onDelivered: (entry, ack) => this.acknowledged(entry.processId, ack as DutyAck),
+        isRefusal: (error) => (error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR',
+        giveUp: (key, _code, reason) => this.refused(key, reason),
+      },
+    })
+  }
+
+  private get records() {
+    return this.processes.records
   }
 
   /** Catches up on completions a crash left untracked, re-sends undelivered messages, runs what is due. */
@@ -131,14 +162,13 @@ export class DutyTracker {
     for (const transfer of await this.components.transfers.list()) {
       if (transfer.state === 'COMPLETED') await this.onTransferCompleted(transfer)
     }
-    for await (const record of this.records.values()) {
-      if (record.outgoing !== undefined) void this.deliver(record.key)
-    }
+    await this.processes.resume()
     await this.tick()
   }
 
   stop(): void {
     this.stopped = true
+    this.processes.stop()
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
   }
@@ -363,8 +393,7 @@ export class DutyTracker {
         },
         this.components.nodeKey,
       )
-      await this.commit({ ...base, performedAt: now, outgoing: notice }, 'duty.notice', { notice })
-      void this.deliver(key)
+      await this.send({ ...base, performedAt: now }, notice, 'duty.notice', { notice })
     })
   }
 
@@ -403,83 +432,67 @@ export class DutyTracker {
       ...record,
       performedAt: now,
       evidence: receipt,
-      outgoing: receipt,
       ...(inTime
         ? { state: 'fulfilled', fulfilledAt: now }
         : { state: 'violated', violatedAt: record.violatedAt ?? now }),
     }
-    await this.commit(updated, inTime ? 'duty.deleted' : DUTY_VIOLATED, {
+    await this.send(updated, receipt, inTime ? 'duty.deleted' : DUTY_VIOLATED, {
       out: record.out ?? null,
       found,
       deletedAt: now,
       ...(inTime ? {} : { late: true }),
     })
-    void this.deliver(key)
   }
 
-  /** Consumer: sends the record's signed message until the provider answers; re-driven after a restart. */
-  private async deliver(key: string): Promise<void> {
-    if (this.delivering.has(key)) return
-    this.delivering.add(key)
-    try {
-      await this.deliverLoop(key)
-    } catch (error) {
-      // A store closed under a stopping node; anything else is kept for the next start.
-      if (!this.stopped)
-        this.components.log.error({ duty: key, err: (error as Error).message }, 'duty delivery failed')
-    } finally {
-      this.delivering.delete(key)
+  /**
+   * Consumer: stores the step together with its signed message in the outbox, which sends it until
+   * the provider answers (also after a restart). A foreign provider (reached over DSP HTTP) speaks
+   * no duty protocol: the evidence stays in this node's log.
+   */
+  private async send(
+    record: DutyRecord,
+    message: DutyMessage,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    const peer = message.provider
+    if (!peer.startsWith('did:key:')) {
+      const reason = `the provider ${peer} is not an Allmende peer; the evidence is kept in this node's log`
+      await this.processes.commit(record, type, [], data)
+      await this.processes.commit({ ...record, refused: reason }, 'duty.undeliverable', [], { reason })
+      return
     }
+    await this.processes.commit(
+      { ...record, outgoing: message },
+      type,
+      [this.processes.message(record.key, peer, message as unknown as Record<string, unknown>)],
+      data,
+    )
   }
 
-  private async deliverLoop(key: string): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      const record = await this.records.get(key)
-      if (record?.outgoing === undefined) return
-      const peer = record.outgoing.provider
-      if (!peer.startsWith('did:key:')) {
-        // A foreign provider (reached over DSP HTTP) speaks no duty protocol: the evidence stays here.
-        await this.withLock(key, async () => {
-          const { outgoing: _kept, ...rest } = (await this.records.get(key))!
-          const reason = `the provider ${peer} is not an Allmende peer; the evidence is kept in this node's log`
-          await this.commit({ ...rest, refused: reason }, 'duty.undeliverable', { reason })
-        })
-        return
-      }
-      try {
-        const ack = await this.components.messenger.send(peer, record.outgoing)
-        await this.withLock(key, async () => {
-          const current = (await this.records.get(key))!
-          const { outgoing: _sent, ...rest } = current
-          const now = this.now()
-          const acknowledged: DutyRecord =
-            current.action === 'inform' && current.state === 'pending' && ack.state === 'fulfilled'
-              ? {
-                  ...rest,
-                  acknowledged: now,
-                  state: 'fulfilled',
-                  fulfilledAt: now,
-                  evidence: current.outgoing!,
-                }
-              : { ...rest, acknowledged: now }
-          await this.commit(acknowledged, 'duty.delivered', { providerState: ack.state })
-        })
-        return
-      } catch (error) {
-        const message = (error as Error).message
-        if ((error as { code?: string }).code === 'ALLMENDE_REMOTE_ERROR') {
-          await this.withLock(key, async () => {
-            const current = (await this.records.get(key))!
-            const { outgoing: _refused, ...rest } = current
-            await this.commit({ ...rest, refused: message }, 'duty.refused', { reason: message })
-          })
-          return
-        }
-        const delay = Math.min(MAX_RETRY_MS, (this.init.retryMs ?? 1000) * 2 ** attempt)
-        this.components.log.warn({ duty: key, attempt, err: message }, 'duty message not delivered; retrying')
-        await new Promise((resolve) => setTimeout(resolve, delay).unref())
-      }
-    }
+  /** Consumer: the provider acknowledged the message; an inform duty is fulfilled by it. */
+  private async acknowledged(key: string, ack: DutyAck): Promise<void> {
+    await this.processes.withLock(key, async () => {
+      const current = await this.records.get(key)
+      if (current?.outgoing === undefined) return
+      const { outgoing: sent, ...rest } = current
+      const now = this.now()
+      const acknowledged: DutyRecord =
+        current.action === 'inform' && current.state === 'pending' && ack.state === 'fulfilled'
+          ? { ...rest, acknowledged: now, state: 'fulfilled', fulfilledAt: now, evidence: sent }
+          : { ...rest, acknowledged: now }
+      await this.processes.commit(acknowledged, 'duty.delivered', [], { providerState: ack.state })
+    })
+  }
+
+  /** Consumer: the provider refused the message (why is kept). */
+  private async refused(key: string, reason: string): Promise<void> {
+    await this.processes.withLock(key, async () => {
+      const current = await this.records.get(key)
+      if (current === undefined) return
+      const { outgoing: _refused, ...rest } = current
+      await this.processes.commit({ ...rest, refused: reason }, 'duty.refused', [], { reason })
+    })
   }
 
   /** One timer for the next thing due (capped: setTimeout cannot wait 30 days). */
@@ -526,23 +539,8 @@ export class DutyTracker {
     return Math.min(600_000, Math.max(2_000, period / 10))
   }
 
-  private async commit(record: DutyRecord, type: string, data: Record<string, unknown>): Promise<void> {
-    await this.components.audit.record(
-      {
-        type,
-        subject: record.agreementId,
-        data: {
-          role: record.role,
-          agreement: record.agreementId,
-          duty: record.duty,
-          action: record.action,
-          transfer: record.transfer,
-          state: record.state,
-          ...data,
-        },
-      },
-      [this.put(record)],
-    )
+  private commit(record: DutyRecord, type: string, data: Record<string, unknown>): Promise<void> {
+    return this.processes.commit(record, type, [], data)
   }
 
   private put(record: DutyRecord): BatchOp {
@@ -553,16 +551,8 @@ export class DutyTracker {
     return this.components.clock().toISOString()
   }
 
-  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve()
-    const run = previous.then(work, work)
-    const settled = run.catch(() => undefined)
-    this.locks.set(key, settled)
-    try {
-      return await run
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key)
-    }
+  private withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.processes.withLock(key, work)
   }
 }
 

@@ -16,7 +16,6 @@ export { ContentDigest, readAhead, skipHashed } from './content-digest.js'
 export {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
-  DATA_PROTOCOL,
   type DataAckFrame,
   type DataControlFrame,
   type DataEndFrame,
@@ -80,6 +79,7 @@ export {
   TransferStateError,
 } from './errors.js'
 export { FileSink, fileLength } from './file-sink.js'
+export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
 export {
   allowedTransferMoves,
   isTerminalTransferState,

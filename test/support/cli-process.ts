@@ -44,18 +44,26 @@ export interface RunningNode {
   readonly process: ChildProcess
   readonly apiUrl: string
   readonly output: () => string
+  /** Settles when the process ends, by itself or killed: its exit code (null after a signal). */
+  readonly exited: Promise<number | null>
   /** SIGTERM and the exit code. */
   stop(): Promise<number | null>
   /** SIGKILL, as a crash. */
   kill(): Promise<void>
 }
 
-/** Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens of seconds). */
-export function startAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<RunningNode> {
+/**
+ * Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens
+ * of seconds); `env` adds to the test's environment.
+ */
+export function startAllmende(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<RunningNode> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), 'start', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info' },
+      env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info', ...options.env },
     })
     let stdout = ''
     let stderr = ''
@@ -74,6 +82,7 @@ export function startAllmende(args: string[], options: { timeoutMs?: number } = 
         process: child,
         apiUrl: match[1]!,
         output: () => stderr,
+        exited,
         stop: async () => {
           child.kill('SIGTERM')
           return exited

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from '../../log/index.js'
-import { TRUST_PROTOCOL } from './dataspace-names.js'
+import { TRUST_PROTOCOL } from '../../protocol/index.js'
 import { PeerNotAdmittedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 

@@ -1,10 +1,9 @@
 import type { CatalogAnnouncement, CatalogNetwork } from '../../catalog/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { createCatalogRequestMessage } from '../../protocol/index.js'
+import { catalogTopic, createCatalogRequestMessage } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
-import { catalogTopic } from './dataspace-names.js'
 import type { P2pDspEndpoint } from './dsp-endpoint.js'
 
 /**

@@ -9,8 +9,8 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { dhtProtocol } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
-import { dhtProtocol } from './dataspace-names.js'
 
 export interface Libp2pInit {
   privateKey: Ed25519PrivateKey

@@ -2,11 +2,10 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError } from '../../protocol/index.js'
+import { AllmendeError, DATA_PROTOCOL } from '../../protocol/index.js'
 import {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
-  DATA_PROTOCOL,
   type DataControlFrame,
   type DataFrame,
   DataFrameDecoder,

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import {
   AUDIT_ENTRY_RANGE,
   AUDIT_HEAD_KEY,
@@ -18,7 +19,6 @@ import { loadNodeKey } from '../../identity/index.js'
 import { Store, StoreCorruptionError } from '../../store/index.js'
 import type { CliCommand, FlagDocs } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 /** A node's audit log as read from its directory, not yet verified. */
 export interface LoadedAuditLog {

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import type { CatalogSearchHit, OfferSummary } from '../../catalog/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand, FlagDocs } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 /** A catalog hit as the API answers it: every visible offer in words. */
 type CatalogHit = Omit<CatalogSearchHit, 'offers'> & { offers: OfferSummary[] }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import type { AgreementRecord } from '../../contract/index.js'
 import { presentAgreement } from '../../credentials/index.js'
@@ -7,7 +8,6 @@ import { loadNodeKey } from '../../identity/index.js'
 import { InvalidInputError } from '../../protocol/index.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 /** What the presented credential holds, in words. */
 const PROOF_KINDS = {

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
+import { NodeClient } from '../../api/node-client.js'
 import type { Dataset } from '../../catalog/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 async function readJsonFile(path: string, what: string): Promise<Record<string, unknown>> {
   let text: string

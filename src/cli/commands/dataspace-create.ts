@@ -2,19 +2,15 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { draftDescriptor } from '../../dataspace/index.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
-import { MEMBERSHIP_REFRESH_FLAG, membershipRefreshFlag, NODE_FLAGS, parseFlags } from '../flags.js'
+import {
+  endorsementsFlag,
+  MEMBERSHIP_REFRESH_FLAG,
+  membershipRefreshFlag,
+  NODE_FLAGS,
+  parseFlags,
+} from '../flags.js'
 import { ownBootstrap, parseAnchor, signAndPlace } from './dataspace-descriptor.js'
 import { describeSigned } from './dataspace-update.js'
-
-/** Parses `--endorsements N`. */
-export function endorsementsFlag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const endorsements = Number(value)
-  if (!Number.isInteger(endorsements) || endorsements < 1) {
-    throw new UsageError(`--endorsements must be a whole number of at least 1, got "${value}"`)
-  }
-  return endorsements
-}
 
 const FLAGS = {
   ...NODE_FLAGS,

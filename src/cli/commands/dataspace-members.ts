@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util'
+import { NodeClient, NodeNotRunningError } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory, openNode } from '../../config/index.js'
 import { type MemberView, memberView, openOfflineRegistry } from '../../dataspace/index.js'
 import { loadNodeKey } from '../../identity/index.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient, NodeNotRunningError } from '../node-client.js'
 
 /**
  * The client of the node running from `dir` if its `api.json` exists and it answers; undefined otherwise, so

@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { nextDescriptorVersion } from '../../dataspace/index.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
-import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { endorsementsFlag } from './dataspace-create.js'
+import { endorsementsFlag, NODE_FLAGS, parseFlags } from '../flags.js'
 import {
   currentDescriptor,
   parseAnchor,

@@ -42,7 +42,7 @@ export const demoCommand: CliCommand = {
           ? 'The three connectors found each other and admitted each other as members.\n'
           : 'Warning: not all connectors admitted each other within 20 s.\n',
       )
-      const story = await runDemoScenario(nodes, sources, root)
+      const story = await runDemoScenario(nodes, sources)
       for (const line of story.lines) io.stdout(`- ${line}`)
       io.stdout('')
       for (const node of nodes) {

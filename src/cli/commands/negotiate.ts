@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { Negotiation } from '../../contract/index.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 import { pollUntil, timeoutMs } from '../waiting.js'
 
 /** After this long without an answer the command says what it is waiting for. */

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
+import { NodeClient } from '../../api/node-client.js'
 import type { AuditEntry, AuditPage } from '../../audit/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { AgreementRecord, Negotiation } from '../../contract/index.js'
 import type { TransferProcessRecord } from '../../transfer/index.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 import { table } from '../table.js'
 
 /**

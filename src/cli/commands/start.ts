@@ -3,10 +3,10 @@ import { fstatSync, openSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { NodeClient, processAlive } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient, processAlive } from '../node-client.js'
 import { pollUntil } from '../waiting.js'
 
 const FLAGS = {

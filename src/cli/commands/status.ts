@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
 import type { NodeIdentityView } from '../../api/index.js'
+import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { NodeClient } from '../node-client.js'
 
 export const statusCommand: CliCommand = {
   name: 'status',

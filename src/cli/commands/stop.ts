@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { processAlive } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
-import { processAlive } from '../node-client.js'
 import { pollUntil } from '../waiting.js'
 
 /** How long a node may take to close libp2p and its database after SIGTERM. */

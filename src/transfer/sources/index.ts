@@ -34,6 +34,7 @@ export {
 } from './errors.js'
 export { mediaTypeOfPath } from './file-source.js'
 export { DEFAULT_NGSI_LD_PAGE_SIZE, DEFAULT_TIME_PROPERTY } from './ngsi-ld-source.js'
+export { openSource } from './open-source.js'
 export { DEFAULT_POLL_INTERVAL_MS } from './sensorthings-source.js'
 export {
   DEFAULT_MAX_CHUNK_BYTES,
@@ -42,7 +43,6 @@ export {
   type NgsiLdSourceSpec,
   type OpenedSource,
   type OpenSourceOptions,
-  openSource,
   type SecretsLookup,
   type SensorThingsSourceSpec,
   SOURCE_KINDS,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { AuditLog } from '../../../../src/audit/index.js'
+import { isHttpAddress } from '../../../../src/bindings/dispatcher.js'
 import {
   DspHttpClient,
   DspHttpServer,
@@ -51,7 +52,11 @@ async function side(root: string, name: string, options: { listen: boolean }): P
       },
     },
     {
-      callbackAddress: () => server?.baseUrl,
+      // Only HTTP peers here: the node's own address is its DSP base, when it listens.
+      addressing: {
+        bindingOf: (address) => (isHttpAddress(address) ? 'http' : 'libp2p'),
+        ownAddress: (binding) => (binding === 'http' ? server?.baseUrl : undefined),
+      },
       decide: async (): Promise<ContractDecision> => ({ agree: true, offer: OFFER }),
     },
   )

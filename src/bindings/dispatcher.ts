@@ -1,0 +1,53 @@
+import type { DspBinding, DspMessage, PeerAddressing } from '../protocol/index.js'
+import type { DspHttpClient } from './http/index.js'
+import type { P2pDspEndpoint } from './p2p/index.js'
+
+/** Where a message goes besides the peer's DID: the peer's address and the receiving role. */
+export interface PeerRoute {
+  /** The peer's DSP address as it gave it (`callbackAddress`, a provider's base URL, `/p2p/…`). */
+  readonly callbackAddress?: string
+  readonly recipient: 'provider' | 'consumer'
+}
+
+/** Sends one DSP message to a peer and returns its answer (what the domain's messengers are). */
+export interface DspMessenger {
+  send(peer: string, message: unknown, route?: PeerRoute): Promise<DspMessage>
+}
+
+/** Is `address` a DSP HTTP address (the peer is reached over HTTPS, not libp2p)? */
+export function isHttpAddress(address: string | undefined): address is string {
+  return address !== undefined && /^https?:\/\//i.test(address)
+}
+
+/**
+ * The one place that picks the binding: a peer whose address is an http(s) URL is reached over
+ * DSP HTTP, every other peer (a `/p2p/…` address or none) over libp2p by its DID. The services
+ * hand over the address they were given and never look at it.
+ */
+export class PeerDispatcher implements PeerAddressing {
+  constructor(
+    private readonly p2p: P2pDspEndpoint,
+    private readonly http: DspHttpClient,
+    private readonly own: { readonly peerId: string; readonly dspBaseUrl: () => string | undefined },
+  ) {}
+
+  bindingOf(address: string | undefined): DspBinding {
+    return isHttpAddress(address) ? 'http' : 'libp2p'
+  }
+
+  ownAddress(binding: DspBinding): string | undefined {
+    return binding === 'http' ? this.own.dspBaseUrl() : `/p2p/${this.own.peerId}`
+  }
+
+  /** The messenger of one DSP area. */
+  messenger(area: 'negotiation' | 'transfer'): DspMessenger {
+    return {
+      send: (peer, message, route) => {
+        const address = route?.callbackAddress
+        return route !== undefined && isHttpAddress(address)
+          ? this.http.send(peer, address, route.recipient, message)
+          : this.p2p.request(peer, area, message)
+      },
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { type Catalog, toDspOffer } from '../catalog/index.js'
+import type { Clock } from '../lifecycle/index.js'
+import type { PolicyCache } from '../policy/index.js'
+import type { MessageOffer } from '../protocol/index.js'
+import { decideOnOffer } from './contract-decision.js'
+import type { ContractDecision, ContractDecisionInput } from './negotiation-service.js'
+
+/** What the provider's decision reads besides the request. */
+export interface ProviderDecisionInit {
+  readonly catalog: Catalog
+  readonly policies: PolicyCache
+  readonly clock: Clock
+  /** Whether a DID is an admitted member; `overHttp` when it asked over DSP HTTP (no libp2p handshake to wait for). */
+  isMember(did: string, overHttp: boolean): Promise<boolean>
+}
+
+/**
+ * The provider's side of a negotiation: the offer as this node published it to this requester
+ * (never the consumer's copy), its access rule and approval setting, and the facts of the request
+ * go to {@link decideOnOffer}.
+ */
+export function providerDecision(
+  init: ProviderDecisionInit,
+): (input: ContractDecisionInput) => Promise<ContractDecision> {
+  return async ({ datasetId, offer, consumer, purpose, approved, callbackAddress }) => {
+    const requester = {
+      did: consumer,
+      isMember: await init.isMember(consumer, callbackAddress !== undefined),
+    }
+    const offerId = String(offer['@id'])
+    const published = await init.catalog.offerFor(requester, datasetId, offerId)
+    const entry = (await init.catalog.get(datasetId)).offers.find((o) => o.offer['@id'] === offerId)
+    return decideOnOffer({
+      offer: await init.policies.compile(published),
+      terms: toDspOffer(published) as MessageOffer,
+      datasetId,
+      consumer,
+      isMember: requester.isMember,
+      openToAll: entry?.access.kind === 'public',
+      now: init.clock(),
+      approval: entry?.approval ?? 'automatic',
+      approved,
+      ...(purpose === undefined ? {} : { purpose }),
+    })
+  }
+}

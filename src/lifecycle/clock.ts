@@ -1,0 +1,8 @@
+/**
+ * Where every part of a node reads the time. The composition root injects one clock into all of
+ * them, so a test can move a node past a time window instead of sleeping through it.
+ */
+export type Clock = () => Date
+
+/** The machine's clock. */
+export const systemClock: Clock = () => new Date()

@@ -1,0 +1,147 @@
+import { EventEmitter } from 'node:events'
+import type { AuditLog } from '../audit/index.js'
+import type { Logger } from '../log/index.js'
+import {
+  type BatchOp,
+  KeyedLock,
+  Outbox,
+  type OutboxEntry,
+  type OutboxInit,
+  type Store,
+  type Sublevel,
+} from '../store/index.js'
+import { crashPoint } from './crash-point.js'
+
+/** How a kind of process is stored, audited and delivered. */
+export interface ProcessStoreInit<R, Route> {
+  readonly store: Store
+  readonly audit: AuditLog
+  readonly log: Logger
+  /** What the processes are, for logs and sublevel names: `negotiation`, `transfer`, `duty`. */
+  readonly label: string
+  /** The sublevel of the records (kept as it was named when the data was first written). */
+  readonly sublevel: string
+  readonly keyOf: (record: R) => string
+  /** The subject and data of a record's audit entry (the entry's type names the step). */
+  readonly auditOf: (record: R) => { readonly subject: string; readonly data: Record<string, unknown> }
+  /** Delivery of the messages the processes decide to send. */
+  readonly delivery: DeliveryInit<Route>
+}
+
+/** The outbox settings a process kind chooses (see {@link OutboxInit}). */
+export type DeliveryInit<Route> = Omit<OutboxInit<Route>, 'log' | 'label'>
+
+/**
+ * The skeleton every long-running process of a node shares (negotiations, transfers, duties):
+ * records in their own sublevel; one lock per process so its reads and writes never interleave;
+ * each step stored with its audit entry and the messages it sends in one atomic batch (store
+ * before you send), then delivered by the outbox, which re-delivers after a restart; and waiters
+ * woken by every stored step.
+ */
+export class ProcessStore<R, Route = never> {
+  readonly records: Sublevel<R>
+  private readonly outbox: Outbox<Route>
+  private readonly locks = new KeyedLock()
+  private readonly events = new EventEmitter()
+
+  constructor(private readonly init: ProcessStoreInit<R, Route>) {
+    this.records = init.store.sublevel<R>(init.sublevel)
+    this.outbox = new Outbox(init.store.sublevel<OutboxEntry<Route>>(`${init.label}-outbox`), {
+      ...init.delivery,
+      log: init.log,
+      label: init.label,
+    })
+    this.events.setMaxListeners(0)
+  }
+
+  async get(id: string): Promise<R | undefined> {
+    return this.records.get(id)
+  }
+
+  /** The record, or `missing()` thrown. */
+  async mustGet(id: string, missing: () => Error): Promise<R> {
+    const record = await this.records.get(id)
+    if (record === undefined) throw missing()
+    return record
+  }
+
+  async list(): Promise<R[]> {
+    return this.records.values().all()
+  }
+
+  /** Runs `work` after every earlier work on the same key has settled. */
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(key, work)
+  }
+
+  /**
+   * Stores a step: the record, its audit entry of type `type` (with `data` added) and `extra` ops
+   * (messages to send, indexes) in one batch; then wakes waiters and delivers the messages.
+   */
+  async commit(record: R, type: string, extra: readonly BatchOp[] = [], data: Record<string, unknown> = {}) {
+    const { subject, data: base } = this.init.auditOf(record)
+    await this.init.audit.record({ type, subject, data: { ...base, ...data } }, [
+      { type: 'put', sublevel: this.records, key: this.init.keyOf(record), value: record },
+      ...extra,
+    ])
+    crashPoint(type, base.role)
+    this.events.emit('changed', record)
+    this.outbox.deliverCommitted(extra)
+  }
+
+  /** The batch op of a message this node sends for a process (store it with {@link commit}). */
+  message(
+    processId: string,
+    peer: string,
+    message: Record<string, unknown>,
+    route?: Route,
+    options: { maxAttempts?: number } = {},
+  ): BatchOp {
+    return this.outbox.entryOp(processId, peer, message, route, options)
+  }
+
+  /** Calls `listener` with every record stored; returns the unsubscribe. */
+  onChange(listener: (record: R) => void): () => void {
+    this.events.on('changed', listener)
+    return () => this.events.off('changed', listener)
+  }
+
+  /**
+   * Resolves with the record once `done` holds for it, or with the record as it is after
+   * `timeoutMs`; rejects with `missing()` when there is no such record.
+   */
+  async waitFor(
+    id: string,
+    done: (record: R) => boolean,
+    timeoutMs: number,
+    missing: () => Error,
+  ): Promise<R> {
+    const current = await this.mustGet(id, missing)
+    if (done(current)) return current
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.onChange((record) => {
+        if (this.init.keyOf(record) !== id || !done(record)) return
+        cleanup()
+        resolve(record)
+      })
+      const timer = setTimeout(() => {
+        cleanup()
+        this.mustGet(id, missing).then(resolve, reject)
+      }, timeoutMs)
+      const cleanup = () => {
+        clearTimeout(timer)
+        unsubscribe()
+      }
+    })
+  }
+
+  /** Re-delivers what a previous run stored but did not deliver. */
+  async resume(): Promise<void> {
+    await this.outbox.resume()
+  }
+
+  stop(): void {
+    this.outbox.stop()
+    this.events.removeAllListeners()
+  }
+}

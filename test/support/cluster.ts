@@ -1,0 +1,200 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { openNode } from '../../src/config/index.js'
+import { Connector } from '../../src/connector.js'
+import type { Clock } from '../../src/lifecycle/index.js'
+import { createSilentLogger } from '../../src/log/index.js'
+import { type CliResult, type RunningNode, runAllmende, startAllmende, tempDir } from './cli-process.js'
+
+/** One answer of a node's management API. */
+export interface ApiAnswer<T> {
+  readonly status: number
+  readonly body: T
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/**
+ * A data space of real nodes on 127.0.0.1, run as `allmende start` processes: the first node is
+ * the anchor, the others members it endorsed. Every API answer passes through {@link Cluster.api},
+ * which keeps each 500 it sees in {@link Cluster.serverErrors} for the test to assert on (a 502 for
+ * an unreachable peer is an answer, an internal error is not).
+ */
+export class Cluster {
+  readonly serverErrors: string[] = []
+  private readonly running = new Map<string, RunningNode>()
+  /** Nodes run inside the test's process, with a clock the test sets. */
+  private readonly embedded = new Map<string, { connector: Connector; apiUrl: string }>()
+  private readonly dids = new Map<string, string>()
+
+  private constructor(readonly root: string) {}
+
+  /** Creates the nodes, the data space with `names[0]` as anchor, endorses the rest, and starts them all. */
+  static async create(names: readonly string[], prefix = 'allmende-cluster-'): Promise<Cluster> {
+    const cluster = new Cluster(await tempDir(prefix))
+    const anchorPort = await freePort()
+    for (const [index, name] of names.entries()) {
+      const listen = index === 0 ? ['--listen', `/ip4/127.0.0.1/tcp/${anchorPort}`] : []
+      const init = JSON.parse(
+        await cluster.cli([
+          'init',
+          '--dir',
+          cluster.dir(name),
+          '--name',
+          `Node ${name}`,
+          '--json',
+          ...listen,
+        ]),
+      ) as { did: string }
+      cluster.dids.set(name, init.did)
+    }
+    const anchor = names[0]!
+    const created = JSON.parse(
+      await cluster.cli([
+        'dataspace',
+        'create',
+        '--title',
+        'Test-Cluster',
+        '--dir',
+        cluster.dir(anchor),
+        '--json',
+      ]),
+    ) as { descriptor: string }
+    for (const name of names.slice(1)) {
+      await cluster.cli(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', cluster.dir(name)])
+      await cluster.cli(['dataspace', 'endorse', cluster.did(name), '--dir', cluster.dir(anchor)])
+    }
+    await Promise.all(names.map((name) => cluster.start(name)))
+    return cluster
+  }
+
+  dir(name: string): string {
+    return join(this.root, name)
+  }
+
+  did(name: string): string {
+    const did = this.dids.get(name)
+    if (did === undefined) throw new Error(`no node ${name} in the cluster`)
+    return did
+  }
+
+  node(name: string): RunningNode {
+    const node = this.running.get(name)
+    if (node === undefined) throw new Error(`node ${name} is not running`)
+    return node
+  }
+
+  /** Starts a node; `env` adds to its environment (a crash point, for instance). */
+  async start(name: string, env: Record<string, string> = {}): Promise<RunningNode> {
+    const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 120_000 })
+    this.running.set(name, node)
+    return node
+  }
+
+  /**
+   * Runs a node inside the test's process with `clock` as its time: a test moves it past a time
+   * window instead of sleeping through one.
+   */
+  async startEmbedded(name: string, clock: Clock): Promise<Connector> {
+    const connector = new Connector({
+      files: await openNode(this.dir(name)),
+      log: createSilentLogger(),
+      clock,
+    })
+    const { apiUrl } = await connector.start()
+    this.embedded.set(name, { connector, apiUrl })
+    return connector
+  }
+
+  /** SIGTERM (or stop, for an embedded node), and waits for the exit. */
+  async stop(name: string): Promise<void> {
+    await this.running.get(name)?.stop()
+    this.running.delete(name)
+    await this.embedded.get(name)?.connector.stop()
+    this.embedded.delete(name)
+  }
+
+  /** SIGKILL, as a crash. */
+  async kill(name: string): Promise<void> {
+    await this.running.get(name)?.kill()
+    this.running.delete(name)
+  }
+
+  /** Forgets a node whose process ended by itself. */
+  async exited(name: string): Promise<void> {
+    await this.running.get(name)?.exited
+    this.running.delete(name)
+  }
+
+  /** Runs an `allmende` command that must succeed (generous bound: a loaded machine starts node slowly). */
+  async cli(args: string[]): Promise<string> {
+    const result = await runAllmende(args, { timeoutMs: 120_000 })
+    if (result.code !== 0)
+      throw new Error(`allmende ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
+    return result.stdout
+  }
+
+  /** `allmende audit verify` of a node (running or not). */
+  auditVerify(name: string): Promise<CliResult> {
+    return runAllmende(['audit', 'verify', '--dir', this.dir(name), '--json'], { timeoutMs: 120_000 })
+  }
+
+  /** One call of a node's management API; a 500 (an internal error) is kept in {@link serverErrors}. */
+  async api<T>(name: string, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+    const token = (await readFile(join(this.dir(name), 'api-token'), 'utf8')).trim()
+    const apiUrl = this.embedded.get(name)?.apiUrl ?? this.node(name).apiUrl
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const text = await response.text()
+    if (response.status === 500)
+      this.serverErrors.push(`${name} ${method} ${path}: ${response.status} ${text}`)
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+  }
+
+  /** Publishes a file as a members-only dataset under `offer` on `name`; returns the dataset id. */
+  async publish(
+    name: string,
+    title: string,
+    content: string,
+    offer: Record<string, unknown>,
+  ): Promise<string> {
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-')
+    const source = join(this.root, `${slug}.json`)
+    const offerFile = join(this.root, `${slug}-offer.json`)
+    await writeFile(source, content)
+    await writeFile(offerFile, JSON.stringify(offer))
+    const added = JSON.parse(
+      await this.cli([
+        'dataset',
+        'add',
+        '--dir',
+        this.dir(name),
+        '--title',
+        title,
+        '--source',
+        source,
+        '--policy',
+        offerFile,
+        '--access',
+        'members',
+        '--json',
+      ]),
+    ) as { dataset: { id: string } }
+    return added.dataset.id
+  }
+
+  /** Stops every running node. */
+  async close(): Promise<void> {
+    await Promise.all([...this.running.keys(), ...this.embedded.keys()].map((name) => this.stop(name)))
+  }
+}

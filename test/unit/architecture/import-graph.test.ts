@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { describe, it } from 'node:test'
+import { repoRoot } from '../../support/repo.js'
+
+/**
+ * The shape of the source tree: no module imports itself through others (a circle of files), and
+ * no folder imports a folder that imports it back (an upward import). Type-only imports count too:
+ * they tie the folders together for the reader even when the compiler erases them.
+ * Run alone: `npm run build && node --test dist/test/unit/architecture/import-graph.test.js`.
+ */
+
+const SRC = join(repoRoot(), 'src')
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return sourceFiles(path)
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : []
+  })
+}
+
+/** file (relative to src/) -> the files it imports, as written in the source. */
+function fileGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>()
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8')
+    const targets = [...text.matchAll(IMPORT)].map((m) =>
+      relative(SRC, resolve(dirname(file), (m[1] ?? m[2])!.replace(/\.js$/, '.ts'))),
+    )
+    graph.set(relative(SRC, file), targets)
+  }
+  return graph
+}
+
+/** A module's folder: `bindings/p2p`, `transfer/sources`, `contract`; top-level files are their own. */
+function folderOf(file: string): string {
+  const parts = file.split('/')
+  if (parts.length === 1) return file
+  return parts[0] === 'bindings' || parts[0] === 'transfer' ? parts.slice(0, -1).join('/') : parts[0]!
+}
+
+/** The strongly connected components with more than one member (Tarjan), each sorted. */
+function circles(graph: Map<string, readonly string[]>): string[][] {
+  let next = 0
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const found: string[][] = []
+  const visit = (node: string) => {
+    index.set(node, next)
+    low.set(node, next)
+    next++
+    stack.push(node)
+    onStack.add(node)
+    for (const target of graph.get(node) ?? []) {
+      if (!graph.has(target)) continue
+      if (!index.has(target)) {
+        visit(target)
+        low.set(node, Math.min(low.get(node)!, low.get(target)!))
+      } else if (onStack.has(target)) low.set(node, Math.min(low.get(node)!, index.get(target)!))
+    }
+    if (low.get(node) !== index.get(node)) return
+    const component: string[] = []
+    let member: string
+    do {
+      member = stack.pop()!
+      onStack.delete(member)
+      component.push(member)
+    } while (member !== node)
+    if (component.length > 1) found.push(component.sort())
+  }
+  for (const node of graph.keys()) if (!index.has(node)) visit(node)
+  return found
+}
+
+describe('import graph of src/', () => {
+  const files = fileGraph()
+
+  it('reads the imports of every module', () => {
+    assert.ok(files.size > 100, `only ${files.size} modules found under ${SRC}`)
+    assert.ok((files.get('connector.ts') ?? []).length > 5, 'the imports of connector.ts were not read')
+  })
+
+  it('has no circle of files', () => {
+    assert.deepEqual(circles(files), [])
+  })
+
+  it('has no circle of folders (no folder imports one that imports it back)', () => {
+    const folders = new Map<string, string[]>()
+    const why = new Map<string, string>()
+    for (const [file, targets] of files) {
+      const from = folderOf(file)
+      for (const target of targets) {
+        const to = folderOf(target)
+        if (to === from) continue
+        folders.set(from, [...(folders.get(from) ?? []), to])
+        why.set(`${from} -> ${to}`, `${file} -> ${target}`)
+      }
+      if (!folders.has(from)) folders.set(from, [])
+    }
+    const found = circles(folders)
+    const explained = found.map((circle) =>
+      [...why]
+        .filter(([edge]) => circle.some((a) => circle.some((b) => edge === `${a} -> ${b}`)))
+        .map(([, example]) => example),
+    )
+    assert.deepEqual(found, [], JSON.stringify(explained, null, 2))
+  })
+})
