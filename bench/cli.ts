@@ -1,8 +1,9 @@
 // bench/cli: wall time of `allmende --help`, `allmende negotiate --help` and `allmende status`
-// (against a running node), interleaved with `node -e ''` (the yardstick) in the same run.
+// (against a running node), interleaved with `node -e ''` (the yardstick) in the same run, and
+// for status a second yardstick: a bare node:http GET of the same API route in a fresh process.
 // Goal: help and status answer in under 300 ms.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,8 +38,13 @@ await new Promise<void>((resolve) => {
   })
 })
 
+const { url } = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { url: string }
+const token = readFileSync(join(dir, 'api-token'), 'utf8').trim()
+const bareGet = `require('node:http').get(${JSON.stringify(`${url}/api/v1/identity`)}, { headers: { authorization: 'Bearer ${token}' } }, (r) => r.resume().on('end', () => {}))`
+
 const cases: Record<string, string[]> = {
   "node -e ''": ['-e', ''],
+  'node -e <http GET identity>': ['-e', bareGet],
   'allmende --help': [cli, '--help'],
   'allmende negotiate --help': [cli, 'negotiate', '--help'],
   'allmende status': [cli, 'status', '--dir', dir],

@@ -52,11 +52,12 @@ import {
   Catalog,
   CatalogFederation,
   DatasetNotFoundError,
+  exportOptionsOf,
   FederatedCatalogCache,
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
-import { ConfigError, type NodeFiles } from './config/index.js'
+import { ConfigError, DEFAULT_MAX_CONNECTIONS, type NodeFiles } from './config/index.js'
 import { AgreementRevocation, NegotiationService, providerDecision } from './contract/index.js'
 import {
   type JsonLdObject,
@@ -154,6 +155,7 @@ export class Connector {
         })
         this.admission.setPolicy(this.dataspace.policy)
       }
+      const maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS
       const libp2p = await buildLibp2p({
         privateKey: key.privateKey,
         dataspace: config.dataspace,
@@ -165,6 +167,7 @@ export class Connector {
             : [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])],
         mdns: config.mdns,
         admission: this.admission,
+        maxConnections,
       })
       this.libp2p = libp2p
       await this.admission.start(libp2p)
@@ -179,10 +182,15 @@ export class Connector {
           cause,
         })
       }
-      this.mesh = new PeerMesh(libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
-        dataspace === undefined
-          ? config.bootstrap
-          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+      this.mesh = new PeerMesh(
+        libp2p,
+        this.admission,
+        log.child({ name: 'allmende:p2p' }),
+        () =>
+          dataspace === undefined
+            ? config.bootstrap
+            : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+        maxConnections,
       )
       await this.lifecycle.start(this.mesh)
       const domain = await this.startDomain(libp2p, store, statusLists)
@@ -209,13 +217,7 @@ export class Connector {
             catalogRoutes(router, {
               catalog: domain.catalog,
               federation: domain.federation,
-              exportOptions: () => ({
-                catalogIri: `urn:allmende:catalog:${key.did}`,
-                title: `Katalog ${config.name}`,
-                description: `Offene Metadaten von ${config.name}`,
-                publisher: { name: config.name, id: key.did },
-                accessURL: this.apiUrl ?? 'urn:allmende:api',
-              }),
+              exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
               names: { [key.did]: config.name },
             }),
           (router) =>
@@ -233,7 +235,7 @@ export class Connector {
               key,
               names: async () => ({
                 ...Object.fromEntries(
-                  (await domain.federation.search({})).flatMap((hit) => [
+                  (await domain.federation.search({})).hits.flatMap((hit) => [
                     [hit.datasetId, hit.title],
                     ...(hit.publisher === undefined ? [] : [[hit.provider, hit.publisher]]),
                   ]),
@@ -348,18 +350,17 @@ export class Connector {
     network.listen((announcement) => federation.onAnnouncement(announcement))
     await this.lifecycle.start(federation)
     this.federation = federation
-    await endpoint.serve('catalog', async (_message, caller) =>
-      buildDspCatalog(
-        await catalog.catalogFor({
-          did: caller.did,
-          isMember: await this.admission.isAdmitted(caller.peerId),
-        }),
-        {
-          participantId: key.did,
-          endpointURL: `/p2p/${key.peerId.toString()}`,
-        },
-      ),
-    )
+    await endpoint.serve('catalog', async (message, caller) => {
+      const requester = { did: caller.did, isMember: await this.admission.isAdmitted(caller.peerId) }
+      const options = { participantId: key.did, endpointURL: `/p2p/${key.peerId.toString()}` }
+      // One dataset for an announced change, the whole catalog otherwise.
+      if (message['@type'] === 'DatasetRequestMessage') {
+        const dataset = buildDspDataset(await catalog.datasetFor(requester, message.dataset), options)
+        if (dataset === undefined) throw new DatasetNotFoundError(message.dataset)
+        return dataset
+      }
+      return buildDspCatalog(await catalog.catalogFor(requester), options)
+    })
     // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
     const dataspace = this.dataspace
     const statusCache = new StatusListCache({

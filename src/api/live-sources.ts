@@ -35,9 +35,7 @@ export function watchNode(events: LiveEvents, sources: LiveSources): () => void 
   const onDisconnect = onPeer(false)
   sources.libp2p.addEventListener('peer:connect', onConnect)
   sources.libp2p.addEventListener('peer:disconnect', onDisconnect)
-  const stopCache = sources.cache.onChange((provider) =>
-    events.publish({ type: 'catalog', data: { provider } }),
-  )
+  const stopCache = sources.cache.onChange(() => events.publish({ type: 'catalog', data: {} }))
 
   let seen: number | undefined
   let busy = false

@@ -6,12 +6,12 @@ import type { JsonObject, OdrlOffer } from './dataset.js'
 /** The profile left operand of data space membership (spec/odrl-profile.md). */
 const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
 
-/** Offers are checked by the policy engine's validator; each issue keeps the path to its node. */
-export function validateOfferWithPolicyEngine(offer: OdrlOffer): OfferValidation {
-  const result = validatePolicy(offer)
-  const text = (issue: { path?: string; message: string }) =>
-    issue.path === undefined || issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`
-  return { errors: result.errors.map(text), warnings: result.warnings.map(text) }
+/**
+ * Offers are checked by the policy engine's validator at the present moment (so an offer that has
+ * already expired is warned about); each issue keeps its path, code and params.
+ */
+export function validateOfferWithPolicyEngine(offer: OdrlOffer, now: Date): OfferValidation {
+  return validatePolicy(offer, { now })
 }
 
 /**

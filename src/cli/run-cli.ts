@@ -60,6 +60,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/dataset.js')).datasetAddCommand,
   },
   {
+    name: 'dataset update',
+    summary: 'change a dataset: metadata, source or offers (checked like a new one)',
+    load: async () => (await import('./commands/dataset.js')).datasetUpdateCommand,
+  },
+  {
     name: 'dataset list',
     summary: "this node's datasets",
     load: async () => (await import('./commands/dataset.js')).datasetListCommand,
@@ -68,6 +73,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'dataset remove',
     summary: 'withdraw a dataset (existing agreements stay)',
     load: async () => (await import('./commands/dataset.js')).datasetRemoveCommand,
+  },
+  {
+    name: 'catalog export',
+    summary: 'write the public catalog as DCAT-AP.de for open data portals',
+    load: async () => (await import('./commands/catalog-export.js')).catalogExportCommand,
   },
   {
     name: 'catalog',
@@ -272,7 +282,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = await entry.load()
   const args = argv.slice(entry.name.split(' ').length)
   if (args.some(isHelpFlag)) {
-    io.stdout(commandHelp(entry, command))
+    io.stdout(
+      commandHelp(
+        entry,
+        command,
+        COMMANDS.filter((c) => c.name.startsWith(`${entry.name} `)),
+      ),
+    )
     return 0
   }
   try {

@@ -20,6 +20,7 @@ export {
   applyOverrides,
   type ConfigOverrides,
   DEFAULT_CONFIG,
+  DEFAULT_MAX_CONNECTIONS,
   type NodeConfig,
   parseBootstrapAddress,
   readNodeConfig,

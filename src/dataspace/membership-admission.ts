@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import type { AdmissionPolicy, AdmissionVerdict } from '../bindings/p2p/index.js'
+import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '../bindings/p2p/index.js'
 import {
   type JsonLdObject,
   presentCredentials,
@@ -106,10 +106,10 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
     })
     if (!verdict.member) {
       this.members.delete(peer.toString())
-      return {
-        admitted: false,
-        reason: `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`,
-      }
+      const reason = `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`
+      // An anchor's status list that cannot be had now (a busy or restarting anchor) says nothing
+      // against the peer: refuse this connection only, as a denial would outlast the anchor's hiccup.
+      return verdict.check === 'status-unavailable' ? undecidedVerdict(reason) : { admitted: false, reason }
     }
     this.members.set(peer.toString(), verdict)
     return { admitted: true }

@@ -56,6 +56,7 @@ import { decisionSummary, reportToJsonLd, reportToTurtle } from './report.js'
 import { type PolicyRequest, requestFromGraph, type WorldState, worldFromGraph } from './world.js'
 
 export {
+  InvalidPolicyError,
   PolicyInheritanceError,
   PolicyNeedsAsyncParseError,
   PolicyParseError,
@@ -185,6 +186,8 @@ export async function evaluatePolicy(input: EvaluatePolicyInput): Promise<Policy
 // validation, explanation, profile and templates (helper P2's files)
 export type { ExplainOptions, Explanation } from './explain.js'
 export { explainPolicy } from './explain.js'
+export type { IssueParams } from './messages.js'
+export { hasIssueMessage, issueMessage } from './messages.js'
 export { ALLMENDE_PROFILE, PROFILE_LEFT_OPERANDS, PURPOSES } from './profile.js'
 export type { FillOptions, PolicyTemplate, TemplateParameter } from './templates.js'
 export {
@@ -196,5 +199,6 @@ export {
   TemplateNotFoundError,
   TemplateParameterError,
 } from './templates.js'
-export type { ValidationResult } from './validate.js'
+export type { ValidateOptions, ValidationResult } from './validate.js'
 export { validatePolicy } from './validate.js'
+export type { Issue } from './validate-tree.js'

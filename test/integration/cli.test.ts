@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -278,5 +279,109 @@ describe('allmende negotiate --wait on an offer that needs approval', () => {
     assert.equal(summary.state, 'FINALIZED')
     const agreements = await allmendeJson<{ id: string }[]>(['agreements', 'list', '--dir', dir('b')])
     assert.ok(agreements.some((a) => a.id === summary.agreement))
+  })
+
+  it('transfer: --json progress events on stderr, Ctrl-C suspends and names the command that continues', async () => {
+    // A source that sends its first half and then holds the response open until released.
+    const body = Buffer.alloc(4 * 1024 * 1024, 'x')
+    let release: () => void = () => {}
+    let requests = 0
+    const server: Server = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
+      if (requests++ > 0) {
+        res.end(body)
+        return
+      }
+      res.write(body.subarray(0, body.length / 2))
+      release = () => res.end(body.subarray(body.length / 2))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    try {
+      const port = (server.address() as { port: number }).port
+      await writeFile(
+        join(root, 'open-offer.json'),
+        JSON.stringify({
+          '@context': 'http://www.w3.org/ns/odrl.jsonld',
+          '@type': 'Offer',
+          uid: 'urn:allmende:offer:slow',
+          permission: [{ action: 'use' }],
+        }),
+      )
+      const added = await allmendeJson<{ dataset: { id: string } }>([
+        'dataset',
+        'add',
+        '--dir',
+        dir('a'),
+        '--title',
+        'Langsame Quelle',
+        '--source',
+        `http://127.0.0.1:${port}/data`,
+        '--policy',
+        join(root, 'open-offer.json'),
+      ])
+      const contract = await allmendeJson<{ agreement: string }>([
+        'negotiate',
+        '--provider',
+        provider,
+        '--dataset',
+        added.dataset.id,
+        '--wait',
+        '--dir',
+        dir('b'),
+      ])
+      const out = join(root, 'slow.bin')
+      const child = spawn(
+        process.execPath,
+        [cliPath(), 'transfer', '--agreement', contract.agreement, '--out', out, '--json', '--dir', dir('b')],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      // Synchronise on the progress the user sees: an event with bytes received, then Ctrl-C.
+      await new Promise<void>((resolve) =>
+        child.stderr.on('data', (d) => {
+          stderr += d
+          const events = stderr
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as { event: string; bytes: number })
+          if (events.some((e) => e.event === 'progress' && e.bytes > 0)) resolve()
+        }),
+      )
+      child.kill('SIGINT')
+      assert.equal(await exited, 130, stderr)
+      const interrupted = JSON.parse(stdout) as { state: string; interrupted: boolean; bytes: number }
+      assert.equal(interrupted.state, 'SUSPENDED')
+      assert.equal(interrupted.interrupted, true)
+      const transfers = await allmendeJson<{ id: string; state: string }[]>([
+        'transfers',
+        'list',
+        '--dir',
+        dir('b'),
+      ])
+      assert.ok(transfers.some((t) => t.state === 'SUSPENDED'))
+      release()
+      const resumed = await allmendeJson<{ state: string; bytes: number }>([
+        'transfer',
+        '--agreement',
+        contract.agreement,
+        '--out',
+        out,
+        '--resume',
+        '--dir',
+        dir('b'),
+      ])
+      assert.equal(resumed.state, 'COMPLETED')
+      assert.equal(statSync(out).size, body.length)
+      assert.ok(readFileSync(out).equals(body))
+    } finally {
+      release()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })

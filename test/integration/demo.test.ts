@@ -8,7 +8,11 @@ describe('allmende demo (what npm start runs)', () => {
   it('builds the Südwest-Cluster, negotiates and transfers, and reuses its directories on a second run', async () => {
     const root = join(await tempDir('allmende-demo-'), 'demo')
     for (const run of [1, 2]) {
-      const result = await runAllmende(['demo', '--root', root, '--exit'], { timeoutMs: 90_000 })
+      // Isolated: the demo's nodes listen on fixed ports, which another demo run on this machine may hold.
+      const result = await runAllmende(['demo', '--root', root, '--exit'], {
+        timeoutMs: 180_000,
+        isolated: true,
+      })
       assert.equal(result.code, 0, `run ${run}: ${result.stdout}\n${result.stderr}`)
       assert.match(result.stdout, /admitted each other as members/)
       assert.match(result.stdout, /both sign the contract urn:uuid:/)

@@ -10,13 +10,32 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `allmende ARGS` as a process and collects its output. */
-export function runAllmende(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+/**
+ * Runs `allmende ARGS` as a process and collects its output. `isolated` runs it in a network
+ * namespace of its own (fixed ports, such as the demo's, then never meet another test's). The
+ * default bound is generous: under load (two cores shared by many test runs) a command that opens a
+ * database and loads the credential stack can take tens of seconds.
+ */
+export function runAllmende(
+  args: string[],
+  options: { timeoutMs?: number; isolated?: boolean } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
-    })
+    const command =
+      options.isolated === true
+        ? spawn(
+            'unshare',
+            ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, cliPath(), ...args],
+            {
+              stdio: ['ignore', 'pipe', 'pipe'],
+              env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+            },
+          )
+        : spawn(process.execPath, [cliPath(), ...args], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+          })
+    const child = command
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -24,7 +43,7 @@ export function runAllmende(args: string[], options: { timeoutMs?: number } = {}
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`allmende ${args.join(' ')} timed out\n${stderr}`))
-    }, options.timeoutMs ?? 30_000)
+    }, options.timeoutMs ?? 120_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })

@@ -7,6 +7,10 @@ import {
   toDcatApDeJsonLd,
   toDcatApDeTurtle,
 } from '../../catalog/index.js'
+import { InvalidInputError } from '../../protocol/index.js'
+
+/** A refreshed search answers within this long by default, with the providers still pending named. */
+const DEFAULT_REFRESH_WAIT_MS = 1500
 
 export interface CatalogRoutesInit {
   readonly catalog: Catalog
@@ -22,11 +26,16 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
   router.get('/api/v1/catalog', async (ctx) => {
     const text = (name: string) =>
       typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : undefined
-    const hits = await init.federation.search({
+    const wait = text('wait') === undefined ? DEFAULT_REFRESH_WAIT_MS : Number(text('wait'))
+    if (!Number.isInteger(wait) || wait < 0 || wait > 60_000) {
+      throw new InvalidInputError('wait must be a whole number of milliseconds from 0 to 60000')
+    }
+    const { hits, refresh } = await init.federation.search({
       ...(text('q') === undefined ? {} : { q: text('q') }),
       ...(text('theme') === undefined ? {} : { theme: text('theme') }),
       ...(text('publisher') === undefined ? {} : { publisher: text('publisher') }),
       refresh: text('refresh') === 'true',
+      answerWithinMs: wait,
     })
     // Each offer in words, naming provider and publisher as the hit does.
     ctx.body = {
@@ -39,6 +48,7 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
           }),
         ),
       })),
+      ...(refresh === undefined ? {} : { refresh }),
     }
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {

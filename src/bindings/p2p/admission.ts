@@ -51,6 +51,14 @@ function transient(reason: string): AdmissionVerdict {
 }
 
 /**
+ * A refusal of this connection only, for a policy that could not decide (e.g. a status list it could not
+ * fetch): the peer is not denied, and a later connection is checked anew.
+ */
+export function undecidedVerdict(reason: string): AdmissionVerdict {
+  return transient(reason)
+}
+
+/**
  * The one gate of the node: every connection runs the `/allmende/trust/1.0.0` handshake (fresh
  * nonce each way); a peer that fails is disconnected and refused on redial by the connection gater.
  * Allmende protocol handlers call {@link PeerAdmission.requireAdmitted} before serving.

@@ -21,6 +21,8 @@ export interface Libp2pInit {
   bootstrap: string[]
   mdns: boolean
   admission: PeerAdmission
+  /** Most connections kept (libp2p's default of 300 when not given); beyond it the least valued close. */
+  maxConnections?: number
 }
 
 /** The services every Allmende node runs; typed so callers reach `services.dht` etc. */
@@ -45,7 +47,13 @@ export async function buildLibp2p(init: Libp2pInit) {
     streamMuxers: [yamux()],
     connectionGater: init.admission.gater,
     // Loopback peers share one IP: the default of 5 inbound connections per second refuses redials.
-    connectionManager: { inboundConnectionThreshold: 100, maxIncomingPendingConnections: 50 },
+    // A node keeps maxConnections, not one per member (libp2p's default of 300 meant every node of a
+    // hundred connected to all others, each connection with its own pings, DHT and gossip traffic).
+    connectionManager: {
+      ...(init.maxConnections === undefined ? {} : { maxConnections: init.maxConnections }),
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 50,
+    },
     peerDiscovery,
     services: {
       identify: identify(),

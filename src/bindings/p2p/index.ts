@@ -14,6 +14,7 @@ export {
   type AdmissionVerdict,
   PeerAdmission,
   sameDataspacePolicy,
+  undecidedVerdict,
 } from './admission.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'

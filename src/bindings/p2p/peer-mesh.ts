@@ -43,7 +43,14 @@ export class PeerMesh {
     private readonly log: Logger,
     /** The bootstrap addresses now: config and descriptor (a newer descriptor version changes them). */
     private readonly bootstrap: () => readonly string[],
-  ) {}
+    /** The connection limit: discovery dials stop at half of it, leaving room for inbound and on-demand dials. */
+    maxConnections: number,
+  ) {
+    this.wanted = Math.max(2, Math.floor(maxConnections / 2))
+  }
+
+  /** Peers this node dials on its own; beyond them, connections come from others or from on-demand dials. */
+  private readonly wanted: number
 
   start(): void {
     this.libp2p.addEventListener('peer:discovery', (event) => void this.dial(event.detail.id))
@@ -98,6 +105,7 @@ export class PeerMesh {
     if (this.stopped || peer.equals(this.libp2p.peerId)) return
     if (this.admission.deniedReason(peer) !== undefined) return
     if (this.libp2p.getConnections(peer).length > 0) return
+    if (this.libp2p.getPeers().length >= this.wanted) return
     try {
       await this.libp2p.dial(peer, { signal: AbortSignal.timeout(10_000) })
     } catch (error) {
@@ -135,7 +143,9 @@ export class PeerMesh {
     }
   }
 
+  /** Redials lost bootstrap peers while this node has fewer peers than it wants (else anchors fill up). */
   private async redialBootstrap(): Promise<void> {
+    if (this.libp2p.getPeers().length >= this.wanted) return
     for (const address of this.bootstrap()) {
       const ma = multiaddr(address)
       const peerId = ma.getComponents().find((c) => c.name === 'p2p')?.value

@@ -39,8 +39,15 @@ export const catalogCommand: CliCommand = {
       const value = values[name]
       if (value !== undefined) query.set(name, value)
     }
-    if (values.refresh === true) query.set('refresh', 'true')
-    const { datasets } = await client.get<{ datasets: CatalogHit[] }>(`/api/v1/catalog?${query}`)
+    // The command waits for every provider (each within its time); the API answers earlier on request.
+    if (values.refresh === true) {
+      query.set('refresh', 'true')
+      query.set('wait', '60000')
+    }
+    const { datasets, refresh } = await client.get<{
+      datasets: CatalogHit[]
+      refresh?: { providers: number; answered: number; pending: string[] }
+    }>(`/api/v1/catalog?${query}`)
     if (values.json === true) {
       io.stdout(JSON.stringify(datasets))
       return 0
@@ -54,6 +61,12 @@ export const catalogCommand: CliCommand = {
           `    offer ${offer.id}\n      ${offer.terms.en}${purposes.length === 0 ? '' : `\n      --purpose ${purposes.join(' | ')}`}`,
         )
       }
+    }
+    if (refresh !== undefined && refresh.pending.length > 0) {
+      io.stdout(
+        `${refresh.answered} of ${refresh.providers} providers answered so far; ${refresh.pending.length} are still ` +
+          'answering and their datasets reach the cache: search again in a moment',
+      )
     }
     return 0
   },

@@ -23,10 +23,18 @@ const SETTABLE = {
   membershipRefresh: 'number',
   dspPort: 'number',
   dspPublicUrl: 'text',
+  maxConnections: 'number',
+  landingPage: 'text',
 } as const satisfies Partial<Record<keyof NodeConfig, string>>
 
 type SettableKey = keyof typeof SETTABLE
-const OPTIONAL: readonly SettableKey[] = ['membershipRefresh', 'dspPort', 'dspPublicUrl']
+const OPTIONAL: readonly SettableKey[] = [
+  'membershipRefresh',
+  'dspPort',
+  'dspPublicUrl',
+  'maxConnections',
+  'landingPage',
+]
 
 function settableKey(key: string | undefined, command: string): SettableKey {
   if (key === undefined || !(key in SETTABLE)) {
