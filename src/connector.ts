@@ -5,6 +5,7 @@ import {
   agreementProofRoutes,
   auditRoutes,
   auditVerifyRoutes,
+  backupRoutes,
   catalogRoutes,
   contractRoutes,
   DashboardSessions,
@@ -245,6 +246,7 @@ export class Connector {
             }),
           (router) => auditRoutes(router, domain.audit),
           (router) => auditVerifyRoutes(router, { store, did: key.did }),
+          (router) => backupRoutes(router, store),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
           (router) => vcApiRoutes(router, { key, statusChecker: domain.statusCache }),
@@ -422,7 +424,13 @@ export class Connector {
       {
         addressing: dispatcher,
         allocateStatus: () => statusLists.allocate(),
-        decide: providerDecision({ catalog, policies, clock, isMember }),
+        decide: providerDecision({
+          catalog,
+          policies,
+          clock,
+          isMember,
+          dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+        }),
       },
     )
     await endpoint.serve('negotiation', (message, caller) => negotiations.handle(message, caller.did))
@@ -459,6 +467,7 @@ export class Connector {
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
+        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
         isRevoked: (agreement) => revocation.isRevoked(agreement),
       },
       {

@@ -61,6 +61,24 @@ export class NodeClient {
     return this.request<T>('POST', path, body)
   }
 
+  /** A GET whose answer is streamed (a backup), not parsed; throws like {@link request} when not ok. */
+  async stream(path: string): Promise<ReadableStream<Uint8Array>> {
+    let response: Response
+    try {
+      response = await fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}` } })
+    } catch (cause) {
+      throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
+    }
+    if (!response.ok || response.body === null) {
+      throw new NodeApiError(
+        response.status,
+        'ALLMENDE_API',
+        `node API answered ${response.status} for ${path}`,
+      )
+    }
+    return response.body
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const text = await this.requestText(method, path, body)
     try {

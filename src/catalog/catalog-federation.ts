@@ -1,14 +1,18 @@
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
+import { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
 import { ProviderTimeoutError } from './errors.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
+
+/** A provider's broken offers are logged at most this often. */
+const SKIP_REPORT_INTERVAL_MS = 10 * 60 * 1000
 
 /** How the federation reaches the network; the libp2p binding implements it. */
 export interface CatalogNetwork {
   /** Tells the data space that one of this node's datasets changed. */
   announce(announcement: CatalogAnnouncement): Promise<void>
-  /** Asks one provider for its DSP catalog, as it shows it to this node. */
+  /** Asks one provider for its DSP catalog, as it shows it to this node (unchecked: the cache checks it). */
   fetchCatalog(provider: string): Promise<unknown>
   /** Asks one provider for one dataset, as it shows it to this node (DSP `DatasetRequestMessage`). */
   fetchDataset(provider: string, datasetId: string): Promise<unknown>
@@ -48,6 +52,7 @@ export interface CatalogFederationComponents {
  */
 export class CatalogFederation {
   private unsubscribe?: () => void
+  private readonly lastSkipReport = new Map<string, number>()
   private readonly concurrency: number
   private readonly perProviderMs: number
 
@@ -100,10 +105,28 @@ export class CatalogFederation {
     return offer
   }
 
-  /** Fetches one provider's catalog into the cache; returns the number of datasets cached. */
+  /**
+   * Fetches one provider's catalog into the cache; returns the number of datasets cached. Offers
+   * that break the DSP schema are left out and logged (once per provider per 10 minutes), never
+   * hiding the provider's other datasets.
+   */
   async refreshProvider(provider: string): Promise<number> {
     const catalog = await this.components.network.fetchCatalog(provider)
-    return this.components.cache.ingestCatalog(provider, catalog)
+    const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
+    if (skipped.length > 0) this.reportSkipped(provider, skipped)
+    return this.components.cache.ingestCatalog(provider, valid)
+  }
+
+  private reportSkipped(provider: string, skipped: readonly SkippedOffer[]): void {
+    const now = Date.now()
+    const last = this.lastSkipReport.get(provider)
+    if (last !== undefined && now - last < SKIP_REPORT_INTERVAL_MS) return
+    this.lastSkipReport.set(provider, now)
+    if (this.lastSkipReport.size > 1000) this.lastSkipReport.delete(this.lastSkipReport.keys().next().value!)
+    this.components.log.warn(
+      { provider, skipped: skipped.slice(0, 10), count: skipped.length },
+      'left out offers of a provider that break the DSP schema; its other datasets are listed',
+    )
   }
 
   /**

@@ -35,6 +35,7 @@ export {
   type OfferValidator,
   type OfferWarning,
 } from './catalog.js'
+export { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,
@@ -105,6 +106,7 @@ export {
   type FederatedCatalogCacheInit,
 } from './federated-cache.js'
 export { type GuessedFormat, guessFormat } from './media-type-guess.js'
+export { offerPublishProblems } from './offer-checks.js'
 export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'

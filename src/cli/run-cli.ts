@@ -165,6 +165,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/audit-verify.js')).auditVerifyCommand,
   },
   {
+    name: 'backup',
+    summary: "copy the node's database and files into a new directory (while it runs, or stopped)",
+    load: async () => (await import('./commands/backup.js')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: "replace a stopped node's database with a backup (the old one is kept beside it)",
+    load: async () => (await import('./commands/backup.js')).restoreCommand,
+  },
+  {
     name: 'policy evaluate',
     summary: 'evaluate an ODRL request against a policy and print the compliance report',
     load: async () => (await import('./commands/policy-evaluate.js')).policyEvaluateCommand,

@@ -45,7 +45,8 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   async fetchCatalog(provider: string): Promise<unknown> {
-    return this.endpoint.request(provider, 'catalog', createCatalogRequestMessage({ filter: [] }))
+    // Checked dataset by dataset when cached: one broken offer must not hide the provider's others.
+    return this.endpoint.requestUnparsed(provider, 'catalog', createCatalogRequestMessage({ filter: [] }))
   }
 
   async fetchDataset(provider: string, datasetId: string): Promise<unknown> {
