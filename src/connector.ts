@@ -3,19 +3,27 @@ import { rm, writeFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer,
+  agreementProofRoutes,
   auditRoutes,
+  auditVerifyRoutes,
   backupRoutes,
   catalogRoutes,
   contractRoutes,
+  DashboardSessions,
+  dashboardRoutes,
   datasetRoutes,
   dataspaceRoutes,
+  eventsRoutes,
+  LiveEvents,
   metricsRoutes,
   metricsSource,
   type NodeStatusView,
   nodeRoutes,
   openapiRoutes,
+  policyRoutes,
   transferRoutes,
   vcApiRoutes,
+  watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import { PeerDispatcher } from './bindings/dispatcher.js'
@@ -116,6 +124,10 @@ export class Connector {
   private dspServer?: DspHttpServer
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
+  /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
+  readonly sessions = new DashboardSessions()
+  /** Changes the dashboard follows over server-sent events. */
+  readonly events = new LiveEvents()
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
@@ -182,11 +194,22 @@ export class Connector {
       this.mesh = this.startMesh(libp2p, store)
       await this.lifecycle.start(this.mesh)
       const domain = await this.startDomain(libp2p, store, statusLists)
+      const stopLiveEvents = watchNode(this.events, {
+        libp2p,
+        audit: domain.audit,
+        cache: domain.cache,
+        transfers: domain.transfers,
+      })
+      this.lifecycle.adopt({ stop: stopLiveEvents })
       const api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
         token: files.apiToken,
+        sessions: this.sessions,
         routes: [
+          (router) => dashboardRoutes(router, { sessions: this.sessions }),
+          (router) => eventsRoutes(router, this.events),
+          (router) => policyRoutes(router),
           (router) =>
             nodeRoutes(router, {
               identity: () => this.identity(),
@@ -201,6 +224,7 @@ export class Connector {
               federation: domain.federation,
               providerName: (did) => this.nameOf(did),
               exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
+              names: { [key.did]: config.name },
             }),
           (router) =>
             contractRoutes(router, {
@@ -210,7 +234,23 @@ export class Connector {
               revocation: domain.revocation,
               duties: domain.duties,
             }),
+          (router) =>
+            agreementProofRoutes(router, {
+              negotiations: domain.negotiations,
+              revocation: domain.revocation,
+              key,
+              names: async () => ({
+                ...Object.fromEntries(
+                  (await domain.federation.search({})).hits.flatMap((hit) => [
+                    [hit.datasetId, hit.title],
+                    ...(hit.publisher === undefined ? [] : [[hit.provider, hit.publisher]]),
+                  ]),
+                ),
+                [key.did]: config.name,
+              }),
+            }),
           (router) => auditRoutes(router, domain.audit),
+          (router) => auditVerifyRoutes(router, { store, did: key.did }),
           (router) => backupRoutes(router, store),
           (router) => transferRoutes(router, domain.transfers),
           (router) => openapiRoutes(router),
@@ -577,6 +617,7 @@ export class Connector {
     await this.lifecycle.start(transfers)
     return {
       audit,
+      cache,
       catalog,
       duties,
       federation,
@@ -589,6 +630,12 @@ export class Connector {
       statusCache,
       transfers,
     }
+  }
+
+  /** A fresh one-time link that logs a browser into this node's dashboard. */
+  dashboardLoginUrl(): string {
+    if (this.apiUrl === undefined) throw new Error('connector is not started')
+    return `${this.apiUrl}/login?code=${this.sessions.issueLoginCode()}`
   }
 
   /** Stops in reverse order of starting; safe to call twice and after a failed start. */

@@ -3,7 +3,7 @@ import type { Catalog, CatalogClock } from './catalog.js'
 import type { JsonObject } from './dataset.js'
 import { InvalidCatalogError } from './errors.js'
 import { foldText, matchesAllTerms, queryTerms } from './text-match.js'
-import { DATA_THEME_BASE, DCAT, DCT, FOAF } from './vocabulary.js'
+import { DATA_THEME_BASE, DCAT, DCT, FOAF, ODRL_NS } from './vocabulary.js'
 
 /** Name of the sublevel holding other providers' datasets, keyed by (provider DID, dataset id). */
 export const CATALOG_CACHE_SUBLEVEL = 'catalog-cache'
@@ -58,6 +58,8 @@ export interface CatalogSearchHit {
   readonly local: boolean
   /** Cache entries only: when the entry was fetched. */
   readonly fetchedAt?: string
+  /** The ODRL offers visible to this node (all of them for its own datasets), as JSON-LD. */
+  readonly offers: readonly JsonObject[]
 }
 
 export interface FederatedCatalogCacheComponents {
@@ -103,6 +105,12 @@ function iris(value: unknown): string[] {
   if (typeof value === 'string') return [value]
   if (isObject(value) && typeof value['@id'] === 'string') return [value['@id']]
   return []
+}
+
+/** The `odrl:hasPolicy` offers of a DSP dataset. */
+function offersOf(dataset: JsonObject): JsonObject[] {
+  const value = dataset.hasPolicy ?? dataset['odrl:hasPolicy'] ?? dataset[`${ODRL_NS}hasPolicy`]
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(isObject)
 }
 
 function publisherOf(value: unknown): { name?: string; id?: string } | undefined {
@@ -174,6 +182,7 @@ export class FederatedCatalogCache {
    * search took seconds.
    */
   private index?: Promise<Map<string, IndexedEntry>>
+  private readonly listeners = new Set<() => void>()
 
   constructor(components: FederatedCatalogCacheComponents, init: FederatedCatalogCacheInit) {
     this.store = components.store
@@ -303,6 +312,7 @@ export class FederatedCatalogCache {
         theme: d.theme,
         publisher: d.publisher.name,
         local: true,
+        offers: d.offers.map((o) => o.offer),
       }
       if (matches(hit, d.publisher)) hits.push(hit)
     }
@@ -326,9 +336,16 @@ export class FederatedCatalogCache {
     return this.entries.keys({ gte: prefix, lt: `${prefix.slice(0, -1)}0` }).all()
   }
 
-  /** Writes a batch, then brings the search index in step with it. */
+  /** Calls `listener` after the cached entries changed; returns the remover. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Writes a batch, then brings the search index in step with it and tells the listeners. */
   private async write(ops: CacheOp[]): Promise<void> {
     await this.store.atomic(ops)
+    for (const listener of this.listeners) listener()
     if (this.index === undefined) return
     const index = await this.index
     for (const op of ops) {
@@ -389,6 +406,7 @@ function indexed(e: CachedDataset): IndexedEntry {
     ...(e.publisher?.name === undefined ? {} : { publisher: e.publisher.name }),
     local: false,
     fetchedAt: e.fetchedAt,
+    offers: offersOf(e.dataset),
   }
   const folded = [e.title, e.description, ...e.keyword].map(foldText).join('\n')
   return { hit, folded, ...(e.publisher === undefined ? {} : { publisher: e.publisher }) }

@@ -107,6 +107,7 @@ export {
 } from './federated-cache.js'
 export { type GuessedFormat, guessFormat } from './media-type-guess.js'
 export { offerPublishProblems } from './offer-checks.js'
+export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'
 export {

@@ -35,6 +35,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/stop.js')).stopCommand,
   },
   {
+    name: 'dashboard',
+    summary: 'print a fresh one-time login link to the web dashboard of a running node',
+    load: async () => (await import('./commands/dashboard.js')).dashboardCommand,
+  },
+  {
     name: 'demo',
     summary: 'run a local demo data space of three municipalities until Ctrl-C',
     load: async () => (await import('./commands/demo.js')).demoCommand,

@@ -3,6 +3,7 @@ import {
   type Catalog,
   type CatalogFederation,
   type DcatApDeExportOptions,
+  summarizeOffer,
   toDcatApDeJsonLd,
   toDcatApDeTurtle,
 } from '../../catalog/index.js'
@@ -18,6 +19,8 @@ export interface CatalogRoutesInit {
   readonly exportOptions: () => DcatApDeExportOptions
   /** The municipality's name of a provider DID, as its peers know it. */
   readonly providerName?: (did: string) => Promise<string | undefined>
+  /** Names the offers' explanations use for DIDs (this node's own, at least). */
+  readonly names?: Readonly<Record<string, string>>
 }
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
@@ -40,12 +43,19 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
     for (const provider of new Set(hits.map((hit) => hit.provider))) {
       names.set(provider, await init.providerName?.(provider))
     }
+    // Each offer in words, naming provider and publisher as the hit does.
     ctx.body = {
+      datasets: hits.map((hit) => ({
+        ...hit,
+        ...(names.get(hit.provider) === undefined ? {} : { providerName: names.get(hit.provider) }),
+        offers: hit.offers.map((offer) =>
+          summarizeOffer(offer, {
+            ...init.names,
+            ...(hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
+          }),
+        ),
+      })),
       ...(refresh === undefined ? {} : { refresh }),
-      datasets: hits.map((hit) => {
-        const providerName = names.get(hit.provider)
-        return providerName === undefined ? hit : { ...hit, providerName }
-      }),
     }
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {

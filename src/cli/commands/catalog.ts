@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util'
 import { NodeClient } from '../../api/node-client.js'
-import type { CatalogSearchHit } from '../../catalog/index.js'
+import type { CatalogSearchHit, OfferSummary } from '../../catalog/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand, FlagDocs } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
+
+/** A catalog hit as the API answers it: every visible offer in words. */
+type CatalogHit = Omit<CatalogSearchHit, 'offers'> & { offers: OfferSummary[] }
 
 const FLAGS = {
   ...NODE_FLAGS,
@@ -42,7 +45,7 @@ export const catalogCommand: CliCommand = {
       query.set('wait', '60000')
     }
     const { datasets, refresh } = await client.get<{
-      datasets: (CatalogSearchHit & { providerName?: string })[]
+      datasets: (CatalogHit & { providerName?: string })[]
       refresh?: { providers: number; answered: number; pending: string[] }
     }>(`/api/v1/catalog?${query}`)
     if (values.json === true) {
@@ -54,6 +57,12 @@ export const catalogCommand: CliCommand = {
       io.stdout(
         `${hit.title}  [${hit.local ? 'this node' : `${hit.providerName ?? ''} ${hit.provider}`.trim()}]\n    ${hit.datasetId}`,
       )
+      for (const offer of hit.offers) {
+        const purposes = offer.purposes.map((p) => p.iri.slice(p.iri.lastIndexOf('#') + 1))
+        io.stdout(
+          `    offer ${offer.id}\n      ${offer.terms.en}${purposes.length === 0 ? '' : `\n      --purpose ${purposes.join(' | ')}`}`,
+        )
+      }
     }
     if (refresh !== undefined && refresh.pending.length > 0) {
       io.stdout(
