@@ -36,12 +36,12 @@ function cliPolicy(assigner: string) {
     assigner,
     permission: [
       {
-        action: [
-          {
-            'rdf:value': { '@id': 'odrl:use' },
-            refinement: [{ leftOperand: 'count', operator: 'lteq', rightOperand: 100 }],
-          },
-        ],
+        action: 'use',
+        assignee: {
+          '@type': 'PartyCollection',
+          source: 'urn:allmende:group:kreisverwaltungen',
+          refinement: [{ leftOperand: 'count', operator: 'lteq', rightOperand: 100 }],
+        },
         constraint: [
           {
             xone: {
@@ -368,7 +368,7 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     const tree = kusel.locator('.tree')
     await tree.getByRole('group', { name: 'Logische Bedingung' }).waitFor(WAIT)
     assert.equal(await tree.locator('.node.logical select').first().inputValue(), 'xone')
-    await tree.getByRole('group', { name: 'Verfeinerung' }).waitFor(WAIT)
+    await tree.getByRole('group', { name: 'Verfeinerung', exact: true }).waitFor(WAIT)
     await kusel.getByText('Keine Fehler gefunden.').waitFor(WAIT)
     await kusel.getByRole('button', { name: 'Im Datensatz speichern' }).click()
     await kusel
