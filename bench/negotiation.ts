@@ -280,7 +280,7 @@ for (let i = 0; i < 10; i++) {
     console.error(`round ${i}: mesh after ${(performance.now() - waitStart).toFixed(0)} ms`)
   const start = performance.now()
   const result = await asking.federatedCatalog.refreshAll()
-  const hits = await asking.federatedCatalog.search({})
+  const { hits } = await asking.federatedCatalog.search({})
   catalogTimes.push(performance.now() - start)
   if (process.env.BENCH_DEBUG)
     console.error(`round ${i}: ${(performance.now() - start).toFixed(0)} ms, ${result.failed} failed`)

@@ -116,7 +116,6 @@ async function node(
     privateKey: key.privateKey,
     dataspace: DATASPACE,
     listen,
-    bootstrap: [],
     mdns: false,
     admission,
   })

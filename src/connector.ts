@@ -1,18 +1,29 @@
 import './polyfills.js'
 import { rm, writeFile } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer,
+  agreementProofRoutes,
   auditRoutes,
+  auditVerifyRoutes,
+  backupRoutes,
   catalogRoutes,
   contractRoutes,
+  DashboardSessions,
+  dashboardRoutes,
   datasetRoutes,
   dataspaceRoutes,
+  eventsRoutes,
+  LiveEvents,
   metricsRoutes,
   metricsSource,
+  type NodeStatusView,
   nodeRoutes,
   openapiRoutes,
+  policyRoutes,
   transferRoutes,
   vcApiRoutes,
+  watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import { PeerDispatcher } from './bindings/dispatcher.js'
@@ -34,6 +45,7 @@ import {
   P2pDspEndpoint,
   P2pDutyEndpoint,
   PeerAdmission,
+  PeerMemory,
   PeerMesh,
   type PeerSummary,
   sameDataspacePolicy,
@@ -44,11 +56,19 @@ import {
   Catalog,
   CatalogFederation,
   DatasetNotFoundError,
+  exportOptionsOf,
   FederatedCatalogCache,
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
-import { ConfigError, downloadPath, type NodeFiles } from './config/index.js'
+import {
+  ConfigError,
+  DEFAULT_MAX_CONNECTIONS,
+  dialableAddresses,
+  downloadPath,
+  type NodeFiles,
+  reachabilityWarnings,
+} from './config/index.js'
 import {
   type AgreementRecord,
   AgreementRevocation,
@@ -64,6 +84,7 @@ import {
 import {
   checkMembership,
   DataspaceService,
+  DEFAULT_MEMBERSHIP_REFRESH_SECONDS,
   descriptorBootstrap,
   descriptorPath,
   fetchStatusList,
@@ -109,6 +130,10 @@ export class Connector {
   private dspServer?: DspHttpServer
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
+  /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
+  readonly sessions = new DashboardSessions()
+  /** Changes the dashboard follows over server-sent events. */
+  readonly events = new LiveEvents()
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
@@ -116,6 +141,7 @@ export class Connector {
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
     )
+    this.admission.setName(config.name)
   }
 
   get files(): NodeFiles {
@@ -143,21 +169,20 @@ export class Connector {
           admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
           ...(descriptorFile === undefined ? {} : { descriptorFile }),
+          applicant: { name: config.name, addresses: dialableAddresses(config, key.peerId.toString()) },
           ...(config.membershipRefresh === undefined ? {} : { refreshSeconds: config.membershipRefresh }),
         })
         this.admission.setPolicy(this.dataspace.policy)
       }
+      const maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS
       const libp2p = await buildLibp2p({
         privateKey: key.privateKey,
         dataspace: config.dataspace,
         listen: config.listen,
         announce: config.announce,
-        bootstrap:
-          descriptor === undefined
-            ? config.bootstrap
-            : [...new Set([...config.bootstrap, ...descriptorBootstrap(descriptor, key.peerId)])],
         mdns: config.mdns,
         admission: this.admission,
+        maxConnections,
       })
       this.libp2p = libp2p
       await this.admission.start(libp2p)
@@ -172,32 +197,40 @@ export class Connector {
           cause,
         })
       }
-      this.mesh = new PeerMesh(libp2p, this.admission, log.child({ name: 'allmende:p2p' }), () =>
-        dataspace === undefined
-          ? config.bootstrap
-          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
-      )
+      this.mesh = this.startMesh(libp2p, store)
       await this.lifecycle.start(this.mesh)
       const domain = await this.startDomain(libp2p, store, statusLists)
+      const stopLiveEvents = watchNode(this.events, {
+        libp2p,
+        audit: domain.audit,
+        cache: domain.cache,
+        transfers: domain.transfers,
+      })
+      this.lifecycle.adopt({ stop: stopLiveEvents })
       const api = new ApiServer(log.child({ name: 'allmende:api' }), {
         host: config.apiHost,
         port: config.apiPort,
         token: files.apiToken,
+        sessions: this.sessions,
         routes: [
-          (router) => nodeRoutes(router, { identity: () => this.identity(), peers: () => this.peers() }),
+          (router) => dashboardRoutes(router, { sessions: this.sessions }),
+          (router) => eventsRoutes(router, this.events),
+          (router) => policyRoutes(router),
+          (router) =>
+            nodeRoutes(router, {
+              identity: () => this.identity(),
+              peers: () => this.peers(),
+              status: () => this.status(),
+            }),
           (router) => dataspaceRoutes(router, { dataspace: () => this.dataspace, root: directory.root }),
           (router) => datasetRoutes(router, domain.catalog),
           (router) =>
             catalogRoutes(router, {
               catalog: domain.catalog,
               federation: domain.federation,
-              exportOptions: () => ({
-                catalogIri: `urn:allmende:catalog:${key.did}`,
-                title: `Katalog ${config.name}`,
-                description: `Offene Metadaten von ${config.name}`,
-                publisher: { name: config.name, id: key.did },
-                accessURL: this.apiUrl ?? 'urn:allmende:api',
-              }),
+              providerName: (did) => this.nameOf(did),
+              exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
+              names: { [key.did]: config.name },
             }),
           (router) =>
             contractRoutes(router, {
@@ -208,7 +241,24 @@ export class Connector {
               statusList: domain.statusListOf,
               duties: domain.duties,
             }),
+          (router) =>
+            agreementProofRoutes(router, {
+              negotiations: domain.negotiations,
+              revocation: domain.revocation,
+              key,
+              names: async () => ({
+                ...Object.fromEntries(
+                  (await domain.federation.search({})).hits.flatMap((hit) => [
+                    [hit.datasetId, hit.title],
+                    ...(hit.publisher === undefined ? [] : [[hit.provider, hit.publisher]]),
+                  ]),
+                ),
+                [key.did]: config.name,
+              }),
+            }),
           (router) => auditRoutes(router, domain.audit),
+          (router) => auditVerifyRoutes(router, { store, did: key.did }),
+          (router) => backupRoutes(router, store),
           (router) =>
             transferRoutes(router, domain.transfers, (requested) =>
               downloadPath(directory, config, requested),
@@ -243,6 +293,47 @@ export class Connector {
     }
   }
 
+  /**
+   * The mesh that keeps the node in touch: bootstrap addresses from config and the current descriptor, the
+   * peers remembered from earlier runs, and (without membership) only the anchors, rarely.
+   */
+  private startMesh(libp2p: AllmendeLibp2p, store: Store): PeerMesh {
+    const { config, key } = this.init.files
+    const dataspace = this.dataspace
+    const refreshMs = (config.membershipRefresh ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS) * 1000
+    const mesh = new PeerMesh(libp2p, this.admission, this.init.log.child({ name: 'allmende:p2p' }), {
+      memory: new PeerMemory(store),
+      bootstrap: () =>
+        dataspace === undefined
+          ? config.bootstrap
+          : [...new Set([...config.bootstrap, ...descriptorBootstrap(dataspace.descriptor, key.peerId)])],
+      standing: () => {
+        const state = dataspace?.standing?.state
+        const anchors = (dataspace?.descriptor.trustAnchor ?? []).flatMap((did) => {
+          try {
+            return [peerIdFromDidKey(did).toString()]
+          } catch {
+            return []
+          }
+        })
+        // A revoked node asks the anchors once a refresh period; one not endorsed yet twice a minute.
+        if (state === 'revoked') return { outsider: true, maxBackoffMs: refreshMs, anchors }
+        if (state === 'not-endorsed') return { outsider: true, maxBackoffMs: 30_000, anchors }
+        return { outsider: false, maxBackoffMs: 30_000, anchors }
+      },
+    })
+    dataspace?.useMesh({
+      target: (peer, addresses) =>
+        mesh.target(
+          peer,
+          addresses.map((a) => multiaddr(a)),
+          true,
+        ),
+      forget: (peer) => mesh.forget(peer),
+    })
+    return mesh
+  }
+
   identity(): ConnectorIdentity {
     const { config, key } = this.init.files
     return {
@@ -252,6 +343,42 @@ export class Connector {
       multiaddrs: this.libp2p?.getMultiaddrs().map((ma) => ma.toString()) ?? [],
       dataspace: config.dataspace,
       ...(this.dspServer?.baseUrl === undefined ? {} : { dsp: this.dspServer.baseUrl }),
+    }
+  }
+
+  /** Membership, connectivity, and warnings about what keeps peers from reaching this node. */
+  async status(): Promise<NodeStatusView> {
+    const { config } = this.init.files
+    const dataspace = this.dataspace
+    const standing = dataspace === undefined ? undefined : await dataspace.updateStanding()
+    const peers = await this.peers()
+    const admittedPeers = peers.filter((p) => p.admitted).length
+    const warnings = reachabilityWarnings(config)
+    const bootstrap = [
+      ...config.bootstrap,
+      ...(dataspace === undefined
+        ? []
+        : descriptorBootstrap(dataspace.descriptor, this.init.files.key.peerId)),
+    ]
+    if (bootstrap.length === 0 && peers.length === 0 && standing?.state !== 'anchor') {
+      warnings.push(
+        'no bootstrap address and no remembered peer: this node finds nobody; join a data space (allmende dataspace join) or add one (allmende config set bootstrap MULTIADDR)',
+      )
+    }
+    if (standing?.reason !== undefined) warnings.push(standing.reason)
+    return {
+      membership:
+        dataspace === undefined || standing === undefined
+          ? null
+          : {
+              dataspace: dataspace.descriptor.id,
+              title: dataspace.descriptor.title,
+              ...standing,
+              endorsedBy: [...standing.endorsedBy],
+              revoked: [...standing.revoked],
+            },
+      connectivity: { admittedPeers, knownPeers: peers.length },
+      warnings,
     }
   }
 
@@ -265,6 +392,12 @@ export class Connector {
   get federatedCatalog(): CatalogFederation {
     if (this.federation === undefined) throw new Error('connector is not started')
     return this.federation
+  }
+
+  /** The municipality's name of a DID: this node's own, or the name an admitted or remembered peer gave. */
+  async nameOf(did: string): Promise<string | undefined> {
+    if (did === this.init.files.key.did) return this.init.files.config.name
+    return (await this.peers()).find((peer) => peer.did === did)?.name ?? undefined
   }
 
   /** Connected and known peers with DID, addresses and last latency. */
@@ -319,18 +452,17 @@ export class Connector {
     network.listen((announcement) => federation.onAnnouncement(announcement))
     await this.lifecycle.start(federation)
     this.federation = federation
-    await endpoint.serve('catalog', async (_message, caller) =>
-      buildDspCatalog(
-        await catalog.catalogFor({
-          did: caller.did,
-          isMember: await this.admission.isAdmitted(caller.peerId),
-        }),
-        {
-          participantId: key.did,
-          endpointURL: `/p2p/${key.peerId.toString()}`,
-        },
-      ),
-    )
+    await endpoint.serve('catalog', async (message, caller) => {
+      const requester = { did: caller.did, isMember: await this.admission.isAdmitted(caller.peerId) }
+      const options = { participantId: key.did, endpointURL: `/p2p/${key.peerId.toString()}` }
+      // One dataset for an announced change, the whole catalog otherwise.
+      if (message['@type'] === 'DatasetRequestMessage') {
+        const dataset = buildDspDataset(await catalog.datasetFor(requester, message.dataset), options)
+        if (dataset === undefined) throw new DatasetNotFoundError(message.dataset)
+        return dataset
+      }
+      return buildDspCatalog(await catalog.catalogFor(requester), options)
+    })
     // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
     const dataspace = this.dataspace
     const httpMembers: HttpMembership = new HttpMembership({
@@ -395,7 +527,13 @@ export class Connector {
       {
         addressing: dispatcher,
         allocateStatus: () => statusLists.allocate(),
-        decide: providerDecision({ catalog, policies, clock, isMember }),
+        decide: providerDecision({
+          catalog,
+          policies,
+          clock,
+          isMember,
+          dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+        }),
       },
     )
     await endpoint.serve('negotiation', (message, caller) => negotiations.handle(message, caller.did))
@@ -440,6 +578,7 @@ export class Connector {
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
+        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
         isRevoked: (agreement) => revocation.isRevoked(agreement),
         refusals,
       },
@@ -505,6 +644,7 @@ export class Connector {
     return {
       audit,
       refusals,
+      cache,
       catalog,
       duties,
       federation,
@@ -518,6 +658,12 @@ export class Connector {
       statusCache,
       transfers,
     }
+  }
+
+  /** A fresh one-time link that logs a browser into this node's dashboard. */
+  dashboardLoginUrl(): string {
+    if (this.apiUrl === undefined) throw new Error('connector is not started')
+    return `${this.apiUrl}/login?code=${this.sessions.issueLoginCode()}`
   }
 
   /** Stops in reverse order of starting; safe to call twice and after a failed start. */

@@ -8,6 +8,8 @@ import { auth } from './middleware/auth.js'
 import { errors } from './middleware/errors.js'
 import { jsonBody } from './middleware/json-body.js'
 import { openRouteGuard } from './middleware/open-route-guard.js'
+import { type DashboardSessions, sessionAuth } from './middleware/session.js'
+import { DASHBOARD_OPEN_PATHS } from './routes/dashboard-routes.js'
 import { VC_API_OPEN_PATHS } from './routes/vc-api-routes.js'
 
 /** A function that adds one area's routes (node, datasets, negotiations, ...) to the router. */
@@ -20,6 +22,8 @@ export interface ApiServerInit {
   routes: readonly RouteModule[]
   /** Largest accepted request body. */
   bodyLimit?: number
+  /** Dashboard logins: a session cookie then stands in for the bearer token. */
+  sessions?: DashboardSessions
   /** Requests per second (and burst) per address on the open VC-API routes; 10 (20) by default. */
   openRate?: { perSecond: number; burst: number }
 }
@@ -27,9 +31,15 @@ export interface ApiServerInit {
 /**
  * Paths served without the bearer token: health, the signed status lists, which HTTP peers must read
  * to check revocation (they are public by design, signed by their issuer), and VC-API verification
- * (stateless; rate-limited and size-capped by {@link openRouteGuard}).
+ * (stateless; rate-limited and size-capped by {@link openRouteGuard}), and the dashboard's page,
+ * assets and login link (the data behind it needs a session).
  */
-const OPEN_PATHS = ['/api/v1/health', /^\/api\/v1\/status-lists\/[^/]+$/, ...VC_API_OPEN_PATHS]
+const OPEN_PATHS = [
+  '/api/v1/health',
+  /^\/api\/v1\/status-lists\/[^/]+$/,
+  ...VC_API_OPEN_PATHS,
+  ...DASHBOARD_OPEN_PATHS,
+]
 
 /** The koa management API (`/api/v1`), bound to 127.0.0.1 unless configured otherwise. */
 export class ApiServer {
@@ -46,6 +56,7 @@ export class ApiServer {
     this.app.silent = true
     this.app
       .use(errors({ log }))
+      .use(init.sessions === undefined ? (_ctx, next) => next() : sessionAuth(init.sessions))
       .use(auth({ token: init.token, openPaths: OPEN_PATHS }))
       .use(
         openRouteGuard({

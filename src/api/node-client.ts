@@ -18,6 +18,8 @@ export class NodeApiError extends AllmendeError {
     readonly status: number,
     code: string,
     message: string,
+    /** Structured findings the node sent with the error (the validator's codes and params). */
+    readonly details?: unknown,
   ) {
     super(code, message)
   }
@@ -59,7 +61,39 @@ export class NodeClient {
     return this.request<T>('POST', path, body)
   }
 
+  /** A GET whose answer is streamed (a backup), not parsed; throws like {@link request} when not ok. */
+  async stream(path: string): Promise<ReadableStream<Uint8Array>> {
+    let response: Response
+    try {
+      response = await fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}` } })
+    } catch (cause) {
+      throw new NodeNotRunningError(`node API ${this.url} does not answer: ${(cause as Error).message}`)
+    }
+    if (!response.ok || response.body === null) {
+      throw new NodeApiError(
+        response.status,
+        'ALLMENDE_API',
+        `node API answered ${response.status} for ${path}`,
+      )
+    }
+    return response.body
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await this.requestText(method, path, body)
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      return {} as T // an answer without a body
+    }
+  }
+
+  /** A GET whose answer is not JSON (Turtle, JSON-LD as written): the body as text. */
+  async getText(path: string): Promise<string> {
+    return this.requestText('GET', path)
+  }
+
+  private async requestText(method: string, path: string, body?: unknown): Promise<string> {
     let response: { status: number; text: string }
     try {
       response = await send(new URL(path, this.url), method, this.token, body)
@@ -68,20 +102,19 @@ export class NodeClient {
         `the node in ${this.root} is not running: its API ${this.url} does not answer (${(cause as Error).message})`,
       )
     }
-    let payload: { error?: { code?: string; message?: string } } = {}
+    if (response.status >= 200 && response.status <= 299) return response.text
+    let payload: { error?: { code?: string; message?: string; details?: unknown } } = {}
     try {
       payload = JSON.parse(response.text)
     } catch {
       // Not JSON: the status below says what went wrong.
     }
-    if (response.status < 200 || response.status > 299) {
-      throw new NodeApiError(
-        response.status,
-        payload.error?.code ?? 'ALLMENDE_API',
-        payload.error?.message ?? `node API answered ${response.status}`,
-      )
-    }
-    return payload as T
+    throw new NodeApiError(
+      response.status,
+      payload.error?.code ?? 'ALLMENDE_API',
+      payload.error?.message ?? `node API answered ${response.status}`,
+      payload.error?.details,
+    )
   }
 }
 

@@ -33,6 +33,26 @@ export interface AuditHead {
   readonly hash: string
 }
 
+/**
+ * The head as stored: signed by the node key, so cutting entries off the end and writing a head for
+ * the shorter chain needs the key (and peers' receipts still name the cut entries).
+ */
+export interface SignedAuditHead extends AuditHead {
+  /** Ed25519 signature (base64url) over {@link auditHeadSigningInput}. */
+  readonly signature: string
+}
+
+/** The bytes a head signature covers: a fixed label, the length and the last hash of the chain. */
+export function auditHeadSigningInput(head: AuditHead): Uint8Array {
+  return new TextEncoder().encode(`allmende-audit-head:${head.seq}:${head.hash}`)
+}
+
+/** Signs a head with the node key. */
+export function signAuditHead(head: AuditHead, nodeKey: NodeKey): SignedAuditHead {
+  const signature = Buffer.from(nodeKey.sign(auditHeadSigningInput(head))).toString('base64url')
+  return { seq: head.seq, hash: head.hash, signature }
+}
+
 /** The `prev` of the first entry: 32 zero bytes, hex. */
 export const GENESIS_HASH = '0'.repeat(64)
 

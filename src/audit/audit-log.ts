@@ -1,7 +1,14 @@
 import type { NodeKey } from '../identity/index.js'
 import { InvalidInputError } from '../protocol/errors.js'
 import type { BatchOp, Store, Sublevel } from '../store/index.js'
-import { type AuditEntry, type AuditHead, GENESIS_HASH, sealAuditEntry } from './audit-entry.js'
+import {
+  type AuditEntry,
+  type AuditHead,
+  GENESIS_HASH,
+  type SignedAuditHead,
+  sealAuditEntry,
+  signAuditHead,
+} from './audit-entry.js'
 import { toJsonValue } from './canonical-json.js'
 import { AuditChainError } from './errors.js'
 
@@ -41,7 +48,8 @@ export interface AuditQuery {
 /** What the management API serves for the audit log; see {@link AuditLog.page}. */
 export interface AuditPage {
   readonly entries: AuditEntry[]
-  readonly head: AuditHead
+  /** Signed by the node once the log has an entry. */
+  readonly head: AuditHead | SignedAuditHead
   readonly next?: number
 }
 
@@ -83,6 +91,7 @@ class ChainWriter {
   constructor(
     private readonly store: Store,
     readonly sub: Sublevel<unknown>,
+    private readonly nodeKey: NodeKey,
   ) {}
 
   submit(record: PendingRecord): void {
@@ -128,7 +137,12 @@ class ChainWriter {
       next = { seq: entry.seq, hash: entry.hash }
     }
     if (built.length === 0) return
-    ops.push({ type: 'put', sublevel: this.sub, key: AUDIT_HEAD_KEY, value: next })
+    ops.push({
+      type: 'put',
+      sublevel: this.sub,
+      key: AUDIT_HEAD_KEY,
+      value: signAuditHead(next, this.nodeKey),
+    })
     try {
       await this.store.atomic(ops)
     } catch (error) {
@@ -162,13 +176,14 @@ class ChainWriter {
 
   /** Reads the stored head and checks that it names the last stored entry. */
   private async loadHead(): Promise<AuditHead> {
-    const stored = (await this.sub.get(AUDIT_HEAD_KEY)) as AuditHead | undefined
-    const head = stored ?? { seq: 0, hash: GENESIS_HASH }
+    const stored = (await this.sub.get(AUDIT_HEAD_KEY)) as Partial<SignedAuditHead> | undefined
+    const head: AuditHead =
+      stored === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: stored.seq!, hash: stored.hash! }
     if (stored !== undefined) {
-      const last = (await this.sub.get(auditEntryKey(stored.seq))) as AuditEntry | undefined
-      if (last?.hash !== stored.hash) {
+      const last = (await this.sub.get(auditEntryKey(head.seq))) as AuditEntry | undefined
+      if (last?.hash !== head.hash) {
         throw new AuditChainError(
-          `the audit log's head names entry ${stored.seq} (${stored.hash.slice(0, 12)}…), but that entry is ` +
+          `the audit log's head names entry ${head.seq} (${head.hash.slice(0, 12)}…), but that entry is ` +
             `${last === undefined ? 'missing' : 'different'}; run "allmende audit verify" to see the damage`,
         )
       }
@@ -179,6 +194,10 @@ class ChainWriter {
         `the audit log holds entries after its head (entry ${head.seq}); ` +
           'run "allmende audit verify" to see the damage',
       )
+    }
+    // A head written before heads were signed is signed now that it is known to match its chain.
+    if (stored !== undefined && typeof stored.signature !== 'string') {
+      await this.sub.put(AUDIT_HEAD_KEY, signAuditHead(head, this.nodeKey))
     }
     this.head = head
     return head
@@ -208,7 +227,7 @@ export class AuditLog {
     this.sub = components.store.sublevel(init.sublevel ?? AUDIT_SUBLEVEL)
     let writer = writers.get(this.sub)
     if (writer === undefined) {
-      writer = new ChainWriter(components.store, this.sub)
+      writer = new ChainWriter(components.store, this.sub, components.nodeKey)
       writers.set(this.sub, writer)
     }
     this.writer = writer
@@ -255,7 +274,13 @@ export class AuditLog {
   /** The last entry's `seq` and `hash` (`seq` 0 and the genesis hash while empty). */
   async head(): Promise<AuditHead> {
     if (this.writer.head !== undefined) return this.writer.head
-    return ((await this.sub.get(AUDIT_HEAD_KEY)) as AuditHead | undefined) ?? { seq: 0, hash: GENESIS_HASH }
+    const stored = (await this.sub.get(AUDIT_HEAD_KEY)) as AuditHead | undefined
+    return stored === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: stored.seq, hash: stored.hash }
+  }
+
+  /** The head as stored, with the node's signature (absent while the log is empty). */
+  async signedHead(): Promise<SignedAuditHead | undefined> {
+    return (await this.sub.get(AUDIT_HEAD_KEY)) as SignedAuditHead | undefined
   }
 
   /** Entry `seq`, or `undefined`. */
@@ -306,8 +331,9 @@ export class AuditLog {
    * `next` until it is absent.
    */
   async page(query: { since?: number; limit?: number } = {}): Promise<AuditPage> {
-    const head = await this.head()
-    const entries = await this.list(query)
+    // The signed head as stored, and no entry beyond it (one may be committed while this reads).
+    const head = (await this.signedHead()) ?? { seq: 0, hash: GENESIS_HASH }
+    const entries = (await this.list(query)).filter((entry) => entry.seq <= head.seq)
     const last = entries.at(-1)
     return query.limit !== undefined &&
       entries.length === query.limit &&

@@ -22,6 +22,7 @@ export {
   auditEntryHash,
   GENESIS_HASH,
   isAuditEntry,
+  type SignedAuditHead,
 } from './audit-entry.js'
 export {
   AUDIT_ENTRY_RANGE,
@@ -38,6 +39,8 @@ export {
 export { canonicalJson, type JsonValue } from './canonical-json.js'
 export { AuditChainError, AuditSourceError, NotJsonError, ReceiptError } from './errors.js'
 export {
+  type CutEntryFinding,
+  crossCheckPeerReceipts,
   crossCheckReceipts,
   type ReceiptFinding,
   type ReceiptVerification,

@@ -225,3 +225,46 @@ export function crossCheckReceipts(entries: Iterable<AuditEntry>): ReceiptFindin
   }
   return findings
 }
+
+/** A receipt a peer holds, signed by this node, of which this node's own log has no trace. */
+export interface CutEntryFinding {
+  readonly kind: 'receipt-cut-from-log'
+  readonly transfer: string
+  /** The entry of the peer's log holding the receipt. */
+  readonly peerSeq: number
+  readonly message: string
+}
+
+/**
+ * Peers' receipts anchor a node's log: every receipt in a peer's log that names `did` as provider
+ * or consumer, and that `did` signed, must be in `did`'s own log too. Entries cut off the end of
+ * the log (and the head rewritten, even with the key) leave such receipts behind at the peer.
+ */
+export function crossCheckPeerReceipts(
+  did: string,
+  own: Iterable<AuditEntry>,
+  peer: Iterable<AuditEntry>,
+): CutEntryFinding[] {
+  const recorded = new Set<string>()
+  for (const entry of own) {
+    if (entry.type !== TRANSFER_RECEIPT) continue
+    const r = entry.data as Partial<TransferReceiptBody> | null
+    if (r !== null && typeof r === 'object') recorded.add(`${r.agreement} ${r.transfer}`)
+  }
+  const findings: CutEntryFinding[] = []
+  for (const entry of peer) {
+    if (entry.type !== TRANSFER_RECEIPT || !verifyReceipt(entry.data).ok) continue
+    const r = entry.data as unknown as TransferReceipt
+    const role = (['provider', 'consumer'] as const).find((side) => r[side].split('#')[0] === did)
+    if (role === undefined || recorded.has(`${r.agreement} ${r.transfer}`)) continue
+    findings.push({
+      kind: 'receipt-cut-from-log',
+      transfer: r.transfer,
+      peerSeq: entry.seq,
+      message:
+        `${entry.signer} holds a receipt this node signed as ${role} (transfer ${r.transfer}, ${r.time}, entry ` +
+        `${entry.seq} of its log), but this node's log has no trace of it: entries were cut off or deleted`,
+    })
+  }
+  return findings
+}

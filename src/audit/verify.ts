@@ -7,6 +7,7 @@ import {
   type AuditHead,
   auditEntryHash,
   auditEntryShapeProblem,
+  auditHeadSigningInput,
   auditSigningInput,
   ed25519PublicKeyObject,
   GENESIS_HASH,
@@ -26,6 +27,11 @@ export type AuditVerifyOptions = (
   readonly head?: AuditHead
   /** Sublevel of the log in a store; `audit` by default. */
   readonly sublevel?: string
+  /**
+   * Require the head to carry the node's signature (always so when reading a store): a head
+   * rewritten without the key, to hide entries cut off the end, fails.
+   */
+  readonly requireSignedHead?: boolean
 }
 
 /** The first entry that fails, and why, in words an operator understands. */
@@ -60,9 +66,12 @@ export async function verifyAuditLog(
   const key = ed25519PublicKeyObject(publicKeyFromDidKey(did))
   let entries: Iterable<unknown> | AsyncIterable<unknown>
   let head = options.head
+  let requireSigned = options.requireSignedHead === true
   if (source instanceof Store) {
     const sub = source.sublevel(options.sublevel ?? AUDIT_SUBLEVEL)
-    head ??= ((await sub.get(AUDIT_HEAD_KEY)) as AuditHead | undefined) ?? { seq: 0, hash: GENESIS_HASH }
+    const stored = (await sub.get(AUDIT_HEAD_KEY)) as AuditHead | undefined
+    requireSigned ||= options.head === undefined && stored !== undefined
+    head ??= stored ?? { seq: 0, hash: GENESIS_HASH }
     entries = sub.values(AUDIT_ENTRY_RANGE)
   } else {
     entries = source
@@ -76,7 +85,10 @@ export async function verifyAuditLog(
     const entry = value as AuditEntry
     prev = { seq: entry.seq, hash: entry.hash }
   }
-  const fault = head === undefined ? undefined : checkHead(prev, head)
+  const fault =
+    head === undefined
+      ? undefined
+      : (checkHead(prev, head) ?? headSignatureFault(head, did, key, requireSigned))
   return fault === undefined
     ? { ok: true, entries: count, head: prev }
     : { ok: false, entries: count, head: prev, firstBad: fault }
@@ -146,6 +158,26 @@ function checkEntry(value: unknown, prev: AuditHead, did: string, key: KeyObject
     }
   }
   return undefined
+}
+
+/** A fault if the head's signature is missing (when required) or is not the node's. */
+function headSignatureFault(
+  head: AuditHead,
+  did: string,
+  key: KeyObject,
+  required: boolean,
+): AuditFault | undefined {
+  if (head.seq === 0) return undefined
+  const signature = (head as { signature?: unknown }).signature
+  if (signature === undefined && !required) return undefined
+  if (typeof signature === 'string' && verifyEd25519(key, auditHeadSigningInput(head), signature))
+    return undefined
+  return {
+    seq: head.seq,
+    reason:
+      `the log's head (entry ${head.seq}) is not signed by ${did}: it was rewritten without the node's key, ` +
+      'which is how entries cut off the end of the log would be hidden',
+  }
 }
 
 function checkHead(last: AuditHead, head: AuditHead): AuditFault | undefined {

@@ -1,16 +1,40 @@
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
+import { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
+import { ProviderTimeoutError } from './errors.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
+
+/** A provider's broken offers are logged at most this often. */
+const SKIP_REPORT_INTERVAL_MS = 10 * 60 * 1000
 
 /** How the federation reaches the network; the libp2p binding implements it. */
 export interface CatalogNetwork {
   /** Tells the data space that one of this node's datasets changed. */
   announce(announcement: CatalogAnnouncement): Promise<void>
-  /** Asks one provider for its DSP catalog, as it shows it to this node. */
+  /** Asks one provider for its DSP catalog, as it shows it to this node (unchecked: the cache checks it). */
   fetchCatalog(provider: string): Promise<unknown>
-  /** Providers this node can ask right now (admitted peers). */
-  providers(): string[]
+  /** Asks one provider for one dataset, as it shows it to this node (DSP `DatasetRequestMessage`). */
+  fetchDataset(provider: string, datasetId: string): Promise<unknown>
+  /** Providers this node can ask: admitted peers, and members it knows but is not connected to. */
+  providers(): Promise<string[]>
+}
+
+/** How a refresh across providers went; `pending` providers were still being asked at the deadline. */
+export interface RefreshOutcome {
+  readonly providers: number
+  readonly answered: number
+  readonly failed: number
+  /** Still being asked when the answer was due; their catalogs reach the cache when they answer. */
+  readonly pending: readonly string[]
+}
+
+/** Limits of a refresh: how many providers are asked at once, and how long one may take. */
+export interface FanOutLimits {
+  /** Providers asked at the same time (default 16): a refresh never opens hundreds of streams at once. */
+  readonly concurrency?: number
+  /** One provider's answer is given up after this long (default 10 s). */
+  readonly perProviderMs?: number
 }
 
 export interface CatalogFederationComponents {
@@ -28,8 +52,17 @@ export interface CatalogFederationComponents {
  */
 export class CatalogFederation {
   private unsubscribe?: () => void
+  private readonly lastSkipReport = new Map<string, number>()
+  private readonly concurrency: number
+  private readonly perProviderMs: number
 
-  constructor(private readonly components: CatalogFederationComponents) {}
+  constructor(
+    private readonly components: CatalogFederationComponents,
+    limits: FanOutLimits = {},
+  ) {
+    this.concurrency = limits.concurrency ?? 16
+    this.perProviderMs = limits.perProviderMs ?? 10_000
+  }
 
   start(): void {
     this.unsubscribe = this.components.catalog.onChange((change) => void this.announce(change))
@@ -39,11 +72,16 @@ export class CatalogFederation {
     this.unsubscribe?.()
   }
 
-  /** Handles a peer's announcement: fetches its catalog when the cached version is older. */
+  /**
+   * Handles a peer's announcement: fetches the one announced dataset when the cached version is older
+   * (not the whole catalog: with hundreds of members, each change would otherwise move every catalog).
+   */
   async onAnnouncement(announcement: CatalogAnnouncement): Promise<void> {
-    if (announcement.provider === this.components.self) return
-    if (await this.components.cache.applyAnnouncement(announcement))
-      await this.refreshProvider(announcement.provider)
+    const { provider, datasetId } = announcement
+    if (provider === this.components.self) return
+    if (!(await this.components.cache.applyAnnouncement(announcement))) return
+    const dataset = await this.components.network.fetchDataset(provider, datasetId)
+    await this.components.cache.ingestDataset(provider, dataset)
   }
 
   /**
@@ -67,39 +105,86 @@ export class CatalogFederation {
     return offer
   }
 
-  /** Fetches one provider's catalog into the cache; returns the number of datasets cached. */
+  /**
+   * Fetches one provider's catalog into the cache; returns the number of datasets cached. Offers
+   * that break the DSP schema are left out and logged (once per provider per 10 minutes), never
+   * hiding the provider's other datasets.
+   */
   async refreshProvider(provider: string): Promise<number> {
     const catalog = await this.components.network.fetchCatalog(provider)
-    return this.components.cache.ingestCatalog(provider, catalog)
+    const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
+    if (skipped.length > 0) this.reportSkipped(provider, skipped)
+    return this.components.cache.ingestCatalog(provider, valid)
   }
 
-  /** Asks every admitted peer in parallel; a peer that fails is logged and skipped. */
-  async refreshAll(): Promise<{ providers: number; failed: number }> {
-    const providers = this.components.network.providers()
-    const results = await Promise.allSettled(providers.map((p) => this.refreshProvider(p)))
-    const failed = results.filter((r) => r.status === 'rejected')
-    for (const failure of failed) {
-      this.components.log.warn(
-        { err: String((failure as PromiseRejectedResult).reason) },
-        'catalog refresh failed',
-      )
+  private reportSkipped(provider: string, skipped: readonly SkippedOffer[]): void {
+    const now = Date.now()
+    const last = this.lastSkipReport.get(provider)
+    if (last !== undefined && now - last < SKIP_REPORT_INTERVAL_MS) return
+    this.lastSkipReport.set(provider, now)
+    if (this.lastSkipReport.size > 1000) this.lastSkipReport.delete(this.lastSkipReport.keys().next().value!)
+    this.components.log.warn(
+      { provider, skipped: skipped.slice(0, 10), count: skipped.length },
+      'left out offers of a provider that break the DSP schema; its other datasets are listed',
+    )
+  }
+
+  /**
+   * Asks every provider, a bounded number at a time, each within the per-provider time; a provider that
+   * fails or is too slow is logged and skipped. With `answerWithinMs`, resolves by then at the latest,
+   * naming the providers still being asked (they go on filling the cache in the background).
+   */
+  async refreshAll(options: { answerWithinMs?: number } = {}): Promise<RefreshOutcome> {
+    const providers = await this.components.network.providers()
+    const pending = new Set(providers)
+    let answered = 0
+    let failed = 0
+    const ask = async (provider: string) => {
+      try {
+        await withTimeout(this.refreshProvider(provider), this.perProviderMs, provider)
+        answered++
+      } catch (error) {
+        failed++
+        this.components.log.warn({ err: String(error), provider }, 'catalog refresh failed')
+      } finally {
+        pending.delete(provider)
+      }
     }
-    return { providers: providers.length, failed: failed.length }
+    const all = eachLimited(providers, this.concurrency, ask)
+    const outcome = () => ({ providers: providers.length, answered, failed, pending: [...pending] })
+    if (options.answerWithinMs === undefined) {
+      await all
+      return outcome()
+    }
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, options.answerWithinMs)))])
+    clearTimeout(timer)
+    return outcome()
   }
 
-  /** Searches the local catalog and the cache, optionally refreshing from all peers first. */
+  /**
+   * Searches the local catalog and the cache, optionally refreshing from all providers first; with
+   * `answerWithinMs` the refresh answers with what arrived by then and names the providers still pending.
+   */
   async search(query: {
     q?: string
     theme?: string
     publisher?: string
     refresh?: boolean
-  }): Promise<CatalogSearchHit[]> {
-    if (query.refresh === true) await this.refreshAll()
-    return this.components.cache.search({
+    answerWithinMs?: number
+  }): Promise<{ hits: CatalogSearchHit[]; refresh?: RefreshOutcome }> {
+    const refresh =
+      query.refresh === true
+        ? await this.refreshAll(
+            query.answerWithinMs === undefined ? {} : { answerWithinMs: query.answerWithinMs },
+          )
+        : undefined
+    const hits = await this.components.cache.search({
       ...(query.q === undefined ? {} : { q: query.q }),
       ...(query.theme === undefined ? {} : { theme: query.theme }),
       ...(query.publisher === undefined ? {} : { publisher: query.publisher }),
     })
+    return { hits, ...(refresh === undefined ? {} : { refresh }) }
   }
 
   private async announce(change: CatalogChange): Promise<void> {
@@ -112,4 +197,21 @@ export class CatalogFederation {
       )
     }
   }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, provider: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProviderTimeoutError(provider, ms)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }

@@ -9,6 +9,7 @@ import {
   DatasetNotFoundError,
   DatasetVersionConflictError,
   InvalidOfferError,
+  type OfferIssueDetail,
   OfferNotFoundError,
   type RefusedOffer,
 } from './errors.js'
@@ -18,8 +19,17 @@ export interface CatalogClock {
   now(): Date
 }
 
-/** One finding of the policy validator: a message, or an object carrying one. */
-export type OfferIssue = string | { readonly message: string }
+/**
+ * One finding of the policy validator: a message, or an object carrying one with, from the policy
+ * engine, the path to the node, the stable code and the params to render it in another language.
+ */
+export type OfferIssue = string | OfferIssueDetail
+
+/** A validator finding on one offer of a dataset (the English `message` plus code and params). */
+export interface OfferWarning extends OfferIssueDetail {
+  /** The offer's `@id`. */
+  readonly offerId: string
+}
 
 /** The policy engine's verdict on an offer. */
 export interface OfferValidation {
@@ -27,8 +37,11 @@ export interface OfferValidation {
   readonly warnings: readonly OfferIssue[]
 }
 
-/** Validates an ODRL offer (the policy engine's validator, plugged in by the composition root). */
-export type OfferValidator = (offer: OdrlOffer) => OfferValidation
+/**
+ * Validates an ODRL offer at the present moment `now` (the policy engine's validator, plugged in by
+ * the composition root).
+ */
+export type OfferValidator = (offer: OdrlOffer, now: Date) => OfferValidation
 
 export interface CatalogComponents {
   readonly store: Store
@@ -46,8 +59,8 @@ export interface CatalogInit {
 /** The result of an add or update: the stored dataset and the validator's warnings on its offers. */
 export interface CatalogWriteResult {
   readonly dataset: Dataset
-  /** `offer <id>: <message>` per warning; the offers were accepted. */
-  readonly warnings: readonly string[]
+  /** The validator's warnings, each naming its offer; the offers were accepted. */
+  readonly warnings: readonly OfferWarning[]
 }
 
 /**
@@ -60,8 +73,8 @@ export interface CatalogChange {
   readonly removed: boolean
 }
 
-function issueText(issue: OfferIssue): string {
-  return typeof issue === 'string' ? issue : issue.message
+function detailOf(issue: OfferIssue): OfferIssueDetail {
+  return typeof issue === 'string' ? { message: issue } : issue
 }
 
 /**
@@ -203,14 +216,15 @@ export class Catalog {
   }
 
   /** Runs the policy validator on every offer; throws all refusals at once, returns the warnings. */
-  private checkOffers(offers: readonly DatasetOffer[]): string[] {
+  private checkOffers(offers: readonly DatasetOffer[]): OfferWarning[] {
     const refused: RefusedOffer[] = []
-    const warnings: string[] = []
+    const warnings: OfferWarning[] = []
+    const now = this.clock.now()
     for (const { offer } of offers) {
-      const result = this.validateOffer(offer)
+      const result = this.validateOffer(offer, now)
       if (result.errors.length > 0)
-        refused.push({ offerId: offer['@id'], errors: result.errors.map(issueText) })
-      for (const w of result.warnings) warnings.push(`offer ${offer['@id']}: ${issueText(w)}`)
+        refused.push({ offerId: offer['@id'], errors: result.errors.map(detailOf) })
+      for (const w of result.warnings) warnings.push({ offerId: offer['@id'], ...detailOf(w) })
     }
     if (refused.length > 0) throw new InvalidOfferError(refused)
     return warnings

@@ -5,9 +5,13 @@ import {
   DATA_THEMES,
   expandCode,
   FILE_TYPE_BASE,
+  FILE_TYPES,
   FREQUENCIES,
   FREQUENCY_BASE,
   LICENSE_BASE,
+  LICENSES,
+  POLITICAL_GEOCODING_BASE,
+  POLITICAL_GEOCODING_LEVELS,
 } from './vocabulary.js'
 
 /** A plain JSON object. */
@@ -39,12 +43,14 @@ export interface Publisher {
   readonly id?: string
 }
 
-/** `dcat:contactPoint`: a vcard:Organization. */
+/** `dcat:contactPoint`: a vcard:Organization, reachable by at least one of e-mail, URL or phone. */
 export interface ContactPoint {
   /** vcard:fn, e.g. "Kreisverwaltung Kusel, Umweltamt". */
   readonly fn: string
   readonly email?: string
   readonly url?: string
+  /** Phone number, e.g. `+49 6381 424-0`. */
+  readonly tel?: string
 }
 
 /** `dct:temporal`: a dct:PeriodOfTime, `xsd:date` or `xsd:dateTime` lexical forms; at least one end. */
@@ -86,10 +92,16 @@ export interface DatasetMetadata {
   readonly keyword: readonly string[]
   /** EU data theme IRIs. */
   readonly theme: readonly string[]
-  /** `dct:spatial` IRIs, e.g. `http://dcat-ap.de/def/politicalGeocoding/districtKey/07336`. */
+  /**
+   * Where the data is about: political geocoding IRIs (`http://dcat-ap.de/def/politicalGeocoding/districtKey/07336`,
+   * exported as `dcatde:politicalGeocodingURI`) or other location IRIs (exported as `dct:spatial`).
+   */
   readonly spatial: readonly string[]
   readonly temporal?: Temporal
-  /** DCAT-AP.de licence IRI; written as `dct:license` on every distribution. */
+  /**
+   * DCAT-AP.de licence IRI (short codes such as `dl-by-de/2.0` are expanded); written as
+   * `dct:license` on every distribution. Required when the metadata is public (open data portals).
+   */
   readonly license?: string
   /** `dcatde:licenseAttributionByText`, e.g. "Wasserstraßen- und Schifffahrtsverwaltung des Bundes". */
   readonly licenseAttributionByText?: string
@@ -186,6 +198,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
+const PHONE = /^\+?[0-9][0-9 ()/-]{3,}[0-9]$/
 const SHORT_CODE = /^[A-Z0-9_]+$/
 
 function isObject(value: unknown): value is JsonObject {
@@ -289,6 +302,25 @@ function readIriList(value: unknown, field: string, issues: Issues): string[] {
   })
 }
 
+/** Spatial IRIs; those of the political geocoding vocabulary must name a level and a key. */
+function readSpatial(value: unknown, issues: Issues): string[] {
+  return readIriList(value, 'spatial', issues).filter((iri, i) => {
+    if (!iri.startsWith(POLITICAL_GEOCODING_BASE)) return true
+    const [level, key, ...rest] = iri.slice(POLITICAL_GEOCODING_BASE.length).split('/')
+    if (
+      level !== undefined &&
+      POLITICAL_GEOCODING_LEVELS.includes(level) &&
+      /^\w+$/.test(key ?? '') &&
+      rest.length === 0
+    )
+      return true
+    issues.add(
+      `spatial[${i}] '${iri}' is not a DCAT-AP.de political geocoding IRI: use ${POLITICAL_GEOCODING_BASE}<level>/<key> with level one of ${POLITICAL_GEOCODING_LEVELS.join(', ')}`,
+    )
+    return false
+  })
+}
+
 function readTemporal(value: unknown, issues: Issues): Temporal | undefined {
   if (value === undefined) return undefined
   if (!isObject(value)) {
@@ -317,16 +349,17 @@ function readTemporal(value: unknown, issues: Issues): Temporal | undefined {
   return { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }) }
 }
 
+/** A licence from the DCAT-AP.de licence vocabulary, as IRI or code (`dl-by-de/2.0`); stored as IRI. */
 function readLicense(value: unknown, field: string, issues: Issues): string | undefined {
   const license = readOptionalString(value, field, issues)
   if (license === undefined) return undefined
-  if (
-    !license.startsWith(LICENSE_BASE) ||
-    !/^[A-Za-z0-9-]+(\/[0-9.]+)?$/.test(license.slice(LICENSE_BASE.length))
-  ) {
-    issues.add(`${field} '${license}' is not a DCAT-AP.de licence IRI such as ${LICENSE_BASE}dl-by-de/2.0`)
+  const iri = license.startsWith('http') ? license : LICENSE_BASE + license
+  if (codeOf(iri, LICENSE_BASE, LICENSES) === undefined) {
+    issues.add(
+      `${field} '${license}' is not in the DCAT-AP.de licence list (${LICENSE_BASE}...): use e.g. dl-by-de/2.0, dl-zero-de/2.0, cc-by/4.0 or cc-zero`,
+    )
   }
-  return license
+  return iri
 }
 
 function readFrequency(value: unknown, issues: Issues): string | undefined {
@@ -344,7 +377,7 @@ function readFrequency(value: unknown, issues: Issues): string | undefined {
 function readContactPoint(value: unknown, issues: Issues): ContactPoint | undefined {
   if (value === undefined) return undefined
   if (!isObject(value)) {
-    issues.add('contactPoint must be {fn, email?, url?}')
+    issues.add('contactPoint must be {fn, email?, url?, tel?}')
     return undefined
   }
   const fn = isNonEmptyString(value.fn) ? value.fn.trim() : ''
@@ -355,10 +388,21 @@ function readContactPoint(value: unknown, issues: Issues): ContactPoint | undefi
   }
   const url = readOptionalString(value.url, 'contactPoint.url', issues)
   if (url !== undefined && !isHttpUrl(url)) issues.add(`contactPoint.url '${url}' is not an http(s) URL`)
+  const tel = readOptionalString(value.tel, 'contactPoint.tel', issues)
+  if (tel !== undefined && !PHONE.test(tel.replace(/^tel:/, ''))) {
+    issues.add(`contactPoint.tel '${tel}' is not a phone number such as +49 6381 424-0`)
+  }
+  // DCAT-AP.de: a contact point must say how to reach it, a name alone is no contact
+  if (email === undefined && url === undefined && tel === undefined) {
+    issues.add(
+      'contactPoint needs a way to reach it: contactPoint.email, contactPoint.url or contactPoint.tel',
+    )
+  }
   return {
     fn,
     ...(email === undefined ? {} : { email: email.replace(/^mailto:/, '') }),
     ...(url === undefined ? {} : { url }),
+    ...(tel === undefined ? {} : { tel: tel.replace(/^tel:/, '') }),
   }
 }
 
@@ -375,8 +419,10 @@ function readDistributions(value: unknown, issues: Issues): Distribution[] {
     }
     const format = readOptionalString(item.format, `${field}.format`, issues)
     if (format === undefined) issues.add(`${field}.format is missing (an EU file type such as CSV or JSON)`)
-    else if (!SHORT_CODE.test(format) && !isAbsoluteIri(format)) {
-      issues.add(`${field}.format '${format}' is neither an EU file type code (CSV) nor an IRI`)
+    else if (codeOf(expandCode(format, FILE_TYPE_BASE), FILE_TYPE_BASE, FILE_TYPES) === undefined) {
+      issues.add(
+        `${field}.format '${format}' is not in the EU file-type list (${FILE_TYPE_BASE}...): use a code such as CSV, JSON, GEOJSON, XML or XLSX`,
+      )
     }
     const mediaType = readOptionalString(item.mediaType, `${field}.mediaType`, issues)
     if (mediaType !== undefined && !MEDIA_TYPE.test(mediaType)) {
@@ -496,7 +542,7 @@ export function validateDatasetInput(input: unknown): ValidDatasetInput {
   const publisher = readPublisher(input.publisher, issues)
   const keyword = [...new Set(readStringList(input.keyword, 'keyword', issues))]
   const theme = [...new Set(readThemes(input.theme, issues))]
-  const spatial = readIriList(input.spatial, 'spatial', issues)
+  const spatial = readSpatial(input.spatial, issues)
   const temporal = readTemporal(input.temporal, issues)
   const license = readLicense(input.license, 'license', issues)
   const licenseAttributionByText = readOptionalString(
@@ -522,6 +568,13 @@ export function validateDatasetInput(input: unknown): ValidDatasetInput {
   const metadataVisibility = input.metadataVisibility ?? 'members'
   if (!VISIBILITIES.includes(metadataVisibility as MetadataVisibility)) {
     issues.add(`metadataVisibility '${String(metadataVisibility)}' is not one of ${VISIBILITIES.join(', ')}`)
+  }
+  // public metadata is exported to open data portals, and DCAT-AP.de requires a licence there
+  const unlicensed = distributions.findIndex((d) => d.license === undefined)
+  if (metadataVisibility === 'public' && license === undefined && unlicensed >= 0) {
+    issues.add(
+      `license is missing: public metadata goes to open data portals, which need a licence from the DCAT-AP.de list on every distribution (license, e.g. dl-by-de/2.0, or distributions[${unlicensed}].license)`,
+    )
   }
   if (!isObject(input.source)) issues.add('source is missing (where the data lives: a source specification)')
   if (issues.list.length > 0) throw new InvalidDatasetError(issues.list)

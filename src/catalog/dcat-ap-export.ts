@@ -2,7 +2,20 @@ import jsonld from 'jsonld'
 import { Parser, Writer } from 'n3'
 import type { ContactPoint, Dataset, Distribution, JsonObject, Publisher, Temporal } from './dataset.js'
 import { isAbsoluteIri } from './dataset.js'
-import { DCAT, DCATDE, DCT, FOAF, MEDIA_TYPE_BASE, ODRL_NS, VCARD, XSD } from './vocabulary.js'
+import {
+  DATA_THEME_BASE,
+  DATA_THEME_LABELS_DE,
+  DCAT,
+  DCATDE,
+  DCT,
+  FOAF,
+  MEDIA_TYPE_BASE,
+  ODRL_NS,
+  POLITICAL_GEOCODING_BASE,
+  SKOS,
+  VCARD,
+  XSD,
+} from './vocabulary.js'
 
 /** The JSON-LD context of the export (and the Turtle prefixes). */
 export const DCAT_AP_DE_CONTEXT = {
@@ -13,6 +26,7 @@ export const DCAT_AP_DE_CONTEXT = {
   dcatde: DCATDE,
   xsd: XSD,
   odrl: ODRL_NS,
+  skos: SKOS,
 } as const
 
 /** The `dcat:Catalog` this node publishes to open data portals (GovData harvests it). */
@@ -24,7 +38,10 @@ export interface DcatApDeExportOptions {
   readonly publisher: Publisher
   /** Page of the catalog for people (`foaf:homepage`). */
   readonly homepage?: string
-  /** `dcat:accessURL` of distributions that give none: where to ask for the data (the node's public page or DSP endpoint). */
+  /**
+   * `dcat:accessURL` of distributions that give none: where to ask for the data, the node's public
+   * landing page or its public DSP endpoint. Never the management API: portals publish this URL.
+   */
   readonly accessURL: string
   /** Language tag of titles, descriptions and keywords; default `de`. */
   readonly language?: string
@@ -48,10 +65,30 @@ function agent(publisher: Publisher): JsonObject {
 
 function contact(point: ContactPoint): JsonObject {
   return {
-    '@type': 'vcard:Organization',
+    '@type': ['vcard:Kind', 'vcard:Organization'],
     'vcard:fn': point.fn,
     ...(point.email === undefined ? {} : { 'vcard:hasEmail': { '@id': `mailto:${point.email}` } }),
     ...(point.url === undefined ? {} : { 'vcard:hasURL': { '@id': point.url } }),
+    ...(point.tel === undefined
+      ? {}
+      : { 'vcard:hasTelephone': { '@id': `tel:${point.tel.replace(/[^+0-9]/g, '')}` } }),
+  }
+}
+
+/**
+ * A reference to a term of a controlled vocabulary, typed with the class DCAT-AP 3 expects there,
+ * so that the shapes' class checks hold for a harvester that has not loaded the vocabulary.
+ */
+function term(iri: string, type: string): JsonObject {
+  return { '@id': iri, '@type': type }
+}
+
+/** A data theme is a skos:Concept, which DCAT-AP 3 wants with its label. */
+function theme(iri: string): JsonObject {
+  const label = DATA_THEME_LABELS_DE[iri.slice(DATA_THEME_BASE.length)]
+  return {
+    ...term(iri, 'skos:Concept'),
+    ...(label === undefined ? {} : { 'skos:prefLabel': { '@value': label, '@language': 'de' } }),
   }
 }
 
@@ -67,15 +104,17 @@ function distribution(dataset: Dataset, d: Distribution, options: DcatApDeExport
   const license = d.license ?? dataset.license
   const publicOffers = dataset.offers
     .filter((o) => o.access.kind === 'public' && isAbsoluteIri(o.offer['@id']))
-    .map((o) => ({ '@id': o.offer['@id'] }))
+    .map((o) => ({ '@id': o.offer['@id'], '@type': ['odrl:Policy', 'odrl:Offer'] }))
   return {
     '@type': 'dcat:Distribution',
     ...(d.title === undefined ? {} : { 'dct:title': text(d.title, language) }),
-    'dct:format': { '@id': d.format },
-    ...(d.mediaType === undefined ? {} : { 'dcat:mediaType': { '@id': MEDIA_TYPE_BASE + d.mediaType } }),
+    'dct:format': term(d.format, 'dct:MediaTypeOrExtent'),
+    ...(d.mediaType === undefined
+      ? {}
+      : { 'dcat:mediaType': term(MEDIA_TYPE_BASE + d.mediaType, 'dct:MediaType') }),
     'dcat:accessURL': { '@id': d.accessURL ?? options.accessURL },
     ...(d.downloadURL === undefined ? {} : { 'dcat:downloadURL': { '@id': d.downloadURL } }),
-    ...(license === undefined ? {} : { 'dct:license': { '@id': license } }),
+    ...(license === undefined ? {} : { 'dct:license': term(license, 'dct:LicenseDocument') }),
     ...(dataset.licenseAttributionByText === undefined
       ? {}
       : { 'dcatde:licenseAttributionByText': text(dataset.licenseAttributionByText, language) }),
@@ -85,6 +124,8 @@ function distribution(dataset: Dataset, d: Distribution, options: DcatApDeExport
 }
 
 function datasetNode(dataset: Dataset, options: DcatApDeExportOptions, language: string): JsonObject {
+  const geocoding = dataset.spatial.filter((s) => s.startsWith(POLITICAL_GEOCODING_BASE))
+  const locations = dataset.spatial.filter((s) => !s.startsWith(POLITICAL_GEOCODING_BASE))
   return {
     '@id': dataset.id,
     '@type': 'dcat:Dataset',
@@ -95,12 +136,15 @@ function datasetNode(dataset: Dataset, options: DcatApDeExportOptions, language:
     ...(dataset.keyword.length === 0
       ? {}
       : { 'dcat:keyword': dataset.keyword.map((k) => text(k, language)) }),
-    ...(dataset.theme.length === 0 ? {} : { 'dcat:theme': dataset.theme.map((t) => ({ '@id': t })) }),
-    ...(dataset.spatial.length === 0 ? {} : { 'dct:spatial': dataset.spatial.map((s) => ({ '@id': s })) }),
+    ...(dataset.theme.length === 0 ? {} : { 'dcat:theme': dataset.theme.map(theme) }),
+    ...(geocoding.length === 0
+      ? {}
+      : { 'dcatde:politicalGeocodingURI': geocoding.map((s) => ({ '@id': s })) }),
+    ...(locations.length === 0 ? {} : { 'dct:spatial': locations.map((s) => term(s, 'dct:Location')) }),
     ...(dataset.temporal === undefined ? {} : { 'dct:temporal': period(dataset.temporal) }),
     ...(dataset.accrualPeriodicity === undefined
       ? {}
-      : { 'dct:accrualPeriodicity': { '@id': dataset.accrualPeriodicity } }),
+      : { 'dct:accrualPeriodicity': term(dataset.accrualPeriodicity, 'dct:Frequency') }),
     ...(dataset.contactPoint === undefined ? {} : { 'dcat:contactPoint': contact(dataset.contactPoint) }),
     ...(dataset.contributorID === undefined
       ? {}
@@ -127,7 +171,7 @@ export function toDcatApDeJsonLd(datasets: readonly Dataset[], options: DcatApDe
     'dct:title': text(options.title, language),
     'dct:description': text(options.description, language),
     'dct:publisher': agent(options.publisher),
-    ...(options.homepage === undefined ? {} : { 'foaf:homepage': { '@id': options.homepage } }),
+    ...(options.homepage === undefined ? {} : { 'foaf:homepage': term(options.homepage, 'foaf:Document') }),
     'dcat:dataset': published.map((d) => datasetNode(d, options, language)),
   }
 }

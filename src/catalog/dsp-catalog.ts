@@ -94,7 +94,21 @@ function dspConstraint(constraint: unknown): unknown {
   }
   if (c.leftOperand !== undefined) c.leftOperand = compactOdrl(c.leftOperand)
   if (c.operator !== undefined) c.operator = compactOdrl(c.operator)
+  if (c.rightOperand !== undefined) c.rightOperand = typedLiteral(c.rightOperand)
   return c
+}
+
+const XSD = 'http://www.w3.org/2001/XMLSchema#'
+
+/**
+ * JSON numbers and booleans as typed literals: the DSP schema allows a right operand only as a
+ * string, object or array, and a consumer refuses a catalog that breaks it (`count lteq 2`).
+ */
+function typedLiteral(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(typedLiteral)
+  if (typeof value === 'boolean') return { '@value': String(value), '@type': `${XSD}boolean` }
+  if (typeof value !== 'number') return value
+  return { '@value': String(value), '@type': `${XSD}${Number.isInteger(value) ? 'integer' : 'decimal'}` }
 }
 
 function dspRule(rule: unknown): unknown {

@@ -14,25 +14,46 @@ export class InvalidDatasetError extends AllmendeError {
   }
 }
 
+/**
+ * One finding of the policy validator on an offer: the English message and, from the policy
+ * engine, the path to the node, the stable code and the params to render it in another language.
+ */
+export interface OfferIssueDetail {
+  readonly message: string
+  readonly path?: string
+  readonly code?: string
+  readonly params?: Readonly<Record<string, unknown>>
+}
+
 /** One offer the policy validator refused, with its messages. */
 export interface RefusedOffer {
   /** The offer's `@id`. */
   readonly offerId: string
-  readonly errors: readonly string[]
+  readonly errors: readonly OfferIssueDetail[]
 }
 
 /**
  * The policy validator refused one or more ODRL offers of a dataset; nothing was stored.
- * `offers` names each refused offer with the validator's messages.
+ * `offers` names each refused offer with the validator's findings; the API returns them as
+ * `details` so a client can show them in its user's language.
  */
 export class InvalidOfferError extends AllmendeError {
   static override name = 'InvalidOfferError'
   readonly offers: readonly RefusedOffer[]
 
   constructor(offers: readonly RefusedOffer[]) {
-    const text = offers.map((o) => `offer ${o.offerId}: ${o.errors.join('; ')}`).join(' | ')
+    const text = offers
+      .map(
+        (o) =>
+          `offer ${o.offerId}: ${o.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}`,
+      )
+      .join(' | ')
     super('ALLMENDE_INVALID_OFFER', `Invalid offer: ${text}`)
     this.offers = offers
+  }
+
+  get details(): { offers: readonly RefusedOffer[] } {
+    return { offers: this.offers }
   }
 }
 
@@ -74,5 +95,13 @@ export class InvalidCatalogError extends AllmendeError {
   static override name = 'InvalidCatalogError'
   constructor(message: string) {
     super('ALLMENDE_INVALID_CATALOG', message)
+  }
+}
+
+/** A provider did not answer a catalog request within the time a refresh gives each provider. */
+export class ProviderTimeoutError extends AllmendeError {
+  static override name = 'ProviderTimeoutError'
+  constructor(provider: string, ms: number) {
+    super('ALLMENDE_PROVIDER_TIMEOUT', `${provider} did not answer the catalog request within ${ms} ms`)
   }
 }

@@ -1,9 +1,9 @@
-import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import type { Store, Sublevel } from '../store/index.js'
 import type { Catalog, CatalogClock } from './catalog.js'
 import type { JsonObject } from './dataset.js'
 import { InvalidCatalogError } from './errors.js'
-import { matchesAllTerms, queryTerms } from './text-match.js'
-import { DATA_THEME_BASE, DCAT, DCT, FOAF } from './vocabulary.js'
+import { foldText, matchesAllTerms, queryTerms } from './text-match.js'
+import { DATA_THEME_BASE, DCAT, DCT, FOAF, ODRL_NS } from './vocabulary.js'
 
 /** Name of the sublevel holding other providers' datasets, keyed by (provider DID, dataset id). */
 export const CATALOG_CACHE_SUBLEVEL = 'catalog-cache'
@@ -58,6 +58,8 @@ export interface CatalogSearchHit {
   readonly local: boolean
   /** Cache entries only: when the entry was fetched. */
   readonly fetchedAt?: string
+  /** The ODRL offers visible to this node (all of them for its own datasets), as JSON-LD. */
+  readonly offers: readonly JsonObject[]
 }
 
 export interface FederatedCatalogCacheComponents {
@@ -103,6 +105,12 @@ function iris(value: unknown): string[] {
   if (typeof value === 'string') return [value]
   if (isObject(value) && typeof value['@id'] === 'string') return [value['@id']]
   return []
+}
+
+/** The `odrl:hasPolicy` offers of a DSP dataset. */
+function offersOf(dataset: JsonObject): JsonObject[] {
+  const value = dataset.hasPolicy ?? dataset['odrl:hasPolicy'] ?? dataset[`${ODRL_NS}hasPolicy`]
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(isObject)
 }
 
 function publisherOf(value: unknown): { name?: string; id?: string } | undefined {
@@ -168,6 +176,13 @@ export class FederatedCatalogCache {
   private readonly clock: CatalogClock
   private readonly catalog: Catalog
   private readonly participantId: string
+  /**
+   * What a search reads of each entry, loaded on the first search and kept in step with every write:
+   * with a hundred providers of a hundred datasets, reading and parsing every stored DSP dataset per
+   * search took seconds.
+   */
+  private index?: Promise<Map<string, IndexedEntry>>
+  private readonly listeners = new Set<() => void>()
 
   constructor(components: FederatedCatalogCacheComponents, init: FederatedCatalogCacheInit) {
     this.store = components.store
@@ -196,7 +211,7 @@ export class FederatedCatalogCache {
     const cached = (await this.entries.get(keyOf(provider, datasetId))) as CachedDataset | undefined
     if (announcement.removed === true) {
       if (cached !== undefined && cached.version <= version) {
-        await this.store.atomic([{ type: 'del', sublevel: this.entries, key: keyOf(provider, datasetId) }])
+        await this.write([{ type: 'del', sublevel: this.entries, key: keyOf(provider, datasetId) }])
       }
       return false
     }
@@ -223,9 +238,8 @@ export class FederatedCatalogCache {
     const datasets = datasetsOf(catalog)
     const fetchedAt = this.clock.now().toISOString()
     const fresh = new Map(datasets.map((d) => [keyOf(providerDid, d['@id'] as string), d]))
-    const ops: BatchOp[] = []
-    for (const entry of await this.entriesOf(providerDid)) {
-      const key = keyOf(providerDid, entry.datasetId)
+    const ops: CacheOp[] = []
+    for (const key of await this.keysOf(providerDid)) {
       if (!fresh.has(key)) ops.push({ type: 'del', sublevel: this.entries, key })
     }
     for (const [key, dataset] of fresh) {
@@ -236,7 +250,7 @@ export class FederatedCatalogCache {
         value: this.entryOf(providerDid, dataset, fetchedAt),
       })
     }
-    await this.store.atomic(ops)
+    await this.write(ops)
     return fresh.size
   }
 
@@ -246,7 +260,7 @@ export class FederatedCatalogCache {
       throw new InvalidCatalogError('A dataset answer must be a JSON object with an @id')
     }
     const entry = this.entryOf(providerDid, dataset, this.clock.now().toISOString())
-    await this.store.atomic([
+    await this.write([
       { type: 'put', sublevel: this.entries, key: keyOf(providerDid, entry.datasetId), value: entry },
     ])
     return entry
@@ -270,15 +284,9 @@ export class FederatedCatalogCache {
 
   /** Drops everything cached of a provider (it left the data space, or its membership was revoked). */
   async forgetProvider(providerDid: string): Promise<number> {
-    const entries = await this.entriesOf(providerDid)
-    await this.store.atomic(
-      entries.map((e) => ({
-        type: 'del' as const,
-        sublevel: this.entries,
-        key: keyOf(providerDid, e.datasetId),
-      })),
-    )
-    return entries.length
+    const keys = await this.keysOf(providerDid)
+    await this.write(keys.map((key) => ({ type: 'del' as const, sublevel: this.entries, key })))
+    return keys.length
   }
 
   /**
@@ -304,29 +312,56 @@ export class FederatedCatalogCache {
         theme: d.theme,
         publisher: d.publisher.name,
         local: true,
+        offers: d.offers.map((o) => o.offer),
       }
       if (matches(hit, d.publisher)) hits.push(hit)
     }
     const remote: CatalogSearchHit[] = []
-    for await (const value of this.entries.values()) {
-      const e = value as CachedDataset
-      if (e.provider === this.participantId) continue
-      const hit: CatalogSearchHit = {
-        provider: e.provider,
-        datasetId: e.datasetId,
-        version: e.version,
-        title: e.title,
-        description: e.description,
-        keyword: e.keyword,
-        theme: e.theme,
-        ...(e.publisher?.name === undefined ? {} : { publisher: e.publisher.name }),
-        local: false,
-        fetchedAt: e.fetchedAt,
-      }
-      if (matches(hit, e.publisher)) remote.push(hit)
+    for (const { hit, folded, publisher } of (await this.loadIndex()).values()) {
+      if (hit.provider === this.participantId) continue
+      if (!terms.every((term) => folded.includes(term))) continue
+      if (query.theme !== undefined && !themeMatches(hit.theme, query.theme)) continue
+      if (query.publisher !== undefined && !publisherMatches(publisher, query.publisher)) continue
+      remote.push(hit)
     }
-    remote.sort((a, b) => a.provider.localeCompare(b.provider) || a.title.localeCompare(b.title, 'de'))
+    remote.sort((a, b) =>
+      a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : GERMAN.compare(a.title, b.title),
+    )
     return [...hits, ...remote]
+  }
+
+  /** The keys of one provider's entries. */
+  private async keysOf(providerDid: string): Promise<string[]> {
+    const prefix = `${encodeURIComponent(providerDid)}/`
+    return this.entries.keys({ gte: prefix, lt: `${prefix.slice(0, -1)}0` }).all()
+  }
+
+  /** Calls `listener` after the cached entries changed; returns the remover. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Writes a batch, then brings the search index in step with it and tells the listeners. */
+  private async write(ops: CacheOp[]): Promise<void> {
+    await this.store.atomic(ops)
+    for (const listener of this.listeners) listener()
+    if (this.index === undefined) return
+    const index = await this.index
+    for (const op of ops) {
+      if (op.type === 'del') index.delete(op.key)
+      else index.set(op.key, indexed(op.value))
+    }
+  }
+
+  private loadIndex(): Promise<Map<string, IndexedEntry>> {
+    this.index ??= (async () => {
+      const index = new Map<string, IndexedEntry>()
+      for await (const [key, value] of this.entries.iterator())
+        index.set(key, indexed(value as CachedDataset))
+      return index
+    })()
+    return this.index
   }
 
   private entryOf(provider: string, dataset: JsonObject, fetchedAt: string): CachedDataset {
@@ -344,4 +379,35 @@ export class FederatedCatalogCache {
       dataset,
     }
   }
+}
+
+type CacheOp =
+  | { type: 'put'; sublevel: Sublevel<CachedDataset>; key: string; value: CachedDataset }
+  | { type: 'del'; sublevel: Sublevel<CachedDataset>; key: string }
+
+/** A cached entry as search reads it: the hit, its folded text, its publisher. */
+interface IndexedEntry {
+  readonly hit: CatalogSearchHit
+  readonly folded: string
+  readonly publisher?: { readonly name?: string; readonly id?: string }
+}
+
+const GERMAN = new Intl.Collator('de')
+
+function indexed(e: CachedDataset): IndexedEntry {
+  const hit: CatalogSearchHit = {
+    provider: e.provider,
+    datasetId: e.datasetId,
+    version: e.version,
+    title: e.title,
+    description: e.description,
+    keyword: e.keyword,
+    theme: e.theme,
+    ...(e.publisher?.name === undefined ? {} : { publisher: e.publisher.name }),
+    local: false,
+    fetchedAt: e.fetchedAt,
+    offers: offersOf(e.dataset),
+  }
+  const folded = [e.title, e.description, ...e.keyword].map(foldText).join('\n')
+  return { hit, folded, ...(e.publisher === undefined ? {} : { publisher: e.publisher }) }
 }

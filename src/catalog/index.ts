@@ -33,11 +33,15 @@ export {
   type OfferIssue,
   type OfferValidation,
   type OfferValidator,
+  type OfferWarning,
 } from './catalog.js'
+export { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,
   type CatalogNetwork,
+  type FanOutLimits,
+  type RefreshOutcome,
 } from './catalog-federation.js'
 export {
   type AccessPolicy,
@@ -85,9 +89,12 @@ export {
   InvalidCatalogError,
   InvalidDatasetError,
   InvalidOfferError,
+  type OfferIssueDetail,
   OfferNotFoundError,
+  ProviderTimeoutError,
   type RefusedOffer,
 } from './errors.js'
+export { CatalogExportNotConfiguredError, type ExportingNode, exportOptionsOf } from './export-options.js'
 export {
   CATALOG_CACHE_SUBLEVEL,
   type CachedDataset,
@@ -98,6 +105,18 @@ export {
   type FederatedCatalogCacheComponents,
   type FederatedCatalogCacheInit,
 } from './federated-cache.js'
+export { type GuessedFormat, guessFormat } from './media-type-guess.js'
+export { offerPublishProblems } from './offer-checks.js'
+export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'
-export { DATA_THEME_BASE, DATA_THEMES, FREQUENCIES, FREQUENCY_BASE, LICENSE_BASE } from './vocabulary.js'
+export {
+  DATA_THEME_BASE,
+  DATA_THEMES,
+  FILE_TYPE_BASE,
+  FILE_TYPES,
+  FREQUENCIES,
+  FREQUENCY_BASE,
+  LICENSE_BASE,
+  LICENSES,
+} from './vocabulary.js'

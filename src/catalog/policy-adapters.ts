@@ -2,16 +2,26 @@ import { compilePolicy, validatePolicy } from '../policy/index.js'
 import type { Requester } from './access.js'
 import type { OfferValidation } from './catalog.js'
 import type { JsonObject, OdrlOffer } from './dataset.js'
+import { offerPublishProblems } from './offer-checks.js'
 
 /** The profile left operand of data space membership (spec/odrl-profile.md). */
 const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
 
-/** Offers are checked by the policy engine's validator; each issue keeps the path to its node. */
-export function validateOfferWithPolicyEngine(offer: OdrlOffer): OfferValidation {
-  const result = validatePolicy(offer)
-  const text = (issue: { path?: string; message: string }) =>
-    issue.path === undefined || issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`
-  return { errors: result.errors.map(text), warnings: result.warnings.map(text) }
+/**
+ * Offers are checked by the policy engine's validator at the present moment (so an offer that has
+ * already expired is warned about); each issue keeps its path, code and params. A valid offer is
+ * also checked for what would fail once published: a DSP form consumers refuse (error), a
+ * constraint no negotiation can meet (warning).
+ */
+export function validateOfferWithPolicyEngine(offer: OdrlOffer, now: Date): OfferValidation {
+  const result = validatePolicy(offer, { now })
+  if (result.errors.length > 0) return result
+  const later = offerPublishProblems(offer)
+  const issue = (code: string) => (message: string) => ({ path: '', code, params: {}, message })
+  return {
+    errors: [...result.errors, ...later.errors.map(issue('dsp-schema'))],
+    warnings: [...result.warnings, ...later.warnings.map(issue('never-satisfied'))],
+  }
 }
 
 /**

@@ -17,6 +17,16 @@ export const JSON_FLAG = {
   json: { type: 'boolean', help: 'print one JSON document instead of text' },
 } as const satisfies FlagDocs
 
+/** `--lang`: the language of messages (see `cliLang`). */
+export const LANG_FLAG = {
+  lang: {
+    type: 'string',
+    value: 'de|en',
+    fallback: 'the locale (LC_ALL, LC_MESSAGES, LANG): English if it is English, else German',
+    help: 'language of messages and findings',
+  },
+} as const satisfies FlagDocs
+
 /** Flags shared by the commands that talk to or start a node. */
 export const NODE_FLAGS = { ...DIR_FLAG, ...JSON_FLAG } as const satisfies FlagDocs
 
@@ -89,7 +99,19 @@ export const CONFIG_FLAGS = {
     fallback: 'downloads beside the node directory',
     help: 'the only folder received data is written to (never the node directory)',
   },
+  'landing-page': {
+    type: 'string',
+    value: 'URL',
+    fallback: 'none (the open data export then refuses)',
+    help: 'public page where people ask for the data: access URL and homepage of the DCAT-AP.de export',
+  },
   ...MEMBERSHIP_REFRESH_FLAG,
+  'max-connections': {
+    type: 'string',
+    value: 'N',
+    fallback: '32',
+    help: 'libp2p connections kept; the node dials peers itself up to half of them, others on demand',
+  },
 } as const satisfies FlagDocs
 
 /** Parses `--membership-refresh SECONDS` (create and join write it to the config). */
@@ -100,6 +122,13 @@ export function membershipRefreshFlag(value: string | undefined): number | undef
     throw new UsageError(`--membership-refresh must be a number of seconds from 0.5 to 3600, got "${value}"`)
   }
   return seconds
+}
+
+/** Parses `--max-connections N`; the config validator checks the range. */
+function maxConnectionsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new UsageError(`--max-connections must be a whole number, got "${value}"`)
+  return Number(value)
 }
 
 /** Runs a `parseArgs` call and turns its errors into a {@link UsageError} naming the command. */
@@ -124,7 +153,9 @@ export function configOverrides(values: {
   'dsp-public-url'?: string
   'dsp-trust-proxy'?: boolean
   'download-dir'?: string
+  'landing-page'?: string
   'membership-refresh'?: string
+  'max-connections'?: string
 }): ConfigOverrides {
   const port = values['api-port']
   if (port !== undefined && !/^\d+$/.test(port))
@@ -145,7 +176,9 @@ export function configOverrides(values: {
     dspTrustProxy: values['dsp-trust-proxy'],
     // A folder named on the command line is where the operator stands, not where the node runs.
     downloadDir: values['download-dir'] === undefined ? undefined : resolve(values['download-dir']),
+    landingPage: values['landing-page'],
     membershipRefresh: membershipRefreshFlag(values['membership-refresh']),
+    maxConnections: maxConnectionsFlag(values['max-connections']),
   }
 }
 

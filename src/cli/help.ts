@@ -21,8 +21,16 @@ function flagDefault(flag: FlagDoc): string {
   return flag.type === 'boolean' ? 'default: off' : 'default: none'
 }
 
-/** `allmende <command> --help`: summary, usage, every flag with its default, examples. */
-export function commandHelp(entry: CommandEntry, command: CliCommand): string {
+/**
+ * `allmende <command> --help`: summary, usage, every flag with its default, examples, and the
+ * commands under it when the name is also a group (`catalog` and `catalog export`).
+ */
+export function commandHelp(
+  entry: CommandEntry,
+  command: CliCommand,
+  subcommands: readonly CommandEntry[] = [],
+): string {
+  const subWidth = Math.max(0, ...subcommands.map((c) => c.name.length))
   const flags = Object.entries({ ...command.flags, help: HELP_FLAG })
   const labels = flags.map(([name, flag]) => flagLabel(name, flag))
   const width = Math.max(...labels.map((l) => l.length))
@@ -36,6 +44,9 @@ export function commandHelp(entry: CommandEntry, command: CliCommand): string {
     '',
     command.examples.length === 1 ? 'example:' : 'examples:',
     ...command.examples.map((e) => `  ${e}`),
+    ...(subcommands.length === 0
+      ? []
+      : ['', 'commands:', ...subcommands.map((c) => `  ${c.name.padEnd(subWidth)}  ${c.summary}`)]),
   ].join('\n')
 }
 

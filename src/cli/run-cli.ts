@@ -21,7 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'config get',
-    summary: "show the node's settings (all, or one)",
+    summary: "show the node's settings (all, or one; also did, peerId, addresses)",
     load: async () => (await import('./commands/config.js')).configGetCommand,
   },
   {
@@ -35,24 +35,34 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/stop.js')).stopCommand,
   },
   {
+    name: 'dashboard',
+    summary: 'print a fresh one-time login link to the web dashboard of a running node',
+    load: async () => (await import('./commands/dashboard.js')).dashboardCommand,
+  },
+  {
     name: 'demo',
     summary: 'run a local demo data space of three municipalities until Ctrl-C',
     load: async () => (await import('./commands/demo.js')).demoCommand,
   },
   {
     name: 'status',
-    summary: 'identity and API of the running node',
+    summary: 'identity, membership, connectivity and reachability of the running node',
     load: async () => (await import('./commands/status.js')).statusCommand,
   },
   {
     name: 'peers',
-    summary: 'connected and known peers of the running node',
+    summary: 'admitted and remembered peers of the running node, with their names',
     load: async () => (await import('./commands/peers.js')).peersCommand,
   },
   {
     name: 'dataset add',
     summary: 'publish a dataset with its source and offer(s)',
     load: async () => (await import('./commands/dataset.js')).datasetAddCommand,
+  },
+  {
+    name: 'dataset update',
+    summary: 'change a dataset: metadata, source or offers (checked like a new one)',
+    load: async () => (await import('./commands/dataset.js')).datasetUpdateCommand,
   },
   {
     name: 'dataset list',
@@ -63,6 +73,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'dataset remove',
     summary: 'withdraw a dataset (existing agreements stay)',
     load: async () => (await import('./commands/dataset.js')).datasetRemoveCommand,
+  },
+  {
+    name: 'catalog export',
+    summary: 'write the public catalog as DCAT-AP.de for open data portals',
+    load: async () => (await import('./commands/catalog-export.js')).catalogExportCommand,
   },
   {
     name: 'catalog',
@@ -148,6 +163,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'audit verify',
     summary: "check the node's audit log: chain, hashes, signatures (and transfer receipts)",
     load: async () => (await import('./commands/audit-verify.js')).auditVerifyCommand,
+  },
+  {
+    name: 'backup',
+    summary: "copy the node's database and files into a new directory (while it runs, or stopped)",
+    load: async () => (await import('./commands/backup.js')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: "replace a stopped node's database with a backup (the old one is kept beside it)",
+    load: async () => (await import('./commands/backup.js')).restoreCommand,
   },
   {
     name: 'policy evaluate',
@@ -267,7 +292,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = await entry.load()
   const args = argv.slice(entry.name.split(' ').length)
   if (args.some(isHelpFlag)) {
-    io.stdout(commandHelp(entry, command))
+    io.stdout(
+      commandHelp(
+        entry,
+        command,
+        COMMANDS.filter((c) => c.name.startsWith(`${entry.name} `)),
+      ),
+    )
     return 0
   }
   try {

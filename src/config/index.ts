@@ -21,6 +21,7 @@ export {
   applyOverrides,
   type ConfigOverrides,
   DEFAULT_CONFIG,
+  DEFAULT_MAX_CONNECTIONS,
   type NodeConfig,
   parseBootstrapAddress,
   readNodeConfig,

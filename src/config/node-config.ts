@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { parseJsonWithPosition } from '../util/json-syntax.js'
 import { ConfigError } from './errors.js'
 
 /** What `allmende init` writes to `config.json`; `start` flags override it for one run. */
@@ -34,7 +35,20 @@ export interface NodeConfig {
   dspTrustProxy?: boolean
   /** Absolute path of the folder received data is written to; default `downloads` beside the node directory. */
   downloadDir?: string
+  /**
+   * Most libp2p connections the node keeps (default {@link DEFAULT_MAX_CONNECTIONS}): in a data space of
+   * hundreds, no node needs a connection to every other; catalogs and negotiations dial whom they need.
+   */
+  maxConnections?: number
+  /**
+   * The public page where people ask for this node's data, e.g. `https://daten.kusel.de/`: the
+   * DCAT-AP.de export's access URL (before `dspPublicUrl`) and catalog homepage.
+   */
+  landingPage?: string
 }
+
+/** Connections a node keeps unless configured otherwise: enough for the DHT and gossip, far below hundreds. */
+export const DEFAULT_MAX_CONNECTIONS = 32
 
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'name'> = {
   dataspace: 'local',
@@ -92,6 +106,14 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     fail('membershipRefresh', 'must be a number of seconds from 0.5 to 3600')
   }
   if (
+    raw.maxConnections !== undefined &&
+    (!Number.isInteger(raw.maxConnections) ||
+      (raw.maxConnections as number) < 2 ||
+      (raw.maxConnections as number) > 10_000)
+  ) {
+    fail('maxConnections', 'must be a whole number from 2 to 10000')
+  }
+  if (
     raw.dspPort !== undefined &&
     (!Number.isInteger(raw.dspPort) || (raw.dspPort as number) < 0 || (raw.dspPort as number) > 65535)
   ) {
@@ -101,20 +123,20 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     fail('dspTrustProxy', 'must be true or false')
   if (raw.downloadDir !== undefined && (typeof raw.downloadDir !== 'string' || !isAbsolute(raw.downloadDir)))
     fail('downloadDir', 'must be the absolute path of a folder')
-  if (raw.dspPublicUrl !== undefined) {
+  const publicUrl = (field: string, example: string) => {
+    if (raw[field] === undefined) return
     let url: URL | undefined
     try {
-      url = typeof raw.dspPublicUrl === 'string' ? new URL(raw.dspPublicUrl) : undefined
+      url = typeof raw[field] === 'string' ? new URL(raw[field] as string) : undefined
     } catch {
       url = undefined
     }
     if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      fail(
-        'dspPublicUrl',
-        'must be an absolute https:// URL of the DSP base, e.g. https://dsp.example.de/dsp/2025-1',
-      )
+      fail(field, `must be an absolute https:// URL of ${example}`)
     }
   }
+  publicUrl('dspPublicUrl', 'the DSP base, e.g. https://dsp.example.de/dsp/2025-1')
+  publicUrl('landingPage', "the node's public data page, e.g. https://daten.example.de/")
   return {
     name: (raw.name as string).trim(),
     dataspace: raw.dataspace as string,
@@ -130,6 +152,8 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     ...(raw.dspPublicUrl === undefined ? {} : { dspPublicUrl: raw.dspPublicUrl as string }),
     ...(raw.dspTrustProxy === undefined ? {} : { dspTrustProxy: raw.dspTrustProxy as boolean }),
     ...(raw.downloadDir === undefined ? {} : { downloadDir: raw.downloadDir as string }),
+    ...(raw.maxConnections === undefined ? {} : { maxConnections: raw.maxConnections as number }),
+    ...(raw.landingPage === undefined ? {} : { landingPage: raw.landingPage as string }),
   }
 }
 
@@ -169,12 +193,7 @@ export async function readNodeConfig(file: string): Promise<NodeConfig> {
       { cause },
     )
   }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (cause) {
-    throw new ConfigError(`${file} is not valid JSON: ${(cause as Error).message}`, { cause })
-  }
+  const json = parseJsonWithPosition(text, (sentence) => new ConfigError(`${file} is ${sentence}`))
   return validateNodeConfig(json, file)
 }
 

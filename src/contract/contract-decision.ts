@@ -3,7 +3,22 @@ import type { MessageOffer } from '../protocol/index.js'
 import type { ContractDecision } from './negotiation-service.js'
 
 /** The profile left operand a membership constraint tests (spec/odrl-profile.md). */
-const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
+export const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
+/** The profile left operand naming the connector that fetches and uses the data. */
+export const CONNECTOR_OPERAND = 'https://w3id.org/allmende/odrl#connector'
+
+/**
+ * What the provider itself establishes about a consumer, as profile left operand values: the data
+ * space it is an admitted member of (`dataSpaceMembership eq <data space id>`), and its connector,
+ * which is its node (`connector eq <DID>`). Facts only the consumer could state (role, location,
+ * security profile) are absent, so constraints on them are refused with a reason naming them.
+ */
+export function consumerFacts(consumer: string, isMember: boolean, dataSpace: string | undefined) {
+  return {
+    [MEMBERSHIP_OPERAND]: isMember ? (dataSpace ?? true) : false,
+    [CONNECTOR_OPERAND]: consumer,
+  }
+}
 
 /** What the provider knows about a request when it decides. */
 export interface ContractDecisionFacts {
@@ -14,6 +29,8 @@ export interface ContractDecisionFacts {
   readonly datasetId: string
   readonly consumer: string
   readonly isMember: boolean
+  /** The id of the data space this provider admits members of. */
+  readonly dataSpace?: string
   /**
    * The offer is published to everyone (catalog access `public`): any authenticated DID may agree
    * to it, a member or not (a DSP peer over HTTPS). Its own constraints still apply.
@@ -45,9 +62,11 @@ export function decideOnOffer(facts: ContractDecisionFacts): ContractDecision {
     // A contract is judged for its first use: a `count lteq n` offer is agreeable, the data
     // plane then counts each transfer against it.
     count: 1,
+    // Nothing has been used yet when the contract is made: the period of use starts with it.
+    elapsedTime: 0,
     recipient: facts.consumer,
     ...(facts.purpose === undefined ? {} : { purpose: facts.purpose }),
-    values: { [MEMBERSHIP_OPERAND]: facts.isMember },
+    values: consumerFacts(facts.consumer, facts.isMember, facts.dataSpace),
   }
   const result = facts.offer.evaluate(
     { action: 'use', target: facts.datasetId, assignee: facts.consumer },

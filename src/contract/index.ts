@@ -13,7 +13,13 @@
 
 export { AgreementRevocation, type AgreementRevocationComponents } from './agreement-revocation.js'
 export { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
-export { type ContractDecisionFacts, decideOnOffer } from './contract-decision.js'
+export {
+  CONNECTOR_OPERAND,
+  type ContractDecisionFacts,
+  consumerFacts,
+  decideOnOffer,
+  MEMBERSHIP_OPERAND,
+} from './contract-decision.js'
 export { AgreementMismatchError, NegotiationRefusedError, ProviderUnreachableError } from './errors.js'
 export {
   allowedNegotiationMoves,

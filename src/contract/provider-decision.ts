@@ -12,6 +12,8 @@ export interface ProviderDecisionInit {
   readonly clock: Clock
   /** Whether a DID is an admitted member; `overHttp` when it asked over DSP HTTP (no libp2p handshake to wait for). */
   isMember(did: string, overHttp: boolean): Promise<boolean>
+  /** The id of the data space whose members this node admits (`dataSpaceMembership eq <id>`). */
+  readonly dataSpace?: string
 }
 
 /**
@@ -36,6 +38,7 @@ export function providerDecision(
       datasetId,
       consumer,
       isMember: requester.isMember,
+      ...(init.dataSpace === undefined ? {} : { dataSpace: init.dataSpace }),
       openToAll: entry?.access.kind === 'public',
       now: init.clock(),
       approval: entry?.approval ?? 'automatic',

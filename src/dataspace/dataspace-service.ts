@@ -1,5 +1,5 @@
-import type { Libp2p, PeerId } from '@libp2p/interface'
-import type { PeerAdmission } from '../bindings/p2p/index.js'
+import type { PeerId } from '@libp2p/interface'
+import type { AllmendeLibp2p, PeerAdmission } from '../bindings/p2p/index.js'
 import {
   type JsonLdObject,
   parseStatusListUrl,
@@ -7,7 +7,7 @@ import {
   StatusListCache,
   type StatusListIssuer,
 } from '../credentials/index.js'
-import { type DidResolver, peerIdFromDidKey } from '../identity/index.js'
+import { type DidResolver, didKeyFromPeerId, peerIdFromDidKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/errors.js'
 import type { Store } from '../store/index.js'
@@ -22,11 +22,17 @@ import { serveDescriptorSync, syncDescriptor } from './descriptor-sync.js'
 import { InvalidDescriptorError, MembershipUnavailableError, NotAnAnchorError } from './errors.js'
 import { type MemberRecord, MemberRegistry } from './member-registry.js'
 import { MembershipAdmissionPolicy } from './membership-admission.js'
+import { MembershipAnnouncements } from './membership-announcements.js'
+import { membershipSubject } from './membership-credential.js'
 import {
+  type Applicant,
   fetchStatusList,
+  type MembershipNotice,
   requestMembershipCredential,
+  sendMembershipNotice,
   serveMembershipProtocols,
 } from './membership-protocol.js'
+import { type MembershipStanding, OwnMembership } from './membership-standing.js'
 import { MembershipWallet } from './membership-wallet.js'
 
 /** Default period of the membership refresh: revoked members are dropped within it. */
@@ -46,11 +52,26 @@ export interface DataspaceServiceInit {
   readonly resolver?: DidResolver
   /** Where the node keeps its descriptor: a newer version taken over while running is written there. */
   readonly descriptorFile?: string
+  /** The municipality's name and dialable addresses this node gives an anchor when it asks for its credential. */
+  readonly applicant?: Applicant
 }
+
+/** What the data space asks of the node's mesh: dial a peer soon (an endorsed node), forget one (revoked). */
+export interface MeshHooks {
+  target(peer: PeerId, addresses: readonly string[]): void
+  forget(peer: PeerId): Promise<void>
+}
+
+/** At most one reminder a minute that this node is no member: the log of an idle outsider stays quiet. */
+const REMINDER_INTERVAL_MS = 60_000
+/** Applicants an anchor remembers (to call back once endorsed); the oldest are dropped first. */
+const MAX_APPLICANTS = 500
 
 /** A member as the API and CLI show it. */
 export interface MemberView {
   did: string
+  /** The municipality's name from its credential, if the anchor knew it. */
+  name?: string
   state: 'active' | 'revoked'
   endorsedAt: string
   revokedAt?: string
@@ -92,8 +113,14 @@ export class DataspaceService {
   readonly wallet: MembershipWallet
   readonly refreshSeconds: number
   private readonly statusCache: StatusListCache
-  private libp2p?: Libp2p
+  private libp2p?: AllmendeLibp2p
   private timer?: NodeJS.Timeout
+  private readonly own: OwnMembership
+  private current?: MembershipStanding
+  private lastReminder = 0
+  private announcements?: MembershipAnnouncements
+  private mesh?: MeshHooks
+  private readonly applicants = new Map<string, Applicant>()
   private obtaining?: Promise<void>
   private refreshing = false
   /** When each anchor was last asked for this node's credential (ms since the epoch). */
@@ -106,6 +133,7 @@ export class DataspaceService {
     const { descriptor, key, store } = init
     this.refreshSeconds = init.refreshSeconds ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
+    this.own = new OwnMembership(store, descriptor, key.did, this.wallet)
     // Half the refresh period: a list fetched just before a refresh is re-fetched at the next one at the latest.
     this.statusCache = new StatusListCache({
       fetcher: (listUrl) => this.fetchStatusList(listUrl),
@@ -118,8 +146,45 @@ export class DataspaceService {
       wallet: this.wallet,
       statusChecker: this.statusCache,
       obtainCredential: () => this.obtainCredential(),
+      refreshMs: this.refreshSeconds * 1000,
       ...(init.resolver === undefined ? {} : { resolver: init.resolver }),
     })
+  }
+
+  /** Lets the data space ask the mesh to dial an endorsed node and forget a revoked one. */
+  useMesh(mesh: MeshHooks): void {
+    this.mesh = mesh
+  }
+
+  /** This node's membership now (cached; updated whenever a credential or revocation arrives). */
+  get standing(): MembershipStanding | undefined {
+    return this.current
+  }
+
+  /** Why this node cannot take part in its data space right now, or undefined when it can. */
+  standingReason(): string | undefined {
+    return this.current?.reason
+  }
+
+  /** Re-reads this node's membership, logs a change once (and a reminder at most once a minute). */
+  async updateStanding(): Promise<MembershipStanding> {
+    const before = this.current?.state
+    const standing = await this.own.standing()
+    this.current = standing
+    const now = Date.now()
+    if (
+      standing.reason !== undefined &&
+      (before !== standing.state || now - this.lastReminder >= REMINDER_INTERVAL_MS)
+    ) {
+      this.lastReminder = now
+      this.init.log.warn({ state: standing.state }, standing.reason)
+    } else if (before !== undefined && before !== standing.state) {
+      this.init.log.info(
+        { state: standing.state, endorsedBy: standing.endorsedBy.map((e) => e.anchor) },
+        'this node is a member of its data space',
+      )
+    }
+    return standing
   }
 
   get descriptor(): DataspaceDescriptor {
@@ -179,13 +244,16 @@ export class DataspaceService {
   }
 
   /** Registers the membership (anchors) and status protocols and starts the refresh timer. */
-  async start(libp2p: Libp2p): Promise<void> {
+  async start(libp2p: AllmendeLibp2p): Promise<void> {
     this.libp2p = libp2p
+    await this.updateStanding()
+    this.init.admission.setStanding(() => this.standingReason())
     await serveMembershipProtocols(
       libp2p,
       {
         // Served by every node: a newer descriptor version can make it an anchor while it runs.
-        credentialFor: async (did: string) => this.registry?.activeCredential(did),
+        credentialFor: (did, applicant) => this.answerApplicant(did, applicant),
+        notice: (from, notice) => this.noticed(from, notice),
         statusList: (listUrl) => this.ownStatusList(listUrl),
       },
       this.init.log,
@@ -196,6 +264,8 @@ export class DataspaceService {
       if (connection.direction === 'outbound') void syncDescriptor(libp2p, this, peer, this.init.log)
     })
     libp2p.addEventListener('peer:disconnect', (event) => this.policy.forget(event.detail))
+    this.announcements = new MembershipAnnouncements(libp2p, this.init.descriptor, this.init.log)
+    this.announcements.listen((announcement, anchor) => this.announced(announcement, anchor))
     this.timer = setInterval(() => void this.refresh(), this.refreshSeconds * 1000)
     this.timer.unref()
   }
@@ -221,23 +291,110 @@ export class DataspaceService {
     }
   }
 
-  /** Endorses a member (anchors only); returns its record with the credential. */
-  async endorse(did: string): Promise<MemberRecord> {
-    const record = await this.requireRegistry().endorse(did)
-    // a peer refused before its endorsement may now be admitted when it redials
-    this.init.admission.forgive(peerIdFromDidKey(did))
+  /**
+   * Endorses a member (anchors only) and returns its record with the credential. The node is let in at once
+   * (here and, by announcement, at every member) and, if it asked for its credential before, called back so
+   * it picks the credential up without waiting for its next try.
+   */
+  async endorse(did: string, options: { name?: string } = {}): Promise<MemberRecord> {
+    const applicant = this.applicants.get(did)
+    const name = options.name ?? applicant?.name
+    const record = await this.requireRegistry().endorse(did, name === undefined ? {} : { name })
+    const peer = peerIdFromDidKey(did)
+    this.init.admission.forgive(peer)
+    const addresses = applicant?.addresses ?? []
+    this.mesh?.target(peer, addresses)
+    await this.announcements?.announce({
+      change: 'endorsed',
+      member: did,
+      at: record.endorsedAt,
+      addresses,
+      ...(name === undefined ? {} : { name }),
+    })
     return record
   }
 
-  /** Revokes a member and drops its connection now; other members drop it at their next refresh. */
+  /**
+   * Revokes a member: tells it, announces it (members re-check it at once rather than at their next refresh),
+   * drops its connection and forgets it.
+   */
   async revoke(did: string): Promise<MemberRecord> {
     const record = await this.requireRegistry().revoke(did)
     this.statusCache.invalidate(record.status.statusListCredential)
+    const peer = peerIdFromDidKey(did)
+    const at = record.revokedAt ?? new Date().toISOString()
+    if (this.libp2p !== undefined) await sendMembershipNotice(this.libp2p, peer, { state: 'revoked', at })
+    await this.announcements?.announce({ change: 'revoked', member: did, at })
     await this.init.admission.deny(
-      peerIdFromDidKey(did),
+      peer,
       `its membership of ${this.init.descriptor.id} was revoked`,
+      this.refreshSeconds * 1000,
     )
+    await this.mesh?.forget(peer)
     return record
+  }
+
+  /** The membership server's answer; an anchor remembers who asked, to call it back once endorsed. */
+  private async answerApplicant(did: string, applicant: Applicant) {
+    const registry = this.registry
+    if (registry === undefined) return undefined
+    this.applicants.delete(did)
+    this.applicants.set(did, applicant)
+    if (this.applicants.size > MAX_APPLICANTS)
+      this.applicants.delete(this.applicants.keys().next().value as string)
+    return registry.credentialOrRevocation(did)
+  }
+
+  /** An anchor told this node of a change to its own membership. */
+  private async noticed(from: PeerId, notice: MembershipNotice): Promise<void> {
+    const anchor = peerDid(from)
+    if (anchor === undefined || !this.init.descriptor.trustAnchor.includes(anchor)) return
+    if (notice.state === 'revoked') await this.own.revokedBy(anchor, notice.at)
+    else this.askedAt.delete(anchor)
+    await this.updateStanding()
+  }
+
+  /** An anchor announced an endorsement or revocation to the data space. */
+  private async announced(
+    announcement: {
+      change: 'endorsed' | 'revoked'
+      member: string
+      at: string
+      addresses?: readonly string[]
+    },
+    anchor: string,
+  ): Promise<void> {
+    if (announcement.member === this.init.key.did) {
+      if (announcement.change === 'revoked') await this.own.revokedBy(anchor, announcement.at)
+      else this.askedAt.delete(anchor)
+      await this.updateStanding()
+      return
+    }
+    const peer = peerOf(announcement.member)
+    if (peer === undefined) return
+    if (announcement.change === 'endorsed') {
+      this.init.admission.forgive(peer)
+      if (announcement.addresses !== undefined && announcement.addresses.length > 0) {
+        this.mesh?.target(peer, announcement.addresses)
+      }
+      return
+    }
+    await this.recheckNow(peer)
+  }
+
+  /** Re-reads a connected peer's status lists now (not from the cache) and drops it if it was revoked. */
+  private async recheckNow(peer: PeerId): Promise<void> {
+    for (const credential of this.policy.membershipOf(peer)?.credentials ?? []) {
+      const entry = credential.credentialStatus as { statusListCredential?: unknown } | undefined
+      if (typeof entry?.statusListCredential === 'string')
+        this.statusCache.invalidate(entry.statusListCredential)
+    }
+    const result = await this.policy.recheck(peer).catch(() => ({ valid: 'unknown' as const, reason: '' }))
+    if (result.valid === false) {
+      this.policy.forget(peer)
+      await this.init.admission.deny(peer, result.reason, this.refreshSeconds * 1000)
+      await this.mesh?.forget(peer)
+    }
   }
 
   /** The members this anchor endorsed. */
@@ -270,7 +427,8 @@ export class DataspaceService {
           .catch((error: Error) => ({ valid: 'unknown' as const, reason: error.message }))
         if (result.valid === false) {
           this.policy.forget(peer)
-          await this.init.admission.deny(peer, result.reason)
+          await this.init.admission.deny(peer, result.reason, this.refreshSeconds * 1000)
+          await this.mesh?.forget(peer)
         } else if (result.valid === 'unknown' && this.policy.membershipOf(peer) !== undefined) {
           this.init.log.warn(
             { peer: peer.toString(), reason: result.reason },
@@ -308,29 +466,30 @@ export class DataspaceService {
       const recent = askedAt !== undefined && now - askedAt < this.refreshSeconds * 1000
       return held.has(anchor) && recent ? [] : [{ anchor, peer }]
     })
+    if (asks.length === 0) return
     await Promise.all(
       asks.map(async ({ anchor, peer }) => {
         try {
-          await this.wallet.put(await requestMembershipCredential(libp2p, peer), anchor)
+          const credential = await requestMembershipCredential(libp2p, peer, this.init.applicant)
+          await this.wallet.put(credential, anchor)
+          await this.own.endorsedAgainBy(anchor)
           this.askedAt.set(anchor, now)
           if (!held.has(anchor)) this.init.log.info({ anchor }, 'membership credential received')
         } catch (error) {
           if (error instanceof MembershipUnavailableError && error.refused) {
             this.askedAt.set(anchor, now)
-            if (await this.wallet.remove(anchor)) {
-              this.init.log.warn(
-                { anchor },
-                'the anchor no longer endorses this node; its credential is dropped',
-              )
-            }
+            if (error.revokedAt !== undefined) await this.own.revokedBy(anchor, error.revokedAt)
+            else await this.wallet.remove(anchor)
+          } else {
+            this.init.log.debug(
+              { anchor, err: (error as Error).message },
+              'no membership credential from anchor',
+            )
           }
-          this.init.log.warn(
-            { anchor, err: (error as Error).message },
-            'no membership credential from anchor',
-          )
         }
       }),
     )
+    await this.updateStanding()
   }
 
   /**
@@ -368,6 +527,14 @@ export class DataspaceService {
   }
 }
 
+function peerDid(peer: PeerId): string | undefined {
+  try {
+    return didKeyFromPeerId(peer)
+  } catch {
+    return undefined
+  }
+}
+
 /** Makes `target` a copy of `source`, keeping the object every part of the node holds. */
 function replaceContents(target: DataspaceDescriptor, source: DataspaceDescriptor): void {
   for (const key of Object.keys(target)) delete (target as unknown as Record<string, unknown>)[key]
@@ -386,8 +553,10 @@ function peerOf(did: string): PeerId | undefined {
 /** A member record as shown by the API and CLI. */
 export function memberView(record: MemberRecord, connected: ReadonlySet<string> = new Set()): MemberView {
   const peer = peerOf(record.did)
+  const name = membershipSubject(record.credential).name
   return {
     did: record.did,
+    ...(name === undefined ? {} : { name }),
     state: record.revokedAt === undefined ? 'active' : 'revoked',
     endorsedAt: record.endorsedAt,
     ...(record.revokedAt === undefined ? {} : { revokedAt: record.revokedAt }),

@@ -1,14 +1,12 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { JsonFrames } from '../bindings/p2p/index.js'
 import type { Logger } from '../log/index.js'
+import { DESCRIPTOR_PROTOCOL } from '../protocol/index.js'
 import { type DataspaceDescriptor, descriptorVersion } from './descriptor.js'
 
-/**
- * Admitted peers compare descriptor versions and hand the newer one over, so an update signed by the anchors
- * reaches every member through any peer. Request `{version, descriptor?}` (the asker's version, and its
- * descriptor when it has news); answer `{version, descriptor?}` (the answerer's descriptor when it is newer).
- */
-export const DESCRIPTOR_PROTOCOL = '/allmende/descriptor/1.0.0'
+// DESCRIPTOR_PROTOCOL: admitted peers compare descriptor versions and hand the newer one over, so an
+// update signed by the anchors reaches every member through any peer. Request `{version, descriptor?}`
+// (the asker's version and descriptor); answer `{version, descriptor?}` (the answerer's when newer).
 
 const TIMEOUT_MS = 5_000
 // A descriptor with dozens of anchors and bootstrap addresses stays far below this.

@@ -35,8 +35,11 @@ export class MembershipUnavailableError extends AllmendeError {
   static override name = 'MembershipUnavailableError'
   /** The anchor answered and refused (not endorsed or revoked), as opposed to not answering. */
   readonly refused: boolean
-  constructor(message: string, options?: { cause?: unknown; refused?: boolean }) {
+  /** When the anchor revoked this node's membership, if it said so. */
+  readonly revokedAt: string | undefined
+  constructor(message: string, options?: { cause?: unknown; refused?: boolean; revokedAt?: string }) {
     super('ALLMENDE_MEMBERSHIP_UNAVAILABLE', message, options)
     this.refused = options?.refused ?? false
+    this.revokedAt = options?.revokedAt
   }
 }

@@ -56,8 +56,8 @@ export class MemberRegistry {
     this.now = init.now ?? (() => new Date())
   }
 
-  /** Issues (or returns the still valid) membership credential of `did`. */
-  async endorse(did: string): Promise<MemberRecord> {
+  /** Issues (or returns the still valid) membership credential of `did`, naming the municipality if known. */
+  async endorse(did: string, options: { name?: string } = {}): Promise<MemberRecord> {
     checkMemberDid(did)
     return this.serialize(async () => {
       const existing = await this.members.get(this.keyOf(did))
@@ -67,6 +67,7 @@ export class MemberRegistry {
       const credential = await issueMembershipCredential(this.descriptor, this.key, did, {
         credentialStatus: status,
         now,
+        ...(options.name === undefined ? {} : { name: options.name }),
       })
       const record: MemberRecord = {
         did,
@@ -104,6 +105,13 @@ export class MemberRegistry {
   async activeCredential(did: string): Promise<JsonLdObject | undefined> {
     const record = await this.get(did)
     return record === undefined || record.revokedAt !== undefined ? undefined : record.credential
+  }
+
+  /** What to answer a node asking for its credential: the credential, when it was revoked, or nothing. */
+  async credentialOrRevocation(did: string): Promise<JsonLdObject | { revokedAt: string } | undefined> {
+    const record = await this.get(did)
+    if (record === undefined) return undefined
+    return record.revokedAt === undefined ? record.credential : { revokedAt: record.revokedAt }
   }
 
   /** Every member this anchor endorsed in the data space, oldest first. */

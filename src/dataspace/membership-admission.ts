@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import type { AdmissionPolicy, AdmissionVerdict } from '../bindings/p2p/index.js'
+import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '../bindings/p2p/index.js'
 import {
   type JsonLdObject,
   presentCredentials,
@@ -32,6 +32,19 @@ export interface MembershipAdmissionInit {
   readonly obtainCredential?: () => Promise<void>
   readonly now?: () => Date
   readonly resolver?: DidResolver
+  /** The membership refresh period: a revoked peer is refused that long before it may show a new credential. */
+  readonly refreshMs?: number
+}
+
+/**
+ * How long a peer that failed a check is refused: a revoked one for a refresh period; one that is not endorsed
+ * yet for half a minute (an endorsement announced by an anchor lifts it at once); one whose status list could
+ * not be had only a moment, since that says nothing against it.
+ */
+function retryAfter(check: string, refreshMs: number): number {
+  if (check === 'status-unavailable' || check === 'unresolvable-did') return 2_000
+  if (check === 'revoked') return refreshMs
+  return 30_000
 }
 
 /** Result of re-checking an admitted member: still a member, or why not any more. */
@@ -106,9 +119,15 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
     })
     if (!verdict.member) {
       this.members.delete(peer.toString())
+      const reason = `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`
+      // An anchor's status list that cannot be had now says nothing against the peer: this connection only.
+      if (verdict.check === 'status-unavailable') return undecidedVerdict(reason)
       return {
         admitted: false,
-        reason: `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`,
+        reason,
+        // the peer learns which rule it failed, not the data space's id or members
+        told: verdict.check === 'revoked' ? 'membership revoked' : `not a member (${verdict.check})`,
+        retryAfterMs: retryAfter(verdict.check, this.init.refreshMs ?? 60_000),
       }
     }
     this.members.set(peer.toString(), verdict)

@@ -28,7 +28,7 @@ export async function issueMembershipCredential(
   descriptor: DataspaceDescriptor,
   anchor: SigningKey,
   memberDid: string,
-  options: { credentialStatus: StatusEntry; now?: Date; validityDays?: number },
+  options: { credentialStatus: StatusEntry; now?: Date; validityDays?: number; name?: string },
 ): Promise<JsonLdObject> {
   if (!descriptor.trustAnchor.includes(anchor.did)) throw new NotAnAnchorError(anchor.did, descriptor.id)
   const now = options.now ?? new Date()
@@ -48,6 +48,7 @@ export async function issueMembershipCredential(
         type: 'DataSpaceMember',
         dataSpace: descriptor.id,
         memberSince: now.toISOString(),
+        ...(options.name === undefined ? {} : { name: options.name }),
       },
       credentialStatus: options.credentialStatus,
     },
@@ -57,11 +58,20 @@ export async function issueMembershipCredential(
 }
 
 /** The member DID and data space a membership credential names (no proof check). */
-export function membershipSubject(credential: JsonLdObject): { member?: string; dataSpace?: string } {
-  const subject = credential.credentialSubject as { id?: unknown; dataSpace?: unknown } | undefined
+export function membershipSubject(credential: JsonLdObject): {
+  member?: string
+  dataSpace?: string
+  name?: string
+  memberSince?: string
+} {
+  const subject = credential.credentialSubject as
+    | { id?: unknown; dataSpace?: unknown; name?: unknown; memberSince?: unknown }
+    | undefined
   return {
     ...(typeof subject?.id === 'string' ? { member: subject.id } : {}),
     ...(typeof subject?.dataSpace === 'string' ? { dataSpace: subject.dataSpace } : {}),
+    ...(typeof subject?.name === 'string' ? { name: subject.name } : {}),
+    ...(typeof subject?.memberSince === 'string' ? { memberSince: subject.memberSince } : {}),
   }
 }
 

@@ -3,12 +3,16 @@ import { JsonFrames } from '../bindings/p2p/index.js'
 import { type JsonLdObject, parseStatusListUrl } from '../credentials/index.js'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
-import { MEMBERSHIP_PROTOCOL, STATUS_PROTOCOL } from '../protocol/index.js'
+import { MEMBERSHIP_NOTICE_PROTOCOL, MEMBERSHIP_PROTOCOL, STATUS_PROTOCOL } from '../protocol/index.js'
 import { MembershipUnavailableError } from './errors.js'
 
 // MEMBERSHIP_PROTOCOL: a peer asks an anchor for ITS OWN membership credential; the anchor finds it
 // by the peer's Noise-authenticated PeerId (its did:key). Served before admission: it is how a new
-// member gets admitted. Request `{}`; answer `{credential}` or `{refused: reason}`.
+// member gets admitted. Request `{name?, addresses?}` (how the anchor may call the applicant back once
+// it is endorsed); answer `{credential}` or `{refused: reason, revokedAt?}`.
+// MEMBERSHIP_NOTICE_PROTOCOL: an anchor tells a member of a change to its membership (revoked,
+// endorsed) before it hangs up; accepted only from the data space's anchors. One frame
+// `{state: 'revoked'|'endorsed', at}`, answered `{}`.
 // STATUS_PROTOCOL: signed status list credentials by list URL. Request `{listUrl}`; answer
 // `{credential}` or `{refused: reason}`.
 
@@ -17,10 +21,24 @@ const REQUEST_TIMEOUT_MS = 5_000
 const MAX_ANSWER_BYTES = 256 * 1024
 const MAX_REQUEST_BYTES = 4 * 1024
 
+/** What a node asking for its credential says about itself, so the anchor can call it back once endorsed. */
+export interface Applicant {
+  readonly name?: string
+  readonly addresses: readonly string[]
+}
+
+/** A membership change an anchor tells the member about. */
+export interface MembershipNotice {
+  readonly state: 'revoked' | 'endorsed'
+  readonly at: string
+}
+
 /** What the membership and status protocol servers ask of the node. */
 export interface MembershipProtocolHandlers {
-  /** The active membership credential of a member DID, if this anchor endorsed it. Absent: no membership server. */
-  credentialFor?(did: string): Promise<JsonLdObject | undefined>
+  /** The active membership credential of a member DID, or when it was revoked, or undefined if never endorsed. */
+  credentialFor(did: string, applicant: Applicant): Promise<JsonLdObject | { revokedAt: string } | undefined>
+  /** A notice an anchor sent this node (the sender is checked to be an anchor by the handler). */
+  notice(from: PeerId, notice: MembershipNotice): Promise<void>
   /** The signed status list credential by URL, if this node issues it. */
   statusList(listUrl: string): Promise<JsonLdObject | undefined>
 }
@@ -31,21 +49,32 @@ export async function serveMembershipProtocols(
   handlers: MembershipProtocolHandlers,
   log: Logger,
 ): Promise<void> {
-  const credentialFor = handlers.credentialFor
-  if (credentialFor !== undefined) {
-    await libp2p.handle(
-      MEMBERSHIP_PROTOCOL,
-      (stream, connection) =>
-        void answer(stream, log, async () => {
-          const did = didKeyFromPeerId(connection.remotePeer)
-          const credential = await credentialFor(did)
-          return credential === undefined
-            ? { refused: `${did} is not endorsed by this anchor (or its membership was revoked)` }
-            : { credential }
-        }),
-      { maxInboundStreams: 8 },
-    )
-  }
+  await libp2p.handle(
+    MEMBERSHIP_PROTOCOL,
+    (stream, connection) =>
+      void answer(stream, log, async (request) => {
+        const did = didKeyFromPeerId(connection.remotePeer)
+        const found = await handlers.credentialFor(did, applicantOf(request))
+        if (found === undefined) return { refused: `${did} is not endorsed by this anchor` }
+        if ('revokedAt' in found && typeof found.revokedAt === 'string' && !('proof' in found)) {
+          return { refused: `the membership of ${did} was revoked`, revokedAt: found.revokedAt }
+        }
+        return { credential: found }
+      }),
+    { maxInboundStreams: 8 },
+  )
+  await libp2p.handle(
+    MEMBERSHIP_NOTICE_PROTOCOL,
+    (stream, connection) =>
+      void answer(stream, log, async (request) => {
+        const { state, at } = (request ?? {}) as { state?: unknown; at?: unknown }
+        if ((state === 'revoked' || state === 'endorsed') && typeof at === 'string') {
+          await handlers.notice(connection.remotePeer, { state, at })
+        }
+        return {}
+      }),
+    { maxInboundStreams: 2 },
+  )
   await libp2p.handle(
     STATUS_PROTOCOL,
     (stream) =>
@@ -59,6 +88,16 @@ export async function serveMembershipProtocols(
       }),
     { maxInboundStreams: 16 },
   )
+}
+
+function applicantOf(request: unknown): Applicant {
+  const { name, addresses } = (request ?? {}) as { name?: unknown; addresses?: unknown }
+  return {
+    ...(typeof name === 'string' ? { name: name.slice(0, 200) } : {}),
+    addresses: Array.isArray(addresses)
+      ? addresses.filter((a): a is string => typeof a === 'string' && a.length < 300).slice(0, 8)
+      : [],
+  }
 }
 
 async function answer(
@@ -104,7 +143,11 @@ async function ask(libp2p: Libp2p, peer: PeerId, protocol: string, request: unkn
       return reply.credential as JsonLdObject
     }
     if (typeof reply.refused === 'string') {
-      throw new MembershipUnavailableError(`${peer.toString()} refused: ${reply.refused}`, { refused: true })
+      const revokedAt = (reply as { revokedAt?: unknown }).revokedAt
+      throw new MembershipUnavailableError(`${peer.toString()} refused: ${reply.refused}`, {
+        refused: true,
+        ...(typeof revokedAt === 'string' ? { revokedAt } : {}),
+      })
     }
     throw new MembershipUnavailableError(`${peer.toString()} sent a malformed answer`)
   } catch (error) {
@@ -120,8 +163,30 @@ async function ask(libp2p: Libp2p, peer: PeerId, protocol: string, request: unkn
 }
 
 /** Asks an anchor for this node's membership credential (not verified here: the wallet does that). */
-export function requestMembershipCredential(libp2p: Libp2p, anchor: PeerId): Promise<JsonLdObject> {
-  return ask(libp2p, anchor, MEMBERSHIP_PROTOCOL, {})
+export function requestMembershipCredential(
+  libp2p: Libp2p,
+  anchor: PeerId,
+  applicant: Applicant = { addresses: [] },
+): Promise<JsonLdObject> {
+  return ask(libp2p, anchor, MEMBERSHIP_PROTOCOL, applicant)
+}
+
+/** Tells a member of a change to its membership (best effort: it may be gone already). */
+export async function sendMembershipNotice(
+  libp2p: Libp2p,
+  member: PeerId,
+  notice: MembershipNotice,
+): Promise<void> {
+  const signal = AbortSignal.timeout(2_000)
+  try {
+    const stream = await libp2p.dialProtocol(member, MEMBERSHIP_NOTICE_PROTOCOL, { signal })
+    const frames = new JsonFrames(stream, MAX_REQUEST_BYTES)
+    await frames.write(notice, { signal })
+    await frames.read({ signal }).catch(() => undefined)
+    await stream.close().catch(() => undefined)
+  } catch {
+    // the member learns it at its next credential request instead
+  }
 }
 
 /**

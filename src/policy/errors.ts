@@ -23,3 +23,17 @@ export class PolicyNeedsAsyncParseError extends AllmendeError {
     super('ALLMENDE_POLICY_NEEDS_ASYNC_PARSE', message)
   }
 }
+
+/**
+ * A policy has validator errors, so it must not be explained, published or used. `issues` are the
+ * errors with code and params; the message lists them in the language asked for.
+ */
+export class InvalidPolicyError extends AllmendeError {
+  static override name = 'InvalidPolicyError'
+  constructor(
+    message: string,
+    readonly issues: readonly { readonly path: string; readonly code: string }[],
+  ) {
+    super('ALLMENDE_INVALID_POLICY', message)
+  }
+}

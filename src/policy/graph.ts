@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module'
 import jsonld from 'jsonld'
 import { Parser } from 'n3'
+import { parseJsonWithPosition } from '../util/json-syntax.js'
 import { PolicyNeedsAsyncParseError, PolicyParseError } from './errors.js'
 import type { Iri, Term } from './model.js'
 import { RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, XSD_NS, XSD_STRING } from './vocabulary.js'
@@ -462,11 +463,7 @@ export function looksLikeJson(text: string): boolean {
   return c === '{' || c === '['
 }
 
-/** Parses JSON text into a value, with a typed error. */
-export function parseJsonText(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new PolicyParseError(`JSON is not well-formed: ${(error as Error).message}`, { cause: error })
-  }
+/** Parses JSON text into a value; a syntax error names its line and column. */
+export function parseJsonText(text: string, what = 'the JSON text'): unknown {
+  return parseJsonWithPosition(text, (sentence) => new PolicyParseError(`${what} is ${sentence}`))
 }

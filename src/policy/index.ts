@@ -56,6 +56,7 @@ import { decisionSummary, reportToJsonLd, reportToTurtle } from './report.js'
 import { type PolicyRequest, requestFromGraph, type WorldState, worldFromGraph } from './world.js'
 
 export {
+  InvalidPolicyError,
   PolicyInheritanceError,
   PolicyNeedsAsyncParseError,
   PolicyParseError,
@@ -96,6 +97,7 @@ export { ODRL, OPERATORS, PARTY_FUNCTIONS } from './model.js'
 export type { ParsePolicyOptions, PolicyInput, PolicyResolver } from './parse.js'
 export { graphOf, parsePolicy, parsePolicySync, policyFromGraph, resolveInheritance } from './parse.js'
 export { PolicyCache } from './policy-cache.js'
+export { PURPOSE_WORDS, purposeIri } from './purpose-names.js'
 export type { DecisionSummary, ReportTriple } from './report.js'
 export { decisionSummary, reportToJsonLd, reportToTurtle, reportTriples } from './report.js'
 export type { WorldValue } from './values.js'
@@ -184,6 +186,8 @@ export async function evaluatePolicy(input: EvaluatePolicyInput): Promise<Policy
 // validation, explanation, profile and templates (helper P2's files)
 export type { ExplainOptions, Explanation } from './explain.js'
 export { explainPolicy } from './explain.js'
+export type { IssueParams } from './messages.js'
+export { hasIssueMessage, issueMessage } from './messages.js'
 export { ALLMENDE_PROFILE, PROFILE_LEFT_OPERANDS, PURPOSES } from './profile.js'
 export type { FillOptions, PolicyTemplate, TemplateParameter } from './templates.js'
 export {
@@ -195,5 +199,6 @@ export {
   TemplateNotFoundError,
   TemplateParameterError,
 } from './templates.js'
-export type { ValidationResult } from './validate.js'
+export type { ValidateOptions, ValidationResult } from './validate.js'
 export { validatePolicy } from './validate.js'
+export type { Issue } from './validate-tree.js'

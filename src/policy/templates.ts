@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AllmendeError, NotFoundError } from '../protocol/errors.js'
 import { parseDuration } from './labels.js'
-import { ALLMENDE_NS, type Bilingual, DPV_NS, PURPOSE_BY_IRI, SECURITY_LEVELS } from './profile.js'
+import { ALLMENDE_NS, type Bilingual, SECURITY_LEVELS } from './profile.js'
+import { PURPOSE_WORDS, purposeIri } from './purpose-names.js'
 
 /** Types a template parameter can have; values are checked and normalised per type. */
 export type ParameterType =
@@ -162,10 +163,6 @@ function parameterList(t: PolicyTemplate): string {
   return t.parameters.map(describeParameter).join(', ')
 }
 
-const PURPOSE_WORDS: ReadonlyMap<string, string> = new Map(
-  [...PURPOSE_BY_IRI.keys()].map((iri) => [iri.slice(iri.lastIndexOf('#') + 1), iri]),
-)
-
 /** Checks a value against its type and returns it normalised (full IRIs, numbers for counts). */
 function typed(p: TemplateParameter, value: string): string | number {
   const fail = (expected: string): never => {
@@ -207,13 +204,9 @@ function typed(p: TemplateParameter, value: string): string | number {
         fail('an absolute IRI such as https://example.org/x or urn:x')
       return v
     case 'purpose': {
-      const word = PURPOSE_WORDS.get(v)
-      if (word !== undefined) return word
-      if (v.startsWith('dpv:')) return DPV_NS + v.slice(4)
-      if (v.startsWith('allmende:')) return ALLMENDE_NS + v.slice(9)
-      if (/^https?:\/\/\S+$/.test(v)) return v
-      return fail(
-        `a purpose: one of ${[...PURPOSE_WORDS.keys()].join(', ')}, a dpv:/allmende: name or an IRI`,
+      return (
+        purposeIri(v) ??
+        fail(`a purpose: one of ${[...PURPOSE_WORDS.keys()].join(', ')}, a dpv:/allmende: name or an IRI`)
       )
     }
     case 'securityLevel': {

@@ -6,6 +6,7 @@
  * model instead (`model.ts`), which is atomic and no longer knows where a rule was written.
  */
 
+import { type IssueParams, issueMessage } from './messages.js'
 import { OPERATORS, PARTY_FUNCTIONS } from './model.js'
 import {
   ALLMENDE_NS,
@@ -17,13 +18,23 @@ import {
 } from './profile.js'
 import { LEFT_OPERANDS, ODRL_ACTIONS, ODRL_NS } from './vocabulary.js'
 
-/** One finding of the validator: where (`permission[0].action`), what (stable `code`), and why. */
+/**
+ * One finding of the validator: where (`permission[0].action`), what (stable `code`), the values
+ * the message names (`params`), and the message in English. `issueMessage(code, params, 'de')`
+ * gives it in German.
+ */
 export interface Issue {
   /** Path into the JSON-LD document, `''` for the policy node itself. */
   readonly path: string
   /** Stable kebab-case code, e.g. `unknown-left-operand`. */
   readonly code: string
+  readonly params: IssueParams
   readonly message: string
+}
+
+/** An issue with its English message. */
+export function makeIssue(path: string, code: string, params: IssueParams = {}): Issue {
+  return { path, code, params, message: issueMessage(code, params, 'en') }
 }
 
 /** A value as written: an IRI (or DID) or a literal with its datatype or language. */
@@ -205,7 +216,7 @@ class TreeReader {
 
   read(doc: unknown): TreeReadResult {
     if (!isObject(doc)) {
-      this.error('', 'not-an-object', 'A policy must be a JSON object (JSON-LD node).')
+      this.error('', 'not-an-object')
       return { errors: this.errors }
     }
     this.readContext(doc['@context'])
@@ -221,11 +232,7 @@ class TreeReader {
       })
       const index = graph.findIndex((n) => isObject(n) && this.typesOf(n).some((t) => POLICY_TYPES.has(t)))
       if (index < 0) {
-        this.error(
-          '@graph',
-          'no-policy',
-          'The @graph holds no node typed as an ODRL policy (Set, Offer, Agreement, ...).',
-        )
+        this.error('@graph', 'no-policy')
         return { errors: this.errors }
       }
       node = graph[index] as JsonObject
@@ -235,8 +242,8 @@ class TreeReader {
     return { tree: this.readPolicy(node, base), errors: this.errors }
   }
 
-  private error(path: string, code: string, message: string): void {
-    this.errors.push({ path, code, message })
+  private error(path: string, code: string, params: IssueParams = {}): void {
+    this.errors.push(makeIssue(path, code, params))
   }
 
   private readContext(ctx: Json | undefined): void {
@@ -361,17 +368,12 @@ class TreeReader {
     const at = (k: string) => join(base, e.get(k)?.raw ?? k)
     const types = this.typesOf(node)
     if (types.length === 0) {
-      this.error(at('type'), 'missing-type', 'The policy has no @type; give one of Set, Offer or Agreement.')
+      this.error(at('type'), 'missing-type')
     } else if (!types.some((t) => POLICY_TYPES.has(t))) {
-      this.error(
-        at('type'),
-        'unknown-policy-type',
-        `@type ${types.join(', ')} is not an ODRL policy type (Set, Offer, Agreement, ...).`,
-      )
+      this.error(at('type'), 'unknown-policy-type', { types })
     }
     const uid = this.idOf(node)
-    if (uid === undefined)
-      this.error(base, 'missing-uid', 'The policy has no uid (@id); ODRL requires exactly one.')
+    if (uid === undefined) this.error(base, 'missing-uid')
     const profiles = this.iris(e.get('profile')?.value, at('profile'))
     const inheritFrom = this.iris(e.get('inheritFrom')?.value, at('inheritFrom'))
     let conflict: string | undefined
@@ -381,11 +383,7 @@ class TreeReader {
       const v = typeof raw === 'string' ? this.vocab(raw) : undefined
       conflict = v?.startsWith(ODRL_NS) ? v.slice(ODRL_NS.length) : v
       if (conflict === undefined || !['perm', 'prohibit', 'invalid'].includes(conflict)) {
-        this.error(
-          at('conflict'),
-          'bad-conflict',
-          `conflict must be perm, prohibit or invalid, not ${JSON.stringify(c.value)}.`,
-        )
+        this.error(at('conflict'), 'bad-conflict', { value: JSON.stringify(c.value) })
         conflict = undefined
       }
     }
@@ -404,7 +402,7 @@ class TreeReader {
     const prohibitions = rules('prohibition')
     const obligations = rules('obligation')
     if (permissions.length + prohibitions.length + obligations.length === 0 && inheritFrom.length === 0) {
-      this.error(base, 'no-rules', 'The policy has no permission, prohibition or obligation.')
+      this.error(base, 'no-rules')
     }
     const title = new Map<string, string>()
     const description = new Map<string, string>()
@@ -435,7 +433,7 @@ class TreeReader {
     return indexed(v, path).flatMap(([x, p]) => {
       const s = typeof x === 'string' ? x : isObject(x) && typeof x['@id'] === 'string' ? x['@id'] : undefined
       if (s === undefined) {
-        this.error(p, 'not-an-iri', `Expected an IRI, found ${JSON.stringify(x)}.`)
+        this.error(p, 'not-an-iri', { value: JSON.stringify(x) })
         return []
       }
       return [this.id(s)]
@@ -461,7 +459,7 @@ class TreeReader {
       const v = this.resolve(raw)
       if (typeof v === 'string') return [{ path, iri: this.id(v), collection: false, refinement: [] }]
       if (!isObject(v)) {
-        this.error(path, `bad-${what}`, `Expected the IRI or node of a ${what}, found ${JSON.stringify(v)}.`)
+        this.error(path, `bad-${what}`, { value: JSON.stringify(v) })
         return []
       }
       const iri = this.idOf(v)
@@ -471,11 +469,7 @@ class TreeReader {
       const collection =
         types.includes(what === 'party' ? 'PartyCollection' : 'AssetCollection') || refinement.length > 0
       if (iri === undefined && refinement.length === 0 && !ne.has('source')) {
-        this.error(
-          path,
-          `bad-${what}`,
-          `The ${what} has neither an IRI (@id/uid) nor a refinement saying who or what is meant.`,
-        )
+        this.error(path, `bad-${what}`)
       }
       return [{ path, ...(iri !== undefined && { iri }), collection, refinement }]
     })
@@ -495,18 +489,14 @@ class TreeReader {
           ]
         }
       }
-      this.error(
-        path,
-        'bad-action',
-        `Expected an action name or {"rdf:value": action, "refinement": ...}, found ${JSON.stringify(v)}.`,
-      )
+      this.error(path, 'bad-action', { value: JSON.stringify(v) })
       return []
     })
   }
 
   private readRule(v: Json, path: string, role: RuleRole): TreeRule | undefined {
     if (!isObject(v)) {
-      this.error(path, 'not-a-rule', `A ${role} must be a JSON object, found ${JSON.stringify(v)}.`)
+      this.error(path, 'not-a-rule', { role, value: JSON.stringify(v) })
       return undefined
     }
     const e = this.entries(v)
@@ -524,11 +514,7 @@ class TreeReader {
       if (entry === undefined) continue
       const childPath = join(path, entry.raw)
       if (allowed[role] !== childKey || (childKey === 'consequence' && role === 'consequence')) {
-        this.error(
-          childPath,
-          'misplaced-rule',
-          `A ${role} cannot have a ${childKey} (ODRL: permission->duty, prohibition->remedy, duty->consequence).`,
-        )
+        this.error(childPath, 'misplaced-rule', { role, child: childKey })
         continue
       }
       for (const [cv, cp] of indexed(entry.value, childPath)) {
@@ -557,25 +543,17 @@ class TreeReader {
 
   private readConstraint(v: Json, path: string): TreeConstraint | undefined {
     if (!isObject(v)) {
-      this.error(path, 'bad-constraint', `A constraint must be a JSON object, found ${JSON.stringify(v)}.`)
+      this.error(path, 'bad-constraint', { value: JSON.stringify(v) })
       return undefined
     }
     const e = this.entries(v)
     const logical = LOGICAL.filter((op) => e.has(op))
     if (logical.length > 0) {
       if (logical.length > 1) {
-        this.error(
-          path,
-          'bad-logical-constraint',
-          `A logical constraint takes exactly one operand, found ${logical.join(', ')}.`,
-        )
+        this.error(path, 'bad-logical-constraint', { variant: 'several', operands: logical })
       }
       if (e.has('leftOperand')) {
-        this.error(
-          path,
-          'bad-logical-constraint',
-          'A constraint is either atomic (leftOperand ...) or logical (and/or/...), not both.',
-        )
+        this.error(path, 'bad-logical-constraint', { variant: 'mixed' })
       }
       // the first operand as written counts; the members of any other are still checked
       const written = [...e.keys()].filter((k): k is (typeof LOGICAL)[number] =>
@@ -589,11 +567,7 @@ class TreeReader {
       const entry = e.get(operand) as { raw: string; value: Json }
       const members = this.readConstraints({ raw: entry.raw, value: listItems(entry.value) }, path)
       if (members.length === 0) {
-        this.error(
-          join(path, entry.raw),
-          'bad-logical-constraint',
-          `"${operand}" needs at least one constraint.`,
-        )
+        this.error(join(path, entry.raw), 'bad-logical-constraint', { variant: 'empty', operand })
       }
       return { kind: 'logical', path, operand, members }
     }
@@ -604,19 +578,15 @@ class TreeReader {
     const name = (x: Json | undefined) =>
       typeof x === 'string' ? x : isObject(x) && typeof x['@id'] === 'string' ? x['@id'] : undefined
     let leftOperand: string | undefined
-    if (lo === undefined) this.error(path, 'missing-left-operand', 'The constraint has no leftOperand.')
+    if (lo === undefined) this.error(path, 'missing-left-operand')
     else {
       const n = name(lo.value)
       if (n === undefined)
-        this.error(
-          join(path, lo.raw),
-          'bad-left-operand',
-          `leftOperand must name a term, found ${JSON.stringify(lo.value)}.`,
-        )
+        this.error(join(path, lo.raw), 'bad-left-operand', { value: JSON.stringify(lo.value) })
       else leftOperand = this.vocab(n)
     }
     let operator: string | undefined
-    if (op === undefined) this.error(path, 'missing-operator', 'The constraint has no operator.')
+    if (op === undefined) this.error(path, 'missing-operator')
     else {
       const n = name(op.value)
       const iri = n === undefined ? undefined : this.vocab(n)
@@ -625,22 +595,17 @@ class TreeReader {
       else if (iri?.startsWith(ODRL_NS) && KNOWN_OPERATORS.has(iri.slice(ODRL_NS.length)))
         operator = iri.slice(ODRL_NS.length)
       else {
-        this.error(
-          join(path, op.raw),
-          'unknown-operator',
-          `Unknown operator ${JSON.stringify(op.value)}; use one of ${[...KNOWN_OPERATORS].join(', ')}.`,
-        )
+        this.error(join(path, op.raw), 'unknown-operator', {
+          value: JSON.stringify(op.value),
+          operators: [...KNOWN_OPERATORS],
+        })
       }
     }
     if (ro === undefined && ref === undefined) {
-      this.error(
-        path,
-        'missing-right-operand',
-        'The constraint has neither rightOperand nor rightOperandReference.',
-      )
+      this.error(path, 'missing-right-operand')
     }
     if (ro !== undefined && ref !== undefined) {
-      this.error(path, 'both-right-operands', 'Give either rightOperand or rightOperandReference, not both.')
+      this.error(path, 'both-right-operands')
     }
     const rightOperand = ro === undefined ? [] : this.values(listItems(ro.value), join(path, ro.raw))
     const refIri = ref === undefined ? undefined : name(ref.value)
@@ -697,7 +662,7 @@ class TreeReader {
         const id = this.idOf(x)
         if (id !== undefined) return [{ kind: 'iri', value: id, path: p }]
       }
-      this.error(p, 'bad-right-operand', `Cannot read the value ${JSON.stringify(x)}.`)
+      this.error(p, 'bad-right-operand', { value: JSON.stringify(x) })
       return []
     })
   }

@@ -7,15 +7,19 @@
  */
 
 import { parseDuration } from './labels.js'
+import type { IssueParams } from './messages.js'
 import {
   ALLMENDE_NS,
   ALLMENDE_PROFILE,
+  isPurposeA,
   PROFILE_ACTIONS,
   PROFILE_LEFT_OPERANDS,
   type ProfileLeftOperand,
+  PURPOSE_BY_IRI,
 } from './profile.js'
 import {
   type Issue,
+  makeIssue,
   type PolicyTree,
   readPolicyTree,
   type TreeAction,
@@ -33,21 +37,28 @@ export interface ValidationResult {
   readonly warnings: readonly Issue[]
 }
 
+/** What the validator may know besides the policy. */
+export interface ValidateOptions {
+  /** The present moment: with it, rules whose dateTime window has closed are warned about. */
+  readonly now?: Date
+}
+
 /**
  * Validates a policy given as parsed JSON-LD (the value of `JSON.parse`). Never throws for bad
  * input; every problem is an {@link Issue} with a path such as `permission[0].constraint[1].rightOperand`.
+ * Pure: the caller passes `now` to have expired rules reported.
  *
  * @example
  * ```ts
- * const { errors, warnings } = validatePolicy(JSON.parse(text))
- * for (const e of errors) console.log(`${e.path}: ${e.message}`)
+ * const { errors, warnings } = validatePolicy(JSON.parse(text), { now: new Date() })
+ * for (const e of errors) console.log(`${e.path}: ${issueMessage(e.code, e.params, 'de')}`)
  * ```
  */
-export function validatePolicy(doc: unknown): ValidationResult {
+export function validatePolicy(doc: unknown, options: ValidateOptions = {}): ValidationResult {
   const read = readPolicyTree(doc)
   const errors: Issue[] = [...read.errors]
   const warnings: Issue[] = []
-  if (read.tree !== undefined) new Checker(read.tree, errors, warnings).run()
+  if (read.tree !== undefined) new Checker(read.tree, errors, warnings, options.now).run()
   return { errors, warnings }
 }
 
@@ -111,27 +122,24 @@ class Checker {
     private readonly tree: PolicyTree,
     private readonly errors: Issue[],
     private readonly warnings: Issue[],
+    private readonly now: Date | undefined,
   ) {
     this.usesProfile = tree.profiles.includes(ALLMENDE_PROFILE)
     this.foreignProfiles = tree.profiles.filter((p) => p !== ALLMENDE_PROFILE)
   }
 
-  private error(path: string, code: string, message: string): void {
-    this.errors.push({ path, code, message })
+  private error(path: string, code: string, params: IssueParams = {}): void {
+    this.errors.push(makeIssue(path, code, params))
   }
 
-  private warn(path: string, code: string, message: string): void {
-    this.warnings.push({ path, code, message })
+  private warn(path: string, code: string, params: IssueParams = {}): void {
+    this.warnings.push(makeIssue(path, code, params))
   }
 
   run(): void {
     const t = this.tree
     for (const p of this.foreignProfiles) {
-      this.warn(
-        'profile',
-        'unknown-profile',
-        `Profile ${p} is not known here; terms it defines are not checked.`,
-      )
+      this.warn('profile', 'unknown-profile', { profile: p })
     }
     for (const a of t.actions) this.checkAction(a)
     for (const n of [...t.targets, ...[...t.parties.values()].flat()])
@@ -155,62 +163,83 @@ class Checker {
 
   private checkRule(r: TreeRule): void {
     if (r.actions.length === 0 && this.tree.actions.length === 0) {
-      this.error(
-        r.path,
-        'missing-action',
-        `The ${r.role} has no action (and the policy gives none for all rules).`,
-      )
+      this.error(r.path, 'missing-action', { role: r.role })
     }
     for (const a of r.actions) this.checkAction(a)
     for (const n of [...r.targets, ...[...r.parties.values()].flat()])
       this.checkConstraints(n.refinement, 'refinement')
     this.checkConstraints(r.constraints, 'constraint')
+    this.checkCounts(r)
+    if (r.role === 'permission') this.checkExpiry(r)
     const own = this.unsatisfiable(r.constraints)
     if (own !== undefined) {
       const isDuty =
         r.role === 'duty' || r.role === 'obligation' || r.role === 'remedy' || r.role === 'consequence'
-      this.warn(
-        own.path,
-        isDuty ? 'unfulfillable-duty' : 'unsatisfiable-constraint',
-        `${own.message}, so this ${r.role} ${isDuty ? 'can never be fulfilled' : 'never applies'}.`,
-      )
+      this.warn(own.path, isDuty ? 'unfulfillable-duty' : 'unsatisfiable-constraint', {
+        ...own.params,
+        role: r.role,
+      })
+    }
+  }
+
+  /** `count` is the number of this use, 1 for the first: an upper bound below 1 never holds. */
+  private checkCounts(r: TreeRule): void {
+    for (const c of conjunction(r.constraints)) {
+      if (c.leftOperand !== `${ODRL_NS}count` || c.rightOperand.length !== 1) continue
+      const n = numeric('number', c.rightOperand[0] as TreeValue)
+      if (n === undefined) continue
+      const never =
+        (c.operator === 'lt' && n <= 1) || ((c.operator === 'lteq' || c.operator === 'eq') && n < 1)
+      if (never) {
+        this.warn(c.path, 'impossible-count', {
+          operator: c.operator as string,
+          value: (c.rightOperand[0] as TreeValue).value,
+          role: r.role,
+        })
+      }
+    }
+  }
+
+  /** A permission whose dateTime window closed before now is dead weight in an offer. */
+  private checkExpiry(r: TreeRule): void {
+    if (this.now === undefined) return
+    const now = this.now.getTime()
+    for (const c of conjunction(r.constraints)) {
+      if (c.leftOperand !== `${ODRL_NS}dateTime` || c.rightOperand.length !== 1) continue
+      if (c.operator !== 'lt' && c.operator !== 'lteq' && c.operator !== 'eq') continue
+      const v = c.rightOperand[0] as TreeValue
+      const at = numeric('dateTime', v)
+      if (at === undefined) continue
+      // a date without time as the last day (`lteq 2027-12-31`) lasts until that day's end
+      const end = c.operator !== 'lt' && !v.value.includes('T') ? at + 86_399_999 : at
+      if (end < now) {
+        this.warn(c.path, 'expired', { role: r.role, operator: c.operator, end: v.value })
+        return
+      }
     }
   }
 
   private checkAction(a: TreeAction): void {
     if (PROFILE_ACTIONS.has(a.iri) && !this.usesProfile) {
-      this.error(
-        a.path,
-        'undeclared-profile',
-        `${local(a.iri)} is defined by the Allmende profile; add "profile": "${ALLMENDE_PROFILE}".`,
-      )
+      this.undeclaredProfile(a.path, a.iri)
     } else if (!isKnownAction(a.iri)) {
       if (a.iri.startsWith(ALLMENDE_NS) && !this.usesProfile) {
-        this.error(
-          a.path,
-          'undeclared-profile',
-          `${local(a.iri)} is defined by the Allmende profile; add "profile": "${ALLMENDE_PROFILE}".`,
-        )
+        this.undeclaredProfile(a.path, a.iri)
       } else if (
         a.iri.startsWith(ODRL_NS) ||
         a.iri.startsWith(ALLMENDE_NS) ||
         this.foreignProfiles.length === 0
       ) {
-        this.error(
-          a.path,
-          'unknown-action',
-          `Unknown action ${local(a.iri)}: not an ODRL 2.2 action${this.usesProfile ? ' nor one of the declared profile' : ''}.`,
-        )
+        this.error(a.path, 'unknown-action', { action: local(a.iri), profileDeclared: this.usesProfile })
       }
     }
     this.checkConstraints(a.refinement, 'refinement')
     const bad = this.unsatisfiable(a.refinement)
-    if (bad !== undefined)
-      this.warn(
-        bad.path,
-        'unsatisfiable-constraint',
-        `${bad.message}, so the action is never permitted as refined.`,
-      )
+    if (bad !== undefined) this.warn(bad.path, 'unsatisfiable-constraint', { ...bad.params, role: 'action' })
+  }
+
+  private undeclaredProfile(path: string, iri: string): void {
+    this.error(path, 'undeclared-profile', { term: local(iri), profile: ALLMENDE_PROFILE })
   }
 
   private checkConstraints(cs: readonly TreeConstraint[], what: string): void {
@@ -228,33 +257,22 @@ class Checker {
     const info = operandInfo(c.leftOperand)
     if (info === undefined) {
       if (c.leftOperand.startsWith(ALLMENDE_NS) && !this.usesProfile) {
-        this.error(
-          `${c.path}.leftOperand`,
-          'undeclared-profile',
-          `${local(c.leftOperand)} is defined by the Allmende profile; add "profile": "${ALLMENDE_PROFILE}".`,
-        )
+        this.undeclaredProfile(`${c.path}.leftOperand`, c.leftOperand)
       } else if (
         c.leftOperand.startsWith(ODRL_NS) ||
         c.leftOperand.startsWith(ALLMENDE_NS) ||
         this.foreignProfiles.length === 0
       ) {
-        const where = this.usesProfile
-          ? `ODRL 2.2 nor the declared profile ${ALLMENDE_PROFILE}`
-          : 'ODRL 2.2 (declare the profile that defines it)'
-        this.error(
-          `${c.path}.leftOperand`,
-          'unknown-left-operand',
-          `Unknown left operand ${local(c.leftOperand)}: defined by neither ${where}.`,
-        )
+        this.error(`${c.path}.leftOperand`, 'unknown-left-operand', {
+          operand: local(c.leftOperand),
+          profileDeclared: this.usesProfile,
+          profile: ALLMENDE_PROFILE,
+        })
       }
       return
     }
     if (info.profile !== undefined && !this.usesProfile) {
-      this.error(
-        `${c.path}.leftOperand`,
-        'undeclared-profile',
-        `${local(c.leftOperand)} is defined by the Allmende profile; add "profile": "${ALLMENDE_PROFILE}".`,
-      )
+      this.undeclaredProfile(`${c.path}.leftOperand`, c.leftOperand)
     }
     const op = c.operator
     if (op === undefined) return
@@ -265,34 +283,22 @@ class Checker {
       info.kind === 'number' ||
       info.kind === 'orderedIri'
     if (info.profile !== undefined && !info.profile.operators.includes(op)) {
-      this.error(
-        `${c.path}.operator`,
-        'operator-mismatch',
-        `${name} takes ${info.profile.operators.join(', ')}, not ${op}.`,
-      )
+      this.error(`${c.path}.operator`, 'operator-mismatch', {
+        operand: name,
+        operator: op,
+        allowed: info.profile.operators,
+      })
     } else if (ORDER_OPERATORS.has(op) && !ordered) {
-      this.error(
-        `${c.path}.operator`,
-        'operator-mismatch',
-        `${name} has no order; ${op} cannot compare it (use eq, isA, isAnyOf, ...).`,
-      )
+      this.error(`${c.path}.operator`, 'operator-mismatch', { operand: name, operator: op })
     } else if (
       (op === 'isA' || op === 'isPartOf' || op === 'hasPart' || op === 'isAllOf') &&
       ordered &&
       info.kind !== 'orderedIri'
     ) {
-      this.error(
-        `${c.path}.operator`,
-        'operator-mismatch',
-        `${name} is a ${info.kind}; ${op} does not apply (use eq, lt, lteq, gt, gteq).`,
-      )
+      this.error(`${c.path}.operator`, 'operator-mismatch', { operand: name, operator: op, kind: info.kind })
     }
     if (SINGLE_VALUE_OPERATORS.has(op) && c.rightOperand.length > 1) {
-      this.error(
-        `${c.path}.rightOperand`,
-        'too-many-values',
-        `${op} compares with one value; use isAnyOf, isAllOf or isNoneOf for ${c.rightOperand.length} values.`,
-      )
+      this.error(`${c.path}.rightOperand`, 'too-many-values', { operator: op, count: c.rightOperand.length })
     }
     for (const v of c.rightOperand) this.checkValue(name, info, v)
   }
@@ -302,26 +308,30 @@ class Checker {
     info: { kind: ValueKind | 'orderedIri'; profile?: ProfileLeftOperand },
     v: TreeValue,
   ): void {
-    const bad = (expected: string) =>
-      this.error(v.path, 'bad-right-operand', `${name} needs ${expected}, found ${JSON.stringify(v.value)}.`)
+    const bad = (expected: string, values?: readonly string[]) =>
+      this.error(v.path, 'bad-right-operand', {
+        operand: name,
+        expected,
+        value: JSON.stringify(v.value),
+        ...(values !== undefined && { values }),
+      })
     switch (info.kind) {
       case 'dateTime':
-        if (v.kind !== 'literal' || !DATE_RE.test(v.value) || Number.isNaN(Date.parse(v.value)))
-          bad('an xsd:date or xsd:dateTime such as 2027-12-31')
+        if (v.kind !== 'literal' || !DATE_RE.test(v.value) || Number.isNaN(Date.parse(v.value))) bad('date')
         break
       case 'duration':
-        if (v.kind !== 'literal' || parseDuration(v.value) === undefined) bad('an xsd:duration such as P30D')
+        if (v.kind !== 'literal' || parseDuration(v.value) === undefined) bad('duration')
         break
       case 'number': {
         const n = Number(v.value)
-        if (v.kind !== 'literal' || v.value.trim() === '' || !Number.isFinite(n)) bad('a number')
-        else if (name === 'count' && (!Number.isInteger(n) || n < 0)) bad('a non-negative integer')
-        else if (name === 'percentage' && (n < 0 || n > 100)) bad('a percentage between 0 and 100')
+        if (v.kind !== 'literal' || v.value.trim() === '' || !Number.isFinite(n)) bad('number')
+        else if (name === 'count' && (!Number.isInteger(n) || n < 0)) bad('count')
+        else if (name === 'percentage' && (n < 0 || n > 100)) bad('percentage')
         break
       }
       default:
         if (info.profile?.values !== undefined && !info.profile.values.includes(v.value)) {
-          bad(`one of ${info.profile.values.map(local).join(', ')}`)
+          bad('one-of', info.profile.values.map(local))
         }
     }
   }
@@ -330,15 +340,8 @@ class Checker {
    * Finds two constraints of an implicit `and` (nested `and` included) that cannot both hold.
    * `or`/`xone` members are alternatives and are not combined.
    */
-  private unsatisfiable(cs: readonly TreeConstraint[]): { path: string; message: string } | undefined {
-    const atoms: TreeAtomicConstraint[] = []
-    const collect = (list: readonly TreeConstraint[]) => {
-      for (const c of list) {
-        if (c.kind === 'atomic') atoms.push(c)
-        else if (c.operand === 'and' || c.operand === 'andSequence') collect(c.members)
-      }
-    }
-    collect(cs)
+  private unsatisfiable(cs: readonly TreeConstraint[]): { path: string; params: IssueParams } | undefined {
+    const atoms = conjunction(cs)
     const byOperand = new Map<string, TreeAtomicConstraint[]>()
     for (const a of atoms) {
       if (a.leftOperand === undefined || a.operator === undefined || a.rightOperandReference !== undefined)
@@ -355,12 +358,14 @@ class Checker {
         info.kind === 'number' ||
         info.kind === 'orderedIri'
           ? emptyInterval(group, info.kind, lo === `${ODRL_NS}count`, info.profile?.values)
-          : conflictingValues(group)
+          : lo === `${ODRL_NS}purpose`
+            ? disjointPurposes(group)
+            : conflictingValues(group)
       if (found !== undefined) {
         const [x, y] = found
         return {
           path: y.path,
-          message: `${local(lo)} ${describe(x)} (${x.path}) and ${local(lo)} ${describe(y)} can never both hold`,
+          params: { operand: local(lo), first: describe(x), firstPath: x.path, second: describe(y) },
         }
       }
     }
@@ -408,14 +413,12 @@ class Checker {
       const e = this.effective(perm)
       const shadow = prohibitions.find((p) => this.prohibitionCovers(p, e, e.actions))
       if (shadow !== undefined) {
-        const what = `${shadow.rule.path} forbids ${e.actions.map(local).join(', ')} whenever ${perm.path} allows it`
-        this.warn(
-          perm.path,
-          'shadowed-rule',
-          conflict === 'prohibit'
-            ? `${what}, and conflict is "prohibit": the permission never takes effect.`
-            : `${what}; with conflict strategy "invalid" (the default) the whole policy is then void. Remove one of them, or set "conflict".`,
-        )
+        this.warn(perm.path, 'shadowed-rule', {
+          prohibition: shadow.rule.path,
+          actions: e.actions.map(local),
+          permission: perm.path,
+          conflict,
+        })
         continue
       }
       if (conflict !== 'invalid') continue
@@ -430,11 +433,12 @@ class Checker {
             e.assignees.length === 0 ||
             p.assignees.some((x) => e.assignees.includes(x)))
         if (overlaps) {
-          this.warn(
-            p.rule.path,
-            'conflict-voids-policy',
-            `${p.rule.path} (${p.actions.map(local).join(', ')}) overlaps ${perm.path} (${e.actions.map(local).join(', ')}); with conflict strategy "invalid" (the default) the policy is void whenever both are active. Set "conflict": "prohibit" to make the prohibition an exception.`,
-          )
+          this.warn(p.rule.path, 'conflict-voids-policy', {
+            prohibition: p.rule.path,
+            prohibitionActions: p.actions.map(local),
+            permission: perm.path,
+            permissionActions: e.actions.map(local),
+          })
         }
       }
     }
@@ -456,19 +460,16 @@ class Checker {
         (p) => p.rule.constraints.length === 0 && this.prohibitionCovers(p, d, actions),
       )
       if (forbidden !== undefined && (t.conflict ?? 'invalid') !== 'perm') {
-        this.warn(
-          duty.path,
-          'unfulfillable-duty',
-          `The ${duty.role} requires ${actions.map(local).join(', ')}, which ${forbidden.rule.path} forbids: it cannot be fulfilled without a violation.`,
-        )
+        this.warn(duty.path, 'unfulfillable-duty', {
+          variant: 'forbidden',
+          role: duty.role,
+          actions: actions.map(local),
+          prohibition: forbidden.rule.path,
+        })
         continue
       }
       if (duty.role === 'obligation' && d.assignees.length === 0) {
-        this.warn(
-          duty.path,
-          'unfulfillable-duty',
-          'The obligation names no assignee (nor does the policy): nobody is bound to fulfil it.',
-        )
+        this.warn(duty.path, 'unfulfillable-duty', { variant: 'no-assignee', role: duty.role })
         continue
       }
       if (parent !== undefined) {
@@ -476,11 +477,14 @@ class Checker {
         const start = bound(duty.constraints, 'lower')
         const end = bound(parent.rule.constraints, 'upper')
         if (start !== undefined && end !== undefined && start.at > end.at) {
-          this.warn(
-            duty.path,
-            'unfulfillable-duty',
-            `The duty can only be fulfilled after ${start.text} (${start.path}), but the permission ends ${end.text} (${end.path}): it can never be fulfilled in time.`,
-          )
+          this.warn(duty.path, 'unfulfillable-duty', {
+            variant: 'too-late',
+            role: duty.role,
+            start: start.text,
+            startPath: start.path,
+            end: end.text,
+            endPath: end.path,
+          })
         }
       }
     }
@@ -496,13 +500,67 @@ class Checker {
     if (t.types.includes('Agreement')) {
       for (const fn of ['assigner', 'assignee']) {
         if (!has(fn) && !everyRule(fn))
-          this.error('', 'missing-party', `An Agreement needs an ${fn} (on the policy or on every rule).`)
+          this.error('', 'missing-party', { policyType: 'Agreement', party: fn })
       }
     }
     if (t.types.includes('Offer') && !has('assigner') && !everyRule('assigner')) {
-      this.error('', 'missing-party', 'An Offer needs an assigner (on the policy or on every rule).')
+      this.error('', 'missing-party', { policyType: 'Offer', party: 'assigner' })
     }
   }
+}
+
+/** The atomic constraints that must all hold: the list itself and nested `and`s, not `or`/`xone`. */
+function conjunction(cs: readonly TreeConstraint[]): TreeAtomicConstraint[] {
+  return cs.flatMap((c) =>
+    c.kind === 'atomic'
+      ? [c]
+      : c.operand === 'and' || c.operand === 'andSequence'
+        ? conjunction(c.members)
+        : [],
+  )
+}
+
+/** Does purpose `p` satisfy one purpose constraint (the profile's hierarchy decides `isA`)? */
+function purposeSatisfies(p: string, c: TreeAtomicConstraint): boolean {
+  const values = c.rightOperand.map((v) => v.value)
+  switch (c.operator) {
+    case 'eq':
+      return values[0] === p
+    case 'neq':
+      return values[0] !== p
+    case 'isA':
+      return values.length === 1 && isPurposeA(p, values[0] as string)
+    case 'isAnyOf':
+      return values.includes(p)
+    case 'isNoneOf':
+      return !values.includes(p)
+    default:
+      return true
+  }
+}
+
+/**
+ * A request declares one purpose. Two purpose constraints are disjoint when no purpose (of the
+ * profile's hierarchy, or named in the constraints) satisfies both: `isA FloodWarning` and
+ * `isA Marketing`, `eq A` and `isA B` with A outside B.
+ */
+function disjointPurposes(
+  group: readonly TreeAtomicConstraint[],
+): [TreeAtomicConstraint, TreeAtomicConstraint] | undefined {
+  const named = group.flatMap((c) => c.rightOperand.map((v) => v.value))
+  // an isA on a purpose the profile does not know has an unknown hierarchy: nothing can be said
+  if (group.some((c) => c.operator === 'isA' && c.rightOperand.some((v) => !PURPOSE_BY_IRI.has(v.value)))) {
+    return conflictingValues(group)
+  }
+  const candidates = [...new Set([...PURPOSE_BY_IRI.keys(), ...named])]
+  for (let i = 0; i < group.length; i++) {
+    for (let j = i + 1; j < group.length; j++) {
+      const a = group[i] as TreeAtomicConstraint
+      const b = group[j] as TreeAtomicConstraint
+      if (!candidates.some((p) => purposeSatisfies(p, a) && purposeSatisfies(p, b))) return [a, b]
+    }
+  }
+  return undefined
 }
 
 /** Stable text of a constraint, to compare constraints of two rules. */

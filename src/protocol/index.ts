@@ -99,10 +99,14 @@ export {
 export {
   catalogTopic,
   DATA_PROTOCOL,
+  DESCRIPTOR_PROTOCOL,
   DSP_PROTOCOL_IDS,
   DUTY_PROTOCOL,
+  dataspaceTag,
   dhtProtocol,
+  MEMBERSHIP_NOTICE_PROTOCOL,
   MEMBERSHIP_PROTOCOL,
+  membershipTopic,
   STATUS_PROTOCOL,
   TRUST_PROTOCOL,
 } from './protocol-ids.js'

@@ -20,8 +20,8 @@ export const DSP_PROTOCOL_IDS = {
   transfer: protocolId('dsp/transfer', DSP_VERSION),
 } as const satisfies Record<DspArea, string>
 
-/** The admission handshake every connection runs before any other Allmende protocol. */
-export const TRUST_PROTOCOL = protocolId('trust', '1.0.0')
+/** The admission handshake every connection runs before any other Allmende protocol (the dialer proves first). */
+export const TRUST_PROTOCOL = protocolId('trust', '2.0.0')
 
 /** The data plane: content of a transfer, one stream per data request. */
 export const DATA_PROTOCOL = protocolId('data', '1.0.0')
@@ -35,11 +35,17 @@ export const MEMBERSHIP_PROTOCOL = protocolId('membership', '1.0.0')
 /** Signed status list credentials by list URL (public: status lists carry no names). */
 export const STATUS_PROTOCOL = protocolId('status', '1.0.0')
 
+/** An anchor tells a member of a change to its membership (revoked, endorsed); accepted from anchors only. */
+export const MEMBERSHIP_NOTICE_PROTOCOL = protocolId('membership-notice', '1.0.0')
+
+/** Admitted peers hand on a newer signed version of the data space descriptor. */
+export const DESCRIPTOR_PROTOCOL = protocolId('descriptor', '1.0.0')
+
 /**
  * A data space's own segment of a name. Hashing keeps any id (URNs, colons, long titles) a safe
  * protocol segment, and nodes of different data spaces never share a DHT or a topic.
  */
-function dataspaceTag(dataspace: string): string {
+export function dataspaceTag(dataspace: string): string {
   return createHash('sha256').update(dataspace).digest('hex').slice(0, 16)
 }
 
@@ -51,4 +57,9 @@ export function dhtProtocol(dataspace: string): string {
 /** Gossipsub topic on which members announce catalog changes. */
 export function catalogTopic(dataspace: string): string {
   return protocolId(`${dataspaceTag(dataspace)}/catalog`, '1.0.0')
+}
+
+/** Gossipsub topic on which anchors announce endorsements and revocations. */
+export function membershipTopic(dataspace: string): string {
+  return protocolId(`${dataspaceTag(dataspace)}/membership`, '1.0.0')
 }

@@ -10,8 +10,9 @@
  * await store.atomic([{ type: 'put', sublevel: negotiations, key: id, value: n }, outbox.entryOp(id, peer, message)])
  * ```
  */
+export { DUMP_FORMAT, dumpStore, loadDump } from './backup.js'
 export { StoreCorruptionError, type StoreFileKind } from './errors.js'
 export { KeyedLock } from './keyed-lock.js'
 export { verifyLevelFiles } from './level-files.js'
 export { Outbox, type OutboxEntry, type OutboxInit } from './outbox.js'
-export { type BatchOp, Store, type Sublevel } from './store.js'
+export { type BatchOp, isStoreLocked, Store, type Sublevel } from './store.js'

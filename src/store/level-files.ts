@@ -120,7 +120,8 @@ function tableProblem(data: Uint8Array): string | undefined {
     const blocks: BlockHandle[] = [metaindex, index]
     for (const handle of blockHandlesIn(readBlock(data, index))) blocks.push(handle)
     for (const handle of blockHandlesIn(readBlock(data, metaindex))) blocks.push(handle)
-    for (const handle of blocks) readBlock(data, handle)
+    // Data and filter blocks: their checksums only, no need to decompress them.
+    for (const handle of blocks.slice(2)) checkBlock(data, handle)
     checkTiling(blocks, data.length - FOOTER)
     return undefined
   } catch (error) {
@@ -131,6 +132,14 @@ function tableProblem(data: Uint8Array): string | undefined {
 
 /** A block's contents after checking its checksum; decompressed if stored with Snappy. */
 function readBlock(data: Uint8Array, handle: BlockHandle): Uint8Array {
+  const { contents, type } = checkBlock(data, handle)
+  if (type === 0) return contents
+  if (type === 1) return snappyDecompress(contents)
+  throw new TableDamage(`stores the block at byte ${handle.offset} with unknown compression ${type}`)
+}
+
+/** A block's stored contents and compression type, after checking its checksum. */
+function checkBlock(data: Uint8Array, handle: BlockHandle): { contents: Uint8Array; type: number } {
   const end = handle.offset + handle.size
   if (end + BLOCK_TRAILER > data.length - FOOTER) {
     throw new TableDamage(`names a block at byte ${handle.offset} that lies outside the file`)
@@ -141,9 +150,10 @@ function readBlock(data: Uint8Array, handle: BlockHandle): Uint8Array {
   if (maskedCrc32c(contents, type) !== stored) {
     throw new TableDamage(`fails its checksum in the block at byte ${handle.offset}`)
   }
-  if (type[0] === 0) return contents
-  if (type[0] === 1) return snappyDecompress(contents)
-  throw new TableDamage(`stores the block at byte ${handle.offset} with unknown compression ${type[0]}`)
+  if (type[0]! > 1) {
+    throw new TableDamage(`stores the block at byte ${handle.offset} with unknown compression ${type[0]}`)
+  }
+  return { contents, type: type[0]! }
 }
 
 /** The block handles that are the values of an index or meta index block. */

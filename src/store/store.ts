@@ -71,6 +71,16 @@ export class Store {
   }
 }
 
+/** Whether another process (a running node) holds the database; the probe changes nothing. */
+export async function isStoreLocked(location: string): Promise<boolean> {
+  try {
+    await throwIfLocked(location)
+    return false
+  } catch {
+    return true
+  }
+}
+
 /**
  * Throws LevelDB's own "locked" error if another process holds the database. The probe takes the
  * lock and fails before recovery touches a file (`errorIfExists`), so it changes nothing.

@@ -125,7 +125,6 @@ export {
   AgreementPolicies,
   agreementPolicyOf,
   decideWith,
-  MEMBERSHIP_OPERAND,
   type UsageDecision,
   type UsageFacts,
   usageWorld,

@@ -184,6 +184,8 @@ export interface TransferComponents {
   readonly sourceOf: (datasetId: string) => Promise<unknown>
   /** Whether a DID is an admitted member of the data space (for membership constraints). */
   readonly isMember: (did: string) => Promise<boolean>
+  /** The data space id membership constraints name (`dataSpaceMembership eq <id>`). */
+  readonly dataSpace?: string
   /** Whether the provider revoked an agreement it issued. */
   readonly isRevoked: (agreement: AgreementRecord) => Promise<boolean>
   /** Counts data requests refused before their token was authenticated (they are not audited). */
@@ -763,6 +765,7 @@ export class TransferService {
         ...(agreement!.purpose === undefined ? {} : { purpose: agreement!.purpose }),
         concluded: agreement!.concluded,
         isMember,
+        ...(this.components.dataSpace === undefined ? {} : { dataSpace: this.components.dataSpace }),
       })
       const decision = await this.policies.decide(agreement!, world)
       if (!decision.permit) {

@@ -1,10 +1,7 @@
-import type { AgreementRecord } from '../contract/index.js'
+import { type AgreementRecord, consumerFacts } from '../contract/index.js'
 import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../policy/index.js'
 
 const ODRL_CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
-
-/** The profile left operand a membership constraint tests (spec/odrl-profile.md). */
-export const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
 
 /** The ODRL Agreement inside an agreement credential, as a policy document the engine compiles. */
 export function agreementPolicyOf(credential: Record<string, unknown>): Record<string, unknown> {
@@ -29,6 +26,8 @@ export interface UsageFacts {
   /** When the agreement was concluded (ISO 8601): `elapsedTime` counts from here. */
   readonly concluded: string
   readonly isMember: boolean
+  /** The id of the data space the provider admits members of (descriptor id or `--dataspace`). */
+  readonly dataSpace?: string
 }
 
 /**
@@ -44,7 +43,7 @@ export function usageWorld(facts: UsageFacts): WorldState {
     recipient: facts.consumer,
     elapsedTime: elapsed,
     ...(facts.purpose === undefined ? {} : { purpose: facts.purpose }),
-    values: { [MEMBERSHIP_OPERAND]: facts.isMember },
+    values: consumerFacts(facts.consumer, facts.isMember, facts.dataSpace),
   }
 }
 

@@ -197,8 +197,15 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
     })
     assert.equal(await admittedBy('a', 'c'), false)
     assert.equal(await connectedTo('a', 'c'), false)
-    assert.match(nodes.a!.output(), /too-few-endorsements/)
-    assert.match(nodes.c!.output(), /it refused us: not a member/)
+    // C is told what to do, in its status and its log; the anchor does not list it as a peer
+    const status = await api<{ membership: { state: string; reason: string } }>('c', '/api/v1/status')
+    assert.equal(status.membership.state, 'not-endorsed')
+    assert.match(status.membership.reason, /allmende dataspace endorse/)
+    assert.match(nodes.c!.output(), /not yet a member/)
+    assert.equal(
+      (await peersOf('a')).some((p) => p.peerId === peerId.c),
+      false,
+    )
   })
 
   it('lists the members on the anchor and serves data space and status list over the API', async () => {
@@ -289,7 +296,6 @@ describe('in process: the membership gate in front of DSP', () => {
       privateKey: key.privateKey,
       dataspace: descriptor.id,
       listen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
       mdns: false,
       admission,
     })
@@ -322,6 +328,10 @@ describe('in process: the membership gate in front of DSP', () => {
     const addressOfA = a.libp2p.getMultiaddrs()[0]!
 
     await b.libp2p.dial(addressOfA)
+    await eventually(async () => ((await b.admission.isAdmitted(keyA.peerId)) ? true : undefined), {
+      what: 'B to be admitted by A',
+    })
+    await b.dataspace.updateStanding()
     const catalog = await b.endpoint.request(keyA.peerId, 'catalog', createCatalogRequestMessage())
     assert.equal((catalog as { participantId?: string }).participantId, keyA.did)
     assert.equal(await a.admission.isAdmitted(keyB.peerId), true)

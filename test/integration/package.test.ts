@@ -37,6 +37,8 @@ describe('the npm package', () => {
     const files = packed!.files.map((f) => f.path)
     for (const needed of [
       'dist/src/cli/main.js',
+      'dist/ui/main.js',
+      'dist/ui/app.css',
       'spec/dsp-2025-1/negotiation/contract-schema.json',
       'spec/contexts/allmende-v1.jsonld',
       'spec/openapi.json',

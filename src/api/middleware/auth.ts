@@ -9,6 +9,8 @@ import { UnauthorizedError } from '../errors.js'
 export function auth(options: { token: string; openPaths: readonly (string | RegExp)[] }): Middleware {
   const expected = Buffer.from(options.token)
   return async function authMiddleware(ctx, next) {
+    // A dashboard session (checked by sessionAuth before) stands in for the token.
+    if (ctx.state.principal !== undefined) return next()
     if (
       options.openPaths.some((open) => (typeof open === 'string' ? open === ctx.path : open.test(ctx.path)))
     ) {

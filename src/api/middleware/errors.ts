@@ -2,7 +2,7 @@ import type { Middleware } from 'koa'
 import type { Logger } from '../../log/index.js'
 import { httpStatusOf } from '../errors.js'
 
-/** Turns every thrown error into `{"error":{"code","message"}}` with the right status. */
+/** Turns every thrown error into `{"error":{"code","message","details"?}}` with the right status. */
 export function errors(options: { log: Logger }): Middleware {
   return async function errorsMiddleware(ctx, next) {
     try {
@@ -15,7 +15,9 @@ export function errors(options: { log: Logger }): Middleware {
       const { status, code, message } = httpStatusOf(error)
       if (status >= 500) options.log.error({ err: error, path: ctx.path }, 'API request failed')
       ctx.status = status
-      ctx.body = { error: { code, message } }
+      // client faults may carry structured findings (the validator's codes and params)
+      const details = status < 500 ? (error as { details?: unknown }).details : undefined
+      ctx.body = { error: { code, message, ...(details === undefined ? {} : { details }) } }
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router'
 import type { AgreementRecord, AgreementRevocation, NegotiationService } from '../../contract/index.js'
+import { PURPOSE_WORDS, purposeIri } from '../../policy/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
 import type { DutyView } from '../../transfer/index.js'
 
@@ -44,7 +45,7 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     }
     const providerUrl = text('providerUrl', false)
     const dataset = text('dataset', true)!
-    const purpose = text('purpose', false)
+    const purpose = purposeOf(text('purpose', false))
     const resolved =
       providerUrl === undefined
         ? {
@@ -101,6 +102,18 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     if (init.duties === undefined) throw new NotFoundError('this node tracks no usage duties')
     ctx.body = await init.duties.list(ctx.params.id!)
   })
+}
+
+/** The purpose IRI for a short name the templates accept (`FloodWarning`), a prefixed name or an IRI. */
+function purposeOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const iri = purposeIri(value) ?? (/^[a-z][a-z0-9+.-]*:\S+$/i.test(value) ? value : undefined)
+  if (iri === undefined) {
+    throw new InvalidInputError(
+      `unknown purpose "${value}": give a short name such as ${[...PURPOSE_WORDS.keys()].slice(0, 4).join(', ')}, a dpv:/allmende: name or an IRI`,
+    )
+  }
+  return iri
 }
 
 function resolveOverHttp(init: ContractRoutesInit, providerUrl: string, dataset: string, offer?: string) {

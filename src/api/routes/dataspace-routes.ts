@@ -31,10 +31,12 @@ export function dataspaceRoutes(router: Router, view: DataspaceRoutesView): void
     ctx.body = { members: await service().members() }
   })
   router.post('/api/v1/dataspace/members', async (ctx) => {
-    const did = (ctx.request as { body?: { did?: unknown } }).body?.did
+    const body = (ctx.request as { body?: { did?: unknown; name?: unknown } }).body
+    const did = body?.did
     if (typeof did !== 'string' || did === '')
-      throw new InvalidInputError('the body must be {"did": "did:key:…"}')
-    const record = await service().endorse(did)
+      throw new InvalidInputError('the body must be {"did": "did:key:…", "name"?: "Landkreis …"}')
+    const name = typeof body?.name === 'string' && body.name.trim() !== '' ? body.name.trim() : undefined
+    const record = await service().endorse(did, name === undefined ? {} : { name })
     ctx.status = 201
     ctx.body = { did: record.did, endorsedAt: record.endorsedAt, credential: record.credential }
   })

@@ -5,6 +5,23 @@ import type { PeerSummary } from '../../bindings/p2p/index.js'
 export interface NodeView {
   identity(): NodeIdentityView
   peers(): Promise<PeerSummary[]>
+  status(): Promise<NodeStatusView>
+}
+
+/** `GET /api/v1/status`: membership, connectivity and what keeps the node from being reached. */
+export interface NodeStatusView {
+  /** This node's membership (null without a data space descriptor). */
+  membership: {
+    dataspace: string
+    title: string
+    state: 'anchor' | 'member' | 'not-endorsed' | 'revoked'
+    endorsedBy: { anchor: string; since?: string; until?: string; name?: string }[]
+    endorsementsRequired: number
+    revoked: { by: string; at: string }[]
+    reason?: string
+  } | null
+  connectivity: { admittedPeers: number; knownPeers: number }
+  warnings: string[]
 }
 
 /** `GET /api/v1/identity`: who this node is and where it listens. */
@@ -28,5 +45,8 @@ export function nodeRoutes(router: Router, node: NodeView): void {
   })
   router.get('/api/v1/peers', async (ctx) => {
     ctx.body = { peers: await node.peers() }
+  })
+  router.get('/api/v1/status', async (ctx) => {
+    ctx.body = await node.status()
   })
 }

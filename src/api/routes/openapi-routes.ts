@@ -1,19 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Router } from '@koa/router'
 import { AllmendeError } from '../../protocol/index.js'
-
-/** The repository (or installed package) root: the nearest directory above this module with a package.json. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`)
-    dir = parent
-  }
-  return dir
-}
+import { packageRoot } from '../package-root.js'
 
 /** Where the management API's OpenAPI 3.1 document lives: `<package root>/spec/openapi.json`. */
 export function openapiDocumentPath(): string {

@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from '../../log/index.js'
-import { TRUST_PROTOCOL } from '../../protocol/index.js'
-import { PeerNotAdmittedError } from './errors.js'
+import { dataspaceTag, TRUST_PROTOCOL } from '../../protocol/index.js'
+import { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 
-/** Outcome of checking one peer. */
-export type AdmissionVerdict = { admitted: true } | { admitted: false; reason: string }
+/**
+ * Outcome of checking one peer. A refusal carries what this node logs (`reason`), what the peer is told
+ * (`told`: never the data space id or anything else a stranger should not learn), and how long the
+ * connection gater refuses the peer before it may try again (`retryAfterMs`).
+ */
+export type AdmissionVerdict =
+  | { admitted: true; name?: string }
+  | { admitted: false; reason: string; told?: string; retryAfterMs?: number }
 
 /**
  * What admission asks of the trust layer: the proof this node shows for a peer's nonce, and the
  * check of what a peer showed for ours. The foundation compares data space ids; membership
- * credentials plug in here (trust issue) without touching the handshake.
+ * credentials plug in here without touching the handshake.
  */
 export interface AdmissionPolicy {
   readonly dataspace: string
@@ -35,13 +41,28 @@ export function sameDataspacePolicy(dataspace: string): AdmissionPolicy {
   }
 }
 
+/** Handshake frames: hello (dialer), challenge (listener), proof (dialer), proof (listener), done (dialer). */
 interface Hello {
-  dataspace: string
+  /** The data space's tag (a hash), never its id: a stranger learns nothing it could not guess. */
+  space: string
   nonce: string
+}
+interface Refusal {
+  refused: string
+}
+interface Proof {
+  proof: unknown
+  name?: string
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
+/** A connection that has not passed admission by then is closed and forgotten. */
+export const ADMISSION_DEADLINE_MS = 5_000
 const REFUSAL_GRACE_MS = 250
+/** How long a peer of another data space (or one that broke the protocol) is refused before it may retry. */
+const STRANGER_COOLDOWN_MS = 10 * 60_000
+/** Default refusal period after a failed membership check: short, so a fresh endorsement counts soon. */
+const DEFAULT_COOLDOWN_MS = 30_000
 
 /** Marks a verdict that is no judgement on the peer (timeout, reset, its refusal of us). */
 const TRANSIENT = Symbol('transient')
@@ -50,32 +71,58 @@ function transient(reason: string): AdmissionVerdict {
   return { admitted: false, reason, [TRANSIENT]: true } as AdmissionVerdict
 }
 
+function refusedBy(frame: unknown): string | undefined {
+  const refused = (frame as Partial<Refusal> | null)?.refused
+  return typeof refused === 'string' ? refused.slice(0, 500) : undefined
+}
+
+function nameOf(frame: unknown): string | undefined {
+  const name = (frame as Partial<Proof> | null)?.name
+  return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 200) : undefined
+}
+
 /**
- * The one gate of the node: every connection runs the `/allmende/trust/1.0.0` handshake (fresh
- * nonce each way); a peer that fails is disconnected and refused on redial by the connection gater.
- * Allmende protocol handlers call {@link PeerAdmission.requireAdmitted} before serving.
+ * A refusal of this connection only, for a policy that could not decide (e.g. a status list it could not
+ * fetch): the peer is not denied, and a later connection is checked anew.
+ */
+export function undecidedVerdict(reason: string): AdmissionVerdict {
+  return transient(reason)
+}
+
+/**
+ * The one gate of the node: every connection runs the `/allmende/trust/2.0.0` handshake (fresh nonce each
+ * way), and the dialer proves first, so a node shows its membership only to a peer that proved its own. A
+ * peer that fails our check is disconnected and refused by the connection gater for the verdict's cooldown; a
+ * connection that has not passed admission within {@link ADMISSION_DEADLINE_MS} is closed and its peer
+ * forgotten. Allmende protocol handlers call {@link PeerAdmission.requireAdmitted} before serving.
  */
 export class PeerAdmission {
   private readonly admitted = new Map<string, Promise<AdmissionVerdict>>()
-  private readonly denied = new Map<string, string>()
-  /** Peers with a positive verdict on some open connection. */
-  private readonly admittedPeers = new Set<string>()
+  private readonly denied = new Map<string, { reason: string; until: number }>()
+  /** Peers with a positive verdict on some open connection, with the name they gave. */
+  private readonly admittedPeers = new Map<string, { name?: string }>()
+  private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
+  private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
-  private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
+  private ownName?: string
+  /** The last reason each peer's admission did not complete for: a repeated one is not logged again. */
+  private readonly lastFailure = new Map<string, string>()
+  private standing: () => string | undefined = () => undefined
 
   constructor(
     private readonly log: Logger,
     policy: AdmissionPolicy,
+    private readonly clock: () => number = Date.now,
   ) {
     this.policy = policy
   }
 
   /** Connection gater hooks; handed to libp2p at construction. */
   readonly gater = {
-    denyDialPeer: (peer: PeerId) => this.denied.has(peer.toString()),
-    denyInboundEncryptedConnection: (peer: PeerId) => this.denied.has(peer.toString()),
-    denyOutboundEncryptedConnection: (peer: PeerId) => this.denied.has(peer.toString()),
+    denyDialPeer: (peer: PeerId) => this.isDenied(peer),
+    denyInboundEncryptedConnection: (peer: PeerId) => this.isDenied(peer),
+    denyOutboundEncryptedConnection: (peer: PeerId) => this.isDenied(peer),
   }
 
   /** Replaces the policy (e.g. after joining a data space); re-checks nobody until they reconnect. */
@@ -83,11 +130,33 @@ export class PeerAdmission {
     this.policy = policy
   }
 
+  /** The municipality's name this node gives its peers once they proved their membership. */
+  setName(name: string): void {
+    this.ownName = name
+  }
+
+  /**
+   * Tells admission why this node itself cannot take part (not endorsed, revoked), if it cannot: requests
+   * to peers then fail at once with that reason instead of a refusal from every peer.
+   */
+  setStanding(check: () => string | undefined): void {
+    this.standing = check
+  }
+
+  /** Throws {@link NotAMemberError} with the reason when this node is not a member of its data space. */
+  requireStanding(): void {
+    const reason = this.standing()
+    if (reason !== undefined) throw new NotAMemberError(reason)
+  }
+
   async start(libp2p: Libp2p): Promise<void> {
     this.libp2p = libp2p
-    await libp2p.handle(TRUST_PROTOCOL, (stream, connection) => this.answer(stream, connection))
+    await libp2p.handle(TRUST_PROTOCOL, (stream, connection) => this.answer(stream, connection), {
+      maxInboundStreams: 2,
+    })
     libp2p.addEventListener('connection:open', (event) => {
       const connection = event.detail
+      this.enforceDeadline(connection)
       // One verdict per peer: a further connection to an admitted peer needs no new handshake.
       if (connection.direction === 'outbound' && !this.admittedPeers.has(connection.remotePeer.toString())) {
         this.track(connection, this.initiate(connection))
@@ -99,9 +168,14 @@ export class PeerAdmission {
     })
   }
 
-  /** Calls `listener` whenever a peer passes admission (once per peer and connection that ran the handshake). */
+  /** Calls `listener` whenever a peer passes admission. */
   onAdmitted(listener: (peer: PeerId, connection: Connection) => void): void {
     this.admittedListeners.push(listener)
+  }
+
+  /** Calls `listener` when a peer refuses this node (its reason, as it gave it). */
+  onRefusedByPeer(listener: (peer: PeerId, reason: string) => void): void {
+    this.refusedListeners.push(listener)
   }
 
   /** Verdict on a peer once its handshake ends; rejects with {@link PeerNotAdmittedError}. */
@@ -110,20 +184,34 @@ export class PeerAdmission {
     if (!verdict.admitted) throw new PeerNotAdmittedError(peer.toString(), verdict.reason)
   }
 
-  /** Whether a peer passed its handshake (false while it runs or if it never ran). */
+  /** Whether a peer passed its handshake (waits for one that is running, a bounded time). */
   async isAdmitted(peer: PeerId): Promise<boolean> {
     return (await this.verdictOf(peer)).admitted
   }
 
-  /** Refuses a peer from now on (e.g. revoked membership) and drops its connections. */
-  async deny(peer: PeerId, reason: string): Promise<void> {
-    this.denied.set(peer.toString(), reason)
-    this.admittedPeers.delete(peer.toString())
-    this.admitted.set(peer.toString(), Promise.resolve({ admitted: false, reason }))
-    this.log.warn({ peer: peer.toString(), reason }, 'peer denied')
+  /** Whether a peer is admitted right now, without waiting for a running handshake. */
+  admittedNow(peer: PeerId): boolean {
+    return this.admittedPeers.has(peer.toString())
+  }
+
+  /** The name an admitted peer gave in its handshake. */
+  nameOf(peer: PeerId): string | undefined {
+    return this.admittedPeers.get(peer.toString())?.name
+  }
+
+  /** Refuses a peer for `retryAfterMs` (e.g. revoked membership) and drops its connections. */
+  async deny(peer: PeerId, reason: string, retryAfterMs = DEFAULT_COOLDOWN_MS): Promise<void> {
+    const key = peer.toString()
+    const wasAdmitted = this.admittedPeers.delete(key)
+    this.denied.set(key, { reason, until: this.clock() + retryAfterMs })
+    this.admitted.set(key, Promise.resolve({ admitted: false, reason }))
+    // A stranger's every retry would be a log line: only a peer that was admitted earns a warning.
+    if (wasAdmitted) this.log.warn({ peer: key, reason }, 'peer denied')
+    else this.log.debug({ peer: key, reason }, 'peer refused')
     // a moment for the refusal frame to reach the peer, so its operator reads why
     await new Promise((resolve) => setTimeout(resolve, REFUSAL_GRACE_MS))
     await this.libp2p?.hangUp(peer).catch(() => undefined)
+    await this.forgetUnadmitted(peer)
   }
 
   /** Lifts a refusal (e.g. a peer endorsed after it was refused); its next connection is checked anew. */
@@ -131,16 +219,26 @@ export class PeerAdmission {
     const key = peer.toString()
     if (!this.denied.delete(key)) return
     this.admitted.delete(key)
-    this.log.info({ peer: key }, 'peer no longer denied')
+    this.log.info({ peer: key }, 'peer no longer refused')
   }
 
-  /** Why a peer is refused, if it is. */
+  /** Why a peer is refused, if it is (and its refusal has not run out). */
   deniedReason(peer: PeerId): string | undefined {
-    return this.denied.get(peer.toString())
+    return this.isDenied(peer) ? this.denied.get(peer.toString())?.reason : undefined
+  }
+
+  private isDenied(peer: PeerId): boolean {
+    const key = peer.toString()
+    const denial = this.denied.get(key)
+    if (denial === undefined) return false
+    if (denial.until > this.clock()) return true
+    this.denied.delete(key)
+    if (!this.admittedPeers.has(key)) this.admitted.delete(key)
+    return false
   }
 
   private verdictOf(peer: PeerId): Promise<AdmissionVerdict> {
-    const reason = this.denied.get(peer.toString())
+    const reason = this.deniedReason(peer)
     if (reason !== undefined) return Promise.resolve({ admitted: false, reason })
     return this.admitted.get(peer.toString()) ?? this.awaitInbound(peer)
   }
@@ -150,14 +248,16 @@ export class PeerAdmission {
     const { promise, resolve } = Promise.withResolvers<AdmissionVerdict>()
     const timer = setTimeout(
       () => resolve({ admitted: false, reason: 'it did not run the admission handshake' }),
-      HANDSHAKE_TIMEOUT_MS,
+      ADMISSION_DEADLINE_MS,
     )
     const poll = setInterval(() => {
       const pending = this.admitted.get(peer.toString())
       if (pending !== undefined) {
         clearInterval(poll)
         clearTimeout(timer)
-        pending.then(resolve)
+        void pending.then(resolve)
+      } else if (this.libp2p !== undefined && this.libp2p.getConnections(peer).length === 0) {
+        resolve({ admitted: false, reason: 'it is not connected' })
       }
     }, 20)
     return promise.finally(() => {
@@ -166,107 +266,185 @@ export class PeerAdmission {
     })
   }
 
+  /** Closes a connection that has not passed admission in time, and forgets its peer. */
+  private enforceDeadline(connection: Connection): void {
+    const timer = setTimeout(() => {
+      const peer = connection.remotePeer
+      if (this.admittedPeers.has(peer.toString()) || connection.status !== 'open') return
+      this.log.debug({ peer: peer.toString() }, 'closing a connection that did not pass admission in time')
+      connection.abort(new Error('admission not completed in time'))
+      void this.forgetUnadmitted(peer)
+    }, ADMISSION_DEADLINE_MS)
+    timer.unref()
+  }
+
+  /** A peer that never passed admission leaves no trace in the peer store (nor in any peer list built on it). */
+  private async forgetUnadmitted(peer: PeerId): Promise<void> {
+    const libp2p = this.libp2p
+    if (libp2p === undefined || this.admittedPeers.has(peer.toString())) return
+    if (libp2p.getConnections(peer).length > 0) return
+    await libp2p.peerStore.delete(peer).catch(() => undefined)
+  }
+
   private track(connection: Connection, verdict: Promise<AdmissionVerdict>): void {
     const peer = connection.remotePeer
     const key = peer.toString()
     const settled = verdict.catch((error: unknown) =>
-      transient(`handshake failed: ${(error as Error).message}`),
+      transient(`handshake failed: ${(error as Error).message || (error as Error).name || String(error)}`),
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
     void settled.then(async (result) => {
       if (result.admitted) {
-        this.admittedPeers.add(key)
+        this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)
-        this.log.info({ peer: key }, 'peer admitted')
+        this.log.info({ peer: key, name: result.name }, 'peer admitted')
         for (const listener of this.admittedListeners) listener(peer, connection)
       } else if (TRANSIENT in result) {
         // A timeout, a reset or the peer's own refusal says nothing against the peer: close this
         // connection only and let a later dial try again. Only this node's own verdict denies.
         if (this.admitted.get(key) === settled) this.admitted.delete(key)
-        this.log.info({ peer: key, reason: result.reason }, 'admission not completed')
-        if (!this.admittedPeers.has(key)) await connection.close().catch(() => undefined)
+        this.logOnce(key, result.reason)
+        if (!this.admittedPeers.has(key)) {
+          await connection.close().catch(() => undefined)
+          await this.forgetUnadmitted(peer)
+        }
       } else {
-        await this.deny(peer, result.reason)
+        await this.deny(peer, result.reason, result.retryAfterMs)
       }
     })
   }
 
-  /** Dialer side: hello → hello+proof → proof → verdict. */
+  /** Logs why a peer's admission did not complete, once per peer and reason: retries stay quiet. */
+  private logOnce(peer: string, reason: string): void {
+    if (this.lastFailure.get(peer) === reason) return
+    this.lastFailure.delete(peer)
+    this.lastFailure.set(peer, reason)
+    if (this.lastFailure.size > 1_000) this.lastFailure.delete(this.lastFailure.keys().next().value as string)
+    this.log.info({ peer, reason }, 'admission not completed')
+  }
+
+  /** Dialer side: hello → challenge → our proof → their proof → done. */
   private async initiate(connection: Connection): Promise<AdmissionVerdict> {
     const signal = AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)
     const stream = await connection.newStream(TRUST_PROTOCOL, { signal })
     const frames = new JsonFrames(stream)
     const ourNonce = randomBytes(16).toString('base64url')
-    await frames.write({ dataspace: this.policy.dataspace, nonce: ourNonce } satisfies Hello, { signal })
-    const reply = (await frames.read({ signal })) as Partial<Hello> & { proof?: unknown; refused?: string }
-    if (typeof reply.refused === 'string') {
-      await stream.close().catch(() => undefined)
-      return transient(`it refused us: ${reply.refused}`)
+    const theirRefusal = (reason: string) => {
+      for (const listener of this.refusedListeners) listener(connection.remotePeer, reason)
+      return transient(`it refused us: ${reason}`)
     }
-    if (typeof reply.dataspace !== 'string' || typeof reply.nonce !== 'string') {
-      return { admitted: false, reason: 'it sent a malformed admission hello' }
+    await frames.write({ space: dataspaceTag(this.policy.dataspace), nonce: ourNonce } satisfies Hello, {
+      signal,
+    })
+    const challenge = (await frames.read({ signal })) as Partial<Hello> & Partial<Refusal>
+    const refusal = refusedBy(challenge)
+    if (refusal !== undefined) return theirRefusal(refusal)
+    if (typeof challenge.nonce !== 'string') {
+      return {
+        admitted: false,
+        reason: 'it sent a malformed admission challenge',
+        retryAfterMs: STRANGER_COOLDOWN_MS,
+      }
     }
+    await frames.write(
+      {
+        proof: await this.policy.proofFor(challenge.nonce),
+        ...(this.ownName === undefined ? {} : { name: this.ownName }),
+      } satisfies Proof,
+      { signal },
+    )
+    const shown = await frames.read({ signal })
+    const refused = refusedBy(shown)
+    if (refused !== undefined) return theirRefusal(refused)
     const verdict = await this.policy.check(
       connection.remotePeer,
-      { dataspace: reply.dataspace, proof: reply.proof },
+      { dataspace: this.policy.dataspace, proof: (shown as Partial<Proof>).proof },
       ourNonce,
     )
-    if (!verdict.admitted) {
-      await frames.write({ refused: verdict.reason }, { signal }).catch(() => undefined)
-      await stream.close().catch(() => undefined)
-      return verdict
-    }
-    await frames.write({ proof: await this.policy.proofFor(reply.nonce) }, { signal })
-    const final = (await frames.read({ signal })) as { admitted?: boolean; refused?: string }
+    await frames
+      .write(
+        verdict.admitted
+          ? { admitted: true }
+          : ({ refused: verdict.told ?? 'not admitted' } satisfies Refusal),
+        {
+          signal,
+        },
+      )
+      .catch(() => undefined)
     await stream.close().catch(() => undefined)
-    return final.admitted === true
-      ? verdict
-      : transient(`it refused us: ${final.refused ?? 'no reason given'}`)
+    const name = nameOf(shown)
+    return verdict.admitted && name !== undefined ? { ...verdict, name } : verdict
   }
 
-  /** Listener side of the handshake. */
+  /** Listener side: it shows nothing of its own before the dialer proved its membership. */
   private async answer(stream: Stream, connection: Connection): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<AdmissionVerdict>()
     this.track(connection, promise)
     const signal = AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)
-    const frames = new JsonFrames(stream)
+    const frames = new JsonFrames(stream, 64 * 1024)
     try {
       const hello = (await frames.read({ signal })) as Partial<Hello>
-      if (typeof hello.dataspace !== 'string' || typeof hello.nonce !== 'string') {
-        throw new Error('malformed admission hello')
+      if (typeof hello.space !== 'string' || typeof hello.nonce !== 'string') {
+        await frames.write({ refused: 'malformed admission hello' } satisfies Refusal, { signal })
+        await stream.close().catch(() => undefined)
+        resolve({
+          admitted: false,
+          reason: 'it sent a malformed admission hello',
+          retryAfterMs: STRANGER_COOLDOWN_MS,
+        })
+        return
+      }
+      if (hello.space !== dataspaceTag(this.policy.dataspace)) {
+        await frames.write({ refused: 'this node belongs to another data space' } satisfies Refusal, {
+          signal,
+        })
+        await stream.close().catch(() => undefined)
+        resolve({
+          admitted: false,
+          reason: 'it belongs to another data space',
+          retryAfterMs: STRANGER_COOLDOWN_MS,
+        })
+        return
       }
       const ourNonce = randomBytes(16).toString('base64url')
-      if (hello.dataspace !== this.policy.dataspace) {
-        const reason = `it belongs to data space "${hello.dataspace}", not "${this.policy.dataspace}"`
-        await frames.write(
-          { refused: `this node belongs to data space "${this.policy.dataspace}"` },
-          { signal },
-        )
+      await frames.write({ space: hello.space, nonce: ourNonce } satisfies Hello, { signal })
+      const shown = await frames.read({ signal })
+      const verdict = await this.policy.check(
+        connection.remotePeer,
+        { dataspace: this.policy.dataspace, proof: (shown as Partial<Proof>).proof },
+        ourNonce,
+      )
+      if (!verdict.admitted) {
+        await frames.write({ refused: verdict.told ?? 'not admitted' } satisfies Refusal, { signal })
         await stream.close().catch(() => undefined)
-        resolve({ admitted: false, reason })
+        resolve(verdict)
         return
       }
       await frames.write(
-        { dataspace: this.policy.dataspace, nonce: ourNonce, proof: await this.policy.proofFor(hello.nonce) },
+        {
+          proof: await this.policy.proofFor(hello.nonce),
+          ...(this.ownName === undefined ? {} : { name: this.ownName }),
+        } satisfies Proof,
         { signal },
       )
-      const shown = (await frames.read({ signal })) as { proof?: unknown; refused?: string }
-      if (typeof shown.refused === 'string') {
-        resolve(transient(`it refused us: ${shown.refused}`))
+      const done = (await frames.read({ signal })) as { admitted?: boolean }
+      await stream.close().catch(() => undefined)
+      const refused = refusedBy(done)
+      if (refused !== undefined) {
+        for (const listener of this.refusedListeners) listener(connection.remotePeer, refused)
+        resolve(transient(`it refused us: ${refused}`))
         return
       }
-      const verdict = await this.policy.check(
-        connection.remotePeer,
-        { dataspace: hello.dataspace, proof: shown.proof },
-        ourNonce,
+      const name = nameOf(shown)
+      resolve(
+        done.admitted === true
+          ? { admitted: true, ...(name === undefined ? {} : { name }) }
+          : transient('the handshake did not complete'),
       )
-      await frames.write(verdict.admitted ? { admitted: true } : { refused: verdict.reason }, { signal })
-      await stream.close().catch(() => undefined)
-      resolve(verdict)
     } catch (error) {
       stream.abort(error as Error)
-      resolve(transient(`handshake failed: ${(error as Error).message}`))
+      resolve(transient(`handshake failed: ${(error as Error).message || (error as Error).name}`))
     }
   }
 }

@@ -1,7 +1,11 @@
 import type { CatalogAnnouncement, CatalogNetwork } from '../../catalog/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { catalogTopic, createCatalogRequestMessage } from '../../protocol/index.js'
+import {
+  catalogTopic,
+  createCatalogRequestMessage,
+  createDatasetRequestMessage,
+} from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { P2pDspEndpoint } from './dsp-endpoint.js'
@@ -9,7 +13,7 @@ import type { P2pDspEndpoint } from './dsp-endpoint.js'
 /**
  * The federated catalog over libp2p: announcements on the data space's gossipsub topic (signed by
  * the publishing peer; an announcement for another provider than its signer is dropped) and DSP
- * catalog requests to one peer at a time.
+ * catalog and dataset requests to one peer at a time.
  */
 export class P2pCatalogNetwork implements CatalogNetwork {
   private readonly topic: string
@@ -41,11 +45,25 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   async fetchCatalog(provider: string): Promise<unknown> {
-    return this.endpoint.request(provider, 'catalog', createCatalogRequestMessage({ filter: [] }))
+    // Checked dataset by dataset when cached: one broken offer must not hide the provider's others.
+    return this.endpoint.requestUnparsed(provider, 'catalog', createCatalogRequestMessage({ filter: [] }))
   }
 
-  providers(): string[] {
-    return this.libp2p.getPeers().flatMap((peer) => {
+  async fetchDataset(provider: string, datasetId: string): Promise<unknown> {
+    return this.endpoint.request(provider, 'catalog', createDatasetRequestMessage({ dataset: datasetId }))
+  }
+
+  /**
+   * Connected peers and every other peer the private DHT of the data space made known: a node under a
+   * connection limit still asks every provider (each dial passes the admission gate anew).
+   */
+  async providers(): Promise<string[]> {
+    const known = await this.libp2p.peerStore.all()
+    const peers = new Map(
+      [...this.libp2p.getPeers(), ...known.map((p) => p.id)].map((id) => [id.toString(), id]),
+    )
+    peers.delete(this.libp2p.peerId.toString())
+    return [...peers.values()].flatMap((peer) => {
       try {
         return this.admission.deniedReason(peer) === undefined ? [didKeyFromPeerId(peer)] : []
       } catch {
@@ -60,7 +78,10 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     onAnnouncement: (announcement: CatalogAnnouncement) => Promise<void>,
   ): Promise<void> {
     try {
-      if (!(await this.admission.isAdmitted(from))) return
+      // An announcement is a hint, relayed by admitted peers from publishers this node may never have
+      // connected to (the mesh is partial). Only a refused publisher is ignored; trust comes with the
+      // fetch, which dials the publisher through the admission gate.
+      if (this.admission.deniedReason(from) !== undefined) return
       const parsed = JSON.parse(new TextDecoder().decode(data)) as Partial<CatalogAnnouncement>
       if (
         parsed.provider !== didKeyFromPeerId(from) ||

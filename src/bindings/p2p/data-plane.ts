@@ -199,6 +199,7 @@ export class P2pDataPlane implements DataPuller {
     signal: AbortSignal,
   ): Promise<unknown> {
     const peerId = peerIdFromDidKey(peer)
+    this.admission.requireStanding()
     let stream: Stream
     try {
       stream = await this.libp2p.dialProtocol(peerId, DATA_PROTOCOL, {

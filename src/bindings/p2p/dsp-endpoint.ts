@@ -57,7 +57,16 @@ export class P2pDspEndpoint {
 
   /** Sends a DSP message to a peer (PeerId or its did:key) and returns its parsed answer. */
   async request(peer: PeerId | string, area: DspArea, message: unknown): Promise<DspMessage> {
+    return parseMessage(await this.requestUnparsed(peer, area, message))
+  }
+
+  /**
+   * {@link request} without the schema check of the answer, for a caller that checks it part by
+   * part (a catalog keeps its valid datasets when one offer breaks the schema). DSP errors still throw.
+   */
+  async requestUnparsed(peer: PeerId | string, area: DspArea, message: unknown): Promise<unknown> {
     const peerId = typeof peer === 'string' ? peerIdFromDidKey(peer) : peer
+    this.admission.requireStanding()
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
     try {
@@ -78,7 +87,7 @@ export class P2pDspEndpoint {
           Array.isArray(error.reason) ? error.reason.map(String) : [],
         )
       }
-      return parseMessage(answer)
+      return answer
     } catch (error) {
       stream.abort(error as Error)
       throw error

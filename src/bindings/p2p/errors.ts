@@ -15,3 +15,11 @@ export class PeerUnreachableError extends AllmendeError {
     super('ALLMENDE_PEER_UNREACHABLE', `cannot reach peer ${peer}: ${reason}`, options)
   }
 }
+
+/** This node is not (yet, or no longer) a member of its data space: peers would refuse it. */
+export class NotAMemberError extends AllmendeError {
+  static override name = 'NotAMemberError'
+  constructor(reason: string) {
+    super('ALLMENDE_NOT_A_MEMBER', reason)
+  }
+}

@@ -10,16 +10,20 @@
  * ```
  */
 export {
+  ADMISSION_DEADLINE_MS,
   type AdmissionPolicy,
   type AdmissionVerdict,
   PeerAdmission,
   sameDataspacePolicy,
+  undecidedVerdict,
 } from './admission.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
 export { type DataProvider, FrameChannel, P2pDataPlane } from './data-plane.js'
 export { type DspHandler, type P2pCaller, P2pDspEndpoint, RemoteDspError } from './dsp-endpoint.js'
 export { type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
-export { PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
+export { NotAMemberError, PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
-export { PeerMesh, type PeerSummary } from './peer-mesh.js'
+export { membersOnly } from './member-gate.js'
+export { PEER_MEMORY_SUBLEVEL, PeerMemory, type RememberedPeer } from './peer-memory.js'
+export { type MeshStanding, PeerMesh, type PeerSummary } from './peer-mesh.js'

@@ -1,14 +1,18 @@
-import type { PeerId } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
+import type { PeerMemory } from './peer-memory.js'
 
-/** One peer as the management API shows it. */
+/** One peer as the management API shows it: admitted peers and the ones remembered from earlier runs. */
 export interface PeerSummary {
   peerId: string
   did: string | null
+  /** The municipality's name it gave at admission. */
+  name: string | null
   addresses: string[]
   connected: boolean
   admitted: boolean
@@ -17,22 +21,46 @@ export interface PeerSummary {
   lastSeen: string | null
 }
 
-const REDIAL_INTERVAL_MS = 5_000
+/** How the mesh behaves: a member keeps in touch with everyone; an outsider only asks the anchors, rarely. */
+export interface MeshStanding {
+  /** Not (yet, or no longer) a member: dial nothing but the anchors. */
+  readonly outsider: boolean
+  /** Longest pause between two dials of one peer, ms. */
+  readonly maxBackoffMs: number
+  /** PeerIds of the data space's anchors (empty without a descriptor). */
+  readonly anchors: readonly string[]
+}
+
+interface Target {
+  readonly peerId: PeerId
+  addresses: Multiaddr[]
+  failures: number
+  nextAt: number
+}
+
+const TICK_MS = 500
+const FIRST_RETRY_MS = 1_000
+const MAX_PARALLEL_DIALS = 4
+const DIAL_TIMEOUT_MS = 5_000
 const PING_INTERVAL_MS = 15_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
 
 /**
- * Keeps a node connected to its data space. libp2p's discovery only reports peers and never
- * dials them, so this dials what bootstrap, mDNS and the DHT discover, walks the DHT towards its own id
- * whenever a new peer connects (so A finds C through B), redials lost bootstrap peers, and pings
- * connected peers for the latency the API shows.
+ * Keeps a node connected to its data space. It dials the bootstrap list, the peers it admitted in earlier
+ * runs (peer memory) and what mDNS and the DHT discover, each with its own exponential backoff, so a lost
+ * peer is found again within seconds of coming back and an unreachable one costs a dial every
+ * `maxBackoffMs` at most. An outsider (not endorsed, or revoked) dials only the anchors. On every admission
+ * the mesh runs identify (withheld from strangers), remembers the peer and walks the DHT towards its own id
+ * (so A finds C through B); it pings connected peers for the latency the API shows.
  */
 export class PeerMesh {
   private readonly latency = new Map<string, { ms: number; at: Date }>()
+  private readonly targets = new Map<string, Target>()
   private readonly timers: NodeJS.Timeout[] = []
   private readonly measuring = new Set<string>()
+  private readonly dialing = new Set<string>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
   private stopped = false
@@ -41,19 +69,41 @@ export class PeerMesh {
     private readonly libp2p: AllmendeLibp2p,
     private readonly admission: PeerAdmission,
     private readonly log: Logger,
-    /** The bootstrap addresses now: config and descriptor (a newer descriptor version changes them). */
-    private readonly bootstrap: () => readonly string[],
+    private readonly options: {
+      /** The bootstrap addresses now: config and descriptor (a newer descriptor version changes them). */
+      readonly bootstrap: () => readonly string[]
+      readonly memory: PeerMemory
+      readonly standing: () => MeshStanding
+      readonly clock?: () => number
+    },
   ) {}
 
-  start(): void {
-    this.libp2p.addEventListener('peer:discovery', (event) => void this.dial(event.detail.id))
-    this.libp2p.addEventListener('peer:connect', (event) => {
-      void this.measure(event.detail)
-      this.lookup()
+  private now(): number {
+    return (this.options.clock ?? Date.now)()
+  }
+
+  async start(): Promise<void> {
+    for (const peer of await this.options.memory.list()) {
+      this.target(
+        peerIdFromString(peer.peerId),
+        peer.addresses.map((a) => multiaddr(a)),
+      )
+    }
+    this.libp2p.addEventListener('peer:discovery', (event) => {
+      const { id, multiaddrs } = event.detail
+      if (!id.equals(this.libp2p.peerId)) this.target(id, multiaddrs, true)
     })
-    this.timers.push(setInterval(() => void this.redialBootstrap(), REDIAL_INTERVAL_MS))
+    this.admission.onAdmitted((peer, connection) => void this.admitted(peer, connection))
+    this.libp2p.addEventListener('peer:disconnect', (event) => {
+      const target = this.targets.get(event.detail.toString())
+      // a peer that was with us is tried again soon: it may only be restarting
+      if (target !== undefined) target.nextAt = this.now() + FIRST_RETRY_MS
+    })
+    this.timers.push(setInterval(() => this.dialDue(), TICK_MS))
     this.timers.push(setInterval(() => void this.pingAll(), PING_INTERVAL_MS))
     this.timers.push(setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS))
+    for (const timer of this.timers) timer.unref()
+    this.dialDue()
   }
 
   stop(): void {
@@ -62,22 +112,28 @@ export class PeerMesh {
     clearTimeout(this.lookupTimer)
   }
 
-  /** Connected peers and those the peer store knows, newest knowledge first. */
+  /** Admitted peers and the ones remembered from earlier runs; strangers are not listed. */
   async peers(): Promise<PeerSummary[]> {
-    const self = this.libp2p.peerId.toString()
     const connected = new Set(this.libp2p.getPeers().map((p) => p.toString()))
-    const known = await this.libp2p.peerStore.all()
+    const remembered = new Map((await this.options.memory.list()).map((p) => [p.peerId, p]))
+    const ids = new Set([
+      ...remembered.keys(),
+      ...[...connected].filter((id) => this.admission.admittedNow(peerIdFromString(id))),
+    ])
     const result: PeerSummary[] = []
-    for (const peer of known) {
-      const id = peer.id.toString()
-      if (id === self) continue
+    for (const id of ids) {
+      const peerId = peerIdFromString(id)
       const seen = this.latency.get(id)
+      const memory = remembered.get(id)
+      const stored = await this.libp2p.peerStore.get(peerId).catch(() => undefined)
+      const addresses = stored?.addresses.map((a) => a.multiaddr.toString()) ?? [...(memory?.addresses ?? [])]
       result.push({
         peerId: id,
-        did: didOf(peer.id),
-        addresses: peer.addresses.map((a) => a.multiaddr.toString()),
+        did: didOf(peerId),
+        name: this.admission.nameOf(peerId) ?? memory?.name ?? null,
+        addresses,
         connected: connected.has(id),
-        admitted: connected.has(id) && (await this.admittedNow(peer.id)),
+        admitted: connected.has(id) && this.admission.admittedNow(peerId),
         latencyMs: seen?.ms ?? null,
         lastSeen: seen?.at.toISOString() ?? null,
       })
@@ -87,36 +143,105 @@ export class PeerMesh {
     )
   }
 
-  private async admittedNow(peer: PeerId): Promise<boolean> {
-    return Promise.race([
-      this.admission.isAdmitted(peer),
-      new Promise<boolean>((r) => setTimeout(r, 50, false)),
-    ])
+  /** Adds (or refreshes) a peer to keep in touch with; `soon` dials it at the next tick. */
+  target(peer: PeerId, addresses: readonly Multiaddr[], soon = false): void {
+    const key = peer.toString()
+    const existing = this.targets.get(key)
+    if (existing !== undefined) {
+      if (addresses.length > 0) existing.addresses = [...addresses]
+      if (soon) existing.nextAt = Math.min(existing.nextAt, this.now())
+      return
+    }
+    this.targets.set(key, { peerId: peer, addresses: [...addresses], failures: 0, nextAt: this.now() })
   }
 
-  private async dial(peer: PeerId): Promise<void> {
-    if (this.stopped || peer.equals(this.libp2p.peerId)) return
-    if (this.admission.deniedReason(peer) !== undefined) return
-    if (this.libp2p.getConnections(peer).length > 0) return
-    try {
-      await this.libp2p.dial(peer, { signal: AbortSignal.timeout(10_000) })
-    } catch (error) {
-      this.log.debug({ peer: peer.toString(), err: (error as Error).message }, 'dial failed')
+  /** Dials every target whose backoff has run out (a few at a time). */
+  private dialDue(): void {
+    if (this.stopped) return
+    const standing = this.options.standing()
+    for (const address of this.options.bootstrap()) {
+      const ma = multiaddr(address)
+      const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
+      if (id !== undefined) this.target(peerIdFromString(id), [ma])
+    }
+    const now = this.now()
+    for (const target of this.targets.values()) {
+      if (this.dialing.size >= MAX_PARALLEL_DIALS) return
+      const key = target.peerId.toString()
+      if (target.nextAt > now || this.dialing.has(key)) continue
+      if (standing.outsider && !standing.anchors.includes(key)) continue
+      if (this.libp2p.getConnections(target.peerId).length > 0) continue
+      if (this.admission.deniedReason(target.peerId) !== undefined) continue
+      target.failures++
+      // an outsider's every dial costs the anchor a handshake: it starts where a member's backoff is after a few tries
+      target.nextAt = now + backoff(target.failures + (standing.outsider ? 3 : 0), standing.maxBackoffMs)
+      void this.dial(target)
     }
   }
 
+  private async dial(target: Target): Promise<void> {
+    const key = target.peerId.toString()
+    this.dialing.add(key)
+    try {
+      if (target.addresses.length > 0) {
+        await this.libp2p.peerStore
+          .merge(target.peerId, { multiaddrs: target.addresses })
+          .catch(() => undefined)
+      }
+      await this.libp2p.dial(target.peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+    } catch (error) {
+      this.log.debug({ peer: key, err: (error as Error).message }, 'dial failed')
+    } finally {
+      this.dialing.delete(key)
+    }
+  }
+
+  private async admitted(peer: PeerId, connection: Connection): Promise<void> {
+    const target = this.targets.get(peer.toString())
+    if (target !== undefined) target.failures = 0
+    else this.target(peer, [])
+    void this.measure(peer)
+    let addresses: string[] = []
+    try {
+      const result = await this.libp2p.services.identify.identify(connection, {
+        signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
+      })
+      addresses = result.listenAddrs.map((a) => a.toString())
+    } catch (error) {
+      this.log.debug({ peer: peer.toString(), err: (error as Error).message }, 'identify failed')
+    }
+    const name = this.admission.nameOf(peer)
+    await this.options.memory
+      .remember({
+        peerId: peer.toString(),
+        addresses,
+        ...(name === undefined ? {} : { name }),
+        admittedAt: new Date(this.now()).toISOString(),
+      })
+      .catch((error: Error) => this.log.warn({ err: error.message }, 'peer not remembered'))
+    if (addresses.length > 0)
+      this.targets.get(peer.toString())?.addresses.splice(0, Infinity, ...addresses.map((a) => multiaddr(a)))
+    this.lookup()
+  }
+
+  /** A denied peer is no longer remembered or dialled. */
+  async forget(peer: PeerId): Promise<void> {
+    this.targets.delete(peer.toString())
+    await this.options.memory.forget(peer.toString()).catch(() => undefined)
+  }
+
   /**
-   * Walks the DHT towards our own id; peers found on the way are dialled. A burst of connections
+   * Walks the DHT towards our own id; peers found on the way are dialled. A burst of admissions
    * asks for one walk, and walks are at least {@link LOOKUP_MIN_GAP_MS} apart: every walk queries
    * all close peers, so walking on every connection costs O(n²) streams in a growing data space
    * (measured: 10 nodes in one process kept a core busy). A periodic walk catches the rest.
    */
   private lookup(): void {
-    if (this.lookupTimer !== undefined || this.stopped) return
-    const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + LOOKUP_MIN_GAP_MS - Date.now())
+    if (this.lookupTimer !== undefined || this.stopped || this.options.standing().outsider) return
+    const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + LOOKUP_MIN_GAP_MS - this.now())
     this.lookupTimer = setTimeout(() => {
       this.lookupTimer = undefined
-      this.lastLookup = Date.now()
+      this.lastLookup = this.now()
       void this.walk()
     }, wait)
   }
@@ -128,31 +253,24 @@ export class PeerMesh {
         signal: AbortSignal.timeout(10_000),
       })) {
         if (this.stopped) return
-        void this.dial(found.id)
+        if (!found.id.equals(this.libp2p.peerId)) this.target(found.id, found.multiaddrs, true)
       }
     } catch (error) {
       this.log.debug({ err: (error as Error).message }, 'DHT lookup ended early')
     }
   }
 
-  private async redialBootstrap(): Promise<void> {
-    for (const address of this.bootstrap()) {
-      const ma = multiaddr(address)
-      const peerId = ma.getComponents().find((c) => c.name === 'p2p')?.value
-      if (peerId === undefined || this.libp2p.getPeers().some((p) => p.toString() === peerId)) continue
-      if (this.stopped) return
-      await this.libp2p.dial(ma, { signal: AbortSignal.timeout(5_000) }).catch((error: Error) => {
-        this.log.debug({ address, err: error.message }, 'bootstrap redial failed')
-      })
-    }
-  }
-
   private async pingAll(): Promise<void> {
-    await Promise.all(this.libp2p.getPeers().map((peer) => this.measure(peer)))
+    await Promise.all(
+      this.libp2p
+        .getPeers()
+        .filter((peer) => this.admission.admittedNow(peer))
+        .map((peer) => this.measure(peer)),
+    )
   }
 
   private async measure(peer: PeerId): Promise<void> {
-    // ping allows one outbound stream per connection: never run two measurements at once
+    // ping allows few outbound streams per connection: never run two measurements at once
     const key = peer.toString()
     if (this.measuring.has(key)) return
     this.measuring.add(key)
@@ -165,6 +283,12 @@ export class PeerMesh {
       this.measuring.delete(key)
     }
   }
+}
+
+/** Exponential backoff from one second to `max`, with a little jitter so restarted nodes do not dial in step. */
+function backoff(failures: number, max: number): number {
+  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), max)
+  return Math.round(base * (0.8 + Math.random() * 0.4))
 }
 
 function didOf(peer: PeerId): string | null {

@@ -9,6 +9,8 @@ import {
   type AuditHead,
   AuditSourceError,
   type AuditVerification,
+  type CutEntryFinding,
+  crossCheckPeerReceipts,
   crossCheckReceipts,
   isAuditEntry,
   type ReceiptFinding,
@@ -142,27 +144,52 @@ const FLAGS = {
     help: 'DID whose signatures the entries must carry',
   },
   receipts: { type: 'boolean', help: 'also cross-check the signed transfer receipts' },
+  peer: {
+    type: 'string',
+    multiple: true,
+    value: 'PEER_DIR',
+    help: "a peer's node directory: every receipt it holds that this node signed must be in this log (finds entries cut off the end)",
+  },
 } as const satisfies FlagDocs
 
 /** `allmende audit verify`: checks the chain, hashes and signatures of a node's log, and its receipts. */
 export const auditVerifyCommand: CliCommand = {
   name: 'audit verify',
-  usage: 'allmende audit verify [--dir DIR] [--did DID] [--receipts] [--json]',
+  usage: 'allmende audit verify [--dir DIR] [--did DID] [--receipts [--peer PEER_DIR]...] [--json]',
   flags: FLAGS,
-  examples: ['allmende audit verify --dir ./kusel', 'allmende audit verify --receipts --json --dir ./kusel'],
+  examples: [
+    'allmende audit verify --dir ./kusel',
+    'allmende audit verify --receipts --json --dir ./kusel',
+    'allmende audit verify --receipts --peer ./myk --dir ./kusel',
+  ],
   async run(args, io) {
     const { values } = parseFlags('audit verify', () => parseArgs({ args, options: FLAGS }))
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const log = await loadAuditEntries(dir, values.did === undefined ? {} : { did: values.did })
     const result = await verifyAuditLog(log.entries, {
       did: log.did,
+      requireSignedHead: true,
       ...(log.head === undefined ? {} : { head: log.head }),
     })
     // Receipts are only judged in well-formed entries; a broken chain has already failed above.
-    const findings =
-      values.receipts === true
-        ? crossCheckReceipts(log.entries.filter(isAuditEntry) as AuditEntry[])
-        : undefined
+    const own = log.entries.filter(isAuditEntry) as AuditEntry[]
+    const findings: (ReceiptFinding | CutEntryFinding)[] | undefined =
+      values.receipts === true ? crossCheckReceipts(own) : undefined
+    // Each peer's log, itself verified, anchors this one: its receipts must be here too.
+    for (const peerDir of values.receipts === true ? (values.peer ?? []) : []) {
+      const peer = await loadAuditEntries(peerDir)
+      const peerChain = await verifyAuditLog(peer.entries, {
+        did: peer.did,
+        requireSignedHead: true,
+        ...(peer.head === undefined ? {} : { head: peer.head }),
+      })
+      if (!peerChain.ok) {
+        throw new AuditSourceError(
+          `the log of peer ${peer.did} (${peerDir}) does not verify itself (${peerChain.firstBad!.reason}); it cannot anchor this one`,
+        )
+      }
+      findings!.push(...crossCheckPeerReceipts(log.did, own, peer.entries as AuditEntry[]))
+    }
     const ok = result.ok && (findings === undefined || findings.length === 0)
     if (values.json === true) {
       const { ok: chainOk, ...chain } = result
@@ -187,7 +214,7 @@ export const auditVerifyCommand: CliCommand = {
 function report(
   log: LoadedAuditLog,
   result: AuditVerification,
-  findings: ReceiptFinding[] | undefined,
+  findings: readonly (ReceiptFinding | CutEntryFinding)[] | undefined,
 ): string {
   const lines = [
     `audit log of ${log.did}`,

@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util'
 import { NodeClient } from '../../api/node-client.js'
-import type { CatalogSearchHit } from '../../catalog/index.js'
+import type { CatalogSearchHit, OfferSummary } from '../../catalog/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { CliCommand, FlagDocs } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
+
+/** A catalog hit as the API answers it: every visible offer in words. */
+type CatalogHit = Omit<CatalogSearchHit, 'offers'> & { offers: OfferSummary[] }
 
 const FLAGS = {
   ...NODE_FLAGS,
@@ -36,15 +39,36 @@ export const catalogCommand: CliCommand = {
       const value = values[name]
       if (value !== undefined) query.set(name, value)
     }
-    if (values.refresh === true) query.set('refresh', 'true')
-    const { datasets } = await client.get<{ datasets: CatalogSearchHit[] }>(`/api/v1/catalog?${query}`)
+    // The command waits for every provider (each within its time); the API answers earlier on request.
+    if (values.refresh === true) {
+      query.set('refresh', 'true')
+      query.set('wait', '60000')
+    }
+    const { datasets, refresh } = await client.get<{
+      datasets: (CatalogHit & { providerName?: string })[]
+      refresh?: { providers: number; answered: number; pending: string[] }
+    }>(`/api/v1/catalog?${query}`)
     if (values.json === true) {
       io.stdout(JSON.stringify(datasets))
       return 0
     }
     if (datasets.length === 0) io.stdout('nothing found')
     for (const hit of datasets) {
-      io.stdout(`${hit.title}  [${hit.local ? 'this node' : hit.provider}]\n    ${hit.datasetId}`)
+      io.stdout(
+        `${hit.title}  [${hit.local ? 'this node' : `${hit.providerName ?? ''} ${hit.provider}`.trim()}]\n    ${hit.datasetId}`,
+      )
+      for (const offer of hit.offers) {
+        const purposes = offer.purposes.map((p) => p.iri.slice(p.iri.lastIndexOf('#') + 1))
+        io.stdout(
+          `    offer ${offer.id}\n      ${offer.terms.en}${purposes.length === 0 ? '' : `\n      --purpose ${purposes.join(' | ')}`}`,
+        )
+      }
+    }
+    if (refresh !== undefined && refresh.pending.length > 0) {
+      io.stdout(
+        `${refresh.answered} of ${refresh.providers} providers answered so far; ${refresh.pending.length} are still ` +
+          'answering and their datasets reach the cache: search again in a moment',
+      )
     }
     return 0
   },

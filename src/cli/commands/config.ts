@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util'
 import {
   DEFAULT_NODE_DIR,
+  dialableAddresses,
   type NodeConfig,
   nodeDirectory,
+  openNode,
   readNodeConfig,
   validateNodeConfig,
   writeNodeConfig,
@@ -25,6 +27,8 @@ const SETTABLE = {
   dspPublicUrl: 'text',
   dspTrustProxy: 'boolean',
   downloadDir: 'text',
+  maxConnections: 'number',
+  landingPage: 'text',
 } as const satisfies Partial<Record<keyof NodeConfig, string>>
 
 type SettableKey = keyof typeof SETTABLE
@@ -34,6 +38,8 @@ const OPTIONAL: readonly SettableKey[] = [
   'dspPublicUrl',
   'dspTrustProxy',
   'downloadDir',
+  'maxConnections',
+  'landingPage',
 ]
 
 function settableKey(key: string | undefined, command: string): SettableKey {
@@ -68,17 +74,36 @@ function show(value: unknown): string {
   return Array.isArray(value) ? value.join('\n') : String(value)
 }
 
+/** Read-only facts of the node that scripts need next to its settings (e.g. to endorse it, or bootstrap to it). */
+async function identityValue(key: string, dir: string): Promise<string | string[] | undefined> {
+  if (key !== 'did' && key !== 'peerId' && key !== 'addresses') return undefined
+  const files = await openNode(dir)
+  if (key === 'did') return files.key.did
+  if (key === 'peerId') return files.key.peerId.toString()
+  return dialableAddresses(files.config, files.key.peerId.toString())
+}
+
 export const configGetCommand: CliCommand = {
   name: 'config get',
-  usage: 'allmende config get [KEY] [--dir DIR] [--json]',
+  usage: 'allmende config get [KEY|did|peerId|addresses] [--dir DIR] [--json]',
   flags: NODE_FLAGS,
-  examples: ['allmende config get --dir ./kusel', 'allmende config get listen --dir ./kusel --json'],
+  examples: [
+    'allmende config get --dir ./kusel',
+    'allmende config get listen --dir ./kusel --json',
+    'allmende config get addresses --dir ./kusel',
+  ],
   async run(args, io) {
     const { values, positionals } = parseFlags('config get', () =>
       parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
     )
-    const config = await readNodeConfig(nodeDirectory(values.dir ?? DEFAULT_NODE_DIR).configFile)
+    const dir = values.dir ?? DEFAULT_NODE_DIR
     const key = positionals[0]
+    const fact = key === undefined ? undefined : await identityValue(key, dir)
+    if (fact !== undefined) {
+      io.stdout(values.json === true ? JSON.stringify(fact) : show(fact))
+      return 0
+    }
+    const config = await readNodeConfig(nodeDirectory(dir).configFile)
     if (key === undefined) {
       io.stdout(
         values.json === true

@@ -16,6 +16,7 @@ import {
 import { type DidDocument, DidResolver } from '../../identity/index.js'
 import { explainPolicy } from '../../policy/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
+import { parseJsonWithPosition } from '../../util/json-syntax.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 import { JSON_FLAG, parseFlags } from '../flags.js'
 
@@ -142,12 +143,7 @@ async function readInput(file: string, io: CliIo): Promise<string> {
 }
 
 function parseJson(text: string, file: string): JsonLdObject {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (cause) {
-    throw new InvalidInputError(`${file} is not JSON: ${(cause as Error).message}`, { cause })
-  }
+  const value = parseJsonWithPosition(text, (sentence) => new InvalidInputError(`${file} is ${sentence}`))
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidInputError(`${file} does not hold a JSON object`)
   }

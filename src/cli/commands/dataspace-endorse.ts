@@ -4,14 +4,24 @@ import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { memberDid, runningNodeClient, withOfflineRegistry } from './dataspace-members.js'
 
+const FLAGS = {
+  ...NODE_FLAGS,
+  name: {
+    type: 'string',
+    value: 'NAME',
+    fallback: 'the name the node gave when it asked for its credential',
+    help: "the municipality's name, written into the membership credential",
+  },
+} as const
+
 export const dataspaceEndorseCommand: CliCommand = {
   name: 'dataspace endorse',
-  usage: 'allmende dataspace endorse DID|MEMBER_DIR [--dir DIR] [--json]',
-  flags: NODE_FLAGS,
+  usage: 'allmende dataspace endorse DID|MEMBER_DIR [--name NAME] [--dir DIR] [--json]',
+  flags: FLAGS,
   examples: ['allmende dataspace endorse did:key:z6Mk… --dir ./kl'],
   async run(args, io) {
     const { values, positionals } = parseFlags('dataspace endorse', () =>
-      parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
+      parseArgs({ args, options: FLAGS, allowPositionals: true }),
     )
     if (positionals.length > 1) throw new UsageError('dataspace endorse: give one member')
     const did = await memberDid('dataspace endorse', positionals[0])
@@ -21,15 +31,17 @@ export const dataspaceEndorseCommand: CliCommand = {
       client !== undefined
         ? await client.post<{ did: string; endorsedAt: string; credential: { id: string } }>(
             '/api/v1/dataspace/members',
-            { did },
+            { did, ...(values.name === undefined ? {} : { name: values.name }) },
           )
-        : await withOfflineRegistry(dir, (registry) => registry.endorse(did))
+        : await withOfflineRegistry(dir, (registry) =>
+            registry.endorse(did, values.name === undefined ? {} : { name: values.name }),
+          )
     const credentialId = String(record.credential.id)
     if (values.json === true) {
       io.stdout(JSON.stringify({ did: record.did, endorsedAt: record.endorsedAt, credential: credentialId }))
     } else {
       io.stdout(
-        `endorsed ${record.did} (credential ${credentialId}); the member fetches it when it connects to this anchor`,
+        `endorsed ${record.did} (credential ${credentialId}); a running member picks it up within seconds, a stopped one when it starts`,
       )
     }
     return 0

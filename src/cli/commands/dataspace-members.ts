@@ -63,7 +63,9 @@ export const dataspaceMembersCommand: CliCommand = {
         member.state === 'revoked'
           ? `revoked ${member.revokedAt}`
           : `active${member.connected ? ', connected' : ''}`
-      io.stdout(`${member.did}  ${state}  (endorsed ${member.endorsedAt})`)
+      io.stdout(
+        `${member.name === undefined ? '' : `${member.name}  `}${member.did}  ${state}  (endorsed ${member.endorsedAt})`,
+      )
     }
     return 0
   },

@@ -26,7 +26,12 @@ const FLAGS = {
     fallback: "the dataset's first offer",
     help: 'which offer to accept',
   },
-  purpose: { type: 'string', value: 'IRI', fallback: 'none', help: 'the declared purpose of use' },
+  purpose: {
+    type: 'string',
+    value: 'NAME|IRI',
+    fallback: 'none',
+    help: 'the declared purpose of use: a short name (FloodWarning, dpv:AcademicResearch) or an IRI; `allmende catalog` lists what each offer allows',
+  },
   wait: { type: 'boolean', help: 'wait until the contract is FINALIZED or TERMINATED' },
   timeout: {
     type: 'string',
@@ -74,10 +79,10 @@ function quietNotice(io: CliIo, json: boolean, waitMs: number) {
 export const negotiateCommand: CliCommand = {
   name: 'negotiate',
   usage:
-    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--purpose IRI] [--wait [--timeout SECONDS]]',
+    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--purpose NAME|IRI] [--wait [--timeout SECONDS]]',
   flags: FLAGS,
   examples: [
-    'allmende negotiate --provider did:key:z6Mk… --dataset urn:uuid:… --purpose https://w3id.org/allmende/odrl#FloodWarning --wait --dir ./myk',
+    'allmende negotiate --provider did:key:z6Mk… --dataset urn:uuid:… --purpose FloodWarning --wait --dir ./myk',
   ],
   async run(args, io) {
     const { values } = parseFlags('negotiate', () => parseArgs({ args, options: FLAGS }))

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import type { NodeStatusView } from '../../api/index.js'
 import { NodeClient } from '../../api/node-client.js'
 import type { PeerSummary } from '../../bindings/p2p/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
@@ -13,11 +14,17 @@ export const peersCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags('peers', () => parseArgs({ args, options: NODE_FLAGS }))
     const client = await NodeClient.forDirectory(values.dir ?? DEFAULT_NODE_DIR)
-    const { peers } = await client.get<{ peers: PeerSummary[] }>('/api/v1/peers')
+    const [{ peers }, status] = await Promise.all([
+      client.get<{ peers: PeerSummary[] }>('/api/v1/peers'),
+      client.get<NodeStatusView>('/api/v1/status'),
+    ])
     if (values.json === true) {
       io.stdout(JSON.stringify(peers))
       return 0
     }
+    // A node that cannot take part says why first: its peers refuse it, whatever the list below shows.
+    const reason = status.membership?.reason
+    if (reason !== undefined) io.stdout(reason)
     if (peers.length === 0) {
       io.stdout('no peers known yet')
       return 0
@@ -25,7 +32,8 @@ export const peersCommand: CliCommand = {
     for (const peer of peers) {
       const state = peer.connected ? (peer.admitted ? 'connected' : 'connected, not admitted') : 'known'
       const latency = peer.latencyMs === null ? '' : `, ${peer.latencyMs} ms`
-      io.stdout(`${peer.did ?? peer.peerId} (${state}${latency})`)
+      const who = peer.name === null ? (peer.did ?? peer.peerId) : `${peer.name}  ${peer.did ?? peer.peerId}`
+      io.stdout(`${who} (${state}${latency})`)
       for (const address of peer.addresses) io.stdout(`    ${address}`)
     }
     return 0

@@ -1,18 +1,28 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
+import { InvalidPolicyError } from '../../policy/errors.js'
 import { explainPolicy, type LabelMap } from '../../policy/explain.js'
+import { issueMessage } from '../../policy/messages.js'
+import { validatePolicy } from '../../policy/validate.js'
 import { InvalidInputError } from '../../protocol/errors.js'
+import { parseJsonWithPosition } from '../../util/json-syntax.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+import { LANG_FLAG } from '../flags.js'
+import { cliLang } from '../lang.js'
 import { readPolicyDocument } from './policy-validate.js'
 
 async function readLabels(path: string): Promise<LabelMap> {
-  let value: unknown
+  let text: string
   try {
-    value = JSON.parse(await readFile(path, 'utf8'))
+    text = await readFile(path, 'utf8')
   } catch (error) {
     throw new InvalidInputError(`cannot read the label map ${path}: ${(error as Error).message}`)
   }
+  const value = parseJsonWithPosition(
+    text,
+    (sentence) => new InvalidInputError(`the label map ${path} is ${sentence}`),
+  )
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidInputError(
       `the label map ${path} must be a JSON object: {"did:web:kusel.de": "Landkreis Kusel", ...}`,
@@ -22,7 +32,7 @@ async function readLabels(path: string): Promise<LabelMap> {
 }
 
 const FLAGS = {
-  lang: { type: 'string', value: 'de|en', fallback: 'de', help: 'language of the explanation' },
+  ...LANG_FLAG,
   labels: {
     type: 'string',
     value: 'FILE',
@@ -33,7 +43,8 @@ const FLAGS = {
 
 /**
  * `allmende policy explain FILE [--lang de|en] [--labels FILE]`: prints the policy as plain
- * sentences. `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`.
+ * sentences; a policy with validator errors is refused (exit 2) with the validator's messages.
+ * `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`.
  */
 export const policyExplainCommand: CliCommand = {
   name: 'policy explain',
@@ -55,10 +66,19 @@ export const policyExplainCommand: CliCommand = {
     const [file, ...rest] = parsed.positionals
     if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
-    const lang = parsed.values.lang ?? 'de'
-    if (lang !== 'de' && lang !== 'en') throw new UsageError(`--lang must be de or en, not ${lang}`)
+    const lang = cliLang(parsed.values.lang)
     const labels = parsed.values.labels === undefined ? undefined : await readLabels(parsed.values.labels)
     const doc = await readPolicyDocument(file, io)
+    // a policy with errors has no meaning to explain: an unknown operator must not become a sentence
+    const { errors } = validatePolicy(doc)
+    if (errors.length > 0) {
+      const list = errors.map(
+        (e) => `${e.path === '' ? '(policy)' : e.path}: ${issueMessage(e.code, e.params, lang)}`,
+      )
+      const head =
+        lang === 'de' ? `${file} ist ungültig, keine Erklärung` : `${file} is invalid, nothing explained`
+      throw new InvalidPolicyError(`${head}: ${list.join(' | ')}`, errors)
+    }
     const explanation = explainPolicy(doc, { lang, ...(labels !== undefined && { labels }) })
     io.stdout(`${explanation.text}\n`)
     return 0

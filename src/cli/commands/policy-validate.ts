@@ -2,12 +2,15 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
 import { looksLikeJson, parseJsonText, parseTurtle } from '../../policy/graph.js'
-import { validatePolicy } from '../../policy/validate.js'
+import type { Lang } from '../../policy/labels.js'
+import { issueMessage } from '../../policy/messages.js'
+import { type ValidationResult, validatePolicy } from '../../policy/validate.js'
 import { policyDocumentFromGraph } from '../../policy/validate-rdf.js'
 import type { Issue } from '../../policy/validate-tree.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type CliCommand, type CliIo, UsageError } from '../command.js'
-import { JSON_FLAG } from '../flags.js'
+import { JSON_FLAG, LANG_FLAG } from '../flags.js'
+import { cliLang } from '../lang.js'
 
 /**
  * Reads a policy file (`-` for standard input) as JSON-LD, or as Turtle when it does not look like
@@ -29,7 +32,7 @@ export async function readPolicyDocument(path: string, io: CliIo): Promise<unkno
     }
   }
   if (looksLikeJson(text) || path.toLowerCase().endsWith('.json') || path.toLowerCase().endsWith('.jsonld')) {
-    return parseJsonText(text)
+    return parseJsonText(text, path === '-' ? 'standard input' : path)
   }
   const doc = policyDocumentFromGraph(parseTurtle(text))
   if (doc === undefined)
@@ -39,25 +42,45 @@ export async function readPolicyDocument(path: string, io: CliIo): Promise<unkno
   return doc
 }
 
-function formatIssue(kind: 'error' | 'warning', issue: Issue): string {
-  return `${kind}  ${issue.path === '' ? '(policy)' : issue.path}  [${issue.code}]  ${issue.message}`
+/** One issue as a line: kind, path, code and the message in `lang`. */
+export function formatIssue(kind: 'error' | 'warning', issue: Issue, lang: Lang): string {
+  const word = lang === 'de' ? { error: 'Fehler', warning: 'Warnung' }[kind] : kind
+  return `${word}  ${issue.path === '' ? '(policy)' : issue.path}  [${issue.code}]  ${issueMessage(issue.code, issue.params, lang)}`
+}
+
+/** The one-line summary after the issues. */
+function summary(file: string, result: ValidationResult, lang: Lang): string {
+  const e = result.errors.length
+  const w = result.warnings.length
+  if (lang === 'de') {
+    return e === 0
+      ? `${file}: gültig${w > 0 ? `, ${w} Warnung(en)` : ''}`
+      : `${file}: ${e} Fehler, ${w} Warnung(en)`
+  }
+  return e === 0
+    ? `${file}: valid${w > 0 ? `, ${w} warning(s)` : ''}`
+    : `${file}: ${e} error(s), ${w} warning(s)`
 }
 
 /**
- * `allmende policy validate FILE [--json]`: prints the policy's errors and warnings, each with the
- * path to the offending node. Exit 1 when there are errors, 0 otherwise (warnings alone pass).
+ * `allmende policy validate FILE [--lang de|en] [--json]`: prints the policy's errors and
+ * warnings, each with the path to the offending node, in German or English. Exit 1 when there are
+ * errors, 0 otherwise (warnings alone pass). Rules that expired before now are warnings.
  */
 export const policyValidateCommand: CliCommand = {
   name: 'policy validate',
-  usage: 'allmende policy validate <file|-> [--json]',
-  flags: JSON_FLAG,
-  examples: ['allmende policy validate offer.jsonld'],
+  usage: 'allmende policy validate <file|-> [--lang de|en] [--json]',
+  flags: { ...LANG_FLAG, ...JSON_FLAG },
+  examples: [
+    'allmende policy validate offer.jsonld',
+    'allmende policy validate offer.jsonld --lang en --json',
+  ],
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: { values: { json?: boolean }; positionals: string[] }
+    let parsed: { values: { json?: boolean; lang?: string }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
-        options: JSON_FLAG,
+        options: { ...LANG_FLAG, ...JSON_FLAG },
         strict: true,
         allowPositionals: true,
       })
@@ -67,19 +90,23 @@ export const policyValidateCommand: CliCommand = {
     const [file, ...rest] = parsed.positionals
     if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
-    const result = validatePolicy(await readPolicyDocument(file, io))
+    const lang = cliLang(parsed.values.lang)
+    const result = validatePolicy(await readPolicyDocument(file, io), { now: new Date() })
     if (parsed.values.json === true) {
-      io.stdout(`${JSON.stringify({ valid: result.errors.length === 0, ...result }, null, 2)}\n`)
+      const localized = (issues: readonly Issue[]) =>
+        issues.map((i) => ({ ...i, message: issueMessage(i.code, i.params, lang) }))
+      const out = {
+        valid: result.errors.length === 0,
+        errors: localized(result.errors),
+        warnings: localized(result.warnings),
+      }
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`)
     } else {
       const lines = [
-        ...result.errors.map((e) => formatIssue('error', e)),
-        ...result.warnings.map((w) => formatIssue('warning', w)),
+        ...result.errors.map((e) => formatIssue('error', e, lang)),
+        ...result.warnings.map((w) => formatIssue('warning', w, lang)),
+        summary(file, result, lang),
       ]
-      lines.push(
-        result.errors.length === 0
-          ? `${file}: valid${result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : ''}`
-          : `${file}: ${result.errors.length} error(s), ${result.warnings.length} warning(s)`,
-      )
       io.stdout(`${lines.join('\n')}\n`)
     }
     return result.errors.length === 0 ? 0 : 1

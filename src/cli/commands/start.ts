@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
-import { openSync, readFileSync } from 'node:fs'
+import { fstatSync, openSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { processAlive } from '../../api/node-client.js'
+import { NodeClient, processAlive } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
@@ -40,6 +40,7 @@ export const startCommand: CliCommand = {
         args.filter((a) => a !== '--detach'),
       )
       io.stdout(`ready ${url} (pid ${pid}, log ${log}; stop it with: allmende stop --dir ${dir})`)
+      io.stdout(`dashboard ${await freshLoginLink(dir)}`)
       return 0
     }
     // Loaded here: the node's stack (libp2p, credentials) is what makes a start take a second.
@@ -58,6 +59,8 @@ export const startCommand: CliCommand = {
     const connector = new Connector({ files, log })
     const { apiUrl } = await connector.start()
     io.stdout(`ready ${apiUrl}`)
+    // A login link is a credential: it goes to a terminal or a pipe, never into a log file.
+    if (!fstatSync(1).isFile()) io.stdout(`dashboard ${connector.dashboardLoginUrl()}`)
     await waitForSignal()
     log.info('stopping')
     await connector.stop()
@@ -79,6 +82,12 @@ function runtimeOf(dir: string): { url?: string; pid?: number } | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A one-time dashboard login link from the node now running in `dir`. */
+async function freshLoginLink(dir: string): Promise<string> {
+  const client = await NodeClient.forDirectory(dir)
+  return (await client.post<{ url: string }>('/api/v1/dashboard/login', {})).url
 }
 
 /**

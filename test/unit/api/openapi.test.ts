@@ -107,8 +107,10 @@ describe('spec/openapi.json', () => {
       .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
       .map(({ route }) => route)
     assert.deepEqual(open.sort(), [
+      'GET /',
       'GET /api/v1/health',
       'GET /api/v1/status-lists/{id}',
+      'GET /login',
       'POST /credentials/verify',
       'POST /presentations/verify',
     ])
@@ -171,6 +173,11 @@ describe('openapiRoutes', () => {
           nodeRoutes(router, {
             identity: () => ({ name: 'n', did: 'did:key:z', peerId: 'p', multiaddrs: [], dataspace: 'd' }),
             peers: async () => [],
+            status: async () => ({
+              membership: null,
+              connectivity: { admittedPeers: 0, knownPeers: 0 },
+              warnings: [],
+            }),
           }),
         (router) => openapiRoutes(router),
       ],

@@ -55,7 +55,9 @@ describe('Catalog', () => {
     it('returns the validator warnings, naming the offer, and still stores the dataset', async () => {
       const offer = { '@id': 'urn:uuid:offer-open', '@type': 'Offer', permission: [{ action: 'use' }] }
       const { dataset, warnings } = await catalog.add(glanInput({ offers: [{ offer }] }))
-      assert.deepEqual(warnings, ['offer urn:uuid:offer-open: a rule without constraint permits any use'])
+      assert.deepEqual(warnings, [
+        { offerId: 'urn:uuid:offer-open', message: 'a rule without constraint permits any use' },
+      ])
       assert.deepEqual(dataset.offers[0]?.access, { kind: 'members' }, 'access defaults to members')
     })
 
@@ -91,7 +93,7 @@ describe('Catalog', () => {
       assert.ok(error instanceof InvalidOfferError)
       assert.equal(error.code, 'ALLMENDE_INVALID_OFFER')
       assert.deepEqual(error.offers, [
-        { offerId: 'urn:uuid:offer-bad', errors: ['every rule needs an action'] },
+        { offerId: 'urn:uuid:offer-bad', errors: [{ message: 'every rule needs an action' }] },
       ])
       assert.match(error.message, /offer urn:uuid:offer-bad: every rule needs an action/)
       assert.deepEqual(await catalog.list(), [])

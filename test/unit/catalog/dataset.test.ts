@@ -95,12 +95,12 @@ describe('validateDatasetInput()', () => {
     )
     assert.deepEqual(issues, [
       "spatial[0] 'Kusel' is not an absolute IRI",
-      "license 'https://creativecommons.org/licenses/by/4.0/' is not a DCAT-AP.de licence IRI such as http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+      "license 'https://creativecommons.org/licenses/by/4.0/' is not in the DCAT-AP.de licence list (http://dcat-ap.de/def/licenses/...): use e.g. dl-by-de/2.0, dl-zero-de/2.0, cc-by/4.0 or cc-zero",
       "accrualPeriodicity 'sometimes' is not in the EU frequency vocabulary (http://publications.europa.eu/resource/authority/frequency/HOURLY, DAILY, ...)",
       'contactPoint.fn (the organisation name) is missing',
       "contactPoint.email 'umwelt at kusel' is not an e-mail address",
       "contributorID 'Kusel' is not an IRI such as http://dcat-ap.de/def/contributors/...",
-      "distributions[0].format 'csv file' is neither an EU file type code (CSV) nor an IRI",
+      "distributions[0].format 'csv file' is not in the EU file-type list (http://publications.europa.eu/resource/authority/file-type/...): use a code such as CSV, JSON, GEOJSON, XML or XLSX",
       "distributions[0].mediaType 'csv' is not a media type such as text/csv",
       "distributions[0].accessURL 'ftp://x' is not an http(s) URL",
       'offers[0].offer has no @id or uid (an IRI such as urn:uuid:...)',

@@ -102,7 +102,10 @@ describe('DCAT-AP.de export', () => {
     has(`${DCT}description`, literal(glan.description, 'de'))
     for (const k of ['Pegel', 'Wasserstand', 'Hochwasser', 'Glan']) has(`${DCAT}keyword`, literal(k, 'de'))
     has(`${DCAT}theme`, namedNode('http://publications.europa.eu/resource/authority/data-theme/ENVI'))
-    has(`${DCT}spatial`, namedNode('http://dcat-ap.de/def/politicalGeocoding/districtKey/07336'))
+    has(
+      `${DCATDE}politicalGeocodingURI`,
+      namedNode('http://dcat-ap.de/def/politicalGeocoding/districtKey/07336'),
+    )
     has(
       `${DCT}accrualPeriodicity`,
       namedNode('http://publications.europa.eu/resource/authority/frequency/15MIN'),
@@ -127,7 +130,13 @@ describe('DCAT-AP.de export', () => {
     )
 
     const contact = one(ds, `${DCAT}contactPoint`)
-    assert.equal(one(contact, RDF_TYPE).value, `${VCARD}Organization`)
+    assert.deepEqual(
+      graph
+        .getObjects(contact, namedNode(RDF_TYPE), null)
+        .map((x) => x.value)
+        .sort(),
+      [`${VCARD}Kind`, `${VCARD}Organization`],
+    )
     assert.equal(one(contact, `${VCARD}fn`).value, 'Kreisverwaltung Kusel, Umweltamt')
     assert.equal(one(contact, `${VCARD}hasEmail`).value, 'mailto:umwelt@kv-kus.de')
   })

@@ -75,7 +75,9 @@ describe('allmende help', () => {
       assert.equal(code, 0)
       const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `))
       for (const member of members) assert.match(out, new RegExp(`^  ${member.name} `, 'm'))
-      assert.equal(out.split('\n').filter((l) => l.startsWith('  ')).length, members.length)
+      // a group that is also a command (`catalog`) shows its own help with the group's commands after it
+      const listed = COMMANDS.some((c) => c.name === group) ? out.slice(out.indexOf('\ncommands:\n')) : out
+      assert.equal(listed.split('\n').filter((l) => l.startsWith('  ')).length, members.length)
     })
   }
 

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { allmendeJson, eventually, type RunningNode, startAllmende, tempDir } from '../support/cli-process.js'
+
+interface Identity {
+  did: string
+  peerId: string
+  multiaddrs: string[]
+}
+interface Hit {
+  provider: string
+  datasetId: string
+  title: string
+  local: boolean
+}
+interface SearchAnswer {
+  datasets: Hit[]
+  refresh?: { providers: number; answered: number; failed: number; pending: string[] }
+}
+
+describe('federated catalog: announced changes, refreshed search with a provider that hangs', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const ids: Record<string, Identity> = {}
+  const dir = (name: string) => join(root, name)
+
+  const api = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    assert.ok(response.ok, `${path} on ${name}: ${response.status} ${await response.clone().text()}`)
+    return (await response.json()) as T
+  }
+  const publish = (name: string, title: string) =>
+    api<{ dataset: { id: string } }>(name, '/api/v1/datasets', {
+      title,
+      description: `${title} für die Nachbarn`,
+      publisher: { name: `Node ${name}`, id: ids[name]!.did },
+      distributions: [{ format: 'JSON' }],
+      source: { kind: 'file', path: '/dev/null' },
+      offers: [
+        {
+          offer: {
+            '@context': 'http://www.w3.org/ns/odrl.jsonld',
+            '@type': 'Offer',
+            uid: `urn:allmende:offer:${name}:${title.replaceAll(' ', '-')}`,
+            assigner: ids[name]!.did,
+            permission: [{ action: 'use' }],
+          },
+        },
+      ],
+    })
+
+  before(async () => {
+    root = await tempDir('allmende-catalog-')
+    for (const name of ['a', 'b', 'c']) {
+      ids[name] = await allmendeJson<Identity>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        '--dataspace',
+        'kreis',
+      ])
+    }
+    nodes.b = await startAllmende(['--dir', dir('b')])
+    const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
+    ;[nodes.a, nodes.c] = await Promise.all([
+      startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap]),
+      startAllmende(['--dir', dir('c'), '--bootstrap', bootstrap]),
+    ])
+    await eventually(
+      async () => {
+        const { peers } = await api<{
+          peers: { did: string | null; connected: boolean; admitted: boolean }[]
+        }>('a', '/api/v1/peers')
+        const admitted = new Set(peers.filter((p) => p.connected && p.admitted).map((p) => p.did))
+        return admitted.has(ids.b!.did) && admitted.has(ids.c!.did) ? true : undefined
+      },
+      { what: 'A admitted B and C', timeoutMs: 60_000 },
+    )
+  })
+
+  after(async () => {
+    nodes.c?.process.kill('SIGCONT')
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+  })
+
+  it('brings an announced dataset into the other nodes’ caches', async () => {
+    const { dataset } = await publish('b', 'Pegelstände Glan')
+    await eventually(
+      async () => {
+        const { datasets } = await api<SearchAnswer>('a', '/api/v1/catalog?q=Glan')
+        return datasets.some((d) => d.datasetId === dataset.id && d.provider === ids.b!.did)
+          ? true
+          : undefined
+      },
+      { what: "B's new dataset in A's cache", timeoutMs: 60_000 },
+    )
+  })
+
+  it('answers a refreshed search with what arrived, naming a provider that hangs as pending', async () => {
+    await publish('c', 'Verkehrszählung Kusel')
+    const complete = await api<SearchAnswer>('a', '/api/v1/catalog?refresh=true&wait=60000')
+    assert.ok(complete.refresh !== undefined)
+    assert.deepEqual(complete.refresh.pending, [])
+    assert.ok(complete.datasets.some((d) => d.provider === ids.c!.did))
+
+    nodes.c!.process.kill('SIGSTOP')
+    try {
+      const partial = await api<SearchAnswer>('a', '/api/v1/catalog?refresh=true&wait=1000')
+      assert.ok(partial.refresh !== undefined)
+      assert.ok(
+        partial.refresh.pending.includes(ids.c!.did),
+        `C should still be pending: ${JSON.stringify(partial.refresh)}`,
+      )
+      assert.ok(partial.datasets.some((d) => d.provider === ids.b!.did && d.title === 'Pegelstände Glan'))
+    } finally {
+      nodes.c!.process.kill('SIGCONT')
+    }
+  })
+})
+
+describe('federated catalog under a connection limit', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const ids: Record<string, Identity> = {}
+  const providers = ['b', 'c', 'd', 'e']
+  const dir = (name: string) => join(root, name)
+
+  before(async () => {
+    root = await tempDir('allmende-catalog-limit-')
+    for (const name of ['a', ...providers]) {
+      ids[name] = await allmendeJson<Identity>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        '--dataspace',
+        'landkreis',
+      ])
+    }
+    nodes.b = await startAllmende(['--dir', dir('b')])
+    const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
+    const started = await Promise.all(
+      ['c', 'd', 'e'].map((name) => startAllmende(['--dir', dir(name), '--bootstrap', bootstrap])),
+    )
+    ;[nodes.c, nodes.d, nodes.e] = started
+    // A keeps at most two connections (and dials one peer on its own).
+    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '2'])
+  })
+
+  after(async () => {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+  })
+
+  it('still reaches every provider’s catalog with a refreshed search', async () => {
+    const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+      const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+      const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
+      return (await response.json()) as T
+    }
+    for (const name of providers) {
+      await call(name, '/api/v1/datasets', {
+        title: `Haushaltsplan ${name}`,
+        description: 'Haushalt',
+        publisher: { name: `Node ${name}`, id: ids[name]!.did },
+        distributions: [{ format: 'CSV' }],
+        source: { kind: 'file', path: '/dev/null' },
+        offers: [
+          {
+            offer: {
+              '@context': 'http://www.w3.org/ns/odrl.jsonld',
+              '@type': 'Offer',
+              uid: `urn:allmende:offer:${name}:haushalt`,
+              assigner: ids[name]!.did,
+              permission: [{ action: 'use' }],
+            },
+          },
+        ],
+      })
+    }
+    const reached = await eventually(
+      async () => {
+        const { datasets } = await call<SearchAnswer>(
+          'a',
+          '/api/v1/catalog?q=Haushaltsplan&refresh=true&wait=60000',
+        )
+        const found = new Set(datasets.map((d) => d.provider))
+        return providers.every((name) => found.has(ids[name]!.did)) ? found : undefined
+      },
+      { what: "every provider's dataset in A's refreshed search", timeoutMs: 180_000 },
+    )
+    assert.equal(reached.size, providers.length)
+  })
+})

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import {
+  buildDspCatalog,
+  Catalog,
+  CatalogFederation,
+  FederatedCatalogCache,
+  offerPublishProblems,
+} from '../../src/catalog/index.js'
+import type { Logger } from '../../src/log/index.js'
+import { createSilentLogger } from '../../src/log/index.js'
+import {
+  checkOffer,
+  glanInput,
+  ManualClock,
+  MEMBER,
+  roleConstraint,
+  tempStore,
+} from '../unit/catalog/fixtures.js'
+
+const PROVIDER = 'did:web:connector.kusel.de'
+
+/** A logger that keeps its warnings. */
+function recordingLogger(): { log: Logger; warnings: unknown[] } {
+  const warnings: unknown[] = []
+  const base = createSilentLogger()
+  const log = Object.create(base) as Logger
+  log.warn = ((obj: unknown) => {
+    warnings.push(obj)
+  }) as Logger['warn']
+  return { log, warnings }
+}
+
+describe('one invalid offer never hides a provider catalog', () => {
+  let disposers: (() => Promise<void>)[]
+  let answer: Record<string, unknown>
+  let federation: CatalogFederation
+  let cache: FederatedCatalogCache
+  let warnings: unknown[]
+  /** Dataset ids: intact, with one bad offer beside a good one, with only a bad offer. */
+  let ids: { intact: string; mixed: string; broken: string }
+
+  beforeEach(async () => {
+    const clock = new ManualClock()
+    const a = await tempStore()
+    const b = await tempStore()
+    disposers = [a.dispose, b.dispose]
+    const newCatalog = (s: typeof a.store) =>
+      new Catalog({ store: s, clock }, { validateOffer: checkOffer, evaluateConstraint: roleConstraint })
+    const remote = newCatalog(a.store)
+    for (const title of ['Pegel Altenglan', 'Pegel Lauterecken', 'Niederschlag Kusel']) {
+      await remote.add(glanInput({ title }))
+    }
+    answer = buildDspCatalog(await remote.catalogFor({ did: MEMBER, isMember: true }), {
+      participantId: PROVIDER,
+      endpointURL: '/p2p/provider',
+    }) as unknown as Record<string, unknown>
+    // What a provider of another implementation (or an older Allmende) sends: count lteq 2 as a number.
+    const datasets = answer.dataset as { hasPolicy: Record<string, unknown>[] }[]
+    datasets[1]!.hasPolicy = [
+      ...datasets[1]!.hasPolicy,
+      {
+        '@id': 'urn:uuid:bad-offer',
+        '@type': 'Offer',
+        permission: [
+          { action: 'use', constraint: [{ leftOperand: 'count', operator: 'lteq', rightOperand: 2 }] },
+        ],
+      },
+    ]
+    datasets[2]!.hasPolicy = [{ '@id': 'urn:uuid:only-bad', '@type': 'Offer', permission: [{ action: 7 }] }]
+    const idOf = (i: number) => (datasets[i] as unknown as { '@id': string })['@id']
+    ids = { intact: idOf(0), mixed: idOf(1), broken: idOf(2) }
+    const local = newCatalog(b.store)
+    cache = new FederatedCatalogCache({ store: b.store, clock, catalog: local }, { participantId: MEMBER })
+    const recorded = recordingLogger()
+    warnings = recorded.warnings
+    federation = new CatalogFederation({
+      catalog: local,
+      cache,
+      log: recorded.log,
+      self: MEMBER,
+      network: {
+        announce: async () => undefined,
+        fetchCatalog: async () => answer,
+        providers: async () => [PROVIDER],
+        fetchDataset: async () => undefined,
+      },
+    })
+  })
+  afterEach(async () => {
+    for (const d of disposers) await d()
+  })
+
+  it('caches the valid datasets, leaves out the bad offer and the dataset with no valid offer', async () => {
+    assert.equal(await federation.refreshProvider(PROVIDER), 2)
+    const cached = await cache.entriesOf(PROVIDER)
+    assert.deepEqual(cached.map((e) => e.datasetId).sort(), [ids.intact, ids.mixed].sort())
+    const second = cached.find((e) => e.datasetId === ids.mixed)!
+    const offers = (second.dataset.hasPolicy as { '@id': string }[]).map((o) => o['@id'])
+    assert.ok(!offers.includes('urn:uuid:bad-offer'), 'the bad offer is left out')
+    assert.equal(offers.length, 1, 'the good offer of the same dataset stays')
+  })
+
+  it('logs what it left out, once per provider in a while, not on every refresh', async () => {
+    await federation.refreshProvider(PROVIDER)
+    await federation.refreshProvider(PROVIDER)
+    await federation.refreshProvider(PROVIDER)
+    assert.equal(warnings.length, 1)
+    const logged = JSON.stringify(warnings[0])
+    assert.match(logged, /urn:uuid:bad-offer/)
+    assert.match(logged, /rightOperand/)
+  })
+
+  it('an Allmende provider never publishes such an offer: numbers become typed literals, and validate says what consumers would refuse', () => {
+    const nTimes = {
+      '@context': 'http://www.w3.org/ns/odrl.jsonld',
+      '@type': 'Offer',
+      uid: 'urn:uuid:n-times',
+      permission: [
+        { action: 'use', constraint: [{ leftOperand: 'count', operator: 'lteq', rightOperand: 2 }] },
+      ],
+    }
+    assert.deepEqual(offerPublishProblems(nTimes).errors, [])
+    const broken = {
+      ...nTimes,
+      permission: [{ action: 'use', constraint: [{ leftOperand: 'count', operator: 'lteq' }] }],
+    }
+    assert.match(offerPublishProblems(broken).errors[0] ?? '', /consumers would leave this offer out/)
+  })
+})

@@ -1,0 +1,214 @@
+import '../../src/polyfills.js'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { noise } from '@chainsafe/libp2p-noise'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import {
+  type AllmendeLibp2p,
+  buildLibp2p,
+  JsonFrames,
+  PeerAdmission,
+  sameDataspacePolicy,
+} from '../../src/bindings/p2p/index.js'
+import { StatusListIssuer } from '../../src/credentials/index.js'
+import { createDescriptor, type DataspaceDescriptor, DataspaceService } from '../../src/dataspace/index.js'
+import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
+import { createSilentLogger } from '../../src/log/index.js'
+import { catalogTopic, dataspaceTag, dhtProtocol, TRUST_PROTOCOL } from '../../src/protocol/index.js'
+import { Store } from '../../src/store/index.js'
+import { eventually, tempDir } from '../support/cli-process.js'
+
+interface Member {
+  key: NodeKey
+  libp2p: AllmendeLibp2p
+  admission: PeerAdmission
+  dataspace: DataspaceService
+  store: Store
+}
+
+async function startMember(key: NodeKey, descriptor: DataspaceDescriptor): Promise<Member> {
+  const log = createSilentLogger()
+  const store = await Store.open(join(await tempDir('allmende-stranger-'), 'db'))
+  const admission = new PeerAdmission(log, sameDataspacePolicy(descriptor.id))
+  const dataspace = new DataspaceService({
+    descriptor,
+    key,
+    store,
+    statusLists: await StatusListIssuer.open({ store, key }),
+    admission,
+    log,
+  })
+  admission.setPolicy(dataspace.policy)
+  const libp2p = await buildLibp2p({
+    privateKey: key.privateKey,
+    dataspace: descriptor.id,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
+    admission,
+  })
+  await admission.start(libp2p)
+  await dataspace.start(libp2p)
+  await libp2p.start()
+  libp2p.services.pubsub.subscribe(catalogTopic(descriptor.id))
+  // what the mesh does on admission: identify, so DHT and gossip learn the member
+  admission.onAdmitted(
+    (_peer, connection) => void libp2p.services.identify.identify(connection).catch(() => undefined),
+  )
+  return { key, libp2p, admission, dataspace, store }
+}
+
+/**
+ * A stranger that knows everything but a membership: the data space id (so the DHT protocol and the gossip
+ * topic), the anchor's address. It runs stock libp2p services without any admission.
+ */
+async function startStranger(dataspace: string) {
+  return createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({ protocol: dhtProtocol(dataspace), clientMode: false, peerInfoMapper: passthroughMapper }),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+    },
+  })
+}
+
+async function handshake(stranger: Libp2p, target: Multiaddr, hello: unknown): Promise<unknown> {
+  const stream = await stranger.dialProtocol(target, TRUST_PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+  const frames = new JsonFrames(stream)
+  await frames.write(hello)
+  const answer = await frames.read({ signal: AbortSignal.timeout(5_000) })
+  stream.abort(new Error('done'))
+  return answer
+}
+
+describe('a stranger inside libp2p learns nothing and is let go', () => {
+  let anchor: Member
+  let member: Member
+  let descriptor: DataspaceDescriptor
+  const strangers: Awaited<ReturnType<typeof startStranger>>[] = []
+
+  before(async () => {
+    const [keyA, keyB] = await Promise.all([generateNodeKey(), generateNodeKey()])
+    descriptor = await createDescriptor({ title: 'Geheim', anchors: [keyA] })
+    anchor = await startMember(keyA, descriptor)
+    await anchor.dataspace.endorse(keyB.did)
+    member = await startMember(keyB, descriptor)
+    await member.libp2p.dial(anchor.libp2p.getMultiaddrs()[0]!)
+    await eventually(async () => ((await anchor.admission.isAdmitted(keyB.peerId)) ? true : undefined), {
+      what: 'the member to be admitted',
+    })
+  })
+
+  after(async () => {
+    for (const node of strangers) await node.stop()
+    for (const node of [member, anchor]) {
+      node.dataspace.stop()
+      await node.libp2p.stop()
+      await node.store.close()
+    }
+  })
+
+  const stranger = async () => {
+    const node = await startStranger(descriptor.id)
+    strangers.push(node)
+    return node
+  }
+
+  it('gets no member out of the DHT', async () => {
+    const s = await stranger()
+    await s.dial(anchor.libp2p.getMultiaddrs()[0]!)
+    const found: PeerId[] = []
+    try {
+      for await (const event of s.services.dht.getClosestPeers(member.key.peerId.toMultihash().bytes, {
+        signal: AbortSignal.timeout(4_000),
+      })) {
+        if (event.name === 'PEER_RESPONSE') found.push(...event.closer.map((p) => p.id))
+      }
+    } catch {
+      // the anchor resets the stream: that is the point
+    }
+    assert.equal(
+      found.some((p) => p.equals(member.key.peerId)),
+      false,
+      'the anchor told a stranger about its member',
+    )
+    assert.equal(await s.peerStore.has(member.key.peerId), false)
+  })
+
+  it('receives no catalog gossip and cannot publish any', async () => {
+    const s = await stranger()
+    const topic = catalogTopic(descriptor.id)
+    s.services.pubsub.subscribe(topic)
+    const received: string[] = []
+    s.services.pubsub.addEventListener('message', (event) => {
+      received.push(new TextDecoder().decode(event.detail.data))
+    })
+    const heardAtAnchor: string[] = []
+    anchor.libp2p.services.pubsub.addEventListener('message', (event) => {
+      heardAtAnchor.push(new TextDecoder().decode(event.detail.data))
+    })
+    await s.dial(anchor.libp2p.getMultiaddrs()[0]!)
+    // several gossip heartbeats while the stranger is connected
+    for (let i = 0; i < 6; i++) {
+      await anchor.libp2p.services.pubsub.publish(topic, new TextEncoder().encode(`members-only ${i}`))
+      await s.services.pubsub.publish(topic, new TextEncoder().encode(`forged ${i}`)).catch(() => undefined)
+      await new Promise((resolve) => setTimeout(resolve, 400))
+    }
+    assert.deepEqual(received, [])
+    assert.equal(heardAtAnchor.filter((m) => m.startsWith('forged')).length, 0)
+    assert.equal(
+      anchor.libp2p.services.pubsub.getSubscribers(topic).some((p) => p.equals(s.peerId)),
+      false,
+    )
+  })
+
+  it('a wrong-space hello reveals nothing of the data space, a right one gets no proof first', async () => {
+    const s = await stranger()
+    const target = anchor.libp2p.getMultiaddrs()[0]!
+    const wrong = JSON.stringify(
+      await handshake(s, target, {
+        dataspace: 'urn:uuid:00000000-0000-4000-8000-000000000000',
+        space: 'ffff',
+        nonce: 'n',
+      }),
+    )
+    assert.equal(wrong.includes(descriptor.id), false, `the refusal reveals the id: ${wrong}`)
+    assert.equal(wrong.includes('proof'), false)
+    const right = (await handshake(s, target, {
+      dataspace: descriptor.id,
+      space: dataspaceTag(descriptor.id),
+      nonce: 'n',
+    })) as Record<string, unknown>
+    assert.equal(right.proof, undefined, 'the node presented its membership before the stranger proved')
+    assert.equal(JSON.stringify(right).includes(descriptor.id), false)
+  })
+
+  it('closes a connection that does not pass admission within seconds and forgets the peer', async () => {
+    const s = await stranger()
+    await s.dial(anchor.libp2p.getMultiaddrs()[0]!)
+    await eventually(async () => (anchor.libp2p.getConnections(s.peerId).length > 0 ? true : undefined), {
+      what: 'the anchor to see the connection',
+    })
+    await eventually(
+      async () =>
+        anchor.libp2p.getConnections(s.peerId).length === 0 && !(await anchor.libp2p.peerStore.has(s.peerId))
+          ? true
+          : undefined,
+      { what: 'the anchor to close and forget the silent stranger', timeoutMs: 20_000 },
+    )
+    assert.equal(await anchor.admission.isAdmitted(s.peerId), false)
+  })
+})
