@@ -308,13 +308,14 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     await myk.screenshot({ path: join(shots, 'vertraege.png'), fullPage: true })
     await card.getByRole('link', { name: 'Daten übertragen' }).click()
     await myk.getByRole('heading', { level: 1, name: 'Übertragungen' }).waitFor(WAIT)
-    await myk.getByLabel('Zieldatei auf diesem Knoten (absoluter Pfad)').fill(join(root, 'received.json'))
+    // Received data may only land in the node's download folder (`downloads` beside the node directory).
+    await myk.getByLabel('Zieldatei im Download-Ordner des Knotens').fill('received.json')
     await myk.getByRole('button', { name: 'Starten' }).click()
     const transfer = myk.locator('li.hit').first()
     await transfer.locator('.receipt', { hasText: 'von beiden signiert' }).waitFor(WAIT)
     await myk.screenshot({ path: join(shots, 'uebertragungen.png'), fullPage: true })
     assert.equal(
-      await readFile(join(root, 'received.json'), 'utf8'),
+      await readFile(join(root, 'downloads', 'received.json'), 'utf8'),
       await readFile(join(root, 'pegel.json'), 'utf8'),
     )
 

@@ -10,7 +10,7 @@ import { stateText } from './negotiations.js'
 defineTexts({
   'tr.start': ['Übertragung starten', 'Start a transfer'],
   'tr.agreement': ['Vertrag', 'Agreement'],
-  'tr.out': ['Zieldatei auf diesem Knoten (absoluter Pfad)', 'Output file on this node (absolute path)'],
+  'tr.out': ['Zieldatei im Download-Ordner des Knotens', 'Output file in the node’s download folder'],
   'tr.go': ['Starten', 'Start'],
   'tr.started': ['Übertragung gestartet.', 'Transfer started.'],
   'tr.none': ['Noch keine Übertragungen.', 'No transfers yet.'],
