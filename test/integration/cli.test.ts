@@ -329,10 +329,21 @@ describe('allmende negotiate --wait on an offer that needs approval', () => {
         '--dir',
         dir('b'),
       ])
-      const out = join(root, 'slow.bin')
+      // A relative --out names a file in the node's download folder (`downloads` beside the node directory).
+      const out = join(root, 'downloads', 'slow.bin')
       const child = spawn(
         process.execPath,
-        [cliPath(), 'transfer', '--agreement', contract.agreement, '--out', out, '--json', '--dir', dir('b')],
+        [
+          cliPath(),
+          'transfer',
+          '--agreement',
+          contract.agreement,
+          '--out',
+          'slow.bin',
+          '--json',
+          '--dir',
+          dir('b'),
+        ],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
@@ -342,7 +353,10 @@ describe('allmende negotiate --wait on an offer that needs approval', () => {
       child.stdout.on('data', (d) => (stdout += d))
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
       // Synchronise on the progress the user sees: an event with bytes received, then Ctrl-C.
-      await new Promise<void>((resolve) =>
+      await new Promise<void>((resolve, reject) => {
+        child.on('exit', (code) =>
+          reject(new Error(`transfer ended (exit ${code}) before any progress: ${stderr}`)),
+        )
         child.stderr.on('data', (d) => {
           stderr += d
           const events = stderr
@@ -350,8 +364,8 @@ describe('allmende negotiate --wait on an offer that needs approval', () => {
             .filter((l) => l.startsWith('{'))
             .map((l) => JSON.parse(l) as { event: string; bytes: number })
           if (events.some((e) => e.event === 'progress' && e.bytes > 0)) resolve()
-        }),
-      )
+        })
+      })
       child.kill('SIGINT')
       assert.equal(await exited, 130, stderr)
       const interrupted = JSON.parse(stdout) as { state: string; interrupted: boolean; bytes: number }
@@ -370,7 +384,7 @@ describe('allmende negotiate --wait on an offer that needs approval', () => {
         '--agreement',
         contract.agreement,
         '--out',
-        out,
+        'slow.bin',
         '--resume',
         '--dir',
         dir('b'),
