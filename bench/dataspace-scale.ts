@@ -538,7 +538,7 @@ try {
       const transferStart = performance.now()
       const transfer = await api<{ id: string }>(consumer, '/api/v1/transfers', {
         method: 'POST',
-        body: { agreement: agreementId, out: join(root, 'received.json') },
+        body: { agreement: agreementId, out: join(root, 'downloads', 'received.json') },
       })
       await until(
         transferStart,

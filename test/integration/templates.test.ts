@@ -109,6 +109,18 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
       startAllmende(['--dir', dir('a')]),
       startAllmende(['--dir', dir('b')]),
     ])
+    // b was endorsed while the anchor was stopped: it fetches its credential once the anchor runs.
+    await eventually(
+      async () => {
+        const status = await allmendeJson<{ membership: { state: string } | null }>([
+          'status',
+          '--dir',
+          dir('b'),
+        ])
+        return status.membership?.state === 'member' ? true : undefined
+      },
+      { timeoutMs: 60_000, what: 'b holds its membership credential' },
+    )
     await writeFile(
       join(root, 'pegel.json'),
       JSON.stringify([{ phenomenonTime: '2026-11-22T10:00:00Z', result: 64 }]),
@@ -181,7 +193,7 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
         )
         continue
       }
-      const out = join(root, `b-${template.name}.json`)
+      const out = join(root, 'downloads', `b-${template.name}.json`)
       const transfer = await api<Transfer>('b', 'POST', '/api/v1/transfers', {
         agreement: negotiation.agreementId,
         out,
