@@ -75,7 +75,7 @@ describe('a transfer outside the agreed time window', () => {
     now = end.getTime() + 1000
     const started = await cluster.api<ProcessView>('consumer', 'POST', '/api/v1/transfers', {
       agreement: agreed.agreementId,
-      out: join(cluster.root, 'received', 'window.csv'),
+      out: join(cluster.root, 'downloads', 'window.csv'),
     })
     const ended = await eventually(
       async () => {
