@@ -106,11 +106,29 @@ describe('three nodes on 127.0.0.1', () => {
     )
     const peersOfB = await allmendeJson<Peer[]>(['peers', '--dir', join(root, 'b')])
     assert.ok(!peersOfB.some((p) => p.peerId === other.peerId && p.connected && p.admitted))
-    // the bootstrap redial loop runs every 5 s; after it, still not connected
-    await new Promise((r) => setTimeout(r, 6_000))
-    const later = await allmendeJson<Peer[]>(['peers', '--dir', join(root, 'other')])
-    assert.ok(!later.some((p) => p.connected), 'the foreign node got reconnected')
     assert.match(nodes.other.output(), /it refused us|admission not completed/)
+    // Redial: a restarted foreign node dials its bootstrap peer again and is refused again.
+    await nodes.other.stop()
+    nodes.other = await startAllmende(['--dir', join(root, 'other'), '--bootstrap', ids.b!.multiaddrs[0]!])
+    const restarted = nodes.other
+    await eventually(
+      async () => (/it refused us|admission not completed/.test(restarted.output()) ? true : undefined),
+      {
+        what: 'the redial to be refused',
+      },
+    )
+    await eventually(
+      async () => {
+        const later = await allmendeJson<Peer[]>(['peers', '--dir', join(root, 'other')])
+        return later.some((p) => p.connected) ? undefined : true
+      },
+      { what: 'the redialled foreign node to be disconnected' },
+    )
+    const peersOfBLater = await allmendeJson<Peer[]>(['peers', '--dir', join(root, 'b')])
+    assert.ok(
+      !peersOfBLater.some((p) => p.peerId === other.peerId && p.admitted),
+      'the foreign node got admitted',
+    )
   })
 
   describe('management API', () => {
