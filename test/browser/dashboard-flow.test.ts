@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Page } from 'playwright-core'
@@ -12,9 +11,10 @@ import {
 } from '../support/browser.js'
 import {
   allmendeJson,
+  allmendeOk,
   eventually,
+  freePort,
   type RunningNode,
-  runAllmende,
   startAllmende,
   tempDir,
 } from '../support/cli-process.js'
@@ -66,20 +66,6 @@ function cliPolicy(assigner: string) {
     ],
     prohibition: [{ action: 'distribute' }],
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-async function ok(args: string[]): Promise<string> {
-  const result = await runAllmende(args)
-  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
 }
 
 describe('two nodes driven through their dashboards: offer, catalog, contract, transfer', () => {
@@ -148,8 +134,8 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
       dir('kusel'),
     ])
     await nodes.kusel.stop()
-    await ok(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir('myk')])
-    await ok(['dataspace', 'endorse', did.myk, '--dir', dir('kusel')])
+    await allmendeOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir('myk')])
+    await allmendeOk(['dataspace', 'endorse', did.myk, '--dir', dir('kusel')])
     nodes.kusel = await startAllmende(['--dir', dir('kusel')])
     nodes.myk = await startAllmende(['--dir', dir('myk')])
     await writeFile(
@@ -233,7 +219,7 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     )
     assert.match(hit.offers[0]!.terms.de, /Hochwasserwarnung/)
     assert.match(hit.offers[0]!.terms.en, /flood warning/)
-    const text = await ok(['catalog', '--q', 'pegel', '--dir', dir('myk')])
+    const text = await allmendeOk(['catalog', '--q', 'pegel', '--dir', dir('myk')])
     assert.match(text, /--purpose FloodWarning/)
     const asked = await allmendeJson<{ negotiation: string; state: string }>([
       'negotiate',

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { AUDIT_ENTRY_RANGE, AUDIT_SUBLEVEL } from '../../src/audit/index.js'
@@ -8,7 +7,9 @@ import { verifyAgreementCredential } from '../../src/credentials/index.js'
 import { Store } from '../../src/store/index.js'
 import {
   allmendeJson,
+  allmendeOk,
   eventually,
+  freePort,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -36,20 +37,6 @@ interface CatalogHit {
   provider: string
   datasetId: string
   title: string
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-async function expectOk(args: string[]): Promise<string> {
-  const result = await runAllmende(args)
-  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
 }
 
 /** An ODRL Offer: use for flood warning only. */
@@ -113,8 +100,8 @@ describe('catalog and contract negotiation between members of a data space', () 
     ])
     await nodes.a.stop()
     for (const name of ['b', 'c'])
-      await expectOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir(name)])
-    await expectOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+      await allmendeOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir(name)])
+    await allmendeOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
     nodes.a = await startAllmende(['--dir', dir('a')])
     ;[nodes.b, nodes.c] = await Promise.all([
       startAllmende(['--dir', dir('b')]),
@@ -197,7 +184,7 @@ describe('catalog and contract negotiation between members of a data space', () 
     }
     // B proves the contract to an auditor, who checks it offline with the challenge it chose
     const proof = join(root, 'proof.json')
-    await expectOk([
+    await allmendeOk([
       'contract',
       'prove',
       result.agreement!,

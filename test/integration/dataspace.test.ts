@@ -2,7 +2,6 @@ import '../../src/polyfills.js'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -20,7 +19,9 @@ import { createCatalog, createCatalogRequestMessage } from '../../src/protocol/i
 import { Store } from '../../src/store/index.js'
 import {
   allmendeJson,
+  allmendeOk,
   eventually,
+  freePort,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -42,20 +43,6 @@ interface Member {
 const REFRESH_SECONDS = 2
 // One refresh period, plus the status list fetch, the hang-up and this test's polling of three APIs.
 const DROP_LIMIT_MS = REFRESH_SECONDS * 1000 + 2_000
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-async function expectOk(args: string[]): Promise<string> {
-  const result = await runAllmende(args)
-  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
 
 describe('a data space of four nodes: anchor A, members B and D, outsider C', () => {
   let root: string
@@ -113,7 +100,7 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
     dataspaceId = created.id
     await nodes.a.stop()
     for (const name of ['b', 'c', 'd']) {
-      await expectOk([
+      await allmendeOk([
         'dataspace',
         'join',
         '--descriptor',
@@ -125,9 +112,9 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
       ])
     }
     // B is endorsed while A is stopped (the CLI opens A's database), D through A's running API.
-    await expectOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+    await allmendeOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
     nodes.a = await startAllmende(['--dir', dir('a')])
-    await expectOk(['dataspace', 'endorse', did.d!, '--dir', dir('a')])
+    await allmendeOk(['dataspace', 'endorse', did.d!, '--dir', dir('a')])
     ;[nodes.b, nodes.c, nodes.d] = await Promise.all(
       ['b', 'c', 'd'].map((name) => startAllmende(['--dir', dir(name)])),
     )
@@ -239,7 +226,7 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
   })
 
   it('drops B within one refresh after A revokes it, refuses it on redial, and keeps D', async (t) => {
-    await expectOk(['dataspace', 'revoke', did.b!, '--dir', dir('a')])
+    await allmendeOk(['dataspace', 'revoke', did.b!, '--dir', dir('a')])
     const revokedAt = Date.now()
     await eventually(
       async () =>

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { verifyAgreementCredential } from '../../src/credentials/index.js'
@@ -13,6 +12,7 @@ import { validateMessage } from '../../src/protocol/index.js'
 import {
   allmendeJson,
   eventually,
+  freePort,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -30,14 +30,6 @@ const ack = (providerPid: string, consumerPid: string, state: string) => ({
   consumerPid,
   state,
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 function offerFile(uid: string, purpose?: string) {
   return {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type DutyMessage, verifyDutyMessage } from '../../src/transfer/index.js'
 import {
   allmendeJson,
   eventually,
+  freePort,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -33,14 +33,6 @@ interface AuditEntry {
   type: string
   subject: string
   data: Record<string, unknown>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** An offer permitting use with the given duties. */

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
   allmendeJson,
+  allmendeOk,
   eventually,
   type RunningNode,
   runAllmende,
@@ -26,12 +27,6 @@ interface Status {
 const REFRESH_SECONDS = 2
 // Generous: nodes on a shared, loaded machine; the benchmark measures the real times.
 const WITHIN_MS = 30_000
-
-async function expectOk(args: string[]): Promise<string> {
-  const result = await runAllmende(args)
-  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
 
 /**
  * The README's rollout, in its order, through the CLI: the anchor creates the data space while stopped, the
@@ -101,7 +96,7 @@ describe('a living data space, in the order of the README', () => {
 
   it('lets the members join and start before they are endorsed: they say so and stay out', async () => {
     for (const name of ['kusel', 'myk']) {
-      await expectOk([
+      await allmendeOk([
         'dataspace',
         'join',
         '--descriptor',
@@ -122,8 +117,8 @@ describe('a living data space, in the order of the README', () => {
   })
 
   it('endorsing the running members admits them everywhere, no restart', async () => {
-    await expectOk(['dataspace', 'endorse', did.kusel!, '--dir', dir('kl')])
-    await expectOk(['dataspace', 'endorse', did.myk!, '--dir', dir('kl')])
+    await allmendeOk(['dataspace', 'endorse', did.kusel!, '--dir', dir('kl')])
+    await allmendeOk(['dataspace', 'endorse', did.myk!, '--dir', dir('kl')])
     await within('Kusel and Mayen-Koblenz to admit each other', async () => {
       return (await admittedBy('kusel', 'myk')) && (await admittedBy('myk', 'kusel'))
     })
@@ -163,7 +158,7 @@ describe('a living data space, in the order of the README', () => {
         permission: [{ action: 'use' }],
       }),
     )
-    await expectOk([
+    await allmendeOk([
       'dataset',
       'add',
       '--title',
@@ -184,7 +179,7 @@ describe('a living data space, in the order of the README', () => {
   })
 
   it('revocation drops the member, which is told and says so', async () => {
-    await expectOk(['dataspace', 'revoke', did.myk!, '--dir', dir('kl')])
+    await allmendeOk(['dataspace', 'revoke', did.myk!, '--dir', dir('kl')])
     await within('Kusel to drop Mayen-Koblenz', async () => !(await admittedBy('kusel', 'myk')))
     await within('Mayen-Koblenz to know it was revoked', async () => {
       const status = await api<Status>('myk', '/api/v1/status')
@@ -207,7 +202,7 @@ describe('a living data space, in the order of the README', () => {
   })
 
   it('re-endorsement admits it again, no restart', async () => {
-    await expectOk(['dataspace', 'endorse', did.myk!, '--dir', dir('kl')])
+    await allmendeOk(['dataspace', 'endorse', did.myk!, '--dir', dir('kl')])
     await within('Kusel to admit Mayen-Koblenz again', async () => admittedBy('kusel', 'myk'))
     assert.equal((await api<Status>('myk', '/api/v1/status')).membership?.state, 'member')
   })
@@ -250,13 +245,13 @@ describe('a living data space, in the order of the README', () => {
     ])
     assert.equal(signed.state, 'adopted')
     for (const name of ['a1', 'm1', 'm2']) {
-      await expectOk(['dataspace', 'join', '--descriptor', draft.descriptor, '--dir', dir(name)])
+      await allmendeOk(['dataspace', 'join', '--descriptor', draft.descriptor, '--dir', dir(name)])
     }
     // a1 stays down; a2 alone endorses and serves
     await start('a2')
     await Promise.all(['m1', 'm2'].map(start))
-    await expectOk(['dataspace', 'endorse', did.m1!, '--dir', dir('a2')])
-    await expectOk(['dataspace', 'endorse', did.m2!, '--dir', dir('a2')])
+    await allmendeOk(['dataspace', 'endorse', did.m1!, '--dir', dir('a2')])
+    await allmendeOk(['dataspace', 'endorse', did.m2!, '--dir', dir('a2')])
     await within('m1 and m2 to admit each other with a1 down', async () => {
       return (await admittedBy('m1', 'm2')) && (await admittedBy('m2', 'm1'))
     })

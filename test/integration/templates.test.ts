@@ -5,9 +5,9 @@ import { after, before, describe, it } from 'node:test'
 import { fillTemplate, loadTemplates } from '../../src/policy/index.js'
 import {
   allmendeJson,
+  allmendeOk,
   eventually,
   type RunningNode,
-  runAllmende,
   startAllmende,
   tempDir,
 } from '../support/cli-process.js'
@@ -81,11 +81,6 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
     assert.ok(response.ok, `${method} ${path} on ${name}: ${response.status} ${JSON.stringify(json)}`)
     return json
   }
-  const expectOk = async (args: string[]) => {
-    const result = await runAllmende(args)
-    assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
-  }
-
   before(async () => {
     root = await tempDir('allmende-templates-')
     for (const name of ['a', 'b']) {
@@ -103,8 +98,8 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
     ])
     dataSpace = created.id
     await nodes.a.stop()
-    await expectOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir('b')])
-    await expectOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+    await allmendeOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir('b')])
+    await allmendeOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
     ;[nodes.a, nodes.b] = await Promise.all([
       startAllmende(['--dir', dir('a')]),
       startAllmende(['--dir', dir('b')]),

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
   allmendeJson,
   eventually,
+  freePort,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -39,14 +39,6 @@ interface AuditEntry {
   type: string
   subject: string
   data: Record<string, unknown>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 async function sha256File(path: string): Promise<string> {

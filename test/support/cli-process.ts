@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cliPath } from './repo.js'
@@ -49,6 +51,22 @@ export function runAllmende(
       resolve({ code, stdout, stderr })
     })
   })
+}
+
+/** Runs a command that must succeed and returns its standard output. */
+export async function allmendeOk(args: string[]): Promise<string> {
+  const result = await runAllmende(args)
+  assert.equal(result.code, 0, `allmende ${args.join(' ')}: ${result.stderr}`)
+  return result.stdout
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (for nodes that must know their port before start). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }
 
 /** Runs a command that must succeed and parses its JSON output. */

@@ -1,24 +1,22 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { openNode } from '../../src/config/index.js'
 import { Connector } from '../../src/connector.js'
 import type { Clock } from '../../src/lifecycle/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
-import { type CliResult, type RunningNode, runAllmende, startAllmende, tempDir } from './cli-process.js'
+import {
+  type CliResult,
+  freePort,
+  type RunningNode,
+  runAllmende,
+  startAllmende,
+  tempDir,
+} from './cli-process.js'
 
 /** One answer of a node's management API. */
 export interface ApiAnswer<T> {
   readonly status: number
   readonly body: T
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /**
