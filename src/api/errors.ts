@@ -16,14 +16,6 @@ export class PayloadTooLargeError extends AllmendeError {
   }
 }
 
-/** A caller of an open route sent more requests than it may; it gets 429 with `Retry-After`. */
-export class TooManyRequestsError extends AllmendeError {
-  static override name = 'TooManyRequestsError'
-  constructor(message: string) {
-    super('ALLMENDE_TOO_MANY_REQUESTS', message)
-  }
-}
-
 /** The management API port is taken. */
 export class ApiPortInUseError extends AllmendeError {
   static override name = 'ApiPortInUseError'

@@ -13,7 +13,6 @@ export {
   ApiPortInUseError,
   httpStatusOf,
   PayloadTooLargeError,
-  TooManyRequestsError,
   UnauthorizedError,
 } from './errors.js'
 export { type LiveEvent, LiveEvents, type LiveEventType } from './live-events.js'

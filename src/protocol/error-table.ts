@@ -76,7 +76,6 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_RANGE_NOT_SATISFIABLE: refusal(416),
   ALLMENDE_RANGE_COMPLETE: refusal(416),
   ALLMENDE_RATE_LIMITED: refusal(429),
-  ALLMENDE_TOO_MANY_REQUESTS: refusal(429),
   // another party or a data source failed: retried, told in words that hide nothing of ours
   ALLMENDE_PEER_UNREACHABLE: upstream,
   ALLMENDE_PROVIDER_TIMEOUT: upstream,

@@ -118,6 +118,7 @@ export {
   dspValidator,
   findRepoRoot,
 } from './schemas.js'
+export { type RateLimit, RateLimitedError, TokenBuckets } from './token-buckets.js'
 export {
   createDataAddress,
   createTransferCompletionMessage,

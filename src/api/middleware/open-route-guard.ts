@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa'
-import { PayloadTooLargeError, TooManyRequestsError } from '../errors.js'
+import { RateLimitedError, TokenBuckets } from '../../protocol/index.js'
+import { PayloadTooLargeError } from '../errors.js'
 
 export interface OpenRouteGuardInit {
   /** The unauthenticated paths this guard covers; others pass untouched. */
@@ -25,31 +26,26 @@ const MAX_BUCKETS = 10_000
  * `Retry-After`; nothing is stored about a refused request but its bucket.
  */
 export function openRouteGuard(init: OpenRouteGuardInit): Middleware {
-  const now = init.now ?? Date.now
-  const buckets = new Map<string, { tokens: number; at: number }>()
+  const buckets = new TokenBuckets(
+    { perSecond: init.ratePerSecond, burst: init.burst },
+    MAX_BUCKETS,
+    init.now ?? Date.now,
+  )
   let running = 0
   return async function openRouteGuardMiddleware(ctx, next) {
     if (!init.paths.includes(ctx.path)) return next()
     if (Number(ctx.get('content-length') || 0) > init.bodyLimit)
       throw new PayloadTooLargeError(init.bodyLimit)
     const address = ctx.request.ip || 'unknown'
-    const t = now()
-    const bucket = buckets.get(address) ?? { tokens: init.burst, at: t }
-    buckets.delete(address)
-    bucket.tokens = Math.min(init.burst, bucket.tokens + ((t - bucket.at) / 1000) * init.ratePerSecond)
-    bucket.at = t
-    buckets.set(address, bucket)
-    if (buckets.size > MAX_BUCKETS) buckets.delete(buckets.keys().next().value!)
-    if (bucket.tokens < 1) {
-      const wait = Math.ceil((1 - bucket.tokens) / init.ratePerSecond)
+    const busy = running >= init.concurrency
+    const wait = busy ? 1 : buckets.take(address)
+    if (wait > 0) {
       ctx.set('Retry-After', String(wait))
-      throw new TooManyRequestsError(`too many requests from ${address}; retry in ${wait} s`)
+      throw new RateLimitedError(
+        wait,
+        busy ? 'too many verifications are running' : `too many requests from ${address}`,
+      )
     }
-    if (running >= init.concurrency) {
-      ctx.set('Retry-After', '1')
-      throw new TooManyRequestsError('too many verifications are running; retry in 1 s')
-    }
-    bucket.tokens -= 1
     running++
     try {
       await next()

@@ -11,10 +11,11 @@ import {
   MAX_MESSAGE_BYTES,
   MessageTooLargeError,
   NotAuthenticatedError,
+  RateLimitedError,
   toDspError,
   validateMessage,
 } from '../../protocol/index.js'
-import { CallerLimits, RateLimitedError } from './caller-limits.js'
+import { CallerLimits } from './caller-limits.js'
 import { type HttpDataSource, serveHttpData } from './data-endpoint.js'
 import { normalizeDspAddress } from './dsp-paths.js'
 import { DSP_ROUTES, type DspHttpServices, type DspRoute } from './dsp-routes.js'

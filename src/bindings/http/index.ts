@@ -15,7 +15,7 @@
  * const catalog = await client.catalog('http://127.0.0.1:8282/dsp/2025-1')
  * ```
  */
-export { CallerLimits, DEFAULT_LIMITS, type RateLimit, RateLimitedError } from './caller-limits.js'
+export { CallerLimits, DEFAULT_LIMITS } from './caller-limits.js'
 export { type HttpDataGrant, type HttpDataSource, serveHttpData } from './data-endpoint.js'
 export { DspHttpClient } from './dsp-http-client.js'
 export { DSP_BASE_PATH, DspHttpServer, type DspHttpServerInit } from './dsp-http-server.js'
