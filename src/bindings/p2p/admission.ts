@@ -55,8 +55,12 @@ interface Proof {
   name?: string
 }
 
-const HANDSHAKE_TIMEOUT_MS = 10_000
-/** A connection that has not passed admission by then is closed and forgotten. */
+/**
+ * A handshake under way gets this long: a busy machine (a hundred nodes on two cores, or a small VM at work)
+ * signs and verifies slowly, and a handshake cut short only starts again.
+ */
+const HANDSHAKE_TIMEOUT_MS = 20_000
+/** A connection on which no handshake is under way by then, and that has not passed admission, is closed and forgotten. */
 export const ADMISSION_DEADLINE_MS = 5_000
 const REFUSAL_GRACE_MS = 250
 /** How long a peer of another data space (or one that broke the protocol) is refused before it may retry. */
@@ -101,6 +105,8 @@ export class PeerAdmission {
   private readonly denied = new Map<string, { reason: string; until: number }>()
   /** Peers with a positive verdict on some open connection, with the name they gave. */
   private readonly admittedPeers = new Map<string, { name?: string }>()
+  /** Connections with a handshake under way: the deadline leaves them to the handshake's own timeout. */
+  private readonly handshaking = new WeakSet<Connection>()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
@@ -266,11 +272,12 @@ export class PeerAdmission {
     })
   }
 
-  /** Closes a connection that has not passed admission in time, and forgets its peer. */
+  /** Closes a connection that has not passed admission nor started its handshake in time, and forgets its peer. */
   private enforceDeadline(connection: Connection): void {
     const timer = setTimeout(() => {
       const peer = connection.remotePeer
       if (this.admittedPeers.has(peer.toString()) || connection.status !== 'open') return
+      if (this.handshaking.has(connection)) return
       this.log.debug({ peer: peer.toString() }, 'closing a connection that did not pass admission in time')
       connection.abort(new Error('admission not completed in time'))
       void this.forgetUnadmitted(peer)
@@ -294,7 +301,9 @@ export class PeerAdmission {
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
+    this.handshaking.add(connection)
     void settled.then(async (result) => {
+      this.handshaking.delete(connection)
       if (result.admitted) {
         this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)

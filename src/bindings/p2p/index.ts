@@ -26,4 +26,4 @@ export { NotAMemberError, PeerNotAdmittedError, PeerUnreachableError } from './e
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
 export { membersOnly } from './member-gate.js'
 export { PEER_MEMORY_SUBLEVEL, PeerMemory, type RememberedPeer } from './peer-memory.js'
-export { type MeshStanding, PeerMesh, type PeerSummary } from './peer-mesh.js'
+export { type MeshStanding, PeerMesh, type PeerSummary, wantedPeers } from './peer-mesh.js'
