@@ -9,7 +9,8 @@
 //
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
-// (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure). The last line is `result {json}` with every figure.
+// (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
+// (a folder: the middle node writes a CPU profile there). The last line is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -191,7 +192,13 @@ async function setUp(root: string, source: string): Promise<Node[]> {
 function start(node: Node, logs: string): Promise<void> {
   const anchor = nodes.indexOf(node) < ANCHORS
   const listen = anchor ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']
-  const child = spawn(process.execPath, [cliPath(), 'start', '--dir', node.files.directory.root, ...listen], {
+  // BENCH_CPU_PROF=DIR: the middle node writes a CPU profile of its whole run into DIR when it stops.
+  const profile =
+    process.env.BENCH_CPU_PROF !== undefined && nodes.indexOf(node) === Math.floor(N / 2)
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : []
+  const args = [...profile, cliPath(), 'start', '--dir', node.files.directory.root, ...listen]
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' },
   })
