@@ -19,6 +19,7 @@ import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
+import { V8_FLAGS } from '../src/cli/v8-flags.js'
 import { initNode, type NodeFiles, openNode } from '../src/config/index.js'
 import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
 import { Store } from '../src/store/index.js'
@@ -197,7 +198,7 @@ function start(node: Node, logs: string): Promise<void> {
     process.env.BENCH_CPU_PROF !== undefined && nodes.indexOf(node) === Math.floor(N / 2)
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : []
-  const args = [...profile, cliPath(), 'start', '--dir', node.files.directory.root, ...listen]
+  const args = [...V8_FLAGS, ...profile, cliPath(), 'start', '--dir', node.files.directory.root, ...listen]
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' },

@@ -454,6 +454,7 @@ export class Connector {
       this.admission,
       log.child({ name: 'allmende:catalog' }),
       config.dataspace,
+      async () => (await this.mesh?.known()) ?? [],
     )
     const cache = new FederatedCatalogCache(
       { store, clock: { now: clock }, catalog },

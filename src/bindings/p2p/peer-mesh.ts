@@ -168,6 +168,25 @@ export class PeerMesh {
     return this.libp2p.getPeers().filter((peer) => this.admission.admittedNow(peer)).length
   }
 
+  /**
+   * Every peer the mesh knows of (bootstrap, remembered, discovered, endorsed) and does not refuse, with its
+   * addresses put into the peer store so a request can dial it: the mesh keeps only a few connected, and a
+   * refreshed search asks them all.
+   */
+  async known(): Promise<PeerId[]> {
+    const known: PeerId[] = []
+    for (const target of this.targets.values()) {
+      if (this.admission.deniedReason(target.peerId) !== undefined) continue
+      if (target.addresses.length > 0 && this.libp2p.getConnections(target.peerId).length === 0) {
+        await this.libp2p.peerStore
+          .merge(target.peerId, { multiaddrs: target.addresses })
+          .catch(() => undefined)
+      }
+      known.push(target.peerId)
+    }
+    return known
+  }
+
   /** Adds (or refreshes) a peer to keep in touch with; `soon` dials it at the next tick. */
   target(peer: PeerId, addresses: readonly Multiaddr[], soon = false): void {
     const key = peer.toString()
