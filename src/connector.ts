@@ -130,6 +130,8 @@ export class Connector {
   private dspServer?: DspHttpServer
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
+  /** Requests refused before their sender was authenticated, on every interface (counted, logged rate-limited). */
+  private readonly refusals: UnauthenticatedRefusals
   /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
   readonly sessions = new DashboardSessions()
   /** Changes the dashboard follows over server-sent events. */
@@ -137,9 +139,12 @@ export class Connector {
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
+    this.refusals = new UnauthenticatedRefusals(init.log.child({ name: 'allmende:refusals' }))
     this.admission = new PeerAdmission(
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
+      Date.now,
+      { refusals: this.refusals },
     )
     this.admission.setName(config.name)
   }
@@ -419,7 +424,7 @@ export class Connector {
     const log = this.init.log
     const clock = this.init.clock ?? systemClock
     const audit = new AuditLog({ store, nodeKey: key, clock })
-    const refusals = new UnauthenticatedRefusals(log.child({ name: 'allmende:refusals' }))
+    const refusals = this.refusals
     const catalog = new Catalog(
       { store, clock: { now: clock } },
       {
@@ -509,6 +514,7 @@ export class Connector {
                   : undefined,
             }),
       }),
+      log: log.child({ name: 'allmende:dsp-http' }),
     })
     const policies = new PolicyCache()
     const dispatcher = new PeerDispatcher(endpoint, dspClient, {

@@ -11,6 +11,7 @@
  */
 export {
   ADMISSION_DEADLINE_MS,
+  type AdmissionOptions,
   type AdmissionPolicy,
   type AdmissionVerdict,
   PeerAdmission,
