@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { DspHttpClient, IdTokenIssuer, resolveHttpOffer } from '../../src/bindings/http/index.js'
 import {
   buildDspCatalog,
   Catalog,
@@ -7,8 +8,10 @@ import {
   FederatedCatalogCache,
   offerPublishProblems,
 } from '../../src/catalog/index.js'
+import { generateNodeKey } from '../../src/identity/index.js'
 import type { Logger } from '../../src/log/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
+import { ForeignParty } from '../support/foreign-party.js'
 import {
   checkOffer,
   glanInput,
@@ -109,6 +112,40 @@ describe('one invalid offer never hides a provider catalog', () => {
     const logged = JSON.stringify(warnings[0])
     assert.match(logged, /urn:uuid:bad-offer/)
     assert.match(logged, /rightOperand/)
+  })
+
+  it('over DSP HTTP too: the consumer keeps the other datasets and the good offer beside the bad one, and logs it', async () => {
+    const provider = new ForeignParty(await generateNodeKey())
+    await provider.start()
+    try {
+      const datasets = answer.dataset as Record<string, unknown>[]
+      // The bad offer first: a consumer that took the first offer as it came would pick it.
+      const mixed = datasets.find((d) => d['@id'] === ids.mixed)!
+      mixed.hasPolicy = [...(mixed.hasPolicy as unknown[])].reverse()
+      provider.respond = (request) => {
+        if (request.path === '/dsp/2025-1/catalog/request') {
+          return { status: 200, body: { ...answer, participantId: provider.did } }
+        }
+        const dataset = datasets.find((d) => request.path === `/dsp/2025-1/catalog/datasets/${d['@id']}`)
+        return dataset && { status: 200, body: { '@context': answer['@context'], ...dataset } }
+      }
+      const recorded = recordingLogger()
+      const client = new DspHttpClient({
+        tokens: new IdTokenIssuer({ key: await generateNodeKey() }),
+        log: recorded.log,
+      })
+      const base = `${provider.url}/dsp/2025-1`
+      const catalog = await client.catalog(base)
+      assert.deepEqual((catalog.dataset ?? []).map((d) => d['@id']).sort(), [ids.intact, ids.mixed].sort())
+      const chosen = await resolveHttpOffer(client, base, ids.mixed)
+      assert.notEqual(chosen.offer['@id'], 'urn:uuid:bad-offer')
+      await assert.rejects(resolveHttpOffer(client, base, ids.mixed, 'urn:uuid:bad-offer'), /offers no offer/)
+      await assert.rejects(resolveHttpOffer(client, base, ids.broken), /breaks the DSP schema/)
+      assert.equal(recorded.warnings.length, 1, 'logged once per provider, not per request')
+      assert.match(JSON.stringify(recorded.warnings[0]), /urn:uuid:bad-offer/)
+    } finally {
+      await provider.stop()
+    }
   })
 
   it('an Allmende provider never publishes such an offer: numbers become typed literals, and validate says what consumers would refuse', () => {
