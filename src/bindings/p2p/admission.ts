@@ -111,6 +111,8 @@ export class PeerAdmission {
   private readonly denied = new Map<string, { reason: string; until: number }>()
   /** Peers with a positive verdict on some open connection, with the name they gave. */
   private readonly admittedPeers = new Map<string, { name?: string }>()
+  /** Handshakes under way per peer, on any of its connections. */
+  private readonly running = new Map<string, number>()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
@@ -207,7 +209,8 @@ export class PeerAdmission {
    * streams only once admitted ({@link openStream}), so a stream before any handshake is a stranger's.
    */
   async requireAdmittedStream(peer: PeerId, protocol: string): Promise<void> {
-    const known = this.deniedReason(peer) !== undefined || this.admitted.has(peer.toString())
+    const key = peer.toString()
+    const known = this.deniedReason(peer) !== undefined || this.admitted.has(key) || this.running.has(key)
     const verdict: AdmissionVerdict = known
       ? await this.verdictOf(peer)
       : { admitted: false, reason: 'it opened a protocol stream without the admission handshake' }
@@ -338,7 +341,11 @@ export class PeerAdmission {
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
+    this.running.set(key, (this.running.get(key) ?? 0) + 1)
     void settled.then(async (result) => {
+      const left = (this.running.get(key) ?? 1) - 1
+      if (left > 0) this.running.set(key, left)
+      else this.running.delete(key)
       if (result.admitted) {
         this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)
