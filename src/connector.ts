@@ -73,6 +73,7 @@ import {
   type AgreementRecord,
   AgreementRevocation,
   NegotiationService,
+  type ProviderFacts,
   providerDecision,
 } from './contract/index.js'
 import {
@@ -517,6 +518,14 @@ export class Connector {
       log: log.child({ name: 'allmende:dsp-http' }),
     })
     const policies = new PolicyCache()
+    // What this provider states of its data and the moment, for each negotiation and each use alike.
+    const providedFacts = async (datasetId: string): Promise<ProviderFacts> => {
+      const { artifactState } = await catalog.get(datasetId)
+      return {
+        ...(config.events === undefined ? {} : { events: config.events }),
+        ...(artifactState === undefined ? {} : { artifactState }),
+      }
+    }
     const dispatcher = new PeerDispatcher(endpoint, dspClient, {
       peerId: key.peerId.toString(),
       dspBaseUrl: () => this.dspServer?.baseUrl,
@@ -539,6 +548,7 @@ export class Connector {
           clock,
           isMember,
           dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+          providedFacts,
         }),
       },
     )
@@ -582,6 +592,7 @@ export class Connector {
         providerAddress: async (agreement) =>
           (await negotiations.get(agreement.negotiationId))?.callbackAddress,
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
+        providedFacts,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
         dataSpace: dataspace?.descriptor.id ?? config.dataspace,
