@@ -3,8 +3,8 @@ import {
   type Declarations,
   type ProviderFacts,
   requestFacts,
-} from '../contract/index.js'
-import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../policy/index.js'
+} from '../../contract/index.js'
+import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../../policy/index.js'
 
 const ODRL_CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
 
