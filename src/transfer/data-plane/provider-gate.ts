@@ -114,11 +114,6 @@ export class ProviderGate implements DataProvider {
     this.signals = signals
   }
 
-  /** Uses of an agreement so far. */
-  async usesOf(agreementId: string): Promise<number> {
-    return (await this.usage.get(agreementId))?.uses ?? 0
-  }
-
   /**
    * The pull address of a start message, with a fresh single-use token: over libp2p for an
    * Allmende peer, `HttpData-PULL` for a consumer on DSP HTTP. No token opens a used-up grant or
