@@ -1,5 +1,5 @@
 import { type AuditLog, signReceipt, type TransferReceipt, verifyReceipt } from '../../audit/index.js'
-import type { AgreementRecord } from '../../contract/index.js'
+import type { AgreementRecord, ProviderFacts } from '../../contract/index.js'
 import {
   type AccessTokenClaims,
   issueAccessToken,
@@ -47,6 +47,8 @@ export interface ProviderGateComponents {
   readonly agreements: { getAgreement(id: string): Promise<AgreementRecord | undefined> }
   /** Where a dataset's data lives: its source spec (validated when opened). */
   readonly sourceOf: (datasetId: string) => Promise<unknown>
+  /** What the provider states of a dataset and the moment (events in force, artifact state), for each use. */
+  readonly providedFacts?: (datasetId: string) => Promise<ProviderFacts>
   /** Whether a DID is an admitted member of the data space (for membership constraints). */
   readonly isMember: (did: string) => Promise<boolean>
   /** The data space id membership constraints name (`dataSpaceMembership eq <id>`). */
@@ -211,6 +213,8 @@ export class ProviderGate implements DataProvider {
         newUse,
         consumer: caller,
         ...(agreement!.purpose === undefined ? {} : { purpose: agreement!.purpose }),
+        ...(agreement!.declared === undefined ? {} : { declared: agreement!.declared }),
+        provided: (await this.components.providedFacts?.(agreement!.datasetId)) ?? {},
         concluded: agreement!.concluded,
         isMember,
         ...(this.components.dataSpace === undefined ? {} : { dataSpace: this.components.dataSpace }),
