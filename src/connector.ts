@@ -475,6 +475,7 @@ export class Connector {
               holder,
               challenge: key.did,
               statusChecker: statusCache,
+              vetoes: (member, credentials) => dataspace.vetoesOf(member, credentials),
             }),
     })
     // Both caches together stay within one membership refresh (HttpMembership explains the halves).

@@ -34,6 +34,7 @@ import {
 } from './membership-protocol.js'
 import { type MembershipStanding, OwnMembership } from './membership-standing.js'
 import { MembershipWallet } from './membership-wallet.js'
+import { type Revocation, RevocationLists, type Veto } from './revocation-list.js'
 
 /** Default period of the membership refresh: revoked members are dropped within it. */
 export const DEFAULT_MEMBERSHIP_REFRESH_SECONDS = 60
@@ -112,6 +113,8 @@ export class DataspaceService {
   readonly policy: MembershipAdmissionPolicy
   readonly wallet: MembershipWallet
   readonly refreshSeconds: number
+  /** The anchors' signed revocation lists: who vetoed which member. */
+  readonly revocations: RevocationLists
   private readonly statusCache: StatusListCache
   private libp2p?: AllmendeLibp2p
   private timer?: NodeJS.Timeout
@@ -134,6 +137,7 @@ export class DataspaceService {
     this.refreshSeconds = init.refreshSeconds ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
     this.own = new OwnMembership(store, descriptor, key.did, this.wallet)
+    this.revocations = new RevocationLists(store, descriptor, init.resolver)
     // Half the refresh period: a list fetched just before a refresh is re-fetched at the next one at the latest.
     this.statusCache = new StatusListCache({
       fetcher: (listUrl) => this.fetchStatusList(listUrl),
@@ -147,6 +151,7 @@ export class DataspaceService {
       statusChecker: this.statusCache,
       obtainCredential: () => this.obtainCredential(),
       refreshMs: this.refreshSeconds * 1000,
+      vetoes: (member, credentials) => this.vetoesOf(member, credentials),
       ...(init.resolver === undefined ? {} : { resolver: init.resolver }),
     })
   }
@@ -243,9 +248,31 @@ export class DataspaceService {
     return this.init.admission.isAdmitted(peer)
   }
 
+  /** The anchors' revocations of `member` that stand against the credentials it shows. */
+  vetoesOf(member: string, credentials: readonly JsonLdObject[] = []): Veto[] {
+    return this.revocations.vetoesOf(member, credentials)
+  }
+
+  /** For the descriptor sync: the anchors' revocation lists this node holds. */
+  revocationLists(): JsonLdObject[] {
+    return this.revocations.all()
+  }
+
+  /** Takes newer revocation lists (from a peer or an announcement) and re-checks the members at once if one changed. */
+  async takeRevocationLists(lists: readonly unknown[]): Promise<void> {
+    let changed = false
+    for (const list of lists) if (await this.revocations.take(list)) changed = true
+    if (!changed) return
+    await this.updateStanding()
+    await this.refresh()
+  }
+
   /** Registers the membership (anchors) and status protocols and starts the refresh timer. */
   async start(libp2p: AllmendeLibp2p): Promise<void> {
     this.libp2p = libp2p
+    await this.revocations.load()
+    const registry = this.registry
+    if (registry !== undefined) await this.revocations.take(await registry.revocationList())
     await this.updateStanding()
     this.init.admission.setStanding(() => this.standingReason())
     await serveMembershipProtocols(
@@ -299,7 +326,10 @@ export class DataspaceService {
   async endorse(did: string, options: { name?: string } = {}): Promise<MemberRecord> {
     const applicant = this.applicants.get(did)
     const name = options.name ?? applicant?.name
-    const record = await this.requireRegistry().endorse(did, name === undefined ? {} : { name })
+    const registry = this.requireRegistry()
+    const record = await registry.endorse(did, name === undefined ? {} : { name })
+    const list = await registry.revocationList()
+    await this.revocations.take(list)
     const peer = peerIdFromDidKey(did)
     this.init.admission.forgive(peer)
     const addresses = applicant?.addresses ?? []
@@ -310,28 +340,34 @@ export class DataspaceService {
       at: record.endorsedAt,
       addresses,
       ...(name === undefined ? {} : { name }),
+      list,
     })
     return record
   }
 
   /**
-   * Revokes a member: tells it, announces it (members re-check it at once rather than at their next refresh),
-   * drops its connection and forgets it.
+   * Revokes a member, whether this anchor endorsed it or not: its credential's status entry (if any) and this
+   * anchor's signed revocation list. Tells the member, announces the change with the new list (members re-check
+   * it at once rather than at their next refresh), drops its connection and forgets it.
    */
-  async revoke(did: string): Promise<MemberRecord> {
-    const record = await this.requireRegistry().revoke(did)
-    this.statusCache.invalidate(record.status.statusListCredential)
+  async revoke(did: string): Promise<Revocation> {
+    const registry = this.requireRegistry()
+    const revocation = await registry.revoke(did)
+    const status = (await registry.get(did))?.status
+    if (status !== undefined) this.statusCache.invalidate(status.statusListCredential)
+    const list = await registry.revocationList()
+    await this.revocations.take(list)
     const peer = peerIdFromDidKey(did)
-    const at = record.revokedAt ?? new Date().toISOString()
+    const at = revocation.revokedAt
     if (this.libp2p !== undefined) await sendMembershipNotice(this.libp2p, peer, { state: 'revoked', at })
-    await this.announcements?.announce({ change: 'revoked', member: did, at })
+    await this.announcements?.announce({ change: 'revoked', member: did, at, list })
     await this.init.admission.deny(
       peer,
-      `its membership of ${this.init.descriptor.id} was revoked`,
+      `its membership of ${this.init.descriptor.id} was revoked by ${this.init.key.did} at ${at}`,
       this.refreshSeconds * 1000,
     )
     await this.mesh?.forget(peer)
-    return record
+    return revocation
   }
 
   /** The membership server's answer; an anchor remembers who asked, to call it back once endorsed. */
@@ -361,9 +397,11 @@ export class DataspaceService {
       member: string
       at: string
       addresses?: readonly string[]
+      list?: unknown
     },
     anchor: string,
   ): Promise<void> {
+    if (announcement.list !== undefined) await this.revocations.take(announcement.list)
     if (announcement.member === this.init.key.did) {
       if (announcement.change === 'revoked') await this.own.revokedBy(anchor, announcement.at)
       else this.askedAt.delete(anchor)
@@ -421,6 +459,13 @@ export class DataspaceService {
     if (libp2p === undefined || this.refreshing) return
     this.refreshing = true
     try {
+      // A revocation announced while this node was away: the anchors hand on their newest lists.
+      for (const anchor of this.init.descriptor.trustAnchor) {
+        const peer = peerOf(anchor)
+        if (peer !== undefined && anchor !== this.init.key.did && libp2p.getConnections(peer).length > 0)
+          await syncDescriptor(libp2p, this, peer, this.init.log)
+      }
+      await this.updateStanding()
       for (const peer of libp2p.getPeers()) {
         const result = await this.policy
           .recheck(peer)

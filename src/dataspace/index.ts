@@ -48,7 +48,7 @@ export {
   NoDataspaceError,
   NotAnAnchorError,
 } from './errors.js'
-export { MEMBERS_SUBLEVEL, type MemberRecord, MemberRegistry } from './member-registry.js'
+export { MEMBERS_SUBLEVEL, type MemberRecord, MemberRegistry, REVOKED_SUBLEVEL } from './member-registry.js'
 export {
   type MembershipAdmissionInit,
   MembershipAdmissionPolicy,
@@ -83,3 +83,11 @@ export {
   loadNodeDescriptor,
   openOfflineRegistry,
 } from './node-dataspace.js'
+export {
+  issueRevocationList,
+  REVOCATION_LIST_TYPE,
+  type Revocation,
+  RevocationLists,
+  revocationsRequired,
+  type Veto,
+} from './revocation-list.js'

@@ -12,6 +12,8 @@ export interface MembershipAnnouncement {
   readonly at: string
   readonly name?: string
   readonly addresses?: readonly string[]
+  /** The announcing anchor's signed revocation list after the change (members verify it before use). */
+  readonly list?: unknown
 }
 
 /**
@@ -76,6 +78,9 @@ function parse(data: Uint8Array): MembershipAnnouncement | undefined {
       ...(typeof raw.name === 'string' ? { name: raw.name.slice(0, 200) } : {}),
       ...(Array.isArray(raw.addresses)
         ? { addresses: raw.addresses.filter((a): a is string => typeof a === 'string').slice(0, 8) }
+        : {}),
+      ...(raw.list !== null && typeof raw.list === 'object' && !Array.isArray(raw.list)
+        ? { list: raw.list }
         : {}),
     }
   } catch {
