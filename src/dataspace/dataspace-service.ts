@@ -34,6 +34,7 @@ import {
 } from './membership-protocol.js'
 import { type MembershipStanding, OwnMembership } from './membership-standing.js'
 import { MembershipWallet } from './membership-wallet.js'
+import { type CredentialName, credentialName, PartyCredentials } from './party-credentials.js'
 import { type Revocation, RevocationLists, type Veto } from './revocation-list.js'
 
 /** Default period of the membership refresh: revoked members are dropped within it. */
@@ -115,6 +116,8 @@ export class DataspaceService {
   readonly refreshSeconds: number
   /** The anchors' signed revocation lists: who vetoed which member. */
   readonly revocations: RevocationLists
+  /** The membership credentials admitted members showed: names their anchors vouch for. */
+  readonly parties: PartyCredentials
   private readonly statusCache: StatusListCache
   private libp2p?: AllmendeLibp2p
   private timer?: NodeJS.Timeout
@@ -138,6 +141,7 @@ export class DataspaceService {
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
     this.own = new OwnMembership(store, descriptor, key.did, this.wallet)
     this.revocations = new RevocationLists(store, descriptor, init.resolver)
+    this.parties = new PartyCredentials(store, descriptor)
     // Half the refresh period: a list fetched just before a refresh is re-fetched at the next one at the latest.
     this.statusCache = new StatusListCache({
       fetcher: (listUrl) => this.fetchStatusList(listUrl),
@@ -253,6 +257,22 @@ export class DataspaceService {
     return this.revocations.vetoesOf(member, credentials)
   }
 
+  /**
+   * The membership credentials of a party as far as this node holds them: its own (wallet), the ones it
+   * issued as anchor, or the ones the party showed when it was admitted.
+   */
+  async membershipCredentialsOf(did: string): Promise<JsonLdObject[]> {
+    if (did === this.init.key.did) return this.wallet.list()
+    const issued = await this.registry?.activeCredential(did)
+    const shown = this.parties.credentialsOf(did).filter((c) => c.id !== issued?.id)
+    return [...(issued === undefined ? [] : [issued]), ...shown]
+  }
+
+  /** The name an anchor wrote into a party's membership credential, and which anchor. */
+  async credentialNameOf(did: string): Promise<CredentialName | undefined> {
+    return credentialName(await this.membershipCredentialsOf(did))
+  }
+
   /** For the descriptor sync: the anchors' revocation lists this node holds. */
   revocationLists(): JsonLdObject[] {
     return this.revocations.all()
@@ -271,6 +291,7 @@ export class DataspaceService {
   async start(libp2p: AllmendeLibp2p): Promise<void> {
     this.libp2p = libp2p
     await this.revocations.load()
+    await this.parties.load()
     const registry = this.registry
     if (registry !== undefined) await this.revocations.take(await registry.revocationList())
     await this.updateStanding()
@@ -287,6 +308,14 @@ export class DataspaceService {
     )
     await serveDescriptorSync(libp2p, this, this.init.log)
     this.init.admission.onAdmitted((peer, connection) => {
+      const membership = this.policy.membershipOf(peer)
+      if (membership !== undefined && !membership.anchor) {
+        this.parties
+          .remember(membership.did, membership.credentials)
+          .catch((error: Error) =>
+            this.init.log.warn({ err: error.message }, 'membership credentials not kept'),
+          )
+      }
       // The dialer compares descriptors: one exchange per pair of peers, not two.
       if (connection.direction === 'outbound') void syncDescriptor(libp2p, this, peer, this.init.log)
     })

@@ -84,6 +84,13 @@ export {
   openOfflineRegistry,
 } from './node-dataspace.js'
 export {
+  type CredentialName,
+  credentialName,
+  PARTY_CREDENTIALS_SUBLEVEL,
+  PartyCredentials,
+} from './party-credentials.js'
+export { type ProvenName, provenNames } from './proven-names.js'
+export {
   issueRevocationList,
   REVOCATION_LIST_TYPE,
   type Revocation,

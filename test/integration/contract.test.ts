@@ -101,7 +101,8 @@ describe('catalog and contract negotiation between members of a data space', () 
     await nodes.a.stop()
     for (const name of ['b', 'c'])
       await allmendeOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir(name)])
-    await allmendeOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+    // by its directory: the credential carries the name B's config gives
+    await allmendeOk(['dataspace', 'endorse', dir('b'), '--dir', dir('a')])
     nodes.a = await startAllmende(['--dir', dir('a')])
     ;[nodes.b, nodes.c] = await Promise.all([
       startAllmende(['--dir', dir('b')]),
@@ -207,6 +208,39 @@ describe('catalog and contract negotiation between members of a data space', () 
       'ordnungsamt.example',
     ])
     assert.equal(verified.code, 0, verified.stdout + verified.stderr)
+    // names only from the bundle: B's membership credential signed by anchor A, traced to the descriptor
+    assert.match(verified.stdout, new RegExp(`assignee: +Node b \\(${did.b}\\) \\(consumer\\)`))
+    assert.match(
+      verified.stdout,
+      new RegExp(
+        `consumer name: +"Node b" from its membership credential urn:uuid:\\S+, signed by trust anchor ${did.a} of data space "Südwest-Cluster"`,
+      ),
+    )
+    assert.match(
+      verified.stdout,
+      /provider name: +not proven: a trust anchor of data space "Südwest-Cluster"/,
+    )
+    const tampered = JSON.parse(await readFile(proof, 'utf8')) as Record<string, unknown>
+    ;(tampered.dataspaceDescriptor as { title: string }).title = 'Anderer Raum'
+    await writeFile(join(root, 'tampered.json'), JSON.stringify(tampered))
+    const unproven = await runAllmende([
+      'contract',
+      'verify',
+      join(root, 'tampered.json'),
+      '--challenge',
+      'pruefung-4711',
+    ])
+    assert.equal(unproven.code, 0, 'the agreement itself still verifies')
+    assert.match(
+      unproven.stdout,
+      /consumer name: +not proven: the bundled data space descriptor does not verify/,
+    )
+    assert.doesNotMatch(unproven.stdout, /Node b/)
+    // the operator's lists name the counterparty too
+    const listed = await runAllmende(['negotiations', 'list', '--dir', dir('a')])
+    assert.match(listed.stdout, new RegExp(`Node b \\(${did.b}\\)`))
+    const agreements = await runAllmende(['agreements', 'list', '--dir', dir('b')])
+    assert.match(agreements.stdout, new RegExp(`Node a \\(${did.a}\\)`))
     const wrongChallenge = await runAllmende([
       'contract',
       'verify',
