@@ -76,6 +76,13 @@ function refusedBy(frame: unknown): string | undefined {
   return typeof refused === 'string' ? refused.slice(0, 500) : undefined
 }
 
+/** An error's words; a stream that ends with an abort event rather than an Error says which event. */
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name
+  if (typeof Event !== 'undefined' && error instanceof Event) return `the stream ended (${error.type} event)`
+  return String(error)
+}
+
 function nameOf(frame: unknown): string | undefined {
   const name = (frame as Partial<Proof> | null)?.name
   return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 200) : undefined
@@ -290,7 +297,7 @@ export class PeerAdmission {
     const peer = connection.remotePeer
     const key = peer.toString()
     const settled = verdict.catch((error: unknown) =>
-      transient(`handshake failed: ${(error as Error).message || (error as Error).name || String(error)}`),
+      transient(`handshake failed: ${errorText(error)}`),
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
@@ -444,7 +451,7 @@ export class PeerAdmission {
       )
     } catch (error) {
       stream.abort(error as Error)
-      resolve(transient(`handshake failed: ${(error as Error).message || (error as Error).name}`))
+      resolve(transient(`handshake failed: ${errorText(error)}`))
     }
   }
 }
