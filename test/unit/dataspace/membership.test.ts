@@ -11,6 +11,7 @@ import {
   MembershipAdmissionPolicy,
   MembershipWallet,
   NotAnAnchorError,
+  provenNames,
   RevocationLists,
 } from '../../../src/dataspace/index.js'
 import type { NodeKey } from '../../../src/identity/index.js'
@@ -240,6 +241,35 @@ describe('membership', () => {
       assert.deepEqual(held.vetoesOf(k.member.did), [])
       assert.equal(held.vetoesOf(k.other.did).length, 1)
     })
+  })
+
+  it('names parties only from membership credentials an anchor of the bundled descriptor signed', async () => {
+    const named = await issueMembershipCredential(single, k.anchor1, k.member.did, {
+      credentialStatus: await lists.issuer(k.anchor1).allocate(),
+      name: 'Landkreis Kusel',
+    })
+    const forged = await issueMembershipCredential(
+      { ...single, trustAnchor: [...single.trustAnchor, k.stranger.did] },
+      k.stranger,
+      k.other.did,
+      { credentialStatus: await lists.issuer(k.stranger).allocate(), name: 'Falsche Stadt' },
+    )
+    const parties = [k.member.did, k.other.did, k.anchor2.did]
+    const names = await provenNames({ descriptor: single, credentials: [named, forged] }, parties)
+    const member = names[k.member.did]
+    assert.ok(member?.name !== undefined)
+    assert.deepEqual([member.name, member.issuer], ['Landkreis Kusel', k.anchor1.did])
+    assert.equal(names[k.other.did]?.name, undefined, 'a stranger vouches for nobody')
+    const anchor = names[k.anchor2.did]
+    assert.ok(anchor !== undefined && anchor.name === undefined)
+    assert.equal(anchor.anchorOf?.dataspace, single.id)
+    const withoutDescriptor = await provenNames({ credentials: [named] }, parties)
+    assert.equal(withoutDescriptor[k.member.did]?.name, undefined)
+    const altered = (
+      await provenNames({ descriptor: { ...single, title: 'Anders' }, credentials: [named] }, parties)
+    )[k.member.did]
+    assert.ok(altered !== undefined && altered.name === undefined)
+    assert.match(altered.why, /does not verify/)
   })
 
   it('refuses no presentation at all', async () => {
