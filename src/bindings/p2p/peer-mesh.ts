@@ -42,7 +42,6 @@ const TICK_MS = 500
 const FIRST_RETRY_MS = 1_000
 const MAX_PARALLEL_DIALS = 4
 const DIAL_TIMEOUT_MS = 5_000
-const PING_INTERVAL_MS = 15_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
@@ -53,13 +52,12 @@ const LOOKUP_INTERVAL_MS = 60_000
  * peer is found again within seconds of coming back and an unreachable one costs a dial every
  * `maxBackoffMs` at most. An outsider (not endorsed, or revoked) dials only the anchors. On every admission
  * the mesh runs identify (withheld from strangers), remembers the peer and walks the DHT towards its own id
- * (so A finds C through B); it pings connected peers for the latency the API shows.
+ * (so A finds C through B). The latency the API shows is what libp2p's connection monitor measured.
  */
 export class PeerMesh {
   private readonly latency = new Map<string, { ms: number; at: Date }>()
   private readonly targets = new Map<string, Target>()
   private readonly timers: NodeJS.Timeout[] = []
-  private readonly measuring = new Set<string>()
   private readonly dialing = new Set<string>()
   /** Peers admitted on a connection that is still open: losing one is worth a quick redial. */
   private readonly withUs = new Set<string>()
@@ -110,7 +108,6 @@ export class PeerMesh {
       }
     })
     this.timers.push(setInterval(() => this.dialDue(), TICK_MS))
-    this.timers.push(setInterval(() => void this.pingAll(), PING_INTERVAL_MS))
     this.timers.push(setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS))
     for (const timer of this.timers) timer.unref()
     this.dialDue()
@@ -133,6 +130,7 @@ export class PeerMesh {
     const result: PeerSummary[] = []
     for (const id of ids) {
       const peerId = peerIdFromString(id)
+      this.noteLatency(peerId)
       const seen = this.latency.get(id)
       const memory = remembered.get(id)
       const stored = await this.libp2p.peerStore.get(peerId).catch(() => undefined)
@@ -211,7 +209,6 @@ export class PeerMesh {
     const target = this.targets.get(peer.toString())
     if (target !== undefined) target.failures = 0
     else this.target(peer, [])
-    void this.measure(peer)
     let addresses: string[] = []
     try {
       const result = await this.libp2p.services.identify.identify(connection, {
@@ -271,28 +268,16 @@ export class PeerMesh {
     }
   }
 
-  private async pingAll(): Promise<void> {
-    await Promise.all(
-      this.libp2p
-        .getPeers()
-        .filter((peer) => this.admission.admittedNow(peer))
-        .map((peer) => this.measure(peer)),
-    )
-  }
-
-  private async measure(peer: PeerId): Promise<void> {
-    // ping allows few outbound streams per connection: never run two measurements at once
-    const key = peer.toString()
-    if (this.measuring.has(key)) return
-    this.measuring.add(key)
-    try {
-      const ms = await this.libp2p.services.ping.ping(peer, { signal: AbortSignal.timeout(5_000) })
-      this.latency.set(peer.toString(), { ms, at: new Date() })
-    } catch (error) {
-      this.log.debug({ peer: key, err: (error as Error).message }, 'ping failed')
-    } finally {
-      this.measuring.delete(key)
-    }
+  /**
+   * The round trip libp2p's connection monitor measured on the peer's open connections (it pings each every
+   * 10 s and closes one that stops answering); a ping of our own beside it would double the idle traffic.
+   */
+  private noteLatency(peer: PeerId): void {
+    const rtts = this.libp2p
+      .getConnections(peer)
+      .flatMap((connection) => (connection.rtt === undefined ? [] : [connection.rtt]))
+    if (rtts.length > 0)
+      this.latency.set(peer.toString(), { ms: Math.min(...rtts), at: new Date(this.now()) })
   }
 }
 

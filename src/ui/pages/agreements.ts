@@ -66,7 +66,11 @@ function provenParty(did: string | undefined, names: Record<string, ProvenName>)
     {},
     `${proven.name} (${did})`,
     h('br', {}),
-    h('small', {}, t('agr.nameProven', { anchor: nameOf(proven.issuer), space: proven.dataspaceTitle ?? '' })),
+    h(
+      'small',
+      {},
+      t('agr.nameProven', { anchor: nameOf(proven.issuer), space: proven.dataspaceTitle ?? '' }),
+    ),
   )
 }
 
