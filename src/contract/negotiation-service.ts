@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuditLog } from '../audit/index.js'
 import {
   countersignAgreementCredential,
+  InvalidCredentialError,
   issueAgreementCredential,
   type StatusEntry,
   type VerifyOptions,
@@ -596,17 +597,7 @@ export class NegotiationService {
         await this.processes.commit(held, 'negotiation.held', [], { reason: decision.reason })
         return held
       }
-      if (!decision.agree) {
-        const terminated = this.move(
-          negotiation,
-          'ContractNegotiationTerminationMessage',
-          'provider',
-          decision.code,
-          decision.reason,
-        )
-        await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
-        return terminated
-      }
+      if (!decision.agree) return this.refuse(negotiation, decision.code, decision.reason)
       const agreement = agreementFromOffer(decision.offer, {
         uid: `urn:uuid:${randomUUID()}`,
         assigner: this.components.nodeKey.did,
@@ -615,15 +606,24 @@ export class NegotiationService {
         timestamp: this.components.clock(),
       })
       const status = await this.init.allocateStatus?.()
-      const credential = await issueAgreementCredential(
-        credentialAgreementOf(agreement),
-        this.components.nodeKey,
-        {
-          id: agreement['@id'],
-          now: this.components.clock(),
-          ...(status === undefined ? {} : { credentialStatus: status }),
-        },
-      )
+      let credential: Record<string, unknown>
+      try {
+        credential = await issueAgreementCredential(
+          credentialAgreementOf(agreement),
+          this.components.nodeKey,
+          {
+            id: agreement['@id'],
+            now: this.components.clock(),
+            ...(status === undefined ? {} : { credentialStatus: status }),
+          },
+        )
+      } catch (error) {
+        // An agreement the credential rules refuse (e.g. a prohibition naming a third party) can never be
+        // issued: end the negotiation with that reason instead of leaving the request open forever.
+        if (error instanceof InvalidCredentialError)
+          return this.refuse(negotiation, error.code, error.message)
+        throw error
+      }
       const agreed: Negotiation = {
         ...this.move(negotiation, 'ContractAgreementMessage', 'provider'),
         agreementId: agreement['@id'],
@@ -643,6 +643,19 @@ export class NegotiationService {
       })
       return agreed
     })
+  }
+
+  /** Provider: ends a request it will not agree to, telling the consumer why. */
+  private async refuse(negotiation: Negotiation, code: string, reason: string): Promise<Negotiation> {
+    const terminated = this.move(
+      negotiation,
+      'ContractNegotiationTerminationMessage',
+      'provider',
+      code,
+      reason,
+    )
+    await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
+    return terminated
   }
 
   /** Provider: a data officer approves a held request; the policy must still permit it. */
