@@ -33,7 +33,7 @@ export interface HttpDataPullerInit {
  * continues there, a 200 (no range support) is read from byte 0 and its first N bytes skipped (the
  * target hashed them from the file). No receipt exists on this data plane: the pull ends with
  * {@link PullTarget.settle}. A refusal (4xx) is a {@link RemoteDataError}; a 5xx, a broken or short
- * body or a stall is a transport failure the transfer service retries with a fresh token.
+ * body or a stall is a transport failure the transfer manager retries with a fresh token.
  *
  * @example
  * ```ts

@@ -24,7 +24,7 @@ export interface HttpDataPusherInit {
  * `TransferRequestMessage`): streams the content to `endpoint` as the body of one `POST` (or `PUT`
  * when an endpoint property `method` says so), with the consumer's `authorization` as bearer token.
  * A 2xx answer delivers it; a 4xx is a {@link RemoteDataError} (the consumer refused: do not retry);
- * a 5xx or a broken connection a transport failure the transfer service retries.
+ * a 5xx or a broken connection a transport failure the provider push retries.
  *
  * @example
  * ```ts
