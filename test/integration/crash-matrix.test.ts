@@ -46,26 +46,6 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
     (await cluster.api<{ negotiations: NegotiationView[] }>(side, 'GET', '/api/v1/negotiations')).body
       .negotiations
 
-  /** Both nodes run and each has admitted the other. */
-  const meshed = () =>
-    eventually(
-      async () => {
-        for (const [self, other] of [
-          ['consumer', 'provider'],
-          ['provider', 'consumer'],
-        ] as const) {
-          const { body } = await cluster.api<{ peers: { did: string | null; admitted: boolean }[] }>(
-            self,
-            'GET',
-            '/api/v1/peers',
-          )
-          if (!body.peers.some((p) => p.did === cluster.did(other) && p.admitted)) return undefined
-        }
-        return true
-      },
-      { what: 'provider and consumer to admit each other', timeoutMs: 60_000 },
-    )
-
   before(async () => {
     cluster = await Cluster.create(['provider', 'consumer'], 'allmende-crash-')
     datasetId = await cluster.publish(
@@ -97,7 +77,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
       const crashing = await cluster.start(crash.side, {
         ALLMENDE_TEST_CRASH_AFTER: `${crash.after}@${crash.side}`,
       })
-      await meshed()
+      await cluster.meshed(['provider', 'consumer'])
       const known = new Set((await negotiations('consumer')).map((n) => n.id))
       // The consumer may die while it answers this call: then there is no answer, but never a 500.
       await cluster

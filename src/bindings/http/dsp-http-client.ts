@@ -6,11 +6,12 @@ import {
   type DspMessage,
   encodeMessage,
   InvalidMessageError,
+  PeerUnreachableError,
   parseMessage,
+  RemoteDspError,
   type VersionResponse,
   validateMessage,
 } from '../../protocol/index.js'
-import { PeerUnreachableError, RemoteDspError } from '../p2p/index.js'
 import {
   type DspRecipient,
   dspMessagePath,

@@ -2,7 +2,7 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, DATA_PROTOCOL } from '../../protocol/index.js'
+import { AllmendeError, DATA_PROTOCOL, PeerUnreachableError } from '../../protocol/index.js'
 import {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
@@ -23,7 +23,6 @@ import {
   RemoteDataError,
 } from '../../transfer/index.js'
 import type { PeerAdmission } from './admission.js'
-import { PeerUnreachableError } from './errors.js'
 
 /** Queued bytes in a stream's write buffer before the writer waits. */
 const WRITE_HIGH_WATER_BYTES = 1024 * 1024
