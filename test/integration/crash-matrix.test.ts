@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { eventually } from '../support/cli-process.js'
-import { Cluster } from '../support/cluster.js'
+import { Cluster, type NegotiationView } from '../support/cluster.js'
+import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
 
 /**
  * The crash matrix: for every step a side of a negotiation stores, that side is killed with
@@ -10,18 +11,7 @@ import { Cluster } from '../support/cluster.js'
  * answering 500 on the way.
  */
 
-const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
-
 type Side = 'provider' | 'consumer'
-
-interface NegotiationView {
-  id: string
-  consumerPid: string
-  providerPid?: string
-  state: string
-  agreementId?: string
-  created: string
-}
 
 /** Each stored step of a negotiation on each side, and how the negotiation ends after that crash. */
 const NEGOTIATION_CRASHES: readonly { side: Side; after: string; ends: 'FINALIZED' | 'TERMINATED' }[] = [
@@ -52,18 +42,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
       'provider',
       'Pegel Altenglan',
       JSON.stringify([{ phenomenonTime: '2026-11-22T10:00:00Z', result: 64 }]),
-      {
-        '@context': 'http://www.w3.org/ns/odrl.jsonld',
-        '@type': 'Offer',
-        uid: 'urn:allmende:offer:crash-matrix',
-        profile: 'https://w3id.org/allmende/odrl-profile/v1',
-        permission: [
-          {
-            action: 'use',
-            constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
-          },
-        ],
-      },
+      floodWarningOffer('urn:allmende:offer:crash-matrix'),
     )
   })
 

@@ -14,6 +14,17 @@ import {
   tempDir,
 } from './cli-process.js'
 
+/** A negotiation as `GET /api/v1/negotiations` lists it. */
+export interface NegotiationView {
+  id: string
+  consumerPid: string
+  providerPid?: string
+  state: string
+  agreementId?: string
+  created: string
+  history: { state: string; code?: string; reason?: string }[]
+}
+
 /** One answer of a node's management API. */
 export interface ApiAnswer<T> {
   readonly status: number

@@ -55,6 +55,8 @@ export class P2pDspEndpoint {
    * part (a catalog keeps its valid datasets when one offer breaks the schema). DSP errors still throw.
    */
   async requestUnparsed(peer: PeerId | string, area: DspArea, message: unknown): Promise<unknown> {
+    // Validated on the way out as on the way in (as over DSP HTTP): no peer receives what it must reject.
+    parseMessage(message)
     const peerId = typeof peer === 'string' ? peerIdFromDidKey(peer) : peer
     this.admission.requireStanding()
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { type JsonLdObject, verifyAgreementCredential } from '../../../src/credentials/index.js'
 import { generateNodeKey } from '../../../src/identity/index.js'
 import {
   createContractAgreementVerificationMessage,
@@ -10,11 +11,13 @@ import {
   createContractRequestMessage,
   type DspBinding,
   ERROR_TABLE,
+  InvalidMessageError,
   isRemoteRefusal,
   RemoteDspError,
 } from '../../../src/protocol/index.js'
 import { eventually } from '../../support/cli-process.js'
-import { Cluster } from '../../support/cluster.js'
+import { Cluster, type NegotiationView } from '../../support/cluster.js'
+import { FLOOD_WARNING, floodWarningOffer } from '../../support/offers.js'
 import { Party, type PartyFace } from './party.js'
 
 /**
@@ -27,30 +30,7 @@ import { Party, type PartyFace } from './party.js'
  */
 
 const BINDINGS: readonly DspBinding[] = ['libp2p', 'http']
-const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const PURPOSE = 'https://w3id.org/allmende#purpose'
-
-interface NegotiationView {
-  id: string
-  consumerPid: string
-  providerPid?: string
-  state: string
-  agreementId?: string
-  history: { state: string; code?: string; reason?: string }[]
-}
-
-const offer = (uid: string) => ({
-  '@context': 'http://www.w3.org/ns/odrl.jsonld',
-  '@type': 'Offer',
-  uid,
-  profile: 'https://w3id.org/allmende/odrl-profile/v1',
-  permission: [
-    {
-      action: 'use',
-      constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
-    },
-  ],
-})
 
 describe('one binding suite: the same negotiation scenarios over libp2p and DSP HTTP', () => {
   let cluster: Cluster
@@ -138,13 +118,13 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
       'p',
       'Pegel automatisch',
       content,
-      offer('urn:allmende:offer:auto'),
+      floodWarningOffer('urn:allmende:offer:auto'),
     )
     dataset.manual = await cluster.publish(
       'p',
       'Pegel von Hand',
       content,
-      offer('urn:allmende:offer:manual'),
+      floodWarningOffer('urn:allmende:offer:manual'),
       {
         approval: 'manual',
       },
@@ -178,6 +158,17 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         )
         assert.equal(consumer.agreementId, providerSide.agreementId)
         assert.equal(consumer.providerPid, providerSide.id)
+        for (const name of ['p', 'c']) {
+          const { body: agreement } = await cluster.api<
+            Record<string, unknown> & { credential: JsonLdObject }
+          >(name, 'GET', `/api/v1/agreements/${encodeURIComponent(consumer.agreementId!)}`)
+          assert.equal(agreement.provider, provider.did)
+          assert.equal(agreement.consumer, cluster.did('c'))
+          assert.equal(agreement.purpose, FLOOD_WARNING)
+          assert.equal(agreement.agreementProof, 'countersigned-credential')
+          const verification = await verifyAgreementCredential(agreement.credential)
+          assert.equal(verification.verified, true, JSON.stringify(verification))
+        }
       })
 
       it('node to node: an offer not met is refused by the provider, with the same code on both sides', async () => {
@@ -253,6 +244,20 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
           assert.equal(ack.state, 'TERMINATED')
         }
         assert.equal((await negotiationOf('p', consumerPid))?.state, 'TERMINATED')
+      })
+
+      it('a message that breaks its schema never leaves: the client refuses it with ALLMENDE_INVALID_MESSAGE', async () => {
+        const face = party.face(binding)
+        const pids = { providerPid: `urn:uuid:${randomUUID()}`, consumerPid: `urn:uuid:${randomUUID()}` }
+        const broken = {
+          ...createContractNegotiationEventMessage({ ...pids, eventType: 'ACCEPTED' }),
+          eventType: 'DONE',
+        }
+        const error = await face.send(broken, 'provider').then(
+          () => assert.fail(`over ${binding} the broken message was accepted`),
+          (e: unknown) => e,
+        )
+        assert.ok(error instanceof InvalidMessageError, `over ${binding}: ${String(error)}`)
       })
 
       it('a message for an unknown process is refused with ALLMENDE_UNKNOWN_PROCESS, final', async () => {
