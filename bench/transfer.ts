@@ -309,7 +309,7 @@ async function consumer(): Promise<void> {
       const startedAt = performance.now()
       await dataPlane.pull(
         providerKey.did,
-        { type: 'request', token: await token, agreementId },
+        { token: await token, agreementId },
         target,
         AbortSignal.timeout(600_000),
       )

@@ -25,7 +25,7 @@ import {
   watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
-import { PeerDispatcher } from './bindings/dispatcher.js'
+import { PeerDispatcher, PullDispatcher } from './bindings/dispatcher.js'
 import {
   DspHttpClient,
   DspHttpServer,
@@ -557,17 +557,7 @@ export class Connector {
         clock,
         log: log.child({ name: 'allmende:transfer' }),
         messenger: dispatcher.messenger('transfer'),
-        // The start message's dataAddress picks the data plane: HttpData-PULL or libp2p.
-        dataPlane: {
-          pull: (peer, request, target, signal, address) =>
-            (HttpDataPuller.serves(address) ? httpPuller : dataPlane).pull(
-              peer,
-              request,
-              target,
-              signal,
-              address,
-            ),
-        },
+        dataPlane: new PullDispatcher([dataPlane, httpPuller]),
         dataPusher: httpPusher,
         agreements: negotiations,
         // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
@@ -582,7 +572,7 @@ export class Connector {
       },
       {
         httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
-        callbackAddress: () => this.dspServer?.baseUrl,
+        addressing: dispatcher,
       },
     )
     await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))

@@ -1,7 +1,7 @@
 /**
  * @packageDocumentation
  * The libp2p binding: node construction, admission gate, discovery upkeep, JSON stream framing, and the
- * protocols of the domain (DSP, data plane, duties, catalog gossip, data space membership).
+ * protocols of the domain (DSP, data plane with its frames, duties, catalog gossip, data space membership).
  *
  * @example
  * ```ts
@@ -13,7 +13,28 @@
 export { ADMISSION_DEADLINE_MS, PeerAdmission } from './admission.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
-export { type DataProvider, FrameChannel, P2pDataPlane } from './data-plane.js'
+export {
+  DATA_ACK_BYTES,
+  DATA_CREDIT_BYTES,
+  type DataAckFrame,
+  type DataControlFrame,
+  type DataEndFrame,
+  type DataErrorFrame,
+  type DataFrame,
+  DataFrameDecoder,
+  type DataHeaderFrame,
+  type DataReceiptFrame,
+  type DataRequestFrame,
+  encodeControl,
+  FRAME_CONTROL,
+  FRAME_DATA,
+  FRAME_HEADER_BYTES,
+  frameHeader,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_DATA_FRAME_BYTES,
+  parseControl,
+} from './data-frames.js'
+export { FrameChannel, P2pDataPlane } from './data-plane.js'
 export { P2pDataspaceNetwork } from './dataspace-network.js'
 export { type DspHandler, type P2pCaller, P2pDspEndpoint } from './dsp-endpoint.js'
 export { type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
