@@ -85,24 +85,22 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
   }
 
   /**
-   * A refusal: the binding's client throws the peer's code, the consumer's outbox would take it as
-   * final exactly when the error table makes it a refusal, and over HTTP the status is the table's.
+   * Refusals: for each message to the provider the binding's client throws the peer's `code`, the
+   * consumer's outbox would take it as final exactly when the error table makes it a refusal, and
+   * over HTTP the status is the table's.
    */
-  async function refused(
-    face: PartyFace,
-    message: unknown,
-    recipient: 'provider' | 'consumer',
-    code: string,
-  ) {
-    const error = await face.send(message, recipient).then(
-      () => assert.fail(`over ${face.binding} the message was accepted`),
-      (e: unknown) => e,
-    )
-    assert.ok(error instanceof RemoteDspError, `over ${face.binding}: ${String(error)}`)
-    assert.equal(error.remoteCode, code, `over ${face.binding}: ${error.message}`)
-    const row = ERROR_TABLE[code]!
-    assert.equal(isRemoteRefusal(error), row.status < 500 && row.status !== 429)
-    if (face.binding === 'http') assert.equal(face.last.status, row.status)
+  async function refused(face: PartyFace, code: string, messages: readonly unknown[]) {
+    for (const message of messages) {
+      const error = await face.send(message, 'provider').then(
+        () => assert.fail(`over ${face.binding} the message was accepted`),
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof RemoteDspError, `over ${face.binding}: ${String(error)}`)
+      assert.equal(error.remoteCode, code, `over ${face.binding}: ${error.message}`)
+      const row = ERROR_TABLE[code]!
+      assert.equal(isRemoteRefusal(error), row.status < 500 && row.status !== 429)
+      if (face.binding === 'http') assert.equal(face.last.status, row.status)
+    }
   }
 
   before(async () => {
@@ -215,18 +213,10 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         const face = party.face(binding)
         const { consumerPid, providerPid } = await open(face, dataset.manual)
         const pids = { providerPid, consumerPid }
-        await refused(
-          face,
+        await refused(face, 'ALLMENDE_ILLEGAL_TRANSITION', [
           createContractNegotiationEventMessage({ ...pids, eventType: 'FINALIZED' }),
-          'provider',
-          'ALLMENDE_ILLEGAL_TRANSITION',
-        )
-        await refused(
-          face,
           createContractAgreementVerificationMessage(pids),
-          'provider',
-          'ALLMENDE_ILLEGAL_TRANSITION',
-        )
+        ])
         assert.equal((await negotiationOf('p', consumerPid))?.state, 'REQUESTED')
       })
 
@@ -263,18 +253,11 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
       it('a message for an unknown process is refused with ALLMENDE_UNKNOWN_PROCESS, final', async () => {
         const face = party.face(binding)
         const pids = { providerPid: `urn:uuid:${randomUUID()}`, consumerPid: `urn:uuid:${randomUUID()}` }
-        await refused(
-          face,
+        await refused(face, 'ALLMENDE_UNKNOWN_PROCESS', [
           createContractNegotiationEventMessage({ ...pids, eventType: 'ACCEPTED' }),
-          'provider',
-          'ALLMENDE_UNKNOWN_PROCESS',
-        )
-        await refused(
-          face,
           createContractAgreementVerificationMessage(pids),
-          'provider',
-          'ALLMENDE_UNKNOWN_PROCESS',
-        )
+          createContractNegotiationTerminationMessage({ ...pids, code: 'CONSUMER_CANCELLED' }),
+        ])
       })
     })
   }
