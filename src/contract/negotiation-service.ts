@@ -10,9 +10,8 @@ import {
 import type { NodeKey } from '../identity/index.js'
 import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
-import { ProcessStore } from '../process/index.js'
+import { lastReason, ProcessStore, routeOf, withStep } from '../process/index.js'
 import {
-  AllmendeError,
   type ContractNegotiation,
   createContractAgreementMessage,
   createContractAgreementVerificationMessage,
@@ -32,6 +31,7 @@ import {
 } from '../protocol/index.js'
 import type { BatchOp, Store, Sublevel } from '../store/index.js'
 import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
+import { type Declarations, readDeclarations } from './declarations.js'
 import { AgreementMismatchError, ProviderUnreachableError } from './errors.js'
 import {
   isLateRepeat,
@@ -48,7 +48,6 @@ import {
   type AgreementRecord,
   MESSAGE_EXTENSIONS,
   type Negotiation,
-  type NegotiationStep,
 } from './negotiation-record.js'
 
 /** Where a message for a peer reached over DSP HTTP goes: its address and the receiving role. */
@@ -73,6 +72,7 @@ export interface ContractDecisionInput {
   readonly offer: MessageOffer
   readonly consumer: string
   readonly purpose?: string
+  readonly declared?: Declarations
   /** A data officer approved this request (offers that need manual approval). */
   readonly approved: boolean
   /** The consumer's DSP HTTP callback, when it asked over HTTPS (absent over libp2p). */
@@ -119,6 +119,8 @@ export interface ContractRequest {
   readonly datasetId: string
   readonly offer: MessageOffer
   readonly purpose?: string
+  /** What the consumer declares about itself beside the purpose. */
+  readonly declared?: Declarations
   /** The provider's DSP HTTP base URL (`…/dsp/2025-1`) when it is reached over HTTPS, not libp2p. */
   readonly providerAddress?: string
 }
@@ -136,8 +138,6 @@ export class NegotiationService {
   private readonly agreements: Sublevel<AgreementRecord>
   /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
   private readonly requestIndex: Sublevel<string>
-  /** Why an initial request failed in this run, for the caller still waiting on it. */
-  private readonly requestFailures = new Map<string, Error>()
 
   constructor(
     private readonly components: NegotiationComponents,
@@ -230,6 +230,7 @@ export class NegotiationService {
         callbackAddress: ownAddress,
       }),
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
+      ...(isEmpty(request.declared) ? {} : { [MESSAGE_EXTENSIONS.declared]: request.declared }),
     }
     const opening = transitionNegotiation(undefined, 'ContractRequestMessage', 'consumer')
     if (!opening.ok) throw opening.error
@@ -243,6 +244,7 @@ export class NegotiationService {
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+      ...(isEmpty(request.declared) ? {} : { declared: request.declared }),
       ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
       history: [{ state: opening.state, at: now }],
       created: now,
@@ -250,27 +252,23 @@ export class NegotiationService {
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. One
     // attempt now (the caller waits for it), another after a restart.
-    await this.processes.commit(negotiation, 'negotiation.requested', [
-      this.processes.message(consumerPid, request.provider, message, this.routeOf(negotiation), {
-        maxAttempts: 1,
-      }),
-    ])
-    const settled = await this.processes.waitFor(
-      consumerPid,
-      (n) => negotiationWorkOf(n) !== 'REQUESTING',
-      REQUEST_WAIT_MS,
-      () => missing(consumerPid),
+    const send = this.processes.message(consumerPid, request.provider, message, routeOf(negotiation), {
+      maxAttempts: 1,
+    })
+    return this.processes.open(
+      negotiation,
+      'negotiation.requested',
+      [send],
+      {},
+      {
+        pending: (n) => negotiationWorkOf(n) === 'REQUESTING',
+        ended: (n) => n.state === 'TERMINATED',
+        timeoutMs: REQUEST_WAIT_MS,
+        missing: () => missing(consumerPid),
+        unreachable: (cause) =>
+          new ProviderUnreachableError(`the provider could not be reached: ${cause.message}`, { cause }),
+      },
     )
-    const failure = this.requestFailures.get(consumerPid)
-    this.requestFailures.delete(consumerPid)
-    if (settled.state === 'TERMINATED' && failure !== undefined) {
-      // A broken connection is not a fault of this node: the operator reads why, never "internal error".
-      if (failure instanceof AllmendeError) throw failure
-      throw new ProviderUnreachableError(`the provider could not be reached: ${failure.message}`, {
-        cause: failure,
-      })
-    }
-    return settled
   }
 
   /** Resolves when the negotiation reaches one of `states` (or a terminal state), or rejects on timeout. */
@@ -354,6 +352,7 @@ export class NegotiationService {
       if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
       const providerPid = `urn:uuid:${randomUUID()}`
       const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
+      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
       const now = this.now()
       const negotiation: Negotiation = {
         id: providerPid,
@@ -365,6 +364,7 @@ export class NegotiationService {
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
+        ...(isEmpty(declared) ? {} : { declared }),
         ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
         history: [{ state: step.state, at: now }],
         created: now,
@@ -586,6 +586,7 @@ export class NegotiationService {
           consumer: negotiation.counterparty,
           approved,
           ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+          ...(negotiation.declared === undefined ? {} : { declared: negotiation.declared }),
           ...(negotiation.callbackAddress === undefined
             ? {}
             : { callbackAddress: negotiation.callbackAddress }),
@@ -781,7 +782,6 @@ export class NegotiationService {
     const negotiation = await this.processes.get(id)
     if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
     const requesting = negotiationWorkOf(negotiation) === 'REQUESTING'
-    if (requesting && error instanceof Error) this.requestFailures.set(id, error)
     const ended = requesting
       ? this.endLocally(
           negotiation,
@@ -796,17 +796,7 @@ export class NegotiationService {
 
   /** A message to the counterparty for the outbox; without `message`, the termination that `negotiation` ends with. */
   private send(negotiation: Negotiation, message = this.terminationMessage(negotiation)): BatchOp[] {
-    return [
-      this.processes.message(negotiation.id, negotiation.counterparty, message, this.routeOf(negotiation)),
-    ]
-  }
-
-  private routeOf(negotiation: Negotiation): NegotiationRoute | undefined {
-    if (negotiation.callbackAddress === undefined) return undefined
-    return {
-      callbackAddress: negotiation.callbackAddress,
-      recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
-    }
+    return [this.processes.message(negotiation.id, negotiation.counterparty, message, routeOf(negotiation))]
   }
 
   private agreementOp(negotiation: Negotiation): BatchOp {
@@ -819,6 +809,7 @@ export class NegotiationService {
       consumer: isProvider ? negotiation.counterparty : this.components.nodeKey.did,
       datasetId: negotiation.datasetId,
       ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+      ...(negotiation.declared === undefined ? {} : { declared: negotiation.declared }),
       credential: negotiation.credential ?? {},
       ...(negotiation.agreementProof === undefined ? {} : { agreementProof: negotiation.agreementProof }),
       ...(negotiation.agreement === undefined ? {} : { agreement: negotiation.agreement }),
@@ -869,14 +860,7 @@ export class NegotiationService {
     code?: string,
     reason?: string,
   ): Negotiation {
-    const at = this.now()
-    const step: NegotiationStep = {
-      state,
-      at,
-      ...(code === undefined ? {} : { code }),
-      ...(reason === undefined ? {} : { reason }),
-    }
-    return { ...negotiation, state, history: [...negotiation.history, step], updated: at }
+    return withStep(negotiation, state, this.now(), code, reason)
   }
 
   /** Is the peer at `address` a DSP connector reached over HTTPS (maybe not Allmende), not a libp2p peer? */
@@ -915,14 +899,6 @@ function ackOf(negotiation: Negotiation): ContractNegotiation {
   })
 }
 
-function lastReason(history: readonly NegotiationStep[]): { code?: string; reason?: string } {
-  const step = history.at(-1)
-  return {
-    ...(step?.code === undefined ? {} : { code: step.code }),
-    ...(step?.reason === undefined ? {} : { reason: step.reason }),
-  }
-}
-
 /** Why an agreement from the provider does not match the negotiation, or undefined if it does. */
 function agreementProblem(
   negotiation: Negotiation,
@@ -945,4 +921,8 @@ function agreementProblem(
   const subject = (credential as { credentialSubject?: { agreement?: { uid?: string } } }).credentialSubject
   if (subject?.agreement?.uid !== agreement['@id']) return 'the agreement credential is for another agreement'
   return undefined
+}
+
+function isEmpty(declared: Declarations | undefined): boolean {
+  return declared === undefined || Object.keys(declared).length === 0
 }

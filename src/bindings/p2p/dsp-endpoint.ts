@@ -62,7 +62,7 @@ export class P2pDspEndpoint {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerId, DSP_PROTOCOL_IDS[area], { signal })
+      stream = await this.admission.openStream(peerId, DSP_PROTOCOL_IDS[area], { signal })
     } catch (cause) {
       throw new PeerUnreachableError(peerId.toString(), (cause as Error).message, { cause })
     }
@@ -91,7 +91,7 @@ export class P2pDspEndpoint {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let pids: { providerPid?: string; consumerPid?: string } = {}
     try {
-      await this.admission.requireAdmitted(peer)
+      await this.admission.requireAdmittedStream(peer, DSP_PROTOCOL_IDS[area])
       const raw = await frames.read({ signal })
       pids = pidsOf(raw)
       const message = parseMessage(raw)
