@@ -1,6 +1,6 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Logger } from '../../log/index.js'
-import type { DataAddress } from '../../protocol/index.js'
+import { type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   ContentMismatchError,
   DataProtocolError,
@@ -10,7 +10,6 @@ import {
   type PullTarget,
   RemoteDataError,
 } from '../../transfer/index.js'
-import { PeerUnreachableError } from '../p2p/index.js'
 
 /** How long the provider may take to answer with its headers. */
 const OPEN_TIMEOUT_MS = 15_000

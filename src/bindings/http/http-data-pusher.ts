@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, type DataAddress } from '../../protocol/index.js'
+import { AllmendeError, type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   DataProtocolError,
   type DataPusher,
@@ -8,7 +8,6 @@ import {
   RemoteDataError,
   tokenOf,
 } from '../../transfer/index.js'
-import { PeerUnreachableError } from '../p2p/index.js'
 
 /** How long the consumer's endpoint may take to answer once the content is sent. */
 const ANSWER_TIMEOUT_MS = 60_000
