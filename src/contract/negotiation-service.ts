@@ -302,30 +302,33 @@ export class NegotiationService {
 
   // ---- protocol: messages from the counterparty ---------------------------------------------
 
-  /** Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. */
+  /**
+   * Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. The process is
+   * found by the pid of this side (never by what the message type implies), so a move sent to the
+   * wrong side is judged by the transition table (`ALLMENDE_ILLEGAL_TRANSITION`) on every binding.
+   */
   async handle(message: DspMessage, caller: string): Promise<ContractNegotiation> {
     switch (message['@type']) {
       case 'ContractRequestMessage':
         if (message.providerPid === undefined) return this.onInitialRequest(message, caller)
-        return this.onMove(message.providerPid, message, caller)
+        return this.onMove(await this.ownPid(message), message, caller)
       case 'ContractAgreementMessage':
       case 'ContractNegotiationEventMessage':
-        return this.onMove(
-          message['@type'] === 'ContractNegotiationEventMessage' && message.eventType === 'ACCEPTED'
-            ? message.providerPid
-            : message.consumerPid,
-          message,
-          caller,
-        )
       case 'ContractOfferMessage':
-        return this.onMove(message.consumerPid ?? '', message, caller)
       case 'ContractAgreementVerificationMessage':
-        return this.onMove(message.providerPid, message, caller)
+        return this.onMove(await this.ownPid(message), message, caller)
       case 'ContractNegotiationTerminationMessage':
         return this.onTermination(message, caller)
       default:
         throw new InvalidMessageError(`${message['@type']} is not a contract negotiation message`)
     }
+  }
+
+  /** The pid of this side's process a message names: the provider's when this node provides it, else the consumer's. */
+  private async ownPid(message: { providerPid?: string; consumerPid?: string }): Promise<string> {
+    const { providerPid, consumerPid = '' } = message
+    if (providerPid === undefined) return consumerPid
+    return (await this.processes.get(providerPid))?.role === 'provider' ? providerPid : consumerPid
   }
 
   /** The ACK for a negotiation the caller is party to (`GET /negotiations/:pid`). */
@@ -548,8 +551,7 @@ export class NegotiationService {
     message: Extract<DspMessage, { '@type': 'ContractNegotiationTerminationMessage' }>,
     caller: string,
   ): Promise<ContractNegotiation> {
-    const mine = await this.processes.get(message.providerPid)
-    const pid = mine?.role === 'provider' ? message.providerPid : message.consumerPid
+    const pid = await this.ownPid(message)
     return this.processes.withLock(pid, async () => {
       const negotiation = await this.processes.get(pid)
       if (negotiation === undefined || negotiation.counterparty !== caller)

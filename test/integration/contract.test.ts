@@ -15,8 +15,8 @@ import {
   startAllmende,
   tempDir,
 } from '../support/cli-process.js'
+import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
 
-const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const TOURISM = 'https://w3id.org/allmende/odrl#TourismPromotion'
 
 interface NegotiationSummary {
@@ -37,22 +37,6 @@ interface CatalogHit {
   provider: string
   datasetId: string
   title: string
-}
-
-/** An ODRL Offer: use for flood warning only. */
-function floodWarningOffer(uid: string) {
-  return {
-    '@context': 'http://www.w3.org/ns/odrl.jsonld',
-    '@type': 'Offer',
-    uid,
-    profile: 'https://w3id.org/allmende/odrl-profile/v1',
-    permission: [
-      {
-        action: 'use',
-        constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
-      },
-    ],
-  }
 }
 
 describe('catalog and contract negotiation between members of a data space', () => {
