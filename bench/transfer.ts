@@ -184,19 +184,27 @@ async function provider(): Promise<void> {
     }
     await stream.close()
   })
+  // RSS is sampled only between `reset` and `read`, so the sampler costs nothing in the other runs.
+  let baselineRss = 0
   let peakRss = 0
-  setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
-  }, 20).unref()
+  let sampler: NodeJS.Timeout | undefined
   process.on('message', async (message: { file?: [string, string]; rss?: 'reset' | 'read'; exit?: true }) => {
     if (message.exit === true) process.exit(0)
     if (message.file !== undefined) files[message.file[0]] = message.file[1]
-    if (message.rss === 'reset') peakRss = process.memoryUsage().rss
+    if (message.rss === 'reset') {
+      global.gc?.()
+      baselineRss = process.memoryUsage.rss()
+      peakRss = baselineRss
+      sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage.rss())
+      }, 20)
+    }
+    if (message.rss === 'read') clearInterval(sampler)
     const cpu = process.cpuUsage()
     process.send?.({
       ok: true,
       rss: peakRss,
-      baseline: process.memoryUsage().rss,
+      baseline: baselineRss,
       cpuMs: (cpu.user + cpu.system) / 1000,
     })
   })
@@ -258,7 +266,7 @@ async function consumer(): Promise<void> {
      * A started transfer (request, start message with its token), then one pull. `out` undefined:
      * the consumer only hashes and checks (the protocol's share); else it also writes the file.
      */
-    const pullOnce = async (file: '0256' | '0big' | '0ttf', out: string | undefined, sample?: () => void) => {
+    const pullOnce = async (file: '0256' | '0big' | '0ttf', out: string | undefined) => {
       const agreementId = `urn:uuid:agreement-${file}`
       const consumerPid = `urn:uuid:bench-${n++}`
       const token = new Promise<string>((resolve) => starts.set(consumerPid, resolve))
@@ -282,15 +290,16 @@ async function consumer(): Promise<void> {
         },
         write: async (chunk) => {
           if (first === 0) first = performance.now()
-          if (sink === undefined) digest.update(chunk)
-          else await sink.write(chunk)
-          sample?.()
+          if (sink === undefined) {
+            digest.update(chunk)
+            await digest.drained()
+          } else await sink.write(chunk)
         },
         get written() {
           return sink?.written ?? digest.bytes
         },
         finish: async (end) => {
-          const sha256 = sink === undefined ? digest.hex() : (await sink.finish(end)).sha256
+          const sha256 = sink === undefined ? await digest.seal() : (await sink.finish(end)).sha256
           if (sha256 !== end.sha256) throw new Error('hash mismatch')
           return signReceipt(
             {
@@ -420,13 +429,13 @@ async function consumer(): Promise<void> {
     // RSS growth of both processes during a 1 GiB pull.
     global.gc?.()
     await ask({ rss: 'reset' })
-    const baseline = process.memoryUsage().rss
+    const baseline = process.memoryUsage.rss()
     let peak = baseline
-    let samples = 0
-    const sample = () => {
-      if (++samples % 16 === 0) peak = Math.max(peak, process.memoryUsage().rss)
-    }
-    const bigRun = await pullOnce('0big', join(root, 'out-big.bin'), sample)
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss())
+    }, 20)
+    const bigRun = await pullOnce('0big', join(root, 'out-big.bin'))
+    clearInterval(sampler)
     await rm(join(root, 'out-big.bin'))
     const providerRss = await ask({ rss: 'read' })
     console.log(

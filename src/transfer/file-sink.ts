@@ -36,18 +36,20 @@ export class FileSink {
   static async open(path: string, offset: number): Promise<FileSink> {
     await mkdir(dirname(path), { recursive: true })
     const handle = await open(path, offset === 0 ? 'w' : 'r+')
+    const digest = new ContentDigest()
     try {
-      const digest = new ContentDigest()
       if (offset > 0) {
         const { size } = await handle.stat()
         if (size < offset) throw new RangeError(`${path} holds ${size} bytes, fewer than ${offset}`)
         await handle.truncate(offset)
         for await (const chunk of createReadStream(path, { start: 0, end: offset - 1 })) {
           digest.update(chunk as Buffer)
+          await digest.drained()
         }
       }
       return new FileSink(handle, digest)
     } catch (error) {
+      digest.discard()
       await handle.close()
       throw error
     }
@@ -75,6 +77,7 @@ export class FileSink {
       i += batch.length
     }
     this.digest.update(chunk)
+    await this.digest.drained()
     this.unsynced += chunk.byteLength
     if (this.unsynced >= SYNC_EVERY_BYTES && this.syncing === undefined) {
       // Flush in the background while later chunks are written; one flush at a time.
@@ -100,9 +103,10 @@ export class FileSink {
    * totals to check against (HttpData-PULL).
    */
   async settle(): Promise<{ bytes: number; sha256: string }> {
+    const sha256 = await this.digest.seal()
     await this.sync()
     await this.close()
-    return { bytes: this.digest.bytes, sha256: this.digest.hex() }
+    return { bytes: this.digest.bytes, sha256 }
   }
 
   /**
@@ -110,10 +114,10 @@ export class FileSink {
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */
   async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
+    const sha256 = await this.digest.seal()
     await this.sync()
     await this.close()
     const bytes = this.digest.bytes
-    const sha256 = this.digest.hex()
     if (bytes !== expected.bytes) {
       throw new ContentMismatchError(`received ${bytes} bytes, but the provider sent ${expected.bytes}`)
     }
@@ -130,6 +134,7 @@ export class FileSink {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.digest.discard()
     await this.syncing?.catch(() => undefined)
     await this.handle.close()
   }
