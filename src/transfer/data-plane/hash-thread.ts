@@ -4,8 +4,11 @@ import { Worker } from 'node:worker_threads'
 export const HASH_PIECE_BYTES = 2 * 1024 * 1024
 /** The hashing thread exits after this long without an open digest, so an idle node holds none. */
 const IDLE_MS = 30_000
-/** Spare pieces kept for reuse: the pieces of one busy transfer cycle without new allocations. */
-const SPARE_PIECES = 4
+/**
+ * Spare pieces kept for reuse: as many as one busy digest has in flight (its backlog and the piece
+ * it fills), so a transfer's pieces cycle without new allocations.
+ */
+const SPARE_PIECES = 6
 
 /** A message to the hashing thread: a piece of a digest's content, its end, or its abandonment. */
 export type HashTask =
