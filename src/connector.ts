@@ -49,6 +49,7 @@ import {
   PeerMemory,
   PeerMesh,
   type PeerSummary,
+  wantedPeers,
 } from './bindings/p2p/index.js'
 import {
   buildDspCatalog,
@@ -73,6 +74,7 @@ import {
   type AgreementRecord,
   AgreementRevocation,
   NegotiationService,
+  type ProviderFacts,
   providerDecision,
 } from './contract/index.js'
 import {
@@ -95,7 +97,7 @@ import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
 import { type Logger, UnauthenticatedRefusals } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { Store, StoreCorruptionError } from './store/index.js'
-import { DutyTracker, TransferService, terminateTransfersUnder } from './transfer/index.js'
+import { DutyTracker, TransferDataPlane, TransferManager, terminateTransfersUnder } from './transfer/index.js'
 import { localSourceProblem } from './transfer/sources/index.js'
 
 export interface ConnectorInit {
@@ -132,6 +134,8 @@ export class Connector {
   private dspServer?: DspHttpServer
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
+  /** Requests refused before their sender was authenticated, on every interface (counted, logged rate-limited). */
+  private readonly refusals: UnauthenticatedRefusals
   /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
   readonly sessions = new DashboardSessions()
   /** Changes the dashboard follows over server-sent events. */
@@ -139,9 +143,12 @@ export class Connector {
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
+    this.refusals = new UnauthenticatedRefusals(init.log.child({ name: 'allmende:refusals' }))
     this.admission = new PeerAdmission(
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
+      Date.now,
+      { refusals: this.refusals },
     )
     this.admission.setName(config.name)
   }
@@ -233,7 +240,7 @@ export class Connector {
             catalogRoutes(router, {
               catalog: domain.catalog,
               federation: domain.federation,
-              providerName: (did) => this.nameOf(did),
+              providerNames: () => this.peerNames(),
               exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
               names: { [key.did]: config.name },
             }),
@@ -308,6 +315,7 @@ export class Connector {
     const refreshMs = (config.membershipRefresh ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS) * 1000
     const mesh = new PeerMesh(libp2p, this.admission, this.init.log.child({ name: 'allmende:p2p' }), {
       memory: new PeerMemory(store),
+      wanted: wantedPeers(config.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
       bootstrap: () =>
         dataspace === undefined
           ? config.bootstrap
@@ -391,10 +399,17 @@ export class Connector {
     return this.federation
   }
 
-  /** The municipality's name of a DID: this node's own, or the name an admitted or remembered peer gave. */
-  async nameOf(did: string): Promise<string | undefined> {
-    if (did === this.init.files.key.did) return this.init.files.config.name
-    return (await this.peers()).find((peer) => peer.did === did)?.name ?? undefined
+  /**
+   * The municipality's names by DID: this node's own, and the names admitted or remembered peers gave. One
+   * call per request: a name looked up per search hit listed every peer again for each provider.
+   */
+  async peerNames(): Promise<Map<string, string>> {
+    const names = new Map<string, string>()
+    for (const peer of await this.peers()) {
+      if (peer.did !== null && peer.name !== null) names.set(peer.did, peer.name)
+    }
+    names.set(this.init.files.key.did, this.init.files.config.name)
+    return names
   }
 
   /** Connected and known peers with DID, addresses and last latency. */
@@ -416,7 +431,7 @@ export class Connector {
     const log = this.init.log
     const clock = this.init.clock ?? systemClock
     const audit = new AuditLog({ store, nodeKey: key, clock })
-    const refusals = new UnauthenticatedRefusals(log.child({ name: 'allmende:refusals' }))
+    const refusals = this.refusals
     const catalog = new Catalog(
       { store, clock: { now: clock } },
       {
@@ -441,6 +456,7 @@ export class Connector {
       this.admission,
       log.child({ name: 'allmende:catalog' }),
       config.dataspace,
+      async () => (await this.mesh?.known()) ?? [],
     )
     const cache = new FederatedCatalogCache(
       { store, clock: { now: clock }, catalog },
@@ -507,8 +523,17 @@ export class Connector {
                   : undefined,
             }),
       }),
+      log: log.child({ name: 'allmende:dsp-http' }),
     })
     const policies = new PolicyCache()
+    // What this provider states of its data and the moment, for each negotiation and each use alike.
+    const providedFacts = async (datasetId: string): Promise<ProviderFacts> => {
+      const { artifactState } = await catalog.get(datasetId)
+      return {
+        ...(config.events === undefined ? {} : { events: config.events }),
+        ...(artifactState === undefined ? {} : { artifactState }),
+      }
+    }
     const dispatcher = new PeerDispatcher(endpoint, dspClient, {
       peerId: key.peerId.toString(),
       dspBaseUrl: () => this.dspServer?.baseUrl,
@@ -531,6 +556,7 @@ export class Connector {
           clock,
           isMember,
           dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+          providedFacts,
         }),
       },
     )
@@ -549,7 +575,29 @@ export class Connector {
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
     const httpPuller = new HttpDataPuller({ log: log.child({ name: 'allmende:data-http' }) })
     const httpPusher = new HttpDataPusher({ log: log.child({ name: 'allmende:data-http' }) })
-    const transfers = new TransferService(
+    // The data plane: the provider's gate (where data leaves this node), pulls and pushes.
+    const transferData = new TransferDataPlane(
+      {
+        store,
+        audit,
+        nodeKey: key,
+        clock,
+        log: log.child({ name: 'allmende:transfer' }),
+        puller: new PullDispatcher([dataPlane, httpPuller]),
+        pusher: httpPusher,
+        agreements: negotiations,
+        sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
+        providedFacts,
+        // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
+        isMember: (did) => isMember(did, true),
+        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+        isRevoked: (agreement) => revocation.isRevoked(agreement),
+        refusals,
+      },
+      { httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId) },
+    )
+    // The control plane: transfer processes, their messages and resumption.
+    const transfers = new TransferManager(
       {
         store,
         audit,
@@ -557,26 +605,17 @@ export class Connector {
         clock,
         log: log.child({ name: 'allmende:transfer' }),
         messenger: dispatcher.messenger('transfer'),
-        dataPlane: new PullDispatcher([dataPlane, httpPuller]),
-        dataPusher: httpPusher,
+        dataPlane: transferData,
         agreements: negotiations,
+        isRevoked: (agreement) => revocation.isRevoked(agreement),
         // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
         providerAddress: async (agreement) =>
           (await negotiations.get(agreement.negotiationId))?.callbackAddress,
-        sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
-        // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
-        isMember: (did) => isMember(did, true),
-        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
-        isRevoked: (agreement) => revocation.isRevoked(agreement),
-        refusals,
       },
-      {
-        httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
-        addressing: dispatcher,
-      },
+      { addressing: dispatcher },
     )
     await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
-    await dataPlane.serve(transfers)
+    await dataPlane.serve(transferData)
     // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
     const dutyEndpoint = new P2pDutyEndpoint(libp2p, this.admission, log.child({ name: 'allmende:duty' }))
     const duties = new DutyTracker({
@@ -620,7 +659,7 @@ export class Connector {
           negotiations,
           transfers,
         },
-        data: transfers,
+        data: transferData,
         log: log.child({ name: 'allmende:dsp-http' }),
         refusals,
       })

@@ -1,12 +1,9 @@
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
-import { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
+import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from './catalog-answer.js'
 import { ProviderTimeoutError } from './errors.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
-
-/** A provider's broken offers are logged at most this often. */
-const SKIP_REPORT_INTERVAL_MS = 10 * 60 * 1000
 
 /** How the federation reaches the network; the libp2p binding implements it. */
 export interface CatalogNetwork {
@@ -52,7 +49,9 @@ export interface CatalogFederationComponents {
  */
 export class CatalogFederation {
   private unsubscribe?: () => void
-  private readonly lastSkipReport = new Map<string, number>()
+  private readonly skippedOffers: SkippedOfferLog
+  /** Catalog requests under way, by provider: a refresh while one is running joins it. */
+  private readonly fetching = new Map<string, Promise<number>>()
   private readonly concurrency: number
   private readonly perProviderMs: number
 
@@ -60,6 +59,7 @@ export class CatalogFederation {
     private readonly components: CatalogFederationComponents,
     limits: FanOutLimits = {},
   ) {
+    this.skippedOffers = new SkippedOfferLog(components.log)
     this.concurrency = limits.concurrency ?? 16
     this.perProviderMs = limits.perProviderMs ?? 10_000
   }
@@ -80,7 +80,10 @@ export class CatalogFederation {
     const { provider, datasetId } = announcement
     if (provider === this.components.self) return
     if (!(await this.components.cache.applyAnnouncement(announcement))) return
-    const dataset = await this.components.network.fetchDataset(provider, datasetId)
+    const { dataset, skipped } = salvageDatasetAnswer(
+      await this.components.network.fetchDataset(provider, datasetId),
+    )
+    this.skippedOffers.report(provider, skipped)
     await this.components.cache.ingestDataset(provider, dataset)
   }
 
@@ -108,25 +111,23 @@ export class CatalogFederation {
   /**
    * Fetches one provider's catalog into the cache; returns the number of datasets cached. Offers
    * that break the DSP schema are left out and logged (once per provider per 10 minutes), never
-   * hiding the provider's other datasets.
+   * hiding the provider's other datasets. A request to a provider that is still being asked joins the
+   * running one: searches in quick succession (or a user pressing refresh again) must not pile up requests
+   * on a slow provider, whose answers then come later still.
    */
-  async refreshProvider(provider: string): Promise<number> {
-    const catalog = await this.components.network.fetchCatalog(provider)
-    const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
-    if (skipped.length > 0) this.reportSkipped(provider, skipped)
-    return this.components.cache.ingestCatalog(provider, valid)
+  refreshProvider(provider: string): Promise<number> {
+    const running = this.fetching.get(provider)
+    if (running !== undefined) return running
+    const fetch = this.fetchProvider(provider).finally(() => this.fetching.delete(provider))
+    this.fetching.set(provider, fetch)
+    return fetch
   }
 
-  private reportSkipped(provider: string, skipped: readonly SkippedOffer[]): void {
-    const now = Date.now()
-    const last = this.lastSkipReport.get(provider)
-    if (last !== undefined && now - last < SKIP_REPORT_INTERVAL_MS) return
-    this.lastSkipReport.set(provider, now)
-    if (this.lastSkipReport.size > 1000) this.lastSkipReport.delete(this.lastSkipReport.keys().next().value!)
-    this.components.log.warn(
-      { provider, skipped: skipped.slice(0, 10), count: skipped.length },
-      'left out offers of a provider that break the DSP schema; its other datasets are listed',
-    )
+  private async fetchProvider(provider: string): Promise<number> {
+    const catalog = await this.components.network.fetchCatalog(provider)
+    const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
+    this.skippedOffers.report(provider, skipped)
+    return this.components.cache.ingestCatalog(provider, valid)
   }
 
   /**

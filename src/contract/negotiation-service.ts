@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuditLog } from '../audit/index.js'
 import {
   countersignAgreementCredential,
+  InvalidCredentialError,
   issueAgreementCredential,
   type StatusEntry,
   type VerifyOptions,
@@ -10,9 +11,8 @@ import {
 import type { NodeKey } from '../identity/index.js'
 import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
-import { ProcessStore } from '../process/index.js'
+import { lastReason, ProcessStore, routeOf, withStep } from '../process/index.js'
 import {
-  AllmendeError,
   type ContractNegotiation,
   createContractAgreementMessage,
   createContractAgreementVerificationMessage,
@@ -32,6 +32,7 @@ import {
 } from '../protocol/index.js'
 import type { BatchOp, Store, Sublevel } from '../store/index.js'
 import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
+import { type Declarations, readDeclarations } from './declarations.js'
 import { AgreementMismatchError, ProviderUnreachableError } from './errors.js'
 import {
   isLateRepeat,
@@ -48,7 +49,6 @@ import {
   type AgreementRecord,
   MESSAGE_EXTENSIONS,
   type Negotiation,
-  type NegotiationStep,
 } from './negotiation-record.js'
 
 /** Where a message for a peer reached over DSP HTTP goes: its address and the receiving role. */
@@ -73,6 +73,7 @@ export interface ContractDecisionInput {
   readonly offer: MessageOffer
   readonly consumer: string
   readonly purpose?: string
+  readonly declared?: Declarations
   /** A data officer approved this request (offers that need manual approval). */
   readonly approved: boolean
   /** The consumer's DSP HTTP callback, when it asked over HTTPS (absent over libp2p). */
@@ -119,6 +120,8 @@ export interface ContractRequest {
   readonly datasetId: string
   readonly offer: MessageOffer
   readonly purpose?: string
+  /** What the consumer declares about itself beside the purpose. */
+  readonly declared?: Declarations
   /** The provider's DSP HTTP base URL (`…/dsp/2025-1`) when it is reached over HTTPS, not libp2p. */
   readonly providerAddress?: string
 }
@@ -136,8 +139,6 @@ export class NegotiationService {
   private readonly agreements: Sublevel<AgreementRecord>
   /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
   private readonly requestIndex: Sublevel<string>
-  /** Why an initial request failed in this run, for the caller still waiting on it. */
-  private readonly requestFailures = new Map<string, Error>()
 
   constructor(
     private readonly components: NegotiationComponents,
@@ -230,6 +231,7 @@ export class NegotiationService {
         callbackAddress: ownAddress,
       }),
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
+      ...(isEmpty(request.declared) ? {} : { [MESSAGE_EXTENSIONS.declared]: request.declared }),
     }
     const opening = transitionNegotiation(undefined, 'ContractRequestMessage', 'consumer')
     if (!opening.ok) throw opening.error
@@ -243,6 +245,7 @@ export class NegotiationService {
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+      ...(isEmpty(request.declared) ? {} : { declared: request.declared }),
       ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
       history: [{ state: opening.state, at: now }],
       created: now,
@@ -250,27 +253,23 @@ export class NegotiationService {
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. One
     // attempt now (the caller waits for it), another after a restart.
-    await this.processes.commit(negotiation, 'negotiation.requested', [
-      this.processes.message(consumerPid, request.provider, message, this.routeOf(negotiation), {
-        maxAttempts: 1,
-      }),
-    ])
-    const settled = await this.processes.waitFor(
-      consumerPid,
-      (n) => negotiationWorkOf(n) !== 'REQUESTING',
-      REQUEST_WAIT_MS,
-      () => missing(consumerPid),
+    const send = this.processes.message(consumerPid, request.provider, message, routeOf(negotiation), {
+      maxAttempts: 1,
+    })
+    return this.processes.open(
+      negotiation,
+      'negotiation.requested',
+      [send],
+      {},
+      {
+        pending: (n) => negotiationWorkOf(n) === 'REQUESTING',
+        ended: (n) => n.state === 'TERMINATED',
+        timeoutMs: REQUEST_WAIT_MS,
+        missing: () => missing(consumerPid),
+        unreachable: (cause) =>
+          new ProviderUnreachableError(`the provider could not be reached: ${cause.message}`, { cause }),
+      },
     )
-    const failure = this.requestFailures.get(consumerPid)
-    this.requestFailures.delete(consumerPid)
-    if (settled.state === 'TERMINATED' && failure !== undefined) {
-      // A broken connection is not a fault of this node: the operator reads why, never "internal error".
-      if (failure instanceof AllmendeError) throw failure
-      throw new ProviderUnreachableError(`the provider could not be reached: ${failure.message}`, {
-        cause: failure,
-      })
-    }
-    return settled
   }
 
   /** Resolves when the negotiation reaches one of `states` (or a terminal state), or rejects on timeout. */
@@ -303,30 +302,33 @@ export class NegotiationService {
 
   // ---- protocol: messages from the counterparty ---------------------------------------------
 
-  /** Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. */
+  /**
+   * Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. The process is
+   * found by the pid of this side (never by what the message type implies), so a move sent to the
+   * wrong side is judged by the transition table (`ALLMENDE_ILLEGAL_TRANSITION`) on every binding.
+   */
   async handle(message: DspMessage, caller: string): Promise<ContractNegotiation> {
     switch (message['@type']) {
       case 'ContractRequestMessage':
         if (message.providerPid === undefined) return this.onInitialRequest(message, caller)
-        return this.onMove(message.providerPid, message, caller)
+        return this.onMove(await this.ownPid(message), message, caller)
       case 'ContractAgreementMessage':
       case 'ContractNegotiationEventMessage':
-        return this.onMove(
-          message['@type'] === 'ContractNegotiationEventMessage' && message.eventType === 'ACCEPTED'
-            ? message.providerPid
-            : message.consumerPid,
-          message,
-          caller,
-        )
       case 'ContractOfferMessage':
-        return this.onMove(message.consumerPid ?? '', message, caller)
       case 'ContractAgreementVerificationMessage':
-        return this.onMove(message.providerPid, message, caller)
+        return this.onMove(await this.ownPid(message), message, caller)
       case 'ContractNegotiationTerminationMessage':
         return this.onTermination(message, caller)
       default:
         throw new InvalidMessageError(`${message['@type']} is not a contract negotiation message`)
     }
+  }
+
+  /** The pid of this side's process a message names: the provider's when this node provides it, else the consumer's. */
+  private async ownPid(message: { providerPid?: string; consumerPid?: string }): Promise<string> {
+    const { providerPid, consumerPid = '' } = message
+    if (providerPid === undefined) return consumerPid
+    return (await this.processes.get(providerPid))?.role === 'provider' ? providerPid : consumerPid
   }
 
   /** The ACK for a negotiation the caller is party to (`GET /negotiations/:pid`). */
@@ -351,6 +353,7 @@ export class NegotiationService {
       if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
       const providerPid = `urn:uuid:${randomUUID()}`
       const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
+      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
       const now = this.now()
       const negotiation: Negotiation = {
         id: providerPid,
@@ -362,6 +365,7 @@ export class NegotiationService {
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
+        ...(isEmpty(declared) ? {} : { declared }),
         ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
         history: [{ state: step.state, at: now }],
         created: now,
@@ -547,8 +551,7 @@ export class NegotiationService {
     message: Extract<DspMessage, { '@type': 'ContractNegotiationTerminationMessage' }>,
     caller: string,
   ): Promise<ContractNegotiation> {
-    const mine = await this.processes.get(message.providerPid)
-    const pid = mine?.role === 'provider' ? message.providerPid : message.consumerPid
+    const pid = await this.ownPid(message)
     return this.processes.withLock(pid, async () => {
       const negotiation = await this.processes.get(pid)
       if (negotiation === undefined || negotiation.counterparty !== caller)
@@ -584,6 +587,7 @@ export class NegotiationService {
           consumer: negotiation.counterparty,
           approved,
           ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+          ...(negotiation.declared === undefined ? {} : { declared: negotiation.declared }),
           ...(negotiation.callbackAddress === undefined
             ? {}
             : { callbackAddress: negotiation.callbackAddress }),
@@ -595,17 +599,7 @@ export class NegotiationService {
         await this.processes.commit(held, 'negotiation.held', [], { reason: decision.reason })
         return held
       }
-      if (!decision.agree) {
-        const terminated = this.move(
-          negotiation,
-          'ContractNegotiationTerminationMessage',
-          'provider',
-          decision.code,
-          decision.reason,
-        )
-        await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
-        return terminated
-      }
+      if (!decision.agree) return this.refuse(negotiation, decision.code, decision.reason)
       const agreement = agreementFromOffer(decision.offer, {
         uid: `urn:uuid:${randomUUID()}`,
         assigner: this.components.nodeKey.did,
@@ -614,15 +608,24 @@ export class NegotiationService {
         timestamp: this.components.clock(),
       })
       const status = await this.init.allocateStatus?.()
-      const credential = await issueAgreementCredential(
-        credentialAgreementOf(agreement),
-        this.components.nodeKey,
-        {
-          id: agreement['@id'],
-          now: this.components.clock(),
-          ...(status === undefined ? {} : { credentialStatus: status }),
-        },
-      )
+      let credential: Record<string, unknown>
+      try {
+        credential = await issueAgreementCredential(
+          credentialAgreementOf(agreement),
+          this.components.nodeKey,
+          {
+            id: agreement['@id'],
+            now: this.components.clock(),
+            ...(status === undefined ? {} : { credentialStatus: status }),
+          },
+        )
+      } catch (error) {
+        // An agreement the credential rules refuse (e.g. a prohibition naming a third party) can never be
+        // issued: end the negotiation with that reason instead of leaving the request open forever.
+        if (error instanceof InvalidCredentialError)
+          return this.refuse(negotiation, error.code, error.message)
+        throw error
+      }
       const agreed: Negotiation = {
         ...this.move(negotiation, 'ContractAgreementMessage', 'provider'),
         agreementId: agreement['@id'],
@@ -642,6 +645,19 @@ export class NegotiationService {
       })
       return agreed
     })
+  }
+
+  /** Provider: ends a request it will not agree to, telling the consumer why. */
+  private async refuse(negotiation: Negotiation, code: string, reason: string): Promise<Negotiation> {
+    const terminated = this.move(
+      negotiation,
+      'ContractNegotiationTerminationMessage',
+      'provider',
+      code,
+      reason,
+    )
+    await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
+    return terminated
   }
 
   /** Provider: a data officer approves a held request; the policy must still permit it. */
@@ -779,7 +795,6 @@ export class NegotiationService {
     const negotiation = await this.processes.get(id)
     if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
     const requesting = negotiationWorkOf(negotiation) === 'REQUESTING'
-    if (requesting && error instanceof Error) this.requestFailures.set(id, error)
     const ended = requesting
       ? this.endLocally(
           negotiation,
@@ -794,17 +809,7 @@ export class NegotiationService {
 
   /** A message to the counterparty for the outbox; without `message`, the termination that `negotiation` ends with. */
   private send(negotiation: Negotiation, message = this.terminationMessage(negotiation)): BatchOp[] {
-    return [
-      this.processes.message(negotiation.id, negotiation.counterparty, message, this.routeOf(negotiation)),
-    ]
-  }
-
-  private routeOf(negotiation: Negotiation): NegotiationRoute | undefined {
-    if (negotiation.callbackAddress === undefined) return undefined
-    return {
-      callbackAddress: negotiation.callbackAddress,
-      recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
-    }
+    return [this.processes.message(negotiation.id, negotiation.counterparty, message, routeOf(negotiation))]
   }
 
   private agreementOp(negotiation: Negotiation): BatchOp {
@@ -817,6 +822,7 @@ export class NegotiationService {
       consumer: isProvider ? negotiation.counterparty : this.components.nodeKey.did,
       datasetId: negotiation.datasetId,
       ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+      ...(negotiation.declared === undefined ? {} : { declared: negotiation.declared }),
       credential: negotiation.credential ?? {},
       ...(negotiation.agreementProof === undefined ? {} : { agreementProof: negotiation.agreementProof }),
       ...(negotiation.agreement === undefined ? {} : { agreement: negotiation.agreement }),
@@ -867,14 +873,7 @@ export class NegotiationService {
     code?: string,
     reason?: string,
   ): Negotiation {
-    const at = this.now()
-    const step: NegotiationStep = {
-      state,
-      at,
-      ...(code === undefined ? {} : { code }),
-      ...(reason === undefined ? {} : { reason }),
-    }
-    return { ...negotiation, state, history: [...negotiation.history, step], updated: at }
+    return withStep(negotiation, state, this.now(), code, reason)
   }
 
   /** Is the peer at `address` a DSP connector reached over HTTPS (maybe not Allmende), not a libp2p peer? */
@@ -913,14 +912,6 @@ function ackOf(negotiation: Negotiation): ContractNegotiation {
   })
 }
 
-function lastReason(history: readonly NegotiationStep[]): { code?: string; reason?: string } {
-  const step = history.at(-1)
-  return {
-    ...(step?.code === undefined ? {} : { code: step.code }),
-    ...(step?.reason === undefined ? {} : { reason: step.reason }),
-  }
-}
-
 /** Why an agreement from the provider does not match the negotiation, or undefined if it does. */
 function agreementProblem(
   negotiation: Negotiation,
@@ -943,4 +934,8 @@ function agreementProblem(
   const subject = (credential as { credentialSubject?: { agreement?: { uid?: string } } }).credentialSubject
   if (subject?.agreement?.uid !== agreement['@id']) return 'the agreement credential is for another agreement'
   return undefined
+}
+
+function isEmpty(declared: Declarations | undefined): boolean {
+  return declared === undefined || Object.keys(declared).length === 0
 }

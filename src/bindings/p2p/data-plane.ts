@@ -2,7 +2,7 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, DATA_PROTOCOL, type DataAddress } from '../../protocol/index.js'
+import { AllmendeError, DATA_PROTOCOL, type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   type DataGrant,
   DataProtocolError,
@@ -26,7 +26,6 @@ import {
   frameHeader,
   MAX_DATA_FRAME_BYTES,
 } from './data-frames.js'
-import { PeerUnreachableError } from './errors.js'
 
 /** Queued bytes in a stream's write buffer before the writer waits. */
 const WRITE_HIGH_WATER_BYTES = 1024 * 1024
@@ -200,7 +199,7 @@ export class P2pDataPlane implements DataPuller {
     this.admission.requireStanding()
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerId, DATA_PROTOCOL, {
+      stream = await this.admission.openStream(peerId, DATA_PROTOCOL, {
         signal: AbortSignal.any([signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
       })
     } catch (cause) {
@@ -266,7 +265,7 @@ export class P2pDataPlane implements DataPuller {
     const peer = connection.remotePeer
     let grant: DataGrant
     try {
-      await this.admission.requireAdmitted(peer)
+      await this.admission.requireAdmittedStream(peer, DATA_PROTOCOL)
       const request = await channel.readControl(AbortSignal.timeout(OPEN_TIMEOUT_MS))
       if (request.type !== 'request') throw new DataProtocolError(`expected a request, got ${request.type}`)
       grant = await provider.openData(request, { peer: didKeyFromPeerId(peer) })

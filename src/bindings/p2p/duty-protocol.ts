@@ -1,10 +1,9 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, DUTY_PROTOCOL } from '../../protocol/index.js'
+import { AllmendeError, DUTY_PROTOCOL, PeerUnreachableError } from '../../protocol/index.js'
 import type { DutyAck, DutyMessage, DutyMessenger } from '../../transfer/index.js'
 import type { PeerAdmission } from './admission.js'
-import { PeerUnreachableError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 
 /** Deletion receipts and usage notices from consumer to provider: one JSON frame each way. */
@@ -54,7 +53,7 @@ export class P2pDutyEndpoint implements DutyMessenger {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerId, DUTY_PROTOCOL, { signal })
+      stream = await this.admission.openStream(peerId, DUTY_PROTOCOL, { signal })
     } catch (cause) {
       throw new PeerUnreachableError(peerId.toString(), (cause as Error).message, { cause })
     }
@@ -80,7 +79,7 @@ export class P2pDutyEndpoint implements DutyMessenger {
     const frames = new JsonFrames(stream, MAX_DUTY_FRAME_BYTES)
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     try {
-      await this.admission.requireAdmitted(peer)
+      await this.admission.requireAdmittedStream(peer, DUTY_PROTOCOL)
       const message = await frames.read({ signal })
       await frames.write(await handler(message, didKeyFromPeerId(peer)), { signal })
     } catch (error) {

@@ -10,7 +10,7 @@
  * await libp2p.start(); await admission.start(libp2p)
  * ```
  */
-export { ADMISSION_DEADLINE_MS, PeerAdmission } from './admission.js'
+export { ADMISSION_DEADLINE_MS, type AdmissionOptions, PeerAdmission } from './admission.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
 export {
@@ -36,11 +36,11 @@ export {
 } from './data-frames.js'
 export { FrameChannel, P2pDataPlane } from './data-plane.js'
 export { P2pDataspaceNetwork } from './dataspace-network.js'
-export { type DspHandler, type P2pCaller, P2pDspEndpoint, RemoteDspError } from './dsp-endpoint.js'
+export { type DspHandler, type P2pCaller, P2pDspEndpoint } from './dsp-endpoint.js'
 export { type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
-export { NotAMemberError, PeerNotAdmittedError, PeerUnreachableError } from './errors.js'
+export { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
 export { membersOnly } from './member-gate.js'
 export { fetchStatusList } from './membership-protocol.js'
 export { PEER_MEMORY_SUBLEVEL, PeerMemory, type RememberedPeer } from './peer-memory.js'
-export { type MeshStanding, PeerMesh, type PeerSummary } from './peer-mesh.js'
+export { type MeshStanding, PeerMesh, type PeerSummary, wantedPeers } from './peer-mesh.js'
