@@ -26,6 +26,11 @@ export interface ProcessStoreInit<R, Route> {
   readonly auditOf: (record: R) => { readonly subject: string; readonly data: Record<string, unknown> }
   /** Delivery of the messages the processes decide to send. */
   readonly delivery: DeliveryInit<Route>
+  /**
+   * How many recently stored records to keep in memory for {@link ProcessStore.get} (default 0:
+   * every read goes to `level`). Only for kinds whose records are written through {@link ProcessStore.commit} alone.
+   */
+  readonly cachedRecords?: number
 }
 
 /** The outbox settings a process kind chooses (see {@link OutboxInit}). */
@@ -43,6 +48,8 @@ export class ProcessStore<R, Route = never> {
   private readonly outbox: Outbox<Route>
   private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
+  /** Stored records, frozen, most recently used last; written only after their batch is stored. */
+  private readonly cache = new Map<string, R>()
 
   constructor(private readonly init: ProcessStoreInit<R, Route>) {
     this.records = init.store.sublevel<R>(init.sublevel)
@@ -54,13 +61,16 @@ export class ProcessStore<R, Route = never> {
     this.events.setMaxListeners(0)
   }
 
+  /** The record (frozen when it comes from memory: callers derive new records, never change one). */
   async get(id: string): Promise<R | undefined> {
+    const cached = this.cache.get(id)
+    if (cached !== undefined) return cached
     return this.records.get(id)
   }
 
   /** The record, or `missing()` thrown. */
   async mustGet(id: string, missing: () => Error): Promise<R> {
-    const record = await this.records.get(id)
+    const record = await this.get(id)
     if (record === undefined) throw missing()
     return record
   }
@@ -85,8 +95,25 @@ export class ProcessStore<R, Route = never> {
       ...extra,
     ])
     crashPoint(type, base.role)
+    this.remember(record, extra)
     this.events.emit('changed', record)
     this.outbox.deliverCommitted(extra)
+  }
+
+  /** Keeps what a stored batch wrote into the records sublevel (the step's record among it). */
+  private remember(record: R, extra: readonly BatchOp[]): void {
+    const limit = this.init.cachedRecords ?? 0
+    if (limit <= 0) return
+    const written: Array<[string, R | undefined]> = [[this.init.keyOf(record), record]]
+    for (const op of extra) {
+      if (op.sublevel !== this.records) continue
+      written.push([op.key, op.type === 'put' ? (op.value as R) : undefined])
+    }
+    for (const [key, value] of written) {
+      this.cache.delete(key)
+      if (value !== undefined) this.cache.set(key, deepFreeze(structuredClone(value)))
+    }
+    while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value!)
   }
 
   /** The batch op of a message this node sends for a process (store it with {@link commit}). */
@@ -143,5 +170,14 @@ export class ProcessStore<R, Route = never> {
   stop(): void {
     this.outbox.stop()
     this.events.removeAllListeners()
+    this.cache.clear()
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
 }
