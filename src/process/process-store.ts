@@ -48,8 +48,11 @@ export class ProcessStore<R, Route = never> {
   private readonly outbox: Outbox<Route>
   private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
-  /** Stored records, frozen, most recently used last; written only after their batch is stored. */
-  private readonly cache = new Map<string, R>()
+  /**
+   * Stored records as the JSON `level` holds, most recently stored last; set only after their batch
+   * is stored. A read parses its own copy, exactly as a read from `level` would.
+   */
+  private readonly cache = new Map<string, string>()
 
   constructor(private readonly init: ProcessStoreInit<R, Route>) {
     this.records = init.store.sublevel<R>(init.sublevel)
@@ -61,10 +64,9 @@ export class ProcessStore<R, Route = never> {
     this.events.setMaxListeners(0)
   }
 
-  /** The record (frozen when it comes from memory: callers derive new records, never change one). */
   async get(id: string): Promise<R | undefined> {
     const cached = this.cache.get(id)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return JSON.parse(cached) as R
     return this.records.get(id)
   }
 
@@ -104,14 +106,13 @@ export class ProcessStore<R, Route = never> {
   private remember(record: R, extra: readonly BatchOp[]): void {
     const limit = this.init.cachedRecords ?? 0
     if (limit <= 0) return
-    const written: Array<[string, R | undefined]> = [[this.init.keyOf(record), record]]
+    const written: Array<[string, unknown]> = [[this.init.keyOf(record), record]]
     for (const op of extra) {
-      if (op.sublevel !== this.records) continue
-      written.push([op.key, op.type === 'put' ? (op.value as R) : undefined])
+      if (op.sublevel === this.records) written.push([op.key, op.type === 'put' ? op.value : undefined])
     }
     for (const [key, value] of written) {
       this.cache.delete(key)
-      if (value !== undefined) this.cache.set(key, deepFreeze(structuredClone(value)))
+      if (value !== undefined) this.cache.set(key, JSON.stringify(value))
     }
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value!)
   }
@@ -172,12 +173,4 @@ export class ProcessStore<R, Route = never> {
     this.events.removeAllListeners()
     this.cache.clear()
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const inner of Object.values(value)) deepFreeze(inner)
-    Object.freeze(value)
-  }
-  return value
 }
