@@ -4,7 +4,7 @@
 // node in the same run (yardstick). Goals: < 2x the static page and < 500 ms. Reports the bundle size.
 import '../src/polyfills.js'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -63,6 +63,9 @@ function bundleSize(): { files: number; bytes: number; gzip: number } {
 }
 
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-dashboard-'))
+/** A small real file as every published dataset's source (a dataset must name a readable file). */
+const sourceFile = join(root, 'source.json')
+await writeFile(sourceFile, '[]')
 const consumer = await startNode(root, 'Landkreis Mayen-Koblenz')
 const provider = await startNode(root, 'Landkreis Kusel', consumer.node.identity().multiaddrs[0]!)
 const deadline = Date.now() + 30_000
@@ -78,7 +81,7 @@ const publish = async (i: number) =>
     publisher: { name: 'Landkreis Kusel', id: did },
     keyword: ['Pegel', 'Messreihe'],
     distributions: [{ format: 'JSON' }],
-    source: { kind: 'file', path: '/dev/null' },
+    source: { kind: 'file', path: sourceFile },
     offers: [
       {
         offer: {

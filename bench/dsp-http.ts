@@ -55,6 +55,9 @@ async function startNode(
 }
 
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-dsp-http-'))
+/** A small real file as every published dataset's source (a dataset must name a readable file). */
+const sourceFile = join(root, 'source.json')
+await writeFile(sourceFile, '[]')
 const provider = await startNode(root, 'provider')
 const consumer = await startNode(root, 'consumer', provider.node.identity().multiaddrs[0]!)
 const deadline = Date.now() + 30_000
@@ -70,7 +73,7 @@ const published = await fetch(`${provider.api}/api/v1/datasets`, {
     description: 'Pegel Bench HTTP',
     publisher: { name: 'provider', id: provider.node.files.key.did },
     distributions: [{ format: 'JSON' }],
-    source: { kind: 'file', path: '/dev/null' },
+    source: { kind: 'file', path: sourceFile },
     // public: open to any authenticated DID, so the HTTP caller needs no membership presentation
     offers: [{ offer: { ...OFFER, assigner: provider.node.files.key.did }, access: { kind: 'public' } }],
   }),

@@ -6,7 +6,7 @@
 import '../src/polyfills.js'
 import { type ChildProcess, fork } from 'node:child_process'
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -79,7 +79,7 @@ async function publish(node: Connector, title: string): Promise<string> {
       description: title,
       publisher: { name: node.files.config.name, id: node.files.key.did },
       distributions: [{ format: 'JSON' }],
-      source: { kind: 'file', path: '/dev/null' },
+      source: { kind: 'file', path: sourceFile },
       offers: [{ offer: { ...OFFER, assigner: node.files.key.did } }],
     }),
   })
@@ -196,6 +196,9 @@ async function acrossProcesses(
 }
 
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-negotiation-'))
+/** A small real file as every published dataset's source (a dataset must name a readable file). */
+const sourceFile = join(root, 'source.json')
+await writeFile(sourceFile, '[]')
 const provider = await startNode(root, 'provider')
 const consumer = await startNode(root, 'consumer', provider.identity().multiaddrs[0]!)
 await until(async () => (await consumer.peers()).some((p) => p.connected && p.admitted), 'consumer admitted')

@@ -96,6 +96,7 @@ import { type Logger, UnauthenticatedRefusals } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { Store, StoreCorruptionError } from './store/index.js'
 import { DutyTracker, TransferService, terminateTransfersUnder } from './transfer/index.js'
+import { localSourceProblem } from './transfer/sources/index.js'
 
 export interface ConnectorInit {
   files: NodeFiles
@@ -425,6 +426,7 @@ export class Connector {
       {
         validateOffer: validateOfferWithPolicyEngine,
         evaluateConstraint: requesterConstraintEvaluator(clock),
+        sourceProblem: (source) => localSourceProblem(source),
       },
     )
     catalog.onChange((change) => {

@@ -8,6 +8,7 @@ import { DatasetStore } from './dataset-store.js'
 import {
   DatasetNotFoundError,
   DatasetVersionConflictError,
+  InvalidDatasetError,
   InvalidOfferError,
   type OfferIssueDetail,
   OfferNotFoundError,
@@ -54,6 +55,8 @@ export interface CatalogInit {
   readonly evaluateConstraint: RequesterConstraintEvaluator
   /** Makes dataset ids; defaults to `urn:uuid:` + a random UUID. */
   readonly newId?: () => string
+  /** What is wrong with a dataset's source where the node can tell now (a missing local file), else undefined. */
+  readonly sourceProblem?: (source: JsonObject) => Promise<string | undefined>
 }
 
 /** The result of an add or update: the stored dataset and the validator's warnings on its offers. */
@@ -89,6 +92,7 @@ export class Catalog {
   private readonly validateOffer: OfferValidator
   private readonly evaluateConstraint: RequesterConstraintEvaluator
   private readonly newId: () => string
+  private readonly sourceProblem: (source: JsonObject) => Promise<string | undefined>
   private readonly listeners = new Set<(change: CatalogChange) => void>()
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -98,12 +102,14 @@ export class Catalog {
     this.validateOffer = init.validateOffer
     this.evaluateConstraint = init.evaluateConstraint
     this.newId = init.newId ?? (() => `urn:uuid:${randomUUID()}`)
+    this.sourceProblem = init.sourceProblem ?? (async () => undefined)
   }
 
   /** Validates and stores a new dataset at version 1. */
   async add(input: unknown): Promise<CatalogWriteResult> {
     return await this.serialise(async () => {
       const valid = validateDatasetInput(input)
+      await this.checkSource(valid.source)
       const warnings = this.checkOffers(valid.offers)
       const now = this.clock.now().toISOString()
       const dataset: Dataset = { id: this.newId(), version: 1, created: now, modified: now, ...valid }
@@ -129,6 +135,8 @@ export class Catalog {
         throw new DatasetVersionConflictError(id, options.expectedVersion, current.version)
       }
       const valid = validateDatasetInput(mergeDatasetPatch(current, patch))
+      // Only a changed source is checked: an update of the title must not fail on a file moved since.
+      if ('source' in patch) await this.checkSource(valid.source)
       const warnings = this.checkOffers(valid.offers)
       const dataset: Dataset = {
         id,
@@ -216,6 +224,11 @@ export class Catalog {
   }
 
   /** Runs the policy validator on every offer; throws all refusals at once, returns the warnings. */
+  private async checkSource(source: JsonObject): Promise<void> {
+    const problem = await this.sourceProblem(source)
+    if (problem !== undefined) throw new InvalidDatasetError([`source: ${problem}`])
+  }
+
   private checkOffers(offers: readonly DatasetOffer[]): OfferWarning[] {
     const refused: RefusedOffer[] = []
     const warnings: OfferWarning[] = []

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { allmendeJson, eventually, type RunningNode, startAllmende, tempDir } from '../support/cli-process.js'
@@ -42,7 +42,7 @@ describe('federated catalog: announced changes, refreshed search with a provider
       description: `${title} für die Nachbarn`,
       publisher: { name: `Node ${name}`, id: ids[name]!.did },
       distributions: [{ format: 'JSON' }],
-      source: { kind: 'file', path: '/dev/null' },
+      source: { kind: 'file', path: join(root, 'data.json') },
       offers: [
         {
           offer: {
@@ -58,6 +58,7 @@ describe('federated catalog: announced changes, refreshed search with a provider
 
   before(async () => {
     root = await tempDir('allmende-catalog-')
+    await writeFile(join(root, 'data.json'), '[]')
     for (const name of ['a', 'b', 'c']) {
       ids[name] = await allmendeJson<Identity>([
         'init',
@@ -136,6 +137,7 @@ describe('federated catalog under a connection limit', () => {
 
   before(async () => {
     root = await tempDir('allmende-catalog-limit-')
+    await writeFile(join(root, 'data.json'), '[]')
     for (const name of ['a', ...providers]) {
       ids[name] = await allmendeJson<Identity>([
         'init',
@@ -178,7 +180,7 @@ describe('federated catalog under a connection limit', () => {
         description: 'Haushalt',
         publisher: { name: `Node ${name}`, id: ids[name]!.did },
         distributions: [{ format: 'CSV' }],
-        source: { kind: 'file', path: '/dev/null' },
+        source: { kind: 'file', path: join(root, 'data.json') },
         offers: [
           {
             offer: {

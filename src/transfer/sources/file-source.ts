@@ -26,6 +26,44 @@ export function mediaTypeOfPath(path: string): string {
 }
 
 /**
+ * The size of a regular, readable file; throws {@link SourceNotFoundError} or
+ * {@link SourceNotAFileError} otherwise. Checked when a dataset is stored and again at every open.
+ */
+export async function readableFileSize(path: string): Promise<number> {
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) throw new SourceNotAFileError(path, 'is a directory')
+    if (!info.isFile()) throw new SourceNotAFileError(path, 'is not a regular file')
+    await access(path, constants.R_OK)
+    return info.size
+  } catch (error) {
+    if (error instanceof SourceNotAFileError) throw error
+    const code = (error as { code?: unknown }).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceNotFoundError(path, { cause: error })
+    throw new SourceNotAFileError(path, `is not readable (${String(code)})`, { cause: error })
+  }
+}
+
+/**
+ * What is wrong with a dataset's local file source, or undefined when it is fine (or not a file
+ * source): the node reads the file only when a consumer pulls, long after the contract, so a wrong
+ * path is refused when the dataset is stored.
+ */
+export async function localSourceProblem(
+  source: { readonly kind?: unknown; readonly path?: unknown },
+  baseDir?: string,
+): Promise<string | undefined> {
+  if (source.kind !== 'file' || typeof source.path !== 'string') return undefined
+  try {
+    await readableFileSize(resolve(baseDir ?? process.cwd(), source.path))
+    return undefined
+  } catch (error) {
+    if (error instanceof SourceNotFoundError || error instanceof SourceNotAFileError) return error.message
+    throw error
+  }
+}
+
+/**
  * Opens a file for streaming. Checks up front that it exists, is a regular file and is readable;
  * the file is opened only when the first chunk is asked for, and resumption seeks to the offset.
  */
@@ -35,19 +73,7 @@ export async function openFileSource(
   baseDir: string | undefined,
 ): Promise<OpenedSource> {
   const path = resolve(baseDir ?? process.cwd(), spec.path)
-  let size: number
-  try {
-    const info = await stat(path)
-    if (info.isDirectory()) throw new SourceNotAFileError(path, 'is a directory')
-    if (!info.isFile()) throw new SourceNotAFileError(path, 'is not a regular file')
-    size = info.size
-    await access(path, constants.R_OK)
-  } catch (error) {
-    if (error instanceof SourceNotAFileError) throw error
-    const code = (error as { code?: unknown }).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceNotFoundError(path, { cause: error })
-    throw new SourceNotAFileError(path, `is not readable (${String(code)})`, { cause: error })
-  }
+  const size = await readableFileSize(path)
   if (plan.offset > size) throw new SourceRangeError(path, plan.offset, size)
   return {
     mediaType: spec.mediaType ?? mediaTypeOfPath(path),

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import {
   Catalog,
@@ -10,6 +13,7 @@ import {
   OfferNotFoundError,
 } from '../../../src/catalog/index.js'
 import type { Store } from '../../../src/store/index.js'
+import { localSourceProblem } from '../../../src/transfer/sources/index.js'
 import { checkOffer, glanInput, HAMBURG, ManualClock, MEMBER, roleConstraint, tempStore } from './fixtures.js'
 
 describe('Catalog', () => {
@@ -97,6 +101,40 @@ describe('Catalog', () => {
       ])
       assert.match(error.message, /offer urn:uuid:offer-bad: every rule needs an action/)
       assert.deepEqual(await catalog.list(), [])
+    })
+  })
+
+  describe('a local file source', () => {
+    const checked = () =>
+      new Catalog(
+        { store, clock },
+        { validateOffer: checkOffer, evaluateConstraint: roleConstraint, sourceProblem: localSourceProblem },
+      )
+    const missing = join(tmpdir(), `allmende-missing-${process.pid}.json`)
+
+    it('is refused on add when the file does not exist, naming the source, and nothing is stored', async () => {
+      const catalog = checked()
+      await assert.rejects(
+        catalog.add(glanInput({ source: { kind: 'file', path: missing } })),
+        (error: unknown) =>
+          error instanceof InvalidDatasetError &&
+          /^source: source file .* does not exist/.test(error.issues[0] ?? ''),
+      )
+      assert.deepEqual(await catalog.list(), [])
+    })
+
+    it('is refused on update when the new file is a directory; an update of other fields does not look at the file', async () => {
+      const catalog = checked()
+      const file = join(tmpdir(), `allmende-source-${process.pid}.json`)
+      await writeFile(file, '[]')
+      const { dataset } = await catalog.add(glanInput({ source: { kind: 'file', path: file } }))
+      await assert.rejects(
+        catalog.update(dataset.id, { source: { kind: 'file', path: tmpdir() } }),
+        InvalidDatasetError,
+      )
+      await rm(file) // gone now: a title change does not look at the file
+      const { dataset: renamed } = await catalog.update(dataset.id, { title: 'Pegel Kusel' })
+      assert.equal(renamed.version, 2)
     })
   })
 
