@@ -42,6 +42,9 @@ const CHANNEL_IDLE_MS = 60_000
 /** How long a peer that does not speak channels (an older version) is asked with one stream per request. */
 const NO_CHANNEL_MS = 10 * 60_000
 
+/** Channels a peer may hold open per connection and area (each handles up to 32 requests at once). */
+const CHANNELS_PER_CONNECTION = 4
+
 /** The areas whose short, frequent messages go over a channel; catalogs (up to 1 MiB) keep their own streams. */
 type ChannelArea = keyof typeof DSP_CHANNEL_PROTOCOL_IDS
 
@@ -73,16 +76,21 @@ export class P2pDspEndpoint {
       this.answer(area, handler, stream, connection.remotePeer),
     )
     if (!isChannelArea(area)) return
-    await this.libp2p.handle(DSP_CHANNEL_PROTOCOL_IDS[area], async (stream, connection) => {
-      const peer = connection.remotePeer
-      try {
-        await this.admission.requireAdmitted(peer)
-      } catch (error) {
-        stream.abort(error as Error)
-        return
-      }
-      await serveChannel(stream, MAX_MESSAGE_BYTES, (raw) => this.respond(area, handler, raw, peer))
-    })
+    await this.libp2p.handle(
+      DSP_CHANNEL_PROTOCOL_IDS[area],
+      async (stream, connection) => {
+        const peer = connection.remotePeer
+        try {
+          await this.admission.requireAdmitted(peer)
+        } catch (error) {
+          stream.abort(error as Error)
+          return
+        }
+        await serveChannel(stream, MAX_MESSAGE_BYTES, (raw) => this.respond(area, handler, raw, peer))
+      },
+      // One channel per peer and area is used; a few more let a replacement open while one closes.
+      { maxInboundStreams: CHANNELS_PER_CONNECTION },
+    )
   }
 
   /** Sends a DSP message to a peer (PeerId or its did:key) and returns its parsed answer. */
