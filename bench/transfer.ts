@@ -22,9 +22,9 @@ import {
   P2pDataPlane,
   P2pDspEndpoint,
   PeerAdmission,
-  sameDataspacePolicy,
 } from '../src/bindings/p2p/index.js'
 import type { AgreementRecord } from '../src/contract/index.js'
+import { sameDataspacePolicy } from '../src/dataspace/index.js'
 import { type NodeKey, nodeKeyFromSeed } from '../src/identity/index.js'
 import { createSilentLogger } from '../src/log/index.js'
 import {
@@ -309,7 +309,7 @@ async function consumer(): Promise<void> {
       const startedAt = performance.now()
       await dataPlane.pull(
         providerKey.did,
-        { type: 'request', token: await token, agreementId },
+        { token: await token, agreementId },
         target,
         AbortSignal.timeout(600_000),
       )

@@ -1,6 +1,5 @@
 import './polyfills.js'
 import { rm, writeFile } from 'node:fs/promises'
-import { multiaddr } from '@multiformats/multiaddr'
 import {
   ApiServer,
   agreementProofRoutes,
@@ -26,7 +25,7 @@ import {
   watchNode,
 } from './api/index.js'
 import { AuditLog } from './audit/index.js'
-import { PeerDispatcher } from './bindings/dispatcher.js'
+import { PeerDispatcher, PullDispatcher } from './bindings/dispatcher.js'
 import {
   DspHttpClient,
   DspHttpServer,
@@ -40,15 +39,16 @@ import {
 import {
   type AllmendeLibp2p,
   buildLibp2p,
+  fetchStatusList,
   P2pCatalogNetwork,
   P2pDataPlane,
+  P2pDataspaceNetwork,
   P2pDspEndpoint,
   P2pDutyEndpoint,
   PeerAdmission,
   PeerMemory,
   PeerMesh,
   type PeerSummary,
-  sameDataspacePolicy,
 } from './bindings/p2p/index.js'
 import {
   buildDspCatalog,
@@ -87,8 +87,8 @@ import {
   DEFAULT_MEMBERSHIP_REFRESH_SECONDS,
   descriptorBootstrap,
   descriptorPath,
-  fetchStatusList,
   loadNodeDescriptor,
+  sameDataspacePolicy,
 } from './dataspace/index.js'
 import { peerIdFromDidKey } from './identity/index.js'
 import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
@@ -127,6 +127,7 @@ export class Connector {
   private mesh?: PeerMesh
   private apiUrl?: string
   private dataspace?: DataspaceService
+  private dataspaceNetwork?: P2pDataspaceNetwork
   private negotiations?: NegotiationService
   private dspServer?: DspHttpServer
   private federation?: CatalogFederation
@@ -167,7 +168,6 @@ export class Connector {
           key,
           store,
           statusLists,
-          admission: this.admission,
           log: log.child({ name: 'allmende:dataspace' }),
           ...(descriptorFile === undefined ? {} : { descriptorFile }),
           applicant: { name: config.name, addresses: dialableAddresses(config, key.peerId.toString()) },
@@ -188,8 +188,12 @@ export class Connector {
       this.libp2p = libp2p
       await this.admission.start(libp2p)
       const dataspace = this.dataspace
-      if (dataspace !== undefined)
-        await this.lifecycle.start({ start: () => dataspace.start(libp2p), stop: () => dataspace.stop() })
+      if (dataspace !== undefined) {
+        const dataspaceLog = log.child({ name: 'allmende:dataspace' })
+        const network = new P2pDataspaceNetwork(libp2p, this.admission, dataspace.descriptor.id, dataspaceLog)
+        this.dataspaceNetwork = network
+        await this.lifecycle.start({ start: () => dataspace.start(network), stop: () => dataspace.stop() })
+      }
       this.lifecycle.adopt(libp2p)
       try {
         await libp2p.start()
@@ -323,15 +327,7 @@ export class Connector {
         return { outsider: false, maxBackoffMs: 30_000, anchors }
       },
     })
-    dataspace?.useMesh({
-      target: (peer, addresses) =>
-        mesh.target(
-          peer,
-          addresses.map((a) => multiaddr(a)),
-          true,
-        ),
-      forget: (peer) => mesh.forget(peer),
-    })
+    this.dataspaceNetwork?.useMesh(mesh)
     return mesh
   }
 
@@ -561,17 +557,7 @@ export class Connector {
         clock,
         log: log.child({ name: 'allmende:transfer' }),
         messenger: dispatcher.messenger('transfer'),
-        // The start message's dataAddress picks the data plane: HttpData-PULL or libp2p.
-        dataPlane: {
-          pull: (peer, request, target, signal, address) =>
-            (HttpDataPuller.serves(address) ? httpPuller : dataPlane).pull(
-              peer,
-              request,
-              target,
-              signal,
-              address,
-            ),
-        },
+        dataPlane: new PullDispatcher([dataPlane, httpPuller]),
         dataPusher: httpPusher,
         agreements: negotiations,
         // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
@@ -586,7 +572,7 @@ export class Connector {
       },
       {
         httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
-        callbackAddress: () => this.dspServer?.baseUrl,
+        addressing: dispatcher,
       },
     )
     await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
@@ -676,6 +662,7 @@ export class Connector {
     this.mesh = undefined
     this.apiUrl = undefined
     this.dataspace = undefined
+    this.dataspaceNetwork = undefined
     this.negotiations = undefined
     this.dspServer = undefined
     this.federation = undefined

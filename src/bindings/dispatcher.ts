@@ -1,4 +1,5 @@
-import type { DspBinding, DspMessage, PeerAddressing } from '../protocol/index.js'
+import type { DataAddress, DspBinding, DspMessage, PeerAddressing } from '../protocol/index.js'
+import { DataProtocolError, type DataPuller, type DataRequest, type PullTarget } from '../transfer/index.js'
 import type { DspHttpClient } from './http/index.js'
 import type { P2pDspEndpoint } from './p2p/index.js'
 
@@ -49,5 +50,36 @@ export class PeerDispatcher implements PeerAddressing {
           : this.p2p.request(peer, area, message)
       },
     }
+  }
+}
+
+/**
+ * The one place that picks the data plane of a pull: the first of `pullers` that serves the start
+ * message's `dataAddress` (libp2p or `HttpData-PULL`). The transfer service hands the address over
+ * and never reads it.
+ */
+export class PullDispatcher implements DataPuller {
+  constructor(private readonly pullers: readonly DataPuller[]) {}
+
+  serves(address: DataAddress | undefined): boolean {
+    return this.pullers.some((puller) => puller.serves(address))
+  }
+
+  pull(
+    peer: string,
+    request: DataRequest,
+    target: PullTarget,
+    signal: AbortSignal,
+    address?: DataAddress,
+  ): Promise<unknown> {
+    const puller = this.pullers.find((candidate) => candidate.serves(address))
+    if (puller === undefined) {
+      return Promise.reject(
+        new DataProtocolError(
+          `no data plane of this node pulls from ${address?.endpointType ?? 'no address'}`,
+        ),
+      )
+    }
+    return puller.pull(peer, request, target, signal, address)
   }
 }

@@ -1,5 +1,3 @@
-import type { PeerId } from '@libp2p/interface'
-import type { AllmendeLibp2p, PeerAdmission } from '../bindings/p2p/index.js'
 import {
   type JsonLdObject,
   parseStatusListUrl,
@@ -7,10 +5,16 @@ import {
   StatusListCache,
   type StatusListIssuer,
 } from '../credentials/index.js'
-import { type DidResolver, didKeyFromPeerId, peerIdFromDidKey } from '../identity/index.js'
+import type { DidResolver } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/errors.js'
 import type { Store } from '../store/index.js'
+import type {
+  Applicant,
+  DataspaceNetwork,
+  MembershipAnnouncement,
+  MembershipNotice,
+} from './dataspace-network.js'
 import {
   type DataspaceDescriptor,
   descriptorVersion,
@@ -18,20 +22,10 @@ import {
   verifyDescriptor,
   writeDescriptorFile,
 } from './descriptor.js'
-import { serveDescriptorSync, syncDescriptor } from './descriptor-sync.js'
 import { InvalidDescriptorError, MembershipUnavailableError, NotAnAnchorError } from './errors.js'
 import { type MemberRecord, MemberRegistry } from './member-registry.js'
 import { MembershipAdmissionPolicy } from './membership-admission.js'
-import { MembershipAnnouncements } from './membership-announcements.js'
 import { membershipSubject } from './membership-credential.js'
-import {
-  type Applicant,
-  fetchStatusList,
-  type MembershipNotice,
-  requestMembershipCredential,
-  sendMembershipNotice,
-  serveMembershipProtocols,
-} from './membership-protocol.js'
 import { type MembershipStanding, OwnMembership } from './membership-standing.js'
 import { MembershipWallet } from './membership-wallet.js'
 
@@ -45,7 +39,6 @@ export interface DataspaceServiceInit {
   readonly store: Store
   /** The node's status lists (one per node, shared with other credential kinds). */
   readonly statusLists: StatusListIssuer
-  readonly admission: PeerAdmission
   readonly log: Logger
   /** Seconds between revocation re-checks of connected members; default 60. */
   readonly refreshSeconds?: number
@@ -54,12 +47,6 @@ export interface DataspaceServiceInit {
   readonly descriptorFile?: string
   /** The municipality's name and dialable addresses this node gives an anchor when it asks for its credential. */
   readonly applicant?: Applicant
-}
-
-/** What the data space asks of the node's mesh: dial a peer soon (an endorsed node), forget one (revoked). */
-export interface MeshHooks {
-  target(peer: PeerId, addresses: readonly string[]): void
-  forget(peer: PeerId): Promise<void>
 }
 
 /** At most one reminder a minute that this node is no member: the log of an idle outsider stays quiet. */
@@ -103,9 +90,9 @@ export interface DataspaceSummary {
  *
  * @example
  * ```ts
- * const dataspace = new DataspaceService({ descriptor, key, store, statusLists, admission, log })
+ * const dataspace = new DataspaceService({ descriptor, key, store, statusLists, log })
  * admission.setPolicy(dataspace.policy)
- * await dataspace.start(libp2p)
+ * await dataspace.start(new P2pDataspaceNetwork(libp2p, admission, descriptor.id, log))
  * ```
  */
 export class DataspaceService {
@@ -113,13 +100,11 @@ export class DataspaceService {
   readonly wallet: MembershipWallet
   readonly refreshSeconds: number
   private readonly statusCache: StatusListCache
-  private libp2p?: AllmendeLibp2p
+  private network?: DataspaceNetwork
   private timer?: NodeJS.Timeout
   private readonly own: OwnMembership
   private current?: MembershipStanding
   private lastReminder = 0
-  private announcements?: MembershipAnnouncements
-  private mesh?: MeshHooks
   private readonly applicants = new Map<string, Applicant>()
   private obtaining?: Promise<void>
   private refreshing = false
@@ -149,11 +134,6 @@ export class DataspaceService {
       refreshMs: this.refreshSeconds * 1000,
       ...(init.resolver === undefined ? {} : { resolver: init.resolver }),
     })
-  }
-
-  /** Lets the data space ask the mesh to dial an endorsed node and forget a revoked one. */
-  useMesh(mesh: MeshHooks): void {
-    this.mesh = mesh
   }
 
   /** This node's membership now (cached; updated whenever a credential or revocation arrives). */
@@ -225,47 +205,29 @@ export class DataspaceService {
       if (this.init.descriptorFile !== undefined) await writeDescriptorFile(this.init.descriptorFile, next)
       replaceContents(this.init.descriptor, next)
       for (const listener of this.descriptorListeners) listener(this.init.descriptor)
-      const libp2p = this.libp2p
-      if (libp2p !== undefined) {
-        for (const peer of libp2p.getPeers()) {
-          if (await this.init.admission.isAdmitted(peer))
-            void syncDescriptor(libp2p, this, peer, this.init.log)
-        }
-      }
+      await this.network?.spreadDescriptor()
       return this.init.descriptor
     })
     this.adopting = run.catch(() => undefined)
     return run
   }
 
-  /** For the descriptor sync: whether a peer passed admission. */
-  isAdmitted(peer: PeerId): Promise<boolean> {
-    return this.init.admission.isAdmitted(peer)
-  }
-
-  /** Registers the membership (anchors) and status protocols and starts the refresh timer. */
-  async start(libp2p: AllmendeLibp2p): Promise<void> {
-    this.libp2p = libp2p
+  /** Answers the data space's peers over `network` and starts the refresh timer. */
+  async start(network: DataspaceNetwork): Promise<void> {
+    this.network = network
     await this.updateStanding()
-    this.init.admission.setStanding(() => this.standingReason())
-    await serveMembershipProtocols(
-      libp2p,
-      {
-        // Served by every node: a newer descriptor version can make it an anchor while it runs.
-        credentialFor: (did, applicant) => this.answerApplicant(did, applicant),
-        notice: (from, notice) => this.noticed(from, notice),
-        statusList: (listUrl) => this.ownStatusList(listUrl),
-      },
-      this.init.log,
-    )
-    await serveDescriptorSync(libp2p, this, this.init.log)
-    this.init.admission.onAdmitted((peer, connection) => {
-      // The dialer compares descriptors: one exchange per pair of peers, not two.
-      if (connection.direction === 'outbound') void syncDescriptor(libp2p, this, peer, this.init.log)
+    network.setStanding(() => this.standingReason())
+    const descriptor = this.init.descriptor
+    await network.serve({
+      descriptor,
+      // Served by every node: a newer descriptor version can make it an anchor while it runs.
+      credentialFor: (did, applicant) => this.answerApplicant(did, applicant),
+      notice: (from, notice) => this.noticed(from, notice),
+      statusList: (listUrl) => this.ownStatusList(listUrl),
+      adopt: (candidate) => this.adopt(candidate),
+      announced: (announcement, from) => this.announced(announcement, from),
+      disconnected: (peer) => this.policy.forget(peer),
     })
-    libp2p.addEventListener('peer:disconnect', (event) => this.policy.forget(event.detail))
-    this.announcements = new MembershipAnnouncements(libp2p, this.init.descriptor, this.init.log)
-    this.announcements.listen((announcement, anchor) => this.announced(announcement, anchor))
     this.timer = setInterval(() => void this.refresh(), this.refreshSeconds * 1000)
     this.timer.unref()
   }
@@ -300,11 +262,10 @@ export class DataspaceService {
     const applicant = this.applicants.get(did)
     const name = options.name ?? applicant?.name
     const record = await this.requireRegistry().endorse(did, name === undefined ? {} : { name })
-    const peer = peerIdFromDidKey(did)
-    this.init.admission.forgive(peer)
+    this.network?.forgive(did)
     const addresses = applicant?.addresses ?? []
-    this.mesh?.target(peer, addresses)
-    await this.announcements?.announce({
+    this.network?.target(did, addresses)
+    await this.network?.announce({
       change: 'endorsed',
       member: did,
       at: record.endorsedAt,
@@ -321,16 +282,18 @@ export class DataspaceService {
   async revoke(did: string): Promise<MemberRecord> {
     const record = await this.requireRegistry().revoke(did)
     this.statusCache.invalidate(record.status.statusListCredential)
-    const peer = peerIdFromDidKey(did)
     const at = record.revokedAt ?? new Date().toISOString()
-    if (this.libp2p !== undefined) await sendMembershipNotice(this.libp2p, peer, { state: 'revoked', at })
-    await this.announcements?.announce({ change: 'revoked', member: did, at })
-    await this.init.admission.deny(
-      peer,
-      `its membership of ${this.init.descriptor.id} was revoked`,
-      this.refreshSeconds * 1000,
-    )
-    await this.mesh?.forget(peer)
+    const network = this.network
+    if (network !== undefined) {
+      await network.sendNotice(did, { state: 'revoked', at })
+      await network.announce({ change: 'revoked', member: did, at })
+      await network.deny(
+        did,
+        `its membership of ${this.init.descriptor.id} was revoked`,
+        this.refreshSeconds * 1000,
+      )
+      await network.forget(did)
+    }
     return record
   }
 
@@ -346,36 +309,30 @@ export class DataspaceService {
   }
 
   /** An anchor told this node of a change to its own membership. */
-  private async noticed(from: PeerId, notice: MembershipNotice): Promise<void> {
-    const anchor = peerDid(from)
-    if (anchor === undefined || !this.init.descriptor.trustAnchor.includes(anchor)) return
+  private async noticed(anchor: string, notice: MembershipNotice): Promise<void> {
+    if (!this.init.descriptor.trustAnchor.includes(anchor)) return
     if (notice.state === 'revoked') await this.own.revokedBy(anchor, notice.at)
     else this.askedAt.delete(anchor)
     await this.updateStanding()
   }
 
-  /** An anchor announced an endorsement or revocation to the data space. */
-  private async announced(
-    announcement: {
-      change: 'endorsed' | 'revoked'
-      member: string
-      at: string
-      addresses?: readonly string[]
-    },
-    anchor: string,
-  ): Promise<void> {
+  /**
+   * An announcement on the membership topic: one from an anchor is acted on (an endorsed node is let in again
+   * at once, a revoked one is re-checked at once instead of at the next refresh), any other is ignored.
+   */
+  private async announced(announcement: MembershipAnnouncement, anchor: string): Promise<void> {
+    if (!this.init.descriptor.trustAnchor.includes(anchor)) return
     if (announcement.member === this.init.key.did) {
       if (announcement.change === 'revoked') await this.own.revokedBy(anchor, announcement.at)
       else this.askedAt.delete(anchor)
       await this.updateStanding()
       return
     }
-    const peer = peerOf(announcement.member)
-    if (peer === undefined) return
+    const peer = announcement.member
     if (announcement.change === 'endorsed') {
-      this.init.admission.forgive(peer)
+      this.network?.forgive(peer)
       if (announcement.addresses !== undefined && announcement.addresses.length > 0) {
-        this.mesh?.target(peer, announcement.addresses)
+        this.network?.target(peer, announcement.addresses)
       }
       return
     }
@@ -383,23 +340,19 @@ export class DataspaceService {
   }
 
   /** Re-reads a connected peer's status lists now (not from the cache) and drops it if it was revoked. */
-  private async recheckNow(peer: PeerId): Promise<void> {
+  private async recheckNow(peer: string): Promise<void> {
     for (const credential of this.policy.membershipOf(peer)?.credentials ?? []) {
       const entry = credential.credentialStatus as { statusListCredential?: unknown } | undefined
       if (typeof entry?.statusListCredential === 'string')
         this.statusCache.invalidate(entry.statusListCredential)
     }
     const result = await this.policy.recheck(peer).catch(() => ({ valid: 'unknown' as const, reason: '' }))
-    if (result.valid === false) {
-      this.policy.forget(peer)
-      await this.init.admission.deny(peer, result.reason, this.refreshSeconds * 1000)
-      await this.mesh?.forget(peer)
-    }
+    if (result.valid === false) await this.drop(peer, result.reason)
   }
 
   /** The members this anchor endorsed. */
   async members(): Promise<MemberView[]> {
-    const connected = new Set(this.libp2p?.getPeers().map((p) => p.toString()) ?? [])
+    const connected = new Set(this.network?.connected() ?? [])
     return (await this.requireRegistry().list()).map((record) => memberView(record, connected))
   }
 
@@ -417,23 +370,18 @@ export class DataspaceService {
    * Runs every `refreshSeconds`; overlapping runs are skipped.
    */
   async refresh(): Promise<void> {
-    const libp2p = this.libp2p
-    if (libp2p === undefined || this.refreshing) return
+    const network = this.network
+    if (network === undefined || this.refreshing) return
     this.refreshing = true
     try {
-      for (const peer of libp2p.getPeers()) {
+      for (const peer of network.connected()) {
         const result = await this.policy
           .recheck(peer)
           .catch((error: Error) => ({ valid: 'unknown' as const, reason: error.message }))
         if (result.valid === false) {
-          this.policy.forget(peer)
-          await this.init.admission.deny(peer, result.reason, this.refreshSeconds * 1000)
-          await this.mesh?.forget(peer)
+          await this.drop(peer, result.reason)
         } else if (result.valid === 'unknown' && this.policy.membershipOf(peer) !== undefined) {
-          this.init.log.warn(
-            { peer: peer.toString(), reason: result.reason },
-            'membership could not be re-checked',
-          )
+          this.init.log.warn({ peer, reason: result.reason }, 'membership could not be re-checked')
         }
       }
     } finally {
@@ -455,22 +403,21 @@ export class DataspaceService {
    * dropped). Status lists are not fetched here: the handshake this runs in should open as few streams as it can.
    */
   private async fetchOwnCredentials(): Promise<void> {
-    const libp2p = this.libp2p
-    if (libp2p === undefined) return
+    const network = this.network
+    if (network === undefined) return
     const now = Date.now()
     const held = new Set(await this.wallet.endorsers())
-    const asks = this.init.descriptor.trustAnchor.flatMap((anchor) => {
-      const peer = peerOf(anchor)
-      if (peer === undefined || libp2p.getConnections(peer).length === 0) return []
+    const asks = this.init.descriptor.trustAnchor.filter((anchor) => {
+      if (!network.isConnected(anchor)) return false
       const askedAt = this.askedAt.get(anchor)
       const recent = askedAt !== undefined && now - askedAt < this.refreshSeconds * 1000
-      return held.has(anchor) && recent ? [] : [{ anchor, peer }]
+      return !(held.has(anchor) && recent)
     })
     if (asks.length === 0) return
     await Promise.all(
-      asks.map(async ({ anchor, peer }) => {
+      asks.map(async (anchor) => {
         try {
-          const credential = await requestMembershipCredential(libp2p, peer, this.init.applicant)
+          const credential = await network.requestCredential(anchor, this.init.applicant ?? { addresses: [] })
           await this.wallet.put(credential, anchor)
           await this.own.endorsedAgainBy(anchor)
           this.askedAt.set(anchor, now)
@@ -517,21 +464,20 @@ export class DataspaceService {
   private async fetchStatusList(listUrl: string): Promise<JsonLdObject> {
     const own = await this.ownStatusList(listUrl).catch(() => undefined)
     if (own !== undefined) return own
-    if (this.libp2p === undefined) throw new MembershipUnavailableError('the node is not started')
-    return fetchStatusList(this.libp2p, listUrl)
+    if (this.network === undefined) throw new MembershipUnavailableError('the node is not started')
+    return this.network.fetchStatusList(listUrl)
+  }
+
+  /** Drops a peer that is no member any more: refused for a refresh period, disconnected and forgotten. */
+  private async drop(peer: string, reason: string): Promise<void> {
+    this.policy.forget(peer)
+    await this.network?.deny(peer, reason, this.refreshSeconds * 1000)
+    await this.network?.forget(peer)
   }
 
   private requireRegistry(): MemberRegistry {
     if (this.registry === undefined) throw new NotAnAnchorError(this.init.key.did, this.init.descriptor.id)
     return this.registry
-  }
-}
-
-function peerDid(peer: PeerId): string | undefined {
-  try {
-    return didKeyFromPeerId(peer)
-  } catch {
-    return undefined
   }
 }
 
@@ -541,18 +487,8 @@ function replaceContents(target: DataspaceDescriptor, source: DataspaceDescripto
   Object.assign(target, structuredClone(source))
 }
 
-/** The PeerId of a did:key; undefined for other DIDs (an anchor named by did:web has no libp2p identity here). */
-function peerOf(did: string): PeerId | undefined {
-  try {
-    return peerIdFromDidKey(did)
-  } catch {
-    return undefined
-  }
-}
-
 /** A member record as shown by the API and CLI. */
 export function memberView(record: MemberRecord, connected: ReadonlySet<string> = new Set()): MemberView {
-  const peer = peerOf(record.did)
   const name = membershipSubject(record.credential).name
   return {
     did: record.did,
@@ -560,7 +496,7 @@ export function memberView(record: MemberRecord, connected: ReadonlySet<string> 
     state: record.revokedAt === undefined ? 'active' : 'revoked',
     endorsedAt: record.endorsedAt,
     ...(record.revokedAt === undefined ? {} : { revokedAt: record.revokedAt }),
-    connected: peer !== undefined && connected.has(peer.toString()),
+    connected: connected.has(record.did),
     statusListCredential: record.status.statusListCredential,
     statusListIndex: record.status.statusListIndex,
   }

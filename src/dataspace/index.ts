@@ -2,19 +2,33 @@
  * @packageDocumentation
  * Data space membership and admission (docs/architecture.md, "A node at start"): the signed data space descriptor,
  * `DataSpaceMembershipCredential`s issued by trust anchors with revocation through status lists, the anchor's
- * member register, the `/allmende/membership/1.0.0` and `/allmende/status/1.0.0` protocols, and the admission
- * policy that lets only members past the connection gate and drops revoked ones within one refresh.
+ * member register, what the data space asks of its network (`DataspaceNetwork`; the libp2p binding serves the
+ * membership, status and descriptor protocols), and the admission policy that lets only members past the
+ * connection gate and drops revoked ones within one refresh.
  *
  * @example
  * ```ts
  * const descriptor = await createDescriptor({ title: 'Südwest-Cluster', anchors: [anchorKey] })
  * await verifyDescriptor(descriptor) // throws InvalidDescriptorError if tampered
- * const dataspace = new DataspaceService({ descriptor, key, store, statusLists, admission, log })
+ * const dataspace = new DataspaceService({ descriptor, key, store, statusLists, log })
  * admission.setPolicy(dataspace.policy)
- * await dataspace.start(libp2p)
+ * await dataspace.start(network) // e.g. a P2pDataspaceNetwork
  * await dataspace.endorse(memberDid)
  * ```
  */
+export {
+  type AdmissionPolicy,
+  type AdmissionVerdict,
+  sameDataspacePolicy,
+  undecidedVerdict,
+} from './admission-policy.js'
+export type {
+  Applicant,
+  DataspaceHandlers,
+  DataspaceNetwork,
+  MembershipAnnouncement,
+  MembershipNotice,
+} from './dataspace-network.js'
 export {
   DataspaceService,
   type DataspaceServiceInit,
@@ -68,12 +82,6 @@ export {
   MEMBERSHIP_CREDENTIAL_TYPE,
   membershipSubject,
 } from './membership-credential.js'
-export {
-  fetchStatusList,
-  type MembershipProtocolHandlers,
-  requestMembershipCredential,
-  serveMembershipProtocols,
-} from './membership-protocol.js'
 export { MEMBERSHIP_SUBLEVEL, MembershipWallet } from './membership-wallet.js'
 export {
   adoptDescriptor,

@@ -1,5 +1,3 @@
-import type { PeerId } from '@libp2p/interface'
-import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '../bindings/p2p/index.js'
 import {
   type JsonLdObject,
   presentCredentials,
@@ -7,7 +5,8 @@ import {
   type StatusChecker,
   StatusListUnavailableError,
 } from '../credentials/index.js'
-import { type DidResolver, didKeyFromPeerId } from '../identity/index.js'
+import type { DidResolver } from '../identity/index.js'
+import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from './admission-policy.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { checkMembership, type MembershipVerdict } from './membership-check.js'
 
@@ -58,7 +57,7 @@ export type MembershipRecheck =
  *
  * `proofFor(nonce)`: a verifiable presentation of this node's membership credentials, challenge = the peer's
  * nonce, domain = the data space id. `check`: the peer's presentation must pass {@link checkMembership} for
- * our nonce, held by the peer's did:key (from its Noise-authenticated PeerId).
+ * our nonce, held by the peer's did:key (the network authenticated it).
  *
  * Anchors are members by DID: the descriptor, signed by every anchor, is their credential, so an anchor shows
  * a presentation without credentials and is admitted on its presentation proof alone. (A self-issued
@@ -93,7 +92,7 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
   }
 
   async check(
-    peer: PeerId,
+    holder: string,
     shown: { dataspace: string; proof: unknown },
     ourNonce: string,
   ): Promise<AdmissionVerdict> {
@@ -102,12 +101,6 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
         admitted: false,
         reason: `it belongs to data space "${shown.dataspace}", not "${this.dataspace}"`,
       }
-    }
-    let holder: string
-    try {
-      holder = didKeyFromPeerId(peer)
-    } catch (error) {
-      return { admitted: false, reason: (error as Error).message }
     }
     const verdict = await checkMembership(shown.proof, {
       descriptor: this.init.descriptor,
@@ -118,7 +111,7 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
       ...(this.init.resolver === undefined ? {} : { resolver: this.init.resolver }),
     })
     if (!verdict.member) {
-      this.members.delete(peer.toString())
+      this.members.delete(holder)
       const reason = `not a member of ${this.dataspace} (${verdict.check}): ${verdict.reason}`
       // An anchor's status list that cannot be had now says nothing against the peer: this connection only.
       if (verdict.check === 'status-unavailable') return undecidedVerdict(reason)
@@ -130,26 +123,26 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
         retryAfterMs: retryAfter(verdict.check, this.init.refreshMs ?? 60_000),
       }
     }
-    this.members.set(peer.toString(), verdict)
+    this.members.set(holder, verdict)
     return { admitted: true }
   }
 
   /** The membership an admitted peer showed, if it was admitted by this policy. */
-  membershipOf(peer: PeerId): Extract<MembershipVerdict, { member: true }> | undefined {
-    return this.members.get(peer.toString())
+  membershipOf(peer: string): Extract<MembershipVerdict, { member: true }> | undefined {
+    return this.members.get(peer)
   }
 
   /** Forgets a peer's membership (after it was denied or disconnected). */
-  forget(peer: PeerId): void {
-    this.members.delete(peer.toString())
+  forget(peer: string): void {
+    this.members.delete(peer)
   }
 
   /**
    * Re-reads the revocation bits and validity of the credentials an admitted peer showed. `unknown` when a
    * status list cannot be had right now (the peer keeps its connection; the next refresh tries again).
    */
-  async recheck(peer: PeerId): Promise<MembershipRecheck> {
-    const membership = this.members.get(peer.toString())
+  async recheck(peer: string): Promise<MembershipRecheck> {
+    const membership = this.members.get(peer)
     if (membership === undefined) return { valid: 'unknown', reason: 'not admitted by membership' }
     if (membership.anchor) return { valid: true }
     const now = (this.init.now?.() ?? new Date()).getTime()

@@ -49,3 +49,10 @@ export function didKeyFromPeerId(peerId: PeerId): string {
   }
   return didKeyFromPublicKey(peerId.publicKey.raw)
 }
+
+/** The did:key of a peer, or undefined for a peer whose key a did:key cannot carry (it is never admitted). */
+export function didKeyOfPeer(peerId: PeerId): string | undefined {
+  return peerId.type === 'Ed25519' && peerId.publicKey !== undefined
+    ? didKeyFromPublicKey(peerId.publicKey.raw)
+    : undefined
+}

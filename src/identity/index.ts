@@ -12,6 +12,7 @@
 export {
   didKeyFromPeerId,
   didKeyFromPublicKey,
+  didKeyOfPeer,
   peerIdFromDidKey,
   publicKeyFromDidKey,
   verificationMethodOfDidKey,

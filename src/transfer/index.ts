@@ -12,29 +12,39 @@
  * ```
  */
 
-export { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+export { ContentDigest, readAhead, skipHashed } from './data-plane/content-digest.js'
+export { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE, tokenOf } from './data-plane/data-address.js'
 export {
-  DATA_ACK_BYTES,
-  DATA_CREDIT_BYTES,
-  type DataAckFrame,
-  type DataControlFrame,
-  type DataEndFrame,
-  type DataErrorFrame,
-  type DataFrame,
-  DataFrameDecoder,
-  type DataHeaderFrame,
+  CONTENT_BATCH_BYTES,
+  type ContentTotals,
+  type DataCaller,
+  type DataGrant,
+  type DataHeader,
+  type DataProvider,
+  type DataPuller,
+  type DataPusher,
   type DataQuery,
-  type DataReceiptFrame,
-  type DataRequestFrame,
-  encodeControl,
-  FRAME_CONTROL,
-  FRAME_DATA,
-  FRAME_HEADER_BYTES,
-  frameHeader,
-  MAX_CONTROL_FRAME_BYTES,
-  MAX_DATA_FRAME_BYTES,
-  parseControl,
-} from './data-plane-protocol.js'
+  type DataRequest,
+  type PullTarget,
+  type PushDelivery,
+} from './data-plane/data-plane.js'
+export {
+  ContentMismatchError,
+  DataAccessDeniedError,
+  DataProtocolError,
+  DataSourceFailedError,
+  RangeNotSatisfiableError,
+  RemoteDataError,
+} from './data-plane/errors.js'
+export { FileSink, fileLength } from './data-plane/file-sink.js'
+export {
+  AgreementPolicies,
+  agreementPolicyOf,
+  decideWith,
+  type UsageDecision,
+  type UsageFacts,
+  usageWorld,
+} from './data-plane/usage-policy.js'
 export {
   type AgreementDuty,
   ALLMENDE_LOG_ACTION,
@@ -69,18 +79,7 @@ export {
   type DutyTrackerInit,
   type DutyView,
 } from './duties-tracker.js'
-export {
-  AgreementNotUsableError,
-  AgreementRevokedError,
-  ContentMismatchError,
-  DataAccessDeniedError,
-  DataProtocolError,
-  DataSourceFailedError,
-  RangeNotSatisfiableError,
-  RemoteDataError,
-  TransferStateError,
-} from './errors.js'
-export { FileSink, fileLength } from './file-sink.js'
+export { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
 export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
 export {
   allowedTransferMoves,
@@ -101,19 +100,10 @@ export {
 export {
   type AgreementUsage,
   DEFAULT_TRANSFER_FORMAT,
-  HTTP_ENDPOINT_TYPE,
-  LIBP2P_ENDPOINT_TYPE,
   type TransferProcessRecord,
   type TransferStep,
-  tokenOf,
 } from './transfer-record.js'
 export {
-  type DataCaller,
-  type DataGrant,
-  type DataPuller,
-  type DataPusher,
-  type PullTarget,
-  type PushDelivery,
   type TransferComponents,
   type TransferInit,
   type TransferMessenger,
@@ -121,11 +111,3 @@ export {
   type TransferRoute,
   TransferService,
 } from './transfer-service.js'
-export {
-  AgreementPolicies,
-  agreementPolicyOf,
-  decideWith,
-  type UsageDecision,
-  type UsageFacts,
-  usageWorld,
-} from './usage-policy.js'

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute } from 'node:path'
-import type { Uint8ArrayList } from 'uint8arraylist'
 import {
   type AuditLog,
   receiptBody,
@@ -26,11 +25,13 @@ import {
   createTransferSuspensionMessage,
   createTransferTerminationMessage,
   type DataAddress,
+  type DspBinding,
   type DspMessage,
   InvalidInputError,
   InvalidMessageError,
   isRemoteRefusal,
   NotFoundError,
+  type PeerAddressing,
   type TransferProcess,
   type TransferState,
   UnknownProcessError,
@@ -43,38 +44,38 @@ import {
   type Store,
   type Sublevel,
 } from '../store/index.js'
-import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+import { ContentDigest, readAhead, skipHashed } from './data-plane/content-digest.js'
+import { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE, tokenOf } from './data-plane/data-address.js'
 import {
-  type DataEndFrame,
-  type DataHeaderFrame,
+  CONTENT_BATCH_BYTES,
+  type ContentTotals,
+  type DataCaller,
+  type DataGrant,
+  type DataPuller,
+  type DataPusher,
   type DataQuery,
-  type DataRequestFrame,
-  MAX_DATA_FRAME_BYTES,
-} from './data-plane-protocol.js'
+  type DataRequest,
+  type PullTarget,
+} from './data-plane/data-plane.js'
 import {
-  AgreementNotUsableError,
-  AgreementRevokedError,
   ContentMismatchError,
   DataAccessDeniedError,
   DataProtocolError,
   DataSourceFailedError,
   RangeNotSatisfiableError,
   RemoteDataError,
-  TransferStateError,
-} from './errors.js'
-import { FileSink, fileLength } from './file-sink.js'
+} from './data-plane/errors.js'
+import { FileSink, fileLength } from './data-plane/file-sink.js'
+import { AgreementPolicies, usageWorld } from './data-plane/usage-policy.js'
+import { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
 import { type OpenedSource, openSource, type SecretsLookup, type SourceSpec } from './sources/index.js'
 import { isTerminalTransferState, type TransferRole, transitionTransfer } from './transfer-machine.js'
 import {
   type AgreementUsage,
   DEFAULT_TRANSFER_FORMAT,
-  HTTP_ENDPOINT_TYPE,
-  LIBP2P_ENDPOINT_TYPE,
   type TransferProcessRecord,
   type TransferStep,
-  tokenOf,
 } from './transfer-record.js'
-import { AgreementPolicies, usageWorld } from './usage-policy.js'
 
 /** Sends a transfer message to a peer (by DID) and returns its answer; a binding implements it. */
 export interface TransferMessenger {
@@ -85,87 +86,6 @@ export interface TransferMessenger {
 export interface TransferRoute {
   readonly callbackAddress: string
   readonly recipient: TransferRole
-}
-
-/** The consumer's end of one pull, driven by the data plane binding. */
-export interface PullTarget {
-  /** The provider permitted the request; chunks follow from `header.offset`. */
-  begin(header: DataHeaderFrame): Promise<void>
-  write(chunk: Uint8ArrayList): Promise<void>
-  /** Bytes held so far (from byte 0): what the consumer acknowledges. */
-  readonly written: number
-  /** The content is complete: check it and return the receipt signed by the consumer. */
-  finish(end: DataEndFrame): Promise<TransferReceipt>
-  /**
-   * The content is complete on a data plane that sends no totals and signs no receipt
-   * (`HttpData-PULL`): returns bytes and SHA-256 of the whole file; the pull resolves to exactly
-   * this object. Optional: a target for receipt-signing data planes only may leave it out.
-   */
-  settle?(): Promise<PullTotals>
-}
-
-/** Bytes and SHA-256 (hex) of the whole content a consumer holds. */
-export interface PullTotals {
-  readonly bytes: number
-  readonly sha256: string
-}
-
-/**
- * The client side of a data plane: pulls one request into a target and resolves to the receipt the
- * provider countersigned, or to the totals of {@link PullTarget.settle} when the data plane has no
- * receipts. `address` is the start message's `dataAddress` (its `endpointType` picks the data plane).
- */
-export interface DataPuller {
-  pull(
-    peer: string,
-    request: DataRequestFrame,
-    target: PullTarget,
-    signal: AbortSignal,
-    address?: DataAddress,
-  ): Promise<unknown>
-}
-
-/** What a provider pushes to a consumer's endpoint: the whole content, in batches of chunks. */
-export interface PushDelivery {
-  readonly mediaType: string
-  readonly size?: number
-  readonly content: AsyncIterable<readonly Uint8Array[]>
-}
-
-/**
- * The provider side of a push data plane (`HttpData-PUSH`): delivers the content to the address
- * the consumer gave in its request; resolves once the consumer's endpoint accepted it.
- */
-export interface DataPusher {
-  push(address: DataAddress, delivery: PushDelivery, signal: AbortSignal): Promise<void>
-}
-
-/**
- * Who asks for data. Over libp2p the admitted peer (its DID), which must be the token's subject;
- * over HTTP (`HttpData-PULL`) nobody but the token's bearer, on the path of one transfer: the token
- * is the credential, as DSP defines it, and must be for that transfer.
- */
-export type DataCaller = { readonly peer: string } | { readonly bearerFor: string }
-
-/** What the provider hands the data plane for a permitted request. */
-export interface DataGrant {
-  /** The transfer process (`providerPid`). */
-  readonly transfer: string
-  readonly mediaType: string
-  readonly size?: number
-  readonly offset: number
-  /**
-   * The content from `offset` on, in batches of chunks of at most one frame; every byte from 0
-   * passes through `digest` first.
-   */
-  readonly content: AsyncIterable<readonly Uint8Array[]>
-  readonly digest: ContentDigest
-  /** Aborted when the transfer is suspended or terminated meanwhile. */
-  readonly signal: AbortSignal
-  /** Checks and countersigns the consumer's receipt and completes the transfer. */
-  complete(receipt: unknown): Promise<TransferReceipt>
-  /** The stream ended without completion (consumer gone, protocol error); safe to call twice. */
-  release(): void
 }
 
 export interface TransferComponents {
@@ -209,8 +129,11 @@ export interface TransferInit {
   readonly sourceBaseDir?: string
   /** Provider: the `HttpData-PULL` endpoint of a transfer on the DSP HTTP binding, when it runs. */
   readonly httpDataEndpoint?: (transferId: string) => string | undefined
-  /** Consumer: this node's DSP HTTP base, the `callbackAddress` of a request to an HTTP provider. */
-  readonly callbackAddress?: () => string | undefined
+  /**
+   * Which binding reaches a peer, and this node's own address on it (the dispatcher knows both);
+   * without it every peer is a libp2p peer.
+   */
+  readonly addressing?: PeerAddressing
 }
 
 /** The consumer's request: which agreement, where to write, and whether to keep what the file holds. */
@@ -326,8 +249,8 @@ export class TransferService {
     }
     // An agreement negotiated over DSP HTTP is transferred there too: the provider calls back here.
     const providerAddress = await this.components.providerAddress?.(agreement)
-    const overHttp = providerAddress !== undefined && /^https?:\/\//i.test(providerAddress)
-    if (overHttp && this.init.callbackAddress?.() === undefined) {
+    const overHttp = this.bindingOf(providerAddress) === 'http'
+    if (overHttp && this.ownAddress('http') === undefined) {
       throw new TransferStateError(
         `agreement ${agreement.id} was negotiated over DSP HTTP; start this node with --dsp-port so the provider can reach it`,
       )
@@ -518,7 +441,7 @@ export class TransferService {
         agreementId: agreement.id,
         datasetId: agreement.datasetId,
         format: message.format,
-        ...(/^https?:\/\//i.test(message.callbackAddress)
+        ...(this.bindingOf(message.callbackAddress) === 'http'
           ? { callbackAddress: message.callbackAddress }
           : {}),
         ...(push ? { dataAddress: message.dataAddress } : {}),
@@ -613,11 +536,7 @@ export class TransferService {
           if (transfer.role === 'consumer') {
             const dataAddress = message.dataAddress
             // Pulled over libp2p, or over HTTP from `endpoint` (HttpData-PULL; the data plane picks).
-            const pullable =
-              dataAddress?.endpointType === LIBP2P_ENDPOINT_TYPE ||
-              (dataAddress?.endpointType === HTTP_ENDPOINT_TYPE &&
-                /^https?:\/\//i.test(dataAddress.endpoint ?? ''))
-            if (dataAddress === undefined || !pullable || tokenOf(dataAddress) === undefined) {
+            if (!this.components.dataPlane.serves(dataAddress) || tokenOf(dataAddress) === undefined) {
               throw new InvalidMessageError(
                 `a pull start must carry a ${LIBP2P_ENDPOINT_TYPE} dataAddress, or a ${HTTP_ENDPOINT_TYPE} one with an http(s) endpoint, with a bearer authorization`,
               )
@@ -708,7 +627,7 @@ export class TransferService {
    * then throws {@link DataSourceFailedError}. Once the whole content went out, the grant is used
    * up: no token of the transfer opens it again.
    */
-  async openData(request: DataRequestFrame, from: DataCaller): Promise<DataGrant> {
+  async openData(request: DataRequest, from: DataCaller): Promise<DataGrant> {
     const offset = request.offset ?? 0
     const claims = await this.authenticate(request, from)
     const caller = claims.sub
@@ -828,7 +747,7 @@ export class TransferService {
       readAhead(
         this.guardSource(skipHashed(source.chunks, offset, digest), transferId, agreement!.id, controller),
         READ_AHEAD_BYTES,
-        MAX_DATA_FRAME_BYTES,
+        CONTENT_BATCH_BYTES,
       ),
       transferId,
     )
@@ -927,7 +846,7 @@ export class TransferService {
    * name its transfer.
    */
   private async authenticate(
-    request: DataRequestFrame,
+    request: DataRequest,
     from: DataCaller,
   ): Promise<AccessTokenClaims & { transferProcessId: string }> {
     const refuse = (reason: string, message: string): never => {
@@ -1047,14 +966,14 @@ export class TransferService {
     try {
       const offset = await fileLength(transfer.out)
       sink = await FileSink.open(transfer.out, offset)
-      let settled: PullTotals | undefined
+      let settled: ContentTotals | undefined
       const target = this.pullTarget(transfer, sink, (totals) => {
         settled = totals
       })
       running.target = target
       const outcome = await this.components.dataPlane.pull(
         transfer.counterparty,
-        { type: 'request', token, agreementId: transfer.agreementId, offset },
+        { token, agreementId: transfer.agreementId, offset },
         target,
         controller.signal,
         transfer.dataAddress,
@@ -1079,7 +998,7 @@ export class TransferService {
   private pullTarget(
     transfer: TransferProcessRecord,
     sink: FileSink,
-    onSettled: (totals: PullTotals) => void,
+    onSettled: (totals: ContentTotals) => void,
   ): PullTarget {
     const nodeKey = this.components.nodeKey
     const clock = this.components.clock
@@ -1126,7 +1045,7 @@ export class TransferService {
    * to the record and the audit entry, marked unattested (no receipt backs them), and the provider
    * gets the TransferCompletionMessage.
    */
-  private async completeUnattested(id: string, totals: PullTotals): Promise<void> {
+  private async completeUnattested(id: string, totals: ContentTotals): Promise<void> {
     await this.withLock(id, async () => {
       const transfer = await this.mustGet(id)
       if (TERMINAL.includes(transfer.state)) return
@@ -1265,9 +1184,7 @@ export class TransferService {
       agreementId: transfer.agreementId,
       format: transfer.format,
       // spec/libp2p-framing.md: over libp2p the callback is the consumer's own peer address
-      callbackAddress:
-        (transfer.callbackAddress === undefined ? undefined : this.init.callbackAddress?.()) ??
-        `/p2p/${this.components.nodeKey.peerId.toString()}`,
+      callbackAddress: this.ownAddress(transfer.callbackAddress === undefined ? 'libp2p' : 'http') ?? '',
     }) as unknown as Record<string, unknown>
   }
 
@@ -1355,7 +1272,7 @@ export class TransferService {
     }
   }
 
-  private async completePush(id: string, totals: PullTotals): Promise<void> {
+  private async completePush(id: string, totals: ContentTotals): Promise<void> {
     await this.withLock(id, async () => {
       const transfer = await this.mustGet(id)
       const step = transitionTransfer(transfer.state, 'TransferCompletionMessage', 'provider')
@@ -1477,6 +1394,17 @@ export class TransferService {
       ...(reason === undefined ? {} : { reason }),
     }
     return { ...transfer, state, history: [...transfer.history, step], updated: at }
+  }
+
+  /** The binding that reaches `address` (the dispatcher decides; this service never reads URLs). */
+  private bindingOf(address: string | undefined): DspBinding {
+    return this.init.addressing?.bindingOf(address) ?? 'libp2p'
+  }
+
+  /** This node's own DSP address on a binding; undefined when it does not listen there. */
+  private ownAddress(binding: DspBinding): string | undefined {
+    if (this.init.addressing !== undefined) return this.init.addressing.ownAddress(binding)
+    return binding === 'libp2p' ? `/p2p/${this.components.nodeKey.peerId.toString()}` : undefined
   }
 
   private async mustGet(id: string): Promise<TransferProcessRecord> {

@@ -7,12 +7,17 @@ import { after, before, describe, it } from 'node:test'
 import {
   type AllmendeLibp2p,
   buildLibp2p,
+  P2pDataspaceNetwork,
   P2pDspEndpoint,
   PeerAdmission,
-  sameDataspacePolicy,
 } from '../../src/bindings/p2p/index.js'
 import { StatusListIssuer } from '../../src/credentials/index.js'
-import { createDescriptor, type DataspaceDescriptor, DataspaceService } from '../../src/dataspace/index.js'
+import {
+  createDescriptor,
+  type DataspaceDescriptor,
+  DataspaceService,
+  sameDataspacePolicy,
+} from '../../src/dataspace/index.js'
 import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
 import { createCatalog, createCatalogRequestMessage } from '../../src/protocol/index.js'
@@ -282,7 +287,6 @@ describe('in process: the membership gate in front of DSP', () => {
       key,
       store,
       statusLists: await StatusListIssuer.open({ store, key }),
-      admission,
       log,
       refreshSeconds: 1,
     })
@@ -295,7 +299,7 @@ describe('in process: the membership gate in front of DSP', () => {
       admission,
     })
     await admission.start(libp2p)
-    await dataspace.start(libp2p)
+    await dataspace.start(new P2pDataspaceNetwork(libp2p, admission, descriptor.id, log))
     await libp2p.start()
     const endpoint = new P2pDspEndpoint(libp2p, admission, log)
     await endpoint.serve('catalog', async () =>

@@ -16,11 +16,16 @@ import {
   type AllmendeLibp2p,
   buildLibp2p,
   JsonFrames,
+  P2pDataspaceNetwork,
   PeerAdmission,
-  sameDataspacePolicy,
 } from '../../src/bindings/p2p/index.js'
 import { StatusListIssuer } from '../../src/credentials/index.js'
-import { createDescriptor, type DataspaceDescriptor, DataspaceService } from '../../src/dataspace/index.js'
+import {
+  createDescriptor,
+  type DataspaceDescriptor,
+  DataspaceService,
+  sameDataspacePolicy,
+} from '../../src/dataspace/index.js'
 import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
 import { catalogTopic, dataspaceTag, dhtProtocol, TRUST_PROTOCOL } from '../../src/protocol/index.js'
@@ -44,7 +49,6 @@ async function startMember(key: NodeKey, descriptor: DataspaceDescriptor): Promi
     key,
     store,
     statusLists: await StatusListIssuer.open({ store, key }),
-    admission,
     log,
   })
   admission.setPolicy(dataspace.policy)
@@ -56,7 +60,7 @@ async function startMember(key: NodeKey, descriptor: DataspaceDescriptor): Promi
     admission,
   })
   await admission.start(libp2p)
-  await dataspace.start(libp2p)
+  await dataspace.start(new P2pDataspaceNetwork(libp2p, admission, descriptor.id, log))
   await libp2p.start()
   libp2p.services.pubsub.subscribe(catalogTopic(descriptor.id))
   // what the mesh does on admission: identify, so DHT and gossip learn the member

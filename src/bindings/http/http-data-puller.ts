@@ -5,7 +5,7 @@ import {
   ContentMismatchError,
   DataProtocolError,
   type DataPuller,
-  type DataRequestFrame,
+  type DataRequest,
   HTTP_ENDPOINT_TYPE,
   type PullTarget,
   RemoteDataError,
@@ -44,20 +44,20 @@ export interface HttpDataPullerInit {
 export class HttpDataPuller implements DataPuller {
   constructor(private readonly init: HttpDataPullerInit) {}
 
-  /** Whether a data address is one this puller serves (`endpointType` HTTP). */
-  static serves(address: DataAddress | undefined): boolean {
-    return address?.endpointType === HTTP_ENDPOINT_TYPE
+  /** Whether a data address is one this puller serves (`endpointType` HTTP, an http(s) endpoint). */
+  serves(address: DataAddress | undefined): boolean {
+    return address?.endpointType === HTTP_ENDPOINT_TYPE && /^https?:\/\//i.test(address.endpoint ?? '')
   }
 
   async pull(
     _peer: string,
-    request: DataRequestFrame,
+    request: DataRequest,
     target: PullTarget,
     signal: AbortSignal,
     address?: DataAddress,
   ): Promise<unknown> {
     const endpoint = address?.endpoint
-    if (!HttpDataPuller.serves(address) || endpoint === undefined || !/^https?:\/\//i.test(endpoint)) {
+    if (!this.serves(address) || endpoint === undefined) {
       throw new DataProtocolError(`the data address names no http(s) endpoint of type ${HTTP_ENDPOINT_TYPE}`)
     }
     if (target.settle === undefined) throw new TypeError('an HttpData-PULL target must be able to settle')

@@ -40,6 +40,10 @@ export class HttpDataPusher implements DataPusher {
     return address?.endpointType === HTTP_ENDPOINT_TYPE && /^https?:\/\//i.test(address.endpoint ?? '')
   }
 
+  serves(address: DataAddress | undefined): boolean {
+    return HttpDataPusher.serves(address)
+  }
+
   async push(address: DataAddress, delivery: PushDelivery, signal: AbortSignal): Promise<void> {
     if (!HttpDataPusher.serves(address)) {
       throw new DataProtocolError(`the data address names no http(s) endpoint of type ${HTTP_ENDPOINT_TYPE}`)

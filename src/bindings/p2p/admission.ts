@@ -1,45 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '../../dataspace/index.js'
+import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import { dataspaceTag, TRUST_PROTOCOL } from '../../protocol/index.js'
 import { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
-
-/**
- * Outcome of checking one peer. A refusal carries what this node logs (`reason`), what the peer is told
- * (`told`: never the data space id or anything else a stranger should not learn), and how long the
- * connection gater refuses the peer before it may try again (`retryAfterMs`).
- */
-export type AdmissionVerdict =
-  | { admitted: true; name?: string }
-  | { admitted: false; reason: string; told?: string; retryAfterMs?: number }
-
-/**
- * What admission asks of the trust layer: the proof this node shows for a peer's nonce, and the
- * check of what a peer showed for ours. The foundation compares data space ids; membership
- * credentials plug in here without touching the handshake.
- */
-export interface AdmissionPolicy {
-  readonly dataspace: string
-  proofFor(peerNonce: string): Promise<unknown>
-  check(
-    peer: PeerId,
-    shown: { dataspace: string; proof: unknown },
-    ourNonce: string,
-  ): Promise<AdmissionVerdict>
-}
-
-/** The foundation's policy: a peer is admitted when it announces the same data space id. */
-export function sameDataspacePolicy(dataspace: string): AdmissionPolicy {
-  return {
-    dataspace,
-    proofFor: async () => null,
-    check: async (_peer, shown) =>
-      shown.dataspace === dataspace
-        ? { admitted: true }
-        : { admitted: false, reason: `it belongs to data space "${shown.dataspace}", not "${dataspace}"` },
-  }
-}
 
 /** Handshake frames: hello (dialer), challenge (listener), proof (dialer), proof (listener), done (dialer). */
 interface Hello {
@@ -64,13 +30,6 @@ const STRANGER_COOLDOWN_MS = 10 * 60_000
 /** Default refusal period after a failed membership check: short, so a fresh endorsement counts soon. */
 const DEFAULT_COOLDOWN_MS = 30_000
 
-/** Marks a verdict that is no judgement on the peer (timeout, reset, its refusal of us). */
-const TRANSIENT = Symbol('transient')
-
-function transient(reason: string): AdmissionVerdict {
-  return { admitted: false, reason, [TRANSIENT]: true } as AdmissionVerdict
-}
-
 function refusedBy(frame: unknown): string | undefined {
   const refused = (frame as Partial<Refusal> | null)?.refused
   return typeof refused === 'string' ? refused.slice(0, 500) : undefined
@@ -79,14 +38,6 @@ function refusedBy(frame: unknown): string | undefined {
 function nameOf(frame: unknown): string | undefined {
   const name = (frame as Partial<Proof> | null)?.name
   return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 200) : undefined
-}
-
-/**
- * A refusal of this connection only, for a policy that could not decide (e.g. a status list it could not
- * fetch): the peer is not denied, and a later connection is checked anew.
- */
-export function undecidedVerdict(reason: string): AdmissionVerdict {
-  return transient(reason)
 }
 
 /**
@@ -290,7 +241,9 @@ export class PeerAdmission {
     const peer = connection.remotePeer
     const key = peer.toString()
     const settled = verdict.catch((error: unknown) =>
-      transient(`handshake failed: ${(error as Error).message || (error as Error).name || String(error)}`),
+      undecidedVerdict(
+        `handshake failed: ${(error as Error).message || (error as Error).name || String(error)}`,
+      ),
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
@@ -300,7 +253,7 @@ export class PeerAdmission {
         this.admitted.set(key, settled)
         this.log.info({ peer: key, name: result.name }, 'peer admitted')
         for (const listener of this.admittedListeners) listener(peer, connection)
-      } else if (TRANSIENT in result) {
+      } else if (result.undecided === true) {
         // A timeout, a reset or the peer's own refusal says nothing against the peer: close this
         // connection only and let a later dial try again. Only this node's own verdict denies.
         if (this.admitted.get(key) === settled) this.admitted.delete(key)
@@ -324,6 +277,18 @@ export class PeerAdmission {
     this.log.info({ peer, reason }, 'admission not completed')
   }
 
+  /** The policy's verdict on what a peer showed; the policy knows peers by their did:key only. */
+  private async checkShown(peer: PeerId, shown: unknown, ourNonce: string): Promise<AdmissionVerdict> {
+    let did: string
+    try {
+      did = didKeyFromPeerId(peer)
+    } catch (error) {
+      return { admitted: false, reason: (error as Error).message, retryAfterMs: STRANGER_COOLDOWN_MS }
+    }
+    const proof = (shown as Partial<Proof> | null)?.proof
+    return this.policy.check(did, { dataspace: this.policy.dataspace, proof }, ourNonce)
+  }
+
   /** Dialer side: hello → challenge → our proof → their proof → done. */
   private async initiate(connection: Connection): Promise<AdmissionVerdict> {
     const signal = AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)
@@ -332,7 +297,7 @@ export class PeerAdmission {
     const ourNonce = randomBytes(16).toString('base64url')
     const theirRefusal = (reason: string) => {
       for (const listener of this.refusedListeners) listener(connection.remotePeer, reason)
-      return transient(`it refused us: ${reason}`)
+      return undecidedVerdict(`it refused us: ${reason}`)
     }
     await frames.write({ space: dataspaceTag(this.policy.dataspace), nonce: ourNonce } satisfies Hello, {
       signal,
@@ -357,11 +322,7 @@ export class PeerAdmission {
     const shown = await frames.read({ signal })
     const refused = refusedBy(shown)
     if (refused !== undefined) return theirRefusal(refused)
-    const verdict = await this.policy.check(
-      connection.remotePeer,
-      { dataspace: this.policy.dataspace, proof: (shown as Partial<Proof>).proof },
-      ourNonce,
-    )
+    const verdict = await this.checkShown(connection.remotePeer, shown, ourNonce)
     await frames
       .write(
         verdict.admitted
@@ -410,11 +371,7 @@ export class PeerAdmission {
       const ourNonce = randomBytes(16).toString('base64url')
       await frames.write({ space: hello.space, nonce: ourNonce } satisfies Hello, { signal })
       const shown = await frames.read({ signal })
-      const verdict = await this.policy.check(
-        connection.remotePeer,
-        { dataspace: this.policy.dataspace, proof: (shown as Partial<Proof>).proof },
-        ourNonce,
-      )
+      const verdict = await this.checkShown(connection.remotePeer, shown, ourNonce)
       if (!verdict.admitted) {
         await frames.write({ refused: verdict.told ?? 'not admitted' } satisfies Refusal, { signal })
         await stream.close().catch(() => undefined)
@@ -433,18 +390,18 @@ export class PeerAdmission {
       const refused = refusedBy(done)
       if (refused !== undefined) {
         for (const listener of this.refusedListeners) listener(connection.remotePeer, refused)
-        resolve(transient(`it refused us: ${refused}`))
+        resolve(undecidedVerdict(`it refused us: ${refused}`))
         return
       }
       const name = nameOf(shown)
       resolve(
         done.admitted === true
           ? { admitted: true, ...(name === undefined ? {} : { name }) }
-          : transient('the handshake did not complete'),
+          : undecidedVerdict('the handshake did not complete'),
       )
     } catch (error) {
       stream.abort(error as Error)
-      resolve(transient(`handshake failed: ${(error as Error).message || (error as Error).name}`))
+      resolve(undecidedVerdict(`handshake failed: ${(error as Error).message || (error as Error).name}`))
     }
   }
 }

@@ -2,27 +2,30 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, DATA_PROTOCOL } from '../../protocol/index.js'
+import { AllmendeError, DATA_PROTOCOL, type DataAddress } from '../../protocol/index.js'
 import {
-  DATA_ACK_BYTES,
-  DATA_CREDIT_BYTES,
-  type DataCaller,
-  type DataControlFrame,
-  type DataFrame,
-  DataFrameDecoder,
   type DataGrant,
   DataProtocolError,
+  type DataProvider,
   type DataPuller,
-  type DataRequestFrame,
+  type DataRequest,
   DataSourceFailedError,
-  encodeControl,
-  FRAME_DATA,
-  frameHeader,
-  MAX_DATA_FRAME_BYTES,
+  LIBP2P_ENDPOINT_TYPE,
   type PullTarget,
   RemoteDataError,
 } from '../../transfer/index.js'
 import type { PeerAdmission } from './admission.js'
+import {
+  DATA_ACK_BYTES,
+  DATA_CREDIT_BYTES,
+  type DataControlFrame,
+  type DataFrame,
+  DataFrameDecoder,
+  encodeControl,
+  FRAME_DATA,
+  frameHeader,
+  MAX_DATA_FRAME_BYTES,
+} from './data-frames.js'
 import { PeerUnreachableError } from './errors.js'
 
 /** Queued bytes in a stream's write buffer before the writer waits. */
@@ -33,11 +36,6 @@ const INBOUND_LIMIT_BYTES = DATA_CREDIT_BYTES + 4 * MAX_DATA_FRAME_BYTES
 const WRITE_BATCH_BYTES = 4 * 1024 * 1024
 /** How long the first frame (request, answer) may take. */
 const OPEN_TIMEOUT_MS = 15_000
-
-/** The provider half a data plane serves: `TransferService.openData`. */
-export interface DataProvider {
-  openData(request: DataRequestFrame, from: DataCaller): Promise<DataGrant>
-}
 
 /**
  * Frames over one libp2p stream. Every inbound byte is taken off the stream as it arrives (G2: an
@@ -157,7 +155,7 @@ export class FrameChannel {
 }
 
 /**
- * The libp2p data plane (`/allmende/data/1.0.0`, spec in `src/transfer/data-plane-protocol.ts`):
+ * The libp2p data plane (`/allmende/data/1.0.0`, frames in `data-frames.ts`):
  * pull requests from consumers are checked and served by the {@link DataProvider}, content streams
  * in bounded chunks under the consumer's credit; {@link P2pDataPlane.pull} is the consumer side.
  */
@@ -187,17 +185,17 @@ export class P2pDataPlane implements DataPuller {
     this.serving = false
   }
 
+  /** Whether `address` is a pull address of this data plane (the provider's `/p2p/…` peer). */
+  serves(address: DataAddress | undefined): boolean {
+    return address?.endpointType === LIBP2P_ENDPOINT_TYPE
+  }
+
   /**
    * Pulls one request from `peer` (DID) into `target` and returns the receipt the provider
    * countersigned. A refusal or source failure is a {@link RemoteDataError}; a broken stream the
    * error of the transport (the caller resumes with a fresh token).
    */
-  async pull(
-    peer: string,
-    request: DataRequestFrame,
-    target: PullTarget,
-    signal: AbortSignal,
-  ): Promise<unknown> {
+  async pull(peer: string, request: DataRequest, target: PullTarget, signal: AbortSignal): Promise<unknown> {
     const peerId = peerIdFromDidKey(peer)
     this.admission.requireStanding()
     let stream: Stream
@@ -212,7 +210,7 @@ export class P2pDataPlane implements DataPuller {
     const onAbort = () => stream.abort(signal.reason as Error)
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      await channel.sendControl(request)
+      await channel.sendControl({ type: 'request', ...request })
       const first = await channel.readControl(AbortSignal.any([signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]))
       if (first.type === 'error') throw new RemoteDataError(first.code, first.reasonCode, first.reason)
       if (first.type !== 'header') throw new DataProtocolError(`expected a header, got ${first.type}`)

@@ -215,13 +215,13 @@ describe('membership', () => {
       })
       const proof = await memberPolicy.proofFor('anchor-nonce')
       assert.deepEqual(
-        await anchorPolicy.check(k.member.peerId, { dataspace: single.id, proof }, 'anchor-nonce'),
+        await anchorPolicy.check(k.member.did, { dataspace: single.id, proof }, 'anchor-nonce'),
         {
           admitted: true,
         },
       )
       const wrongSpace = await anchorPolicy.check(
-        k.member.peerId,
+        k.member.did,
         { dataspace: 'suedwest', proof },
         'anchor-nonce',
       )
@@ -230,19 +230,19 @@ describe('membership', () => {
       assert.equal(
         (
           await memberPolicy.check(
-            k.anchor1.peerId,
+            k.anchor1.did,
             { dataspace: single.id, proof: anchorProof },
             'member-nonce',
           )
         ).admitted,
         true,
       )
-      assert.deepEqual(await anchorPolicy.recheck(k.member.peerId), { valid: true })
+      assert.deepEqual(await anchorPolicy.recheck(k.member.did), { valid: true })
       await registry.revoke(k.member.did)
-      const recheck = await anchorPolicy.recheck(k.member.peerId)
+      const recheck = await anchorPolicy.recheck(k.member.did)
       assert.equal(recheck.valid, false)
       const refused = await anchorPolicy.check(
-        k.member.peerId,
+        k.member.did,
         { dataspace: single.id, proof: await memberPolicy.proofFor('n2') },
         'n2',
       )

@@ -102,7 +102,7 @@ describe('HttpDataPuller.pull(peer, request, target, signal, address)', () => {
   const pull = (target: PullTarget, init: { idleTimeoutMs?: number } = {}, endpoint?: string) =>
     new HttpDataPuller({ log: createSilentLogger(), ...init }).pull(
       'did:key:zProvider',
-      { type: 'request', token: 'tok-1', agreementId: 'urn:uuid:a', offset: target.written },
+      { token: 'tok-1', agreementId: 'urn:uuid:a', offset: target.written },
       target,
       new AbortController().signal,
       address(endpoint),

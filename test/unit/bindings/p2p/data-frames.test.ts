@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   DataFrameDecoder,
-  DataProtocolError,
   encodeControl,
   FRAME_CONTROL,
   FRAME_DATA,
@@ -10,7 +9,8 @@ import {
   MAX_CONTROL_FRAME_BYTES,
   MAX_DATA_FRAME_BYTES,
   parseControl,
-} from '../../../src/transfer/index.js'
+} from '../../../../src/bindings/p2p/index.js'
+import { DataProtocolError } from '../../../../src/transfer/index.js'
 
 const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
 

@@ -1,5 +1,5 @@
-import { type AgreementRecord, consumerFacts } from '../contract/index.js'
-import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../policy/index.js'
+import { type AgreementRecord, consumerFacts } from '../../contract/index.js'
+import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../../policy/index.js'
 
 const ODRL_CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
 

@@ -1,10 +1,15 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { JsonFrames } from '../bindings/p2p/index.js'
-import { type JsonLdObject, parseStatusListUrl } from '../credentials/index.js'
-import { didKeyFromPeerId, peerIdFromDidKey } from '../identity/index.js'
-import type { Logger } from '../log/index.js'
-import { MEMBERSHIP_NOTICE_PROTOCOL, MEMBERSHIP_PROTOCOL, STATUS_PROTOCOL } from '../protocol/index.js'
-import { MembershipUnavailableError } from './errors.js'
+import { type JsonLdObject, parseStatusListUrl } from '../../credentials/index.js'
+import {
+  type Applicant,
+  type DataspaceHandlers,
+  type MembershipNotice,
+  MembershipUnavailableError,
+} from '../../dataspace/index.js'
+import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
+import type { Logger } from '../../log/index.js'
+import { MEMBERSHIP_NOTICE_PROTOCOL, MEMBERSHIP_PROTOCOL, STATUS_PROTOCOL } from '../../protocol/index.js'
+import { JsonFrames } from './json-frames.js'
 
 // MEMBERSHIP_PROTOCOL: a peer asks an anchor for ITS OWN membership credential; the anchor finds it
 // by the peer's Noise-authenticated PeerId (its did:key). Served before admission: it is how a new
@@ -21,27 +26,8 @@ const REQUEST_TIMEOUT_MS = 5_000
 const MAX_ANSWER_BYTES = 256 * 1024
 const MAX_REQUEST_BYTES = 4 * 1024
 
-/** What a node asking for its credential says about itself, so the anchor can call it back once endorsed. */
-export interface Applicant {
-  readonly name?: string
-  readonly addresses: readonly string[]
-}
-
-/** A membership change an anchor tells the member about. */
-export interface MembershipNotice {
-  readonly state: 'revoked' | 'endorsed'
-  readonly at: string
-}
-
-/** What the membership and status protocol servers ask of the node. */
-export interface MembershipProtocolHandlers {
-  /** The active membership credential of a member DID, or when it was revoked, or undefined if never endorsed. */
-  credentialFor(did: string, applicant: Applicant): Promise<JsonLdObject | { revokedAt: string } | undefined>
-  /** A notice an anchor sent this node (the sender is checked to be an anchor by the handler). */
-  notice(from: PeerId, notice: MembershipNotice): Promise<void>
-  /** The signed status list credential by URL, if this node issues it. */
-  statusList(listUrl: string): Promise<JsonLdObject | undefined>
-}
+/** What the membership and status protocol servers ask of the data space. */
+export type MembershipProtocolHandlers = Pick<DataspaceHandlers, 'credentialFor' | 'notice' | 'statusList'>
 
 /** Registers the membership (anchors only) and status protocol handlers. */
 export async function serveMembershipProtocols(
@@ -69,7 +55,7 @@ export async function serveMembershipProtocols(
       void answer(stream, log, async (request) => {
         const { state, at } = (request ?? {}) as { state?: unknown; at?: unknown }
         if ((state === 'revoked' || state === 'endorsed') && typeof at === 'string') {
-          await handlers.notice(connection.remotePeer, { state, at })
+          await handlers.notice(didKeyFromPeerId(connection.remotePeer), { state, at })
         }
         return {}
       }),

@@ -1,8 +1,14 @@
 import { Uint8ArrayList } from 'uint8arraylist'
-import { DataProtocolError } from './errors.js'
+import {
+  CONTENT_BATCH_BYTES,
+  type ContentTotals,
+  type DataHeader,
+  DataProtocolError,
+  type DataRequest,
+} from '../../transfer/index.js'
 
 /**
- * The libp2p data plane, `DATA_PROTOCOL`: a pull over one stream per data request (the
+ * The frames of the libp2p data plane, `DATA_PROTOCOL`: a pull over one stream per data request (the
  * DSP messages themselves travel as in spec/libp2p-framing.md; this is the content channel). Frames are `kind (1 byte) | length (uint32 big-endian) | payload`; kind 1 is a JSON
  * control message, kind 2 a chunk of content.
  *
@@ -27,8 +33,8 @@ export const FRAME_CONTROL = 1
 export const FRAME_DATA = 2
 /** Bytes of a frame header: kind and length. */
 export const FRAME_HEADER_BYTES = 5
-/** Largest content chunk in one frame. */
-export const MAX_DATA_FRAME_BYTES = 1024 * 1024
+/** Largest content chunk in one frame: one batch of the provider's gate. */
+export const MAX_DATA_FRAME_BYTES = CONTENT_BATCH_BYTES
 /** Largest control message. */
 export const MAX_CONTROL_FRAME_BYTES = 64 * 1024
 /** Unacknowledged content bytes the provider may have in flight. */
@@ -36,29 +42,11 @@ export const DATA_CREDIT_BYTES = 16 * 1024 * 1024
 /** The consumer acknowledges after at least this many newly written bytes. */
 export const DATA_ACK_BYTES = 1024 * 1024
 
-/** A time range for time-series sources, as ISO 8601 instants. */
-export interface DataQuery {
-  readonly from?: string
-  readonly to?: string
-}
-
-/** The consumer's data request. `offset` > 0 resumes after that many bytes already held. */
-export interface DataRequestFrame {
-  readonly type: 'request'
-  readonly token: string
-  readonly agreementId: string
-  readonly offset?: number
-  readonly query?: DataQuery
-}
+/** The consumer's data request. */
+export type DataRequestFrame = { readonly type: 'request' } & DataRequest
 
 /** The provider's answer to a permitted request, before the first chunk. */
-export interface DataHeaderFrame {
-  readonly type: 'header'
-  readonly transfer: string
-  readonly mediaType: string
-  readonly size?: number
-  readonly offset: number
-}
+export type DataHeaderFrame = { readonly type: 'header' } & DataHeader
 
 /** The consumer has written (and will keep) the content up to `offset`. */
 export interface DataAckFrame {
@@ -67,11 +55,7 @@ export interface DataAckFrame {
 }
 
 /** The content is complete: `bytes` in total (from byte 0), `sha256` (hex) of all of them. */
-export interface DataEndFrame {
-  readonly type: 'end'
-  readonly bytes: number
-  readonly sha256: string
-}
+export type DataEndFrame = { readonly type: 'end' } & ContentTotals
 
 /** A transfer receipt: signed by the consumer going out, countersigned by the provider coming back. */
 export interface DataReceiptFrame {

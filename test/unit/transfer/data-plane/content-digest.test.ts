@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { ContentDigest, readAhead, skipHashed } from '../../../src/transfer/index.js'
+import { ContentDigest, readAhead, skipHashed } from '../../../../src/transfer/index.js'
 
 async function* chunked(bytes: Uint8Array, size: number) {
   for (let at = 0; at < bytes.byteLength; at += size) yield bytes.subarray(at, at + size)

@@ -1,36 +1,26 @@
-import type { PeerId } from '@libp2p/interface'
-import type { AllmendeLibp2p } from '../bindings/p2p/index.js'
-import { didKeyFromPeerId } from '../identity/index.js'
-import type { Logger } from '../log/index.js'
-import { membershipTopic } from '../protocol/index.js'
-import type { DataspaceDescriptor } from './descriptor.js'
-
-/** An anchor's announcement to the members: a node was endorsed (with where to reach it) or revoked. */
-export interface MembershipAnnouncement {
-  readonly change: 'endorsed' | 'revoked'
-  readonly member: string
-  readonly at: string
-  readonly name?: string
-  readonly addresses?: readonly string[]
-}
+import type { MembershipAnnouncement } from '../../dataspace/index.js'
+import { didKeyOfPeer } from '../../identity/index.js'
+import type { Logger } from '../../log/index.js'
+import { membershipTopic } from '../../protocol/index.js'
+import type { AllmendeLibp2p } from './create-libp2p.js'
 
 /**
  * Anchors announce endorsements and revocations on the data space's membership topic (gossipsub, signed by
- * the publishing node); members act on announcements from anchors only: an endorsed node is let in again at
- * once, a revoked one is re-checked at once instead of at the next refresh.
+ * the publishing node). Every well-formed signed announcement is handed on with its signer's DID; the data
+ * space acts on those of its anchors only.
  */
 export class MembershipAnnouncements {
   private readonly topic: string
 
   constructor(
     private readonly libp2p: AllmendeLibp2p,
-    private readonly descriptor: DataspaceDescriptor,
+    dataspace: string,
     private readonly log: Logger,
   ) {
-    this.topic = membershipTopic(descriptor.id)
+    this.topic = membershipTopic(dataspace)
   }
 
-  listen(onAnnouncement: (announcement: MembershipAnnouncement, anchor: string) => Promise<void>): void {
+  listen(onAnnouncement: (announcement: MembershipAnnouncement, from: string) => Promise<void>): void {
     const pubsub = this.libp2p.services.pubsub
     // the data space starts before libp2p does: subscribe once gossipsub runs
     if (this.libp2p.status === 'started') pubsub.subscribe(this.topic)
@@ -38,12 +28,12 @@ export class MembershipAnnouncements {
     pubsub.addEventListener('message', (event) => {
       const message = event.detail
       if (message.topic !== this.topic || message.type !== 'signed') return
-      const anchor = didOf(message.from)
-      if (anchor === undefined || !this.descriptor.trustAnchor.includes(anchor)) return
+      const from = didKeyOfPeer(message.from)
+      if (from === undefined) return
       const announcement = parse(message.data)
       if (announcement === undefined) return
-      onAnnouncement(announcement, anchor).catch((error: Error) =>
-        this.log.warn({ err: error.message, anchor }, 'membership announcement not applied'),
+      onAnnouncement(announcement, from).catch((error: Error) =>
+        this.log.warn({ err: error.message, from }, 'membership announcement not applied'),
       )
     })
   }
@@ -53,14 +43,6 @@ export class MembershipAnnouncements {
     await this.libp2p.services.pubsub.publish(this.topic, data).catch((error: Error) => {
       this.log.debug({ err: error.message }, 'membership announcement not published')
     })
-  }
-}
-
-function didOf(peer: PeerId): string | undefined {
-  try {
-    return didKeyFromPeerId(peer)
-  } catch {
-    return undefined
   }
 }
 

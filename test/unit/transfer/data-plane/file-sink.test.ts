@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ContentMismatchError, FileSink, fileLength } from '../../../src/transfer/index.js'
+import { ContentMismatchError, FileSink, fileLength } from '../../../../src/transfer/index.js'
 
 describe('FileSink', () => {
   let dir: string

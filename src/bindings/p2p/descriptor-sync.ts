@@ -1,8 +1,8 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { JsonFrames } from '../bindings/p2p/index.js'
-import type { Logger } from '../log/index.js'
-import { DESCRIPTOR_PROTOCOL } from '../protocol/index.js'
-import { type DataspaceDescriptor, descriptorVersion } from './descriptor.js'
+import { type DataspaceHandlers, descriptorVersion } from '../../dataspace/index.js'
+import type { Logger } from '../../log/index.js'
+import { DESCRIPTOR_PROTOCOL } from '../../protocol/index.js'
+import { JsonFrames } from './json-frames.js'
 
 // DESCRIPTOR_PROTOCOL: admitted peers compare descriptor versions and hand the newer one over, so an
 // update signed by the anchors reaches every member through any peer. Request `{version, descriptor?}`
@@ -17,11 +17,8 @@ interface SyncMessage {
   descriptor?: unknown
 }
 
-/** What the sync needs of the data space: its current descriptor, and taking over a newer one. */
-export interface DescriptorHolder {
-  readonly descriptor: DataspaceDescriptor
-  /** Verifies a descriptor a peer offered and uses it if it is a valid successor; throws why not. */
-  adopt(candidate: unknown): Promise<unknown>
+/** What the sync needs of the data space (its descriptor, taking over a newer one) and of admission. */
+export interface DescriptorHolder extends Pick<DataspaceHandlers, 'descriptor' | 'adopt'> {
   /** Whether a peer passed admission (only members are told about the data space). */
   isAdmitted(peer: PeerId): Promise<boolean>
 }

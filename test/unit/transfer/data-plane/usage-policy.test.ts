@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { AgreementRecord } from '../../../src/contract/index.js'
-import { AgreementPolicies, agreementPolicyOf, usageWorld } from '../../../src/transfer/index.js'
+import type { AgreementRecord } from '../../../../src/contract/index.js'
+import { AgreementPolicies, agreementPolicyOf, usageWorld } from '../../../../src/transfer/index.js'
 
 const PROVIDER = 'did:key:z6MkgD827ME69PqeQwsx5Qyr7jPSfT24gnLPiv4Tze4gCXEx'
 const CONSUMER = 'did:key:z6Mkk97Udn9XhH4h3y6pnLXKSbLRE8kQtRs1DKKMCVfnkBYP'

@@ -1,0 +1,69 @@
+import { AllmendeError } from '../../protocol/errors.js'
+
+/**
+ * The provider refused a data request: bad or replayed token, transfer not started, or the usage
+ * policy denies it now. `reasonCode` says which (`TOKEN_INVALID`, `TRANSFER_NOT_STARTED`,
+ * `POLICY_DENIED`, ...); the message is for the consumer's operator.
+ */
+export class DataAccessDeniedError extends AllmendeError {
+  static override name = 'DataAccessDeniedError'
+  constructor(
+    readonly reasonCode: string,
+    message: string,
+  ) {
+    super('ALLMENDE_DATA_ACCESS_DENIED', message)
+  }
+}
+
+/** The provider could not read the dataset's source; nothing was counted as a use. */
+export class DataSourceFailedError extends AllmendeError {
+  static override name = 'DataSourceFailedError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_DATA_SOURCE_FAILED', message, options)
+  }
+}
+
+/** A resume offset lies beyond the content's end (HTTP 416 with the content's size). */
+export class RangeNotSatisfiableError extends AllmendeError {
+  static override name = 'RangeNotSatisfiableError'
+  constructor(
+    readonly offset: number,
+    readonly size: number,
+  ) {
+    super(
+      'ALLMENDE_RANGE_NOT_SATISFIABLE',
+      `the resume offset ${offset} lies beyond the content's ${size} bytes; resume from at most ${size}`,
+    )
+  }
+}
+
+/** The received bytes do not hash to what the provider sent, or their count differs. */
+export class ContentMismatchError extends AllmendeError {
+  static override name = 'ContentMismatchError'
+  constructor(message: string) {
+    super('ALLMENDE_CONTENT_MISMATCH', message)
+  }
+}
+
+/** The data plane peer broke the protocol: unexpected frame, oversized frame, bad JSON. */
+export class DataProtocolError extends AllmendeError {
+  static override name = 'DataProtocolError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_DATA_PROTOCOL', message, options)
+  }
+}
+
+/**
+ * The data plane reported an error frame: `remoteCode` is the provider's code, the message its
+ * reason. Denials and source failures arrive this way on the consumer.
+ */
+export class RemoteDataError extends AllmendeError {
+  static override name = 'RemoteDataError'
+  constructor(
+    readonly remoteCode: string,
+    readonly reasonCode: string | undefined,
+    message: string,
+  ) {
+    super('ALLMENDE_REMOTE_DATA_ERROR', message)
+  }
+}
