@@ -20,10 +20,12 @@ export const DSP_PROTOCOL_IDS = {
   transfer: protocolId('dsp/transfer', DSP_VERSION),
 } as const satisfies Record<DspArea, string>
 
-/** DSP over libp2p on a long-lived channel stream: numbered requests and answers (spec/libp2p-framing.md). */
+/**
+ * DSP over libp2p on a long-lived channel stream: numbered requests and answers (spec/libp2p-framing.md).
+ * Negotiations only: their four messages each are the hot path; transfers send few.
+ */
 export const DSP_CHANNEL_PROTOCOL_IDS = {
   negotiation: protocolId('dsp/negotiation-channel', DSP_VERSION),
-  transfer: protocolId('dsp/transfer-channel', DSP_VERSION),
 } as const
 
 /** The admission handshake every connection runs before any other Allmende protocol (the dialer proves first). */

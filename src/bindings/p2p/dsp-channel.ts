@@ -2,10 +2,10 @@ import type { Stream } from '@libp2p/interface'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { JsonFrames } from './json-frames.js'
 
-// A negotiation or transfer sends four or more short messages, each answered at once. Opening a libp2p
-// stream for each costs more CPU than the message itself (protocol selection, stream set-up and tear-down
-// frames, a peer store update per stream), so a peer keeps one long-lived channel stream per DSP area
-// and numbers its requests on it (spec/libp2p-framing.md, "Channels").
+// A negotiation sends four short messages, each answered at once. Opening a libp2p stream for each costs
+// more CPU than the message itself (protocol selection, stream set-up and tear-down frames, a peer store
+// update per stream), so a peer keeps one long-lived channel stream per peer and DSP area and numbers its
+// requests on it (spec/libp2p-framing.md, "Channels").
 
 /** A request on a channel: the sender's number for it and one DSP message. */
 export interface ChannelRequest {

@@ -54,7 +54,7 @@ function isChannelArea(area: DspArea): area is ChannelArea {
 
 /**
  * DSP over libp2p (spec/libp2p-framing.md): one request and one answer frame per stream, or many
- * numbered ones on a channel stream kept per peer and area (negotiations, transfers).
+ * numbered ones on a channel stream kept per peer (negotiations).
  * Every inbound message is validated against its DSP schema and served only to admitted peers;
  * handler errors become the area's `*Error` message, never a broken stream.
  */

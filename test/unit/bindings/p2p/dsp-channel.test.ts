@@ -8,9 +8,9 @@ import {
   P2pDspEndpoint,
   PeerAdmission,
   RemoteDspError,
-  sameDataspacePolicy,
 } from '../../../../src/bindings/p2p/index.js'
 import { JsonFrames } from '../../../../src/bindings/p2p/json-frames.js'
+import { sameDataspacePolicy } from '../../../../src/dataspace/index.js'
 import { generateNodeKey } from '../../../../src/identity/index.js'
 import { createSilentLogger } from '../../../../src/log/index.js'
 import {
