@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const OPT_IN = ['dataspace-scale.js']
+const OPT_IN = ['dataspace-scale.js', 'vc-suite.js']
 const only = process.argv.slice(2)
 const benches = readdirSync(here)
   .filter((f) => f.endsWith('.js') && f !== 'run.js')

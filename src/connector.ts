@@ -73,6 +73,7 @@ import {
   type AgreementRecord,
   AgreementRevocation,
   NegotiationService,
+  type ProviderFacts,
   providerDecision,
 } from './contract/index.js'
 import {
@@ -132,6 +133,8 @@ export class Connector {
   private dspServer?: DspHttpServer
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
+  /** Requests refused before their sender was authenticated, on every interface (counted, logged rate-limited). */
+  private readonly refusals: UnauthenticatedRefusals
   /** Dashboard logins (one-time codes, browser sessions); in memory, so a restart logs out. */
   readonly sessions = new DashboardSessions()
   /** Changes the dashboard follows over server-sent events. */
@@ -139,9 +142,12 @@ export class Connector {
 
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
+    this.refusals = new UnauthenticatedRefusals(init.log.child({ name: 'allmende:refusals' }))
     this.admission = new PeerAdmission(
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
+      Date.now,
+      { refusals: this.refusals },
     )
     this.admission.setName(config.name)
   }
@@ -416,7 +422,7 @@ export class Connector {
     const log = this.init.log
     const clock = this.init.clock ?? systemClock
     const audit = new AuditLog({ store, nodeKey: key, clock })
-    const refusals = new UnauthenticatedRefusals(log.child({ name: 'allmende:refusals' }))
+    const refusals = this.refusals
     const catalog = new Catalog(
       { store, clock: { now: clock } },
       {
@@ -507,8 +513,17 @@ export class Connector {
                   : undefined,
             }),
       }),
+      log: log.child({ name: 'allmende:dsp-http' }),
     })
     const policies = new PolicyCache()
+    // What this provider states of its data and the moment, for each negotiation and each use alike.
+    const providedFacts = async (datasetId: string): Promise<ProviderFacts> => {
+      const { artifactState } = await catalog.get(datasetId)
+      return {
+        ...(config.events === undefined ? {} : { events: config.events }),
+        ...(artifactState === undefined ? {} : { artifactState }),
+      }
+    }
     const dispatcher = new PeerDispatcher(endpoint, dspClient, {
       peerId: key.peerId.toString(),
       dspBaseUrl: () => this.dspServer?.baseUrl,
@@ -531,6 +546,7 @@ export class Connector {
           clock,
           isMember,
           dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+          providedFacts,
         }),
       },
     )
@@ -564,6 +580,7 @@ export class Connector {
         providerAddress: async (agreement) =>
           (await negotiations.get(agreement.negotiationId))?.callbackAddress,
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
+        providedFacts,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
         isMember: (did) => isMember(did, true),
         dataSpace: dataspace?.descriptor.id ?? config.dataspace,

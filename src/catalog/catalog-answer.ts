@@ -1,5 +1,9 @@
-import { validateMessage } from '../protocol/index.js'
+import type { Logger } from '../log/index.js'
+import { InvalidMessageError, validateMessage } from '../protocol/index.js'
 import type { JsonObject } from './dataset.js'
+
+/** A provider's broken offers are logged at most this often. */
+const SKIP_REPORT_INTERVAL_MS = 10 * 60 * 1000
 
 /** An offer (or a whole dataset) of a provider's catalog answer that this node leaves out. */
 export interface SkippedOffer {
@@ -27,6 +31,49 @@ export function salvageCatalogAnswer(answer: unknown): { catalog: JsonObject; sk
   const catalog = { ...answer, dataset: datasets }
   validateMessage('Catalog', catalog)
   return { catalog, skipped }
+}
+
+/**
+ * One dataset a provider answered (DSP `Dataset`, with its own `@context`), with the offers that break
+ * the DSP schema cut out, as {@link salvageCatalogAnswer} does for each dataset of a catalog. Throws
+ * `InvalidMessageError` when nothing of it holds.
+ */
+export function salvageDatasetAnswer(answer: unknown): { dataset: JsonObject; skipped: SkippedOffer[] } {
+  const skipped: SkippedOffer[] = []
+  const context = isObject(answer) ? answer['@context'] : undefined
+  const dataset = checkedDataset(answer, context, skipped)
+  if (dataset === undefined) {
+    throw new InvalidMessageError(
+      `the dataset answer breaks the DSP schema: ${skipped.map((s) => s.problem).join('; ')}`,
+    )
+  }
+  return { dataset, skipped }
+}
+
+/**
+ * Logs the offers left out of a provider's answers, at most once per provider in {@link SKIP_REPORT_INTERVAL_MS}:
+ * a consumer refreshing often must not repeat the same lines.
+ */
+export class SkippedOfferLog {
+  private readonly lastReport = new Map<string, number>()
+
+  constructor(
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  report(provider: string, skipped: readonly SkippedOffer[]): void {
+    if (skipped.length === 0) return
+    const now = this.clock()
+    const last = this.lastReport.get(provider)
+    if (last !== undefined && now - last < SKIP_REPORT_INTERVAL_MS) return
+    this.lastReport.set(provider, now)
+    if (this.lastReport.size > 1000) this.lastReport.delete(this.lastReport.keys().next().value!)
+    this.log.warn(
+      { provider, skipped: skipped.slice(0, 10), count: skipped.length },
+      'left out offers of a provider that break the DSP schema; its other datasets are listed',
+    )
+  }
 }
 
 function checkedDataset(dataset: unknown, context: unknown, skipped: SkippedOffer[]): JsonObject | undefined {

@@ -1,12 +1,9 @@
 import type { Logger } from '../log/index.js'
 import { NotFoundError } from '../protocol/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
-import { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
+import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from './catalog-answer.js'
 import { ProviderTimeoutError } from './errors.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
-
-/** A provider's broken offers are logged at most this often. */
-const SKIP_REPORT_INTERVAL_MS = 10 * 60 * 1000
 
 /** How the federation reaches the network; the libp2p binding implements it. */
 export interface CatalogNetwork {
@@ -52,7 +49,7 @@ export interface CatalogFederationComponents {
  */
 export class CatalogFederation {
   private unsubscribe?: () => void
-  private readonly lastSkipReport = new Map<string, number>()
+  private readonly skippedOffers: SkippedOfferLog
   private readonly concurrency: number
   private readonly perProviderMs: number
 
@@ -60,6 +57,7 @@ export class CatalogFederation {
     private readonly components: CatalogFederationComponents,
     limits: FanOutLimits = {},
   ) {
+    this.skippedOffers = new SkippedOfferLog(components.log)
     this.concurrency = limits.concurrency ?? 16
     this.perProviderMs = limits.perProviderMs ?? 10_000
   }
@@ -80,7 +78,10 @@ export class CatalogFederation {
     const { provider, datasetId } = announcement
     if (provider === this.components.self) return
     if (!(await this.components.cache.applyAnnouncement(announcement))) return
-    const dataset = await this.components.network.fetchDataset(provider, datasetId)
+    const { dataset, skipped } = salvageDatasetAnswer(
+      await this.components.network.fetchDataset(provider, datasetId),
+    )
+    this.skippedOffers.report(provider, skipped)
     await this.components.cache.ingestDataset(provider, dataset)
   }
 
@@ -113,20 +114,8 @@ export class CatalogFederation {
   async refreshProvider(provider: string): Promise<number> {
     const catalog = await this.components.network.fetchCatalog(provider)
     const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
-    if (skipped.length > 0) this.reportSkipped(provider, skipped)
+    this.skippedOffers.report(provider, skipped)
     return this.components.cache.ingestCatalog(provider, valid)
-  }
-
-  private reportSkipped(provider: string, skipped: readonly SkippedOffer[]): void {
-    const now = Date.now()
-    const last = this.lastSkipReport.get(provider)
-    if (last !== undefined && now - last < SKIP_REPORT_INTERVAL_MS) return
-    this.lastSkipReport.set(provider, now)
-    if (this.lastSkipReport.size > 1000) this.lastSkipReport.delete(this.lastSkipReport.keys().next().value!)
-    this.components.log.warn(
-      { provider, skipped: skipped.slice(0, 10), count: skipped.length },
-      'left out offers of a provider that break the DSP schema; its other datasets are listed',
-    )
   }
 
   /**

@@ -1,3 +1,4 @@
+import { ARTIFACT_STATES } from '../policy/profile.js'
 import { InvalidDatasetError } from './errors.js'
 import {
   codeOf,
@@ -131,6 +132,8 @@ export interface Dataset extends DatasetMetadata {
   readonly modified: string
   readonly offers: readonly DatasetOffer[]
   readonly source: JsonObject
+  /** The states the data is delivered in (`allmende:artifactState`), as the provider states them. */
+  readonly artifactState?: readonly string[]
 }
 
 /** What a requester may be shown of a dataset: no source, no access rules, only visible offers. */
@@ -167,6 +170,11 @@ export interface DatasetInput {
   /** Defaults to `members`. */
   readonly metadataVisibility?: MetadataVisibility
   readonly source: JsonObject
+  /**
+   * The states the data is delivered in, for offers constraining `allmende:artifactState`:
+   * `Encrypted`, `Pseudonymised`, `Anonymised`, `Aggregated` (or their `allmende:` IRIs).
+   */
+  readonly artifactState?: readonly string[]
 }
 
 /** Optional fields of an update: a value replaces, `null` clears, absent leaves unchanged. */
@@ -181,6 +189,7 @@ type Clearable =
   | 'contactPoint'
   | 'contributorID'
   | 'transferFormats'
+  | 'artifactState'
 
 /** A partial update of a dataset; the result is validated as a whole. */
 export type DatasetPatch = { readonly [K in Exclude<keyof DatasetInput, Clearable>]?: DatasetInput[K] } & {
@@ -191,6 +200,7 @@ export type DatasetPatch = { readonly [K in Exclude<keyof DatasetInput, Clearabl
 export interface ValidDatasetInput extends DatasetMetadata {
   readonly offers: readonly DatasetOffer[]
   readonly source: JsonObject
+  readonly artifactState?: readonly string[]
 }
 
 const VISIBILITIES: readonly MetadataVisibility[] = ['public', 'members', 'offer']
@@ -565,6 +575,7 @@ export function validateDatasetInput(input: unknown): ValidDatasetInput {
     if (transferFormats.length === 0) issues.add('transferFormats, when given, must name at least one format')
   }
   const offers = readOffers(input.offers, issues)
+  const artifactState = readArtifactState(input.artifactState, issues)
   const metadataVisibility = input.metadataVisibility ?? 'members'
   if (!VISIBILITIES.includes(metadataVisibility as MetadataVisibility)) {
     issues.add(`metadataVisibility '${String(metadataVisibility)}' is not one of ${VISIBILITIES.join(', ')}`)
@@ -596,7 +607,24 @@ export function validateDatasetInput(input: unknown): ValidDatasetInput {
     offers,
     metadataVisibility: metadataVisibility as MetadataVisibility,
     source: input.source as JsonObject,
+    ...(artifactState === undefined ? {} : { artifactState }),
   }
+}
+
+/** Artifact states as full IRIs; short names (`Pseudonymised`) and `allmende:` names are accepted. */
+function readArtifactState(value: unknown, issues: Issues): string[] | undefined {
+  if (value === undefined) return undefined
+  const states = readStringList(value, 'artifactState', issues).map((given) => {
+    const local = given.replace(/^(allmende:|https:\/\/w3id\.org\/allmende\/odrl#)/, '')
+    const iri = ARTIFACT_STATES.find((state) => state.endsWith(`#${local}`))
+    if (iri === undefined) {
+      issues.add(
+        `artifactState '${given}' is not one of ${ARTIFACT_STATES.map((s) => s.split('#')[1]).join(', ')}`,
+      )
+    }
+    return iri ?? given
+  })
+  return [...new Set(states)]
 }
 
 const RECORD_FIELDS = new Set(['id', 'version', 'created', 'modified'])

@@ -35,7 +35,12 @@ export {
   type OfferValidator,
   type OfferWarning,
 } from './catalog.js'
-export { type SkippedOffer, salvageCatalogAnswer } from './catalog-answer.js'
+export {
+  type SkippedOffer,
+  SkippedOfferLog,
+  salvageCatalogAnswer,
+  salvageDatasetAnswer,
+} from './catalog-answer.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,

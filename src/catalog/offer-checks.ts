@@ -3,9 +3,11 @@ import type { JsonObject } from './dataset.js'
 import { DSP_CONTEXT, toDspOffer } from './dsp-catalog.js'
 
 /**
- * Left operands whose value an Allmende provider establishes when it decides (spec/odrl-profile.md):
- * time, uses, elapsed time, the declared purpose, the recipient, membership and the consumer's
- * connector. A constraint on anything else has no value at negotiation, so it is never satisfied.
+ * Left operands an Allmende provider has a value for when it decides (spec/odrl-profile.md): time,
+ * uses, elapsed time and the recipient; membership and the consumer's connector, which it
+ * establishes; the purpose, role, location and security profile the consumer declares; the events in
+ * force at the node and the dataset's artifact state, which the provider states. A constraint on
+ * anything else has no value at negotiation, so it is never satisfied.
  */
 const ESTABLISHED = new Set([
   'dateTime',
@@ -13,11 +15,23 @@ const ESTABLISHED = new Set([
   'elapsedTime',
   'purpose',
   'recipient',
+  'spatial',
+  'event',
   'https://w3id.org/allmende/odrl#dataSpaceMembership',
   'https://w3id.org/allmende/odrl#connector',
+  'https://w3id.org/allmende/odrl#role',
+  'https://w3id.org/allmende/odrl#securityLevel',
+  'https://w3id.org/allmende/odrl#artifactState',
 ])
 /** Actions a transfer performs: a permission must grant one of them (or `use`, which includes them). */
 const TRANSFER_ACTIONS = new Set(['use', 'read', 'reproduce'])
+
+/** One problem found before publishing: a stable code (messages in `src/policy/messages.ts`), its facts, and English text. */
+export interface PublishProblem {
+  readonly code: 'dsp-schema' | 'never-satisfied' | 'no-transfer-permission'
+  readonly params: Readonly<Record<string, string>>
+  readonly message: string
+}
 
 /**
  * What would make a published offer fail later, found before it is published: `errors` for an offer
@@ -25,9 +39,12 @@ const TRANSFER_ACTIONS = new Set(['use', 'read', 'reproduce'])
  * negotiation or transfer can satisfy (a constraint on a fact the provider cannot establish, or no
  * permission a transfer uses).
  */
-export function offerPublishProblems(offer: JsonObject): { errors: string[]; warnings: string[] } {
-  const errors: string[] = []
-  const warnings: string[] = []
+export function offerPublishProblems(offer: JsonObject): {
+  errors: PublishProblem[]
+  warnings: PublishProblem[]
+} {
+  const errors: PublishProblem[] = []
+  const warnings: PublishProblem[] = []
   let dsp: JsonObject
   try {
     dsp = toDspOffer({ ...offer, '@id': String(offer['@id'] ?? offer.uid ?? 'urn:allmende:offer:check') })
@@ -41,19 +58,30 @@ export function offerPublishProblems(offer: JsonObject): { errors: string[]; war
       ],
     })
   } catch (error) {
-    errors.push(`consumers would leave this offer out of the catalog: ${(error as Error).message}`)
+    const detail = (error as Error).message
+    errors.push({
+      code: 'dsp-schema',
+      params: { detail },
+      message: `consumers would leave this offer out of the catalog: ${detail}`,
+    })
     return { errors, warnings }
   }
   const permissions = asArray(dsp.permission).filter(isObject)
   if (!permissions.some((p) => TRANSFER_ACTIONS.has(String(p.action)))) {
-    warnings.push('no permission grants use or read, so every transfer under this offer will be refused')
+    warnings.push({
+      code: 'no-transfer-permission',
+      params: {},
+      message: 'no permission grants use or read, so every transfer under this offer will be refused',
+    })
   }
   for (const permission of permissions) {
     for (const left of leftOperands(permission.constraint)) {
       if (!ESTABLISHED.has(left)) {
-        warnings.push(
-          `the constraint on ${left} cannot be met: the provider has no value for it when it decides, so every negotiation will be refused`,
-        )
+        warnings.push({
+          code: 'never-satisfied',
+          params: { operand: left },
+          message: `the constraint on ${left} cannot be met: the provider has no value for it when it decides, so every negotiation will be refused`,
+        })
       }
     }
   }

@@ -1,8 +1,7 @@
-import { compilePolicy, validatePolicy } from '../policy/index.js'
+import { compilePolicy, type ValidationResult, validatePolicy } from '../policy/index.js'
 import type { Requester } from './access.js'
-import type { OfferValidation } from './catalog.js'
 import type { JsonObject, OdrlOffer } from './dataset.js'
-import { offerPublishProblems } from './offer-checks.js'
+import { offerPublishProblems, type PublishProblem } from './offer-checks.js'
 
 /** The profile left operand of data space membership (spec/odrl-profile.md). */
 const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
@@ -11,16 +10,17 @@ const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembership'
  * Offers are checked by the policy engine's validator at the present moment (so an offer that has
  * already expired is warned about); each issue keeps its path, code and params. A valid offer is
  * also checked for what would fail once published: a DSP form consumers refuse (error), a
- * constraint no negotiation can meet (warning).
+ * constraint no negotiation can meet (warning). The catalog runs this on publish and
+ * `allmende policy validate` on an Offer, so an offer that validates is publishable.
  */
-export function validateOfferWithPolicyEngine(offer: OdrlOffer, now: Date): OfferValidation {
+export function validateOfferWithPolicyEngine(offer: OdrlOffer, now: Date): ValidationResult {
   const result = validatePolicy(offer, { now })
   if (result.errors.length > 0) return result
   const later = offerPublishProblems(offer)
-  const issue = (code: string) => (message: string) => ({ path: '', code, params: {}, message })
+  const issue = (problem: PublishProblem) => ({ path: '', ...problem })
   return {
-    errors: [...result.errors, ...later.errors.map(issue('dsp-schema'))],
-    warnings: [...result.warnings, ...later.warnings.map(issue('never-satisfied'))],
+    errors: [...result.errors, ...later.errors.map(issue)],
+    warnings: [...result.warnings, ...later.warnings.map(issue)],
   }
 }
 

@@ -45,6 +45,11 @@ export interface NodeConfig {
    * DCAT-AP.de export's access URL (before `dspPublicUrl`) and catalog homepage.
    */
   landingPage?: string
+  /**
+   * The events in force at this node, as IRIs (`https://w3id.org/allmende/odrl#FloodAlert`; an
+   * `allmende:` name expands): offers constraining `event` are judged against them.
+   */
+  events?: string[]
 }
 
 /** Connections a node keeps unless configured otherwise: enough for the DHT and gossip, far below hundreds. */
@@ -135,6 +140,14 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
       fail(field, `must be an absolute https:// URL of ${example}`)
     }
   }
+  const events =
+    raw.events === undefined
+      ? undefined
+      : strings('events').map((event) =>
+          event.startsWith('allmende:') ? `https://w3id.org/allmende/odrl#${event.slice(9)}` : event,
+        )
+  if (events?.some((event) => !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(event)))
+    fail('events', 'must be a list of IRIs such as allmende:FloodAlert')
   publicUrl('dspPublicUrl', 'the DSP base, e.g. https://dsp.example.de/dsp/2025-1')
   publicUrl('landingPage', "the node's public data page, e.g. https://daten.example.de/")
   return {
@@ -154,6 +167,7 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     ...(raw.downloadDir === undefined ? {} : { downloadDir: raw.downloadDir as string }),
     ...(raw.maxConnections === undefined ? {} : { maxConnections: raw.maxConnections as number }),
     ...(raw.landingPage === undefined ? {} : { landingPage: raw.landingPage as string }),
+    ...(events === undefined ? {} : { events }),
   }
 }
 

@@ -1,5 +1,6 @@
-import type { CompiledPolicy, WorldState } from '../policy/index.js'
+import { ALLMENDE_NS, type CompiledPolicy, type WorldState } from '../policy/index.js'
 import type { MessageOffer } from '../protocol/index.js'
+import { type Declarations, declaredFacts } from './declarations.js'
 import type { ContractDecision } from './negotiation-service.js'
 
 /** The profile left operand a membership constraint tests (spec/odrl-profile.md). */
@@ -8,17 +9,45 @@ export const MEMBERSHIP_OPERAND = 'https://w3id.org/allmende/odrl#dataSpaceMembe
 export const CONNECTOR_OPERAND = 'https://w3id.org/allmende/odrl#connector'
 
 /**
- * What the provider itself establishes about a consumer, as profile left operand values: the data
- * space it is an admitted member of (`dataSpaceMembership eq <data space id>`), and its connector,
- * which is its node (`connector eq <DID>`). Facts only the consumer could state (role, location,
- * security profile) are absent, so constraints on them are refused with a reason naming them.
+ * What the provider states about the data and the moment, as the operator set it: the events current
+ * at this node (`event`, e.g. `allmende:FloodAlert` while a flood alert is on) and the states the
+ * dataset is delivered in (`allmende:artifactState`, e.g. `allmende:Pseudonymised`).
  */
-export function consumerFacts(consumer: string, isMember: boolean, dataSpace: string | undefined) {
+export interface ProviderFacts {
+  readonly events?: readonly string[]
+  readonly artifactState?: readonly string[]
+}
+
+/** Who asks, and what the provider knows of it and of its own data: the input of {@link requestFacts}. */
+export interface RequestFactsInput {
+  readonly consumer: string
+  readonly isMember: boolean
+  readonly dataSpace?: string
+  /** What the consumer declared about itself in its request (role, location, security profile). */
+  readonly declared?: Declarations
+  readonly provided?: ProviderFacts
+}
+
+/**
+ * The left operand values of a request, for negotiation and for each use alike: what the consumer
+ * declared, what the provider states of its data, and what the provider establishes itself about the
+ * consumer, which no declaration can override: the data space it is an admitted member of
+ * (`dataSpaceMembership eq <data space id>`) and its connector, which is its node (`connector eq <DID>`).
+ * A fact nobody supplied is absent, so a constraint on it is refused with a reason naming it.
+ */
+export function requestFacts(input: RequestFactsInput): Record<string, string | boolean | string[]> {
+  const { events = [], artifactState = [] } = input.provided ?? {}
   return {
-    [MEMBERSHIP_OPERAND]: isMember ? (dataSpace ?? true) : false,
-    [CONNECTOR_OPERAND]: consumer,
+    ...declaredFacts(input.declared),
+    ...(events.length > 0 ? { [EVENT_OPERAND]: [...events] } : {}),
+    ...(artifactState.length > 0 ? { [ARTIFACT_STATE_OPERAND]: [...artifactState] } : {}),
+    [MEMBERSHIP_OPERAND]: input.isMember ? (input.dataSpace ?? true) : false,
+    [CONNECTOR_OPERAND]: input.consumer,
   }
 }
+
+const EVENT_OPERAND = 'http://www.w3.org/ns/odrl/2/event'
+const ARTIFACT_STATE_OPERAND = `${ALLMENDE_NS}artifactState`
 
 /** What the provider knows about a request when it decides. */
 export interface ContractDecisionFacts {
@@ -37,6 +66,10 @@ export interface ContractDecisionFacts {
    */
   readonly openToAll?: boolean
   readonly purpose?: string
+  /** What the consumer declared about itself in its request. */
+  readonly declared?: Declarations
+  /** What the provider states of its data and the moment. */
+  readonly provided?: ProviderFacts
   readonly now: Date
   /** `manual` offers wait for a data officer once the policy permits them. */
   readonly approval: 'automatic' | 'manual'
@@ -66,7 +99,7 @@ export function decideOnOffer(facts: ContractDecisionFacts): ContractDecision {
     elapsedTime: 0,
     recipient: facts.consumer,
     ...(facts.purpose === undefined ? {} : { purpose: facts.purpose }),
-    values: consumerFacts(facts.consumer, facts.isMember, facts.dataSpace),
+    values: requestFacts(facts),
   }
   const result = facts.offer.evaluate(
     { action: 'use', target: facts.datasetId, assignee: facts.consumer },

@@ -16,10 +16,12 @@ export { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreemen
 export {
   CONNECTOR_OPERAND,
   type ContractDecisionFacts,
-  consumerFacts,
   decideOnOffer,
   MEMBERSHIP_OPERAND,
+  type ProviderFacts,
+  requestFacts,
 } from './contract-decision.js'
+export { type DeclarableFact, type Declarations, declaredFacts, readDeclarations } from './declarations.js'
 export { AgreementMismatchError, NegotiationRefusedError, ProviderUnreachableError } from './errors.js'
 export {
   allowedNegotiationMoves,

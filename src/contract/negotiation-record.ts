@@ -1,4 +1,5 @@
 import type { MessageOffer, NegotiationState } from '../protocol/index.js'
+import type { Declarations } from './declarations.js'
 import type { NegotiationRole } from './negotiation-machine.js'
 
 /** One step of a negotiation's history, with the reason when there is one. */
@@ -25,6 +26,8 @@ export interface Negotiation {
   readonly offer: MessageOffer
   /** The purpose the consumer declared (an IRI, e.g. a DPV purpose). */
   readonly purpose?: string
+  /** What else the consumer declared about itself (role, location, security profile). */
+  readonly declared?: Declarations
   readonly agreementId?: string
   /** Provider side: why the request waits for a data officer's approval. */
   readonly awaitingApproval?: string
@@ -54,6 +57,8 @@ export interface AgreementRecord {
   readonly consumer: string
   readonly datasetId: string
   readonly purpose?: string
+  /** What the consumer declared about itself when it asked: judged again at every use. */
+  readonly declared?: Declarations
   readonly credential: Record<string, unknown>
   /** What proves the agreement; absent on records from before HTTP peers (a countersigned credential). */
   readonly agreementProof?: AgreementProof
@@ -76,6 +81,8 @@ export type AgreementProof = 'countersigned-credential' | 'verification-message'
 export const MESSAGE_EXTENSIONS = {
   /** The purpose a consumer declares in its `ContractRequestMessage`. */
   purpose: 'https://w3id.org/allmende#purpose',
+  /** What else a consumer declares about itself in its `ContractRequestMessage` ({@link Declarations}). */
+  declared: 'https://w3id.org/allmende#declared',
   /** The agreement credential in `ContractAgreementMessage` (provider proof) and verification (both). */
   credential: 'https://w3id.org/allmende#agreementCredential',
 } as const

@@ -32,6 +32,7 @@ import {
 } from '../protocol/index.js'
 import type { BatchOp, Store, Sublevel } from '../store/index.js'
 import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
+import { type Declarations, readDeclarations } from './declarations.js'
 import { AgreementMismatchError, ProviderUnreachableError } from './errors.js'
 import {
   isLateRepeat,
@@ -73,6 +74,7 @@ export interface ContractDecisionInput {
   readonly offer: MessageOffer
   readonly consumer: string
   readonly purpose?: string
+  readonly declared?: Declarations
   /** A data officer approved this request (offers that need manual approval). */
   readonly approved: boolean
   /** The consumer's DSP HTTP callback, when it asked over HTTPS (absent over libp2p). */
@@ -119,6 +121,8 @@ export interface ContractRequest {
   readonly datasetId: string
   readonly offer: MessageOffer
   readonly purpose?: string
+  /** What the consumer declares about itself beside the purpose. */
+  readonly declared?: Declarations
   /** The provider's DSP HTTP base URL (`…/dsp/2025-1`) when it is reached over HTTPS, not libp2p. */
   readonly providerAddress?: string
 }
@@ -232,6 +236,7 @@ export class NegotiationService {
         callbackAddress: ownAddress,
       }),
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
+      ...(isEmpty(request.declared) ? {} : { [MESSAGE_EXTENSIONS.declared]: request.declared }),
     }
     const opening = transitionNegotiation(undefined, 'ContractRequestMessage', 'consumer')
     if (!opening.ok) throw opening.error
@@ -245,6 +250,7 @@ export class NegotiationService {
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+      ...(isEmpty(request.declared) ? {} : { declared: request.declared }),
       ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
       history: [{ state: opening.state, at: now }],
       created: now,
@@ -353,6 +359,7 @@ export class NegotiationService {
       if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
       const providerPid = `urn:uuid:${randomUUID()}`
       const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
+      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
       const now = this.now()
       const negotiation: Negotiation = {
         id: providerPid,
@@ -364,6 +371,7 @@ export class NegotiationService {
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
+        ...(isEmpty(declared) ? {} : { declared }),
         ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
         history: [{ state: step.state, at: now }],
         created: now,
@@ -586,6 +594,7 @@ export class NegotiationService {
           consumer: negotiation.counterparty,
           approved,
           ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+          ...(negotiation.declared === undefined ? {} : { declared: negotiation.declared }),
           ...(negotiation.callbackAddress === undefined
             ? {}
             : { callbackAddress: negotiation.callbackAddress }),
@@ -819,6 +828,7 @@ export class NegotiationService {
       consumer: isProvider ? negotiation.counterparty : this.components.nodeKey.did,
       datasetId: negotiation.datasetId,
       ...(negotiation.purpose === undefined ? {} : { purpose: negotiation.purpose }),
+      ...(negotiation.declared === undefined ? {} : { declared: negotiation.declared }),
       credential: negotiation.credential ?? {},
       ...(negotiation.agreementProof === undefined ? {} : { agreementProof: negotiation.agreementProof }),
       ...(negotiation.agreement === undefined ? {} : { agreement: negotiation.agreement }),
@@ -945,4 +955,8 @@ function agreementProblem(
   const subject = (credential as { credentialSubject?: { agreement?: { uid?: string } } }).credentialSubject
   if (subject?.agreement?.uid !== agreement['@id']) return 'the agreement credential is for another agreement'
   return undefined
+}
+
+function isEmpty(declared: Declarations | undefined): boolean {
+  return declared === undefined || Object.keys(declared).length === 0
 }

@@ -2,7 +2,7 @@ import { type Catalog, toDspOffer } from '../catalog/index.js'
 import type { Clock } from '../lifecycle/index.js'
 import type { PolicyCache } from '../policy/index.js'
 import type { MessageOffer } from '../protocol/index.js'
-import { decideOnOffer } from './contract-decision.js'
+import { decideOnOffer, type ProviderFacts } from './contract-decision.js'
 import type { ContractDecision, ContractDecisionInput } from './negotiation-service.js'
 
 /** What the provider's decision reads besides the request. */
@@ -14,6 +14,8 @@ export interface ProviderDecisionInit {
   isMember(did: string, overHttp: boolean): Promise<boolean>
   /** The id of the data space whose members this node admits (`dataSpaceMembership eq <id>`). */
   readonly dataSpace?: string
+  /** What the provider states of a dataset and the moment (events in force, artifact state). */
+  readonly providedFacts?: (datasetId: string) => Promise<ProviderFacts>
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ProviderDecisionInit {
 export function providerDecision(
   init: ProviderDecisionInit,
 ): (input: ContractDecisionInput) => Promise<ContractDecision> {
-  return async ({ datasetId, offer, consumer, purpose, approved, callbackAddress }) => {
+  return async ({ datasetId, offer, consumer, purpose, declared, approved, callbackAddress }) => {
     const requester = {
       did: consumer,
       isMember: await init.isMember(consumer, callbackAddress !== undefined),
@@ -45,6 +47,8 @@ export function providerDecision(
       approval: entry.approval ?? 'automatic',
       approved,
       ...(purpose === undefined ? {} : { purpose }),
+      ...(declared === undefined ? {} : { declared }),
+      provided: (await init.providedFacts?.(datasetId)) ?? {},
     })
   }
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { CREDENTIALS_CONTEXT_V2, contextIriOfFile, repositoryRoot } from './document-loader.js'
 import type { JsonLdObject } from './verification.js'
 
@@ -155,8 +154,8 @@ function typedValueProblems(value: unknown, field: string, problems: string[]): 
 
 /**
  * `relatedResource` (VC 2.0 §5.3): each with an `id` URL, unique, and a `digestSRI` or
- * `digestMultibase`; where this node holds the resource's bytes (its bundled contexts), the digest
- * must match them.
+ * `digestMultibase`; where this node publishes the resource itself (its own contexts), the digest
+ * must match its bytes.
  */
 function relatedResourceProblems(credential: JsonLdObject, problems: string[]): void {
   const seen = new Set<string>()
@@ -194,38 +193,42 @@ function sriProblem(value: unknown, bytes: Uint8Array | undefined): string | und
   return actual === match[2] ? undefined : 'does not match the resource'
 }
 
-/** Multibase `u` (base64url, no padding) of a multihash sha2-256 (0x12 0x20) or sha2-384 (0x20 0x30). */
+/**
+ * Multibase `u` (base64url, no padding) of a digest: a multihash sha2-256 (0x12 0x20) or sha2-384
+ * (0x20 0x30), or the bare 32- or 48-byte digest (the W3C suite's and others' form).
+ */
 function multibaseProblem(value: unknown, bytes: Uint8Array | undefined): string | undefined {
   if (typeof value !== 'string' || !/^u[A-Za-z0-9_-]+$/.test(value)) {
     return 'is not a multibase base64url digest'
   }
   const raw = Buffer.from(value.slice(1), 'base64url')
-  const algorithm =
+  const multihash =
     raw[0] === 0x12 && raw[1] === 0x20 ? 'sha256' : raw[0] === 0x20 && raw[1] === 0x30 ? 'sha384' : undefined
-  if (algorithm === undefined || raw.length !== 2 + raw[1]!) return 'is not a sha2-256 or sha2-384 multihash'
+  const [algorithm, digest] =
+    multihash !== undefined && raw.length === 2 + raw[1]!
+      ? [multihash, raw.subarray(2)]
+      : raw.length === 32
+        ? ['sha256', raw]
+        : raw.length === 48
+          ? ['sha384', raw]
+          : [undefined, raw]
+  if (algorithm === undefined) return 'is neither a sha2-256 or sha2-384 multihash nor such a digest'
   if (bytes === undefined) return undefined
-  return createHash(algorithm).update(bytes).digest().equals(raw.subarray(2))
+  return createHash(algorithm).update(bytes).digest().equals(digest)
     ? undefined
     : 'does not match the resource'
 }
 
 let knownBytes: ReadonlyMap<string, Uint8Array> | undefined
 
-/** The bytes of the documents this node holds as files: its own contexts and the VC contexts. */
+/**
+ * The bytes of the documents this node publishes itself (its contexts in `spec/contexts/`), the only
+ * ones whose digest it can check without fetching: a bundled copy of someone else's document (the W3C
+ * contexts) may be formatted otherwise than what its URL serves, so only the digest's form is checked.
+ */
 function knownResourceBytes(url: string): Uint8Array | undefined {
   if (knownBytes === undefined) {
     const map = new Map<string, Uint8Array>()
-    const vcContexts = join(
-      dirname(createRequire(import.meta.url).resolve('@digitalbazaar/credentials-context')),
-      '..',
-      'contexts',
-    )
-    for (const [iri, file] of [
-      [CREDENTIALS_CONTEXT_V2, 'v2.jsonld'],
-      [CREDENTIALS_CONTEXT_V1, 'v1.jsonld'],
-    ] as const) {
-      if (existsSync(join(vcContexts, file))) map.set(iri, readFileSync(join(vcContexts, file)))
-    }
     const own = join(repositoryRoot(), 'spec', 'contexts')
     for (const file of existsSync(own) ? readdirSync(own) : []) {
       if (!file.endsWith('.jsonld')) continue

@@ -593,6 +593,7 @@ class Explainer {
         const names = vals.map((v) => PROFILE_VALUE_LABELS.get(v.value)?.[this.lang] ?? this.value(v))
         const text = joinList(names, this.lang, op === 'isAnyOf' ? or : undefined)
         if (positive || op === 'isAllOf') return { where: 'middle', text: `${only}${text}` }
+        if (negative) return { where: 'middle', text: de ? `nicht ${text}` : `when not ${text}` }
         return undefined
       }
       case `${ALLMENDE_NS}contractRef`: {

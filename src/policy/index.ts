@@ -188,13 +188,15 @@ export type { ExplainOptions, Explanation } from './explain.js'
 export { explainPolicy } from './explain.js'
 export type { IssueParams } from './messages.js'
 export { hasIssueMessage, issueMessage } from './messages.js'
-export { ALLMENDE_PROFILE, PROFILE_LEFT_OPERANDS, PURPOSES } from './profile.js'
+export { ALLMENDE_NS, ALLMENDE_PROFILE, PROFILE_LEFT_OPERANDS, PURPOSES } from './profile.js'
 export type { FillOptions, PolicyTemplate, TemplateParameter } from './templates.js'
 export {
   defaultTemplateDir,
   fillTemplate,
   findTemplate,
   loadTemplates,
+  parameterValue,
+  parseParameterAssignments,
   TemplateFileError,
   TemplateNotFoundError,
   TemplateParameterError,

@@ -229,6 +229,21 @@ const MESSAGES: Readonly<Record<string, { readonly en: Template; readonly de: Te
     de: (p) =>
       `${s(p.operator)} vergleicht mit genau einem Wert; für ${s(p.count)} Werte isAnyOf, isAllOf oder isNoneOf verwenden.`,
   },
+  'dsp-schema': {
+    en: (p) => `Consumers would leave this offer out of the catalog: ${s(p.detail)}`,
+    de: (p) => `Konsumenten würden dieses Angebot aus dem Katalog weglassen: ${s(p.detail)}`,
+  },
+  'never-satisfied': {
+    en: (p) =>
+      `The constraint on ${s(p.operand)} cannot be met: the provider has no value for it when it decides, so every negotiation will be refused.`,
+    de: (p) =>
+      `Die Bedingung an ${s(p.operand)} ist nie erfüllbar: der Anbieter kennt bei seiner Entscheidung keinen Wert dafür, also wird jede Verhandlung abgelehnt.`,
+  },
+  'no-transfer-permission': {
+    en: () => 'No permission grants use or read, so every transfer under this offer will be refused.',
+    de: () =>
+      'Keine Erlaubnis gewährt use oder read, also wird jede Übertragung unter diesem Angebot abgelehnt.',
+  },
   'unsatisfiable-constraint': {
     en: (p) =>
       `${s(p.operand)} ${s(p.first)} (${s(p.firstPath)}) and ${s(p.operand)} ${s(p.second)} can never both hold, so ${

@@ -97,7 +97,8 @@ export const PROFILE_LEFT_OPERANDS: readonly ProfileLeftOperand[] = [
     term: 'artifactState',
     label: { de: 'Zustand der Daten', en: 'state of the data' },
     value: 'iri',
-    operators: ['eq', 'isAllOf', 'isAnyOf'],
+    // `neq` for a prohibition that holds unless the data is in a state (distribute only encrypted)
+    operators: ['eq', 'neq', 'isAllOf', 'isAnyOf'],
     values: ARTIFACT_STATES,
   },
 ]

@@ -164,7 +164,7 @@ function parameterList(t: PolicyTemplate): string {
 }
 
 /** Checks a value against its type and returns it normalised (full IRIs, numbers for counts). */
-function typed(p: TemplateParameter, value: string): string | number {
+export function parameterValue(p: Pick<TemplateParameter, 'name' | 'type'>, value: string): string | number {
   const fail = (expected: string): never => {
     throw new TemplateParameterError(`Parameter ${p.name} must be ${expected}, got "${value}".`)
   }
@@ -261,7 +261,7 @@ export function fillTemplate(
     if (given === undefined && p.default === 'generate') {
       filled.set(p.name, (options.newId ?? (() => `urn:uuid:${randomUUID()}`))())
     } else {
-      filled.set(p.name, typed(p, given ?? (p.default as string)))
+      filled.set(p.name, parameterValue(p, given ?? (p.default as string)))
     }
   }
   const { templateParameters: _omit, ...doc } = template.document

@@ -4,6 +4,7 @@
  */
 import { literal } from './graph.js'
 import type { Iri, Term } from './model.js'
+import { SECURITY_LEVELS } from './profile.js'
 import { type ValueKind, XSD_NS } from './vocabulary.js'
 
 /** A left operand value as the caller gives it: an IRI (string), number, boolean, Date, or an RDF term. */
@@ -137,6 +138,9 @@ export function compareValues(a: Value, b: Value): number {
   if (a.kind === 'd' && b.kind === 'n') return a.num - b.num
   if ((a.kind === 's' || a.kind === 'i') && (b.kind === 's' || b.kind === 'i')) {
     if (a.kind !== b.kind) return a.str === b.str ? 0 : Number.NaN
+    // Security profiles order as the profile lists them (TrustPlus above Trust), not by spelling.
+    const ranks = [SECURITY_LEVELS.indexOf(a.str), SECURITY_LEVELS.indexOf(b.str)]
+    if (a.kind === 'i' && ranks[0]! >= 0 && ranks[1]! >= 0) return ranks[0]! - ranks[1]!
     return a.str === b.str ? 0 : a.str.localeCompare(b.str, 'en', { numeric: true }) || Number.NaN
   }
   if (a.kind === 'b' && b.kind === 'b') return a.num - b.num

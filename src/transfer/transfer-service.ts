@@ -11,7 +11,7 @@ import {
   type TransferReceipt,
   verifyReceipt,
 } from '../audit/index.js'
-import type { AgreementRecord } from '../contract/index.js'
+import type { AgreementRecord, ProviderFacts } from '../contract/index.js'
 import { type AccessTokenClaims, issueAccessToken, TokenError, TokenVerifier } from '../credentials/index.js'
 import type { NodeKey } from '../identity/index.js'
 import type { Logger, UnauthenticatedRefusals } from '../log/index.js'
@@ -102,6 +102,8 @@ export interface TransferComponents {
   readonly agreements: { getAgreement(id: string): Promise<AgreementRecord | undefined> }
   /** Where a dataset's data lives: its source spec (validated when opened). */
   readonly sourceOf: (datasetId: string) => Promise<unknown>
+  /** What the provider states of a dataset and the moment (events in force, artifact state), for each use. */
+  readonly providedFacts?: (datasetId: string) => Promise<ProviderFacts>
   /** Whether a DID is an admitted member of the data space (for membership constraints). */
   readonly isMember: (did: string) => Promise<boolean>
   /** The data space id membership constraints name (`dataSpaceMembership eq <id>`). */
@@ -682,6 +684,8 @@ export class TransferService {
         newUse,
         consumer: caller,
         ...(agreement!.purpose === undefined ? {} : { purpose: agreement!.purpose }),
+        ...(agreement!.declared === undefined ? {} : { declared: agreement!.declared }),
+        provided: (await this.components.providedFacts?.(agreement!.datasetId)) ?? {},
         concluded: agreement!.concluded,
         isMember,
         ...(this.components.dataSpace === undefined ? {} : { dataSpace: this.components.dataSpace }),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { generateNodeKey } from '../../src/identity/index.js'
 import { fillTemplate, loadTemplates } from '../../src/policy/index.js'
 import {
   allmendeJson,
@@ -28,38 +29,78 @@ interface Transfer {
   reason?: string
 }
 
+/** How one dataset under a template is published and asked for. */
+interface Attempt {
+  /** Template parameters besides assigner and target. */
+  values: Record<string, string>
+  /** The purpose B declares. */
+  purpose?: string
+  /** What B declares about itself (role, place of use, security profile). */
+  declare?: Record<string, string>
+  /** The states A states its dataset is delivered in. */
+  artifactState?: string[]
+}
+
 /**
- * What each shipped template needs to be filled for the consumer B, and what B declares when it
- * negotiates. Every template must end in a finalized agreement and a completed transfer, except:
- * prohibit-access, whose point is to refuse, and the templates that constrain a fact the provider
- * has no value for when it decides (`refused` names it). Those must be refused with a reason naming
- * that fact, and publishing them must already warn that no negotiation can meet them.
+ * What each shipped template needs to be filled and satisfied by the consumer B, and, where the template
+ * restricts who or when, an attempt that must be refused with a reason naming the fact (`refused`).
+ * Facts come from their rightful source: B declares its role, place of use and security profile; A's
+ * node config states the events in force (a flood alert here), A's dataset the state its data is
+ * delivered in; membership and connector A establishes itself.
  */
-function plans(did: Record<string, string>, dataSpace: string) {
+function plans(did: Record<string, string>, dataSpace: string, stranger: string) {
   const today = new Date()
   const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10)
+  const kusel = 'https://www.geonames.org/2895992'
   return {
     'connector-restricted': { values: { connector: did.b! } },
-    'distribute-only-encrypted': { values: {}, refused: 'no rule' },
+    'distribute-only-encrypted': { values: {} },
     'duration-usage': { values: { duration: 'P30D' } },
-    'event-based': { values: {}, refused: 'event' },
+    'event-based': {
+      values: {},
+      refused: { values: { event: 'https://w3id.org/allmende/odrl#Emergency' }, reason: 'event' },
+    },
     'flood-warning-only': { values: { assignee: did.b!, until: day(365) }, purpose: FLOOD_WARNING },
-    'location-restriction': { values: { location: 'https://www.geonames.org/2895992' }, refused: 'spatial' },
+    'location-restriction': {
+      values: { location: kusel },
+      declare: { spatial: kusel },
+      refused: {
+        values: { location: kusel },
+        declare: { spatial: 'https://www.geonames.org/2950159' },
+        reason: 'spatial',
+      },
+    },
     'members-only': { values: { dataSpace } },
     'n-times-usage': { values: { count: '2' } },
     'perpetual-sale': { values: { price: '100.00' } },
-    'prohibit-access': { values: {}, refused: 'prohibited' },
+    'prohibit-access': {
+      values: { blocked: stranger },
+      refused: { values: { blocked: did.b! }, reason: 'prohibit' },
+    },
     'provide-access': { values: {} },
     'purpose-restriction': { values: { purpose: 'FloodWarning' }, purpose: FLOOD_WARNING },
     rental: { values: { start: day(-1), end: day(30), price: '10.00' } },
-    'research-pseudonymised': { values: {}, purpose: RESEARCH, refused: 'artifactState' },
-    'role-based': { values: {}, refused: 'role' },
-    'security-level': { values: {}, refused: 'securityLevel' },
+    'research-pseudonymised': {
+      values: {},
+      purpose: RESEARCH,
+      artifactState: ['Pseudonymised'],
+      refused: { values: {}, purpose: RESEARCH, reason: 'artifactState' },
+    },
+    'role-based': {
+      values: {},
+      declare: { role: 'allmende:DataSteward' },
+      refused: { values: {}, declare: { role: 'allmende:Researcher' }, reason: 'role' },
+    },
+    'security-level': {
+      values: {},
+      declare: { securityLevel: 'TrustPlus' },
+      refused: { values: {}, declare: { securityLevel: 'Base' }, reason: 'securityLevel' },
+    },
     'usage-during-interval': { values: { start: day(-1), end: day(30) } },
     'usage-logging': { values: {} },
     'usage-notification': { values: { notify: did.a! } },
     'use-and-delete-after': { values: {} },
-  } as Record<string, { values: Record<string, string>; purpose?: string; refused?: string }>
+  } as Record<string, Attempt & { refused?: Attempt & { reason: string } }>
 }
 
 describe('every shipped policy template: publish, negotiate, transfer (one data space for all)', () => {
@@ -98,6 +139,8 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
     ])
     dataSpace = created.id
     await nodes.a.stop()
+    // A's operator states that a flood alert is in force (event-based offers are judged against it).
+    await allmendeOk(['config', 'set', 'events', 'allmende:FloodAlert', '--dir', dir('a')])
     await allmendeOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir('b')])
     await allmendeOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
     ;[nodes.a, nodes.b] = await Promise.all([
@@ -126,8 +169,42 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
     await Promise.all(Object.values(nodes).map((n) => n.stop()))
   })
 
-  it('each template completes a negotiation and a transfer, or is warned about and refused with a reason', async () => {
-    const plan = plans(did, dataSpace)
+  /** Publishes `offer` on A, lets B negotiate for it; the negotiation as it ended. */
+  const negotiate = async (target: string, offer: Record<string, unknown>, attempt: Attempt) => {
+    const added = await api<{ dataset: { id: string }; warnings: unknown[] }>(
+      'a',
+      'POST',
+      '/api/v1/datasets',
+      {
+        id: target,
+        title: `Vorlage ${target}`,
+        description: `Pegeldaten unter ${target}`,
+        publisher: { name: 'Node a', id: did.a },
+        distributions: [{ format: 'JSON', mediaType: 'application/json' }],
+        source: { kind: 'file', path: join(root, 'pegel.json') },
+        offers: [{ offer, access: { kind: 'members' } }],
+        ...(attempt.artifactState === undefined ? {} : { artifactState: attempt.artifactState }),
+      },
+    )
+    const started = await api<{ id: string }>('b', 'POST', '/api/v1/negotiations', {
+      provider: did.a,
+      dataset: added.dataset.id,
+      ...(attempt.purpose === undefined ? {} : { purpose: attempt.purpose }),
+      ...(attempt.declare === undefined ? {} : { declare: attempt.declare }),
+    })
+    const negotiation = await eventually(
+      async () => {
+        const n = await api<Negotiation>('b', 'GET', `/api/v1/negotiations/${encodeURIComponent(started.id)}`)
+        return n.state === 'FINALIZED' || n.state === 'TERMINATED' ? n : undefined
+      },
+      { what: `the negotiation for ${target}`, timeoutMs: 60_000 },
+    )
+    return { negotiation, warnings: added.warnings }
+  }
+
+  it('each template completes a negotiation and a transfer for a party that meets it, and refuses others with the reason', async () => {
+    const stranger = (await generateNodeKey()).did
+    const plan = plans(did, dataSpace, stranger)
     const names = loadTemplates().map((t) => t.name)
     assert.deepEqual(Object.keys(plan).sort(), [...names].sort(), 'every shipped template has a plan here')
     const failures: string[] = []
@@ -135,53 +212,29 @@ describe('every shipped policy template: publish, negotiate, transfer (one data 
       const step = plan[template.name]!
       const target = `urn:allmende:dataset:template-${template.name}`
       const offer = fillTemplate(template, { assigner: did.a!, target, ...step.values })
-      const added = await api<{ dataset: { id: string }; warnings: unknown[] }>(
-        'a',
-        'POST',
-        '/api/v1/datasets',
-        {
-          id: target,
-          title: `Vorlage ${template.name}`,
-          description: `Pegeldaten unter der Vorlage ${template.name}`,
-          publisher: { name: 'Node a', id: did.a },
-          distributions: [{ format: 'JSON', mediaType: 'application/json' }],
-          source: { kind: 'file', path: join(root, 'pegel.json') },
-          offers: [{ offer, access: { kind: 'members' } }],
-        },
-      )
-      const warned = JSON.stringify(added.warnings).includes('will be refused')
-      if (warned !== (step.refused !== undefined)) {
-        failures.push(`${template.name}: publishing warned ${warned}: ${JSON.stringify(added.warnings)}`)
+      const { negotiation, warnings } = await negotiate(target, offer, step).catch((error: Error) => {
+        failures.push(`${template.name}: ${error.message}`)
+        return { negotiation: undefined, warnings: [] }
+      })
+      if (JSON.stringify(warnings).includes('will be refused')) {
+        failures.push(`${template.name}: publishing warned: ${JSON.stringify(warnings)}`)
       }
-      const started = await api<{ id: string }>('b', 'POST', '/api/v1/negotiations', {
-        provider: did.a,
-        dataset: added.dataset.id,
-        ...(step.purpose === undefined ? {} : { purpose: step.purpose }),
-      }).catch((error: Error) => ({ id: '', error: error.message }))
-      if (started.id === '') {
-        failures.push(`${template.name}: negotiation not started: ${(started as { error: string }).error}`)
-        continue
-      }
-      const negotiation = await eventually(
-        async () => {
-          const n = await api<Negotiation>(
-            'b',
-            'GET',
-            `/api/v1/negotiations/${encodeURIComponent(started.id)}`,
-          )
-          return n.state === 'FINALIZED' || n.state === 'TERMINATED' ? n : undefined
-        },
-        { what: `the negotiation under ${template.name}`, timeoutMs: 60_000 },
-      )
       if (step.refused !== undefined) {
-        const reason = negotiation.history.at(-1)?.reason ?? ''
-        if (negotiation.state !== 'TERMINATED' || !reason.includes(step.refused)) {
+        const refusedTarget = `${target}-refused`
+        const other = fillTemplate(template, {
+          assigner: did.a!,
+          target: refusedTarget,
+          ...step.refused.values,
+        })
+        const refused = await negotiate(refusedTarget, other, step.refused)
+        const reason = refused.negotiation.history.at(-1)?.reason ?? ''
+        if (refused.negotiation.state !== 'TERMINATED' || !reason.includes(step.refused.reason)) {
           failures.push(
-            `${template.name}: expected a refusal naming ${step.refused}, got ${negotiation.state} ${reason}`,
+            `${template.name}: expected a refusal naming ${step.refused.reason}, got ${refused.negotiation.state} ${reason}`,
           )
         }
-        continue
       }
+      if (negotiation === undefined) continue
       if (negotiation.state !== 'FINALIZED') {
         failures.push(
           `${template.name}: negotiation ${negotiation.state}: ${JSON.stringify(negotiation.history.at(-1))}`,

@@ -1,6 +1,7 @@
 import '../../src/polyfills.js'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
@@ -12,11 +13,14 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { pino } from 'pino'
 import {
+  type AdmissionOptions,
   type AllmendeLibp2p,
   buildLibp2p,
   JsonFrames,
   P2pDataspaceNetwork,
+  P2pDspEndpoint,
   PeerAdmission,
 } from '../../src/bindings/p2p/index.js'
 import { StatusListIssuer } from '../../src/credentials/index.js'
@@ -27,8 +31,15 @@ import {
   sameDataspacePolicy,
 } from '../../src/dataspace/index.js'
 import { generateNodeKey, type NodeKey } from '../../src/identity/index.js'
-import { createSilentLogger } from '../../src/log/index.js'
-import { catalogTopic, dataspaceTag, dhtProtocol, TRUST_PROTOCOL } from '../../src/protocol/index.js'
+import { createSilentLogger, UnauthenticatedRefusals } from '../../src/log/index.js'
+import {
+  catalogTopic,
+  DSP_CONTEXT,
+  DSP_PROTOCOL_IDS,
+  dataspaceTag,
+  dhtProtocol,
+  TRUST_PROTOCOL,
+} from '../../src/protocol/index.js'
 import { Store } from '../../src/store/index.js'
 import { eventually, tempDir } from '../support/cli-process.js'
 
@@ -40,10 +51,14 @@ interface Member {
   store: Store
 }
 
-async function startMember(key: NodeKey, descriptor: DataspaceDescriptor): Promise<Member> {
+async function startMember(
+  key: NodeKey,
+  descriptor: DataspaceDescriptor,
+  options: AdmissionOptions = {},
+): Promise<Member> {
   const log = createSilentLogger()
   const store = await Store.open(join(await tempDir('allmende-stranger-'), 'db'))
-  const admission = new PeerAdmission(log, sameDataspacePolicy(descriptor.id))
+  const admission = new PeerAdmission(log, sameDataspacePolicy(descriptor.id), Date.now, options)
   const dataspace = new DataspaceService({
     descriptor,
     key,
@@ -191,7 +206,8 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
     )
     assert.equal(wrong.includes(descriptor.id), false, `the refusal reveals the id: ${wrong}`)
     assert.equal(wrong.includes('proof'), false)
-    const right = (await handshake(s, target, {
+    // A fresh stranger: the first is refused for a while once it named another space.
+    const right = (await handshake(await stranger(), target, {
       dataspace: descriptor.id,
       space: dataspaceTag(descriptor.id),
       nonce: 'n',
@@ -214,5 +230,90 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
       { what: 'the anchor to close and forget the silent stranger', timeoutMs: 20_000 },
     )
     assert.equal(await anchor.admission.isAdmitted(s.peerId), false)
+  })
+})
+
+describe('a stranger opening DSP over libp2p without admission', () => {
+  // Admission waits ten minutes here: an answer within the test's bound cannot come from a timeout.
+  const patient = { handshakeMs: 10 * 60_000, deadlineMs: 10 * 60_000 }
+  const lines: { where?: string; reason?: string; detail?: string; msg?: string }[] = []
+  const refusals = new UnauthenticatedRefusals(
+    pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)))
+          done()
+        },
+      }),
+    ),
+  )
+  let anchor: Member
+  let reached = 0
+  let stranger: Awaited<ReturnType<typeof startStranger>>
+
+  before(async () => {
+    const key = await generateNodeKey()
+    const descriptor = await createDescriptor({ title: 'Geheim', anchors: [key] })
+    anchor = await startMember(key, descriptor, { ...patient, refusals })
+    const endpoint = new P2pDspEndpoint(anchor.libp2p, anchor.admission, createSilentLogger())
+    await endpoint.serve('catalog', async () => {
+      reached++
+      return {}
+    })
+    stranger = await startStranger(descriptor.id)
+  })
+
+  after(async () => {
+    await stranger.stop()
+    anchor.dataspace.stop()
+    await anchor.libp2p.stop()
+    await anchor.store.close()
+  })
+
+  it('is answered PEER_NOT_ADMITTED at once, not after the handshake wait, and the refusal is logged', async () => {
+    const stream = await stranger.dialProtocol(anchor.libp2p.getMultiaddrs()[0]!, DSP_PROTOCOL_IDS.catalog, {
+      signal: AbortSignal.timeout(30_000),
+    })
+    const frames = new JsonFrames(stream)
+    await frames.write({ '@context': [DSP_CONTEXT], '@type': 'CatalogRequestMessage', filter: [] })
+    // Generous for a loaded machine, and still a twentieth of the wait configured above.
+    const answer = (await frames.read({ signal: AbortSignal.timeout(30_000) })) as Record<string, unknown>
+    assert.equal(answer['@type'], 'CatalogError', JSON.stringify(answer))
+    assert.equal(answer.code, 'ALLMENDE_PEER_NOT_ADMITTED', JSON.stringify(answer))
+    assert.match(String(answer.reason), /without the admission handshake/)
+    assert.equal(reached, 0, 'the handler served a stranger')
+    assert.equal(
+      anchor.libp2p.getConnections(stranger.peerId).length > 0,
+      true,
+      'the answer came with the connection closed by a timeout',
+    )
+    assert.deepEqual(
+      refusals.totals().filter((r) => r.where === 'libp2p'),
+      [{ where: 'libp2p', reason: 'not-admitted', total: 1 }],
+    )
+    assert.equal(
+      lines.some((line) => line.where === 'libp2p' && line.detail === DSP_PROTOCOL_IDS.catalog),
+      true,
+      `the refusal was not logged: ${JSON.stringify(lines)}`,
+    )
+  })
+
+  it('logs a flood of such streams at most once per interval, counting them all', async () => {
+    const before = lines.length
+    for (let i = 0; i < 20; i++) {
+      const stream = await stranger.dialProtocol(
+        anchor.libp2p.getMultiaddrs()[0]!,
+        DSP_PROTOCOL_IDS.catalog,
+        {
+          signal: AbortSignal.timeout(30_000),
+        },
+      )
+      const frames = new JsonFrames(stream)
+      const answer = (await frames.read({ signal: AbortSignal.timeout(30_000) })) as Record<string, unknown>
+      assert.equal(answer.code, 'ALLMENDE_PEER_NOT_ADMITTED')
+    }
+    assert.equal(refusals.totals().find((r) => r.where === 'libp2p')?.total, 21)
+    assert.ok(lines.length - before <= 1, `${lines.length - before} log lines for 20 refusals`)
   })
 })

@@ -1,5 +1,10 @@
 import type { Router } from '@koa/router'
-import type { AgreementRecord, AgreementRevocation, NegotiationService } from '../../contract/index.js'
+import {
+  type AgreementRecord,
+  type AgreementRevocation,
+  type NegotiationService,
+  readDeclarations,
+} from '../../contract/index.js'
 import { PURPOSE_WORDS, purposeIri } from '../../policy/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
 import type { DutyView } from '../../transfer/index.js'
@@ -46,6 +51,7 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     const providerUrl = text('providerUrl', false)
     const dataset = text('dataset', true)!
     const purpose = purposeOf(text('purpose', false))
+    const declared = readDeclarations(body.declare)
     const resolved =
       providerUrl === undefined
         ? {
@@ -59,6 +65,7 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
       datasetId: dataset,
       offer: resolved.offer as never,
       ...(purpose === undefined ? {} : { purpose }),
+      ...(Object.keys(declared).length === 0 ? {} : { declared }),
       ...('providerAddress' in resolved ? { providerAddress: resolved.providerAddress } : {}),
     })
   })

@@ -1,3 +1,5 @@
+import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from '../../catalog/index.js'
+import type { Logger } from '../../log/index.js'
 import {
   type Catalog,
   createCatalogRequestMessage,
@@ -8,7 +10,6 @@ import {
   InvalidMessageError,
   parseMessage,
   type VersionResponse,
-  validateMessage,
 } from '../../protocol/index.js'
 import { PeerUnreachableError, RemoteDspError } from '../p2p/index.js'
 import {
@@ -36,13 +37,19 @@ const REQUEST_TIMEOUT_MS = 15_000
  * ```
  */
 export class DspHttpClient {
+  private readonly skippedOffers?: SkippedOfferLog
+
   constructor(
     private readonly init: {
       readonly tokens: IdTokenIssuer
       readonly timeoutMs?: number
       readonly fetch?: typeof fetch
+      /** Where offers left out of a provider's catalog are logged (rate-limited per provider). */
+      readonly log?: Logger
     },
-  ) {}
+  ) {
+    if (init.log !== undefined) this.skippedOffers = new SkippedOfferLog(init.log)
+  }
 
   /** Sends a negotiation or transfer message to `peer` (its DID) at `address` and returns the answer. */
   async send(peer: string, address: string, recipient: DspRecipient, message: unknown): Promise<DspMessage> {
@@ -52,20 +59,28 @@ export class DspHttpClient {
     return parseMessage(await this.call('POST', url, peer, message))
   }
 
-  /** The catalog at a DSP base; the token is addressed to the base URL (the DID comes from the answer). */
+  /**
+   * The catalog at a DSP base; the token is addressed to the base URL (the DID comes from the answer).
+   * Offers that break the DSP schema are left out and logged, as over libp2p: one never hides the others.
+   */
   async catalog(baseUrl: string, audience: string = normalizeDspAddress(baseUrl)): Promise<Catalog> {
     const url = joinDspUrl(baseUrl, '/catalog/request')
-    return validateMessage('Catalog', await this.call('POST', url, audience, createCatalogRequestMessage({})))
+    const answer = await this.call('POST', url, audience, createCatalogRequestMessage({}))
+    const { catalog, skipped } = salvageCatalogAnswer(answer)
+    this.skippedOffers?.report(String(catalog.participantId ?? baseUrl), skipped)
+    return catalog as unknown as Catalog
   }
 
-  /** One dataset of a DSP base as the provider lets this node see it. */
+  /** One dataset of a DSP base as the provider lets this node see it, its broken offers left out. */
   async dataset(
     baseUrl: string,
     id: string,
     audience: string = normalizeDspAddress(baseUrl),
   ): Promise<Dataset> {
     const url = joinDspUrl(baseUrl, `/catalog/datasets/${encodeURIComponent(id)}`)
-    return validateMessage('Dataset', await this.call('GET', url, audience))
+    const { dataset, skipped } = salvageDatasetAnswer(await this.call('GET', url, audience))
+    this.skippedOffers?.report(audience, skipped)
+    return dataset as unknown as Dataset
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '../../dataspace/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
-import type { Logger } from '../../log/index.js'
+import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
 import { dataspaceTag, TRUST_PROTOCOL } from '../../protocol/index.js'
 import { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
@@ -24,6 +24,16 @@ interface Proof {
 const HANDSHAKE_TIMEOUT_MS = 10_000
 /** A connection that has not passed admission by then is closed and forgotten. */
 export const ADMISSION_DEADLINE_MS = 5_000
+
+/** How long admission waits (a test sets them long to show that a refusal does not wait), and where refusals are counted. */
+export interface AdmissionOptions {
+  /** Counts (and logs, rate-limited) protocol streams refused to peers that are not admitted. */
+  readonly refusals?: UnauthenticatedRefusals
+  /** One handshake, from the first frame to the last (default 10 s). */
+  readonly handshakeMs?: number
+  /** A connection not admitted by then is closed and its peer forgotten (default {@link ADMISSION_DEADLINE_MS}). */
+  readonly deadlineMs?: number
+}
 const REFUSAL_GRACE_MS = 250
 /** How long a peer of another data space (or one that broke the protocol) is refused before it may retry. */
 const STRANGER_COOLDOWN_MS = 10 * 60_000
@@ -45,13 +55,15 @@ function nameOf(frame: unknown): string | undefined {
  * way), and the dialer proves first, so a node shows its membership only to a peer that proved its own. A
  * peer that fails our check is disconnected and refused by the connection gater for the verdict's cooldown; a
  * connection that has not passed admission within {@link ADMISSION_DEADLINE_MS} is closed and its peer
- * forgotten. Allmende protocol handlers call {@link PeerAdmission.requireAdmitted} before serving.
+ * forgotten. Allmende protocol handlers call {@link PeerAdmission.requireAdmittedStream} before serving.
  */
 export class PeerAdmission {
   private readonly admitted = new Map<string, Promise<AdmissionVerdict>>()
   private readonly denied = new Map<string, { reason: string; until: number }>()
   /** Peers with a positive verdict on some open connection, with the name they gave. */
   private readonly admittedPeers = new Map<string, { name?: string }>()
+  /** Handshakes under way per peer, on any of its connections. */
+  private readonly running = new Map<string, number>()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
@@ -60,13 +72,20 @@ export class PeerAdmission {
   /** The last reason each peer's admission did not complete for: a repeated one is not logged again. */
   private readonly lastFailure = new Map<string, string>()
   private standing: () => string | undefined = () => undefined
+  private readonly handshakeMs: number
+  private readonly deadlineMs: number
+  private readonly refusals: UnauthenticatedRefusals | undefined
 
   constructor(
     private readonly log: Logger,
     policy: AdmissionPolicy,
     private readonly clock: () => number = Date.now,
+    options: AdmissionOptions = {},
   ) {
     this.policy = policy
+    this.handshakeMs = options.handshakeMs ?? HANDSHAKE_TIMEOUT_MS
+    this.deadlineMs = options.deadlineMs ?? ADMISSION_DEADLINE_MS
+    this.refusals = options.refusals
   }
 
   /** Connection gater hooks; handed to libp2p at construction. */
@@ -135,6 +154,34 @@ export class PeerAdmission {
     if (!verdict.admitted) throw new PeerNotAdmittedError(peer.toString(), verdict.reason)
   }
 
+  /**
+   * The gate of a protocol stream a peer opened: an admitted peer passes, a handshake under way is waited
+   * for, and a peer with no handshake at all is refused at once. Dialers prove first and open protocol
+   * streams only once admitted ({@link openStream}), so a stream before any handshake is a stranger's.
+   */
+  async requireAdmittedStream(peer: PeerId, protocol: string): Promise<void> {
+    const key = peer.toString()
+    const known = this.deniedReason(peer) !== undefined || this.admitted.has(key) || this.running.has(key)
+    const verdict: AdmissionVerdict = known
+      ? await this.verdictOf(peer)
+      : { admitted: false, reason: 'it opened a protocol stream without the admission handshake' }
+    if (verdict.admitted) return
+    this.refusals?.refuse('libp2p', 'not-admitted', protocol)
+    throw new PeerNotAdmittedError(peer.toString(), verdict.reason)
+  }
+
+  /**
+   * Opens a stream of `protocol` to `peer` once both sides admitted each other on the connection: the
+   * listener refuses a stream that comes before the handshake ({@link requireAdmittedStream}).
+   */
+  async openStream(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream> {
+    const libp2p = this.libp2p
+    if (libp2p === undefined) throw new Error('admission has not started')
+    const connection = await libp2p.dial(peer, options)
+    await this.requireAdmitted(peer)
+    return connection.newStream(protocol, options)
+  }
+
   /** Whether a peer passed its handshake (waits for one that is running, a bounded time). */
   async isAdmitted(peer: PeerId): Promise<boolean> {
     return (await this.verdictOf(peer)).admitted
@@ -199,7 +246,7 @@ export class PeerAdmission {
     const { promise, resolve } = Promise.withResolvers<AdmissionVerdict>()
     const timer = setTimeout(
       () => resolve({ admitted: false, reason: 'it did not run the admission handshake' }),
-      ADMISSION_DEADLINE_MS,
+      this.deadlineMs,
     )
     const poll = setInterval(() => {
       const pending = this.admitted.get(peer.toString())
@@ -225,7 +272,7 @@ export class PeerAdmission {
       this.log.debug({ peer: peer.toString() }, 'closing a connection that did not pass admission in time')
       connection.abort(new Error('admission not completed in time'))
       void this.forgetUnadmitted(peer)
-    }, ADMISSION_DEADLINE_MS)
+    }, this.deadlineMs)
     timer.unref()
   }
 
@@ -247,7 +294,11 @@ export class PeerAdmission {
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
+    this.running.set(key, (this.running.get(key) ?? 0) + 1)
     void settled.then(async (result) => {
+      const left = (this.running.get(key) ?? 1) - 1
+      if (left > 0) this.running.set(key, left)
+      else this.running.delete(key)
       if (result.admitted) {
         this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)
@@ -291,7 +342,7 @@ export class PeerAdmission {
 
   /** Dialer side: hello → challenge → our proof → their proof → done. */
   private async initiate(connection: Connection): Promise<AdmissionVerdict> {
-    const signal = AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)
+    const signal = AbortSignal.timeout(this.handshakeMs)
     const stream = await connection.newStream(TRUST_PROTOCOL, { signal })
     const frames = new JsonFrames(stream)
     const ourNonce = randomBytes(16).toString('base64url')
@@ -342,7 +393,7 @@ export class PeerAdmission {
   private async answer(stream: Stream, connection: Connection): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<AdmissionVerdict>()
     this.track(connection, promise)
-    const signal = AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS)
+    const signal = AbortSignal.timeout(this.handshakeMs)
     const frames = new JsonFrames(stream, 64 * 1024)
     try {
       const hello = (await frames.read({ signal })) as Partial<Hello>

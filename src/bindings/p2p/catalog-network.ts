@@ -50,7 +50,12 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   async fetchDataset(provider: string, datasetId: string): Promise<unknown> {
-    return this.endpoint.request(provider, 'catalog', createDatasetRequestMessage({ dataset: datasetId }))
+    // Checked offer by offer when cached, as a whole catalog is.
+    return this.endpoint.requestUnparsed(
+      provider,
+      'catalog',
+      createDatasetRequestMessage({ dataset: datasetId }),
+    )
   }
 
   /**

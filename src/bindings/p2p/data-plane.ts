@@ -200,7 +200,7 @@ export class P2pDataPlane implements DataPuller {
     this.admission.requireStanding()
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerId, DATA_PROTOCOL, {
+      stream = await this.admission.openStream(peerId, DATA_PROTOCOL, {
         signal: AbortSignal.any([signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
       })
     } catch (cause) {
@@ -266,7 +266,7 @@ export class P2pDataPlane implements DataPuller {
     const peer = connection.remotePeer
     let grant: DataGrant
     try {
-      await this.admission.requireAdmitted(peer)
+      await this.admission.requireAdmittedStream(peer, DATA_PROTOCOL)
       const request = await channel.readControl(AbortSignal.timeout(OPEN_TIMEOUT_MS))
       if (request.type !== 'request') throw new DataProtocolError(`expected a request, got ${request.type}`)
       grant = await provider.openData(request, { peer: didKeyFromPeerId(peer) })

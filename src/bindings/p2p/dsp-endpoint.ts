@@ -157,7 +157,7 @@ export class P2pDspEndpoint {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerId, DSP_PROTOCOL_IDS[area], { signal })
+      stream = await this.admission.openStream(peerId, DSP_PROTOCOL_IDS[area], { signal })
     } catch (cause) {
       throw new PeerUnreachableError(peerId.toString(), (cause as Error).message, { cause })
     }
@@ -177,7 +177,7 @@ export class P2pDspEndpoint {
     const frames = new JsonFrames(stream, MAX_MESSAGE_BYTES)
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     try {
-      await this.admission.requireAdmitted(peer)
+      await this.admission.requireAdmittedStream(peer, DSP_PROTOCOL_IDS[area])
       const raw = await frames.read({ signal })
       await frames.write(await this.respond(area, handler, raw, peer), { signal })
     } catch (error) {

@@ -54,7 +54,7 @@ export class P2pDutyEndpoint implements DutyMessenger {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerId, DUTY_PROTOCOL, { signal })
+      stream = await this.admission.openStream(peerId, DUTY_PROTOCOL, { signal })
     } catch (cause) {
       throw new PeerUnreachableError(peerId.toString(), (cause as Error).message, { cause })
     }
@@ -80,7 +80,7 @@ export class P2pDutyEndpoint implements DutyMessenger {
     const frames = new JsonFrames(stream, MAX_DUTY_FRAME_BYTES)
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     try {
-      await this.admission.requireAdmitted(peer)
+      await this.admission.requireAdmittedStream(peer, DUTY_PROTOCOL)
       const message = await frames.read({ signal })
       await frames.write(await handler(message, didKeyFromPeerId(peer)), { signal })
     } catch (error) {

@@ -10,7 +10,7 @@
  * await libp2p.start(); await admission.start(libp2p)
  * ```
  */
-export { ADMISSION_DEADLINE_MS, PeerAdmission } from './admission.js'
+export { ADMISSION_DEADLINE_MS, type AdmissionOptions, PeerAdmission } from './admission.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
 export {

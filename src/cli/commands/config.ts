@@ -29,6 +29,7 @@ const SETTABLE = {
   downloadDir: 'text',
   maxConnections: 'number',
   landingPage: 'text',
+  events: 'list',
 } as const satisfies Partial<Record<keyof NodeConfig, string>>
 
 type SettableKey = keyof typeof SETTABLE
@@ -40,6 +41,7 @@ const OPTIONAL: readonly SettableKey[] = [
   'downloadDir',
   'maxConnections',
   'landingPage',
+  'events',
 ]
 
 function settableKey(key: string | undefined, command: string): SettableKey {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { Negotiation } from '../../contract/index.js'
+import { parseParameterAssignments } from '../../policy/index.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { pollUntil, timeoutMs } from '../waiting.js'
@@ -31,6 +32,13 @@ const FLAGS = {
     value: 'NAME|IRI',
     fallback: 'none',
     help: 'the declared purpose of use: a short name (FloodWarning, dpv:AcademicResearch) or an IRI; `allmende catalog` lists what each offer allows',
+  },
+  declare: {
+    type: 'string',
+    multiple: true,
+    value: 'FACT=VALUE',
+    fallback: 'none',
+    help: 'what this node declares about itself, recorded in the agreement (repeatable): role=allmende:DataSteward, spatial=IRI of the place of use, securityLevel=Base|Trust|TrustPlus',
   },
   wait: { type: 'boolean', help: 'wait until the contract is FINALIZED or TERMINATED' },
   timeout: {
@@ -79,7 +87,7 @@ function quietNotice(io: CliIo, json: boolean, waitMs: number) {
 export const negotiateCommand: CliCommand = {
   name: 'negotiate',
   usage:
-    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--purpose NAME|IRI] [--wait [--timeout SECONDS]]',
+    'allmende negotiate (--provider DID | --provider-url URL) --dataset ID [--purpose NAME|IRI] [--declare FACT=VALUE …] [--wait [--timeout SECONDS]]',
   flags: FLAGS,
   examples: [
     'allmende negotiate --provider did:key:z6Mk… --dataset urn:uuid:… --purpose FloodWarning --wait --dir ./myk',
@@ -107,6 +115,7 @@ export const negotiateCommand: CliCommand = {
       dataset: values.dataset,
       ...(values.offer === undefined ? {} : { offer: values.offer }),
       ...(values.purpose === undefined ? {} : { purpose: values.purpose }),
+      ...(values.declare === undefined ? {} : { declare: parseParameterAssignments(values.declare) }),
     })
     let outcome: 'done' | 'timeout' | 'interrupted' = 'done'
     if (values.wait === true) {

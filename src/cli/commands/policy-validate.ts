@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { type OdrlOffer, validateOfferWithPolicyEngine } from '../../catalog/index.js'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
 import { looksLikeJson, parseJsonText, parseTurtle } from '../../policy/graph.js'
 import type { Lang } from '../../policy/labels.js'
@@ -63,9 +64,22 @@ function summary(file: string, result: ValidationResult, lang: Lang): string {
 }
 
 /**
+ * An Offer gets the checks the catalog applies when it is published (the same function), so an offer
+ * that validates is publishable; any other policy gets the policy engine's checks.
+ */
+function validateForPublishing(doc: unknown, now: Date): ValidationResult {
+  const type = (doc as { '@type'?: unknown } | null)?.['@type']
+  const isOffer = [type].flat().some((t) => t === 'Offer' || t === 'odrl:Offer' || t === `${ODRL}Offer`)
+  return isOffer ? validateOfferWithPolicyEngine(doc as OdrlOffer, now) : validatePolicy(doc, { now })
+}
+
+const ODRL = 'http://www.w3.org/ns/odrl/2/'
+
+/**
  * `allmende policy validate FILE [--lang de|en] [--json]`: prints the policy's errors and
  * warnings, each with the path to the offending node, in German or English. Exit 1 when there are
- * errors, 0 otherwise (warnings alone pass). Rules that expired before now are warnings.
+ * errors, 0 otherwise (warnings alone pass). Rules that expired before now are warnings. An Offer is
+ * checked as the catalog checks it on publish.
  */
 export const policyValidateCommand: CliCommand = {
   name: 'policy validate',
@@ -91,7 +105,7 @@ export const policyValidateCommand: CliCommand = {
     if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
     const lang = cliLang(parsed.values.lang)
-    const result = validatePolicy(await readPolicyDocument(file, io), { now: new Date() })
+    const result = validateForPublishing(await readPolicyDocument(file, io), new Date())
     if (parsed.values.json === true) {
       const localized = (issues: readonly Issue[]) =>
         issues.map((i) => ({ ...i, message: issueMessage(i.code, i.params, lang) }))

@@ -1,4 +1,9 @@
-import { type AgreementRecord, consumerFacts } from '../../contract/index.js'
+import {
+  type AgreementRecord,
+  type Declarations,
+  type ProviderFacts,
+  requestFacts,
+} from '../../contract/index.js'
 import { type CompiledPolicy, compileParsedPolicy, parsePolicy, type WorldState } from '../../policy/index.js'
 
 const ODRL_CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
@@ -28,6 +33,10 @@ export interface UsageFacts {
   readonly isMember: boolean
   /** The id of the data space the provider admits members of (descriptor id or `--dataspace`). */
   readonly dataSpace?: string
+  /** What the consumer declared when it concluded the agreement. */
+  readonly declared?: Declarations
+  /** What the provider states of its data and the moment, now. */
+  readonly provided?: ProviderFacts
 }
 
 /**
@@ -43,7 +52,7 @@ export function usageWorld(facts: UsageFacts): WorldState {
     recipient: facts.consumer,
     elapsedTime: elapsed,
     ...(facts.purpose === undefined ? {} : { purpose: facts.purpose }),
-    values: consumerFacts(facts.consumer, facts.isMember, facts.dataSpace),
+    values: requestFacts(facts),
   }
 }
 

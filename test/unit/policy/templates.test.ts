@@ -39,6 +39,7 @@ const SAMPLES: Readonly<Record<string, string>> = {
   role: 'https://w3id.org/allmende/odrl#DataSteward',
   price: '500.00',
   dataSpace: 'did:web:suedwest-cluster.de',
+  blocked: 'did:web:streitpartei.example',
 }
 
 const REQUIRED_TEMPLATES = [
