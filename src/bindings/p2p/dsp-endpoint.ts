@@ -81,7 +81,7 @@ export class P2pDspEndpoint {
       async (stream, connection) => {
         const peer = connection.remotePeer
         try {
-          await this.admission.requireAdmitted(peer)
+          await this.admission.requireAdmittedStream(peer, DSP_CHANNEL_PROTOCOL_IDS[area])
         } catch (error) {
           stream.abort(error as Error)
           return
@@ -136,7 +136,7 @@ export class P2pDspEndpoint {
 
   private async openChannel(peer: PeerId, area: ChannelArea): Promise<ChannelClient | undefined> {
     try {
-      const stream = await this.libp2p.dialProtocol(peer, DSP_CHANNEL_PROTOCOL_IDS[area], {
+      const stream = await this.admission.openStream(peer, DSP_CHANNEL_PROTOCOL_IDS[area], {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       })
       return new ChannelClient(stream, MAX_MESSAGE_BYTES, CHANNEL_IDLE_MS)
