@@ -39,7 +39,8 @@ import {
   decideWith,
   FileSink,
   type PullTarget,
-  TransferService,
+  TransferDataPlane,
+  TransferManager,
   tokenOf,
   usageWorld,
 } from '../src/transfer/index.js'
@@ -148,24 +149,35 @@ async function provider(): Promise<void> {
   const endpoint = new P2pDspEndpoint(libp2p, admission, log)
   const dataPlane = new P2pDataPlane(libp2p, admission, log)
   const files: Record<string, string> = {}
-  const transfers = new TransferService({
+  const agreements = {
+    getAgreement: async (id: string) =>
+      files[id.slice(-4)] === undefined ? undefined : agreement(id, 'provider', key.did, consumer.did),
+  }
+  const transferData = new TransferDataPlane({
+    store,
+    audit,
+    nodeKey: key,
+    clock,
+    log,
+    puller: dataPlane,
+    agreements,
+    sourceOf: async (datasetId) => ({ kind: 'file', path: files[datasetId.slice(-4)]! }),
+    isMember: async () => true,
+    isRevoked: async () => false,
+  })
+  const transfers = new TransferManager({
     store,
     audit,
     nodeKey: key,
     clock,
     log,
     messenger: { send: (peer, message) => endpoint.request(peer, 'transfer', message) },
-    dataPlane,
-    agreements: {
-      getAgreement: async (id) =>
-        files[id.slice(-4)] === undefined ? undefined : agreement(id, 'provider', key.did, consumer.did),
-    },
-    sourceOf: async (datasetId) => ({ kind: 'file', path: files[datasetId.slice(-4)]! }),
-    isMember: async () => true,
+    dataPlane: transferData,
+    agreements,
     isRevoked: async () => false,
   })
   await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
-  await dataPlane.serve(transfers)
+  await dataPlane.serve(transferData)
   // The yardstick: the same file on a plain stream, with the same write high-water mark (G1).
   await libp2p.handle(PLAIN_PROTOCOL, async (stream: Stream) => {
     const name = await new Promise<string>((resolve) =>

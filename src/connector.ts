@@ -96,7 +96,7 @@ import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
 import { type Logger, UnauthenticatedRefusals } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
 import { Store, StoreCorruptionError } from './store/index.js'
-import { DutyTracker, TransferService, terminateTransfersUnder } from './transfer/index.js'
+import { DutyTracker, TransferDataPlane, TransferManager, terminateTransfersUnder } from './transfer/index.js'
 import { localSourceProblem } from './transfer/sources/index.js'
 
 export interface ConnectorInit {
@@ -565,20 +565,17 @@ export class Connector {
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
     const httpPuller = new HttpDataPuller({ log: log.child({ name: 'allmende:data-http' }) })
     const httpPusher = new HttpDataPusher({ log: log.child({ name: 'allmende:data-http' }) })
-    const transfers = new TransferService(
+    // The data plane: the provider's gate (where data leaves this node), pulls and pushes.
+    const transferData = new TransferDataPlane(
       {
         store,
         audit,
         nodeKey: key,
         clock,
         log: log.child({ name: 'allmende:transfer' }),
-        messenger: dispatcher.messenger('transfer'),
-        dataPlane: new PullDispatcher([dataPlane, httpPuller]),
-        dataPusher: httpPusher,
+        puller: new PullDispatcher([dataPlane, httpPuller]),
+        pusher: httpPusher,
         agreements: negotiations,
-        // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
-        providerAddress: async (agreement) =>
-          (await negotiations.get(agreement.negotiationId))?.callbackAddress,
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         providedFacts,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
@@ -587,13 +584,28 @@ export class Connector {
         isRevoked: (agreement) => revocation.isRevoked(agreement),
         refusals,
       },
+      { httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId) },
+    )
+    // The control plane: transfer processes, their messages and resumption.
+    const transfers = new TransferManager(
       {
-        httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId),
-        addressing: dispatcher,
+        store,
+        audit,
+        nodeKey: key,
+        clock,
+        log: log.child({ name: 'allmende:transfer' }),
+        messenger: dispatcher.messenger('transfer'),
+        dataPlane: transferData,
+        agreements: negotiations,
+        isRevoked: (agreement) => revocation.isRevoked(agreement),
+        // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
+        providerAddress: async (agreement) =>
+          (await negotiations.get(agreement.negotiationId))?.callbackAddress,
       },
+      { addressing: dispatcher },
     )
     await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
-    await dataPlane.serve(transfers)
+    await dataPlane.serve(transferData)
     // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
     const dutyEndpoint = new P2pDutyEndpoint(libp2p, this.admission, log.child({ name: 'allmende:duty' }))
     const duties = new DutyTracker({
@@ -637,7 +649,7 @@ export class Connector {
           negotiations,
           transfers,
         },
-        data: transfers,
+        data: transferData,
         log: log.child({ name: 'allmende:dsp-http' }),
         refusals,
       })

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/index.js'
 import type { AllmendeLibp2p } from '../bindings/p2p/index.js'
 import type { FederatedCatalogCache } from '../catalog/index.js'
-import type { TransferService } from '../transfer/index.js'
+import type { TransferManager } from '../transfer/index.js'
 import type { LiveEvents, LiveEventType } from './live-events.js'
 
 /** How often the audit head and running transfers are looked at while someone listens. */
@@ -11,7 +11,7 @@ export interface LiveSources {
   readonly libp2p: AllmendeLibp2p
   readonly audit: AuditLog
   readonly cache: FederatedCatalogCache
-  readonly transfers: TransferService
+  readonly transfers: TransferManager
 }
 
 /** The live event kind of an audit entry type (`negotiation.agreed` → `negotiation`). */

@@ -10,9 +10,8 @@ import {
 import type { NodeKey } from '../identity/index.js'
 import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
-import { ProcessStore } from '../process/index.js'
+import { lastReason, ProcessStore, routeOf, withStep } from '../process/index.js'
 import {
-  AllmendeError,
   type ContractNegotiation,
   createContractAgreementMessage,
   createContractAgreementVerificationMessage,
@@ -49,7 +48,6 @@ import {
   type AgreementRecord,
   MESSAGE_EXTENSIONS,
   type Negotiation,
-  type NegotiationStep,
 } from './negotiation-record.js'
 
 /** Where a message for a peer reached over DSP HTTP goes: its address and the receiving role. */
@@ -140,8 +138,6 @@ export class NegotiationService {
   private readonly agreements: Sublevel<AgreementRecord>
   /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
   private readonly requestIndex: Sublevel<string>
-  /** Why an initial request failed in this run, for the caller still waiting on it. */
-  private readonly requestFailures = new Map<string, Error>()
 
   constructor(
     private readonly components: NegotiationComponents,
@@ -258,27 +254,23 @@ export class NegotiationService {
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. One
     // attempt now (the caller waits for it), another after a restart.
-    await this.processes.commit(negotiation, 'negotiation.requested', [
-      this.processes.message(consumerPid, request.provider, message, this.routeOf(negotiation), {
-        maxAttempts: 1,
-      }),
-    ])
-    const settled = await this.processes.waitFor(
-      consumerPid,
-      (n) => negotiationWorkOf(n) !== 'REQUESTING',
-      REQUEST_WAIT_MS,
-      () => missing(consumerPid),
+    const send = this.processes.message(consumerPid, request.provider, message, routeOf(negotiation), {
+      maxAttempts: 1,
+    })
+    return this.processes.open(
+      negotiation,
+      'negotiation.requested',
+      [send],
+      {},
+      {
+        pending: (n) => negotiationWorkOf(n) === 'REQUESTING',
+        ended: (n) => n.state === 'TERMINATED',
+        timeoutMs: REQUEST_WAIT_MS,
+        missing: () => missing(consumerPid),
+        unreachable: (cause) =>
+          new ProviderUnreachableError(`the provider could not be reached: ${cause.message}`, { cause }),
+      },
     )
-    const failure = this.requestFailures.get(consumerPid)
-    this.requestFailures.delete(consumerPid)
-    if (settled.state === 'TERMINATED' && failure !== undefined) {
-      // A broken connection is not a fault of this node: the operator reads why, never "internal error".
-      if (failure instanceof AllmendeError) throw failure
-      throw new ProviderUnreachableError(`the provider could not be reached: ${failure.message}`, {
-        cause: failure,
-      })
-    }
-    return settled
   }
 
   /** Resolves when the negotiation reaches one of `states` (or a terminal state), or rejects on timeout. */
@@ -790,7 +782,6 @@ export class NegotiationService {
     const negotiation = await this.processes.get(id)
     if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
     const requesting = negotiationWorkOf(negotiation) === 'REQUESTING'
-    if (requesting && error instanceof Error) this.requestFailures.set(id, error)
     const ended = requesting
       ? this.endLocally(
           negotiation,
@@ -805,17 +796,7 @@ export class NegotiationService {
 
   /** A message to the counterparty for the outbox; without `message`, the termination that `negotiation` ends with. */
   private send(negotiation: Negotiation, message = this.terminationMessage(negotiation)): BatchOp[] {
-    return [
-      this.processes.message(negotiation.id, negotiation.counterparty, message, this.routeOf(negotiation)),
-    ]
-  }
-
-  private routeOf(negotiation: Negotiation): NegotiationRoute | undefined {
-    if (negotiation.callbackAddress === undefined) return undefined
-    return {
-      callbackAddress: negotiation.callbackAddress,
-      recipient: negotiation.role === 'provider' ? 'consumer' : 'provider',
-    }
+    return [this.processes.message(negotiation.id, negotiation.counterparty, message, routeOf(negotiation))]
   }
 
   private agreementOp(negotiation: Negotiation): BatchOp {
@@ -879,14 +860,7 @@ export class NegotiationService {
     code?: string,
     reason?: string,
   ): Negotiation {
-    const at = this.now()
-    const step: NegotiationStep = {
-      state,
-      at,
-      ...(code === undefined ? {} : { code }),
-      ...(reason === undefined ? {} : { reason }),
-    }
-    return { ...negotiation, state, history: [...negotiation.history, step], updated: at }
+    return withStep(negotiation, state, this.now(), code, reason)
   }
 
   /** Is the peer at `address` a DSP connector reached over HTTPS (maybe not Allmende), not a libp2p peer? */
@@ -923,14 +897,6 @@ function ackOf(negotiation: Negotiation): ContractNegotiation {
     consumerPid: negotiation.consumerPid,
     state: negotiation.state,
   })
-}
-
-function lastReason(history: readonly NegotiationStep[]): { code?: string; reason?: string } {
-  const step = history.at(-1)
-  return {
-    ...(step?.code === undefined ? {} : { code: step.code }),
-    ...(step?.reason === undefined ? {} : { reason: step.reason }),
-  }
 }
 
 /** Why an agreement from the provider does not match the negotiation, or undefined if it does. */

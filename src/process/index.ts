@@ -10,4 +10,13 @@
  * await processes.withLock(id, () => processes.commit(next, 'negotiation.agreed', [processes.message(id, peer, msg)]))
  * ```
  */
-export { type DeliveryInit, ProcessStore, type ProcessStoreInit } from './process-store.js'
+
+export {
+  lastReason,
+  type ProcessRoute,
+  type ProcessStep,
+  routeOf,
+  type SteppedRecord,
+  withStep,
+} from './process-steps.js'
+export { type DeliveryInit, type OpeningWait, ProcessStore, type ProcessStoreInit } from './process-store.js'

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { AuditLog } from '../audit/index.js'
 import type { Logger } from '../log/index.js'
+import { AllmendeError } from '../protocol/index.js'
 import {
   type BatchOp,
   KeyedLock,
@@ -36,6 +37,18 @@ export interface ProcessStoreInit<R, Route> {
 /** The outbox settings a process kind chooses (see {@link OutboxInit}). */
 export type DeliveryInit<Route> = Omit<OutboxInit<Route>, 'log' | 'label'>
 
+/** How a caller waits for the answer to a process's opening message (see {@link ProcessStore.open}). */
+export interface OpeningWait<R> {
+  /** Whether the process still waits for the answer. */
+  readonly pending: (record: R) => boolean
+  /** Whether the process has ended (then a failed delivery is the caller's error). */
+  readonly ended: (record: R) => boolean
+  readonly timeoutMs: number
+  readonly missing: () => Error
+  /** The caller's error for a failure that is not the peer's refusal (a broken connection). */
+  readonly unreachable: (cause: Error) => Error
+}
+
 /**
  * The skeleton every long-running process of a node shares (negotiations, transfers, duties):
  * records in their own sublevel; one lock per process so its reads and writes never interleave;
@@ -53,11 +66,17 @@ export class ProcessStore<R, Route = never> {
    * is stored. A read parses its own copy, exactly as a read from `level` would.
    */
   private readonly cache = new Map<string, string>()
+  /** Processes whose opening message a caller waits on, with why its delivery failed, if it did. */
+  private readonly openings = new Map<string, Error | undefined>()
 
   constructor(private readonly init: ProcessStoreInit<R, Route>) {
     this.records = init.store.sublevel<R>(init.sublevel)
     this.outbox = new Outbox(init.store.sublevel<OutboxEntry<Route>>(`${init.label}-outbox`), {
       ...init.delivery,
+      giveUp: async (id, code, reason, error) => {
+        if (this.openings.has(id) && error instanceof Error) this.openings.set(id, error)
+        await init.delivery.giveUp(id, code, reason, error)
+      },
       log: init.log,
       label: init.label,
     })
@@ -92,11 +111,29 @@ export class ProcessStore<R, Route = never> {
    */
   async commit(record: R, type: string, extra: readonly BatchOp[] = [], data: Record<string, unknown> = {}) {
     const { subject, data: base } = this.init.auditOf(record)
-    await this.init.audit.record({ type, subject, data: { ...base, ...data } }, [
+    await this.store(record, { type, subject, data: { ...base, ...data } }, base.role, extra)
+  }
+
+  /**
+   * Stores a step whose audit entry is a piece of evidence exactly as it was signed (a receipt):
+   * the entry's data is `evidence` alone, nothing of the record added.
+   */
+  async commitEvidence(record: R, type: string, evidence: Record<string, unknown>): Promise<void> {
+    const { subject, data: base } = this.init.auditOf(record)
+    await this.store(record, { type, subject, data: evidence }, base.role, [])
+  }
+
+  private async store(
+    record: R,
+    entry: { type: string; subject: string; data: Record<string, unknown> },
+    role: unknown,
+    extra: readonly BatchOp[],
+  ): Promise<void> {
+    await this.init.audit.record(entry, [
       { type: 'put', sublevel: this.records, key: this.init.keyOf(record), value: record },
       ...extra,
     ])
-    crashPoint(type, base.role)
+    crashPoint(entry.type, role)
     this.remember(record, extra)
     this.events.emit('changed', record)
     this.outbox.deliverCommitted(extra)
@@ -115,6 +152,33 @@ export class ProcessStore<R, Route = never> {
       if (value !== undefined) this.cache.set(key, JSON.stringify(value))
     }
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value!)
+  }
+
+  /**
+   * Stores a process's opening step (as {@link commit}, its opening message among `extra`) and
+   * waits for the answer: until `wait.pending` no longer holds, at most `wait.timeoutMs`; returns
+   * the record then. When the outbox gave up on the message meanwhile and the process ended,
+   * rejects with why: the peer's refusal as it came, any other failure as `wait.unreachable` says.
+   */
+  async open(
+    record: R,
+    type: string,
+    extra: readonly BatchOp[],
+    data: Record<string, unknown>,
+    wait: OpeningWait<R>,
+  ): Promise<R> {
+    const id = this.init.keyOf(record)
+    this.openings.set(id, undefined)
+    try {
+      await this.commit(record, type, extra, data)
+      const settled = await this.waitFor(id, (r) => !wait.pending(r), wait.timeoutMs, wait.missing)
+      const failure = this.openings.get(id)
+      if (failure === undefined || !wait.ended(settled)) return settled
+      // A broken connection is not a fault of this node: the operator reads why, never "internal error".
+      throw failure instanceof AllmendeError ? failure : wait.unreachable(failure)
+    } finally {
+      this.openings.delete(id)
+    }
   }
 
   /** The batch op of a message this node sends for a process (store it with {@link commit}). */

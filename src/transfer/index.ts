@@ -1,8 +1,11 @@
 /**
  * @packageDocumentation
- * Transfer processes: the DSP transfer state machine as data (who may start, suspend, complete
- * or terminate in which state) and a pure transition function; illegal moves come back as typed
- * errors.
+ * Transfer processes in two planes. The control plane, {@link TransferManager}: the DSP transfer
+ * state machine as data (who may start, suspend, complete or terminate in which state), a pure
+ * transition function (illegal moves come back as typed errors), the work states a restart
+ * resumes. The data plane, {@link TransferDataPlane}: where data leaves the city
+ * (`data-plane/provider-gate.ts`), the consumer's pull into a file, the provider's push. They
+ * talk through {@link DataFlows} and {@link DataFlowSignals} only.
  *
  * @example
  * ```ts
@@ -14,6 +17,14 @@
 
 export { ContentDigest, readAhead, skipHashed } from './data-plane/content-digest.js'
 export { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE, tokenOf } from './data-plane/data-address.js'
+export type {
+  DataFlowSignals,
+  DataFlows,
+  FlowCompleted,
+  FlowFailed,
+  FlowTransfer,
+  FlowTransfers,
+} from './data-plane/data-flows.js'
 export {
   CONTENT_BATCH_BYTES,
   type ContentTotals,
@@ -37,6 +48,17 @@ export {
   RemoteDataError,
 } from './data-plane/errors.js'
 export { FileSink, fileLength } from './data-plane/file-sink.js'
+export {
+  type AgreementUsage,
+  ProviderGate,
+  type ProviderGateComponents,
+  type ProviderGateInit,
+} from './data-plane/provider-gate.js'
+export {
+  TransferDataPlane,
+  type TransferDataPlaneComponents,
+  type TransferDataPlaneInit,
+} from './data-plane/transfer-data-plane.js'
 export {
   AgreementPolicies,
   agreementPolicyOf,
@@ -83,6 +105,7 @@ export { AgreementNotUsableError, AgreementRevokedError, TransferStateError } fr
 export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
 export {
   allowedTransferMoves,
+  isPushFormat,
   isTerminalTransferState,
   TRANSFER_INITIAL,
   TRANSFER_MOVE_TARGETS,
@@ -95,19 +118,16 @@ export {
   type TransferRole,
   type TransferState,
   type TransferTransition,
+  type TransferWork,
+  transferWorkOf,
   transitionTransfer,
 } from './transfer-machine.js'
 export {
-  type AgreementUsage,
-  DEFAULT_TRANSFER_FORMAT,
-  type TransferProcessRecord,
-  type TransferStep,
-} from './transfer-record.js'
-export {
   type TransferComponents,
   type TransferInit,
+  TransferManager,
   type TransferMessenger,
   type TransferRequest,
   type TransferRoute,
-  TransferService,
-} from './transfer-service.js'
+} from './transfer-manager.js'
+export { DEFAULT_TRANSFER_FORMAT, type TransferProcessRecord, type TransferStep } from './transfer-record.js'

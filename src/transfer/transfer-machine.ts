@@ -149,3 +149,42 @@ export function transitionTransfer(
   })
   return { ok: false, from, state: from, error }
 }
+
+/**
+ * The step a side owes in a transfer, as EDC's -ING states name them. Each is stored before it is
+ * taken (the state that causes it, with any message in the outbox) and taken again after a
+ * restart, so a crash between deciding and doing leaves no transfer stuck:
+ * - `REQUESTING`: consumer, the request is stored and not yet acknowledged (no `providerPid`);
+ * - `STARTING`: provider, a request waits for its start (the data address, the start message);
+ * - `PULLING`: consumer, a started pull fetches the data (after a restart with a fresh token);
+ * - `PUSHING`: provider, a started push delivers the data to the consumer's address;
+ * - `COMPLETING`: either side, the totals (and the receipt, if any) are stored and the transfer is
+ *   not yet COMPLETED.
+ * Suspending and terminating need no work state of their own: the new state is stored with its
+ * message in one batch, and the outbox delivers it.
+ */
+export type TransferWork = 'REQUESTING' | 'STARTING' | 'PULLING' | 'PUSHING' | 'COMPLETING'
+
+/** The step this side owes in `transfer`, if any. */
+export function transferWorkOf(transfer: {
+  readonly role: TransferRole
+  readonly state: TransferState
+  readonly format: string
+  readonly providerPid?: string
+  readonly sha256?: string
+}): TransferWork | undefined {
+  const { role, state } = transfer
+  if (state === 'REQUESTED') {
+    if (role === 'provider') return 'STARTING'
+    return transfer.providerPid === undefined ? 'REQUESTING' : undefined
+  }
+  if (state !== 'STARTED') return undefined
+  if (transfer.sha256 !== undefined) return 'COMPLETING'
+  if (role === 'consumer') return isPushFormat(transfer.format) ? undefined : 'PULLING'
+  return isPushFormat(transfer.format) ? 'PUSHING' : undefined
+}
+
+/** A push (`HttpData-PUSH`, reference §1.4): the provider delivers to the consumer's own address. */
+export function isPushFormat(format: string): boolean {
+  return /-PUSH$/i.test(format)
+}

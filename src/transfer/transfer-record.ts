@@ -1,5 +1,6 @@
 import type { TransferReceipt } from '../audit/index.js'
-import type { DataAddress, TransferState } from '../protocol/index.js'
+import type { TransferState } from '../protocol/index.js'
+import type { FlowTransfer } from './data-plane/data-flows.js'
 import type { TransferRole } from './transfer-machine.js'
 
 /** One step of a transfer's history, with the reason when there is one. */
@@ -12,42 +13,20 @@ export interface TransferStep {
 
 /**
  * A transfer process as this node keeps it, keyed by its own process id (`providerPid` on the
- * provider, `consumerPid` on the consumer).
+ * provider, `consumerPid` on the consumer): what the data plane reads of it, and the rest.
  */
-export interface TransferProcessRecord {
-  readonly id: string
+export interface TransferProcessRecord extends FlowTransfer {
   readonly role: TransferRole
-  readonly consumerPid: string
-  readonly providerPid?: string
-  /** DID of the other party. */
-  readonly counterparty: string
-  readonly agreementId: string
-  readonly datasetId: string
-  readonly format: string
-  readonly state: TransferState
-  /** Consumer: the latest pull address from the provider (its token is single-use). Provider: the consumer's HttpData-PUSH address. */
-  readonly dataAddress?: DataAddress
-  /** Consumer: the file the data is written to. */
-  readonly out?: string
   /** Provider: the consumer's DSP HTTP `callbackAddress`, when it asked over HTTPS (absent over libp2p). */
   readonly callbackAddress?: string
-  /** Provider: this transfer counts as one use of its agreement (set at the first permitted access). */
-  readonly counted?: boolean
-  /** Bytes and SHA-256 (hex) of the whole content, once completed. */
+  /** Bytes and SHA-256 (hex) of the whole content, once complete (COMPLETING with a receipt, then COMPLETED). */
   readonly bytes?: number
   readonly sha256?: string
-  /** The receipt both parties signed, once completed. */
+  /** The receipt both parties signed, once complete. */
   readonly receipt?: TransferReceipt
   readonly history: readonly TransferStep[]
   readonly created: string
   readonly updated: string
-}
-
-/** Uses of one agreement on its provider: transfers granted access and not failed. */
-export interface AgreementUsage {
-  readonly agreementId: string
-  readonly uses: number
-  readonly lastUse?: string
 }
 
 /** The `format` Allmende asks for when the consumer names none: a pull over its libp2p data plane. */

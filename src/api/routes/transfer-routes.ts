@@ -1,9 +1,9 @@
 import type { Router } from '@koa/router'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
-import type { TransferProcessRecord, TransferService } from '../../transfer/index.js'
+import type { TransferManager, TransferProcessRecord } from '../../transfer/index.js'
 
 /** A transfer as the API shows it: the record plus the bytes a running pull holds so far. */
-function view(transfers: TransferService, transfer: TransferProcessRecord) {
+function view(transfers: TransferManager, transfer: TransferProcessRecord) {
   const received = transfers.received(transfer.id)
   return received === undefined ? transfer : { ...transfer, received }
 }
@@ -15,7 +15,7 @@ function view(transfers: TransferService, transfer: TransferProcessRecord) {
  */
 export function transferRoutes(
   router: Router,
-  transfers: TransferService,
+  transfers: TransferManager,
   outputPath: (requested: string) => Promise<string>,
 ): void {
   router.post('/api/v1/transfers', async (ctx) => {

@@ -86,6 +86,23 @@ describe('import graph of src/', () => {
     assert.ok((files.get('connector.ts') ?? []).length > 5, 'the imports of connector.ts were not read')
   })
 
+  it('the transfer manager reaches the data plane only through its signalling interface', () => {
+    const reached = (files.get('transfer/transfer-manager.ts') ?? []).filter((target) =>
+      target.startsWith('transfer/data-plane/'),
+    )
+    assert.deepEqual(reached.sort(), ['transfer/data-plane/data-flows.ts', 'transfer/data-plane/errors.ts'])
+  })
+
+  it('contracts and transfers never read a URL to pick a binding (the dispatchers do)', () => {
+    const sniffing = [...files.keys()].filter(
+      (file) =>
+        /^(contract|transfer)\//.test(file) &&
+        !file.startsWith('transfer/sources/') &&
+        readFileSync(join(SRC, file), 'utf8').includes('https?:'),
+    )
+    assert.deepEqual(sniffing, [])
+  })
+
   it('has no circle of files', () => {
     assert.deepEqual(circles(files), [])
   })

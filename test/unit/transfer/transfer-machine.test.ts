@@ -15,6 +15,8 @@ import {
   type TransferMove,
   type TransferRole,
   type TransferState,
+  type TransferWork,
+  transferWorkOf,
   transitionTransfer,
 } from '../../../src/transfer/index.js'
 
@@ -226,6 +228,38 @@ describe('DSP TCK transfer sequences', () => {
       const result = transitionTransfer(state, move, sender)
       assert.equal(result.ok, false)
       assert.equal(result.state, state)
+    })
+  }
+})
+
+describe('transferWorkOf: the step a side owes, taken again after a restart', () => {
+  const pull = 'allmende-libp2p-PULL'
+  const push = 'HttpData-PUSH'
+  const cases: readonly [string, Parameters<typeof transferWorkOf>[0], TransferWork | undefined][] = [
+    ['a request without ACK', { role: 'consumer', state: 'REQUESTED', format: pull }, 'REQUESTING'],
+    [
+      'an acknowledged request',
+      { role: 'consumer', state: 'REQUESTED', format: pull, providerPid: 'p' },
+      undefined,
+    ],
+    ['a request not yet started', { role: 'provider', state: 'REQUESTED', format: pull }, 'STARTING'],
+    ['a started pull', { role: 'consumer', state: 'STARTED', format: pull, providerPid: 'p' }, 'PULLING'],
+    ['a started pull on the provider', { role: 'provider', state: 'STARTED', format: pull }, undefined],
+    ['a started push', { role: 'provider', state: 'STARTED', format: push }, 'PUSHING'],
+    ['a started push on the consumer', { role: 'consumer', state: 'STARTED', format: push }, undefined],
+    ['a stored receipt', { role: 'consumer', state: 'STARTED', format: pull, sha256: 'ab' }, 'COMPLETING'],
+    [
+      'a stored receipt on the provider',
+      { role: 'provider', state: 'STARTED', format: pull, sha256: 'ab' },
+      'COMPLETING',
+    ],
+    ['a suspended transfer', { role: 'consumer', state: 'SUSPENDED', format: pull }, undefined],
+    ['a completed transfer', { role: 'provider', state: 'COMPLETED', format: pull, sha256: 'ab' }, undefined],
+    ['a terminated transfer', { role: 'consumer', state: 'TERMINATED', format: pull }, undefined],
+  ]
+  for (const [what, transfer, work] of cases) {
+    it(`${what} (${transfer.role}): ${work ?? 'nothing'}`, () => {
+      assert.equal(transferWorkOf(transfer), work)
     })
   }
 })

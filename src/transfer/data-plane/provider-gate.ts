@@ -1,0 +1,495 @@
+import { type AuditLog, signReceipt, type TransferReceipt, verifyReceipt } from '../../audit/index.js'
+import type { AgreementRecord, ProviderFacts } from '../../contract/index.js'
+import {
+  type AccessTokenClaims,
+  issueAccessToken,
+  TokenError,
+  TokenVerifier,
+} from '../../credentials/index.js'
+import type { NodeKey } from '../../identity/index.js'
+import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
+import {
+  AllmendeError,
+  createDataAddress,
+  type DataAddress,
+  type DspBinding,
+  InvalidInputError,
+} from '../../protocol/index.js'
+import { KeyedLock, type Store, type Sublevel } from '../../store/index.js'
+import { type OpenedSource, openSource, type SecretsLookup, type SourceSpec } from '../sources/index.js'
+import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+import { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE } from './data-address.js'
+import type { DataFlowSignals, FlowTransfer, FlowTransfers } from './data-flows.js'
+import {
+  CONTENT_BATCH_BYTES,
+  type DataCaller,
+  type DataGrant,
+  type DataProvider,
+  type DataRequest,
+} from './data-plane.js'
+import { DataAccessDeniedError, DataSourceFailedError, RangeNotSatisfiableError } from './errors.js'
+import { AgreementPolicies, usageWorld } from './usage-policy.js'
+
+/** Uses of one agreement on its provider: transfers granted access and not failed. */
+export interface AgreementUsage {
+  readonly agreementId: string
+  readonly uses: number
+  readonly lastUse?: string
+}
+
+export interface ProviderGateComponents {
+  readonly store: Store
+  readonly audit: AuditLog
+  readonly nodeKey: NodeKey
+  readonly clock: () => Date
+  readonly log: Logger
+  /** FINALIZED agreements of this node. */
+  readonly agreements: { getAgreement(id: string): Promise<AgreementRecord | undefined> }
+  /** Where a dataset's data lives: its source spec (validated when opened). */
+  readonly sourceOf: (datasetId: string) => Promise<unknown>
+  /** What the provider states of a dataset and the moment (events in force, artifact state), for each use. */
+  readonly providedFacts?: (datasetId: string) => Promise<ProviderFacts>
+  /** Whether a DID is an admitted member of the data space (for membership constraints). */
+  readonly isMember: (did: string) => Promise<boolean>
+  /** The data space id membership constraints name (`dataSpaceMembership eq <id>`). */
+  readonly dataSpace?: string
+  /** Whether the provider revoked an agreement it issued. */
+  readonly isRevoked: (agreement: AgreementRecord) => Promise<boolean>
+  /** Counts data requests refused before their token was authenticated (they are not audited). */
+  readonly refusals?: UnauthenticatedRefusals
+}
+
+export interface ProviderGateInit {
+  /** Lifetime of an access token, seconds (default 300, at most 600). */
+  readonly tokenLifetimeSeconds?: number
+  readonly secrets?: SecretsLookup
+  /** Directory relative file sources resolve against. */
+  readonly sourceBaseDir?: string
+  /** The `HttpData-PULL` endpoint of a transfer on the DSP HTTP binding, when it runs. */
+  readonly httpDataEndpoint?: (transferId: string) => string | undefined
+}
+
+/** Bytes of a source read ahead of the network. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+
+/**
+ * Where data leaves the city: the provider's gate. Every data request of a consumer (over libp2p
+ * or `HttpData-PULL`) and every push passes through {@link ProviderGate.openData}, which checks the
+ * access token (this provider's own, unspent, for this transfer and this caller), the transfer
+ * (STARTED, with this consumer), the agreement (finalized, not revoked), the caller's membership
+ * and the agreement's usage policy with the count of uses, writes the decision to the audit log
+ * before a byte moves, and only then opens the source. It issues the single-use tokens of the
+ * start messages and uses a transfer up once its content went out whole.
+ */
+export class ProviderGate implements DataProvider {
+  private readonly usage: Sublevel<AgreementUsage>
+  /** Transfers whose content went out whole (their grant is used up), with the time. */
+  private readonly delivered: Sublevel<string>
+  /** Transfers counted as a use of their agreement (at their first permitted access). */
+  private readonly counted: Sublevel<string>
+  private readonly locks = new KeyedLock()
+  private readonly tokens: TokenVerifier
+  private readonly policies = new AgreementPolicies()
+  /** Streams being served by transfer id. */
+  private readonly grants = new Map<string, AbortController>()
+  private transfers: FlowTransfers | undefined
+  private signals: DataFlowSignals | undefined
+
+  constructor(
+    private readonly components: ProviderGateComponents,
+    private readonly init: ProviderGateInit = {},
+  ) {
+    const { store } = components
+    this.usage = store.sublevel<AgreementUsage>('transfer-usage')
+    this.delivered = store.sublevel<string>('transfer-delivered')
+    this.counted = store.sublevel<string>('transfer-counted')
+    // Only this provider's own tokens open its data: the consumer never issues one.
+    this.tokens = new TokenVerifier({
+      audience: components.nodeKey.did,
+      issuer: components.nodeKey.did,
+      clock: () => components.clock().getTime(),
+    })
+  }
+
+  connect(transfers: FlowTransfers, signals: DataFlowSignals): void {
+    this.transfers = transfers
+    this.signals = signals
+  }
+
+  /**
+   * The pull address of a start message, with a fresh single-use token: over libp2p for an
+   * Allmende peer, `HttpData-PULL` for a consumer on DSP HTTP. No token opens a used-up grant or
+   * a revoked agreement: the transfer ends instead, with the reason as code.
+   */
+  async startAddress(transfer: FlowTransfer, consumer: DspBinding): Promise<DataAddress> {
+    if ((await this.delivered.get(transfer.id)) !== undefined)
+      throw new DataAccessDeniedError('GRANT_USED', grantUsedReason(transfer.id))
+    const agreement = await this.components.agreements.getAgreement(transfer.agreementId)
+    if (agreement === undefined || (await this.components.isRevoked(agreement)))
+      throw new DataAccessDeniedError('AGREEMENT_REVOKED', revokedReason(transfer.agreementId))
+    const httpEndpoint = consumer === 'http' ? this.init.httpDataEndpoint?.(transfer.id) : undefined
+    return createDataAddress({
+      endpointType: httpEndpoint === undefined ? LIBP2P_ENDPOINT_TYPE : HTTP_ENDPOINT_TYPE,
+      endpoint: httpEndpoint ?? `/p2p/${this.components.nodeKey.peerId.toString()}`,
+      endpointProperties: [
+        { '@type': 'EndpointProperty', name: 'authorization', value: await this.accessToken(transfer) },
+        { '@type': 'EndpointProperty', name: 'authType', value: 'bearer' },
+      ],
+    })
+  }
+
+  /** The grant of a push: the provider presents a token of its own to its own gate. */
+  async openForPush(transfer: FlowTransfer): Promise<DataGrant> {
+    const request = { token: await this.accessToken(transfer), agreementId: transfer.agreementId, offset: 0 }
+    return this.openData(request, { peer: transfer.counterparty })
+  }
+
+  /** Stops the streams of a transfer (suspended, terminated, or the node stops). */
+  abort(transferId: string, reason: Error): void {
+    this.grants.get(transferId)?.abort(reason)
+  }
+
+  stop(): void {
+    for (const controller of this.grants.values()) controller.abort(new Error('the node stops'))
+  }
+
+  /**
+   * Checks a data request (token, transfer, agreement, usage policy), records the decision, opens the
+   * source. A token this provider did not issue, for another transfer or caller, is refused before
+   * anything is recorded (counted in the metrics instead: an unauthenticated sender must not write
+   * the audit log). A refusal after that is audited (`transfer.denied`) and thrown as a
+   * {@link DataAccessDeniedError}; a permitted request is recorded as `transfer.access` with the use
+   * count BEFORE the source is opened. A source that cannot be read records `transfer.failed` and
+   * takes the use back (count = accesses − failures), then throws {@link DataSourceFailedError}.
+   * Once the whole content went out, the grant is used up: no token of the transfer opens it again.
+   */
+  async openData(request: DataRequest, from: DataCaller): Promise<DataGrant> {
+    const offset = request.offset ?? 0
+    const claims = await this.authenticate(request, from)
+    const caller = claims.sub
+    const transferId = claims.transferProcessId
+    const transfer = await this.transfers?.get(transferId)
+    if (transfer === undefined || transfer.role !== 'provider' || transfer.counterparty !== caller) {
+      await this.deny(
+        claims.agreementId,
+        transferId,
+        'TRANSFER_UNKNOWN',
+        'the access token names no transfer of yours',
+      )
+    }
+    if ((await this.delivered.get(transferId)) !== undefined) {
+      await this.deny(claims.agreementId, transferId, 'GRANT_USED', grantUsedReason(transferId))
+    }
+    const agreement = await this.components.agreements.getAgreement(claims.agreementId)
+    if (agreement === undefined || agreement.role !== 'provider' || agreement.consumer !== caller) {
+      await this.deny(
+        claims.agreementId,
+        transferId,
+        'AGREEMENT_UNKNOWN',
+        `no finalized agreement ${claims.agreementId} with you`,
+      )
+    }
+    if (await this.components.isRevoked(agreement!)) {
+      await this.deny(agreement!.id, transferId, 'AGREEMENT_REVOKED', revokedReason(agreement!.id))
+    }
+    const isMember = await this.components.isMember(caller)
+    const controller = new AbortController()
+    await this.locks.run(`usage ${agreement!.id}`, async () => {
+      const current = await this.transfers?.get(transferId)
+      if (current?.state !== 'STARTED') {
+        await this.deny(
+          agreement!.id,
+          transferId,
+          'TRANSFER_NOT_STARTED',
+          `the transfer is ${current?.state ?? 'gone'}, not STARTED`,
+        )
+      }
+      const usage = (await this.usage.get(agreement!.id)) ?? { agreementId: agreement!.id, uses: 0 }
+      const newUse = (await this.counted.get(transferId)) === undefined
+      const now = this.components.clock()
+      const world = usageWorld({
+        now,
+        usesSoFar: usage.uses,
+        newUse,
+        consumer: caller,
+        ...(agreement!.purpose === undefined ? {} : { purpose: agreement!.purpose }),
+        ...(agreement!.declared === undefined ? {} : { declared: agreement!.declared }),
+        provided: (await this.components.providedFacts?.(agreement!.datasetId)) ?? {},
+        concluded: agreement!.concluded,
+        isMember,
+        ...(this.components.dataSpace === undefined ? {} : { dataSpace: this.components.dataSpace }),
+      })
+      const decision = await this.policies.decide(agreement!, world)
+      if (!decision.permit) {
+        await this.deny(
+          agreement!.id,
+          transferId,
+          'POLICY_DENIED',
+          `the agreement does not permit this use now: ${decision.reasons.join('; ')}`,
+          { count: world.count },
+        )
+      }
+      const uses = usage.uses + (newUse ? 1 : 0)
+      await this.components.audit.record(
+        {
+          type: 'transfer.access',
+          subject: transferId,
+          data: {
+            agreement: agreement!.id,
+            transfer: transferId,
+            consumer: caller,
+            count: uses,
+            offset,
+            resumed: !newUse,
+          },
+        },
+        [
+          {
+            type: 'put',
+            sublevel: this.usage,
+            key: agreement!.id,
+            value: { agreementId: agreement!.id, uses, lastUse: now.toISOString() },
+          },
+          { type: 'put', sublevel: this.counted, key: transferId, value: now.toISOString() },
+        ],
+      )
+      this.grants.get(transferId)?.abort(new Error('a newer request for this transfer arrived'))
+      this.grants.set(transferId, controller)
+    })
+    let source: OpenedSource
+    try {
+      const spec = await this.components.sourceOf(agreement!.datasetId)
+      source = await openSource(spec as SourceSpec, {
+        range: { offset: 0 },
+        ...(request.query === undefined ? {} : { query: request.query }),
+        signal: controller.signal,
+        ...(this.init.secrets === undefined ? {} : { secrets: this.init.secrets }),
+        ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
+      })
+      if (source.size !== undefined && source.size < offset)
+        throw new RangeNotSatisfiableError(offset, source.size)
+    } catch (error) {
+      const failed = await this.failGrant(transferId, agreement!.id, controller, error)
+      // Nothing went out: the use is given back, and the consumer learns the content's size.
+      throw error instanceof RangeNotSatisfiableError ? error : failed
+    }
+    const digest = new ContentDigest()
+    // Read ahead (bounded) so the source's latency overlaps with sending, in batches of a frame.
+    const content = this.untilDelivered(
+      readAhead(
+        this.guardSource(skipHashed(source.chunks, offset, digest), transferId, agreement!.id, controller),
+        READ_AHEAD_BYTES,
+        CONTENT_BATCH_BYTES,
+      ),
+      transferId,
+    )
+    let released = false
+    return {
+      transfer: transferId,
+      mediaType: source.mediaType,
+      ...(source.size === undefined ? {} : { size: source.size }),
+      offset,
+      content,
+      digest,
+      signal: controller.signal,
+      complete: async (receipt) => {
+        // Completing ends the transfer: its stream stays up to carry the countersigned receipt.
+        if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+        released = true
+        return this.complete(transferId, agreement!, receipt, digest)
+      },
+      release: () => {
+        if (released) return
+        released = true
+        if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+        controller.abort(new Error('released'))
+      },
+    }
+  }
+
+  /** A fresh single-use access token for the consumer of a transfer. */
+  private async accessToken(transfer: FlowTransfer): Promise<string> {
+    const { nodeKey, clock } = this.components
+    return issueAccessToken(nodeKey, {
+      subject: transfer.counterparty,
+      audience: nodeKey.did,
+      agreementId: transfer.agreementId,
+      transferProcessId: transfer.id,
+      lifetimeSeconds: this.init.tokenLifetimeSeconds ?? 300,
+      now: clock(),
+    })
+  }
+
+  /** The grant is used up once the binding took the content's last byte (before the end goes out). */
+  private async *untilDelivered<T>(
+    batches: AsyncIterable<T>,
+    transferId: string,
+  ): AsyncGenerator<T, void, undefined> {
+    yield* batches
+    await this.delivered.put(transferId, this.components.clock().toISOString())
+  }
+
+  /** Source errors while streaming: recorded as a failed use, surfaced as {@link DataSourceFailedError}. */
+  private async *guardSource(
+    chunks: AsyncIterable<Uint8Array>,
+    transferId: string,
+    agreementId: string,
+    controller: AbortController,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    try {
+      yield* chunks
+    } catch (error) {
+      if (controller.signal.aborted) throw error
+      throw await this.failGrant(transferId, agreementId, controller, error)
+    }
+  }
+
+  /** Records `transfer.failed` and takes back the use; returns the error for the consumer. */
+  private async failGrant(
+    transferId: string,
+    agreementId: string,
+    controller: AbortController,
+    error: unknown,
+  ): Promise<DataSourceFailedError> {
+    // Not aborted: the stream stays up to carry the error to the consumer.
+    if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+    const code = error instanceof AllmendeError ? error.code : 'ALLMENDE_INTERNAL'
+    this.components.log.warn({ transfer: transferId, err: (error as Error).message }, 'data source failed')
+    await this.locks.run(`usage ${agreementId}`, async () => {
+      const usage = (await this.usage.get(agreementId)) ?? { agreementId, uses: 0 }
+      const counted = (await this.counted.get(transferId)) !== undefined
+      const uses = counted ? Math.max(0, usage.uses - 1) : usage.uses
+      await this.components.audit.record(
+        {
+          type: 'transfer.failed',
+          subject: transferId,
+          data: {
+            agreement: agreementId,
+            transfer: transferId,
+            code,
+            reason: (error as Error).message,
+            count: uses,
+          },
+        },
+        [
+          { type: 'put', sublevel: this.usage, key: agreementId, value: { ...usage, uses } },
+          { type: 'del', sublevel: this.counted, key: transferId },
+        ],
+      )
+    })
+    // The source's address is the provider's business: the consumer learns the kind of failure.
+    return new DataSourceFailedError(
+      `the provider cannot read the data of this transfer (${code}); it was not counted as a use`,
+      { cause: error },
+    )
+  }
+
+  /**
+   * The claims of a data request's access token, or a refusal that is counted, not audited: the
+   * token must be this provider's own (its key), unspent, for a transfer process and the agreement
+   * the request names; over libp2p the admitted peer must be its subject, over HTTP the path must
+   * name its transfer.
+   */
+  private async authenticate(
+    request: DataRequest,
+    from: DataCaller,
+  ): Promise<AccessTokenClaims & { transferProcessId: string }> {
+    const refuse = (reason: string, message: string): never => {
+      this.components.refusals?.refuse('data-plane', reason)
+      throw new DataAccessDeniedError('TOKEN_INVALID', message)
+    }
+    let claims: AccessTokenClaims
+    try {
+      claims = await this.tokens.verifyAccessToken(request.token)
+    } catch (error) {
+      const reason = error instanceof TokenError ? error.reason : 'malformed'
+      return refuse(reason, `the access token is not accepted: ${(error as Error).message}`)
+    }
+    const transferId = claims.transferProcessId
+    if (transferId === undefined) return refuse('claim', 'the access token names no transfer process')
+    if ('peer' in from && claims.sub !== from.peer) {
+      return refuse('subject', 'the access token was issued to another party than the peer presenting it')
+    }
+    if ('bearerFor' in from && from.bearerFor !== transferId) {
+      return refuse('transfer', `the access token is for another transfer than ${from.bearerFor}`)
+    }
+    if (claims.agreementId !== request.agreementId) {
+      return refuse('agreement', 'the access token is for another agreement')
+    }
+    return { ...claims, transferProcessId: transferId }
+  }
+
+  /** Audits a refusal and throws it. */
+  private async deny(
+    agreementId: string,
+    transferId: string | undefined,
+    reasonCode: string,
+    reason: string,
+    data: Record<string, unknown> = {},
+  ): Promise<never> {
+    await this.components.audit.record({
+      type: 'transfer.denied',
+      subject: transferId ?? agreementId,
+      data: {
+        agreement: agreementId,
+        ...(transferId === undefined ? {} : { transfer: transferId }),
+        code: reasonCode,
+        reason,
+        ...data,
+      },
+    })
+    throw new DataAccessDeniedError(reasonCode, reason)
+  }
+
+  /**
+   * The consumer's receipt must match what was sent: countersign it, and the control plane stores
+   * it and completes the transfer before the countersigned receipt goes back.
+   */
+  private async complete(
+    transferId: string,
+    agreement: AgreementRecord,
+    receipt: unknown,
+    digest: ContentDigest,
+  ): Promise<TransferReceipt> {
+    const r = (receipt ?? {}) as Partial<TransferReceipt>
+    const expected = {
+      agreement: agreement.id,
+      transfer: transferId,
+      provider: this.components.nodeKey.did,
+      consumer: agreement.consumer,
+      bytes: digest.bytes,
+      sha256: digest.hex(),
+    }
+    for (const [field, value] of Object.entries(expected)) {
+      if (r[field as keyof TransferReceipt] !== value) {
+        throw new InvalidInputError(
+          `the receipt's ${field} is ${JSON.stringify(r[field as keyof TransferReceipt])}, expected ${JSON.stringify(value)}`,
+        )
+      }
+    }
+    let countersigned: TransferReceipt
+    try {
+      countersigned = signReceipt(r as TransferReceipt, this.components.nodeKey)
+    } catch (error) {
+      throw new InvalidInputError(`the receipt cannot be signed: ${(error as Error).message}`)
+    }
+    const check = verifyReceipt(countersigned)
+    if (!check.ok)
+      throw new InvalidInputError(`the consumer's receipt does not verify: ${check.problems.join('; ')}`)
+    await this.signals?.completed(transferId, {
+      bytes: countersigned.bytes,
+      sha256: countersigned.sha256,
+      receipt: countersigned,
+    })
+    return countersigned
+  }
+}
+
+/** Why a used-up grant opens nothing: the consumer's operator reads what to do. */
+function grantUsedReason(transferId: string): string {
+  return `the data of transfer ${transferId} was delivered whole and its access is used up; start a new transfer (it counts as a new use)`
+}
+
+function revokedReason(agreementId: string): string {
+  return `agreement ${agreementId} was revoked by the provider`
+}
