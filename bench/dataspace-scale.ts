@@ -9,7 +9,8 @@
 //
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
-// (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure). The last line is `result {json}` with every figure.
+// (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
+// (a folder: the middle node writes a CPU profile there). The last line is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -18,6 +19,7 @@ import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
+import { V8_FLAGS } from '../src/cli/v8-flags.js'
 import { initNode, type NodeFiles, openNode } from '../src/config/index.js'
 import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
 import { Store } from '../src/store/index.js'
@@ -191,7 +193,13 @@ async function setUp(root: string, source: string): Promise<Node[]> {
 function start(node: Node, logs: string): Promise<void> {
   const anchor = nodes.indexOf(node) < ANCHORS
   const listen = anchor ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']
-  const child = spawn(process.execPath, [cliPath(), 'start', '--dir', node.files.directory.root, ...listen], {
+  // BENCH_CPU_PROF=DIR: the middle node writes a CPU profile of its whole run into DIR when it stops.
+  const profile =
+    process.env.BENCH_CPU_PROF !== undefined && nodes.indexOf(node) === Math.floor(N / 2)
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : []
+  const args = [...V8_FLAGS, ...profile, cliPath(), 'start', '--dir', node.files.directory.root, ...listen]
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' },
   })
@@ -243,6 +251,31 @@ async function until(
   return undefined
 }
 
+/**
+ * Calls `changed` on every `catalog` event of a node's event stream (its cache changed) until `signal` aborts;
+ * resolves once the stream is open.
+ */
+async function watchCatalog(node: Node, signal: AbortSignal, changed: () => Promise<void>): Promise<void> {
+  const response = await fetch(`${node.apiUrl}/api/v1/events`, {
+    headers: { authorization: `Bearer ${node.files.apiToken}` },
+    signal,
+  })
+  if (!response.ok || response.body === null) throw new Error(`no event stream from ${node.name}`)
+  void (async () => {
+    let buffered = ''
+    try {
+      for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
+        buffered += chunk
+        const events = buffered.split('\n\n')
+        buffered = events.pop()!
+        if (events.some((event) => event.startsWith('event: catalog'))) void changed()
+      }
+    } catch {
+      // aborted: the phase is over
+    }
+  })()
+}
+
 function cpuTicks(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
@@ -253,6 +286,12 @@ async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
 }
+/** Proportional set size: resident pages, those shared with the other nodes (node's own code) split among them. */
+async function pssMiB(pid: number): Promise<number> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
+  return Number(/^Pss:\s+(\d+)/m.exec(rollup)![1]) / 1024
+}
+const loadAverage = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
 
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-scale-'))
 const logs = join(root, 'logs')
@@ -284,7 +323,7 @@ try {
     `set-up of ${N} node directories with ${DATASETS} datasets each: ${(elapsed(setupStart) / 1000).toFixed(1)} s`,
   )
   result.cores = availableParallelism()
-  result.loadBefore = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
+  result.loadBefore = await loadAverage()
 
   // ---- start and settle -------------------------------------------------------------------------
   const started = performance.now()
@@ -303,11 +342,15 @@ try {
     settleBy,
   )
   result.admittedMs = admitted === undefined ? null : round(admitted, 0)
+  result.admittedAfterReadyMs =
+    admitted === undefined ? null : round(admitted - (result.allReadyMs as number), 0)
+  result.loadAtSettle = await loadAverage()
   result.nodesWithKPeers = nodes.filter((node) => (counts.get(node) ?? 0) >= K).length
   result.admittedPeersMedian = counts.size === 0 ? 0 : median([...counts.values()])
   print(
     `all ${N} ready after ${result.allReadyMs} ms; every node with >= ${K} admitted peers: ` +
-      `${admitted === undefined ? `NOT within ${(settleBy / 1000).toFixed(0)} s (${result.nodesWithKPeers}/${N} nodes)` : `${(admitted / 1000).toFixed(1)} s`} ` +
+      `${admitted === undefined ? `NOT within ${(settleBy / 1000).toFixed(0)} s (${result.nodesWithKPeers}/${N} nodes)` : `${(admitted / 1000).toFixed(1)} s, ${((admitted - (result.allReadyMs as number)) / 1000).toFixed(1)} s after the last was ready`} ` +
+      `(load average ${result.loadAtSettle}) ` +
       `(median ${result.admittedPeersMedian} admitted peers per node)  [goal < 60 s: ${admitted !== undefined && admitted < 60_000 ? 'met' : 'MISSED'}]`,
   )
   // Reach: sampled nodes' refreshed searches find every other provider's catalog.
@@ -341,22 +384,28 @@ try {
     const word = `Hochwasser${Date.now().toString(36)}`
     const others = nodes.filter((n) => n !== publisher)
     const arrivals = new Map<Node, number>()
-    const published = performance.now()
+    // Each node's event stream says when its cache changed; the time is taken there, and a search confirms
+    // the new dataset is in (polling every node instead measured the polling round, not the gossip).
+    const listening = new AbortController()
+    let published = Number.POSITIVE_INFINITY
+    await Promise.all(
+      others.map((node) =>
+        watchCatalog(node, listening.signal, async () => {
+          const at = elapsed(published)
+          if (arrivals.has(node) || at < 0) return
+          const { datasets } = await search(node, `q=${word}`).catch(() => ({ datasets: [] }))
+          if (datasets.length > 0 && !arrivals.has(node)) arrivals.set(node, at)
+        }),
+      ),
+    )
+    published = performance.now()
     await api(publisher, '/api/v1/datasets', {
       method: 'POST',
       body: datasetInput(publisher, `${word} Meldung`, source),
     })
     const propagationDeadline = published + Math.min(30_000, SETTLE_MS)
-    while (arrivals.size < others.length && performance.now() < propagationDeadline) {
-      await eachLimited(
-        others.filter((n) => !arrivals.has(n)),
-        16,
-        async (node) => {
-          const { datasets } = await search(node, `q=${word}`).catch(() => ({ datasets: [] }))
-          if (datasets.length > 0) arrivals.set(node, elapsed(published))
-        },
-      )
-    }
+    while (arrivals.size < others.length && performance.now() < propagationDeadline) await sleep(100)
+    listening.abort()
     const times = [...arrivals.values()]
     result.propagation = {
       reached: arrivals.size,
@@ -464,7 +513,7 @@ try {
     await sleep(5_000)
     const pids = nodes.map((n) => n.process!.pid!)
     const ticksBefore = await Promise.all(pids.map(cpuTicks))
-    const loadAtIdle = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
+    const loadAtIdle = await loadAverage()
     const idleStart = performance.now()
     await sleep(IDLE_SECONDS * 1000)
     const ticksAfter = await Promise.all(pids.map(cpuTicks))
@@ -472,6 +521,7 @@ try {
     const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
     const cores = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / clockTicks / seconds)
     const rss = await Promise.all(pids.map(rssMiB))
+    const pss = await Promise.all(pids.map(pssMiB))
     const totalCores = cores.reduce((a, b) => a + b, 0)
     result.idle = {
       seconds: round(seconds, 0),
@@ -484,6 +534,7 @@ try {
         rss.reduce((a, b) => a + b, 0),
         0,
       ),
+      pssMiBMedian: round(median(pss), 0),
       machineCores: availableParallelism(),
       loadAverage: loadAtIdle,
     }
@@ -494,6 +545,7 @@ try {
     )
     print(
       `RSS per node: median ${median(rss).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB, total ${rss.reduce((a, b) => a + b, 0).toFixed(0)} MiB  ` +
+        `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB)  ` +
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
     )
   })

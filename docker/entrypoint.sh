@@ -51,4 +51,5 @@ case "$role" in
     until [ -f "$shared/endorsed/$host" ]; do echo "waiting for the anchor's endorsement"; sleep 2; done
     ;;
 esac
-exec node "$cli" start --dir "$data" "$@"
+# the V8 flags of the bin's first line (src/cli/v8-flags.ts)
+exec node --max-semi-space-size=1 "$cli" start --dir "$data" "$@"

@@ -49,6 +49,7 @@ import {
   PeerMemory,
   PeerMesh,
   type PeerSummary,
+  wantedPeers,
 } from './bindings/p2p/index.js'
 import {
   buildDspCatalog,
@@ -239,7 +240,7 @@ export class Connector {
             catalogRoutes(router, {
               catalog: domain.catalog,
               federation: domain.federation,
-              providerName: (did) => this.nameOf(did),
+              providerNames: () => this.peerNames(),
               exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
               names: { [key.did]: config.name },
             }),
@@ -314,6 +315,7 @@ export class Connector {
     const refreshMs = (config.membershipRefresh ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS) * 1000
     const mesh = new PeerMesh(libp2p, this.admission, this.init.log.child({ name: 'allmende:p2p' }), {
       memory: new PeerMemory(store),
+      wanted: wantedPeers(config.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
       bootstrap: () =>
         dataspace === undefined
           ? config.bootstrap
@@ -397,10 +399,17 @@ export class Connector {
     return this.federation
   }
 
-  /** The municipality's name of a DID: this node's own, or the name an admitted or remembered peer gave. */
-  async nameOf(did: string): Promise<string | undefined> {
-    if (did === this.init.files.key.did) return this.init.files.config.name
-    return (await this.peers()).find((peer) => peer.did === did)?.name ?? undefined
+  /**
+   * The municipality's names by DID: this node's own, and the names admitted or remembered peers gave. One
+   * call per request: a name looked up per search hit listed every peer again for each provider.
+   */
+  async peerNames(): Promise<Map<string, string>> {
+    const names = new Map<string, string>()
+    for (const peer of await this.peers()) {
+      if (peer.did !== null && peer.name !== null) names.set(peer.did, peer.name)
+    }
+    names.set(this.init.files.key.did, this.init.files.config.name)
+    return names
   }
 
   /** Connected and known peers with DID, addresses and last latency. */
@@ -447,6 +456,7 @@ export class Connector {
       this.admission,
       log.child({ name: 'allmende:catalog' }),
       config.dataspace,
+      async () => (await this.mesh?.known()) ?? [],
     )
     const cache = new FederatedCatalogCache(
       { store, clock: { now: clock }, catalog },

@@ -50,6 +50,8 @@ export interface CatalogFederationComponents {
 export class CatalogFederation {
   private unsubscribe?: () => void
   private readonly skippedOffers: SkippedOfferLog
+  /** Catalog requests under way, by provider: a refresh while one is running joins it. */
+  private readonly fetching = new Map<string, Promise<number>>()
   private readonly concurrency: number
   private readonly perProviderMs: number
 
@@ -109,9 +111,19 @@ export class CatalogFederation {
   /**
    * Fetches one provider's catalog into the cache; returns the number of datasets cached. Offers
    * that break the DSP schema are left out and logged (once per provider per 10 minutes), never
-   * hiding the provider's other datasets.
+   * hiding the provider's other datasets. A request to a provider that is still being asked joins the
+   * running one: searches in quick succession (or a user pressing refresh again) must not pile up requests
+   * on a slow provider, whose answers then come later still.
    */
-  async refreshProvider(provider: string): Promise<number> {
+  refreshProvider(provider: string): Promise<number> {
+    const running = this.fetching.get(provider)
+    if (running !== undefined) return running
+    const fetch = this.fetchProvider(provider).finally(() => this.fetching.delete(provider))
+    this.fetching.set(provider, fetch)
+    return fetch
+  }
+
+  private async fetchProvider(provider: string): Promise<number> {
     const catalog = await this.components.network.fetchCatalog(provider)
     const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
     this.skippedOffers.report(provider, skipped)

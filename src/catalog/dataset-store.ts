@@ -4,10 +4,16 @@ import type { Dataset } from './dataset.js'
 /** Name of the sublevel holding the local datasets, keyed by dataset id. */
 export const DATASETS_SUBLEVEL = 'datasets'
 
-/** Persistence of the local datasets: one record per id in the `datasets` sublevel. */
+/**
+ * Persistence of the local datasets: one record per id in the `datasets` sublevel. The list is read once and
+ * then kept in step with every write through this store (the node's only writer while it runs): every
+ * federated search lists the local catalog, and reading and decoding a hundred records each time cost more
+ * than the search itself.
+ */
 export class DatasetStore {
   private readonly store: Store
   private readonly datasets: Sublevel<Dataset>
+  private all?: Promise<Map<string, Dataset>>
 
   constructor(store: Store) {
     this.store = store
@@ -20,17 +26,24 @@ export class DatasetStore {
 
   async put(dataset: Dataset): Promise<void> {
     await this.store.atomic([{ type: 'put', sublevel: this.datasets, key: dataset.id, value: dataset }])
+    ;(await this.all)?.set(dataset.id, dataset)
   }
 
   /** Deletes the dataset record and nothing else. */
   async delete(id: string): Promise<void> {
     await this.store.atomic([{ type: 'del', sublevel: this.datasets, key: id }])
+    ;(await this.all)?.delete(id)
   }
 
   /** Every dataset, oldest first (ties by id). */
   async list(): Promise<Dataset[]> {
-    const out: Dataset[] = []
-    for await (const value of this.datasets.values()) out.push(value as Dataset)
-    return out.sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id))
+    this.all ??= (async () => {
+      const all = new Map<string, Dataset>()
+      for await (const value of this.datasets.values()) all.set((value as Dataset).id, value as Dataset)
+      return all
+    })()
+    return [...(await this.all).values()].sort(
+      (a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id),
+    )
   }
 }

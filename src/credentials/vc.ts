@@ -26,6 +26,7 @@ import {
   type RevocationStatus,
   type VerificationFailure,
 } from './verification.js'
+import { VerifiedProofs } from './verified-proofs.js'
 
 const { AssertionProofPurpose, AuthenticationProofPurpose } = jsigs.purposes
 const PROOF_TYPE = 'DataIntegrityProof'
@@ -74,6 +75,8 @@ export interface PresentationVerification {
   readonly credentials: readonly CredentialVerification[]
 }
 
+/** Credentials whose proofs verified in this process (membership credentials, shown in every handshake). */
+const verifiedProofs = new VerifiedProofs()
 const loaders = new WeakMap<DidResolver, DocumentLoader>()
 /** The offline loader bound to a resolver (one per resolver, reused). */
 export function loaderFor(resolver: DidResolver = defaultResolver()): DocumentLoader {
@@ -228,6 +231,8 @@ export async function checkCredentialProofs(
   }
   const signerFailure = checkSigners?.(issuer, signers)
   if (signerFailure !== undefined) return signerFailure
+  const remembered = verifiedProofs.keyOf(credential, signers)
+  if (remembered !== undefined && verifiedProofs.has(remembered)) return { verified: true, issuer, signers }
   const result = await jsigs.verify(credential, {
     suite: verifyingSuite,
     purpose: new AssertionProofPurpose(),
@@ -240,6 +245,7 @@ export async function checkCredentialProofs(
     const check = checkOfError(error)
     return failure(check, `${check === 'signature' ? 'a proof does not verify: ' : ''}${messageOf(error)}`)
   }
+  if (remembered !== undefined) verifiedProofs.add(remembered)
   return { verified: true, issuer, signers }
 }
 

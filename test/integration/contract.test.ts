@@ -15,8 +15,8 @@ import {
   startAllmende,
   tempDir,
 } from '../support/cli-process.js'
+import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
 
-const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const TOURISM = 'https://w3id.org/allmende/odrl#TourismPromotion'
 
 interface NegotiationSummary {
@@ -37,22 +37,6 @@ interface CatalogHit {
   provider: string
   datasetId: string
   title: string
-}
-
-/** An ODRL Offer: use for flood warning only. */
-function floodWarningOffer(uid: string) {
-  return {
-    '@context': 'http://www.w3.org/ns/odrl.jsonld',
-    '@type': 'Offer',
-    uid,
-    profile: 'https://w3id.org/allmende/odrl-profile/v1',
-    permission: [
-      {
-        action: 'use',
-        constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
-      },
-    ],
-  }
 }
 
 describe('catalog and contract negotiation between members of a data space', () => {
@@ -247,6 +231,46 @@ describe('catalog and contract negotiation between members of a data space', () 
     assert.equal(summary.code, 'PURPOSE_NOT_PERMITTED')
     assert.match(summary.reason ?? '', /purpose/)
     assert.match(summary.reason ?? '', /FloodWarning/)
+  })
+
+  it('an offer whose prohibition names a third party ends TERMINATED with the reason, not open forever', async () => {
+    const offer = {
+      ...floodWarningOffer('urn:allmende:offer:pegel-dritte'),
+      prohibition: [{ action: 'distribute', assignee: did.c }],
+    }
+    await writeFile(join(root, 'third-party-offer.json'), JSON.stringify(offer))
+    const added = await allmendeJson<{ dataset: { id: string } }>([
+      'dataset',
+      'add',
+      '--dir',
+      dir('a'),
+      '--title',
+      'Pegel Ulmet, Wasserstand 15 Minuten',
+      '--source',
+      join(root, 'pegel.json'),
+      '--policy',
+      join(root, 'third-party-offer.json'),
+      '--access',
+      'members',
+    ])
+    const result = await runAllmende([
+      'negotiate',
+      '--dir',
+      dir('b'),
+      '--provider',
+      did.a!,
+      '--dataset',
+      added.dataset.id,
+      '--purpose',
+      FLOOD_WARNING,
+      '--wait',
+      '--json',
+    ])
+    assert.equal(result.code, 1, result.stdout + result.stderr)
+    const summary = JSON.parse(result.stdout) as NegotiationSummary
+    assert.equal(summary.state, 'TERMINATED')
+    assert.equal(summary.code, 'ALLMENDE_INVALID_CREDENTIAL')
+    assert.match(summary.reason ?? '', /a rule names did:key:\S+ as assignee/)
   })
 
   it('C, not a member, neither sees nor negotiates the dataset', async () => {

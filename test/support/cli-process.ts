@@ -108,7 +108,7 @@ export function startAllmende(
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`node did not get ready:\n${stderr}`))
-    }, options.timeoutMs ?? 60_000)
+    }, options.timeoutMs ?? 180_000)
     child.stderr.on('data', (d) => (stderr += d))
     child.stdout.on('data', (d) => {
       stdout += d

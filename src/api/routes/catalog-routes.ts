@@ -3,6 +3,7 @@ import {
   type Catalog,
   type CatalogFederation,
   type DcatApDeExportOptions,
+  type OfferSummary,
   summarizeOffer,
   toDcatApDeJsonLd,
   toDcatApDeTurtle,
@@ -17,10 +18,26 @@ export interface CatalogRoutesInit {
   readonly federation: CatalogFederation
   /** Catalog-level metadata of the DCAT-AP.de export. */
   readonly exportOptions: () => DcatApDeExportOptions
-  /** The municipality's name of a provider DID, as its peers know it. */
-  readonly providerName?: (did: string) => Promise<string | undefined>
+  /** The municipality's names of provider DIDs, as this node knows them (asked once per search). */
+  readonly providerNames?: () => Promise<ReadonlyMap<string, string>>
   /** Names the offers' explanations use for DIDs (this node's own, at least). */
   readonly names?: Readonly<Record<string, string>>
+}
+
+/**
+ * Each offer's summary in words, kept with the offer object it was made from: the federated cache hands out
+ * the same offer objects until a provider's dataset changes, and explaining thousands of offers on every
+ * search took most of a cached search's time.
+ */
+const summaries = new WeakMap<object, { labels: string; summary: OfferSummary }>()
+
+function summaryOf(offer: Record<string, unknown>, labels: Record<string, string>): OfferSummary {
+  const key = JSON.stringify(labels)
+  const known = summaries.get(offer)
+  if (known?.labels === key) return known.summary
+  const summary = summarizeOffer(offer, labels)
+  summaries.set(offer, { labels: key, summary })
+  return summary
 }
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
@@ -39,17 +56,14 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
       refresh: text('refresh') === 'true',
       answerWithinMs: wait,
     })
-    const names = new Map<string, string | undefined>()
-    for (const provider of new Set(hits.map((hit) => hit.provider))) {
-      names.set(provider, await init.providerName?.(provider))
-    }
+    const names = (await init.providerNames?.()) ?? new Map<string, string>()
     // Each offer in words, naming provider and publisher as the hit does.
     ctx.body = {
       datasets: hits.map((hit) => ({
         ...hit,
         ...(names.get(hit.provider) === undefined ? {} : { providerName: names.get(hit.provider) }),
         offers: hit.offers.map((offer) =>
-          summarizeOffer(offer, {
+          summaryOf(offer, {
             ...init.names,
             ...(hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
           }),

@@ -1,6 +1,6 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Logger } from '../../log/index.js'
-import type { DataAddress } from '../../protocol/index.js'
+import { type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   ContentMismatchError,
   DataProtocolError,
@@ -10,7 +10,6 @@ import {
   type PullTarget,
   RemoteDataError,
 } from '../../transfer/index.js'
-import { PeerUnreachableError } from '../p2p/index.js'
 
 /** How long the provider may take to answer with its headers. */
 const OPEN_TIMEOUT_MS = 15_000
@@ -33,7 +32,7 @@ export interface HttpDataPullerInit {
  * continues there, a 200 (no range support) is read from byte 0 and its first N bytes skipped (the
  * target hashed them from the file). No receipt exists on this data plane: the pull ends with
  * {@link PullTarget.settle}. A refusal (4xx) is a {@link RemoteDataError}; a 5xx, a broken or short
- * body or a stall is a transport failure the transfer service retries with a fresh token.
+ * body or a stall is a transport failure the transfer manager retries with a fresh token.
  *
  * @example
  * ```ts

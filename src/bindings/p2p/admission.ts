@@ -21,15 +21,19 @@ interface Proof {
   name?: string
 }
 
-const HANDSHAKE_TIMEOUT_MS = 10_000
-/** A connection that has not passed admission by then is closed and forgotten. */
+/**
+ * A handshake under way gets this long: a busy machine (a hundred nodes on two cores, or a small VM at work)
+ * signs and verifies slowly, and a handshake cut short only starts again.
+ */
+const HANDSHAKE_TIMEOUT_MS = 20_000
+/** A connection on which no handshake is under way by then, and that has not passed admission, is closed and forgotten. */
 export const ADMISSION_DEADLINE_MS = 5_000
 
 /** How long admission waits (a test sets them long to show that a refusal does not wait), and where refusals are counted. */
 export interface AdmissionOptions {
   /** Counts (and logs, rate-limited) protocol streams refused to peers that are not admitted. */
   readonly refusals?: UnauthenticatedRefusals
-  /** One handshake, from the first frame to the last (default 10 s). */
+  /** One handshake, from the first frame to the last (default 20 s). */
   readonly handshakeMs?: number
   /** A connection not admitted by then is closed and its peer forgotten (default {@link ADMISSION_DEADLINE_MS}). */
   readonly deadlineMs?: number
@@ -62,6 +66,8 @@ export class PeerAdmission {
   private readonly denied = new Map<string, { reason: string; until: number }>()
   /** Peers with a positive verdict on some open connection, with the name they gave. */
   private readonly admittedPeers = new Map<string, { name?: string }>()
+  /** Connections with a handshake under way: the deadline leaves them to the handshake's own timeout. */
+  private readonly handshaking = new WeakSet<Connection>()
   /** Handshakes under way per peer, on any of its connections. */
   private readonly running = new Map<string, number>()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
@@ -264,11 +270,12 @@ export class PeerAdmission {
     })
   }
 
-  /** Closes a connection that has not passed admission in time, and forgets its peer. */
+  /** Closes a connection that has not passed admission nor started its handshake in time, and forgets its peer. */
   private enforceDeadline(connection: Connection): void {
     const timer = setTimeout(() => {
       const peer = connection.remotePeer
       if (this.admittedPeers.has(peer.toString()) || connection.status !== 'open') return
+      if (this.handshaking.has(connection)) return
       this.log.debug({ peer: peer.toString() }, 'closing a connection that did not pass admission in time')
       connection.abort(new Error('admission not completed in time'))
       void this.forgetUnadmitted(peer)
@@ -294,8 +301,10 @@ export class PeerAdmission {
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
+    this.handshaking.add(connection)
     this.running.set(key, (this.running.get(key) ?? 0) + 1)
     void settled.then(async (result) => {
+      this.handshaking.delete(connection)
       const left = (this.running.get(key) ?? 1) - 1
       if (left > 0) this.running.set(key, left)
       else this.running.delete(key)

@@ -1,3 +1,4 @@
+import type { PeerId } from '@libp2p/interface'
 import type { CatalogAnnouncement, CatalogNetwork } from '../../catalog/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
@@ -24,6 +25,8 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     private readonly admission: PeerAdmission,
     private readonly log: Logger,
     dataspace: string,
+    /** Peers known beyond the peer store (the mesh's: bootstrap, remembered, discovered, endorsed). */
+    private readonly known: () => Promise<readonly PeerId[]> = async () => [],
   ) {
     this.topic = catalogTopic(dataspace)
   }
@@ -59,13 +62,17 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   /**
-   * Connected peers and every other peer the private DHT of the data space made known: a node under a
-   * connection limit still asks every provider (each dial passes the admission gate anew).
+   * Connected peers, every other peer the private DHT of the data space made known and the peers the mesh
+   * knows: a node under a connection limit still asks every provider (each dial passes the admission gate
+   * anew).
    */
   async providers(): Promise<string[]> {
-    const known = await this.libp2p.peerStore.all()
+    const stored = await this.libp2p.peerStore.all()
     const peers = new Map(
-      [...this.libp2p.getPeers(), ...known.map((p) => p.id)].map((id) => [id.toString(), id]),
+      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...(await this.known())].map((id) => [
+        id.toString(),
+        id,
+      ]),
     )
     peers.delete(this.libp2p.peerId.toString())
     return [...peers.values()].flatMap((peer) => {

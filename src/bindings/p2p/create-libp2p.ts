@@ -1,7 +1,13 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
+import {
+  type Ed25519PrivateKey,
+  KEEP_ALIVE,
+  type Libp2p,
+  type PeerData,
+  type PeerStore,
+} from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
@@ -23,6 +29,14 @@ export interface Libp2pInit {
   /** Most connections kept (libp2p's default of 300 when not given); beyond it the least valued close. */
   maxConnections?: number
 }
+
+/**
+ * libp2p pings every connection this often (its connection monitor; the API's peer latency is its round
+ * trip). The default of 10 s made a hundred nodes' pings a steady load on their own.
+ */
+const MONITOR_INTERVAL_MS = 30_000
+/** A ping answered later than this closes the connection: generous, a busy machine is no dead peer. */
+const MONITOR_TIMEOUT_MS = 20_000
 
 /** The services every Allmende node runs; typed so callers reach `services.dht` etc. */
 export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
@@ -55,6 +69,7 @@ export async function buildLibp2p(init: Libp2pInit) {
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 50,
     },
+    connectionMonitor: { pingInterval: MONITOR_INTERVAL_MS, pingTimeout: { minTimeout: MONITOR_TIMEOUT_MS } },
     peerDiscovery: init.mdns ? [mdns()] : [],
     services: {
       identify: membersOnly(identify({ runOnConnectionOpen: false }), admission),
@@ -62,16 +77,66 @@ export async function buildLibp2p(init: Libp2pInit) {
       // collide, and a contact whose ping fails that way is evicted and disconnected.
       ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8 }),
       dht: membersOnly(
-        kadDHT({
-          protocol: dhtProtocol(init.dataspace),
-          // Server mode from the start and keep private/loopback addresses: municipal networks are private.
-          clientMode: false,
-          peerInfoMapper: passthroughMapper,
-        }),
+        withoutKeepAlive(
+          kadDHT({
+            protocol: dhtProtocol(init.dataspace),
+            // Server mode from the start and keep private/loopback addresses: municipal networks are private.
+            clientMode: false,
+            peerInfoMapper: passthroughMapper,
+          }),
+        ),
         admission,
       ),
-      pubsub: membersOnly(gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }), admission),
+      // A published announcement goes to the gossip mesh (about six peers), not to every connected peer;
+      // the mesh carries it on, and peers outside it ask for it on the next heartbeat's gossip.
+      pubsub: membersOnly(
+        gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, floodPublish: false }),
+        admission,
+      ),
     },
   })
   return node satisfies Libp2p
+}
+
+/**
+ * Wraps the DHT so it cannot keep peers connected by itself: it tags its twenty closest peers "keep-alive",
+ * and libp2p then redials them whenever they drop. In a data space of hundreds that alone fills a node's
+ * connection limit and fights it (a redial, a pruned connection, a redial: each one a new admission
+ * handshake). The DHT's other tags stay (the connection manager closes its closest peers last); whom a
+ * node keeps is the peer mesh's decision.
+ */
+function withoutKeepAlive<C extends object, S>(factory: (components: C) => S): (components: C) => S {
+  return (components) => {
+    const real = (components as { peerStore: PeerStore }).peerStore
+    const strip = (data: PeerData): PeerData =>
+      data.tags === undefined
+        ? data
+        : {
+            ...data,
+            tags: Object.fromEntries(
+              Object.entries(data.tags).filter(([name]) => !name.startsWith(KEEP_ALIVE)),
+            ),
+          }
+    const peerStore = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'merge' || prop === 'patch' || prop === 'save') {
+          const write = Reflect.get(target, prop, receiver) as PeerStore['merge']
+          return (
+            id: Parameters<PeerStore['merge']>[0],
+            data: PeerData,
+            options?: Parameters<PeerStore['merge']>[2],
+          ) => write.call(target, id, strip(data), options)
+        }
+        const value = Reflect.get(target, prop, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    return factory(
+      new Proxy(components, {
+        get(target, prop, receiver) {
+          return prop === 'peerStore' ? peerStore : Reflect.get(target, prop, receiver)
+        },
+      }),
+    )
+  }
 }

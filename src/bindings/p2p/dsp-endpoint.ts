@@ -8,12 +8,13 @@ import {
   type DspArea,
   type DspMessage,
   MAX_MESSAGE_BYTES,
+  PeerUnreachableError,
   parseMessage,
+  RemoteDspError,
   toDspError,
 } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
 import { ChannelClient, serveChannel } from './dsp-channel.js'
-import { PeerUnreachableError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 
 /** Who sent a DSP message over libp2p: the authenticated peer (Noise) and its did:key. */
@@ -24,17 +25,6 @@ export interface P2pCaller {
 
 /** Answers one DSP message; the returned object is the response frame (an ACK or a payload). */
 export type DspHandler = (message: DspMessage, caller: P2pCaller) => Promise<unknown>
-
-/** The peer answered a DSP request with a `*Error` message. */
-export class RemoteDspError extends AllmendeError {
-  static override name = 'RemoteDspError'
-  constructor(
-    readonly remoteCode: string,
-    readonly reasons: readonly string[],
-  ) {
-    super('ALLMENDE_REMOTE_ERROR', `the peer refused: ${reasons.join('; ') || remoteCode} (${remoteCode})`)
-  }
-}
 
 const REQUEST_TIMEOUT_MS = 15_000
 /** A channel without requests for this long is closed (a busy peer pair keeps its channel). */
@@ -152,6 +142,8 @@ export class P2pDspEndpoint {
    * part (a catalog keeps its valid datasets when one offer breaks the schema). DSP errors still throw.
    */
   async requestUnparsed(peer: PeerId | string, area: DspArea, message: unknown): Promise<unknown> {
+    // Validated on the way out as on the way in (as over DSP HTTP): no peer receives what it must reject.
+    parseMessage(message)
     const peerId = typeof peer === 'string' ? peerIdFromDidKey(peer) : peer
     this.admission.requireStanding()
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)

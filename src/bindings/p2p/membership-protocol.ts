@@ -21,7 +21,12 @@ import { JsonFrames } from './json-frames.js'
 // STATUS_PROTOCOL: signed status list credentials by list URL. Request `{listUrl}`; answer
 // `{credential}` or `{refused: reason}`.
 
-const REQUEST_TIMEOUT_MS = 5_000
+/**
+ * A credential or status list request gets this long, both ways: it runs inside an admission handshake (20 s),
+ * and an anchor that a hundred new members ask at once answers slowly; a request given up on makes the
+ * member show no credential, and the anchor then refuses it for half a minute.
+ */
+const REQUEST_TIMEOUT_MS = 15_000
 // A status list credential of 131,072 entries is ~16 KiB compressed-then-base64; 256 KiB is ample.
 const MAX_ANSWER_BYTES = 256 * 1024
 const MAX_REQUEST_BYTES = 4 * 1024

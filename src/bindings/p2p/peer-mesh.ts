@@ -31,6 +31,11 @@ export interface MeshStanding {
   readonly anchors: readonly string[]
 }
 
+/** Peers the mesh keeps by its own dials, out of a connection limit: a quarter, so inbound ones fit too. */
+export function wantedPeers(maxConnections: number): number {
+  return Math.max(1, Math.floor(maxConnections / 4))
+}
+
 interface Target {
   readonly peerId: PeerId
   addresses: Multiaddr[]
@@ -42,21 +47,26 @@ const TICK_MS = 500
 const FIRST_RETRY_MS = 1_000
 const MAX_PARALLEL_DIALS = 4
 const DIAL_TIMEOUT_MS = 5_000
-const PING_INTERVAL_MS = 15_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
 
 /**
- * Keeps a node connected to its data space. It dials the bootstrap list, the peers it admitted in earlier
- * runs (peer memory) and what mDNS and the DHT discover, each with its own exponential backoff, so a lost
- * peer is found again within seconds of coming back and an unreachable one costs a dial every
- * `maxBackoffMs` at most. An outsider (not endorsed, or revoked) dials only the anchors. On every admission
- * the mesh runs identify (withheld from strangers), remembers the peer and walks the DHT towards its own id
- * (so A finds C through B); it pings connected peers for the latency the API shows.
+ * Keeps a node connected to its data space, with `wanted` admitted peers and no more: in a data space of
+ * hundreds no node needs a connection to every other (catalogs and negotiations dial whom they need), and a
+ * mesh that dialled everyone it heard of fought the connection limit (each redial a new admission handshake).
+ * Below `wanted` it dials the bootstrap list, the peers it admitted in earlier runs (peer memory) and what
+ * mDNS and the DHT discover, in random order, each with its own exponential backoff, so a lost peer is found
+ * again within seconds of coming back and an unreachable one costs a dial every `maxBackoffMs` at most. An
+ * outsider (not endorsed, or revoked) dials only the anchors. On an admission the mesh runs identify
+ * (withheld from strangers), remembers the peer and, while below `wanted`, walks the DHT towards its own id
+ * (so A finds C through B). Latency is libp2p's connection monitor's round trip.
  */
 export class PeerMesh {
-  private readonly latency = new Map<string, { ms: number; at: Date }>()
+  /** Round trip of the ping on admission, until libp2p's connection monitor has measured one. */
+  private readonly latency = new Map<string, number>()
+  /** When each peer that has left was last connected. */
+  private readonly lastConnected = new Map<string, Date>()
   private readonly targets = new Map<string, Target>()
   private readonly timers: NodeJS.Timeout[] = []
   private readonly measuring = new Set<string>()
@@ -74,6 +84,8 @@ export class PeerMesh {
       readonly bootstrap: () => readonly string[]
       readonly memory: PeerMemory
       readonly standing: () => MeshStanding
+      /** Admitted peers the mesh dials up to ({@link wantedPeers} of the connection limit). */
+      readonly wanted: number
       readonly clock?: () => number
     },
   ) {}
@@ -95,12 +107,13 @@ export class PeerMesh {
     })
     this.admission.onAdmitted((peer, connection) => void this.admitted(peer, connection))
     this.libp2p.addEventListener('peer:disconnect', (event) => {
-      const target = this.targets.get(event.detail.toString())
-      // a peer that was with us is tried again soon: it may only be restarting
+      const key = event.detail.toString()
+      if (this.latency.delete(key)) this.lastConnected.set(key, new Date(this.now()))
+      const target = this.targets.get(key)
+      // a peer that was with us is tried again soon (when the mesh is short of peers): it may only be restarting
       if (target !== undefined) target.nextAt = this.now() + FIRST_RETRY_MS
     })
     this.timers.push(setInterval(() => this.dialDue(), TICK_MS))
-    this.timers.push(setInterval(() => void this.pingAll(), PING_INTERVAL_MS))
     this.timers.push(setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS))
     for (const timer of this.timers) timer.unref()
     this.dialDue()
@@ -123,7 +136,6 @@ export class PeerMesh {
     const result: PeerSummary[] = []
     for (const id of ids) {
       const peerId = peerIdFromString(id)
-      const seen = this.latency.get(id)
       const memory = remembered.get(id)
       const stored = await this.libp2p.peerStore.get(peerId).catch(() => undefined)
       const addresses = stored?.addresses.map((a) => a.multiaddr.toString()) ?? [...(memory?.addresses ?? [])]
@@ -134,13 +146,45 @@ export class PeerMesh {
         addresses,
         connected: connected.has(id),
         admitted: connected.has(id) && this.admission.admittedNow(peerId),
-        latencyMs: seen?.ms ?? null,
-        lastSeen: seen?.at.toISOString() ?? null,
+        latencyMs: connected.has(id) ? this.roundTrip(peerId) : null,
+        lastSeen: connected.has(id)
+          ? new Date(this.now()).toISOString()
+          : (this.lastConnected.get(id)?.toISOString() ?? null),
       })
     }
     return result.sort(
       (a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId),
     )
+  }
+
+  /** The connection monitor's last round trip to a connected peer, else the ping on admission. */
+  private roundTrip(peer: PeerId): number | null {
+    const monitored = this.libp2p.getConnections(peer).find((c) => c.rtt !== undefined)?.rtt
+    return monitored ?? this.latency.get(peer.toString()) ?? null
+  }
+
+  /** Admitted peers connected now. */
+  private admittedCount(): number {
+    return this.libp2p.getPeers().filter((peer) => this.admission.admittedNow(peer)).length
+  }
+
+  /**
+   * Every peer the mesh knows of (bootstrap, remembered, discovered, endorsed) and does not refuse, with its
+   * addresses put into the peer store so a request can dial it: the mesh keeps only a few connected, and a
+   * refreshed search asks them all.
+   */
+  async known(): Promise<PeerId[]> {
+    const known: PeerId[] = []
+    for (const target of this.targets.values()) {
+      if (this.admission.deniedReason(target.peerId) !== undefined) continue
+      if (target.addresses.length > 0 && this.libp2p.getConnections(target.peerId).length === 0) {
+        await this.libp2p.peerStore
+          .merge(target.peerId, { multiaddrs: target.addresses })
+          .catch(() => undefined)
+      }
+      known.push(target.peerId)
+    }
+    return known
   }
 
   /** Adds (or refreshes) a peer to keep in touch with; `soon` dials it at the next tick. */
@@ -155,7 +199,11 @@ export class PeerMesh {
     this.targets.set(key, { peerId: peer, addresses: [...addresses], failures: 0, nextAt: this.now() })
   }
 
-  /** Dials every target whose backoff has run out (a few at a time). */
+  /**
+   * Dials targets whose backoff has run out, in random order (so a hundred members do not all pick the same
+   * peers), a few at a time, until the node has `wanted` peers: connections being admitted and dials under
+   * way count, so a burst of discoveries does not overshoot.
+   */
   private dialDue(): void {
     if (this.stopped) return
     const standing = this.options.standing()
@@ -164,14 +212,18 @@ export class PeerMesh {
       const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
       if (id !== undefined) this.target(peerIdFromString(id), [ma])
     }
+    let missing = this.options.wanted - this.libp2p.getPeers().length - this.dialing.size
+    if (missing <= 0) return
     const now = this.now()
-    for (const target of this.targets.values()) {
-      if (this.dialing.size >= MAX_PARALLEL_DIALS) return
+    const due = [...this.targets.values()].filter((target) => {
       const key = target.peerId.toString()
-      if (target.nextAt > now || this.dialing.has(key)) continue
-      if (standing.outsider && !standing.anchors.includes(key)) continue
-      if (this.libp2p.getConnections(target.peerId).length > 0) continue
-      if (this.admission.deniedReason(target.peerId) !== undefined) continue
+      if (target.nextAt > now || this.dialing.has(key)) return false
+      if (standing.outsider && !standing.anchors.includes(key)) return false
+      if (this.libp2p.getConnections(target.peerId).length > 0) return false
+      return this.admission.deniedReason(target.peerId) === undefined
+    })
+    for (const target of shuffled(due)) {
+      if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) return
       target.failures++
       // an outsider's every dial costs the anchor a handshake: it starts where a member's backoff is after a few tries
       target.nextAt = now + backoff(target.failures + (standing.outsider ? 3 : 0), standing.maxBackoffMs)
@@ -231,13 +283,16 @@ export class PeerMesh {
   }
 
   /**
-   * Walks the DHT towards our own id; peers found on the way are dialled. A burst of admissions
-   * asks for one walk, and walks are at least {@link LOOKUP_MIN_GAP_MS} apart: every walk queries
-   * all close peers, so walking on every connection costs O(n²) streams in a growing data space
-   * (measured: 10 nodes in one process kept a core busy). A periodic walk catches the rest.
+   * Walks the DHT towards our own id while the node has fewer than `wanted` peers; peers found on the
+   * way become targets. A burst of admissions asks for one walk, and walks are at least
+   * {@link LOOKUP_MIN_GAP_MS} apart: every walk queries all close peers (each a dial and an admission
+   * handshake when not connected), so walking on every connection costs O(n²) streams in a growing data
+   * space (measured: 10 nodes in one process kept a core busy). A node with its peers leaves the rest to
+   * the DHT's own upkeep.
    */
   private lookup(): void {
     if (this.lookupTimer !== undefined || this.stopped || this.options.standing().outsider) return
+    if (this.admittedCount() >= this.options.wanted) return
     const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + LOOKUP_MIN_GAP_MS - this.now())
     this.lookupTimer = setTimeout(() => {
       this.lookupTimer = undefined
@@ -260,15 +315,6 @@ export class PeerMesh {
     }
   }
 
-  private async pingAll(): Promise<void> {
-    await Promise.all(
-      this.libp2p
-        .getPeers()
-        .filter((peer) => this.admission.admittedNow(peer))
-        .map((peer) => this.measure(peer)),
-    )
-  }
-
   private async measure(peer: PeerId): Promise<void> {
     // ping allows few outbound streams per connection: never run two measurements at once
     const key = peer.toString()
@@ -276,13 +322,21 @@ export class PeerMesh {
     this.measuring.add(key)
     try {
       const ms = await this.libp2p.services.ping.ping(peer, { signal: AbortSignal.timeout(5_000) })
-      this.latency.set(peer.toString(), { ms, at: new Date() })
+      this.latency.set(peer.toString(), ms)
     } catch (error) {
       this.log.debug({ peer: key, err: (error as Error).message }, 'ping failed')
     } finally {
       this.measuring.delete(key)
     }
   }
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j]!, items[i]!]
+  }
+  return items
 }
 
 /** Exponential backoff from one second to `max`, with a little jitter so restarted nodes do not dial in step. */

@@ -7,6 +7,7 @@ import { NodeClient, processAlive } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
+import { V8_FLAGS } from '../v8-flags.js'
 import { pollUntil } from '../waiting.js'
 
 const FLAGS = {
@@ -112,7 +113,7 @@ async function startDetached(
       `no node directory at ${directory.root}; create one with: allmende init --dir ${dir}`,
     )
   }
-  const child = spawn(process.execPath, [process.argv[1]!, 'start', ...args], {
+  const child = spawn(process.execPath, [...V8_FLAGS, process.argv[1]!, 'start', ...args], {
     detached: true,
     stdio: ['ignore', out, out],
     env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info' },

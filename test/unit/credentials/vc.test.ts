@@ -55,6 +55,21 @@ describe('issueCredential / verifyCredential', () => {
     assert.equal(!result.verified && result.check, 'signature')
   })
 
+  it('checks a credential it verified before in full again once a byte changes, and its validity every time', async () => {
+    const { provider, consumer } = await parties()
+    const signed = await issueCredential(membership(consumer.did, { issuer: provider.did }), provider, {
+      now: NOW,
+    })
+    assert.equal((await verifyCredential(signed, { now: NOW })).verified, true)
+    assert.equal((await verifyCredential(structuredClone(signed), { now: NOW })).verified, true)
+    const tampered = structuredClone(signed)
+    ;(tampered.credentialSubject as { memberRole: string }).memberRole = 'anchor'
+    const result = await verifyCredential(tampered, { now: NOW })
+    assert.equal(!result.verified && result.check, 'signature')
+    const late = await verifyCredential(signed, { now: new Date(NOW.getTime() + 400 * DAY) })
+    assert.equal(!late.verified && late.check, 'expired')
+  })
+
   it('refuses an expired credential: expired', async () => {
     const { provider, consumer } = await parties()
     const signed = await issueCredential(

@@ -7,7 +7,6 @@ import {
   buildLibp2p,
   P2pDspEndpoint,
   PeerAdmission,
-  RemoteDspError,
 } from '../../../../src/bindings/p2p/index.js'
 import { JsonFrames } from '../../../../src/bindings/p2p/json-frames.js'
 import { sameDataspacePolicy } from '../../../../src/dataspace/index.js'
@@ -20,6 +19,7 @@ import {
   DSP_PROTOCOL_IDS,
   type DspMessage,
   InvalidInputError,
+  RemoteDspError,
 } from '../../../../src/protocol/index.js'
 import { eventually } from '../../../support/cli-process.js'
 
