@@ -152,6 +152,8 @@ export class NegotiationService {
       label: 'negotiation',
       sublevel: 'negotiations',
       keyOf: (negotiation) => negotiation.id,
+      // a negotiation reads its record at every step; its records are written by commit() alone
+      cachedRecords: 1024,
       auditOf: (negotiation) => ({
         subject: negotiation.id,
         data: {

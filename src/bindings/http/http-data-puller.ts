@@ -16,7 +16,7 @@ const OPEN_TIMEOUT_MS = 15_000
 /** How long the body may stall before the pull is given up (and resumed with a fresh token). */
 const IDLE_TIMEOUT_MS = 60_000
 /** Received bytes gathered before one write to the file: bounds memory, keeps writes large. */
-const WRITE_BATCH_BYTES = 1024 * 1024
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024
 
 export interface HttpDataPullerInit {
   readonly log: Logger
@@ -84,6 +84,10 @@ export class HttpDataPuller implements DataPuller {
       rearm()
       let skip = plan.skip
       let batch = new Uint8ArrayList()
+      /** Bytes held, written or being written. */
+      let held = offset
+      // One batch is written while the next arrives, so the disk and the network work at once.
+      let writing: Promise<void> = Promise.resolve()
       const reader = (response.body as ReadableStream<Uint8Array>).getReader()
       try {
         for (;;) {
@@ -97,19 +101,28 @@ export class HttpDataPuller implements DataPuller {
             chunk = chunk.subarray(dropped)
           }
           if (chunk.byteLength === 0) continue
-          if (plan.total !== undefined && target.written + batch.byteLength + chunk.byteLength > plan.total) {
+          if (plan.total !== undefined && held + chunk.byteLength > plan.total) {
             throw new ContentMismatchError(`the provider sent more than the ${plan.total} bytes it announced`)
           }
+          held += chunk.byteLength
           batch.append(chunk)
           if (batch.byteLength >= WRITE_BATCH_BYTES) {
-            await target.write(batch)
+            await writing
+            writing = target.write(batch)
+            // Awaited before the next batch or at the end; a failure meanwhile is no unhandled rejection.
+            writing.catch(() => undefined)
             batch = new Uint8ArrayList()
           }
         }
+        await writing
       } catch (error) {
         await reader.cancel().catch(() => undefined)
         // What arrived before a break is a correct prefix: keep it, the resumption starts after it.
-        if (!(error instanceof ContentMismatchError) && batch.byteLength > 0) {
+        const prefixKept = await writing.then(
+          () => true,
+          () => false,
+        )
+        if (prefixKept && !(error instanceof ContentMismatchError) && batch.byteLength > 0) {
           await target.write(batch).catch(() => undefined)
         }
         throw local.signal.aborted && !signal.aborted ? local.signal.reason : error
