@@ -112,7 +112,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
           purpose: FLOOD_WARNING,
         })
         .catch(() => undefined)
-      await crashing.exited
+      await within(crashing.exited, 180_000, `the ${crash.side} to die after ${crash.after}`)
       await cluster.exited(crash.side)
       await cluster.start(crash.side)
       const [consumerSide, providerSide] = await eventually(
