@@ -5,10 +5,10 @@
 import '../src/polyfills.js'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -28,8 +28,8 @@ const OFFER = {
     },
   ],
 }
-const ROUNDS = 100
-const WARM_UP = 10
+const ROUNDS = Number(process.env.DSP_HTTP_BENCH_ROUNDS ?? 100)
+const WARM_UP = Math.min(10, ROUNDS)
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -120,8 +120,10 @@ console.log(
   `request -> FINALIZED over DSP HTTP: median ${httpMedian.toFixed(1)} ms, p95 ${percentile(http, 95).toFixed(1)} ms (${(httpMedian / p2pMedian).toFixed(2)}x libp2p)  [goal < 50 ms: ${httpMedian < 50 ? 'met' : 'MISSED'}]`,
 )
 
-// HttpData-PULL of 256 MiB against a plain Node HTTP download of the same file, both into a file
-const SIZE = 256 * 1024 * 1024
+// HttpData-PULL of 256 MiB (HTTP_PULL_BENCH_MIB) against a plain Node HTTP download of the same file, both into a file
+const MiB = 1024 * 1024
+const SIZE = Number(process.env.HTTP_PULL_BENCH_MIB ?? 256) * MiB
+const ROUNDS_PULL = Number(process.env.HTTP_PULL_BENCH_ROUNDS ?? 3)
 const bigFile = join(root, 'big.bin')
 await writeFile(bigFile, randomBytes(SIZE))
 const bigDataset = await fetch(`${provider.api}/api/v1/datasets`, {
@@ -162,6 +164,7 @@ async function pullOverDsp(out: string): Promise<number> {
     headers,
     body: JSON.stringify({ agreement: agreed.agreementId, out }),
   })
+  if (!started.ok) throw new Error(`the transfer was refused: ${await started.text()}`)
   const { id } = (await started.json()) as { id: string }
   for (;;) {
     const t = (await (
@@ -188,20 +191,46 @@ async function plainDownload(out: string): Promise<number> {
   return performance.now() - start
 }
 
+// Interleaved rounds into the consumer's download folder (the transfer API writes nowhere else);
+// each file is removed after its round so the disk holds one copy at a time.
+const downloads = join(root, 'downloads')
+await mkdir(downloads, { recursive: true })
 const dspTimes: number[] = []
 const plainTimes: number[] = []
-for (let i = 0; i < 3; i++) {
-  plainTimes.push(await plainDownload(join(root, `plain-${i}.bin`)))
-  dspTimes.push(await pullOverDsp(join(root, `pull-${i}.bin`)))
+const cpuOf = async (run: () => Promise<number>, into: number[]) => {
+  const before = process.cpuUsage()
+  const ms = await run()
+  const used = process.cpuUsage(before)
+  into.push((used.user + used.system) / 1000)
+  return ms
+}
+const dspCpu: number[] = []
+const plainCpu: number[] = []
+for (let i = 0; i < ROUNDS_PULL; i++) {
+  const plainOut = join(downloads, 'plain.bin')
+  const pullOut = join(downloads, 'pull.bin')
+  plainTimes.push(await cpuOf(() => plainDownload(plainOut), plainCpu))
+  dspTimes.push(await cpuOf(() => pullOverDsp(pullOut), dspCpu))
+  await rm(plainOut)
+  await rm(pullOut)
 }
 const mbps = (ms: number) => SIZE / 1e6 / (ms / 1000)
 const dspRate = mbps(percentile(dspTimes, 50))
 const plainRate = mbps(percentile(plainTimes, 50))
-console.log(`plain Node HTTP download of 256 MiB into a file (yardstick): ${plainRate.toFixed(0)} MB/s`)
+// Each pull against the plain download right before it: a busy machine drifts between rounds.
+const pullRatio = percentile(
+  plainTimes.map((ms, i) => ms / dspTimes[i]!),
+  50,
+)
+const cpuPerGb = (ms: number) => ((ms / SIZE) * 1e9).toFixed(0)
 console.log(
-  `HttpData-PULL of the same file (token, policy check, audit, SHA-256, file): ${dspRate.toFixed(0)} MB/s, ratio ${(dspRate / plainRate).toFixed(2)}  [goal >= 0.8: ${dspRate / plainRate >= 0.8 ? 'met' : 'MISSED'}]`,
+  `plain Node HTTP download of ${SIZE / MiB} MiB into a file (yardstick): ${plainRate.toFixed(0)} MB/s, CPU ${cpuPerGb(percentile(plainCpu, 50))} ms per GB (server and client)`,
+)
+console.log(
+  `HttpData-PULL of the same file (token, policy check, audit, SHA-256, file): ${dspRate.toFixed(0)} MB/s, CPU ${cpuPerGb(percentile(dspCpu, 50))} ms per GB (provider and consumer); ratio ${pullRatio.toFixed(2)}  [goal >= 0.8: ${pullRatio >= 0.8 ? 'met' : 'MISSED'}]; ${ROUNDS_PULL} interleaved rounds (ratio: median of the rounds' ratios), load average ${loadavg()[0]!.toFixed(1)}`,
 )
 plainServer.close()
 await consumer.node.stop()
 await provider.node.stop()
+await rm(root, { recursive: true, force: true })
 process.exit(0)

@@ -1,15 +1,18 @@
 // bench/living: a data space that changes while it runs, with real nodes through the CLI.
 //  - endorse -> admitted at another member (goal < 5 s), and heal after an anchor restart (goal < 10 s);
 //    yardstick: the time one node takes from `allmende start` to `ready`, in the same run.
-//  - idle CPU and RSS over 60 s of a revoked and an unendorsed node beside an idle admitted member
-//    (goal: CPU within 1.5x of the admitted node's).
+//  - idle CPU and RSS over 60 s of a revoked node, an unendorsed node and an admitted member (goal: each
+//    below 1 % of a core, and the outsiders within 1.5x of the admitted node's); yardsticks in the same
+//    window: a bare libp2p node with the same transports and services (bench/support/bare-libp2p.ts) and
+//    `node -e 'setInterval(() => {}, 1000)'`.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
+const here = dirname(fileURLToPath(import.meta.url))
+const cli = join(here, '..', 'src', 'cli', 'main.js')
 const root = mkdtempSync(join(tmpdir(), 'allmende-bench-living-'))
 const IDLE_MS = 60_000
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux
@@ -18,6 +21,16 @@ interface Node {
   child: ChildProcess
   api: string
   token: string
+}
+
+/** A yardstick process, started and left idle. */
+function yardstick(args: string[]): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    child.stdout.once('data', () => resolve(child))
+    child.on('error', reject)
+    child.once('exit', (code) => reject(new Error(`yardstick ${args.join(' ')} exited with ${code}`)))
+  })
 }
 
 function cliJson<T>(args: string[]): T {
@@ -87,7 +100,7 @@ async function until(check: () => Promise<boolean>, what: string, limitMs = 60_0
 }
 
 /** CPU seconds (user + system) a process used so far, and its resident memory in MiB. */
-function usage(node: Node): { cpuSeconds: number; rssMiB: number } {
+function usage(node: { child: ChildProcess }): { cpuSeconds: number; rssMiB: number } {
   const stat = readFileSync(`/proc/${node.child.pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const ticks = Number(fields[11]) + Number(fields[12])
@@ -101,7 +114,8 @@ function usage(node: Node): { cpuSeconds: number; rssMiB: number } {
 const names = ['anchor', 'kusel', 'myk', 'revoked', 'outsider']
 const ids: Record<string, { did: string; peerId: string }> = {}
 for (const name of names) ids[name] = cliJson(['init', '--dir', dir(name), '--name', `Bench ${name}`])
-cliJson(['dataspace', 'create', '--title', 'Bench', '--membership-refresh', '5', '--dir', dir('anchor')])
+// the default membership refresh (60 s): idle is measured as a node runs, revocation travels by announcement
+cliJson(['dataspace', 'create', '--title', 'Bench', '--dir', dir('anchor')])
 for (const name of names.slice(1)) {
   cliJson(['dataspace', 'join', '--descriptor', join(dir('anchor'), 'dataspace.json'), '--dir', dir(name)])
 }
@@ -143,16 +157,31 @@ const restartMs = ready - restarted
 
 await call(anchor(), 'DELETE', `/api/v1/dataspace/members/${encodeURIComponent(ids.revoked!.did)}`)
 await until(async () => !(await admits(nodes.kusel!, ids.revoked!.peerId)), 'the revoked node to be dropped')
+const yardsticks: Record<string, { child: ChildProcess }> = {
+  bare: { child: await yardstick([join(here, 'support', 'bare-libp2p.js')]) },
+  timer: { child: await yardstick(['-e', "console.log('ready'); setInterval(() => {}, 1000)"]) },
+}
 // settle, then measure idle
 await new Promise((resolve) => setTimeout(resolve, 5_000))
-const watched = ['myk', 'revoked', 'outsider']
-const before = Object.fromEntries(watched.map((name) => [name, usage(nodes[name]!)]))
+const watched: Record<string, { child: ChildProcess }> = {
+  myk: nodes.myk!,
+  revoked: nodes.revoked!,
+  outsider: nodes.outsider!,
+  anchor: nodes.anchor!,
+  ...yardsticks,
+}
+const before = Object.fromEntries(Object.entries(watched).map(([name, p]) => [name, usage(p)]))
 await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
-const after = Object.fromEntries(watched.map((name) => [name, usage(nodes[name]!)]))
+const after = Object.fromEntries(Object.entries(watched).map(([name, p]) => [name, usage(p)]))
 const cpuPercent = (name: string) =>
   ((after[name]!.cpuSeconds - before[name]!.cpuSeconds) / (IDLE_MS / 1000)) * 100
 
 for (const node of Object.values(nodes)) await stop(node)
+for (const { child } of Object.values(yardsticks)) {
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
 
 const verdict = (ok: boolean) => (ok ? 'goal met' : 'GOAL MISSED')
 console.log(
@@ -164,14 +193,24 @@ console.log(
 console.log(
   `anchor ready again -> members admitted:     ${healedMs.toFixed(0)} ms = ${(healedMs / startMs).toFixed(2)}x a node start (the restart itself took ${restartMs.toFixed(0)} ms); goal < 10000 ms: ${verdict(healedMs < 10_000)}`,
 )
-const admittedCpu = cpuPercent('myk')
+const bareCpu = cpuPercent('bare')
 console.log(
-  `idle admitted member (yardstick):           CPU ${admittedCpu.toFixed(2)} %, RSS ${after.myk!.rssMiB.toFixed(0)} MiB over ${IDLE_MS / 1000} s`,
+  `idle bare libp2p node (yardstick):          CPU ${bareCpu.toFixed(2)} %, RSS ${after.bare!.rssMiB.toFixed(0)} MiB; a timer-only process: CPU ${cpuPercent('timer').toFixed(2)} %`,
 )
-for (const name of ['revoked', 'outsider']) {
+const admittedCpu = cpuPercent('myk')
+const line = (label: string, name: string, extra = '') => {
   const cpu = cpuPercent(name)
-  const ratio = admittedCpu > 0 ? cpu / admittedCpu : Number.POSITIVE_INFINITY
   console.log(
-    `idle ${name === 'revoked' ? 'revoked node' : 'unendorsed node'}:${' '.repeat(name === 'revoked' ? 22 : 20)}CPU ${cpu.toFixed(2)} % = ${ratio.toFixed(2)}x, RSS ${after[name]!.rssMiB.toFixed(0)} MiB = ${(after[name]!.rssMiB / after.myk!.rssMiB).toFixed(2)}x; goal CPU <= 1.5x: ${verdict(ratio <= 1.5)}`,
+    `${label.padEnd(43)}CPU ${cpu.toFixed(2)} % = ${(cpu / bareCpu).toFixed(2)}x bare libp2p${extra}, RSS ${after[name]!.rssMiB.toFixed(0)} MiB; goal < 1 %: ${verdict(cpu < 1)}`,
+  )
+}
+line('idle admitted member:', 'myk')
+line('idle anchor (two members, two outsiders):', 'anchor')
+for (const name of ['revoked', 'outsider']) {
+  const ratio = admittedCpu > 0 ? cpuPercent(name) / admittedCpu : Number.POSITIVE_INFINITY
+  line(
+    name === 'revoked' ? 'idle revoked node:' : 'idle unendorsed node:',
+    name,
+    ` = ${ratio.toFixed(2)}x the admitted member (goal <= 1.5x: ${verdict(ratio <= 1.5)})`,
   )
 }

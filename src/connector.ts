@@ -19,6 +19,7 @@ import {
   type NodeStatusView,
   nodeRoutes,
   openapiRoutes,
+  type PartyName,
   policyRoutes,
   transferRoutes,
   vcApiRoutes,
@@ -233,6 +234,7 @@ export class Connector {
               identity: () => this.identity(),
               peers: () => this.peers(),
               status: () => this.status(),
+              names: () => this.names(),
             }),
           (router) => dataspaceRoutes(router, { dataspace: () => this.dataspace, root: directory.root }),
           (router) => datasetRoutes(router, domain.catalog),
@@ -266,6 +268,12 @@ export class Connector {
                   ]),
                 ),
                 [key.did]: config.name,
+              }),
+              membership: async (parties) => ({
+                ...(this.dataspace === undefined ? {} : { descriptor: this.dataspace.descriptor }),
+                credentials: (
+                  await Promise.all(parties.map((did) => this.dataspace?.membershipCredentialsOf(did) ?? []))
+                ).flat(),
               }),
             }),
           (router) => auditRoutes(router, domain.audit),
@@ -412,6 +420,39 @@ export class Connector {
     return names
   }
 
+  /**
+   * The names of parties this node knows, and where each came from: this node's own; the name an anchor wrote
+   * into the party's membership credential; else the name the peer gave in its handshake (kept in peer memory).
+   * Without `dids`, every party it knows: itself, its peers, the members it endorsed or met.
+   */
+  async names(dids?: readonly string[]): Promise<Record<string, PartyName>> {
+    const { config, key } = this.init.files
+    const peers = await this.peers()
+    const members = (await this.dataspace?.members().catch(() => [])) ?? []
+    const wanted = dids ?? [
+      ...new Set([
+        key.did,
+        ...peers.flatMap((p) => (p.did === null ? [] : [p.did])),
+        ...members.map((m) => m.did),
+      ]),
+    ]
+    const names: Record<string, PartyName> = {}
+    for (const did of wanted) {
+      if (did === key.did) {
+        names[did] = { name: config.name, from: 'this node' }
+        continue
+      }
+      const vouched = await this.dataspace?.credentialNameOf(did)
+      if (vouched !== undefined) {
+        names[did] = { name: vouched.name, from: 'membership credential', issuer: vouched.issuer }
+        continue
+      }
+      const given = peers.find((peer) => peer.did === did)?.name
+      if (given !== undefined && given !== null) names[did] = { name: given, from: 'handshake' }
+    }
+    return names
+  }
+
   /** Connected and known peers with DID, addresses and last latency. */
   async peers(): Promise<PeerSummary[]> {
     return this.mesh?.peers() ?? []
@@ -489,6 +530,7 @@ export class Connector {
               holder,
               challenge: key.did,
               statusChecker: statusCache,
+              vetoes: (member, credentials) => dataspace.vetoesOf(member, credentials),
             }),
     })
     // Both caches together stay within one membership refresh (HttpMembership explains the halves).

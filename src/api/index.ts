@@ -29,7 +29,7 @@ export {
 } from './metrics.js'
 export { CsrfError, DashboardSessions, LoginCodeError } from './middleware/session.js'
 export { NodeApiError, NodeClient, NodeNotRunningError } from './node-client.js'
-export { agreementProofRoutes } from './routes/agreement-proof-routes.js'
+export { agreementProofRoutes, type PartyMembership } from './routes/agreement-proof-routes.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { auditVerifyRoutes } from './routes/audit-verify-routes.js'
 export { backupRoutes } from './routes/backup-routes.js'
@@ -45,6 +45,7 @@ export {
   type NodeStatusView,
   type NodeView,
   nodeRoutes,
+  type PartyName,
 } from './routes/node-routes.js'
 export { openapiDocumentPath, openapiRoutes } from './routes/openapi-routes.js'
 export { policyRoutes } from './routes/policy-routes.js'

@@ -55,7 +55,7 @@ export class PeerDispatcher implements PeerAddressing {
 
 /**
  * The one place that picks the data plane of a pull: the first of `pullers` that serves the start
- * message's `dataAddress` (libp2p or `HttpData-PULL`). The transfer service hands the address over
+ * message's `dataAddress` (libp2p or `HttpData-PULL`). The transfer manager hands the address over
  * and never reads it.
  */
 export class PullDispatcher implements DataPuller {

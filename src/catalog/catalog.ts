@@ -196,13 +196,18 @@ export class Catalog {
    * dataset (the catalog leaves the target implicit; an agreement needs it).
    */
   async offerFor(requester: Requester, datasetId: string, offerId: string): Promise<OdrlOffer> {
+    return (await this.publishedOffer(requester, datasetId, offerId)).offer
+  }
+
+  /** {@link offerFor} with who may see the offer and how agreements on it are approved, in one read. */
+  async publishedOffer(requester: Requester, datasetId: string, offerId: string): Promise<DatasetOffer> {
     const dataset = await this.datasets.get(datasetId)
     if (dataset === undefined) throw new DatasetNotFoundError(datasetId)
     const entry = dataset.offers.find((o) => o.offer['@id'] === offerId)
     if (entry === undefined || !maySeeOffer(entry.access, requester, this.evaluateConstraint)) {
       throw new OfferNotFoundError(datasetId, offerId)
     }
-    return { ...entry.offer, target: datasetId }
+    return { ...entry, offer: { ...entry.offer, target: datasetId } }
   }
 
   /** Calls `listener` after every stored change; returns the function that unsubscribes. */

@@ -183,11 +183,24 @@ export function configOverrides(values: {
 }
 
 /** Parses `--endorsements N`. */
-export function endorsementsFlag(value: string | undefined): number | undefined {
+export function endorsementsFlag(
+  value: string | undefined,
+  flag: 'endorsements' | 'revocations' = 'endorsements',
+): number | undefined {
   if (value === undefined) return undefined
-  const endorsements = Number(value)
-  if (!Number.isInteger(endorsements) || endorsements < 1) {
-    throw new UsageError(`--endorsements must be a whole number of at least 1, got "${value}"`)
+  const count = Number(value)
+  if (!Number.isInteger(count) || count < 1) {
+    throw new UsageError(`--${flag} must be a whole number of at least 1, got "${value}"`)
   }
-  return endorsements
+  return count
 }
+
+/** `--revocations R`: how many anchors' revocations drop a member (the data space's revocation rule). */
+export const REVOCATIONS_FLAG = {
+  revocations: {
+    type: 'string',
+    value: 'R',
+    fallback: '1 (any anchor revokes alone)',
+    help: "anchors' revocations that drop a member, whether they endorsed it or not",
+  },
+} as const satisfies FlagDocs

@@ -25,6 +25,9 @@ export function agreementFromOffer(offer: MessageOffer, parties: AgreementPartie
     '@id': parties.uid,
     '@type': 'Agreement',
     ...(offer.profile === undefined ? {} : { profile: offer.profile }),
+    // The offer's conflict strategy decides when a permission and a prohibition both apply: the
+    // agreement must decide as the offer promised, not fall back to the engine's default.
+    ...(offer.conflict === undefined ? {} : { conflict: offer.conflict }),
     target: parties.target,
     assigner: parties.assigner,
     assignee: parties.assignee,
@@ -52,10 +55,11 @@ export function credentialAgreementOf(agreement: Agreement): Record<string, unkn
   }
 }
 
-/** Whether two offers carry the same terms (rules and profile), ignoring JSON member order. */
+/** Whether two offers carry the same terms (rules and conflict strategy), ignoring JSON member order. */
 export function sameTerms(a: MessageOffer, b: MessageOffer): boolean {
   const terms = (o: MessageOffer) =>
     canonicalJson({
+      conflict: o.conflict ?? null,
       permission: o.permission ?? [],
       prohibition: o.prohibition ?? [],
       obligation: o.obligation ?? [],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuditLog } from '../audit/index.js'
 import {
   countersignAgreementCredential,
+  InvalidCredentialError,
   issueAgreementCredential,
   type StatusEntry,
   type VerifyOptions,
@@ -151,6 +152,8 @@ export class NegotiationService {
       label: 'negotiation',
       sublevel: 'negotiations',
       keyOf: (negotiation) => negotiation.id,
+      // a negotiation reads its record at every step; its records are written by commit() alone
+      cachedRecords: 1024,
       auditOf: (negotiation) => ({
         subject: negotiation.id,
         data: {
@@ -301,30 +304,33 @@ export class NegotiationService {
 
   // ---- protocol: messages from the counterparty ---------------------------------------------
 
-  /** Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. */
+  /**
+   * Handles one inbound negotiation message from `caller` (a DID) and returns the ACK. The process is
+   * found by the pid of this side (never by what the message type implies), so a move sent to the
+   * wrong side is judged by the transition table (`ALLMENDE_ILLEGAL_TRANSITION`) on every binding.
+   */
   async handle(message: DspMessage, caller: string): Promise<ContractNegotiation> {
     switch (message['@type']) {
       case 'ContractRequestMessage':
         if (message.providerPid === undefined) return this.onInitialRequest(message, caller)
-        return this.onMove(message.providerPid, message, caller)
+        return this.onMove(await this.ownPid(message), message, caller)
       case 'ContractAgreementMessage':
       case 'ContractNegotiationEventMessage':
-        return this.onMove(
-          message['@type'] === 'ContractNegotiationEventMessage' && message.eventType === 'ACCEPTED'
-            ? message.providerPid
-            : message.consumerPid,
-          message,
-          caller,
-        )
       case 'ContractOfferMessage':
-        return this.onMove(message.consumerPid ?? '', message, caller)
       case 'ContractAgreementVerificationMessage':
-        return this.onMove(message.providerPid, message, caller)
+        return this.onMove(await this.ownPid(message), message, caller)
       case 'ContractNegotiationTerminationMessage':
         return this.onTermination(message, caller)
       default:
         throw new InvalidMessageError(`${message['@type']} is not a contract negotiation message`)
     }
+  }
+
+  /** The pid of this side's process a message names: the provider's when this node provides it, else the consumer's. */
+  private async ownPid(message: { providerPid?: string; consumerPid?: string }): Promise<string> {
+    const { providerPid, consumerPid = '' } = message
+    if (providerPid === undefined) return consumerPid
+    return (await this.processes.get(providerPid))?.role === 'provider' ? providerPid : consumerPid
   }
 
   /** The ACK for a negotiation the caller is party to (`GET /negotiations/:pid`). */
@@ -547,8 +553,7 @@ export class NegotiationService {
     message: Extract<DspMessage, { '@type': 'ContractNegotiationTerminationMessage' }>,
     caller: string,
   ): Promise<ContractNegotiation> {
-    const mine = await this.processes.get(message.providerPid)
-    const pid = mine?.role === 'provider' ? message.providerPid : message.consumerPid
+    const pid = await this.ownPid(message)
     return this.processes.withLock(pid, async () => {
       const negotiation = await this.processes.get(pid)
       if (negotiation === undefined || negotiation.counterparty !== caller)
@@ -596,17 +601,7 @@ export class NegotiationService {
         await this.processes.commit(held, 'negotiation.held', [], { reason: decision.reason })
         return held
       }
-      if (!decision.agree) {
-        const terminated = this.move(
-          negotiation,
-          'ContractNegotiationTerminationMessage',
-          'provider',
-          decision.code,
-          decision.reason,
-        )
-        await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
-        return terminated
-      }
+      if (!decision.agree) return this.refuse(negotiation, decision.code, decision.reason)
       const agreement = agreementFromOffer(decision.offer, {
         uid: `urn:uuid:${randomUUID()}`,
         assigner: this.components.nodeKey.did,
@@ -615,15 +610,24 @@ export class NegotiationService {
         timestamp: this.components.clock(),
       })
       const status = await this.init.allocateStatus?.()
-      const credential = await issueAgreementCredential(
-        credentialAgreementOf(agreement),
-        this.components.nodeKey,
-        {
-          id: agreement['@id'],
-          now: this.components.clock(),
-          ...(status === undefined ? {} : { credentialStatus: status }),
-        },
-      )
+      let credential: Record<string, unknown>
+      try {
+        credential = await issueAgreementCredential(
+          credentialAgreementOf(agreement),
+          this.components.nodeKey,
+          {
+            id: agreement['@id'],
+            now: this.components.clock(),
+            ...(status === undefined ? {} : { credentialStatus: status }),
+          },
+        )
+      } catch (error) {
+        // An agreement the credential rules refuse (e.g. a prohibition naming a third party) can never be
+        // issued: end the negotiation with that reason instead of leaving the request open forever.
+        if (error instanceof InvalidCredentialError)
+          return this.refuse(negotiation, error.code, error.message)
+        throw error
+      }
       const agreed: Negotiation = {
         ...this.move(negotiation, 'ContractAgreementMessage', 'provider'),
         agreementId: agreement['@id'],
@@ -643,6 +647,19 @@ export class NegotiationService {
       })
       return agreed
     })
+  }
+
+  /** Provider: ends a request it will not agree to, telling the consumer why. */
+  private async refuse(negotiation: Negotiation, code: string, reason: string): Promise<Negotiation> {
+    const terminated = this.move(
+      negotiation,
+      'ContractNegotiationTerminationMessage',
+      'provider',
+      code,
+      reason,
+    )
+    await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
+    return terminated
   }
 
   /** Provider: a data officer approves a held request; the policy must still permit it. */

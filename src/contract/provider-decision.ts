@@ -32,8 +32,8 @@ export function providerDecision(
       isMember: await init.isMember(consumer, callbackAddress !== undefined),
     }
     const offerId = String(offer['@id'])
-    const published = await init.catalog.offerFor(requester, datasetId, offerId)
-    const entry = (await init.catalog.get(datasetId)).offers.find((o) => o.offer['@id'] === offerId)
+    const entry = await init.catalog.publishedOffer(requester, datasetId, offerId)
+    const published = entry.offer
     return decideOnOffer({
       offer: await init.policies.compile(published),
       terms: toDspOffer(published) as MessageOffer,
@@ -41,9 +41,10 @@ export function providerDecision(
       consumer,
       isMember: requester.isMember,
       ...(init.dataSpace === undefined ? {} : { dataSpace: init.dataSpace }),
-      openToAll: entry?.access.kind === 'public',
+      openToAll: entry.access.kind === 'public',
       now: init.clock(),
-      approval: entry?.approval ?? 'automatic',
+      // records stored before approvals existed have none
+      approval: entry.approval ?? 'automatic',
       approved,
       ...(purpose === undefined ? {} : { purpose }),
       ...(declared === undefined ? {} : { declared }),

@@ -13,12 +13,17 @@ import { asArray, failure, type JsonLdObject, type VerificationFailure } from '.
 
 /** Side field of a presentation file that may carry status list credentials (outside the signed VP). */
 export const STATUS_LIST_SIDE_FIELD = 'statusListCredentials'
+/**
+ * Side field of a presentation file carrying the data space descriptor (outside the signed VP: the anchors'
+ * proofs on it are what a verifier checks), so the parties' membership credentials can be traced to anchors.
+ */
+export const DESCRIPTOR_SIDE_FIELD = 'dataspaceDescriptor'
 
 /**
  * An agreement presented by one of its parties for a verifier's challenge and domain: the offline proof a
  * partner (or a court, or an auditor) checks with {@link verifyAgreementPresentation}, no connector needed.
  * Status list credentials passed along are embedded as further credentials, so revocation can be checked
- * offline too.
+ * offline too; so are the parties' membership credentials, which name them.
  */
 export async function presentAgreement(
   credential: JsonLdObject,
@@ -27,6 +32,8 @@ export async function presentAgreement(
     challenge: string
     domain?: string
     statusListCredentials?: readonly JsonLdObject[]
+    /** Credentials that name the parties (their membership credentials), checked by the verifier. */
+    partyCredentials?: readonly JsonLdObject[]
     now?: Date
     resolver?: DidResolver
   },
@@ -38,7 +45,11 @@ export async function presentAgreement(
       `${holderKey.did} is no party to agreement ${agreement.uid} and cannot present it`,
     )
   }
-  return presentCredentials([credential, ...(options.statusListCredentials ?? [])], holderKey, options)
+  return presentCredentials(
+    [credential, ...(options.statusListCredentials ?? []), ...(options.partyCredentials ?? [])],
+    holderKey,
+    options,
+  )
 }
 
 /** Options of {@link verifyAgreementPresentation}. */
@@ -52,6 +63,8 @@ export interface VerifyAgreementPresentationOptions {
   resolver?: DidResolver
   now?: Date
   maxClockSkewSeconds?: number
+  /** Credential types the presentation may carry besides the agreement and status lists (returned unchecked). */
+  accompanying?: readonly string[]
 }
 
 /** A presented agreement that passed every check: who presented it, and what was agreed. */
@@ -61,6 +74,10 @@ export interface AgreementPresentationVerification {
   readonly challenge: string
   readonly domain?: string
   readonly agreement: AgreementVerification
+  /** Credentials of the `accompanying` types, signed into the presentation by the holder; not checked here. */
+  readonly accompanying: readonly JsonLdObject[]
+  /** The descriptor side field as found, not checked here. */
+  readonly descriptor?: unknown
 }
 
 /**
@@ -73,7 +90,7 @@ export async function verifyAgreementPresentation(
   presentation: JsonLdObject,
   options: VerifyAgreementPresentationOptions = {},
 ): Promise<AgreementPresentationVerification | VerificationFailure> {
-  const { [STATUS_LIST_SIDE_FIELD]: sideLists, ...signed } = presentation
+  const { [STATUS_LIST_SIDE_FIELD]: sideLists, [DESCRIPTOR_SIDE_FIELD]: descriptor, ...signed } = presentation
   const proof = await checkPresentationProof(signed, options)
   if (!proof.verified) return proof
   const credentials = asArray(signed.verifiableCredential as JsonLdObject | JsonLdObject[] | undefined)
@@ -86,15 +103,19 @@ export async function verifyAgreementPresentation(
       `the presentation must hold one agreement credential, it holds ${agreements.length}`,
     )
   }
+  const allowed = options.accompanying ?? []
+  const accompanying = credentials.filter((c) =>
+    asArray(c?.type as string[]).some((type) => allowed.includes(type)),
+  )
   const lists = [
-    ...credentials.filter((c) => c !== agreements[0]),
+    ...credentials.filter((c) => c !== agreements[0] && !accompanying.includes(c)),
     ...asArray(sideLists as JsonLdObject[] | undefined),
   ]
   for (const list of lists) {
     if (!asArray(list?.type as string[]).includes('BitstringStatusListCredential')) {
       return failure(
         'malformed',
-        'besides the agreement, a presentation may carry only status list credentials',
+        `besides the agreement, a presentation may carry only status list credentials${allowed.length === 0 ? '' : ` and ${allowed.join(', ')}`}`,
       )
     }
   }
@@ -119,6 +140,8 @@ export async function verifyAgreementPresentation(
     challenge: proof.challenge,
     ...(proof.domain === undefined ? {} : { domain: proof.domain }),
     agreement,
+    accompanying,
+    ...(descriptor === undefined ? {} : { descriptor }),
   }
 }
 

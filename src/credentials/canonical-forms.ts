@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
+import jsonld from 'jsonld'
 import { WorkerPool } from '../workers/worker-pool.js'
 import { type DocumentLoader, isBundledContext } from './document-loader.js'
 
@@ -89,6 +90,8 @@ function remembered(document: unknown, options: CanonizeOptions, loader: Documen
 }
 
 async function compute(document: unknown, options: CanonizeOptions, loader: DocumentLoader): Promise<string> {
+  const filled = await fillDocumentTemplate(document, options, loader)
+  if (filled !== undefined) return filled
   if (pool !== undefined) {
     try {
       return await pool.run({ document, options })
@@ -220,4 +223,125 @@ function templateOf(
     if (!holding[0]!.includes(asTerm)) return undefined
   }
   return { lines, placeholders }
+}
+
+// ---- documents of one shape ----------------------------------------------------------------------------
+
+// Credentials of one kind differ in a few values only: identifiers, parties, dates, a status index. Turning
+// JSON-LD into RDF (expansion, context processing) costs about twenty times as much as canonicalizing the
+// resulting quads. So the RDF of a document is computed once per shape, with placeholders for those values,
+// and each document of that shape gets its values filled into the quads, which are then canonicalized
+// (RDFC-1.0 relabels the blank nodes itself). A placeholder must come out of expansion only as a whole
+// term of the kind its value needs (an IRI with the same scheme, or a literal), else the shape is not used.
+
+/** Fields whose string values become placeholders; their terms never decide a context, type or term. */
+const TEMPLATE_FIELDS = new Set([
+  'id',
+  'issuer',
+  'validFrom',
+  'validUntil',
+  'uid',
+  'assigner',
+  'assignee',
+  'target',
+  'statusListIndex',
+  'statusListCredential',
+])
+const SHAPE_LIMIT = 64
+const shapes = new Map<string, Promise<string | undefined>>()
+
+interface Shape {
+  readonly key: string
+  readonly withPlaceholders: unknown
+  /** Placeholder -> value, with the placeholder's form in N-Quads (`<p>` or `"p"`). */
+  readonly values: ReadonlyMap<string, string>
+}
+
+/** The document with placeholders for its template fields, or undefined if it has none or a value cannot be one. */
+function shapeOf(document: unknown, options: CanonizeOptions): Shape | undefined {
+  const values = new Map<string, string>()
+  let unsafe = false
+  const replace = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(replace)
+    if (value === null || typeof value !== 'object') return value
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '@context' || !TEMPLATE_FIELDS.has(key) || typeof inner !== 'string') {
+        out[key] = key === '@context' ? inner : replace(inner)
+        continue
+      }
+      const iri = IRI_VALUE.exec(inner)
+      if (iri === null && !PLAIN_VALUE.test(inner)) unsafe = true
+      // The closing `-` keeps one placeholder from being the beginning of another (1 and 10).
+      const placeholder = `${iri === null ? '' : `${iri[1]}:`}allmende-placeholder-${values.size}-`
+      values.set(placeholder, inner)
+      out[key] = placeholder
+    }
+    return out
+  }
+  const withPlaceholders = replace(document)
+  if (unsafe || values.size === 0) return undefined
+  return { key: `${JSON.stringify(options)}${JSON.stringify(withPlaceholders)}`, withPlaceholders, values }
+}
+
+async function fillDocumentTemplate(
+  document: unknown,
+  options: CanonizeOptions,
+  loader: DocumentLoader,
+): Promise<string | undefined> {
+  const shape = shapeOf(document, options)
+  if (shape === undefined) return undefined
+  let template = shapes.get(shape.key)
+  if (template === undefined) {
+    template = quadsOf(shape, options, loader).catch(() => undefined)
+    if (shapes.size >= SHAPE_LIMIT) shapes.delete(shapes.keys().next().value!)
+    shapes.set(shape.key, template)
+  }
+  const quads = await template
+  if (quads === undefined) return undefined
+  let filled = quads
+  for (const [placeholder, value] of shape.values) {
+    const iri = placeholder.includes(':')
+    filled = filled.replaceAll(
+      iri ? `<${placeholder}>` : `"${placeholder}"`,
+      iri ? `<${value}>` : `"${value}"`,
+    )
+  }
+  return jsonld.canonize(
+    filled as unknown as jsonld.JsonLdDocument,
+    {
+      inputFormat: 'application/n-quads',
+      canonizeOptions: { algorithm: 'RDFC-1.0', format: 'application/n-quads' },
+    } as unknown as jsonld.Options.Normalize,
+  ) as Promise<string>
+}
+
+/** The N-Quads of a shape, or undefined when a placeholder does not come out as a whole term of its kind. */
+async function quadsOf(
+  shape: Shape,
+  options: CanonizeOptions,
+  loader: DocumentLoader,
+): Promise<string | undefined> {
+  const quads = (await jsonld.toRDF(
+    shape.withPlaceholders as jsonld.JsonLdDocument,
+    {
+      base: null,
+      safe: true,
+      ...options,
+      rdfDirection: 'i18n-datatype',
+      produceGeneralizedRdf: false,
+      format: 'application/n-quads',
+      documentLoader: loader,
+    } as unknown as jsonld.Options.ToRdf,
+  )) as unknown as string
+  for (const placeholder of shape.values.keys()) {
+    const iri = placeholder.includes(':')
+    const anywhere = quads.split(placeholder).length - 1
+    // A literal placeholder must end its literal: `"p"` then a datatype, language or the line's end.
+    const asTerm = iri
+      ? quads.split(`<${placeholder}>`).length - 1
+      : (quads.match(new RegExp(`"${placeholder}"(?=\\^\\^<| |@)`, 'g')) ?? []).length
+    if (anywhere === 0 || anywhere !== asTerm) return undefined
+  }
+  return quads
 }

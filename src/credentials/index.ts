@@ -39,6 +39,7 @@ export {
 } from './agreement.js'
 export {
   type AgreementPresentationVerification,
+  DESCRIPTOR_SIDE_FIELD,
   presentAgreement,
   STATUS_LIST_SIDE_FIELD,
   type VerifyAgreementPresentationOptions,

@@ -23,6 +23,8 @@ export interface MembershipAnnouncement {
   readonly at: string
   readonly name?: string
   readonly addresses?: readonly string[]
+  /** The announcing anchor's signed revocation list after the change (members verify it before use). */
+  readonly list?: unknown
 }
 
 /** What the network asks of the data space when peers ask, tell or announce something. */
@@ -41,6 +43,12 @@ export interface DataspaceHandlers {
   announced(announcement: MembershipAnnouncement, from: string): Promise<void>
   /** A peer's last connection closed. */
   disconnected(peer: string): void
+  /** A peer passed admission. */
+  admitted(peer: string): void
+  /** The anchors' signed revocation lists this node holds, to hand on to a peer. */
+  revocationLists(): unknown[]
+  /** Takes the revocation lists a peer holds (each is verified; older ones are ignored). */
+  takeRevocationLists(lists: readonly unknown[]): Promise<void>
 }
 
 /** The network under the data space: its peers, its admission gate, its mesh and its membership protocols. */
@@ -70,6 +78,8 @@ export interface DataspaceNetwork {
   fetchStatusList(listUrl: string): Promise<JsonLdObject>
   /** Offers the current descriptor to every admitted peer; the older side takes the newer one. */
   spreadDescriptor(): Promise<void>
+  /** Compares descriptor and revocation lists with one admitted peer now. */
+  syncWith(peer: string): Promise<void>
   /** Publishes an announcement to the data space's members. */
   announce(announcement: MembershipAnnouncement): Promise<void>
 }

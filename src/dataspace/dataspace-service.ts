@@ -28,6 +28,8 @@ import { MembershipAdmissionPolicy } from './membership-admission.js'
 import { membershipSubject } from './membership-credential.js'
 import { type MembershipStanding, OwnMembership } from './membership-standing.js'
 import { MembershipWallet } from './membership-wallet.js'
+import { type CredentialName, credentialName, PartyCredentials } from './party-credentials.js'
+import { type Revocation, RevocationLists, type Veto } from './revocation-list.js'
 
 /** Default period of the membership refresh: revoked members are dropped within it. */
 export const DEFAULT_MEMBERSHIP_REFRESH_SECONDS = 60
@@ -99,6 +101,10 @@ export class DataspaceService {
   readonly policy: MembershipAdmissionPolicy
   readonly wallet: MembershipWallet
   readonly refreshSeconds: number
+  /** The anchors' signed revocation lists: who vetoed which member. */
+  readonly revocations: RevocationLists
+  /** The membership credentials admitted members showed: names their anchors vouch for. */
+  readonly parties: PartyCredentials
   private readonly statusCache: StatusListCache
   private network?: DataspaceNetwork
   private timer?: NodeJS.Timeout
@@ -119,6 +125,8 @@ export class DataspaceService {
     this.refreshSeconds = init.refreshSeconds ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
     this.own = new OwnMembership(store, descriptor, key.did, this.wallet)
+    this.revocations = new RevocationLists(store, descriptor, init.resolver)
+    this.parties = new PartyCredentials(store, descriptor)
     // Half the refresh period: a list fetched just before a refresh is re-fetched at the next one at the latest.
     this.statusCache = new StatusListCache({
       fetcher: (listUrl) => this.fetchStatusList(listUrl),
@@ -132,6 +140,7 @@ export class DataspaceService {
       statusChecker: this.statusCache,
       obtainCredential: () => this.obtainCredential(),
       refreshMs: this.refreshSeconds * 1000,
+      vetoes: (member, credentials) => this.vetoesOf(member, credentials),
       ...(init.resolver === undefined ? {} : { resolver: init.resolver }),
     })
   }
@@ -212,9 +221,52 @@ export class DataspaceService {
     return run
   }
 
+  /** The anchors' revocations of `member` that stand against the credentials it shows. */
+  vetoesOf(member: string, credentials: readonly JsonLdObject[] = []): Veto[] {
+    return this.revocations.vetoesOf(member, credentials)
+  }
+
+  /**
+   * The membership credentials of a party as far as this node holds them: its own (wallet), the ones it
+   * issued as anchor, or the ones the party showed when it was admitted.
+   */
+  async membershipCredentialsOf(did: string): Promise<JsonLdObject[]> {
+    if (did === this.init.key.did) return this.wallet.list()
+    const issued = await this.registry?.activeCredential(did)
+    const shown = this.parties.credentialsOf(did).filter((c) => c.id !== issued?.id)
+    return [...(issued === undefined ? [] : [issued]), ...shown]
+  }
+
+  /** The name an anchor wrote into a party's membership credential, and which anchor. */
+  async credentialNameOf(did: string): Promise<CredentialName | undefined> {
+    return credentialName(await this.membershipCredentialsOf(did))
+  }
+
+  /** A peer passed admission: keep the membership credentials it showed (the names its anchors vouch for). */
+  private admitted(peer: string): void {
+    const membership = this.policy.membershipOf(peer)
+    if (membership === undefined || membership.anchor) return
+    this.parties
+      .remember(membership.did, membership.credentials)
+      .catch((error: Error) => this.init.log.warn({ err: error.message }, 'membership credentials not kept'))
+  }
+
+  /** Takes newer revocation lists (from a peer or an announcement) and re-checks the members at once if one changed. */
+  async takeRevocationLists(lists: readonly unknown[]): Promise<void> {
+    let changed = false
+    for (const list of lists) if (await this.revocations.take(list)) changed = true
+    if (!changed) return
+    await this.updateStanding()
+    await this.refresh()
+  }
+
   /** Answers the data space's peers over `network` and starts the refresh timer. */
   async start(network: DataspaceNetwork): Promise<void> {
     this.network = network
+    await this.revocations.load()
+    await this.parties.load()
+    const registry = this.registry
+    if (registry !== undefined) await this.revocations.take(await registry.revocationList())
     await this.updateStanding()
     network.setStanding(() => this.standingReason())
     const descriptor = this.init.descriptor
@@ -227,6 +279,9 @@ export class DataspaceService {
       adopt: (candidate) => this.adopt(candidate),
       announced: (announcement, from) => this.announced(announcement, from),
       disconnected: (peer) => this.policy.forget(peer),
+      admitted: (peer) => this.admitted(peer),
+      revocationLists: () => this.revocations.all(),
+      takeRevocationLists: (lists) => this.takeRevocationLists(lists),
     })
     this.timer = setInterval(() => void this.refresh(), this.refreshSeconds * 1000)
     this.timer.unref()
@@ -261,7 +316,10 @@ export class DataspaceService {
   async endorse(did: string, options: { name?: string } = {}): Promise<MemberRecord> {
     const applicant = this.applicants.get(did)
     const name = options.name ?? applicant?.name
-    const record = await this.requireRegistry().endorse(did, name === undefined ? {} : { name })
+    const registry = this.requireRegistry()
+    const record = await registry.endorse(did, name === undefined ? {} : { name })
+    const list = await registry.revocationList()
+    await this.revocations.take(list)
     this.network?.forgive(did)
     const addresses = applicant?.addresses ?? []
     this.network?.target(did, addresses)
@@ -271,30 +329,36 @@ export class DataspaceService {
       at: record.endorsedAt,
       addresses,
       ...(name === undefined ? {} : { name }),
+      list,
     })
     return record
   }
 
   /**
-   * Revokes a member: tells it, announces it (members re-check it at once rather than at their next refresh),
-   * drops its connection and forgets it.
+   * Revokes a member, whether this anchor endorsed it or not: its credential's status entry (if any) and this
+   * anchor's signed revocation list. Tells the member, announces the change with the new list (members re-check
+   * it at once rather than at their next refresh), drops its connection and forgets it.
    */
-  async revoke(did: string): Promise<MemberRecord> {
-    const record = await this.requireRegistry().revoke(did)
-    this.statusCache.invalidate(record.status.statusListCredential)
-    const at = record.revokedAt ?? new Date().toISOString()
+  async revoke(did: string): Promise<Revocation> {
+    const registry = this.requireRegistry()
+    const revocation = await registry.revoke(did)
+    const status = (await registry.get(did))?.status
+    if (status !== undefined) this.statusCache.invalidate(status.statusListCredential)
+    const list = await registry.revocationList()
+    await this.revocations.take(list)
+    const at = revocation.revokedAt
     const network = this.network
     if (network !== undefined) {
       await network.sendNotice(did, { state: 'revoked', at })
-      await network.announce({ change: 'revoked', member: did, at })
+      await network.announce({ change: 'revoked', member: did, at, list })
       await network.deny(
         did,
-        `its membership of ${this.init.descriptor.id} was revoked`,
+        `its membership of ${this.init.descriptor.id} was revoked by ${this.init.key.did} at ${at}`,
         this.refreshSeconds * 1000,
       )
       await network.forget(did)
     }
-    return record
+    return revocation
   }
 
   /** The membership server's answer; an anchor remembers who asked, to call it back once endorsed. */
@@ -317,11 +381,13 @@ export class DataspaceService {
   }
 
   /**
-   * An announcement on the membership topic: one from an anchor is acted on (an endorsed node is let in again
-   * at once, a revoked one is re-checked at once instead of at the next refresh), any other is ignored.
+   * An announcement on the membership topic: one from an anchor is acted on (its revocation list taken, an
+   * endorsed node let in again at once, a revoked one re-checked at once instead of at the next refresh), any
+   * other is ignored.
    */
   private async announced(announcement: MembershipAnnouncement, anchor: string): Promise<void> {
     if (!this.init.descriptor.trustAnchor.includes(anchor)) return
+    if (announcement.list !== undefined) await this.revocations.take(announcement.list)
     if (announcement.member === this.init.key.did) {
       if (announcement.change === 'revoked') await this.own.revokedBy(anchor, announcement.at)
       else this.askedAt.delete(anchor)
@@ -374,6 +440,11 @@ export class DataspaceService {
     if (network === undefined || this.refreshing) return
     this.refreshing = true
     try {
+      // A revocation announced while this node was away: the anchors hand on their newest lists.
+      for (const anchor of this.init.descriptor.trustAnchor) {
+        if (anchor !== this.init.key.did && network.isConnected(anchor)) await network.syncWith(anchor)
+      }
+      await this.updateStanding()
       for (const peer of network.connected()) {
         const result = await this.policy
           .recheck(peer)

@@ -51,6 +51,8 @@ export interface DataspaceDescriptor {
   trustAnchor: string[]
   /** How many distinct anchors must have endorsed a member. */
   endorsementsRequired: number
+  /** How many anchors' revocations drop a member, whether they endorsed it or not; absent: 1 (any anchor vetoes). */
+  revocationsRequired?: number
   /** Full multiaddrs (`…/p2p/<peerId>`) a new member dials first. */
   bootstrap: string[]
   /** IRI of the ODRL profile policies in this data space follow. */
@@ -64,6 +66,7 @@ export interface DescriptorInit {
   /** Every anchor signs; the first is the node creating the space. */
   anchors: readonly SigningKey[]
   endorsementsRequired?: number
+  revocationsRequired?: number
   bootstrap?: readonly string[]
   odrlProfile?: string
   id?: string
@@ -75,6 +78,7 @@ export interface DescriptorDraft {
   title: string
   trustAnchor: readonly string[]
   endorsementsRequired?: number
+  revocationsRequired?: number
   bootstrap?: readonly string[]
   odrlProfile?: string
   id?: string
@@ -91,6 +95,7 @@ export function draftDescriptor(init: DescriptorDraft): DataspaceDescriptor {
     version: init.version ?? 1,
     trustAnchor: [...new Set(init.trustAnchor)],
     endorsementsRequired: init.endorsementsRequired ?? 1,
+    ...(init.revocationsRequired === undefined ? {} : { revocationsRequired: init.revocationsRequired }),
     bootstrap: [...new Set(init.bootstrap ?? [])],
     odrlProfile: init.odrlProfile ?? ALLMENDE_ODRL_PROFILE,
   }
@@ -144,13 +149,20 @@ export async function signDescriptor(
 /** The next version of a descriptor with `changes`, unsigned: every anchor of the result signs it anew. */
 export function nextDescriptorVersion(
   current: DataspaceDescriptor,
-  changes: Partial<Pick<DescriptorDraft, 'trustAnchor' | 'endorsementsRequired' | 'bootstrap' | 'title'>>,
+  changes: Partial<
+    Pick<
+      DescriptorDraft,
+      'trustAnchor' | 'endorsementsRequired' | 'revocationsRequired' | 'bootstrap' | 'title'
+    >
+  >,
 ): DataspaceDescriptor {
+  const revocationsRequired = changes.revocationsRequired ?? current.revocationsRequired
   return draftDescriptor({
     id: current.id,
     title: changes.title ?? current.title,
     trustAnchor: changes.trustAnchor ?? current.trustAnchor,
     endorsementsRequired: changes.endorsementsRequired ?? current.endorsementsRequired,
+    ...(revocationsRequired === undefined ? {} : { revocationsRequired }),
     bootstrap: changes.bootstrap ?? current.bootstrap,
     odrlProfile: current.odrlProfile,
     version: descriptorVersion(current) + 1,
@@ -331,6 +343,17 @@ function checkShape(descriptor: JsonLdObject, signed: boolean): void {
   ) {
     fail(
       `"endorsementsRequired" must be a whole number from 1 to the number of anchors (${(anchors as string[]).length})`,
+    )
+  }
+  const revocations = descriptor.revocationsRequired
+  if (
+    revocations !== undefined &&
+    (!Number.isInteger(revocations) ||
+      (revocations as number) < 1 ||
+      (revocations as number) > (anchors as string[]).length)
+  ) {
+    fail(
+      `"revocationsRequired" must be a whole number from 1 to the number of anchors (${(anchors as string[]).length})`,
     )
   }
   if (!Array.isArray(descriptor.bootstrap) || descriptor.bootstrap.some((b) => typeof b !== 'string')) {

@@ -62,7 +62,7 @@ export {
   NoDataspaceError,
   NotAnAnchorError,
 } from './errors.js'
-export { MEMBERS_SUBLEVEL, type MemberRecord, MemberRegistry } from './member-registry.js'
+export { MEMBERS_SUBLEVEL, type MemberRecord, MemberRegistry, REVOKED_SUBLEVEL } from './member-registry.js'
 export {
   type MembershipAdmissionInit,
   MembershipAdmissionPolicy,
@@ -91,3 +91,18 @@ export {
   loadNodeDescriptor,
   openOfflineRegistry,
 } from './node-dataspace.js'
+export {
+  type CredentialName,
+  credentialName,
+  PARTY_CREDENTIALS_SUBLEVEL,
+  PartyCredentials,
+} from './party-credentials.js'
+export { type ProvenName, provenNames } from './proven-names.js'
+export {
+  issueRevocationList,
+  REVOCATION_LIST_TYPE,
+  type Revocation,
+  RevocationLists,
+  revocationsRequired,
+  type Veto,
+} from './revocation-list.js'

@@ -1,10 +1,11 @@
 import type { JsonLdObject, SigningKey, StatusEntry, StatusListIssuer } from '../credentials/index.js'
 import { peerIdFromDidKey } from '../identity/index.js'
-import { InvalidInputError, NotFoundError } from '../protocol/errors.js'
+import { InvalidInputError } from '../protocol/errors.js'
 import type { Store, Sublevel } from '../store/index.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { NotAnAnchorError } from './errors.js'
 import { issueMembershipCredential } from './membership-credential.js'
+import { issueRevocationList, type Revocation } from './revocation-list.js'
 
 /** One member an anchor endorsed: the credential it issued and, once revoked, when. */
 export interface MemberRecord {
@@ -18,6 +19,11 @@ export interface MemberRecord {
 
 /** Sublevel of the endorsements an anchor issued, keyed `<dataspace id> <member DID>`. */
 export const MEMBERS_SUBLEVEL = 'dataspace-members'
+/**
+ * Sublevel of the members an anchor revoked, whether it endorsed them or not, keyed `<dataspace id> <member
+ * DID>`, and of its signed revocation list (key `<dataspace id>`, ending before any member key).
+ */
+export const REVOKED_SUBLEVEL = 'dataspace-revoked'
 
 /**
  * An anchor's register of the members it endorsed (Store sublevel `dataspace-members`). Endorsing issues a
@@ -34,11 +40,13 @@ export const MEMBERS_SUBLEVEL = 'dataspace-members'
  */
 export class MemberRegistry {
   private readonly members: Sublevel<MemberRecord>
+  private readonly revoked: Sublevel<Revocation | JsonLdObject>
   private readonly key: SigningKey
   private readonly descriptor: DataspaceDescriptor
   private readonly statusLists: StatusListIssuer
   private readonly now: () => Date
   private queue: Promise<unknown> = Promise.resolve()
+  private lastListAt = 0
 
   constructor(init: {
     store: Store
@@ -50,6 +58,7 @@ export class MemberRegistry {
     if (!init.descriptor.trustAnchor.includes(init.key.did))
       throw new NotAnAnchorError(init.key.did, init.descriptor.id)
     this.members = init.store.sublevel<MemberRecord>(MEMBERS_SUBLEVEL)
+    this.revoked = init.store.sublevel<Revocation | JsonLdObject>(REVOKED_SUBLEVEL)
     this.key = init.key
     this.descriptor = init.descriptor
     this.statusLists = init.statusLists
@@ -62,6 +71,7 @@ export class MemberRegistry {
     return this.serialize(async () => {
       const existing = await this.members.get(this.keyOf(did))
       if (existing !== undefined && existing.revokedAt === undefined) return existing
+      await this.liftRevocation(did)
       const now = this.now()
       const status = await this.statusLists.allocate()
       const credential = await issueMembershipCredential(this.descriptor, this.key, did, {
@@ -81,19 +91,56 @@ export class MemberRegistry {
     })
   }
 
-  /** Revokes the member's credential in the status list; {@link NotFoundError} if it was never endorsed. */
-  async revoke(did: string): Promise<MemberRecord> {
+  /**
+   * Revokes a member: its credential's status list entry if this anchor endorsed it, and in any case an entry
+   * in this anchor's signed revocation list, which every member counts against the data space's revocation
+   * rule (an anchor that never endorsed a node can still veto it). Idempotent.
+   */
+  async revoke(did: string): Promise<Revocation> {
     checkMemberDid(did)
     return this.serialize(async () => {
+      const held = (await this.revoked.get(this.keyOf(did))) as Revocation | undefined
+      if (held !== undefined) return held
       const existing = await this.members.get(this.keyOf(did))
-      if (existing === undefined)
-        throw new NotFoundError(`${did} was never endorsed by this anchor in ${this.descriptor.id}`)
-      if (existing.revokedAt !== undefined) return existing
-      await this.statusLists.revoke(existing.status)
-      const record: MemberRecord = { ...existing, revokedAt: this.now().toISOString() }
-      await this.members.put(this.keyOf(did), record)
-      return record
+      const revocation: Revocation = { member: did, revokedAt: this.now().toISOString() }
+      if (existing !== undefined && existing.revokedAt === undefined) {
+        await this.statusLists.revoke(existing.status)
+        await this.members.put(this.keyOf(did), { ...existing, revokedAt: revocation.revokedAt })
+      }
+      await this.revoked.put(this.keyOf(did), revocation)
+      await this.revoked.del(this.descriptor.id)
+      return revocation
     })
+  }
+
+  /**
+   * This anchor's signed revocation list: every member it revoked and not endorsed again. Signed anew after
+   * each change and kept until the next one, so members compare lists by their `validFrom`.
+   */
+  async revocationList(): Promise<JsonLdObject> {
+    return this.serialize(async () => {
+      const kept = (await this.revoked.get(this.descriptor.id)) as JsonLdObject | undefined
+      if (kept !== undefined) return kept
+      const revocations: Revocation[] = []
+      for await (const [, value] of this.revoked.iterator({
+        gt: `${this.descriptor.id} `,
+        lt: `${this.descriptor.id}!`,
+      })) {
+        revocations.push(value as Revocation)
+      }
+      // strictly later than the list before, so members never mistake two lists of one millisecond
+      const now = new Date(Math.max(this.now().getTime(), this.lastListAt + 1))
+      this.lastListAt = now.getTime()
+      const list = await issueRevocationList(this.descriptor, this.key, revocations, now)
+      await this.revoked.put(this.descriptor.id, list)
+      return list
+    })
+  }
+
+  private async liftRevocation(did: string): Promise<void> {
+    if ((await this.revoked.get(this.keyOf(did))) === undefined) return
+    await this.revoked.del(this.keyOf(did))
+    await this.revoked.del(this.descriptor.id)
   }
 
   /** The member's record, revoked or not. */
@@ -109,6 +156,8 @@ export class MemberRegistry {
 
   /** What to answer a node asking for its credential: the credential, when it was revoked, or nothing. */
   async credentialOrRevocation(did: string): Promise<JsonLdObject | { revokedAt: string } | undefined> {
+    const revocation = (await this.revoked.get(this.keyOf(did))) as Revocation | undefined
+    if (revocation !== undefined) return { revokedAt: revocation.revokedAt }
     const record = await this.get(did)
     if (record === undefined) return undefined
     return record.revokedAt === undefined ? record.credential : { revokedAt: record.revokedAt }

@@ -8,7 +8,8 @@ import {
 import type { DidResolver } from '../identity/index.js'
 import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from './admission-policy.js'
 import type { DataspaceDescriptor } from './descriptor.js'
-import { checkMembership, type MembershipVerdict } from './membership-check.js'
+import { checkMembership, type MembershipVerdict, vetoSentence } from './membership-check.js'
+import { revocationsRequired, type Veto } from './revocation-list.js'
 
 /** Where the policy finds this node's own membership credentials. */
 export interface MembershipSource {
@@ -33,6 +34,8 @@ export interface MembershipAdmissionInit {
   readonly resolver?: DidResolver
   /** The membership refresh period: a revoked peer is refused that long before it may show a new credential. */
   readonly refreshMs?: number
+  /** The anchors' standing revocations of a member, given the credentials it shows. */
+  readonly vetoes?: (member: string, credentials: readonly JsonLdObject[]) => readonly Veto[]
 }
 
 /**
@@ -107,6 +110,7 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
       holder,
       challenge: ourNonce,
       statusChecker: this.init.statusChecker,
+      ...(this.init.vetoes === undefined ? {} : { vetoes: this.init.vetoes }),
       ...(this.init.now === undefined ? {} : { now: this.init.now() }),
       ...(this.init.resolver === undefined ? {} : { resolver: this.init.resolver }),
     })
@@ -145,6 +149,10 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
     const membership = this.members.get(peer)
     if (membership === undefined) return { valid: 'unknown', reason: 'not admitted by membership' }
     if (membership.anchor) return { valid: true }
+    const vetoes = this.init.vetoes?.(membership.did, membership.credentials) ?? []
+    if (vetoes.length >= revocationsRequired(this.init.descriptor)) {
+      return { valid: false, reason: `${vetoSentence(vetoes)} (data space ${this.dataspace})` }
+    }
     const now = (this.init.now?.() ?? new Date()).getTime()
     let valid = 0
     let unknown: string | undefined

@@ -7,6 +7,7 @@ import {
 import type { DidResolver } from '../identity/index.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { isMembershipCredential, membershipSubject } from './membership-credential.js'
+import { revocationsRequired, type Veto } from './revocation-list.js'
 
 /** Why a peer is not a member: a credential check, or one of the membership rules. */
 export type MembershipCheck =
@@ -43,6 +44,8 @@ export interface MembershipCheckOptions {
   readonly statusChecker?: StatusChecker
   readonly now?: Date
   readonly resolver?: DidResolver
+  /** The anchors' revocations of a member that stand against the credentials it shows ({@link RevocationLists}). */
+  readonly vetoes?: (member: string, credentials: readonly JsonLdObject[]) => readonly Veto[]
 }
 
 function refuse(check: MembershipCheck, reason: string): MembershipVerdict {
@@ -92,6 +95,8 @@ export async function checkMembership(
       )
     }
   }
+  const vetoes = anchor ? [] : (options.vetoes?.(holder, credentials) ?? [])
+  if (vetoes.length >= revocationsRequired(descriptor)) return refuse('revoked', vetoSentence(vetoes))
   const endorsers = new Set(
     credentials.map((c) => (typeof c.issuer === 'string' ? c.issuer : (c.issuer as { id: string }).id)),
   )
@@ -114,4 +119,9 @@ export async function checkMembership(
   if (result.holder !== holder)
     return refuse('holder', `the presentation is held by ${result.holder}, not by the peer ${holder}`)
   return { member: true, did: holder, anchor, endorsedBy: [...endorsers].sort(), credentials }
+}
+
+/** "revoked by <anchor> at <time>" for each standing revocation. */
+export function vetoSentence(vetoes: readonly Veto[]): string {
+  return `its membership was revoked by ${vetoes.map((v) => `${v.by} at ${v.at}`).join(' and by ')}`
 }

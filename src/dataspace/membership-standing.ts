@@ -2,6 +2,7 @@ import type { Store, Sublevel } from '../store/index.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { membershipSubject } from './membership-credential.js'
 import type { MembershipWallet } from './membership-wallet.js'
+import { revocationsRequired } from './revocation-list.js'
 
 /** Sublevel of the revocations anchors told this node about, keyed `<dataspace id> <anchor DID>`. */
 export const REVOCATIONS_SUBLEVEL = 'membership-revocations'
@@ -67,14 +68,18 @@ export class OwnMembership {
       })
     const base = { endorsedBy, endorsementsRequired: required, revoked }
     if (this.descriptor.trustAnchor.includes(this.did)) return { state: 'anchor', ...base }
-    if (endorsedBy.length >= required) return { state: 'member', ...base }
+    const vetoed = revoked.length >= revocationsRequired(this.descriptor)
+    if (!vetoed && endorsedBy.length >= required) return { state: 'member', ...base }
     const title = `"${this.descriptor.title}"`
     if (revoked.length > 0) {
-      const latest = revoked.reduce((a, b) => (a.at >= b.at ? a : b))
+      const by = [...revoked]
+        .sort((a, b) => a.at.localeCompare(b.at))
+        .map((r) => `${r.by} at ${r.at}`)
+        .join(' and by ')
       return {
         state: 'revoked',
         ...base,
-        reason: `this node's membership of data space ${title} was revoked by ${latest.by} at ${latest.at}; peers refuse it until an anchor endorses it again (allmende dataspace endorse ${this.did})`,
+        reason: `this node's membership of data space ${title} was revoked by ${by}; peers refuse it until an anchor that revoked it endorses it again (allmende dataspace endorse ${this.did})`,
       }
     }
     return {

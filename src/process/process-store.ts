@@ -27,6 +27,11 @@ export interface ProcessStoreInit<R, Route> {
   readonly auditOf: (record: R) => { readonly subject: string; readonly data: Record<string, unknown> }
   /** Delivery of the messages the processes decide to send. */
   readonly delivery: DeliveryInit<Route>
+  /**
+   * How many recently stored records to keep in memory for {@link ProcessStore.get} (default 0:
+   * every read goes to `level`). Only for kinds whose records are written through {@link ProcessStore.commit} alone.
+   */
+  readonly cachedRecords?: number
 }
 
 /** The outbox settings a process kind chooses (see {@link OutboxInit}). */
@@ -56,6 +61,11 @@ export class ProcessStore<R, Route = never> {
   private readonly outbox: Outbox<Route>
   private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
+  /**
+   * Stored records as the JSON `level` holds, most recently stored last; set only after their batch
+   * is stored. A read parses its own copy, exactly as a read from `level` would.
+   */
+  private readonly cache = new Map<string, string>()
   /** Processes whose opening message a caller waits on, with why its delivery failed, if it did. */
   private readonly openings = new Map<string, Error | undefined>()
 
@@ -74,12 +84,14 @@ export class ProcessStore<R, Route = never> {
   }
 
   async get(id: string): Promise<R | undefined> {
+    const cached = this.cache.get(id)
+    if (cached !== undefined) return JSON.parse(cached) as R
     return this.records.get(id)
   }
 
   /** The record, or `missing()` thrown. */
   async mustGet(id: string, missing: () => Error): Promise<R> {
-    const record = await this.records.get(id)
+    const record = await this.get(id)
     if (record === undefined) throw missing()
     return record
   }
@@ -122,8 +134,24 @@ export class ProcessStore<R, Route = never> {
       ...extra,
     ])
     crashPoint(entry.type, role)
+    this.remember(record, extra)
     this.events.emit('changed', record)
     this.outbox.deliverCommitted(extra)
+  }
+
+  /** Keeps what a stored batch wrote into the records sublevel (the step's record among it). */
+  private remember(record: R, extra: readonly BatchOp[]): void {
+    const limit = this.init.cachedRecords ?? 0
+    if (limit <= 0) return
+    const written: Array<[string, unknown]> = [[this.init.keyOf(record), record]]
+    for (const op of extra) {
+      if (op.sublevel === this.records) written.push([op.key, op.type === 'put' ? op.value : undefined])
+    }
+    for (const [key, value] of written) {
+      this.cache.delete(key)
+      if (value !== undefined) this.cache.set(key, JSON.stringify(value))
+    }
+    while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value!)
   }
 
   /**
@@ -207,5 +235,6 @@ export class ProcessStore<R, Route = never> {
   stop(): void {
     this.outbox.stop()
     this.events.removeAllListeners()
+    this.cache.clear()
   }
 }

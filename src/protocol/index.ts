@@ -100,6 +100,7 @@ export {
   catalogTopic,
   DATA_PROTOCOL,
   DESCRIPTOR_PROTOCOL,
+  DSP_CHANNEL_PROTOCOL_IDS,
   DSP_PROTOCOL_IDS,
   DUTY_PROTOCOL,
   dataspaceTag,
@@ -110,6 +111,7 @@ export {
   STATUS_PROTOCOL,
   TRUST_PROTOCOL,
 } from './protocol-ids.js'
+export { PeerUnreachableError, RemoteDspError } from './remote-errors.js'
 export {
   compileDspSchemas,
   DSP_SCHEMA_FILES,

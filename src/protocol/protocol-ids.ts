@@ -20,6 +20,14 @@ export const DSP_PROTOCOL_IDS = {
   transfer: protocolId('dsp/transfer', DSP_VERSION),
 } as const satisfies Record<DspArea, string>
 
+/**
+ * DSP over libp2p on a long-lived channel stream: numbered requests and answers (spec/libp2p-framing.md).
+ * Negotiations only: their four messages each are the hot path; transfers send few.
+ */
+export const DSP_CHANNEL_PROTOCOL_IDS = {
+  negotiation: protocolId('dsp/negotiation-channel', DSP_VERSION),
+} as const
+
 /** The admission handshake every connection runs before any other Allmende protocol (the dialer proves first). */
 export const TRUST_PROTOCOL = protocolId('trust', '2.0.0')
 

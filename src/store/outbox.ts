@@ -52,6 +52,8 @@ export interface OutboxInit<Route> {
 export class Outbox<Route> {
   private readonly delivering = new Set<string>()
   private stopped = false
+  /** Delivered entries waiting to be deleted together, and when that is done. */
+  private deleting: { readonly keys: string[]; readonly done: Promise<void> } | undefined
 
   constructor(
     private readonly entries: Sublevel<OutboxEntry<Route>>,
@@ -95,6 +97,23 @@ export class Outbox<Route> {
     this.stopped = true
   }
 
+  /**
+   * Deletes a delivered (or given up) entry together with the others of the same turn of the event
+   * loop, in one batch. Until then a crash only means one more delivery, which receivers ignore.
+   */
+  private forget(key: string): Promise<void> {
+    if (this.deleting === undefined) {
+      const keys: string[] = []
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.deleting = undefined
+        return this.entries.batch(keys.map((k) => ({ type: 'del' as const, key: k })))
+      })
+      this.deleting = { keys, done }
+    }
+    this.deleting.keys.push(key)
+    return this.deleting.done
+  }
+
   private delayAfter(attempt: number): number {
     return this.init.retryDelayMs?.(attempt) ?? Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** attempt)
   }
@@ -112,7 +131,7 @@ export class Outbox<Route> {
         try {
           const answer = await this.init.send(entry)
           await this.init.onDelivered?.(entry, answer)
-          await this.entries.del(entry.key)
+          await this.forget(entry.key)
           return
         } catch (error) {
           lastError = error
@@ -122,7 +141,7 @@ export class Outbox<Route> {
             refused ? `peer refused a ${label} message` : `${label} message not delivered`,
           )
           if (refused) {
-            await this.entries.del(entry.key)
+            await this.forget(entry.key)
             await this.init.giveUp(entry.processId, 'PEER_REFUSED', (error as Error).message, error)
             return
           }
@@ -131,7 +150,7 @@ export class Outbox<Route> {
         }
       }
       if (this.stopped) return
-      await this.entries.del(entry.key)
+      await this.forget(entry.key)
       const last = lastError instanceof Error ? ` (${lastError.message})` : ''
       await this.init.giveUp(
         entry.processId,

@@ -15,8 +15,8 @@ import {
   startAllmende,
   tempDir,
 } from '../support/cli-process.js'
+import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
 
-const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const TOURISM = 'https://w3id.org/allmende/odrl#TourismPromotion'
 
 interface NegotiationSummary {
@@ -37,22 +37,6 @@ interface CatalogHit {
   provider: string
   datasetId: string
   title: string
-}
-
-/** An ODRL Offer: use for flood warning only. */
-function floodWarningOffer(uid: string) {
-  return {
-    '@context': 'http://www.w3.org/ns/odrl.jsonld',
-    '@type': 'Offer',
-    uid,
-    profile: 'https://w3id.org/allmende/odrl-profile/v1',
-    permission: [
-      {
-        action: 'use',
-        constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
-      },
-    ],
-  }
 }
 
 describe('catalog and contract negotiation between members of a data space', () => {
@@ -101,7 +85,8 @@ describe('catalog and contract negotiation between members of a data space', () 
     await nodes.a.stop()
     for (const name of ['b', 'c'])
       await allmendeOk(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', dir(name)])
-    await allmendeOk(['dataspace', 'endorse', did.b!, '--dir', dir('a')])
+    // by its directory: the credential carries the name B's config gives
+    await allmendeOk(['dataspace', 'endorse', dir('b'), '--dir', dir('a')])
     nodes.a = await startAllmende(['--dir', dir('a')])
     ;[nodes.b, nodes.c] = await Promise.all([
       startAllmende(['--dir', dir('b')]),
@@ -207,6 +192,39 @@ describe('catalog and contract negotiation between members of a data space', () 
       'ordnungsamt.example',
     ])
     assert.equal(verified.code, 0, verified.stdout + verified.stderr)
+    // names only from the bundle: B's membership credential signed by anchor A, traced to the descriptor
+    assert.match(verified.stdout, new RegExp(`assignee: +Node b \\(${did.b}\\) \\(consumer\\)`))
+    assert.match(
+      verified.stdout,
+      new RegExp(
+        `consumer name: +"Node b" from its membership credential urn:uuid:\\S+, signed by trust anchor ${did.a} of data space "Südwest-Cluster"`,
+      ),
+    )
+    assert.match(
+      verified.stdout,
+      /provider name: +not proven: a trust anchor of data space "Südwest-Cluster"/,
+    )
+    const tampered = JSON.parse(await readFile(proof, 'utf8')) as Record<string, unknown>
+    ;(tampered.dataspaceDescriptor as { title: string }).title = 'Anderer Raum'
+    await writeFile(join(root, 'tampered.json'), JSON.stringify(tampered))
+    const unproven = await runAllmende([
+      'contract',
+      'verify',
+      join(root, 'tampered.json'),
+      '--challenge',
+      'pruefung-4711',
+    ])
+    assert.equal(unproven.code, 0, 'the agreement itself still verifies')
+    assert.match(
+      unproven.stdout,
+      /consumer name: +not proven: the bundled data space descriptor does not verify/,
+    )
+    assert.doesNotMatch(unproven.stdout, /Node b/)
+    // the operator's lists name the counterparty too
+    const listed = await runAllmende(['negotiations', 'list', '--dir', dir('a')])
+    assert.match(listed.stdout, new RegExp(`Node b \\(${did.b}\\)`))
+    const agreements = await runAllmende(['agreements', 'list', '--dir', dir('b')])
+    assert.match(agreements.stdout, new RegExp(`Node a \\(${did.a}\\)`))
     const wrongChallenge = await runAllmende([
       'contract',
       'verify',
@@ -247,6 +265,46 @@ describe('catalog and contract negotiation between members of a data space', () 
     assert.equal(summary.code, 'PURPOSE_NOT_PERMITTED')
     assert.match(summary.reason ?? '', /purpose/)
     assert.match(summary.reason ?? '', /FloodWarning/)
+  })
+
+  it('an offer whose prohibition names a third party ends TERMINATED with the reason, not open forever', async () => {
+    const offer = {
+      ...floodWarningOffer('urn:allmende:offer:pegel-dritte'),
+      prohibition: [{ action: 'distribute', assignee: did.c }],
+    }
+    await writeFile(join(root, 'third-party-offer.json'), JSON.stringify(offer))
+    const added = await allmendeJson<{ dataset: { id: string } }>([
+      'dataset',
+      'add',
+      '--dir',
+      dir('a'),
+      '--title',
+      'Pegel Ulmet, Wasserstand 15 Minuten',
+      '--source',
+      join(root, 'pegel.json'),
+      '--policy',
+      join(root, 'third-party-offer.json'),
+      '--access',
+      'members',
+    ])
+    const result = await runAllmende([
+      'negotiate',
+      '--dir',
+      dir('b'),
+      '--provider',
+      did.a!,
+      '--dataset',
+      added.dataset.id,
+      '--purpose',
+      FLOOD_WARNING,
+      '--wait',
+      '--json',
+    ])
+    assert.equal(result.code, 1, result.stdout + result.stderr)
+    const summary = JSON.parse(result.stdout) as NegotiationSummary
+    assert.equal(summary.state, 'TERMINATED')
+    assert.equal(summary.code, 'ALLMENDE_INVALID_CREDENTIAL')
+    assert.match(summary.reason ?? '', /a rule names did:key:\S+ as assignee/)
   })
 
   it('C, not a member, neither sees nor negotiates the dataset', async () => {

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { after, before, describe, it } from 'node:test'
 import { eventually } from '../support/cli-process.js'
-import { Cluster } from '../support/cluster.js'
+import { Cluster, type NegotiationView } from '../support/cluster.js'
+import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
 
 /**
  * The crash matrix: for every step a side of a negotiation or a transfer stores, that side is
@@ -13,18 +14,7 @@ import { Cluster } from '../support/cluster.js'
  * 500 on the way.
  */
 
-const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
-
 type Side = 'provider' | 'consumer'
-
-interface NegotiationView {
-  id: string
-  consumerPid: string
-  providerPid?: string
-  state: string
-  agreementId?: string
-  created: string
-}
 
 /** Each stored step of a negotiation on each side, and how the negotiation ends after that crash. */
 const NEGOTIATION_CRASHES: readonly { side: Side; after: string; ends: 'FINALIZED' | 'TERMINATED' }[] = [
@@ -92,40 +82,14 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
     (await cluster.api<{ negotiations: NegotiationView[] }>(side, 'GET', '/api/v1/negotiations')).body
       .negotiations
 
-  /** Both nodes run and each has admitted the other. */
-  const meshed = () =>
-    eventually(
-      async () => {
-        for (const [self, other] of [
-          ['consumer', 'provider'],
-          ['provider', 'consumer'],
-        ] as const) {
-          const { body } = await cluster.api<{ peers: { did: string | null; admitted: boolean }[] }>(
-            self,
-            'GET',
-            '/api/v1/peers',
-          )
-          if (!body.peers.some((p) => p.did === cluster.did(other) && p.admitted)) return undefined
-        }
-        return true
-      },
-      { what: 'provider and consumer to admit each other', timeoutMs: 60_000 },
-    )
-
   before(async () => {
     cluster = await Cluster.create(['provider', 'consumer'], 'allmende-crash-')
-    datasetId = await cluster.publish('provider', 'Pegel Altenglan', content, {
-      '@context': 'http://www.w3.org/ns/odrl.jsonld',
-      '@type': 'Offer',
-      uid: 'urn:allmende:offer:crash-matrix',
-      profile: 'https://w3id.org/allmende/odrl-profile/v1',
-      permission: [
-        {
-          action: 'use',
-          constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': FLOOD_WARNING } }],
-        },
-      ],
-    })
+    datasetId = await cluster.publish(
+      'provider',
+      'Pegel Altenglan',
+      content,
+      floodWarningOffer('urn:allmende:offer:crash-matrix'),
+    )
   })
 
   after(async () => {
@@ -138,7 +102,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
       const crashing = await cluster.start(crash.side, {
         ALLMENDE_TEST_CRASH_AFTER: `${crash.after}@${crash.side}`,
       })
-      await meshed()
+      await cluster.meshed(['provider', 'consumer'])
       const known = new Set((await negotiations('consumer')).map((n) => n.id))
       // The consumer may die while it answers this call: then there is no answer, but never a 500.
       await cluster
@@ -148,7 +112,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
           purpose: FLOOD_WARNING,
         })
         .catch(() => undefined)
-      await crashing.exited
+      await within(crashing.exited, 180_000, `the ${crash.side} to die after ${crash.after}`)
       await cluster.exited(crash.side)
       await cluster.start(crash.side)
       const [consumerSide, providerSide] = await eventually(
@@ -179,7 +143,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
       const crashing = await cluster.start(crash.side, {
         ALLMENDE_TEST_CRASH_AFTER: `${crash.after}@${crash.side}`,
       })
-      await meshed()
+      await cluster.meshed(['provider', 'consumer'])
       const known = new Set((await transfers('consumer')).map((t) => t.id))
       // The consumer may die while it answers this call: then there is no answer, but never a 500.
       await cluster

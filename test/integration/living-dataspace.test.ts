@@ -256,4 +256,28 @@ describe('a living data space, in the order of the README', () => {
       return (await admittedBy('m1', 'm2')) && (await admittedBy('m2', 'm1'))
     })
   })
+
+  it('an anchor that never endorsed a member revokes it: a veto that drops it, until that anchor endorses it', async () => {
+    await start('a1')
+    await within('a1 to be admitted by m1', async () => admittedBy('m1', 'a1'))
+    const revoked = await allmendeJson<{ revokedAt: string }>([
+      'dataspace',
+      'revoke',
+      did.m2!,
+      '--dir',
+      dir('a1'),
+    ])
+    await within('m1 to drop m2', async () => !(await admittedBy('m1', 'm2')))
+    await within('m2 to know who revoked it', async () => {
+      const status = await api<Status>('m2', '/api/v1/status')
+      return status.membership?.state === 'revoked'
+    })
+    const status = await api<Status>('m2', '/api/v1/status')
+    assert.match(status.membership?.reason ?? '', new RegExp(`revoked by ${did.a1} at ${revoked.revokedAt}`))
+    await allmendeOk(['dataspace', 'endorse', did.m2!, '--dir', dir('a1')])
+    await within('m1 to admit m2 again', async () => admittedBy('m1', 'm2'))
+    await within('m2 to be a member again', async () => {
+      return (await api<Status>('m2', '/api/v1/status')).membership?.state === 'member'
+    })
+  })
 })

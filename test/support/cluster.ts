@@ -6,12 +6,24 @@ import type { Clock } from '../../src/lifecycle/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
 import {
   type CliResult,
+  eventually,
   freePort,
   type RunningNode,
   runAllmende,
   startAllmende,
   tempDir,
 } from './cli-process.js'
+
+/** A negotiation as `GET /api/v1/negotiations` lists it. */
+export interface NegotiationView {
+  id: string
+  consumerPid: string
+  providerPid?: string
+  state: string
+  agreementId?: string
+  created: string
+  history: { state: string; code?: string; reason?: string }[]
+}
 
 /** One answer of a node's management API. */
 export interface ApiAnswer<T> {
@@ -34,8 +46,15 @@ export class Cluster {
 
   private constructor(readonly root: string) {}
 
-  /** Creates the nodes, the data space with `names[0]` as anchor, endorses the rest, and starts them all. */
-  static async create(names: readonly string[], prefix = 'allmende-cluster-'): Promise<Cluster> {
+  /**
+   * Creates the nodes (`allmende init` with `initFlags` besides, e.g. `--dsp-port 0`), the data space
+   * with `names[0]` as anchor, endorses the rest, and starts them all.
+   */
+  static async create(
+    names: readonly string[],
+    prefix = 'allmende-cluster-',
+    initFlags: readonly string[] = [],
+  ): Promise<Cluster> {
     const cluster = new Cluster(await tempDir(prefix))
     const anchorPort = await freePort()
     for (const [index, name] of names.entries()) {
@@ -49,6 +68,7 @@ export class Cluster {
           `Node ${name}`,
           '--json',
           ...listen,
+          ...initFlags,
         ]),
       ) as { did: string }
       cluster.dids.set(name, init.did)
@@ -159,12 +179,35 @@ export class Cluster {
     return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
   }
 
-  /** Publishes a file as a members-only dataset under `offer` on `name`; returns the dataset id. */
+  /** Waits until each two of `names` admitted each other (a fresh or restarted node takes a moment). */
+  meshed(names: readonly string[]): Promise<true> {
+    return eventually(
+      async () => {
+        for (const self of names) {
+          const { body } = await this.api<{ peers: { did: string | null; admitted: boolean }[] }>(
+            self,
+            'GET',
+            '/api/v1/peers',
+          )
+          const admitted = new Set(body.peers.filter((p) => p.admitted).map((p) => p.did))
+          if (names.some((other) => other !== self && !admitted.has(this.did(other)))) return undefined
+        }
+        return true
+      },
+      { what: `${names.join(', ')} to admit each other`, timeoutMs: 60_000 },
+    )
+  }
+
+  /**
+   * Publishes a file as a dataset under `offer` on `name` (members-only, decided automatically
+   * unless `options` say otherwise); returns the dataset id.
+   */
   async publish(
     name: string,
     title: string,
     content: string,
     offer: Record<string, unknown>,
+    options: { access?: string; approval?: 'automatic' | 'manual' } = {},
   ): Promise<string> {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-')
     const source = join(this.root, `${slug}.json`)
@@ -184,7 +227,9 @@ export class Cluster {
         '--policy',
         offerFile,
         '--access',
-        'members',
+        options.access ?? 'members',
+        '--approval',
+        options.approval ?? 'automatic',
         '--json',
       ]),
     ) as { dataset: { id: string } }

@@ -2,12 +2,14 @@ import type { Router } from '@koa/router'
 import type { AgreementRecord, AgreementRevocation, NegotiationService } from '../../contract/index.js'
 import {
   agreementOf,
+  DESCRIPTOR_SIDE_FIELD,
   type JsonLdObject,
   ODRL_CONTEXT,
   presentAgreement,
   verifyAgreementCredential,
   verifyAgreementPresentation,
 } from '../../credentials/index.js'
+import { MEMBERSHIP_CREDENTIAL_TYPE, type ProvenName, provenNames } from '../../dataspace/index.js'
 import type { NodeKey } from '../../identity/index.js'
 import { explainPolicy } from '../../policy/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
@@ -18,6 +20,21 @@ export interface AgreementProofRoutesInit {
   readonly key: NodeKey
   /** Names for DIDs and dataset ids (parties, publishers, titles), used in the terms in words. */
   readonly names?: () => Promise<Record<string, string>>
+  /** The parties' membership credentials this node holds and its data space descriptor, for proofs. */
+  readonly membership?: (parties: readonly string[]) => Promise<PartyMembership>
+}
+
+/** What names the parties of an agreement in a proof: their membership credentials and the descriptor. */
+export interface PartyMembership {
+  readonly descriptor?: unknown
+  readonly credentials: readonly JsonLdObject[]
+}
+
+/** The proven names as labels for the terms in words. */
+function labelsOf(names: Record<string, ProvenName>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(names).flatMap(([did, proven]) => (proven.name === undefined ? [] : [[did, proven.name]])),
+  )
 }
 
 /** The agreement's ODRL terms in German and English (empty when they cannot be read). */
@@ -77,6 +94,12 @@ export function agreementProofRoutes(router: Router, init: AgreementProofRoutesI
       })),
     }
   })
+  const partiesOf = async (agreement: AgreementRecord): Promise<PartyMembership> =>
+    (await init.membership?.([agreement.provider, agreement.consumer])) ?? { credentials: [] }
+  router.get('/api/v1/agreements/:id/membership', async (ctx) => {
+    const membership = await partiesOf(await record(ctx.params.id!))
+    ctx.body = { descriptor: membership.descriptor ?? null, membershipCredentials: membership.credentials }
+  })
   router.post('/api/v1/agreements/:id/presentation', async (ctx) => {
     const agreement = await record(ctx.params.id!)
     const body = bodyOf(ctx)
@@ -89,10 +112,16 @@ export function agreementProofRoutes(router: Router, init: AgreementProofRoutesI
       )
     }
     const domain = optionalText(body, 'domain')
-    ctx.body = await presentAgreement(agreement.credential as JsonLdObject, init.key, {
+    const membership = await partiesOf(agreement)
+    const presentation = await presentAgreement(agreement.credential as JsonLdObject, init.key, {
       challenge,
+      partyCredentials: membership.credentials,
       ...(domain === undefined ? {} : { domain }),
     })
+    ctx.body =
+      membership.descriptor === undefined
+        ? presentation
+        : { ...presentation, [DESCRIPTOR_SIDE_FIELD]: membership.descriptor }
   })
   router.post('/api/v1/agreements/verify', async (ctx) => {
     const body = bodyOf(ctx)
@@ -104,13 +133,27 @@ export function agreementProofRoutes(router: Router, init: AgreementProofRoutesI
     const domain = optionalText(body, 'domain')
     if ([doc.type].flat().includes('VerifiablePresentation')) {
       const result = await verifyAgreementPresentation(doc, {
+        accompanying: [MEMBERSHIP_CREDENTIAL_TYPE],
         ...(challenge === undefined ? {} : { challenge }),
         ...(domain === undefined ? {} : { domain }),
       })
-      ctx.body = result.verified ? { ...result, terms: termsInWords(result.agreement.agreement) } : result
+      if (!result.verified) {
+        ctx.body = result
+        return
+      }
+      // Names only from what the proof carries, never from this node's own knowledge of the parties.
+      const names = await provenNames({ descriptor: result.descriptor, credentials: result.accompanying }, [
+        result.agreement.assigner,
+        result.agreement.assignee,
+      ])
+      const { accompanying: _shown, descriptor: _descriptor, ...verified } = result
+      ctx.body = { ...verified, names, terms: termsInWords(result.agreement.agreement, labelsOf(names)) }
       return
     }
     const result = await verifyAgreementCredential(doc, {})
-    ctx.body = result.verified ? { ...result, terms: termsInWords(result.agreement) } : result
+    const names = result.verified
+      ? await provenNames({ credentials: [] }, [result.assigner, result.assignee])
+      : {}
+    ctx.body = result.verified ? { ...result, names, terms: termsInWords(result.agreement) } : result
   })
 }

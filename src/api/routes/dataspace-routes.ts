@@ -41,8 +41,8 @@ export function dataspaceRoutes(router: Router, view: DataspaceRoutesView): void
     ctx.body = { did: record.did, endorsedAt: record.endorsedAt, credential: record.credential }
   })
   router.delete('/api/v1/dataspace/members/:did', async (ctx) => {
-    const record = await service().revoke(ctx.params.did ?? '')
-    ctx.body = { did: record.did, state: 'revoked', revokedAt: record.revokedAt }
+    const revocation = await service().revoke(ctx.params.did ?? '')
+    ctx.body = { did: revocation.member, state: 'revoked', revokedAt: revocation.revokedAt }
   })
   router.get('/api/v1/status-lists/:id', async (ctx) => {
     ctx.body = await service().statusListCredential(ctx.params.id ?? '')

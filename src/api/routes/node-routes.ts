@@ -6,6 +6,15 @@ export interface NodeView {
   identity(): NodeIdentityView
   peers(): Promise<PeerSummary[]>
   status(): Promise<NodeStatusView>
+  names(): Promise<Record<string, PartyName>>
+}
+
+/** `GET /api/v1/names`: a party's name and where this node has it from. */
+export interface PartyName {
+  name: string
+  /** This node's own config, the party's membership credential (vouched by `issuer`), or its handshake. */
+  from: 'this node' | 'membership credential' | 'handshake'
+  issuer?: string
 }
 
 /** `GET /api/v1/status`: membership, connectivity and what keeps the node from being reached. */
@@ -48,5 +57,8 @@ export function nodeRoutes(router: Router, node: NodeView): void {
   })
   router.get('/api/v1/status', async (ctx) => {
     ctx.body = await node.status()
+  })
+  router.get('/api/v1/names', async (ctx) => {
+    ctx.body = { names: await node.names() }
   })
 }

@@ -15,9 +15,9 @@ export interface HttpDataGrant {
 }
 
 /**
- * The provider's gate of its data plane, shared with the libp2p data plane (the transfer service):
- * checks the access token, the transfer and the agreement's usage policy, writes the decision to
- * the audit log, and opens the source.
+ * The provider's gate of its data plane (`src/transfer/data-plane/provider-gate.ts`), shared with
+ * the libp2p data plane: checks the access token, the transfer and the agreement's usage policy,
+ * writes the decision to the audit log, and opens the source.
  */
 export interface HttpDataSource {
   openData(
@@ -35,7 +35,7 @@ export interface HttpDataSource {
 /**
  * `HttpData-PULL` (reference §1.4): `GET <dataAddress.endpoint>` with the access token of the
  * `TransferStartMessage` as `Authorization: Bearer`, optionally `Range: bytes=N-` to resume. The
- * token names the consumer (`sub`) and the agreement; the transfer service verifies it and evaluates
+ * token names the consumer (`sub`) and the agreement; the provider gate verifies it and evaluates
  * the agreement for this request before a byte moves. Errors are `{code, reason[]}` JSON.
  */
 export async function serveHttpData(
@@ -104,7 +104,7 @@ function bearerOf(header: string): string {
 }
 
 /**
- * The agreement the token names, read to form the request; the transfer service verifies the token
+ * The agreement the token names, read to form the request; the provider gate verifies the token
  * itself (its issuer, signature, subject and transfer) before it believes any claim.
  */
 function agreementOf(token: string): string {

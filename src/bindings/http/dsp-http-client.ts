@@ -8,10 +8,11 @@ import {
   type DspMessage,
   encodeMessage,
   InvalidMessageError,
+  PeerUnreachableError,
   parseMessage,
+  RemoteDspError,
   type VersionResponse,
 } from '../../protocol/index.js'
-import { PeerUnreachableError, RemoteDspError } from '../p2p/index.js'
 import {
   type DspRecipient,
   dspMessagePath,

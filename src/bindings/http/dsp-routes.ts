@@ -1,11 +1,10 @@
-import { allowedNegotiationMoves, type NegotiationMove, type NegotiationRole } from '../../contract/index.js'
+import type { NegotiationRole } from '../../contract/index.js'
 import {
   type ContractNegotiation,
   type DspArea,
   type DspDocumentTypes,
   type DspMessage,
   type DspMessageType,
-  IllegalTransitionError,
   InvalidInputError,
   parseMessage,
   type TransferProcess,
@@ -107,29 +106,17 @@ function pidOf(role: NegotiationRole): 'providerPid' | 'consumerPid' {
   return role === 'provider' ? 'providerPid' : 'consumerPid'
 }
 
-/** `/events` and `/termination` serve both sides: the negotiation the pid names says which one. */
+/**
+ * `/events` and `/termination` serve both sides: the negotiation the pid names says which one. Who
+ * may send which event is the domain's transition table's to judge, as over libp2p.
+ */
 async function sharedNegotiationMove(
   request: DspRequest,
   services: DspHttpServices,
   type: 'ContractNegotiationEventMessage' | 'ContractNegotiationTerminationMessage',
 ): Promise<ContractNegotiation> {
-  const { role, ack } = await negotiationSide(request, services)
-  const message = messageFor(request, [type], pidOf(role))
-  if (message['@type'] === 'ContractNegotiationEventMessage') {
-    // The consumer sends ACCEPTED, the provider FINALIZED; the reverse is an illegal move (DSP §1.3).
-    const sender: NegotiationRole = role === 'provider' ? 'consumer' : 'provider'
-    const expected = sender === 'consumer' ? 'ACCEPTED' : 'FINALIZED'
-    if (message.eventType !== expected) {
-      throw new IllegalTransitionError({
-        process: 'negotiation',
-        from: ack.state,
-        move: message.eventType,
-        sender,
-        allowed: allowedNegotiationMoves(ack.state, sender) as NegotiationMove[],
-      })
-    }
-  }
-  return services.negotiations.handle(message, request.caller.did)
+  const { role } = await negotiationSide(request, services)
+  return services.negotiations.handle(messageFor(request, [type], pidOf(role)), request.caller.did)
 }
 
 const providerMove =

@@ -1,6 +1,6 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Logger } from '../../log/index.js'
-import type { DataAddress } from '../../protocol/index.js'
+import { type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   ContentMismatchError,
   DataProtocolError,
@@ -10,14 +10,13 @@ import {
   type PullTarget,
   RemoteDataError,
 } from '../../transfer/index.js'
-import { PeerUnreachableError } from '../p2p/index.js'
 
 /** How long the provider may take to answer with its headers. */
 const OPEN_TIMEOUT_MS = 15_000
 /** How long the body may stall before the pull is given up (and resumed with a fresh token). */
 const IDLE_TIMEOUT_MS = 60_000
 /** Received bytes gathered before one write to the file: bounds memory, keeps writes large. */
-const WRITE_BATCH_BYTES = 1024 * 1024
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024
 
 export interface HttpDataPullerInit {
   readonly log: Logger
@@ -33,7 +32,7 @@ export interface HttpDataPullerInit {
  * continues there, a 200 (no range support) is read from byte 0 and its first N bytes skipped (the
  * target hashed them from the file). No receipt exists on this data plane: the pull ends with
  * {@link PullTarget.settle}. A refusal (4xx) is a {@link RemoteDataError}; a 5xx, a broken or short
- * body or a stall is a transport failure the transfer service retries with a fresh token.
+ * body or a stall is a transport failure the transfer manager retries with a fresh token.
  *
  * @example
  * ```ts
@@ -85,6 +84,10 @@ export class HttpDataPuller implements DataPuller {
       rearm()
       let skip = plan.skip
       let batch = new Uint8ArrayList()
+      /** Bytes held, written or being written. */
+      let held = offset
+      // One batch is written while the next arrives, so the disk and the network work at once.
+      let writing: Promise<void> = Promise.resolve()
       const reader = (response.body as ReadableStream<Uint8Array>).getReader()
       try {
         for (;;) {
@@ -98,19 +101,28 @@ export class HttpDataPuller implements DataPuller {
             chunk = chunk.subarray(dropped)
           }
           if (chunk.byteLength === 0) continue
-          if (plan.total !== undefined && target.written + batch.byteLength + chunk.byteLength > plan.total) {
+          if (plan.total !== undefined && held + chunk.byteLength > plan.total) {
             throw new ContentMismatchError(`the provider sent more than the ${plan.total} bytes it announced`)
           }
+          held += chunk.byteLength
           batch.append(chunk)
           if (batch.byteLength >= WRITE_BATCH_BYTES) {
-            await target.write(batch)
+            await writing
+            writing = target.write(batch)
+            // Awaited before the next batch or at the end; a failure meanwhile is no unhandled rejection.
+            writing.catch(() => undefined)
             batch = new Uint8ArrayList()
           }
         }
+        await writing
       } catch (error) {
         await reader.cancel().catch(() => undefined)
         // What arrived before a break is a correct prefix: keep it, the resumption starts after it.
-        if (!(error instanceof ContentMismatchError) && batch.byteLength > 0) {
+        const prefixKept = await writing.then(
+          () => true,
+          () => false,
+        )
+        if (prefixKept && !(error instanceof ContentMismatchError) && batch.byteLength > 0) {
           await target.write(batch).catch(() => undefined)
         }
         throw local.signal.aborted && !signal.aborted ? local.signal.reason : error

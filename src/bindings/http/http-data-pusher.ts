@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, type DataAddress } from '../../protocol/index.js'
+import { AllmendeError, type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   DataProtocolError,
   type DataPusher,
@@ -8,7 +8,6 @@ import {
   RemoteDataError,
   tokenOf,
 } from '../../transfer/index.js'
-import { PeerUnreachableError } from '../p2p/index.js'
 
 /** How long the consumer's endpoint may take to answer once the content is sent. */
 const ANSWER_TIMEOUT_MS = 60_000
@@ -24,7 +23,7 @@ export interface HttpDataPusherInit {
  * `TransferRequestMessage`): streams the content to `endpoint` as the body of one `POST` (or `PUT`
  * when an endpoint property `method` says so), with the consumer's `authorization` as bearer token.
  * A 2xx answer delivers it; a 4xx is a {@link RemoteDataError} (the consumer refused: do not retry);
- * a 5xx or a broken connection a transport failure the transfer service retries.
+ * a 5xx or a broken connection a transport failure the provider push retries.
  *
  * @example
  * ```ts

@@ -49,6 +49,13 @@ function refusedBy(frame: unknown): string | undefined {
   return typeof refused === 'string' ? refused.slice(0, 500) : undefined
 }
 
+/** An error's words; a stream that ends with an abort event rather than an Error says which event. */
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name
+  if (typeof Event !== 'undefined' && error instanceof Event) return `the stream ended (${error.type} event)`
+  return String(error)
+}
+
 function nameOf(frame: unknown): string | undefined {
   const name = (frame as Partial<Proof> | null)?.name
   return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 200) : undefined
@@ -295,9 +302,7 @@ export class PeerAdmission {
     const peer = connection.remotePeer
     const key = peer.toString()
     const settled = verdict.catch((error: unknown) =>
-      undecidedVerdict(
-        `handshake failed: ${(error as Error).message || (error as Error).name || String(error)}`,
-      ),
+      undecidedVerdict(`handshake failed: ${errorText(error)}`),
     )
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
@@ -461,7 +466,7 @@ export class PeerAdmission {
       )
     } catch (error) {
       stream.abort(error as Error)
-      resolve(undecidedVerdict(`handshake failed: ${(error as Error).message || (error as Error).name}`))
+      resolve(undecidedVerdict(`handshake failed: ${errorText(error)}`))
     }
   }
 }

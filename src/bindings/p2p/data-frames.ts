@@ -108,8 +108,12 @@ export function encodeControl(message: DataControlFrame): [Uint8Array, Uint8Arra
  */
 export class DataFrameDecoder {
   private readonly buffer = new Uint8ArrayList()
+  /** The header of the frame being received, once read. */
+  private pending:
+    | { readonly kind: typeof FRAME_CONTROL | typeof FRAME_DATA; readonly length: number }
+    | undefined
 
-  /** Bytes received and not yet returned as frames. */
+  /** Bytes received and not yet returned as frames (headers not counted). */
   get bufferedBytes(): number {
     return this.buffer.byteLength
   }
@@ -120,17 +124,24 @@ export class DataFrameDecoder {
 
   /** The next complete frame, or `undefined` until more bytes arrive. */
   next(): DataFrame | undefined {
-    if (this.buffer.byteLength < FRAME_HEADER_BYTES) return undefined
-    const kind = this.buffer.get(0)
-    const length = this.buffer.getUint32(1)
-    if (kind !== FRAME_CONTROL && kind !== FRAME_DATA) {
-      throw new DataProtocolError(`unknown data plane frame kind ${kind}`)
+    if (this.pending === undefined) {
+      if (this.buffer.byteLength < FRAME_HEADER_BYTES) return undefined
+      const kind = this.buffer.get(0)
+      const length = this.buffer.getUint32(1)
+      if (kind !== FRAME_CONTROL && kind !== FRAME_DATA) {
+        throw new DataProtocolError(`unknown data plane frame kind ${kind}`)
+      }
+      const max = kind === FRAME_CONTROL ? MAX_CONTROL_FRAME_BYTES : MAX_DATA_FRAME_BYTES
+      if (length > max) throw new DataProtocolError(`a frame of ${length} bytes exceeds the limit of ${max}`)
+      this.buffer.consume(FRAME_HEADER_BYTES)
+      this.pending = { kind, length }
     }
-    const max = kind === FRAME_CONTROL ? MAX_CONTROL_FRAME_BYTES : MAX_DATA_FRAME_BYTES
-    if (length > max) throw new DataProtocolError(`a frame of ${length} bytes exceeds the limit of ${max}`)
-    if (this.buffer.byteLength < FRAME_HEADER_BYTES + length) return undefined
-    const payload = this.buffer.sublist(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length)
-    this.buffer.consume(FRAME_HEADER_BYTES + length)
+    // A large frame arrives in many pieces: its header is read once, not again with every piece.
+    const { kind, length } = this.pending
+    if (this.buffer.byteLength < length) return undefined
+    this.pending = undefined
+    const payload = this.buffer.sublist(0, length)
+    this.buffer.consume(length)
     if (kind === FRAME_DATA) return { kind, bytes: payload }
     return { kind, message: parseControl(payload.subarray()) }
   }

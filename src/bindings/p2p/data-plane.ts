@@ -2,7 +2,7 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, DATA_PROTOCOL, type DataAddress } from '../../protocol/index.js'
+import { AllmendeError, DATA_PROTOCOL, type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
   type DataGrant,
   DataProtocolError,
@@ -26,7 +26,6 @@ import {
   frameHeader,
   MAX_DATA_FRAME_BYTES,
 } from './data-frames.js'
-import { PeerUnreachableError } from './errors.js'
 
 /** Queued bytes in a stream's write buffer before the writer waits. */
 const WRITE_HIGH_WATER_BYTES = 1024 * 1024

@@ -53,10 +53,14 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
       },
       adopt: (candidate) => handlers.adopt(candidate),
       isAdmitted: (peer) => admission.isAdmitted(peer),
+      revocationLists: () => handlers.revocationLists(),
+      takeRevocationLists: (lists) => handlers.takeRevocationLists(lists),
     }
     this.holder = holder
     await serveDescriptorSync(libp2p, holder, log)
     admission.onAdmitted((peer, connection) => {
+      const did = didKeyOfPeer(peer)
+      if (did !== undefined) handlers.admitted(did)
       // The dialer compares descriptors: one exchange per pair of peers, not two.
       if (connection.direction === 'outbound') void syncDescriptor(libp2p, holder, peer, log)
     })
@@ -128,6 +132,11 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
     for (const peer of this.libp2p.getPeers()) {
       if (await this.admission.isAdmitted(peer)) void syncDescriptor(this.libp2p, holder, peer, this.log)
     }
+  }
+
+  async syncWith(peer: string): Promise<void> {
+    if (this.holder !== undefined)
+      await syncDescriptor(this.libp2p, this.holder, peerIdFromDidKey(peer), this.log)
   }
 
   announce(announcement: MembershipAnnouncement): Promise<void> {

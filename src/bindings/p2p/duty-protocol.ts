@@ -1,10 +1,9 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
-import { AllmendeError, DUTY_PROTOCOL } from '../../protocol/index.js'
+import { AllmendeError, DUTY_PROTOCOL, PeerUnreachableError } from '../../protocol/index.js'
 import type { DutyAck, DutyMessage, DutyMessenger } from '../../transfer/index.js'
 import type { PeerAdmission } from './admission.js'
-import { PeerUnreachableError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 
 /** Deletion receipts and usage notices from consumer to provider: one JSON frame each way. */

@@ -8,14 +8,6 @@ export class PeerNotAdmittedError extends AllmendeError {
   }
 }
 
-/** A peer could not be reached. */
-export class PeerUnreachableError extends AllmendeError {
-  static override name = 'PeerUnreachableError'
-  constructor(peer: string, reason: string, options?: { cause?: unknown }) {
-    super('ALLMENDE_PEER_UNREACHABLE', `cannot reach peer ${peer}: ${reason}`, options)
-  }
-}
-
 /** This node is not (yet, or no longer) a member of its data space: peers would refuse it. */
 export class NotAMemberError extends AllmendeError {
   static override name = 'NotAMemberError'

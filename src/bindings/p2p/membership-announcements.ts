@@ -59,6 +59,9 @@ function parse(data: Uint8Array): MembershipAnnouncement | undefined {
       ...(Array.isArray(raw.addresses)
         ? { addresses: raw.addresses.filter((a): a is string => typeof a === 'string').slice(0, 8) }
         : {}),
+      ...(raw.list !== null && typeof raw.list === 'object' && !Array.isArray(raw.list)
+        ? { list: raw.list }
+        : {}),
     }
   } catch {
     return undefined

@@ -108,11 +108,22 @@ async function answer(
   }
 }
 
-async function ask(libp2p: Libp2p, peer: PeerId, protocol: string, request: unknown): Promise<JsonLdObject> {
+async function ask(
+  libp2p: Libp2p,
+  peer: PeerId,
+  protocol: string,
+  request: unknown,
+  { dial }: { dial: boolean },
+): Promise<JsonLdObject> {
   const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
   let stream: Stream
   try {
-    stream = await libp2p.dialProtocol(peer, protocol, { signal })
+    if (dial) stream = await libp2p.dialProtocol(peer, protocol, { signal })
+    else {
+      const connection = libp2p.getConnections(peer).find((c) => c.status === 'open')
+      if (connection === undefined) throw new Error('no open connection')
+      stream = await connection.newStream(protocol, { signal })
+    }
   } catch (cause) {
     throw new MembershipUnavailableError(
       `cannot reach ${peer.toString()} for ${protocol}: ${(cause as Error).message}`,
@@ -153,13 +164,17 @@ async function ask(libp2p: Libp2p, peer: PeerId, protocol: string, request: unkn
   }
 }
 
-/** Asks an anchor for this node's membership credential (not verified here: the wallet does that). */
+/**
+ * Asks an anchor for this node's membership credential (not verified here: the wallet does that), on the
+ * connection that is open: it runs inside a handshake the anchor may end by refusing this node, and a new
+ * dial here would start the next handshake and ask again, in a loop. The mesh redials, with backoff.
+ */
 export function requestMembershipCredential(
   libp2p: Libp2p,
   anchor: PeerId,
   applicant: Applicant = { addresses: [] },
 ): Promise<JsonLdObject> {
-  return ask(libp2p, anchor, MEMBERSHIP_PROTOCOL, applicant)
+  return ask(libp2p, anchor, MEMBERSHIP_PROTOCOL, applicant, { dial: false })
 }
 
 /** Tells a member of a change to its membership (best effort: it may be gone already). */
@@ -186,5 +201,5 @@ export async function sendMembershipNotice(
  */
 export function fetchStatusList(libp2p: Libp2p, listUrl: string): Promise<JsonLdObject> {
   const { issuerDid } = parseStatusListUrl(listUrl)
-  return ask(libp2p, peerIdFromDidKey(issuerDid), STATUS_PROTOCOL, { listUrl })
+  return ask(libp2p, peerIdFromDidKey(issuerDid), STATUS_PROTOCOL, { listUrl }, { dial: true })
 }

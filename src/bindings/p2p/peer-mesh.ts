@@ -71,6 +71,8 @@ export class PeerMesh {
   private readonly timers: NodeJS.Timeout[] = []
   private readonly measuring = new Set<string>()
   private readonly dialing = new Set<string>()
+  /** Peers admitted on a connection that is still open: losing one is worth a quick redial. */
+  private readonly withUs = new Set<string>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
   private stopped = false
@@ -103,15 +105,21 @@ export class PeerMesh {
     }
     this.libp2p.addEventListener('peer:discovery', (event) => {
       const { id, multiaddrs } = event.detail
-      if (!id.equals(this.libp2p.peerId)) this.target(id, multiaddrs, true)
+      if (id.equals(this.libp2p.peerId)) return
+      // libp2p calls every peer new to its peer store discovered, and a peer that refused us was dropped
+      // from it: our own redial of it is no news that would cut its backoff short.
+      const known = this.targets.get(id.toString())
+      this.target(id, multiaddrs, known === undefined || known.failures === 0)
     })
     this.admission.onAdmitted((peer, connection) => void this.admitted(peer, connection))
     this.libp2p.addEventListener('peer:disconnect', (event) => {
       const key = event.detail.toString()
       if (this.latency.delete(key)) this.lastConnected.set(key, new Date(this.now()))
       const target = this.targets.get(key)
-      // a peer that was with us is tried again soon (when the mesh is short of peers): it may only be restarting
-      if (target !== undefined) target.nextAt = this.now() + FIRST_RETRY_MS
+      // A peer that was with us is tried again soon (when the mesh is short of peers): it may only be
+      // restarting. One that refused us (we are no member, or it is none) keeps its backoff, or an outsider
+      // would dial an anchor every second.
+      if (this.withUs.delete(key) && target !== undefined) target.nextAt = this.now() + FIRST_RETRY_MS
     })
     this.timers.push(setInterval(() => this.dialDue(), TICK_MS))
     this.timers.push(setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS))
@@ -249,6 +257,7 @@ export class PeerMesh {
   }
 
   private async admitted(peer: PeerId, connection: Connection): Promise<void> {
+    this.withUs.add(peer.toString())
     const target = this.targets.get(peer.toString())
     if (target !== undefined) target.failures = 0
     else this.target(peer, [])

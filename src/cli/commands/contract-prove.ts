@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { NodeClient } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/index.js'
 import type { AgreementRecord } from '../../contract/index.js'
-import { type JsonLdObject, presentAgreement } from '../../credentials/index.js'
+import { DESCRIPTOR_SIDE_FIELD, type JsonLdObject, presentAgreement } from '../../credentials/index.js'
 import { loadNodeKey } from '../../identity/index.js'
 import { InvalidInputError } from '../../protocol/index.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
@@ -59,13 +59,23 @@ export const contractProveCommand: CliCommand = {
     }
     // The current status list goes along, so a verifier offline sees a revocation made until now.
     const statusList = values['without-status-list'] === true ? null : await currentStatusList(client, id)
+    // The parties' membership credentials and the descriptor name them for a verifier offline.
+    const membership = await client.get<{ descriptor: unknown; membershipCredentials: JsonLdObject[] }>(
+      `/api/v1/agreements/${encodeURIComponent(id)}/membership`,
+    )
     const key = await loadNodeKey(nodeDirectory(dir).keyFile)
     const presentation = await presentAgreement(agreement.credential, key, {
       challenge: values.challenge,
+      partyCredentials: membership.membershipCredentials,
       ...(values.domain === undefined ? {} : { domain: values.domain }),
       ...(statusList === null ? {} : { statusListCredentials: [statusList] }),
     })
-    await writeFile(values.out, `${JSON.stringify(presentation, null, 2)}\n`)
+    const bundle =
+      membership.descriptor === null
+        ? presentation
+        : { ...presentation, [DESCRIPTOR_SIDE_FIELD]: membership.descriptor }
+    await writeFile(values.out, `${JSON.stringify(bundle, null, 2)}\n`)
+    const named = membership.membershipCredentials.length
     io.stdout(
       values.json === true
         ? JSON.stringify({
@@ -73,8 +83,9 @@ export const contractProveCommand: CliCommand = {
             agreement: id,
             agreementProof: kind,
             statusListBundled: statusList !== null,
+            membershipCredentialsBundled: named,
           })
-        : `Wrote ${values.out}: ${PROOF_KINDS[kind]}${statusList === null ? ', without a status list (a verifier cannot check revocation)' : ', with the current status list'}`,
+        : `Wrote ${values.out}: ${PROOF_KINDS[kind]}${statusList === null ? ', without a status list (a verifier cannot check revocation)' : ', with the current status list'}, ${named} membership credential(s) naming the parties`,
     )
     return 0
   },

@@ -13,6 +13,7 @@ import {
   verifyAgreementCredential,
   verifyAgreementPresentation,
 } from '../../credentials/index.js'
+import { MEMBERSHIP_CREDENTIAL_TYPE, type ProvenName, provenNames } from '../../dataspace/index.js'
 import { type DidDocument, DidResolver } from '../../identity/index.js'
 import { explainPolicy } from '../../policy/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
@@ -90,6 +91,7 @@ export const contractVerifyCommand: CliCommand = {
     if (isPresentation) {
       const presented = await verifyAgreementPresentation(document, {
         resolver,
+        accompanying: [MEMBERSHIP_CREDENTIAL_TYPE],
         ...(values.challenge === undefined ? {} : { challenge: values.challenge }),
         ...(values.domain === undefined ? {} : { domain: values.domain }),
       })
@@ -99,10 +101,21 @@ export const contractVerifyCommand: CliCommand = {
             holder: presented.holder,
             challenge: presented.challenge,
             domain: presented.domain,
+            names: await provenNames(
+              { descriptor: presented.descriptor, credentials: presented.accompanying },
+              [presented.agreement.assigner, presented.agreement.assignee],
+              { resolver },
+            ),
           }
         : presented
     } else {
-      result = await verifyAgreementCredential(document, { resolver })
+      const verified = await verifyAgreementCredential(document, { resolver })
+      result = verified.verified
+        ? {
+            ...verified,
+            names: await provenNames({ credentials: [] }, [verified.assigner, verified.assignee]),
+          }
+        : verified
     }
     if (result.verified && values['accept-unknown-status'] !== true && result.status.state === 'unknown') {
       result = {
@@ -131,7 +144,13 @@ function proofKindOf(result: Verified | VerificationFailure): { agreementProof?:
   return result.check === 'counter-proof-missing' ? { agreementProof: 'provider-proof-only' } : {}
 }
 
-type Verified = AgreementVerification & { holder?: string; challenge?: string; domain?: string | undefined }
+type Verified = AgreementVerification & {
+  holder?: string
+  challenge?: string
+  domain?: string | undefined
+  /** The parties' names as the proof proves them (membership credentials traced to the bundled descriptor). */
+  names: Record<string, ProvenName>
+}
 
 async function readInput(file: string, io: CliIo): Promise<string> {
   if (file === '-') return io.readStdin()
@@ -151,11 +170,14 @@ function parseJson(text: string, file: string): JsonLdObject {
 }
 
 function describeVerified(result: Verified, lang: 'en' | 'de'): string {
-  const lines = [...describeAgreement(result.agreement, result.credentialId, lang)]
+  const lines = [...describeAgreement(result.agreement, result.credentialId, lang, result.names)]
   if (result.holder !== undefined) {
     const domain = result.domain === undefined ? '' : `, domain "${result.domain}"`
-    lines.push(`  presented by: ${result.holder} (challenge "${result.challenge}"${domain})`)
+    lines.push(
+      `  presented by: ${party(result.holder, result.names)} (challenge "${result.challenge}"${domain})`,
+    )
   }
+  lines.push(...describeNames(result))
   lines.push(`  valid:        ${describeValidity(result.validFrom, result.validUntil)}`)
   lines.push('  proofs:       assigner and assignee, both verify')
   lines.push(`  revocation:   ${describeStatus(result.status)}`)
@@ -194,30 +216,62 @@ function claimedAgreement(document: JsonLdObject): OdrlAgreement | undefined {
   return undefined
 }
 
+/** A party as `Name (DID)` when the proof names it, else its DID. */
+function party(did: string, names: Record<string, ProvenName>): string {
+  const name = names[did]?.name
+  return name === undefined ? did : `${name} (${did})`
+}
+
+/** Where each name came from, or why a party stays a DID: a verifier must see what the name rests on. */
+function describeNames(result: Verified): string[] {
+  const lines: string[] = []
+  for (const [role, did] of [
+    ['provider', result.assigner],
+    ['consumer', result.assignee],
+  ] as const) {
+    const proven = result.names[did]
+    if (proven === undefined) continue
+    lines.push(
+      proven.name !== undefined
+        ? `  ${role} name: "${proven.name}" from its membership credential${proven.credentialId === undefined ? '' : ` ${proven.credentialId}`}, signed by trust anchor ${proven.issuer} of data space "${proven.dataspaceTitle}" (${proven.dataspace}; descriptor bundled, every anchor's proof verifies)`
+        : `  ${role} name: not proven: ${proven.why}`,
+    )
+  }
+  return lines
+}
+
 function describeAgreement(
   agreement: OdrlAgreement,
   credentialId: string | undefined,
   lang: 'en' | 'de',
+  names: Record<string, ProvenName> = {},
 ): string[] {
   const lines = [
     `Agreement ${agreement.uid}${credentialId === undefined ? '' : ` (credential ${credentialId})`}`,
-    `  assigner:     ${agreement.assigner} (provider)`,
-    `  assignee:     ${agreement.assignee} (consumer)`,
+    `  assigner:     ${party(agreement.assigner, names)} (provider)`,
+    `  assignee:     ${party(agreement.assignee, names)} (consumer)`,
     `  target:       ${agreement.target}`,
     '  rules:',
   ]
   for (const kind of ['permission', 'prohibition', 'obligation'] as const) {
     for (const rule of agreement[kind] ?? []) lines.push(`    ${kind}: ${describeRule(rule)}`)
   }
-  const words = explainInWords(agreement, lang)
+  const words = explainInWords(agreement, lang, names)
   if (words.length > 0) lines.push('  in words:', ...words.map((sentence) => `    ${sentence}`))
   return lines
 }
 
 /** The policy engine's plain-language rendering; the compact rules above stay the authoritative view. */
-function explainInWords(agreement: OdrlAgreement, lang: 'en' | 'de'): readonly string[] {
+function explainInWords(
+  agreement: OdrlAgreement,
+  lang: 'en' | 'de',
+  names: Record<string, ProvenName>,
+): readonly string[] {
+  const labels = Object.fromEntries(
+    Object.entries(names).flatMap(([did, proven]) => (proven.name === undefined ? [] : [[did, proven.name]])),
+  )
   try {
-    return explainPolicy({ '@context': ODRL_CONTEXT, ...agreement }, { lang }).sentences
+    return explainPolicy({ '@context': ODRL_CONTEXT, ...agreement }, { lang, labels }).sentences
   } catch {
     return []
   }

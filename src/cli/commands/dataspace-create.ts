@@ -8,6 +8,7 @@ import {
   membershipRefreshFlag,
   NODE_FLAGS,
   parseFlags,
+  REVOCATIONS_FLAG,
 } from '../flags.js'
 import { ownBootstrap, parseAnchor, signAndPlace } from './dataspace-descriptor.js'
 import { describeSigned } from './dataspace-update.js'
@@ -23,6 +24,7 @@ const FLAGS = {
     help: 'a further trust anchor (repeatable); it co-signs the draft with dataspace sign',
   },
   endorsements: { type: 'string', value: 'K', fallback: '1', help: 'anchor endorsements a member needs' },
+  ...REVOCATIONS_FLAG,
   bootstrap: {
     type: 'string',
     multiple: true,
@@ -43,7 +45,7 @@ const FLAGS = {
 export const dataspaceCreateCommand: CliCommand = {
   name: 'dataspace create',
   usage:
-    'allmende dataspace create --title TITLE [--anchor DID|MULTIADDR]... [--endorsements K] [--bootstrap MA]... [--odrl-profile IRI] [--membership-refresh SECONDS] [--force] [--dir DIR] [--json]',
+    'allmende dataspace create --title TITLE [--anchor DID|MULTIADDR]... [--endorsements K] [--revocations R] [--bootstrap MA]... [--odrl-profile IRI] [--membership-refresh SECONDS] [--force] [--dir DIR] [--json]',
   flags: FLAGS,
   examples: ['allmende dataspace create --title "Südwest-Cluster" --dir ./kl'],
   async run(args, io) {
@@ -57,6 +59,7 @@ export const dataspaceCreateCommand: CliCommand = {
       throw new UsageError('dataspace create: --title is required, e.g. --title "Südwest-Cluster"')
     }
     const endorsements = endorsementsFlag(values.endorsements) ?? 1
+    const revocations = endorsementsFlag(values.revocations, 'revocations')
     const membershipRefresh = membershipRefreshFlag(values['membership-refresh'])
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const files = await openNode(dir)
@@ -71,6 +74,7 @@ export const dataspaceCreateCommand: CliCommand = {
       title: values.title,
       trustAnchor: [files.key.did, ...others.map((a) => a.did)],
       endorsementsRequired: endorsements,
+      ...(revocations === undefined ? {} : { revocationsRequired: revocations }),
       bootstrap: [
         ...ownBootstrap(files),
         ...others.flatMap((a) => (a.bootstrap === undefined ? [] : [a.bootstrap])),
@@ -96,7 +100,7 @@ export const dataspaceCreateCommand: CliCommand = {
     io.stdout(
       [
         signed.path,
-        `Created data space "${descriptor.title}" (${descriptor.id}), ${endorsements} of ${descriptor.trustAnchor.length} anchor endorsement(s) admit a member.`,
+        `Created data space "${descriptor.title}" (${descriptor.id}), ${endorsements} of ${descriptor.trustAnchor.length} anchor endorsement(s) admit a member, ${revocations ?? 1} anchor revocation(s) drop one.`,
         ...describeSigned(signed, dir),
       ].join('\n'),
     )

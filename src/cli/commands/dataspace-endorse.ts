@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { openNode } from '../../config/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import { type CliCommand, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
@@ -9,7 +10,7 @@ const FLAGS = {
   name: {
     type: 'string',
     value: 'NAME',
-    fallback: 'the name the node gave when it asked for its credential',
+    fallback: "the member directory's name, else the name the node gave when it asked for its credential",
     help: "the municipality's name, written into the membership credential",
   },
 } as const
@@ -25,16 +26,26 @@ export const dataspaceEndorseCommand: CliCommand = {
     )
     if (positionals.length > 1) throw new UsageError('dataspace endorse: give one member')
     const did = await memberDid('dataspace endorse', positionals[0])
+    // On one machine the member's directory names it; a DID alone leaves the name to the running anchor.
+    const given = positionals[0]!
+    const name =
+      values.name ??
+      (given.startsWith('did:')
+        ? undefined
+        : await openNode(given).then(
+            (files) => files.config.name,
+            () => undefined,
+          ))
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const client = await runningNodeClient(dir)
     const record =
       client !== undefined
         ? await client.post<{ did: string; endorsedAt: string; credential: { id: string } }>(
             '/api/v1/dataspace/members',
-            { did, ...(values.name === undefined ? {} : { name: values.name }) },
+            { did, ...(name === undefined ? {} : { name }) },
           )
         : await withOfflineRegistry(dir, (registry) =>
-            registry.endorse(did, values.name === undefined ? {} : { name: values.name }),
+            registry.endorse(did, name === undefined ? {} : { name }),
           )
     const credentialId = String(record.credential.id)
     if (values.json === true) {

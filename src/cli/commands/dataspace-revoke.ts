@@ -23,11 +23,16 @@ export const dataspaceRevokeCommand: CliCommand = {
             'DELETE',
             `/api/v1/dataspace/members/${encodeURIComponent(did)}`,
           )
-        : await withOfflineRegistry(dir, (registry) => registry.revoke(did))
+        : await withOfflineRegistry(dir, async (registry) => {
+            const revocation = await registry.revoke(did)
+            return { did: revocation.member, revokedAt: revocation.revokedAt }
+          })
     if (values.json === true) {
       io.stdout(JSON.stringify({ did: record.did, state: 'revoked', revokedAt: record.revokedAt }))
     } else {
-      io.stdout(`revoked ${record.did}; members drop it at their next status list refresh`)
+      io.stdout(
+        `revoked ${record.did}; running members drop it at once, the others at their next membership refresh`,
+      )
     }
     return 0
   },

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_NODE_DIR, openNode } from '../../config/index.js'
 import { nextDescriptorVersion } from '../../dataspace/index.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
-import { endorsementsFlag, NODE_FLAGS, parseFlags } from '../flags.js'
+import { endorsementsFlag, NODE_FLAGS, parseFlags, REVOCATIONS_FLAG } from '../flags.js'
 import {
   currentDescriptor,
   parseAnchor,
@@ -51,13 +51,14 @@ const UPDATE_FLAGS = {
     fallback: 'unchanged',
     help: 'anchor endorsements a member needs',
   },
+  ...REVOCATIONS_FLAG,
   ...OUT_FLAG,
 } as const satisfies FlagDocs
 
 export const dataspaceUpdateCommand: CliCommand = {
   name: 'dataspace update',
   usage:
-    "allmende dataspace update [--bootstrap MA]... [--endorsements K] [--out FILE] [--dir DIR] [--json]   (no --bootstrap: this node's current addresses replace its old ones)",
+    "allmende dataspace update [--bootstrap MA]... [--endorsements K] [--revocations R] [--out FILE] [--dir DIR] [--json]   (no --bootstrap: this node's current addresses replace its old ones)",
   flags: UPDATE_FLAGS,
   examples: ['allmende dataspace update --dir ./kl'],
   async run(args, io) {
@@ -71,9 +72,11 @@ export const dataspaceUpdateCommand: CliCommand = {
     const files = await openNode(dir)
     const current = await currentDescriptor(files)
     const endorsements = endorsementsFlag(values.endorsements)
+    const revocations = endorsementsFlag(values.revocations, 'revocations')
     const next = nextDescriptorVersion(current, {
       bootstrap: values.bootstrap ?? withOwnAddresses(current.bootstrap, files),
       ...(endorsements === undefined ? {} : { endorsementsRequired: endorsements }),
+      ...(revocations === undefined ? {} : { revocationsRequired: revocations }),
     })
     return report(io, values.json === true, dir, await signAndPlace(files, dir, next, draftOut(values.out)))
   },
@@ -87,12 +90,14 @@ const ADD_ANCHOR_FLAGS = {
     fallback: 'unchanged',
     help: 'anchor endorsements a member needs',
   },
+  ...REVOCATIONS_FLAG,
   ...OUT_FLAG,
 } as const satisfies FlagDocs
 
 export const dataspaceAddAnchorCommand: CliCommand = {
   name: 'dataspace add-anchor',
-  usage: 'allmende dataspace add-anchor DID|MULTIADDR [--endorsements K] [--out FILE] [--dir DIR] [--json]',
+  usage:
+    'allmende dataspace add-anchor DID|MULTIADDR [--endorsements K] [--revocations R] [--out FILE] [--dir DIR] [--json]',
   flags: ADD_ANCHOR_FLAGS,
   examples: ['allmende dataspace add-anchor did:key:z6Mk… --out draft.json --dir ./kl'],
   async run(args, io) {
@@ -114,10 +119,12 @@ export const dataspaceAddAnchorCommand: CliCommand = {
       throw new UsageError(`${anchor.did} is already a trust anchor of ${current.id}`)
     }
     const endorsements = endorsementsFlag(values.endorsements)
+    const revocations = endorsementsFlag(values.revocations, 'revocations')
     const next = nextDescriptorVersion(current, {
       trustAnchor: [...current.trustAnchor, anchor.did],
       bootstrap: [...current.bootstrap, ...(anchor.bootstrap === undefined ? [] : [anchor.bootstrap])],
       ...(endorsements === undefined ? {} : { endorsementsRequired: endorsements }),
+      ...(revocations === undefined ? {} : { revocationsRequired: revocations }),
     })
     return report(io, values.json === true, dir, await signAndPlace(files, dir, next, draftOut(values.out)))
   },

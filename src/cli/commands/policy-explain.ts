@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import type { PartyName } from '../../api/index.js'
+import { NodeClient } from '../../api/node-client.js'
 // direct module imports until src/policy/index.ts exports these (see the helper report)
 import { InvalidPolicyError } from '../../policy/errors.js'
 import { explainPolicy, type LabelMap } from '../../policy/explain.js'
@@ -39,20 +41,37 @@ const FLAGS = {
     fallback: 'the IRIs and DIDs themselves',
     help: 'JSON object mapping IRIs or DIDs to names ({"did:key:…": "Landkreis Kusel"})',
   },
+  dir: {
+    type: 'string',
+    value: 'DIR',
+    fallback: 'none',
+    help: 'a running node whose known parties name the DIDs (its own name, membership credentials, peers)',
+  },
 } as const satisfies FlagDocs
 
+/** The names a running node knows, as labels (a `--labels` file wins over them). */
+async function nodeLabels(dir: string): Promise<LabelMap> {
+  const client = await NodeClient.forDirectory(dir)
+  const { names } = await client.get<{ names: Record<string, PartyName> }>('/api/v1/names')
+  return Object.fromEntries(Object.entries(names).map(([did, party]) => [did, party.name]))
+}
+
 /**
- * `allmende policy explain FILE [--lang de|en] [--labels FILE]`: prints the policy as plain
+ * `allmende policy explain FILE [--lang de|en] [--labels FILE] [--dir DIR]`: prints the policy as plain
  * sentences; a policy with validator errors is refused (exit 2) with the validator's messages.
- * `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`.
+ * `--labels` is a JSON object mapping IRIs or DIDs to a label or to `{de, en, gender}`; `--dir` takes the
+ * municipalities' names a running node knows.
  */
 export const policyExplainCommand: CliCommand = {
   name: 'policy explain',
-  usage: 'allmende policy explain <file|-> [--lang de|en] [--labels <labels.json>]',
+  usage: 'allmende policy explain <file|-> [--lang de|en] [--labels <labels.json>] [--dir DIR]',
   flags: FLAGS,
-  examples: ['allmende policy explain offer.jsonld --lang en'],
+  examples: [
+    'allmende policy explain offer.jsonld --lang en',
+    'allmende policy explain offer.jsonld --lang de --dir ./kusel',
+  ],
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: { values: { lang?: string; labels?: string }; positionals: string[] }
+    let parsed: { values: { lang?: string; labels?: string; dir?: string }; positionals: string[] }
     try {
       parsed = parseArgs({
         args,
@@ -67,7 +86,10 @@ export const policyExplainCommand: CliCommand = {
     if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
     const lang = cliLang(parsed.values.lang)
-    const labels = parsed.values.labels === undefined ? undefined : await readLabels(parsed.values.labels)
+    const labels = {
+      ...(parsed.values.dir === undefined ? {} : await nodeLabels(parsed.values.dir)),
+      ...(parsed.values.labels === undefined ? {} : await readLabels(parsed.values.labels)),
+    }
     const doc = await readPolicyDocument(file, io)
     // a policy with errors has no meaning to explain: an unknown operator must not become a sentence
     const { errors } = validatePolicy(doc)
@@ -79,7 +101,7 @@ export const policyExplainCommand: CliCommand = {
         lang === 'de' ? `${file} ist ungültig, keine Erklärung` : `${file} is invalid, nothing explained`
       throw new InvalidPolicyError(`${head}: ${list.join(' | ')}`, errors)
     }
-    const explanation = explainPolicy(doc, { lang, ...(labels !== undefined && { labels }) })
+    const explanation = explainPolicy(doc, { lang, labels })
     io.stdout(`${explanation.text}\n`)
     return 0
   },

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import type { PartyName } from '../../api/index.js'
 import { NodeClient } from '../../api/node-client.js'
 import type { AuditEntry, AuditPage } from '../../audit/index.js'
 import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
@@ -28,6 +29,41 @@ async function clientFor(dir: string | undefined): Promise<NodeClient> {
   return NodeClient.forDirectory(dir ?? DEFAULT_NODE_DIR)
 }
 
+type Names = Record<string, PartyName>
+
+/** The names of the parties the node knows (its own, from membership credentials, from handshakes). */
+async function namesOf(client: NodeClient): Promise<Names> {
+  return (await client.get<{ names: Names }>('/api/v1/names')).names
+}
+
+const DID_PATTERN = /did:(?:key|web):[A-Za-z0-9._:%-]+/g
+
+/** Every DID in a text followed by its municipality's name, where the node knows it. */
+export function withNames(text: string, names: Names): string {
+  return text.replace(DID_PATTERN, (did) => {
+    const name = names[did]?.name
+    return name === undefined ? did : `${did} (${name})`
+  })
+}
+
+/** A party as `Name (did)`, or its DID alone. */
+function party(did: string, names: Names): string {
+  const name = names[did]?.name
+  return name === undefined ? did : `${name} (${did})`
+}
+
+/** Where the names of the DIDs in a record come from, one line each. */
+function nameLines(record: unknown, names: Names): string[] {
+  const dids = [...new Set(JSON.stringify(record).match(DID_PATTERN) ?? [])]
+  return dids.flatMap((did) => {
+    const known = names[did]
+    if (known === undefined) return []
+    const from =
+      known.from === 'membership credential' ? `its membership credential, by ${known.issuer}` : known.from
+    return [`${did}: ${known.name} (from ${from})`]
+  })
+}
+
 function oneId(command: string, positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command}: give exactly one ${what} id`)
   return positionals[0]!
@@ -40,7 +76,7 @@ function listCommand<T>(spec: {
   key: string
   example: string
   header: readonly string[]
-  row: (record: T) => readonly string[]
+  row: (record: T, names: Names) => readonly string[]
   empty: string
 }): CliCommand {
   return {
@@ -50,12 +86,20 @@ function listCommand<T>(spec: {
     examples: [spec.example],
     async run(args, io) {
       const { values } = parseFlags(spec.name, () => parseArgs({ args, options: NODE_FLAGS }))
-      const answer = await (await clientFor(values.dir)).get<Record<string, T[]>>(spec.path)
+      const client = await clientFor(values.dir)
+      const answer = await client.get<Record<string, T[]>>(spec.path)
       const records = answer[spec.key] ?? []
+      if (values.json === true) {
+        io.stdout(JSON.stringify(records))
+        return 0
+      }
+      const names = records.length === 0 ? {} : await namesOf(client)
       io.stdout(
-        values.json === true
-          ? JSON.stringify(records)
-          : table(spec.header, records.map(spec.row), spec.empty),
+        table(
+          spec.header,
+          records.map((record) => spec.row(record, names)),
+          spec.empty,
+        ),
       )
       return 0
     },
@@ -74,10 +118,15 @@ function showCommand(spec: { name: string; path: string; what: string; example: 
         parseArgs({ args, options: NODE_FLAGS, allowPositionals: true }),
       )
       const id = oneId(spec.name, positionals, spec.what)
-      const record = await (await clientFor(values.dir)).get<unknown>(
-        `${spec.path}/${encodeURIComponent(id)}`,
-      )
-      io.stdout(values.json === true ? JSON.stringify(record) : JSON.stringify(record, null, 2))
+      const client = await clientFor(values.dir)
+      const record = await client.get<unknown>(`${spec.path}/${encodeURIComponent(id)}`)
+      if (values.json === true) {
+        io.stdout(JSON.stringify(record))
+        return 0
+      }
+      io.stdout(JSON.stringify(record, null, 2))
+      const lines = nameLines(record, await namesOf(client))
+      if (lines.length > 0) io.stdout(['names:', ...lines.map((line) => `  ${line}`)].join('\n'))
       return 0
     },
   }
@@ -124,13 +173,13 @@ export const negotiationsListCommand = listCommand<Negotiation>({
   key: 'negotiations',
   example: 'allmende negotiations list --dir ./kusel',
   header: ['ID', 'ROLE', 'STATE', 'DATASET', 'COUNTERPARTY', 'NOTE'],
-  row: (n) => [
+  row: (n, names) => [
     n.id,
     n.role,
     n.state,
     n.datasetId,
-    n.counterparty,
-    n.awaitingApproval ?? lastReason(n.history),
+    party(n.counterparty, names),
+    withNames(n.awaitingApproval ?? lastReason(n.history), names),
   ],
   empty: 'no negotiations yet',
 })
@@ -168,7 +217,14 @@ export const agreementsListCommand = listCommand<AgreementRecord>({
   key: 'agreements',
   example: 'allmende agreements list --dir ./myk',
   header: ['ID', 'ROLE', 'DATASET', 'PROVIDER', 'CONSUMER', 'CONCLUDED'],
-  row: (a) => [a.id, a.role, a.datasetId, a.provider, a.consumer, a.concluded],
+  row: (a, names) => [
+    a.id,
+    a.role,
+    a.datasetId,
+    party(a.provider, names),
+    party(a.consumer, names),
+    a.concluded,
+  ],
   empty: 'no agreements yet',
 })
 
@@ -197,14 +253,15 @@ export const transfersListCommand = listCommand<TransferView>({
   path: '/api/v1/transfers',
   key: 'transfers',
   example: 'allmende transfers list --dir ./myk',
-  header: ['ID', 'ROLE', 'STATE', 'BYTES', 'AGREEMENT', 'NOTE'],
-  row: (t) => [
+  header: ['ID', 'ROLE', 'STATE', 'BYTES', 'COUNTERPARTY', 'AGREEMENT', 'NOTE'],
+  row: (t, names) => [
     t.id,
     t.role,
     t.state,
     String(t.received ?? t.bytes ?? 0),
+    party(t.counterparty, names),
     t.agreementId,
-    lastReason(t.history),
+    withNames(lastReason(t.history), names),
   ],
   empty: 'no transfers yet',
 })
@@ -249,9 +306,14 @@ function count(command: string, flag: string, value: string | undefined, fallbac
   return Number(value)
 }
 
-function auditLine(entry: AuditEntry): string {
+function auditLine(entry: AuditEntry, names: Names): string {
   const data = JSON.stringify(entry.data)
-  return `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(24)}  ${entry.subject}  ${data.length > 120 ? `${data.slice(0, 119)}…` : data}`
+  const line = `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(24)}  ${entry.subject}  ${data.length > 120 ? `${data.slice(0, 119)}…` : data}`
+  // the parties this entry names, after the (possibly cut) data
+  const parties = [...new Set(`${entry.subject} ${data}`.match(DID_PATTERN) ?? [])].flatMap((did) =>
+    names[did] === undefined ? [] : [names[did].name],
+  )
+  return parties.length === 0 ? line : `${line}  [${parties.join(', ')}]`
 }
 
 export const auditShowCommand: CliCommand = {
@@ -266,15 +328,19 @@ export const auditShowCommand: CliCommand = {
     const { values } = parseFlags('audit show', () => parseArgs({ args, options: AUDIT_FLAGS }))
     const since = count('audit show', 'since', values.since, 0)
     const limit = count('audit show', 'limit', values.limit, 100)
-    const page = await (await clientFor(values.dir)).get<AuditPage>(
-      `/api/v1/audit?since=${since}&limit=${limit}`,
-    )
+    const client = await clientFor(values.dir)
+    const page = await client.get<AuditPage>(`/api/v1/audit?since=${since}&limit=${limit}`)
     const entries = page.entries.filter((e) => values.type === undefined || e.type.startsWith(values.type))
     if (values.json === true) {
       io.stdout(JSON.stringify({ ...page, entries }))
       return 0
     }
-    io.stdout(entries.length === 0 ? 'no audit entries in this range' : entries.map(auditLine).join('\n'))
+    const names = entries.length === 0 ? {} : await namesOf(client)
+    io.stdout(
+      entries.length === 0
+        ? 'no audit entries in this range'
+        : entries.map((entry) => auditLine(entry, names)).join('\n'),
+    )
     if (page.next !== undefined) io.stdout(`more: allmende audit show --since ${page.next}`)
     return 0
   },

@@ -5,9 +5,6 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { ContentDigest } from './content-digest.js'
 import { ContentMismatchError } from './errors.js'
 
-/** Written bytes between two fsyncs: a crash of the machine loses at most this much, to be re-fetched. */
-const SYNC_EVERY_BYTES = 16 * 1024 * 1024
-
 /** The length of a file, 0 if it does not exist. */
 export async function fileLength(path: string): Promise<number> {
   try {
@@ -19,14 +16,16 @@ export async function fileLength(path: string): Promise<number> {
 }
 
 /**
- * The consumer's end of a pull: appends received chunks to a file, fsyncs as it goes, and keeps a
- * running SHA-256 of the whole file. Resuming at `offset` keeps the first `offset` bytes already in
- * the file (cut off anything after them) and hashes them first, so the final hash covers the whole
- * content however often the transfer was interrupted.
+ * The consumer's end of a pull: appends received chunks to a file and keeps a running SHA-256 of
+ * the whole file. Resuming at `offset` keeps the first `offset` bytes already in the file (cut off
+ * anything after them) and hashes them first, so the final hash covers the whole content however
+ * often the transfer was interrupted.
+ *
+ * The file is as durable as the node's store: written, not fsynced, so it survives `kill -9` of
+ * the node. After a power cut the file may hold less than was written; a pull resumes after what
+ * it holds, and the hash of the whole content, checked at the end, finds any damage.
  */
 export class FileSink {
-  private unsynced = 0
-
   private constructor(
     private readonly handle: FileHandle,
     private readonly digest: ContentDigest,
@@ -36,18 +35,20 @@ export class FileSink {
   static async open(path: string, offset: number): Promise<FileSink> {
     await mkdir(dirname(path), { recursive: true })
     const handle = await open(path, offset === 0 ? 'w' : 'r+')
+    const digest = new ContentDigest()
     try {
-      const digest = new ContentDigest()
       if (offset > 0) {
         const { size } = await handle.stat()
         if (size < offset) throw new RangeError(`${path} holds ${size} bytes, fewer than ${offset}`)
         await handle.truncate(offset)
         for await (const chunk of createReadStream(path, { start: 0, end: offset - 1 })) {
           digest.update(chunk as Buffer)
+          await digest.drained()
         }
       }
       return new FileSink(handle, digest)
     } catch (error) {
+      digest.discard()
       await handle.close()
       throw error
     }
@@ -60,8 +61,10 @@ export class FileSink {
 
   /** Appends one chunk. */
   async write(chunk: Uint8Array | Uint8ArrayList): Promise<void> {
-    const parts = chunk instanceof Uint8Array ? [chunk] : [...chunk]
     let position = this.digest.bytes
+    // Hashed (on the hashing thread) while the chunk is written.
+    this.digest.update(chunk)
+    const parts = chunk instanceof Uint8Array ? [chunk] : [...chunk]
     for (let i = 0; i < parts.length; ) {
       // writev takes at most IOV_MAX buffers; positional writes keep the file exact on retries.
       const batch = parts.slice(i, i + 512)
@@ -74,46 +77,27 @@ export class FileSink {
       position += expected
       i += batch.length
     }
-    this.digest.update(chunk)
-    this.unsynced += chunk.byteLength
-    if (this.unsynced >= SYNC_EVERY_BYTES && this.syncing === undefined) {
-      // Flush in the background while later chunks are written; one flush at a time.
-      this.unsynced = 0
-      this.syncing = this.handle.sync().finally(() => {
-        this.syncing = undefined
-      })
-      this.syncing.catch(() => undefined)
-    }
-  }
-
-  private syncing: Promise<void> | undefined
-
-  /** Flushes everything written so far to the disk. */
-  async sync(): Promise<void> {
-    await this.syncing
-    await this.handle.sync()
-    this.unsynced = 0
+    await this.digest.drained()
   }
 
   /**
-   * Syncs and closes, and returns bytes and hash of the whole file: for a data plane that sends no
-   * totals to check against (HttpData-PULL).
+   * Closes, and returns bytes and hash of the whole file: for a data plane that sends no totals to
+   * check against (HttpData-PULL).
    */
   async settle(): Promise<{ bytes: number; sha256: string }> {
-    await this.sync()
+    const sha256 = await this.digest.seal()
     await this.close()
-    return { bytes: this.digest.bytes, sha256: this.digest.hex() }
+    return { bytes: this.digest.bytes, sha256 }
   }
 
   /**
-   * Checks the provider's totals against what was written, syncs and closes; returns the hash.
+   * Checks the provider's totals against what was written and closes; returns the hash.
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */
   async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
-    await this.sync()
+    const sha256 = await this.digest.seal()
     await this.close()
     const bytes = this.digest.bytes
-    const sha256 = this.digest.hex()
     if (bytes !== expected.bytes) {
       throw new ContentMismatchError(`received ${bytes} bytes, but the provider sent ${expected.bytes}`)
     }
@@ -130,7 +114,7 @@ export class FileSink {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.syncing?.catch(() => undefined)
+    this.digest.discard()
     await this.handle.close()
   }
 }

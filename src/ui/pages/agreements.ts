@@ -37,12 +37,42 @@ defineTexts({
   'agr.assigner': ['Anbieter', 'Provider'],
   'agr.assignee': ['Empfänger', 'Consumer'],
   'agr.holder': ['Vorgelegt von', 'Presented by'],
+  'agr.nameProven': [
+    'Name aus der Mitgliedsbescheinigung, signiert von Vertrauensanker {anchor} des Datenraums „{space}“',
+    'name from its membership credential, signed by trust anchor {anchor} of data space “{space}”',
+  ],
+  'agr.nameUnproven': ['Name nicht durch den Nachweis belegt', 'name not proven by the proof'],
   'agr.statusUnknown': [
     'Widerrufsstatus offline nicht prüfbar',
     'revocation status cannot be checked offline',
   ],
   'agr.transfer': ['Daten übertragen', 'Transfer data'],
 })
+
+/** A party's name as a checked proof proves it (`POST /api/v1/agreements/verify`). */
+interface ProvenName {
+  name?: string
+  issuer?: string
+  dataspaceTitle?: string
+}
+
+/** A party in a checked proof: the name the proof proves and where from; else its DID, said to be unproven. */
+function provenParty(did: string | undefined, names: Record<string, ProvenName>) {
+  if (did === undefined) return h('dd', {}, '–')
+  const proven = names[did]
+  if (proven?.name === undefined) return h('dd', {}, did, h('br', {}), h('small', {}, t('agr.nameUnproven')))
+  return h(
+    'dd',
+    {},
+    `${proven.name} (${did})`,
+    h('br', {}),
+    h(
+      'small',
+      {},
+      t('agr.nameProven', { anchor: nameOf(proven.issuer), space: proven.dataspaceTitle ?? '' }),
+    ),
+  )
+}
 
 interface Agreement {
   id: string
@@ -223,6 +253,7 @@ function checkSection(): HTMLElement {
               status?: { state: string }
             }
             const terms = result.terms as { de: string[]; en: string[] }
+            const names = (result.names ?? {}) as Record<string, ProvenName>
             replace(
               out,
               h('p', { class: 'ok', role: 'status' }, t('agr.checkOk')),
@@ -230,12 +261,12 @@ function checkSection(): HTMLElement {
                 'dl',
                 { class: 'facts' },
                 h('dt', {}, t('agr.assigner')),
-                h('dd', {}, nameOf(inner.assigner)),
+                provenParty(inner.assigner, names),
                 h('dt', {}, t('agr.assignee')),
-                h('dd', {}, nameOf(inner.assignee)),
+                provenParty(inner.assignee, names),
                 result.holder === undefined
                   ? null
-                  : [h('dt', {}, t('agr.holder')), h('dd', {}, nameOf(String(result.holder)))],
+                  : [h('dt', {}, t('agr.holder')), provenParty(String(result.holder), names)],
                 h('dt', {}, t('agr.revocation')),
                 h('dd', {}, inner.status?.state === 'unknown' ? t('agr.statusUnknown') : t('agr.valid')),
               ),

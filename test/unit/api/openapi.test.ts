@@ -173,6 +173,7 @@ describe('openapiRoutes', () => {
           nodeRoutes(router, {
             identity: () => ({ name: 'n', did: 'did:key:z', peerId: 'p', multiaddrs: [], dataspace: 'd' }),
             peers: async () => [],
+            names: async () => ({}),
             status: async () => ({
               membership: null,
               connectivity: { admittedPeers: 0, knownPeers: 0 },

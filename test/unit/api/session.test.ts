@@ -51,6 +51,7 @@ describe('session cookie, CSRF and bearer token on the API', () => {
               dataspace: 'd',
             }),
             peers: async () => [],
+            names: async () => ({}),
             status: async () => ({
               membership: null,
               connectivity: { admittedPeers: 0, knownPeers: 0 },

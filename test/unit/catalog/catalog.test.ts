@@ -299,5 +299,19 @@ describe('Catalog', () => {
       )
       await assert.rejects(catalog.offerFor(member, dataset.id, 'urn:uuid:nope'), OfferNotFoundError)
     })
+
+    it('publishedOffer() gives the same offer with its access rule and approval, or the same refusal', async () => {
+      const { dataset } = await catalog.add(glanInput())
+      const stored = dataset.offers[0]!
+      const member = { did: MEMBER, isMember: true }
+      const published = await catalog.publishedOffer(member, dataset.id, stored.offer['@id'])
+      assert.deepEqual(published.offer, await catalog.offerFor(member, dataset.id, stored.offer['@id']))
+      assert.deepEqual(published.access, stored.access)
+      assert.equal(published.approval, stored.approval)
+      await assert.rejects(
+        catalog.publishedOffer({ did: HAMBURG, isMember: false }, dataset.id, stored.offer['@id']),
+        OfferNotFoundError,
+      )
+    })
   })
 })

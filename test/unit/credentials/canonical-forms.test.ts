@@ -86,6 +86,55 @@ describe('canonical forms', () => {
     assert.equal(await ours(options), await reference(options))
   })
 
+  it('fills the values of a credential into the RDF of its shape exactly as the suite canonicalizes it', async () => {
+    const { provider } = await parties()
+    const uuid = fc.uuid().map((u) => `urn:uuid:${u}`)
+    await fc.assert(
+      fc.asyncProperty(
+        uuid,
+        fc.option(uuid, { nil: undefined }),
+        dateTime,
+        multibase,
+        fc.nat({ max: 131071 }),
+        fc.constantFrom('https://kusel.de/datasets/pegel', 'urn:uuid:dataset', 'did:web:kusel.de'),
+        // values a template must not take: quotes, a placeholder's own text, a relative IRI
+        fc.constantFrom('439', '4"39', 'allmende-placeholder-0-', 'urn:x:allmende-placeholder-1-'),
+        async (id, uid, validFrom, assignee, index, target, oddIndex) => {
+          const list = `urn:allmende:status:${provider.did}:1`
+          const credential = {
+            '@context': CONTEXT,
+            id,
+            type: ['VerifiableCredential', 'DataSpaceContract'],
+            issuer: provider.did,
+            validFrom,
+            credentialStatus: {
+              id: `${list}#${index}`,
+              type: 'BitstringStatusListEntry',
+              statusPurpose: 'revocation',
+              statusListIndex: index % 5 === 0 ? oddIndex : String(index),
+              statusListCredential: list,
+            },
+            credentialSubject: {
+              agreement: {
+                '@type': 'Agreement',
+                target,
+                assigner: provider.did,
+                assignee: `did:key:${assignee}`,
+                permission: [{ action: 'use', target: index % 7 === 0 ? oddIndex : target }],
+                // the credential and its agreement may be one node
+                uid: uid ?? id,
+              },
+            },
+          }
+          // a relative IRI (439) is refused in safe mode: then both refuse
+          const outcome = (canonical: Promise<string>) => canonical.catch((error: Error) => error.name)
+          assert.equal(await outcome(ours(credential)), await outcome(reference(credential)))
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
   it('remembers the canonical form of a document, so a second call costs a hash', async () => {
     const { provider, consumer } = await parties()
     const { proof: _, ...document } = await issueAgreementCredential(

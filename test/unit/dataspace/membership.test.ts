@@ -6,10 +6,13 @@ import {
   createDescriptor,
   type DataspaceDescriptor,
   issueMembershipCredential,
+  issueRevocationList,
   MemberRegistry,
   MembershipAdmissionPolicy,
   MembershipWallet,
   NotAnAnchorError,
+  provenNames,
+  RevocationLists,
 } from '../../../src/dataspace/index.js'
 import type { NodeKey } from '../../../src/identity/index.js'
 import type { Store } from '../../../src/store/index.js'
@@ -144,6 +147,131 @@ describe('membership', () => {
     assert.equal(!verdict.member && verdict.check, 'expired')
   })
 
+  describe('revocation rule (any anchor vetoes unless the descriptor says otherwise)', () => {
+    async function vetoCheck(
+      descriptor: DataspaceDescriptor,
+      credentials: JsonLdObject[],
+      lists: RevocationLists,
+    ) {
+      const vp = await presentCredentials(credentials, k.member, { challenge: 'n', domain: descriptor.id })
+      return checkMembership(vp, {
+        descriptor,
+        holder: k.member.did,
+        challenge: 'n',
+        statusChecker: statusCache(),
+        vetoes: (member, shown) => lists.vetoesOf(member, shown),
+      })
+    }
+    const statusCache = () => lists.cache
+
+    it('drops a member when an anchor that never endorsed it revokes it, and lets it in once that anchor endorses it again', async () => {
+      const registry2 = new MemberRegistry({
+        store: await tempStore(),
+        key: k.anchor2,
+        descriptor: single,
+        statusLists: lists.issuer(k.anchor2),
+      })
+      const held = new RevocationLists(store, single)
+      await held.load()
+      const fromAnchor1 = await endorsement(single, k.anchor1, k.member)
+      assert.equal((await vetoCheck(single, [fromAnchor1], held)).member, true)
+      const { revokedAt } = await registry2.revoke(k.member.did)
+      assert.equal(await held.take(await registry2.revocationList()), true)
+      const verdict = await vetoCheck(single, [fromAnchor1], held)
+      assert.equal(!verdict.member && verdict.check, 'revoked')
+      assert.ok(!verdict.member && verdict.reason.includes(`revoked by ${k.anchor2.did} at ${revokedAt}`))
+      // a node that restarts reads the list from its store
+      const restarted = new RevocationLists(store, single)
+      await restarted.load()
+      assert.deepEqual(restarted.vetoesOf(k.member.did), [{ by: k.anchor2.did, at: revokedAt }])
+      // anchor 2 endorses it: its own newer credential lifts its veto before its new list arrives
+      const renewed = (await registry2.endorse(k.member.did)).credential
+      assert.equal((await vetoCheck(single, [fromAnchor1, renewed], held)).member, true)
+      assert.equal((await vetoCheck(single, [fromAnchor1], held)).member, false, 'hiding it does not help')
+      assert.equal(await held.take(await registry2.revocationList()), true)
+      assert.equal((await vetoCheck(single, [fromAnchor1], held)).member, true)
+    })
+
+    it('needs r revocations when the descriptor says r of n', async () => {
+      const twoVetoes = await createDescriptor({
+        title: 'Zwei Vetos',
+        anchors: [k.anchor1, k.anchor2],
+        endorsementsRequired: 1,
+        revocationsRequired: 2,
+      })
+      const held = new RevocationLists(store, twoVetoes)
+      const fromAnchor1 = await endorsement(twoVetoes, k.anchor1, k.member)
+      for (const anchor of [k.anchor2, k.anchor1]) {
+        // one store per anchor, as on their own nodes
+        const registry = new MemberRegistry({
+          store: await tempStore(),
+          key: anchor,
+          descriptor: twoVetoes,
+          statusLists: lists.issuer(anchor),
+        })
+        await registry.revoke(k.member.did)
+        await held.take(await registry.revocationList())
+        if (anchor === k.anchor2) assert.equal((await vetoCheck(twoVetoes, [fromAnchor1], held)).member, true)
+      }
+      assert.equal((await vetoCheck(twoVetoes, [fromAnchor1], held)).member, false)
+    })
+
+    it('takes no list that is forged, foreign, or older than the one held', async () => {
+      const held = new RevocationLists(store, single)
+      const registry = new MemberRegistry({
+        store: await tempStore(),
+        key: k.anchor1,
+        descriptor: single,
+        statusLists: lists.issuer(k.anchor1),
+      })
+      await registry.revoke(k.other.did)
+      const list = await registry.revocationList()
+      const tampered = structuredClone(list)
+      ;(tampered.credentialSubject as { revokedMember: unknown[] }).revokedMember.push({
+        member: k.member.did,
+        revokedAt: new Date().toISOString(),
+      })
+      assert.equal(await held.take(tampered), false)
+      assert.equal(
+        await held.take(await issueRevocationList(single, k.stranger, [], new Date())).catch(() => false),
+        false,
+      )
+      assert.equal(await held.take(list), true)
+      assert.equal(await held.take(list), false)
+      assert.deepEqual(held.vetoesOf(k.member.did), [])
+      assert.equal(held.vetoesOf(k.other.did).length, 1)
+    })
+  })
+
+  it('names parties only from membership credentials an anchor of the bundled descriptor signed', async () => {
+    const named = await issueMembershipCredential(single, k.anchor1, k.member.did, {
+      credentialStatus: await lists.issuer(k.anchor1).allocate(),
+      name: 'Landkreis Kusel',
+    })
+    const forged = await issueMembershipCredential(
+      { ...single, trustAnchor: [...single.trustAnchor, k.stranger.did] },
+      k.stranger,
+      k.other.did,
+      { credentialStatus: await lists.issuer(k.stranger).allocate(), name: 'Falsche Stadt' },
+    )
+    const parties = [k.member.did, k.other.did, k.anchor2.did]
+    const names = await provenNames({ descriptor: single, credentials: [named, forged] }, parties)
+    const member = names[k.member.did]
+    assert.ok(member?.name !== undefined)
+    assert.deepEqual([member.name, member.issuer], ['Landkreis Kusel', k.anchor1.did])
+    assert.equal(names[k.other.did]?.name, undefined, 'a stranger vouches for nobody')
+    const anchor = names[k.anchor2.did]
+    assert.ok(anchor !== undefined && anchor.name === undefined)
+    assert.equal(anchor.anchorOf?.dataspace, single.id)
+    const withoutDescriptor = await provenNames({ credentials: [named] }, parties)
+    assert.equal(withoutDescriptor[k.member.did]?.name, undefined)
+    const altered = (
+      await provenNames({ descriptor: { ...single, title: 'Anders' }, credentials: [named] }, parties)
+    )[k.member.did]
+    assert.ok(altered !== undefined && altered.name === undefined)
+    assert.match(altered.why, /does not verify/)
+  })
+
   it('refuses no presentation at all', async () => {
     const verdict = await checkMembership(null, { descriptor: single, holder: k.member.did, challenge: 'n' })
     assert.equal(!verdict.member && verdict.check, 'no-presentation')
@@ -171,8 +299,33 @@ describe('membership', () => {
         (await registry.list()).map((r) => r.did),
         [k.other.did],
       )
-      await assert.rejects(registry.revoke(k.stranger.did), /never endorsed/)
       await assert.rejects(registry.endorse('did:web:example.org'), /did:key/)
+    })
+
+    it('keeps a signed revocation list: members it revoked, endorsed or not, until it endorses them again', async () => {
+      const registry = new MemberRegistry({
+        store: await tempStore(),
+        key: k.anchor2,
+        descriptor: double,
+        statusLists: lists.issuer(k.anchor2),
+      })
+      const listed = async () => {
+        const list = await registry.revocationList()
+        return (list.credentialSubject as { revokedMember: { member: string }[] }).revokedMember.map(
+          (r) => r.member,
+        )
+      }
+      assert.deepEqual(await listed(), [])
+      const vetoed = await registry.revoke(k.stranger.did)
+      assert.equal(vetoed.member, k.stranger.did)
+      assert.equal(await registry.get(k.stranger.did), undefined, 'a veto endorses nobody')
+      assert.deepEqual(await registry.credentialOrRevocation(k.stranger.did), { revokedAt: vetoed.revokedAt })
+      const before = await registry.revocationList()
+      assert.deepEqual(await listed(), [k.stranger.did])
+      await registry.endorse(k.stranger.did)
+      assert.deepEqual(await listed(), [])
+      const after = await registry.revocationList()
+      assert.ok(String(after.validFrom) > String(before.validFrom), 'each change is signed anew, later')
     })
 
     it('refuses a node that is no anchor', async () => {

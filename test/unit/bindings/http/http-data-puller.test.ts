@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { HttpDataPuller } from '../../../../src/bindings/http/index.js'
-import { PeerUnreachableError } from '../../../../src/bindings/p2p/index.js'
 import { createSilentLogger } from '../../../../src/log/index.js'
 import type { DataAddress } from '../../../../src/protocol/index.js'
+import { PeerUnreachableError } from '../../../../src/protocol/index.js'
 import {
   ContentMismatchError,
   DataProtocolError,

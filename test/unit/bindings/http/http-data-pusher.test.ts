@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { HttpDataPusher } from '../../../../src/bindings/http/index.js'
-import { PeerUnreachableError } from '../../../../src/bindings/p2p/index.js'
 import { createSilentLogger } from '../../../../src/log/index.js'
 import type { DataAddress } from '../../../../src/protocol/index.js'
+import { PeerUnreachableError } from '../../../../src/protocol/index.js'
 import { DataProtocolError, HTTP_ENDPOINT_TYPE, RemoteDataError } from '../../../../src/transfer/index.js'
 
 const CONTENT = randomBytes(3 * 1024 * 1024 + 5)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { ContentDigest, readAhead, skipHashed } from '../../../../src/transfer/index.js'
 
 async function* chunked(bytes: Uint8Array, size: number) {
@@ -38,6 +39,41 @@ describe('ContentDigest', () => {
     digest.update(new Uint8Array([1]))
     assert.equal(digest.hex(), digest.hex())
     assert.throws(() => digest.update(new Uint8Array([2])), /final/)
+  })
+
+  it('hashes content of many pieces on the hashing thread, at any resume offset', async () => {
+    const content = randomBytes(9 * 1024 * 1024 + 77)
+    const whole = createHash('sha256').update(content).digest('hex')
+    for (const offset of [0, 2 * 1024 * 1024, 5_000_001]) {
+      const digest = new ContentDigest()
+      const sent = await collect(skipHashed(chunked(content, 700_000), offset, digest))
+      assert.deepEqual(sent, content.subarray(offset), `offset ${offset}`)
+      assert.equal(digest.hex(), whole)
+      assert.equal(await digest.seal(), whole)
+    }
+  })
+
+  it('gives the hash of offloaded content only once sealed, and nothing once discarded', async () => {
+    const content = randomBytes(3 * 1024 * 1024)
+    const sealed = new ContentDigest()
+    sealed.update(content)
+    assert.throws(() => sealed.hex(), /seal/)
+    assert.equal(await sealed.seal(), createHash('sha256').update(content).digest('hex'))
+    assert.throws(() => sealed.update(content), /final/)
+
+    const dropped = new ContentDigest()
+    dropped.update(content)
+    await dropped.drained()
+    dropped.discard()
+    await assert.rejects(dropped.seal(), /discarded/)
+  })
+
+  it('takes the parts of a list of chunks as one content', async () => {
+    const parts = [randomBytes(1_500_000), randomBytes(1_500_000), randomBytes(10)]
+    const digest = new ContentDigest()
+    digest.update(new Uint8ArrayList(...parts))
+    assert.equal(digest.bytes, 3_000_010)
+    assert.equal(await digest.seal(), createHash('sha256').update(Buffer.concat(parts)).digest('hex'))
   })
 })
 

@@ -8,7 +8,8 @@ import { ContentMismatchError, FileSink, fileLength } from '../../../../src/tran
 
 describe('FileSink', () => {
   let dir: string
-  const content = randomBytes(300_000)
+  // Larger than a few hash pieces, so the hash runs on the hashing thread.
+  const content = randomBytes(5 * 1024 * 1024 + 300_000)
   const expected = { bytes: content.byteLength, sha256: createHash('sha256').update(content).digest('hex') }
 
   before(async () => {
@@ -21,8 +22,8 @@ describe('FileSink', () => {
   it('writes a whole content and confirms its hash', async () => {
     const path = join(dir, 'sub', 'whole.bin')
     const sink = await FileSink.open(path, 0)
-    for (let at = 0; at < content.byteLength; at += 65_536)
-      await sink.write(content.subarray(at, at + 65_536))
+    for (let at = 0; at < content.byteLength; at += 300_000)
+      await sink.write(content.subarray(at, at + 300_000))
     assert.deepEqual(await sink.finish(expected), expected)
     assert.deepEqual(await readFile(path), content)
   })
@@ -30,10 +31,10 @@ describe('FileSink', () => {
   it('resumes after the bytes a file holds and ends with the hash of the whole content', async () => {
     const path = join(dir, 'resumed.bin')
     const first = await FileSink.open(path, 0)
-    await first.write(content.subarray(0, 123_457))
+    await first.write(content.subarray(0, 3_123_457))
     await first.close()
     const offset = await fileLength(path)
-    assert.equal(offset, 123_457)
+    assert.equal(offset, 3_123_457)
     const second = await FileSink.open(path, offset)
     assert.equal(second.written, offset)
     await second.write(content.subarray(offset))

@@ -1,0 +1,23 @@
+import { AllmendeError } from './errors.js'
+
+// What a binding's client throws when a peer refused or could not be reached: the same two errors
+// on libp2p and DSP HTTP, so the outbox decides alike (`isRemoteRefusal` in error-table.ts).
+
+/** The peer answered a DSP request with a `*Error` message; `remoteCode` is the code it gave. */
+export class RemoteDspError extends AllmendeError {
+  static override name = 'RemoteDspError'
+  constructor(
+    readonly remoteCode: string,
+    readonly reasons: readonly string[],
+  ) {
+    super('ALLMENDE_REMOTE_ERROR', `the peer refused: ${reasons.join('; ') || remoteCode} (${remoteCode})`)
+  }
+}
+
+/** A peer could not be reached (or did not answer in time): worth another try later. */
+export class PeerUnreachableError extends AllmendeError {
+  static override name = 'PeerUnreachableError'
+  constructor(peer: string, reason: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_PEER_UNREACHABLE', `cannot reach peer ${peer}: ${reason}`, options)
+  }
+}
