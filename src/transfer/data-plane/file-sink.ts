@@ -21,9 +21,10 @@ export async function fileLength(path: string): Promise<number> {
  * anything after them) and hashes them first, so the final hash covers the whole content however
  * often the transfer was interrupted.
  *
- * The file is as durable as the node's store: written, not fsynced, so it survives `kill -9` of
- * the node. After a power cut the file may hold less than was written; a pull resumes after what
- * it holds, and the hash of the whole content, checked at the end, finds any damage.
+ * While a pull runs the file is written, not fsynced: it survives `kill -9` of the node, and after
+ * a power cut it may hold less than was written; a pull resumes after what it holds, and the hash
+ * of the whole content, checked at the end, finds any damage. Settling or finishing flushes it to
+ * the disk once, so a transfer is never recorded complete with its file still in memory.
  */
 export class FileSink {
   private constructor(
@@ -81,21 +82,23 @@ export class FileSink {
   }
 
   /**
-   * Closes, and returns bytes and hash of the whole file: for a data plane that sends no totals to
-   * check against (HttpData-PULL).
+   * Syncs and closes, and returns bytes and hash of the whole file: for a data plane that sends no
+   * totals to check against (HttpData-PULL).
    */
   async settle(): Promise<{ bytes: number; sha256: string }> {
     const sha256 = await this.digest.seal()
+    await this.handle.sync()
     await this.close()
     return { bytes: this.digest.bytes, sha256 }
   }
 
   /**
-   * Checks the provider's totals against what was written and closes; returns the hash.
+   * Checks the provider's totals against what was written, syncs and closes; returns the hash.
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */
   async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
     const sha256 = await this.digest.seal()
+    await this.handle.sync()
     await this.close()
     const bytes = this.digest.bytes
     if (bytes !== expected.bytes) {
