@@ -85,9 +85,11 @@ export class P2pDspEndpoint {
 
   /** Sends a DSP message to a peer (PeerId or its did:key) and returns its parsed answer. */
   async request(peer: PeerId | string, area: DspArea, message: unknown): Promise<DspMessage> {
+    // Validated on the way out as on the way in (as over DSP HTTP): no peer receives what it must reject.
+    parseMessage(message)
     const peerId = typeof peer === 'string' ? peerIdFromDidKey(peer) : peer
     const channel = isChannelArea(area) ? await this.channelTo(peerId, area) : undefined
-    if (channel === undefined) return parseMessage(await this.requestUnparsed(peerId, area, message))
+    if (channel === undefined) return parseMessage(await this.exchange(peerId, area, message))
     let answer: unknown
     try {
       answer = await channel.request(message, REQUEST_TIMEOUT_MS)
@@ -142,9 +144,12 @@ export class P2pDspEndpoint {
    * part (a catalog keeps its valid datasets when one offer breaks the schema). DSP errors still throw.
    */
   async requestUnparsed(peer: PeerId | string, area: DspArea, message: unknown): Promise<unknown> {
-    // Validated on the way out as on the way in (as over DSP HTTP): no peer receives what it must reject.
     parseMessage(message)
-    const peerId = typeof peer === 'string' ? peerIdFromDidKey(peer) : peer
+    return this.exchange(typeof peer === 'string' ? peerIdFromDidKey(peer) : peer, area, message)
+  }
+
+  /** One stream for one validated message and its answer (DSP errors throw). */
+  private async exchange(peerId: PeerId, area: DspArea, message: unknown): Promise<unknown> {
     this.admission.requireStanding()
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     let stream: Stream
