@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { AllmendeError } from '../../protocol/index.js'
 
 /** Bytes of one piece handed to the hashing thread. */
 export const HASH_PIECE_BYTES = 2 * 1024 * 1024
@@ -28,9 +29,12 @@ export interface HashListener {
   failed(error: Error): void
 }
 
-/** The hashing thread stopped before it answered. */
-export class HashThreadError extends Error {
-  readonly code = 'ALLMENDE_HASH_THREAD_FAILED'
+/** The hashing thread stopped before it answered: a fault of this node, retried with the transfer. */
+export class HashThreadError extends AllmendeError {
+  static override name = 'HashThreadError'
+  constructor(message: string) {
+    super('ALLMENDE_HASH_THREAD_FAILED', message)
+  }
 }
 
 /**
