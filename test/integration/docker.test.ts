@@ -317,15 +317,16 @@ describe('the image layout run as compose runs it', () => {
       node ${app}/dist/src/cli/main.js stop --dir ${work}/kl
     `
     const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn('unshare', ['-rn', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+      // Every step of the script polls with its own bound; the spawn bound only ends a script that hangs.
+      const child = spawn('unshare', ['-rn', 'sh', '-c', script], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 280_000,
+        killSignal: 'SIGKILL',
+      })
       let out = ''
       child.stdout.on('data', (d) => (out += d))
       child.stderr.on('data', (d) => (out += d))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 280_000)
-      child.on('exit', (code) => {
-        clearTimeout(timer)
-        resolve({ code, out })
-      })
+      child.on('exit', (code) => resolve({ code, out }))
     })
     const logs = ['anchor.log', 'member.log']
       .map((f) => (existsSync(join(work!, f)) ? readFileSync(join(work!, f), 'utf8') : ''))
