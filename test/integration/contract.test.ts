@@ -58,6 +58,38 @@ describe('catalog and contract negotiation between members of a data space', () 
     return json
   }
 
+  /** A publishes the water levels under the offer in `offerFile`; the flags choose access or approval. */
+  const publish = async (title: string, offerFile: string, flags: string[]): Promise<string> => {
+    const added = await allmendeJson<{ dataset: { id: string } }>([
+      'dataset',
+      'add',
+      '--dir',
+      dir('a'),
+      '--title',
+      title,
+      '--source',
+      join(root, 'pegel.json'),
+      '--policy',
+      join(root, offerFile),
+      ...flags,
+    ])
+    return added.dataset.id
+  }
+
+  /** The CLI arguments of `consumer` asking A for `dataset` under `purpose`. */
+  const negotiation = (consumer: string, dataset: string, purpose: string, ...flags: string[]) => [
+    'negotiate',
+    '--dir',
+    dir(consumer),
+    '--provider',
+    did.a!,
+    '--dataset',
+    dataset,
+    '--purpose',
+    purpose,
+    ...flags,
+  ]
+
   before(async () => {
     root = await tempDir('allmende-contract-')
     const port = await freePort()
@@ -101,21 +133,10 @@ describe('catalog and contract negotiation between members of a data space', () 
       join(root, 'offer.json'),
       JSON.stringify(floodWarningOffer('urn:allmende:offer:pegel-hochwasser')),
     )
-    const added = await allmendeJson<{ dataset: { id: string } }>([
-      'dataset',
-      'add',
-      '--dir',
-      dir('a'),
-      '--title',
-      'Pegel Altenglan, Wasserstand 15 Minuten',
-      '--source',
-      join(root, 'pegel.json'),
-      '--policy',
-      join(root, 'offer.json'),
+    datasetId = await publish('Pegel Altenglan, Wasserstand 15 Minuten', 'offer.json', [
       '--access',
       'members',
     ])
-    datasetId = added.dataset.id
   })
 
   after(async () => {
@@ -141,18 +162,9 @@ describe('catalog and contract negotiation between members of a data space', () 
   })
 
   it('B negotiates for flood warning to FINALIZED; both hold the agreement with both proofs', async () => {
-    const result = await allmendeJson<NegotiationSummary>([
-      'negotiate',
-      '--dir',
-      dir('b'),
-      '--provider',
-      did.a!,
-      '--dataset',
-      datasetId,
-      '--purpose',
-      FLOOD_WARNING,
-      '--wait',
-    ])
+    const result = await allmendeJson<NegotiationSummary>(
+      negotiation('b', datasetId, FLOOD_WARNING, '--wait'),
+    )
     assert.equal(result.state, 'FINALIZED', JSON.stringify(result))
     assert.ok(result.agreement)
     for (const name of ['a', 'b']) {
@@ -246,19 +258,7 @@ describe('catalog and contract negotiation between members of a data space', () 
   }
 
   it('B asking for tourism ends TERMINATED with a reason naming the purpose constraint', async () => {
-    const result = await runAllmende([
-      'negotiate',
-      '--dir',
-      dir('b'),
-      '--provider',
-      did.a!,
-      '--dataset',
-      datasetId,
-      '--purpose',
-      TOURISM,
-      '--wait',
-      '--json',
-    ])
+    const result = await runAllmende(negotiation('b', datasetId, TOURISM, '--wait', '--json'))
     assert.equal(result.code, 1)
     const summary = JSON.parse(result.stdout) as NegotiationSummary
     assert.equal(summary.state, 'TERMINATED')
@@ -273,33 +273,11 @@ describe('catalog and contract negotiation between members of a data space', () 
       prohibition: [{ action: 'distribute', assignee: did.c }],
     }
     await writeFile(join(root, 'third-party-offer.json'), JSON.stringify(offer))
-    const added = await allmendeJson<{ dataset: { id: string } }>([
-      'dataset',
-      'add',
-      '--dir',
-      dir('a'),
-      '--title',
-      'Pegel Ulmet, Wasserstand 15 Minuten',
-      '--source',
-      join(root, 'pegel.json'),
-      '--policy',
-      join(root, 'third-party-offer.json'),
+    const dataset = await publish('Pegel Ulmet, Wasserstand 15 Minuten', 'third-party-offer.json', [
       '--access',
       'members',
     ])
-    const result = await runAllmende([
-      'negotiate',
-      '--dir',
-      dir('b'),
-      '--provider',
-      did.a!,
-      '--dataset',
-      added.dataset.id,
-      '--purpose',
-      FLOOD_WARNING,
-      '--wait',
-      '--json',
-    ])
+    const result = await runAllmende(negotiation('b', dataset, FLOOD_WARNING, '--wait', '--json'))
     assert.equal(result.code, 1, result.stdout + result.stderr)
     const summary = JSON.parse(result.stdout) as NegotiationSummary
     assert.equal(summary.state, 'TERMINATED')
@@ -310,19 +288,7 @@ describe('catalog and contract negotiation between members of a data space', () 
   it('C, not a member, neither sees nor negotiates the dataset', async () => {
     const hits = await allmendeJson<CatalogHit[]>(['catalog', '--refresh', '--dir', dir('c')])
     assert.ok(!hits.some((h) => h.datasetId === datasetId))
-    const attempt = await runAllmende([
-      'negotiate',
-      '--dir',
-      dir('c'),
-      '--provider',
-      did.a!,
-      '--dataset',
-      datasetId,
-      '--purpose',
-      FLOOD_WARNING,
-      '--wait',
-      '--json',
-    ])
+    const attempt = await runAllmende(negotiation('c', datasetId, FLOOD_WARNING, '--wait', '--json'))
     assert.notEqual(attempt.code, 0)
     const providerSide = await api<{ negotiations: (Negotiation & { counterparty: string })[] }>(
       'a',
@@ -337,31 +303,11 @@ describe('catalog and contract negotiation between members of a data space', () 
       join(root, 'offer-manual.json'),
       JSON.stringify(floodWarningOffer('urn:allmende:offer:pegel-freigabe')),
     )
-    const added = await allmendeJson<{ dataset: { id: string } }>([
-      'dataset',
-      'add',
-      '--dir',
-      dir('a'),
-      '--title',
-      'Pegel Lauterecken, mit Freigabe',
-      '--source',
-      join(root, 'pegel.json'),
-      '--policy',
-      join(root, 'offer-manual.json'),
+    const dataset = await publish('Pegel Lauterecken, mit Freigabe', 'offer-manual.json', [
       '--approval',
       'manual',
     ])
-    const requested = await allmendeJson<NegotiationSummary>([
-      'negotiate',
-      '--dir',
-      dir('b'),
-      '--provider',
-      did.a!,
-      '--dataset',
-      added.dataset.id,
-      '--purpose',
-      FLOOD_WARNING,
-    ])
+    const requested = await allmendeJson<NegotiationSummary>(negotiation('b', dataset, FLOOD_WARNING))
     assert.equal(requested.state, 'REQUESTED')
     const held = await eventually(
       async () => {
