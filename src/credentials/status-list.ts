@@ -230,6 +230,8 @@ interface CachedList {
   readonly purpose: string
   readonly list: bsl.BitstringStatusList
   readonly expiresAt: number
+  /** The signed list as fetched, to hand on to peers that ask this node for it. */
+  readonly credential: JsonLdObject
 }
 
 /**
@@ -244,6 +246,8 @@ export class StatusListCache implements StatusChecker {
   private readonly clock: () => number
   private readonly resolver: DidResolver | undefined
   private readonly lists = new Map<string, Promise<CachedList>>()
+  /** The newest `validFrom` seen per list: an older copy (handed on by a peer) is not taken. */
+  private readonly newest = new Map<string, number>()
 
   constructor(init: {
     fetcher: StatusListFetcher
@@ -300,6 +304,15 @@ export class StatusListCache implements StatusChecker {
     const loaded = this.verifyList(listUrl, listCredential)
     this.remember(listUrl, loaded)
     await loaded
+  }
+
+  /**
+   * The signed list credential held for `listUrl` while it is fresh (fetched within the cache period), without
+   * fetching: a node hands it on to peers, so they need not all ask its issuer.
+   */
+  async fresh(listUrl: string): Promise<JsonLdObject | undefined> {
+    const cached = await this.lists.get(listUrl)?.catch(() => undefined)
+    return cached !== undefined && cached.expiresAt > this.clock() ? cached.credential : undefined
   }
 
   /** Drops a cached list, so the next check fetches it again. */
@@ -379,11 +392,26 @@ export class StatusListCache implements StatusChecker {
     } catch (cause) {
       throw new StatusListUnavailableError(listUrl, `the status list ${listUrl} cannot be decoded`, { cause })
     }
+    // A list is signed anew on every change: a copy older than one seen before may hide a revocation.
+    const validFrom = Date.parse(String(listCredential.validFrom ?? ''))
+    if (Number.isFinite(validFrom)) {
+      const newest = this.newest.get(listUrl) ?? Number.NEGATIVE_INFINITY
+      if (validFrom < newest) {
+        throw new StatusListUnavailableError(
+          listUrl,
+          `the status list ${listUrl} is older than the one this node saw before`,
+        )
+      }
+      this.newest.delete(listUrl)
+      if (this.newest.size >= this.maxLists) this.newest.delete(this.newest.keys().next().value!)
+      this.newest.set(listUrl, validFrom)
+    }
     return {
       issuer: result.issuer,
       purpose: String(subject.statusPurpose),
       list,
       expiresAt: this.clock() + this.ttlMs,
+      credential: listCredential,
     }
   }
 }

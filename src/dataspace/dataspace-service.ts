@@ -283,7 +283,7 @@ export class DataspaceService {
       // Served by every node: a newer descriptor version can make it an anchor while it runs.
       credentialFor: (did, applicant) => this.answerApplicant(did, applicant),
       notice: (from, notice) => this.noticed(from, notice),
-      statusList: (listUrl) => this.ownStatusList(listUrl),
+      statusList: (listUrl) => this.servedStatusList(listUrl),
       adopt: (candidate) => this.adopt(candidate),
       announced: (announcement, from) => this.announced(announcement, from),
       disconnected: (peer) => this.policy.forget(peer),
@@ -540,6 +540,15 @@ export class DataspaceService {
     const { issuerDid, listId } = parseStatusListUrl(listUrl)
     if (issuerDid !== this.init.key.did) return undefined
     return this.init.statusLists.getStatusListCredential(listId)
+  }
+
+  /**
+   * A status list a peer asked for: this node's own, or a fresh copy it fetched and verified itself. The copy is
+   * signed by its issuer, so handing it on adds no trust in this node; a peer takes no copy older than one it
+   * saw, and an anchor's revocation also reaches every member in its signed revocation list (vetoes).
+   */
+  private async servedStatusList(listUrl: string): Promise<JsonLdObject | undefined> {
+    return (await this.ownStatusList(listUrl).catch(() => undefined)) ?? this.statusCache.fresh(listUrl)
   }
 
   private async fetchStatusList(listUrl: string): Promise<JsonLdObject> {

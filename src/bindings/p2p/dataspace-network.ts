@@ -123,7 +123,15 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
   }
 
   fetchStatusList(listUrl: string): Promise<JsonLdObject> {
-    return fetchStatusList(this.libp2p, listUrl)
+    // Admitted peers in random order, so a hundred members do not all ask the same one.
+    return fetchStatusList(this.libp2p, listUrl, () =>
+      this.libp2p
+        .getPeers()
+        .filter((peer) => this.admission.admittedNow(peer))
+        .map((peer) => ({ peer, order: Math.random() }))
+        .sort((a, b) => a.order - b.order)
+        .map(({ peer }) => peer),
+    )
   }
 
   async spreadDescriptor(): Promise<void> {

@@ -18,8 +18,8 @@ import { JsonFrames } from './json-frames.js'
 // MEMBERSHIP_NOTICE_PROTOCOL: an anchor tells a member of a change to its membership (revoked,
 // endorsed) before it hangs up; accepted only from the data space's anchors. One frame
 // `{state: 'revoked'|'endorsed', at}`, answered `{}`.
-// STATUS_PROTOCOL: signed status list credentials by list URL. Request `{listUrl}`; answer
-// `{credential}` or `{refused: reason}`.
+// STATUS_PROTOCOL: signed status list credentials by list URL, the issuer's own or a fresh copy a member
+// holds. Request `{listUrl}`; answer `{credential}` or `{refused: reason}`.
 
 /**
  * A credential or status list request gets this long, both ways: it runs inside an admission handshake (20 s),
@@ -74,7 +74,7 @@ export async function serveMembershipProtocols(
         if (typeof listUrl !== 'string') return { refused: 'the request names no listUrl' }
         const credential = await handlers.statusList(listUrl).catch(() => undefined)
         return credential === undefined
-          ? { refused: `this node does not issue the status list ${listUrl}` }
+          ? { refused: `this node neither issues nor holds a current copy of the status list ${listUrl}` }
           : { credential }
       }),
     { maxInboundStreams: 16 },
@@ -113,9 +113,9 @@ async function ask(
   peer: PeerId,
   protocol: string,
   request: unknown,
-  { dial }: { dial: boolean },
+  { dial, timeoutMs = REQUEST_TIMEOUT_MS }: { dial: boolean; timeoutMs?: number },
 ): Promise<JsonLdObject> {
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+  const signal = AbortSignal.timeout(timeoutMs)
   let stream: Stream
   try {
     if (dial) stream = await libp2p.dialProtocol(peer, protocol, { signal })
@@ -195,11 +195,34 @@ export async function sendMembershipNotice(
   }
 }
 
+/** A peer that hands on a copy gets this long: another one, or the issuer, is asked next. */
+const RELAY_TIMEOUT_MS = 5_000
+/** Admitted peers asked for a copy before the issuer is dialled. */
+const RELAYS_ASKED = 2
+
 /**
- * Fetches a status list credential from its issuer, found by the did:key in the list URL; the caller
- * (StatusListCache) verifies it. Usable as a `StatusListFetcher`.
+ * Fetches a status list credential: from its issuer (found by the did:key in the list URL) when connected to
+ * it, else a copy from up to {@link RELAYS_ASKED} admitted peers, else by dialling the issuer. In a data space of
+ * hundreds every member checks every peer against its anchors' lists, and an anchor keeps no connection to
+ * each member. The caller (StatusListCache) verifies what it gets, and takes no copy older than one it saw.
  */
-export function fetchStatusList(libp2p: Libp2p, listUrl: string): Promise<JsonLdObject> {
-  const { issuerDid } = parseStatusListUrl(listUrl)
-  return ask(libp2p, peerIdFromDidKey(issuerDid), STATUS_PROTOCOL, { listUrl }, { dial: true })
+export async function fetchStatusList(
+  libp2p: Libp2p,
+  listUrl: string,
+  relays: () => PeerId[] = () => [],
+): Promise<JsonLdObject> {
+  const issuer = peerIdFromDidKey(parseStatusListUrl(listUrl).issuerDid)
+  const request = { listUrl }
+  if (libp2p.getConnections(issuer).some((c) => c.status === 'open')) {
+    const direct = await ask(libp2p, issuer, STATUS_PROTOCOL, request, { dial: false }).catch(() => undefined)
+    if (direct !== undefined) return direct
+  }
+  for (const peer of relays().filter((p) => !p.equals(issuer)).slice(0, RELAYS_ASKED)) {
+    const copy = await ask(libp2p, peer, STATUS_PROTOCOL, request, {
+      dial: false,
+      timeoutMs: RELAY_TIMEOUT_MS,
+    }).catch(() => undefined)
+    if (copy !== undefined) return copy
+  }
+  return ask(libp2p, issuer, STATUS_PROTOCOL, request, { dial: true })
 }
