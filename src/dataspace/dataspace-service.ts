@@ -114,6 +114,7 @@ export class DataspaceService {
   private readonly applicants = new Map<string, Applicant>()
   private obtaining?: Promise<void>
   private refreshing = false
+  private stopped = false
   /** When each anchor was last asked for this node's credential (ms since the epoch). */
   private readonly askedAt = new Map<string, number>()
   private anchorRegistry?: MemberRegistry
@@ -291,11 +292,17 @@ export class DataspaceService {
       revocationLists: () => this.revocations.all(),
       takeRevocationLists: (lists) => this.takeRevocationLists(lists),
     })
-    this.timer = setInterval(() => void this.refresh(), this.refreshSeconds * 1000)
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: Error) => {
+        // a refresh still running when the node stops finds its store closed: nothing to report
+        if (!this.stopped) this.init.log.warn({ err: error.message }, 'membership refresh failed')
+      })
+    }, this.refreshSeconds * 1000)
     this.timer.unref()
   }
 
   stop(): void {
+    this.stopped = true
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
   }
@@ -453,7 +460,10 @@ export class DataspaceService {
         if (anchor !== this.init.key.did && network.isConnected(anchor)) await network.syncWith(anchor)
       }
       // A credential revoked and endorsed anew is replaced, one revoked for good dropped (asked once a period).
-      await this.obtainCredential()
+      await this.obtainCredential().catch((error: Error) =>
+        this.init.log.debug({ err: error.message }, 'membership credentials not asked for'),
+      )
+      if (this.stopped) return
       await this.updateStanding()
       for (const peer of network.connected()) {
         const result = await this.policy

@@ -217,7 +217,9 @@ export async function fetchStatusList(
     const direct = await ask(libp2p, issuer, STATUS_PROTOCOL, request, { dial: false }).catch(() => undefined)
     if (direct !== undefined) return direct
   }
-  for (const peer of relays().filter((p) => !p.equals(issuer)).slice(0, RELAYS_ASKED)) {
+  for (const peer of relays()
+    .filter((p) => !p.equals(issuer))
+    .slice(0, RELAYS_ASKED)) {
     const copy = await ask(libp2p, peer, STATUS_PROTOCOL, request, {
       dial: false,
       timeoutMs: RELAY_TIMEOUT_MS,
