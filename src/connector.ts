@@ -693,6 +693,7 @@ export class Connector {
           membership: httpMembers,
         }),
         services: {
+          addressing: dispatcher,
           catalog: async (caller) => buildDspCatalog(await catalog.catalogFor(caller), dspOptions()),
           dataset: async (caller, id) => {
             const dataset = buildDspDataset(await catalog.datasetFor(caller, id), dspOptions())
