@@ -80,6 +80,8 @@ export class PeerMesh {
   private readonly refusedUs = new Set<string>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
+  /** Whether the node was an outsider at the last tick: becoming a member starts a DHT walk. */
+  private wasOutsider = false
   private stopped = false
 
   constructor(
@@ -226,6 +228,9 @@ export class PeerMesh {
     if (this.stopped) return
     this.prune()
     const standing = this.options.standing()
+    // A member's credential arrives after its anchor admitted it, when that admission's walk was skipped.
+    if (this.wasOutsider && !standing.outsider) this.lookup()
+    this.wasOutsider = standing.outsider
     for (const address of this.options.bootstrap()) {
       const ma = multiaddr(address)
       const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
