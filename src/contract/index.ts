@@ -22,7 +22,7 @@ export {
   requestFacts,
 } from './contract-decision.js'
 export { type DeclarableFact, type Declarations, declaredFacts, readDeclarations } from './declarations.js'
-export { AgreementMismatchError, NegotiationRefusedError, ProviderUnreachableError } from './errors.js'
+export { AgreementMismatchError, NegotiationRefusedError } from './errors.js'
 export {
   allowedNegotiationMoves,
   isLateRepeat,
