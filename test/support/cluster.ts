@@ -199,20 +199,21 @@ export class Cluster {
   }
 
   /**
-   * Publishes a file as a dataset under `offer` on `name` (members-only, decided automatically
-   * unless `options` say otherwise); returns the dataset id.
+   * Publishes a file with `content` (or the `source` that options name, an http(s) URL) as a
+   * dataset under `offer` on `name` (members-only, decided automatically unless `options` say
+   * otherwise); returns the dataset id.
    */
   async publish(
     name: string,
     title: string,
     content: string,
     offer: Record<string, unknown>,
-    options: { access?: string; approval?: 'automatic' | 'manual' } = {},
+    options: { access?: string; approval?: 'automatic' | 'manual'; source?: string } = {},
   ): Promise<string> {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-')
-    const source = join(this.root, `${slug}.json`)
+    const source = options.source ?? join(this.root, `${slug}.json`)
     const offerFile = join(this.root, `${slug}-offer.json`)
-    await writeFile(source, content)
+    if (options.source === undefined) await writeFile(source, content)
     await writeFile(offerFile, JSON.stringify(offer))
     const added = JSON.parse(
       await this.cli([
