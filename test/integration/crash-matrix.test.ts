@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { TRANSFER_COMPLETED, TRANSFER_RECEIPT } from '../../src/audit/index.js'
 import { NEGOTIATION_TABLE } from '../../src/contract/index.js'
 import type { StateTable } from '../../src/process/index.js'
-import { TRANSFER_TABLE } from '../../src/transfer/index.js'
+import {
+  ALLMENDE_LOG_ACTION,
+  type DutyState,
+  type DutyView,
+  TRANSFER_TABLE,
+} from '../../src/transfer/index.js'
 import { eventually } from '../support/cli-process.js'
 import { Cluster, type NegotiationView } from '../support/cluster.js'
 import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
@@ -99,6 +104,61 @@ const TRANSFER_CRASHES: readonly CrashCase[] = [
   ),
 ]
 
+/**
+ * The steps each side stores for each duty state (typed by the state, so a new state needs its
+ * line here): `pending` when a use is tracked; the consumer's performance (deleted, notice sent,
+ * logged) and the provider's ACK taken in; the provider's verdict on the evidence.
+ */
+const DUTY_STEPS: Readonly<Record<DutyState, Readonly<Record<Side, readonly string[]>>>> = {
+  pending: { consumer: ['duty.tracked', 'duty.notice'], provider: ['duty.tracked'] },
+  fulfilled: { consumer: ['duty.deleted', 'duty.delivered', 'duty.log'], provider: ['duty.fulfilled'] },
+  violated: { consumer: ['duty.violated'], provider: ['duty.violated'] },
+}
+
+/**
+ * A use under an agreement that asks to delete after three seconds, to inform the provider and to
+ * log: `due` lets the consumer perform in time where the crash allows it; `overdue` keeps it down
+ * (crashed right after it tracked the duty) until the provider has marked the duty violated.
+ */
+type DutyScenario = 'due' | 'overdue'
+
+const DUTY_CRASHES: readonly { side: Side; after: string; scenario: DutyScenario }[] = [
+  ...(['duty.tracked', 'duty.notice', 'duty.deleted', 'duty.delivered', 'duty.log'] as const).map(
+    (after) => ({
+      side: 'consumer' as const,
+      after,
+      scenario: 'due' as const,
+    }),
+  ),
+  { side: 'provider', after: 'duty.tracked', scenario: 'due' },
+  { side: 'provider', after: 'duty.fulfilled', scenario: 'due' },
+  ...SIDES.map((side) => ({ side, after: 'duty.violated', scenario: 'overdue' as const })),
+]
+
+const deleteAfter = (period: string) => ({
+  action: 'delete',
+  constraint: [
+    {
+      leftOperand: 'delayPeriod',
+      operator: 'eq',
+      rightOperand: { '@value': period, '@type': 'xsd:duration' },
+    },
+  ],
+})
+
+/** An offer for any purpose whose use asks for a deletion after three seconds, a notice and a log entry. */
+function dutyOffer(uid: string) {
+  return {
+    '@context': 'http://www.w3.org/ns/odrl.jsonld',
+    '@type': 'Offer',
+    uid,
+    profile: 'https://w3id.org/allmende/odrl-profile/v1',
+    permission: [
+      { action: 'use', duty: [deleteAfter('PT3S'), { action: 'inform' }, { action: ALLMENDE_LOG_ACTION }] },
+    ],
+  }
+}
+
 interface TransferView {
   id: string
   consumerPid: string
@@ -176,6 +236,7 @@ interface Lane {
   readonly cluster: Cluster
   readonly fileDataset: string
   readonly gatedDataset: string
+  readonly dutyDataset: string
   readonly gate: GatedSource
   readonly agreements: Map<string, string>
 }
@@ -217,7 +278,13 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
         const gatedDataset = await cluster.publish('provider', 'Pegel Kusel', '', offer, {
           source: await gate.listen(),
         })
-        return { cluster, fileDataset, gatedDataset, gate, agreements: new Map() }
+        const dutyDataset = await cluster.publish(
+          'provider',
+          'Pegel Lauterecken',
+          content.toString(),
+          dutyOffer(`urn:allmende:offer:crash-duties-${index}`),
+        )
+        return { cluster, fileDataset, gatedDataset, dutyDataset, gate, agreements: new Map() }
       }),
     )
     lanes.push(...created)
@@ -244,6 +311,11 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
           }
           if (!cases.some((c) => c.side === side && c.after === step)) missing.push(`${step}@${side}`)
         }
+      }
+    }
+    for (const side of SIDES) {
+      for (const step of Object.values(DUTY_STEPS).flatMap((steps) => steps[side])) {
+        if (!DUTY_CRASHES.some((c) => c.side === side && c.after === step)) missing.push(`${step}@${side}`)
       }
     }
     assert.deepEqual(missing, [], 'every stored step needs a crash case in this file')
@@ -371,6 +443,111 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
     }
   })
 
+  describe('duties on a pair of their own', { concurrency: 2 }, () => {
+    for (const [index, crash] of DUTY_CRASHES.entries()) {
+      it(`duty: ${crash.side} killed after ${crash.after} (${crash.scenario}): both sides hold the same verdict`, () =>
+        onLane(async (lane) => {
+          const { cluster } = lane
+          const agreement = await agreementFor(lane, lane.dutyDataset)
+          const transfers = async (side: Side): Promise<TransferView[]> =>
+            (await cluster.api<{ transfers: TransferView[] }>(side, 'GET', '/api/v1/transfers')).body
+              .transfers
+          const duties = async (side: Side): Promise<DutyView[]> =>
+            (
+              await cluster.api<DutyView[]>(
+                side,
+                'GET',
+                `/api/v1/agreements/${encodeURIComponent(agreement)}/duties`,
+              )
+            ).body
+          const known = new Set((await transfers('consumer')).map((t) => t.id))
+          const request = () =>
+            cluster
+              .api('consumer', 'POST', '/api/v1/transfers', { agreement, out: `duty-${index}.json` })
+              .catch(() => undefined)
+          const arm = (side: Side, after: string): CrashCase => ({
+            side,
+            after,
+            scenario: 'transfer',
+            ends: '',
+          })
+          if (crash.scenario === 'due') {
+            await crashOn(cluster, arm(crash.side, crash.after), request)
+          } else {
+            // The consumer dies right after it tracked the use: it stays down past the due time.
+            const armed =
+              crash.side === 'provider' ? await rearm(cluster, arm('provider', crash.after)) : undefined
+            const consumer = await rearm(cluster, arm('consumer', 'duty.tracked'))
+            await request()
+            await within(consumer.exited, 180_000, 'the consumer to die after duty.tracked')
+            await cluster.exited('consumer')
+            if (armed !== undefined) {
+              await within(armed.exited, 180_000, 'the provider to die after duty.violated')
+              await cluster.exited('provider')
+              await cluster.start('provider')
+            } else {
+              await eventually(
+                async () =>
+                  (await duties('provider')).some((d) => d.action === 'delete' && d.state === 'violated')
+                    ? true
+                    : undefined,
+                { what: 'the provider to find the deletion overdue', timeoutMs: 120_000 },
+              )
+            }
+            if (crash.side === 'consumer') {
+              // Back, it deletes late: dies after storing the violation, and starts again.
+              const late = await cluster.start('consumer', crashEnv(arm('consumer', crash.after)))
+              await within(late.exited, 180_000, 'the consumer to die after duty.violated')
+              await cluster.exited('consumer')
+            }
+            await cluster.start('consumer')
+            await cluster.meshed(['provider', 'consumer'])
+          }
+          const own = await eventually(
+            async () =>
+              (await transfers('consumer')).find((t) => !known.has(t.id) && t.state === 'COMPLETED'),
+            { what: 'the transfer to complete', timeoutMs: 240_000 },
+          )
+          const theirs = await eventually(
+            async () => (await transfers('provider')).find((t) => t.consumerPid === own.consumerPid),
+            { what: "the provider's transfer" },
+          )
+          const [mine, provided] = await eventually(
+            async () => {
+              const use = (d: DutyView) => d.transfer === theirs.id
+              const consumerSide = (await duties('consumer')).filter(use)
+              const providerSide = (await duties('provider')).filter(use)
+              const settled =
+                consumerSide.length === 3 &&
+                consumerSide.every(
+                  (d) => d.state !== 'pending' && (d.action === 'log' || d.delivered === true),
+                ) &&
+                providerSide
+                  .filter((d) => d.action !== 'log')
+                  .every((d) => d.state !== 'pending' && d.evidence !== undefined) &&
+                providerSide.length === 3
+              return settled ? ([consumerSide, providerSide] as const) : undefined
+            },
+            // Evidence is re-sent until the provider answers, at most a minute apart.
+            { what: 'both sides to settle the duties of the use', timeoutMs: 240_000 },
+          )
+          const stateOf = (views: readonly DutyView[], action: string) =>
+            views.find((d) => d.action === action)?.state
+          assert.equal(
+            stateOf(mine, 'delete'),
+            stateOf(provided, 'delete'),
+            JSON.stringify({ mine, provided }),
+          )
+          if (crash.scenario === 'overdue') assert.equal(stateOf(provided, 'delete'), 'violated')
+          assert.equal(stateOf(mine, 'inform'), 'fulfilled')
+          assert.equal(stateOf(provided, 'inform'), 'fulfilled')
+          assert.equal(stateOf(mine, 'log'), 'fulfilled')
+          await assert.rejects(stat(own.out!), { code: 'ENOENT' }, 'the consumer deleted the data')
+          assert.deepEqual(cluster.serverErrors, [])
+        }))
+    }
+  })
+
   it('audit verify passes on every node after all the crashes, and no API answered 500', async () => {
     for (const { cluster } of lanes) {
       for (const side of SIDES) {
@@ -411,6 +588,14 @@ function crashEnv(crash: CrashCase): Record<string, string> {
   return { ALLMENDE_TEST_CRASH_AFTER: `${crash.after}@${crash.side}` }
 }
 
+/** Restarts `crash.side` armed with its crash point (once the pair has met again). */
+async function rearm(cluster: Cluster, crash: CrashCase): Promise<{ exited: Promise<unknown> }> {
+  await cluster.stop(crash.side)
+  const node = await cluster.start(crash.side, crashEnv(crash))
+  await cluster.meshed(['provider', 'consumer'])
+  return node
+}
+
 /**
  * Restarts `crash.side` armed with its crash point, runs `trigger`, waits for the side to die
  * there, and starts it again unarmed.
@@ -422,9 +607,7 @@ async function crashOn(cluster: Cluster, crash: CrashCase, trigger: () => Promis
     await trigger()
     crashing = cluster.node('consumer')
   } else {
-    await cluster.stop(crash.side)
-    crashing = await cluster.start(crash.side, crashEnv(crash))
-    await cluster.meshed(['provider', 'consumer'])
+    crashing = await rearm(cluster, crash)
     await trigger()
   }
   await within(crashing.exited, 180_000, `the ${crash.side} to die after ${crash.after}`)
