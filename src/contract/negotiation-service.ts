@@ -11,7 +11,7 @@ import {
 import type { NodeKey } from '../identity/index.js'
 import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
-import { ProcessManager, type ProcessRoute, type ProcessStore } from '../process/index.js'
+import { ProcessManager } from '../process/index.js'
 import {
   type ContractNegotiation,
   createContractAgreementMessage,
@@ -123,6 +123,9 @@ export interface ContractRequest {
   readonly providerAddress?: string
 }
 
+/** The negotiations of this node on the process skeleton. */
+type Negotiations = ProcessManager<Negotiation, NegotiationState, NegotiationMove, ContractNegotiation>
+
 /**
  * Contract negotiation on both sides (DSP 2025-1 over any binding). Every transition is checked
  * against the state table, stored together with its audit entry and any message it causes in one
@@ -130,23 +133,16 @@ export interface ContractRequest {
  * restart, re-delivers. Repeated messages are answered with the current state and change nothing.
  */
 export class NegotiationService {
-  private readonly manager: ProcessManager<
-    Negotiation,
-    NegotiationState,
-    NegotiationMove,
-    ContractNegotiation
-  >
-  private readonly processes: ProcessStore<Negotiation, ProcessRoute>
+  private readonly manager: Negotiations
+  private readonly processes: Negotiations['processes']
   private readonly agreements: Sublevel<AgreementRecord>
-  /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
-  private readonly requestIndex: Sublevel<string>
 
   constructor(
     private readonly components: NegotiationComponents,
     private readonly init: NegotiationInit,
   ) {
     const { store } = components
-    this.manager = new ProcessManager<Negotiation, NegotiationState, NegotiationMove, ContractNegotiation>(
+    this.manager = new ProcessManager(
       components,
       {
         sublevel: 'negotiations',
@@ -162,7 +158,6 @@ export class NegotiationService {
     )
     this.processes = this.manager.processes
     this.agreements = store.sublevel<AgreementRecord>('agreements')
-    this.requestIndex = store.sublevel<string>('negotiation-requests')
   }
 
   /**
@@ -222,23 +217,17 @@ export class NegotiationService {
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
       ...(isEmpty(request.declared) ? {} : { [MESSAGE_EXTENSIONS.declared]: request.declared }),
     }
-    const opening = transitionNegotiation(undefined, 'ContractRequestMessage', 'consumer')
-    if (!opening.ok) throw opening.error
-    const now = this.now()
     const negotiation: Negotiation = {
-      id: consumerPid,
-      role: 'consumer',
-      consumerPid,
-      counterparty: request.provider,
-      state: opening.state,
+      ...this.manager.opening('ContractRequestMessage', {
+        role: 'consumer',
+        consumerPid,
+        counterparty: request.provider,
+      }),
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
       ...(isEmpty(request.declared) ? {} : { declared: request.declared }),
       ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
-      history: [{ state: opening.state, at: now }],
-      created: now,
-      updated: now,
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. One
     // attempt now (the caller waits for it), another after a restart.
@@ -309,38 +298,28 @@ export class NegotiationService {
     message: Extract<DspMessage, { '@type': 'ContractRequestMessage' }>,
     caller: string,
   ): Promise<ContractNegotiation> {
-    const indexKey = `${caller} ${message.consumerPid}`
-    return this.processes.withLock(indexKey, async () => {
-      const existing = await this.requestIndex.get(indexKey)
-      if (existing !== undefined) return ackOf(await this.mustGet(existing))
-      const step = transitionNegotiation(undefined, message, 'consumer')
-      if (!step.ok) throw step.error
-      const target = message.offer.target
-      if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
-      const providerPid = `urn:uuid:${randomUUID()}`
-      const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
-      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
-      const now = this.now()
-      const negotiation: Negotiation = {
-        id: providerPid,
+    return this.manager.onOpening(caller, message.consumerPid, async (existing) => {
+      if (existing !== undefined) return ackOf(existing)
+      const opening = this.manager.opening(negotiationMoveOf(message), {
         role: 'provider',
         consumerPid: message.consumerPid,
-        providerPid,
+        providerPid: `urn:uuid:${randomUUID()}`,
         counterparty: caller,
-        state: step.state,
+      })
+      const target = message.offer.target
+      if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
+      const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
+      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
+      const negotiation: Negotiation = {
+        ...opening,
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
         ...(isEmpty(declared) ? {} : { declared }),
         ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
-        history: [{ state: step.state, at: now }],
-        created: now,
-        updated: now,
       }
-      await this.processes.commit(negotiation, 'negotiation.requested', [
-        { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
-      ])
-      this.decideLater(providerPid)
+      await this.processes.commit(negotiation, 'negotiation.requested', [this.manager.asked(negotiation)])
+      this.decideLater(negotiation.id)
       return ackOf(negotiation)
     })
   }

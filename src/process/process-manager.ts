@@ -6,7 +6,7 @@ import {
   ProviderUnreachableError,
   UnknownProcessError,
 } from '../protocol/index.js'
-import type { BatchOp, Store } from '../store/index.js'
+import type { BatchOp, Store, Sublevel } from '../store/index.js'
 import { lastReason, type ProcessRoute, routeOf, type SteppedRecord, withStep } from './process-steps.js'
 import { ProcessStore } from './process-store.js'
 import { isFinal, localEnd, type ProcessRole, type StateTable, transition } from './state-table.js'
@@ -74,6 +74,8 @@ const DELIVERY_ATTEMPTS = 12
  */
 export class ProcessManager<R extends DspProcess<S>, S extends string, M extends string, Ack> {
   readonly processes: ProcessStore<R, ProcessRoute>
+  /** consumer DID + consumerPid -> providerPid, so a repeated opening request is recognised. */
+  private readonly requests: Sublevel<string>
 
   constructor(
     private readonly components: ProcessComponents,
@@ -106,6 +108,55 @@ export class ProcessManager<R extends DspProcess<S>, S extends string, M extends
         giveUp: (id, code, reason, error) => this.withLock(id, () => this.giveUp(id, code, reason, error)),
       },
     })
+    this.requests = components.store.sublevel<string>(`${kind.table.process}-requests`)
+  }
+
+  /**
+   * The record of a process this side opens, or is asked to open, in the state the table's opening
+   * `move` by the consumer leads to (an illegal opening is thrown); this side's pid is its id.
+   */
+  opening(
+    move: M,
+    process: { role: ProcessRole; consumerPid: string; providerPid?: string; counterparty: string },
+  ): DspProcess<S> & { readonly created: string } {
+    const step = transition(this.kind.table, undefined, move, 'consumer')
+    if (!step.ok) throw step.error
+    const now = this.now()
+    return {
+      id: process.role === 'provider' ? process.providerPid! : process.consumerPid,
+      ...process,
+      state: step.state,
+      history: [{ state: step.state, at: now }],
+      created: now,
+      updated: now,
+    }
+  }
+
+  /**
+   * Provider: runs `work` for an opening request from `caller` under the lock of its consumerPid,
+   * with the process an earlier delivery of the same request opened, if any (DSP: a repeated
+   * request is answered idempotently). `work` stores a new process with {@link asked}'s op.
+   */
+  onOpening<T>(
+    caller: string,
+    consumerPid: string,
+    work: (existing: R | undefined) => Promise<T>,
+  ): Promise<T> {
+    const key = `${caller} ${consumerPid}`
+    return this.withLock(key, async () => {
+      const existing = await this.requests.get(key)
+      return work(existing === undefined ? undefined : await this.mustGet(existing))
+    })
+  }
+
+  /** The batch op that remembers a provider's new process for its opening request (see {@link onOpening}). */
+  asked(record: R): BatchOp {
+    return {
+      type: 'put',
+      sublevel: this.requests,
+      key: `${record.counterparty} ${record.consumerPid}`,
+      value: record.id,
+    }
   }
 
   /** Re-delivers what a previous run stored, then starts the work each process owes (`resumeWork`). */

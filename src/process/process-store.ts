@@ -58,6 +58,8 @@ export interface OpeningWait<R> {
  */
 export class ProcessStore<R, Route = never> {
   readonly records: Sublevel<R>
+  /** The batch op of a message this node sends for a process (store it with {@link commit}). */
+  readonly message: Outbox<Route>['entryOp']
   private readonly outbox: Outbox<Route>
   private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
@@ -80,6 +82,7 @@ export class ProcessStore<R, Route = never> {
       log: init.log,
       label: init.label,
     })
+    this.message = this.outbox.entryOp.bind(this.outbox)
     this.events.setMaxListeners(0)
   }
 
@@ -192,17 +195,6 @@ export class ProcessStore<R, Route = never> {
     } finally {
       this.openings.delete(id)
     }
-  }
-
-  /** The batch op of a message this node sends for a process (store it with {@link commit}). */
-  message(
-    processId: string,
-    peer: string,
-    message: Record<string, unknown>,
-    route?: Route,
-    options: { maxAttempts?: number } = {},
-  ): BatchOp {
-    return this.outbox.entryOp(processId, peer, message, route, options)
   }
 
   /** Calls `listener` with every record stored; returns the unsubscribe. */

@@ -6,7 +6,7 @@ import { type AuditLog, receiptBody, TRANSFER_COMPLETED, TRANSFER_RECEIPT } from
 import type { AgreementRecord } from '../contract/index.js'
 import type { NodeKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
-import { ProcessManager, type ProcessRoute, type ProcessStore, routeOf } from '../process/index.js'
+import { ProcessManager, routeOf } from '../process/index.js'
 import {
   createTransferCompletionMessage,
   createTransferProcess,
@@ -23,7 +23,7 @@ import {
   type TransferProcess,
   type TransferState,
 } from '../protocol/index.js'
-import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import type { BatchOp, Store } from '../store/index.js'
 import type { DataFlowSignals, DataFlows, FlowCompleted, FlowFailed } from './data-plane/data-flows.js'
 import { DataAccessDeniedError } from './data-plane/errors.js'
 import { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
@@ -100,6 +100,9 @@ const REQUEST_WAIT_MS = 20_000
 /** The longest pause between two pull attempts. */
 const MAX_PULL_PAUSE_MS = 30_000
 
+/** The transfers of this node on the process skeleton. */
+type Transfers = ProcessManager<TransferProcessRecord, TransferState, TransferMove, TransferProcess>
+
 /**
  * The control plane of transfers, both roles (DSP 2025-1 transfer process protocol over any
  * binding): the process manager. Every move, inbound or local, goes through the transition table
@@ -110,15 +113,8 @@ const MAX_PULL_PAUSE_MS = 30_000
  * token, a file or a byte of content.
  */
 export class TransferManager implements DataFlowSignals {
-  private readonly manager: ProcessManager<
-    TransferProcessRecord,
-    TransferState,
-    TransferMove,
-    TransferProcess
-  >
-  private readonly processes: ProcessStore<TransferProcessRecord, ProcessRoute>
-  /** consumer DID + consumerPid -> providerPid, so a repeated request is recognised. */
-  private readonly requestIndex: Sublevel<string>
+  private readonly manager: Transfers
+  private readonly processes: Transfers['processes']
   private readonly completions = new EventEmitter()
   /** Consumer: pull attempts that failed in a row, per transfer. */
   private readonly pullFailures = new Map<string, number>()
@@ -128,7 +124,7 @@ export class TransferManager implements DataFlowSignals {
     private readonly components: TransferComponents,
     private readonly init: TransferInit = {},
   ) {
-    this.manager = new ProcessManager<TransferProcessRecord, TransferState, TransferMove, TransferProcess>(
+    this.manager = new ProcessManager(
       components,
       {
         sublevel: 'transfers',
@@ -142,7 +138,6 @@ export class TransferManager implements DataFlowSignals {
       init.maxDeliveryAttempts,
     )
     this.processes = this.manager.processes
-    this.requestIndex = components.store.sublevel<string>('transfer-requests')
     this.completions.setMaxListeners(0)
     components.dataPlane.connect(this.processes, this)
   }
@@ -222,24 +217,17 @@ export class TransferManager implements DataFlowSignals {
         { cause },
       )
     }
-    const opening = transitionTransfer(undefined, 'TransferRequestMessage', 'consumer')
-    if (!opening.ok) throw opening.error
-    const consumerPid = `urn:uuid:${randomUUID()}`
-    const now = this.now()
     const transfer: TransferProcessRecord = {
-      id: consumerPid,
-      role: 'consumer',
-      consumerPid,
-      counterparty: agreement.provider,
+      ...this.manager.opening('TransferRequestMessage', {
+        role: 'consumer',
+        consumerPid: `urn:uuid:${randomUUID()}`,
+        counterparty: agreement.provider,
+      }),
       agreementId: agreement.id,
       datasetId: agreement.datasetId,
       format: request.format ?? (overHttp ? HTTP_PULL_FORMAT : DEFAULT_TRANSFER_FORMAT),
       ...(overHttp ? { callbackAddress: providerAddress } : {}),
-      state: opening.state,
       out: request.out,
-      history: [{ state: opening.state, at: now }],
-      created: now,
-      updated: now,
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. The
     // outbox tries for about three minutes (a provider that restarts meanwhile still gets it); the
@@ -317,22 +305,23 @@ export class TransferManager implements DataFlowSignals {
     message: Extract<DspMessage, { '@type': 'TransferRequestMessage' }>,
     caller: string,
   ): Promise<TransferProcess> {
-    const indexKey = `${caller} ${message.consumerPid}`
-    return this.withLock(indexKey, async () => {
-      const existing = await this.requestIndex.get(indexKey)
+    return this.manager.onOpening(caller, message.consumerPid, async (existing) => {
       if (existing !== undefined) {
         // DSP: a repeated request is answered idempotently; a started pull gets a fresh token.
-        const transfer = await this.mustGet(existing)
-        if (transfer.agreementId !== message.agreementId) {
+        if (existing.agreementId !== message.agreementId) {
           throw new InvalidMessageError(
             `consumerPid ${message.consumerPid} already names a transfer under another agreement`,
           )
         }
-        if (transfer.state === 'STARTED') await this.reissue(transfer.id)
-        return ackOf(await this.mustGet(existing))
+        if (existing.state === 'STARTED') await this.reissue(existing.id)
+        return ackOf(await this.mustGet(existing.id))
       }
-      const step = transitionTransfer(undefined, message, 'consumer')
-      if (!step.ok) throw step.error
+      const opening = this.manager.opening(message['@type'], {
+        role: 'provider',
+        consumerPid: message.consumerPid,
+        providerPid: `urn:uuid:${randomUUID()}`,
+        counterparty: caller,
+      })
       // A push (reference §1.4) carries where the consumer wants the data: kept as its dataAddress.
       const push = isPushFormat(message.format)
       if (push && !this.components.dataPlane.delivers(message.dataAddress)) {
@@ -349,14 +338,8 @@ export class TransferManager implements DataFlowSignals {
         )
       }
       if (await this.components.isRevoked(agreement)) throw new AgreementRevokedError(agreement.id)
-      const providerPid = `urn:uuid:${randomUUID()}`
-      const now = this.now()
       const transfer: TransferProcessRecord = {
-        id: providerPid,
-        role: 'provider',
-        consumerPid: message.consumerPid,
-        providerPid,
-        counterparty: caller,
+        ...opening,
         agreementId: agreement.id,
         datasetId: agreement.datasetId,
         format: message.format,
@@ -364,17 +347,11 @@ export class TransferManager implements DataFlowSignals {
           ? { callbackAddress: message.callbackAddress }
           : {}),
         ...(push ? { dataAddress: message.dataAddress } : {}),
-        state: step.state,
-        history: [{ state: step.state, at: now }],
-        created: now,
-        updated: now,
       }
       // STARTING: stored with the index; the start follows the ACK, or a restart.
-      await this.processes.commit(transfer, 'transfer.requested', [
-        { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
-      ])
-      this.startAsProvider(providerPid).catch((err: Error) =>
-        this.components.log.error({ err, transfer: providerPid }, 'transfer start failed'),
+      await this.processes.commit(transfer, 'transfer.requested', [this.manager.asked(transfer)])
+      this.startAsProvider(transfer.id).catch((err: Error) =>
+        this.components.log.error({ err, transfer: transfer.id }, 'transfer start failed'),
       )
       return ackOf(transfer)
     })
@@ -745,10 +722,6 @@ export class TransferManager implements DataFlowSignals {
   /** Serialises everything that reads and writes one transfer. */
   private withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
     return this.manager.withLock(key, work)
-  }
-
-  private now(): string {
-    return this.manager.now()
   }
 }
 
