@@ -29,6 +29,7 @@ import { DataAccessDeniedError } from './data-plane/errors.js'
 import { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
 import {
   isPushFormat,
+  isTerminalTransferState,
   TRANSFER_TABLE,
   type TransferMove,
   type TransferRole,
@@ -90,7 +91,6 @@ export interface TransferRequest {
   readonly format?: string
 }
 
-const TERMINAL: readonly TransferState[] = ['COMPLETED', 'TERMINATED']
 /** The `format` asked of a provider reached over DSP HTTP (reference §1.2: a Distribution format). */
 const HTTP_PULL_FORMAT = 'HttpData-PULL'
 /** Attempts to deliver a message: 250 ms doubling up to 30 s between them, about three minutes in all. */
@@ -548,12 +548,14 @@ export class TransferManager implements DataFlowSignals {
       const { receipt } = outcome
       if (receipt !== undefined) {
         const evidence = { ...receiptBody(receipt), signatures: { ...receipt.signatures } }
-        const holding = TERMINAL.includes(transfer.state) ? transfer : { ...transfer, ...totals, receipt }
+        const holding = isTerminalTransferState(transfer.state)
+          ? transfer
+          : { ...transfer, ...totals, receipt }
         await this.processes.commitEvidence(holding, TRANSFER_RECEIPT, evidence)
         await this.complete(id)
         return
       }
-      if (TERMINAL.includes(transfer.state)) return
+      if (isTerminalTransferState(transfer.state)) return
       const completed = { ...this.move(transfer, 'TransferCompletionMessage', transfer.role), ...totals }
       // Totals without a receipt are named apart from a receipt's `bytes` and `sha256`.
       const side = transfer.role === 'provider' ? 'sent' : 'received'
@@ -577,7 +579,7 @@ export class TransferManager implements DataFlowSignals {
       this.pullFailures.delete(id)
       await this.withLock(id, async () => {
         const transfer = await this.mustGet(id)
-        if (TERMINAL.includes(transfer.state)) return
+        if (isTerminalTransferState(transfer.state)) return
         await this.end(transfer, failure.code, failure.reason, transfer.providerPid !== undefined)
       })
       return
@@ -592,7 +594,7 @@ export class TransferManager implements DataFlowSignals {
       this.pullFailures.delete(id)
       await this.withLock(id, async () => {
         const transfer = await this.mustGet(id)
-        if (TERMINAL.includes(transfer.state)) return
+        if (isTerminalTransferState(transfer.state)) return
         const reason = `the data could not be fetched after ${failures} attempts: ${failure.reason}`
         await this.end(transfer, 'PULL_FAILED', reason, false)
       })
@@ -647,7 +649,7 @@ export class TransferManager implements DataFlowSignals {
     } else if (ack.state === 'TERMINATED') {
       await this.withLock(id, async () => {
         const current = await this.mustGet(id)
-        if (TERMINAL.includes(current.state)) return
+        if (isTerminalTransferState(current.state)) return
         await this.end(current, 'PROVIDER_ENDED', `the provider reports the transfer ${ack.state}`, false)
       })
     }

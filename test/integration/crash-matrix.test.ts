@@ -262,6 +262,11 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
     try {
       return await work(lane)
     } finally {
+      // A failed case leaves the pair as the next one needs it: both nodes up, the source open.
+      lane.gate.open()
+      for (const side of SIDES) {
+        if (!lane.cluster.isRunning(side)) await lane.cluster.start(side).catch(() => undefined)
+      }
       const next = waiting.shift()
       if (next === undefined) free.push(lane)
       else next(lane)
@@ -410,16 +415,11 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
               await move(crash.by!, 'suspend')
               await both((state) => state === 'SUSPENDED', 'both sides to suspend')
             }
-            await crashOn(cluster, crash, async () => {
-              if (crash.scenario === 'reissue') {
-                // The consumer comes back from a crash mid-pull and asks again (a crashing consumer
-                // dies on the fresh token, a crashing provider once it stored it).
-                await cluster.kill('consumer')
-                await cluster.start('consumer', crash.side === 'consumer' ? crashEnv(crash) : {})
-                return
-              }
-              await move(crash.by!, crash.scenario as 'suspend' | 'resume' | 'terminate')
-            })
+            if (crash.scenario === 'reissue') await crashOnReissue(cluster, crash)
+            else
+              await crashOn(cluster, crash, () =>
+                move(crash.by!, crash.scenario as 'suspend' | 'resume' | 'terminate'),
+              )
             if (crash.scenario === 'suspend') {
               await both((state) => state === 'SUSPENDED', 'both sides to be suspended')
               await move(crash.by!, 'resume')
@@ -496,7 +496,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
             }
             if (crash.side === 'consumer') {
               // Back, it deletes late: dies after storing the violation, and starts again.
-              const late = await cluster.start('consumer', crashEnv(arm('consumer', crash.after)))
+              const late = await startArmed(cluster, arm('consumer', crash.after))
               await within(late.exited, 180_000, 'the consumer to die after duty.violated')
               await cluster.exited('consumer')
             }
@@ -588,6 +588,20 @@ function crashEnv(crash: CrashCase): Record<string, string> {
   return { ALLMENDE_TEST_CRASH_AFTER: `${crash.after}@${crash.side}` }
 }
 
+/**
+ * Starts `crash.side` armed with its crash point; the crash may come while it starts (as it resumes
+ * the work a restart finds), before it is ready: then it has ended already.
+ */
+async function startArmed(cluster: Cluster, crash: CrashCase): Promise<{ exited: Promise<unknown> }> {
+  try {
+    return await cluster.start(crash.side, crashEnv(crash))
+  } catch (error) {
+    // Exited by a signal before ready: SIGKILL at its crash point, the only signal a start gets here.
+    if (/exited with null before ready/.test((error as Error).message)) return { exited: Promise.resolve() }
+    throw error
+  }
+}
+
 /** Restarts `crash.side` armed with its crash point (once the pair has met again). */
 async function rearm(cluster: Cluster, crash: CrashCase): Promise<{ exited: Promise<unknown> }> {
   await cluster.stop(crash.side)
@@ -601,15 +615,30 @@ async function rearm(cluster: Cluster, crash: CrashCase): Promise<{ exited: Prom
  * there, and starts it again unarmed.
  */
 async function crashOn(cluster: Cluster, crash: CrashCase, trigger: () => Promise<unknown>): Promise<void> {
-  let crashing: { exited: Promise<unknown> }
-  if (crash.scenario === 'reissue' && crash.side === 'consumer') {
-    // The consumer is armed by the trigger itself, as it comes back.
-    await trigger()
-    crashing = cluster.node('consumer')
-  } else {
-    crashing = await rearm(cluster, crash)
-    await trigger()
+  const crashing = await rearm(cluster, crash)
+  await trigger()
+  await restartAfter(cluster, crash, crashing)
+}
+
+/**
+ * The consumer comes back from a crash mid-pull and asks again: a crashing consumer dies on the
+ * fresh token, a crashing provider once it stored it (perhaps already for the consumer's retry
+ * while the provider itself restarted, so the pair is not waited for before).
+ */
+async function crashOnReissue(cluster: Cluster, crash: CrashCase): Promise<void> {
+  let crashing: { exited: Promise<unknown> } | undefined
+  if (crash.side === 'provider') {
+    await cluster.stop('provider')
+    crashing = await cluster.start('provider', crashEnv(crash))
   }
+  await cluster.kill('consumer')
+  const consumer =
+    crash.side === 'consumer' ? await startArmed(cluster, crash) : await cluster.start('consumer')
+  await restartAfter(cluster, crash, crashing ?? consumer)
+}
+
+/** Waits for `crash.side` to die at its crash point, and starts it again unarmed. */
+async function restartAfter(cluster: Cluster, crash: CrashCase, crashing: { exited: Promise<unknown> }) {
   await within(crashing.exited, 180_000, `the ${crash.side} to die after ${crash.after}`)
   await cluster.exited(crash.side)
   await cluster.start(crash.side)

@@ -109,6 +109,12 @@ export class Cluster {
     return node
   }
 
+  /** Whether `name` runs as a process of this cluster (started, and not ended since). */
+  isRunning(name: string): boolean {
+    const child = this.running.get(name)?.process
+    return child !== undefined && child.exitCode === null && child.signalCode === null
+  }
+
   /** Starts a node; `env` adds to its environment (a crash point, for instance). */
   async start(name: string, env: Record<string, string> = {}): Promise<RunningNode> {
     const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 120_000 })
