@@ -629,7 +629,7 @@ async function crashOnReissue(cluster: Cluster, crash: CrashCase): Promise<void>
   let crashing: { exited: Promise<unknown> } | undefined
   if (crash.side === 'provider') {
     await cluster.stop('provider')
-    crashing = await cluster.start('provider', crashEnv(crash))
+    crashing = await startArmed(cluster, crash)
   }
   await cluster.kill('consumer')
   const consumer =
