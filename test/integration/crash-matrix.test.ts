@@ -14,7 +14,7 @@ import {
   TRANSFER_TABLE,
 } from '../../src/transfer/index.js'
 import { eventually } from '../support/cli-process.js'
-import { Cluster, type NegotiationView } from '../support/cluster.js'
+import { Cluster, type NegotiationView, type TransferView } from '../support/cluster.js'
 import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
 
 /**
@@ -157,15 +157,6 @@ function dutyOffer(uid: string) {
       { action: 'use', duty: [deleteAfter('PT3S'), { action: 'inform' }, { action: ALLMENDE_LOG_ACTION }] },
     ],
   }
-}
-
-interface TransferView {
-  id: string
-  consumerPid: string
-  state: string
-  out?: string
-  sha256?: string
-  history: { state: string; code?: string; reason?: string }[]
 }
 
 /** `promise`, or a failure naming `what` after `ms` (a crash point that never fires must not hang the run). */
