@@ -35,9 +35,9 @@ import {
   HttpMembership,
   IdTokenAuthenticator,
   IdTokenIssuer,
-  resolveHttpOffer,
 } from './bindings/http/index.js'
 import {
+  AdmittedMembers,
   type AllmendeLibp2p,
   buildLibp2p,
   fetchStatusList,
@@ -50,55 +50,57 @@ import {
   PeerMemory,
   PeerMesh,
   type PeerSummary,
+  startListening,
   wantedPeers,
 } from './bindings/p2p/index.js'
 import {
-  buildDspCatalog,
-  buildDspDataset,
+  auditCatalogChanges,
   Catalog,
   CatalogFederation,
-  DatasetNotFoundError,
+  DspCatalogAnswers,
   exportOptionsOf,
   FederatedCatalogCache,
+  OfferResolution,
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
 import {
-  ConfigError,
   DEFAULT_MAX_CONNECTIONS,
   dialableAddresses,
   downloadPath,
   type NodeFiles,
+  openNodeStore,
   reachabilityWarnings,
 } from './config/index.js'
 import {
-  type AgreementRecord,
   AgreementRevocation,
   NegotiationService,
-  type ProviderFacts,
+  providedFactsOf,
+  providerAddressOf,
   providerDecision,
 } from './contract/index.js'
+import { StatusListCache, StatusListIssuer, StatusListSource } from './credentials/index.js'
 import {
-  type JsonLdObject,
-  parseStatusListUrl,
-  StatusListCache,
-  StatusListIssuer,
-} from './credentials/index.js'
-import {
-  checkMembership,
   DataspaceService,
   DEFAULT_MEMBERSHIP_REFRESH_SECONDS,
   descriptorBootstrap,
   descriptorPath,
   loadNodeDescriptor,
+  MembershipRule,
   sameDataspacePolicy,
+  TokenMembership,
 } from './dataspace/index.js'
 import { peerIdFromDidKey } from './identity/index.js'
 import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
 import { type Logger, UnauthenticatedRefusals } from './log/index.js'
 import { PolicyCache } from './policy/index.js'
-import { Store, StoreCorruptionError } from './store/index.js'
-import { DutyTracker, TransferDataPlane, TransferManager, terminateTransfersUnder } from './transfer/index.js'
+import type { Store } from './store/index.js'
+import {
+  DutyTracker,
+  endTransfersOnRevocation,
+  TransferDataPlane,
+  TransferManager,
+} from './transfer/index.js'
 import { localSourceProblem } from './transfer/sources/index.js'
 
 export interface ConnectorInit {
@@ -142,13 +144,18 @@ export class Connector {
   /** Changes the dashboard follows over server-sent events. */
   readonly events = new LiveEvents()
 
+  /** The one clock every part of the node reads. */
+  private readonly clock: Clock
+
   constructor(private readonly init: ConnectorInit) {
     const { config } = init.files
+    const clock = init.clock ?? systemClock
+    this.clock = clock
     this.refusals = new UnauthenticatedRefusals(init.log.child({ name: 'allmende:refusals' }))
     this.admission = new PeerAdmission(
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
-      Date.now,
+      () => clock().getTime(),
       { refusals: this.refusals },
     )
     this.admission.setName(config.name)
@@ -162,14 +169,14 @@ export class Connector {
   async start(): Promise<{ apiUrl: string }> {
     const { files, log } = this.init
     const { config, key, directory } = files
-    const store = await openStoreOrExplain(directory.dbDir, directory.root)
+    const store = await openNodeStore(directory)
     this.lifecycle.adopt({ stop: () => store.close() })
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
       const descriptor = await loadNodeDescriptor(directory, config)
       const descriptorFile = descriptorPath(directory, config)
       // One status list issuer per node and store: membership and agreement credentials share its lists.
-      const statusLists = await StatusListIssuer.open({ store, key })
+      const statusLists = await StatusListIssuer.open({ store, key, now: this.clock })
       if (descriptor !== undefined) {
         this.dataspace = new DataspaceService({
           descriptor,
@@ -203,13 +210,7 @@ export class Connector {
         await this.lifecycle.start({ start: () => dataspace.start(network), stop: () => dataspace.stop() })
       }
       this.lifecycle.adopt(libp2p)
-      try {
-        await libp2p.start()
-      } catch (cause) {
-        throw new ConfigError(`cannot listen on ${config.listen.join(', ')}: ${listenFailure(cause)}`, {
-          cause,
-        })
-      }
+      await startListening(libp2p, config.listen)
       this.mesh = this.startMesh(libp2p, store)
       await this.lifecycle.start(this.mesh)
       const domain = await this.startDomain(libp2p, store, statusLists)
@@ -249,10 +250,9 @@ export class Connector {
           (router) =>
             contractRoutes(router, {
               negotiations: domain.negotiations,
-              resolveOffer: domain.resolveOffer,
-              resolveHttpOffer: domain.resolveHttpOffer,
+              offers: domain.offers,
               revocation: domain.revocation,
-              statusList: domain.statusListOf,
+              statusLists: domain.statusSource,
               duties: domain.duties,
             }),
           (router) =>
@@ -469,9 +469,13 @@ export class Connector {
    */
   private async startDomain(libp2p: AllmendeLibp2p, store: Store, statusLists: StatusListIssuer) {
     const { config, key } = this.init.files
-    const log = this.init.log
-    const clock = this.init.clock ?? systemClock
+    const { log } = this.init
+    const clock = this.clock
+    const dataspace = this.dataspace
+    const dataSpaceId = dataspace?.descriptor.id ?? config.dataspace
     const audit = new AuditLog({ store, nodeKey: key, clock })
+    // What every process of the node stands on.
+    const processParts = (name: string) => ({ store, audit, nodeKey: key, clock, log: log.child({ name }) })
     const refusals = this.refusals
     const catalog = new Catalog(
       { store, clock: { now: clock } },
@@ -481,15 +485,7 @@ export class Connector {
         sourceProblem: (source) => localSourceProblem(source),
       },
     )
-    catalog.onChange((change) => {
-      void audit
-        .record({
-          type: change.removed ? 'catalog.removed' : 'catalog.published',
-          subject: change.datasetId,
-          data: change,
-        })
-        .catch((err: Error) => log.error({ err }, 'catalog audit entry not written'))
-    })
+    auditCatalogChanges(catalog, audit, log)
     const endpoint = new P2pDspEndpoint(libp2p, this.admission, log.child({ name: 'allmende:dsp' }))
     const network = new P2pCatalogNetwork(
       libp2p,
@@ -507,97 +503,49 @@ export class Connector {
     network.listen((announcement) => federation.onAnnouncement(announcement))
     await this.lifecycle.start(federation)
     this.federation = federation
-    await endpoint.serve('catalog', async (message, caller) => {
-      const requester = { did: caller.did, isMember: await this.admission.isAdmitted(caller.peerId) }
-      const options = { participantId: key.did, endpointURL: `/p2p/${key.peerId.toString()}` }
-      // One dataset for an announced change, the whole catalog otherwise.
-      if (message['@type'] === 'DatasetRequestMessage') {
-        const dataset = buildDspDataset(await catalog.datasetFor(requester, message.dataset), options)
-        if (dataset === undefined) throw new DatasetNotFoundError(message.dataset)
-        return dataset
-      }
-      return buildDspCatalog(await catalog.catalogFor(requester), options)
-    })
-    // DSP over HTTPS: members show their membership in the ID token's `vp` (challenge = our DID).
-    const dataspace = this.dataspace
+    // Members show their membership at the libp2p handshake, or over DSP HTTPS in their ID token's `vp`.
+    const tokenMembership = new TokenMembership(dataspace, key.did)
     const httpMembers: HttpMembership = new HttpMembership({
       ...(dataspace === undefined ? {} : { refreshSeconds: dataspace.refreshSeconds }),
-      check: async (presentation, holder) =>
-        dataspace === undefined
-          ? { member: false, reason: 'this node belongs to no data space with a descriptor' }
-          : checkMembership(presentation, {
-              descriptor: dataspace.descriptor,
-              holder,
-              challenge: key.did,
-              statusChecker: statusCache,
-              vetoes: (member, credentials) => dataspace.vetoesOf(member, credentials),
-            }),
+      clock: () => clock().getTime(),
+      check: (presentation, holder) => tokenMembership.check(presentation, holder, statusCache),
     })
+    const statusSource = new StatusListSource({ did: key.did, lists: statusLists }, (listUrl) =>
+      fetchStatusList(libp2p, listUrl),
+    )
     // Both caches together stay within one membership refresh (HttpMembership explains the halves).
     const statusCache: StatusListCache = new StatusListCache({
       ttlMs: httpMembers.statusListTtlMs,
-      fetcher: async (listUrl) => {
-        const { issuerDid, listId } = parseStatusListUrl(listUrl)
-        // An anchor checks its own members against its own list; it cannot dial itself.
-        if (issuerDid === key.did && dataspace !== undefined) return dataspace.statusListCredential(listId)
-        return fetchStatusList(libp2p, listUrl)
-      },
+      fetcher: (listUrl) => statusSource.fetch(listUrl),
     })
-    // A member showed its membership in an ID token (HTTP) or at the libp2p handshake. An HTTP
-    // caller may never connect over libp2p: do not wait for its handshake.
-    const isMember = async (did: string, overHttp = false) => {
-      if (httpMembers.isMember(did)) return true
-      if (!did.startsWith('did:key:')) return false
-      const peer = peerIdFromDidKey(did)
-      if (overHttp && libp2p.getConnections(peer).length === 0) return false
-      return this.admission.isAdmitted(peer)
-    }
+    const members = new MembershipRule({
+      overHttp: httpMembers,
+      overLibp2p: new AdmittedMembers(libp2p, this.admission),
+    })
     const dspClient = new DspHttpClient({
       tokens: new IdTokenIssuer({
         key,
-        ...(dataspace === undefined
-          ? {}
-          : {
-              // Only a holder of a membership credential (or an anchor) has something to show.
-              presentation: async (audience) =>
-                dataspace.policy.isAnchor || (await dataspace.wallet.list()).length > 0
-                  ? ((await dataspace.policy.proofFor(audience)) as JsonLdObject)
-                  : undefined,
-            }),
+        presentation: (audience) => tokenMembership.presentationFor(audience),
       }),
       log: log.child({ name: 'allmende:dsp-http' }),
     })
-    const policies = new PolicyCache()
-    // What this provider states of its data and the moment, for each negotiation and each use alike.
-    const providedFacts = async (datasetId: string): Promise<ProviderFacts> => {
-      const { artifactState } = await catalog.get(datasetId)
-      return {
-        ...(config.events === undefined ? {} : { events: config.events }),
-        ...(artifactState === undefined ? {} : { artifactState }),
-      }
-    }
-    const dispatcher = new PeerDispatcher(endpoint, dspClient, {
-      peerId: key.peerId.toString(),
-      dspBaseUrl: () => this.dspServer?.baseUrl,
-    })
+    const dispatcher = new PeerDispatcher(endpoint, dspClient, { peerId: key.peerId.toString() })
+    const p2pCatalog = new DspCatalogAnswers(catalog, key.did, dispatcher, 'libp2p')
+    await endpoint.serve('catalog', async (message, caller) =>
+      p2pCatalog.answer(message, { did: caller.did, isMember: await members.isMember(caller.did, false) }),
+    )
+    const providedFacts = providedFactsOf(catalog, config.events)
     const negotiations = new NegotiationService(
-      {
-        store,
-        audit,
-        nodeKey: key,
-        clock,
-        log: log.child({ name: 'allmende:contract' }),
-        messenger: dispatcher.messenger('negotiation'),
-      },
+      { ...processParts('allmende:contract'), messenger: dispatcher.messenger('negotiation') },
       {
         addressing: dispatcher,
         allocateStatus: () => statusLists.allocate(),
         decide: providerDecision({
           catalog,
-          policies,
+          policies: new PolicyCache(),
           clock,
-          isMember,
-          dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+          isMember: (did, overHttp) => members.isMember(did, overHttp),
+          dataSpace: dataSpaceId,
           providedFacts,
         }),
       },
@@ -606,53 +554,34 @@ export class Connector {
     await this.lifecycle.start(negotiations)
     this.negotiations = negotiations
     const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
-    /** The list an agreement's revocation is read from now: our own, or its provider's over libp2p. */
-    const statusListOf = async (agreement: AgreementRecord): Promise<JsonLdObject | undefined> => {
-      const entry = agreement.credential.credentialStatus as { statusListCredential?: unknown } | undefined
-      if (typeof entry?.statusListCredential !== 'string') return undefined
-      const { issuerDid, listId } = parseStatusListUrl(entry.statusListCredential)
-      if (issuerDid === key.did) return statusLists.getStatusListCredential(listId)
-      return fetchStatusList(libp2p, entry.statusListCredential)
-    }
     const dataPlane = new P2pDataPlane(libp2p, this.admission, log.child({ name: 'allmende:data' }))
-    const httpPuller = new HttpDataPuller({ log: log.child({ name: 'allmende:data-http' }) })
-    const httpPusher = new HttpDataPusher({ log: log.child({ name: 'allmende:data-http' }) })
+    const httpData = { log: log.child({ name: 'allmende:data-http' }) }
     // The data plane: the provider's gate (where data leaves this node), pulls and pushes.
     const transferData = new TransferDataPlane(
       {
-        store,
-        audit,
-        nodeKey: key,
-        clock,
-        log: log.child({ name: 'allmende:transfer' }),
-        puller: new PullDispatcher([dataPlane, httpPuller]),
-        pusher: httpPusher,
+        ...processParts('allmende:transfer'),
+        puller: new PullDispatcher([dataPlane, new HttpDataPuller(httpData)]),
+        pusher: new HttpDataPusher(httpData),
         agreements: negotiations,
         sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
         providedFacts,
         // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
-        isMember: (did) => isMember(did, true),
-        dataSpace: dataspace?.descriptor.id ?? config.dataspace,
+        isMember: (did) => members.isMember(did, true),
+        dataSpace: dataSpaceId,
         isRevoked: (agreement) => revocation.isRevoked(agreement),
         refusals,
       },
-      { httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId) },
+      { httpDataEndpoint: (transferId) => dispatcher.httpDataEndpoint(transferId) },
     )
     // The control plane: transfer processes, their messages and resumption.
     const transfers = new TransferManager(
       {
-        store,
-        audit,
-        nodeKey: key,
-        clock,
-        log: log.child({ name: 'allmende:transfer' }),
+        ...processParts('allmende:transfer'),
         messenger: dispatcher.messenger('transfer'),
         dataPlane: transferData,
         agreements: negotiations,
         isRevoked: (agreement) => revocation.isRevoked(agreement),
-        // An agreement negotiated over DSP HTTP keeps the provider's base on its negotiation.
-        providerAddress: async (agreement) =>
-          (await negotiations.get(agreement.negotiationId))?.callbackAddress,
+        providerAddress: providerAddressOf(negotiations),
       },
       { addressing: dispatcher },
     )
@@ -661,11 +590,7 @@ export class Connector {
     // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
     const dutyEndpoint = new P2pDutyEndpoint(libp2p, this.admission, log.child({ name: 'allmende:duty' }))
     const duties = new DutyTracker({
-      store,
-      audit,
-      nodeKey: key,
-      clock,
-      log: log.child({ name: 'allmende:duty' }),
+      ...processParts('allmende:duty'),
       messenger: dutyEndpoint,
       agreements: negotiations,
       transfers,
@@ -677,10 +602,10 @@ export class Connector {
         .catch((err: Error) => log.error({ err, transfer: transfer.id }, 'duties of a transfer not tracked'))
     })
     await this.lifecycle.start(duties)
-    revocation.onRevoked((agreement, reason) => terminateTransfersUnder(transfers, agreement.id, reason))
-    // DSP over HTTPS: the same catalog and NegotiationService behind a second binding (docs/dsp-http.md).
+    endTransfersOnRevocation(revocation, transfers)
+    // DSP over HTTPS: the same catalog and services behind a second binding (docs/dsp-http.md).
     if (config.dspPort !== undefined) {
-      const dspOptions = () => ({ participantId: key.did, endpointURL: this.dspServer?.baseUrl ?? '' })
+      const httpCatalog = new DspCatalogAnswers(catalog, key.did, dispatcher, 'http')
       const server: DspHttpServer = new DspHttpServer({
         host: config.apiHost,
         port: config.dspPort,
@@ -692,12 +617,8 @@ export class Connector {
           membership: httpMembers,
         }),
         services: {
-          catalog: async (caller) => buildDspCatalog(await catalog.catalogFor(caller), dspOptions()),
-          dataset: async (caller, id) => {
-            const dataset = buildDspDataset(await catalog.datasetFor(caller, id), dspOptions())
-            if (dataset === undefined) throw new DatasetNotFoundError(id)
-            return dataset
-          },
+          catalog: (caller) => httpCatalog.catalogFor(caller),
+          dataset: (caller, id) => httpCatalog.datasetFor(caller, id),
           negotiations,
           transfers,
         },
@@ -706,6 +627,7 @@ export class Connector {
         refusals,
       })
       await this.lifecycle.start(server)
+      dispatcher.listenOverHttp(server)
       this.dspServer = server
     }
     // After the DSP listener: a transfer resumed with an HTTP provider names it as callbackAddress.
@@ -718,12 +640,9 @@ export class Connector {
       duties,
       federation,
       negotiations,
-      resolveOffer: (provider: string, dataset: string, offerId?: string) =>
-        federation.offerOf(provider, dataset, offerId),
-      resolveHttpOffer: (providerUrl: string, dataset: string, offerId?: string) =>
-        resolveHttpOffer(dspClient, providerUrl, dataset, offerId),
+      offers: new OfferResolution(federation, dspClient),
       revocation,
-      statusListOf,
+      statusSource,
       statusCache,
       transfers,
     }
@@ -748,32 +667,5 @@ export class Connector {
     this.dspServer = undefined
     this.federation = undefined
     await started.stop()
-  }
-}
-
-/** libp2p's listen error in one sentence: its message carries every address's stack trace. */
-function listenFailure(cause: unknown): string {
-  const text = (cause as Error).message ?? String(cause)
-  if (text.includes('EADDRINUSE')) {
-    return 'the port is in use (another node or program listens there); choose another --listen port'
-  }
-  if (text.includes('EADDRNOTAVAIL')) return 'this machine has no such address'
-  if (text.includes('EACCES')) return 'no permission for this port (ports below 1024 need privileges)'
-  const reason = /Error: ([^\n]+)/.exec(text)?.[1]
-  return reason ?? text.split('\n')[0]!
-}
-
-async function openStoreOrExplain(dbDir: string, root: string): Promise<Store> {
-  try {
-    return await Store.open(dbDir)
-  } catch (cause) {
-    if (cause instanceof StoreCorruptionError) throw cause
-    const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
-    throw new ConfigError(
-      locked
-        ? `the node in ${root} is already running (its database is locked)`
-        : `cannot open database ${dbDir}: ${(cause as Error).message}`,
-      { cause },
-    )
   }
 }

@@ -15,6 +15,7 @@
  * const answer = buildDspCatalog(await catalog.catalogFor(requester), { participantId: did, endpointURL })
  * ```
  */
+
 export {
   filterCatalogFor,
   maySeeOffer,
@@ -41,6 +42,7 @@ export {
   salvageCatalogAnswer,
   salvageDatasetAnswer,
 } from './catalog-answer.js'
+export { auditCatalogChanges } from './catalog-audit.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,
@@ -74,6 +76,7 @@ export {
   toDcatApDeJsonLd,
   toDcatApDeTurtle,
 } from './dcat-ap-export.js'
+export { DspCatalogAnswers } from './dsp-answers.js'
 export {
   buildDspCatalog,
   buildDspDataset,
@@ -112,6 +115,14 @@ export {
 } from './federated-cache.js'
 export { type GuessedFormat, guessFormat } from './media-type-guess.js'
 export { offerPublishProblems } from './offer-checks.js'
+export {
+  chooseOffer,
+  type DspCatalogClient,
+  type OfferRequest,
+  OfferResolution,
+  type ResolvedOffer,
+  resolveHttpOffer,
+} from './offer-resolution.js'
 export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'

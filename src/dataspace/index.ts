@@ -82,6 +82,7 @@ export {
   MEMBERSHIP_CREDENTIAL_TYPE,
   membershipSubject,
 } from './membership-credential.js'
+export { MembershipRule, type MembershipShown } from './membership-rule.js'
 export { MEMBERSHIP_SUBLEVEL, MembershipWallet } from './membership-wallet.js'
 export {
   adoptDescriptor,
@@ -106,3 +107,4 @@ export {
   revocationsRequired,
   type Veto,
 } from './revocation-list.js'
+export { TokenMembership } from './token-membership.js'
