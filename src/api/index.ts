@@ -17,6 +17,7 @@ export {
 } from './errors.js'
 export { type LiveEvent, LiveEvents, type LiveEventType } from './live-events.js'
 export { watchNode } from './live-sources.js'
+export { type ManagementApiParts, managementApi } from './management-api.js'
 export {
   collectMetrics,
   countByState,
@@ -29,6 +30,7 @@ export {
 } from './metrics.js'
 export { CsrfError, DashboardSessions, LoginCodeError } from './middleware/session.js'
 export { NodeApiError, NodeClient, NodeNotRunningError } from './node-client.js'
+export { type NodeStatusParts, nodeStatusOf } from './node-status.js'
 export { agreementProofRoutes, type PartyMembership } from './routes/agreement-proof-routes.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { auditVerifyRoutes } from './routes/audit-verify-routes.js'

@@ -88,6 +88,20 @@ export class CatalogFederation {
   }
 
   /**
+   * Names for the terms of an agreement in words: each dataset of the federated catalog by its title,
+   * each provider by its publisher.
+   */
+  async labels(): Promise<Record<string, string>> {
+    const { hits } = await this.search({})
+    return Object.fromEntries(
+      hits.flatMap((hit) => [
+        [hit.datasetId, hit.title],
+        ...(hit.publisher === undefined ? [] : [[hit.provider, hit.publisher]]),
+      ]),
+    )
+  }
+
+  /**
    * A provider's offer for a dataset as this node sees it (the first one without `offerId`), from
    * the cache or, when the cache has not seen the dataset, from the provider asked right now.
    */

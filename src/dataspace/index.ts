@@ -84,6 +84,7 @@ export {
 } from './membership-credential.js'
 export { MembershipRule, type MembershipShown } from './membership-rule.js'
 export { MEMBERSHIP_SUBLEVEL, MembershipWallet } from './membership-wallet.js'
+export { bootstrapAddresses, type Reach, reachOf } from './mesh-reach.js'
 export {
   adoptDescriptor,
   DESCRIPTOR_FILE,
@@ -98,6 +99,7 @@ export {
   PARTY_CREDENTIALS_SUBLEVEL,
   PartyCredentials,
 } from './party-credentials.js'
+export { type NamedPeer, type PartyEvidence, type PartyName, PartyNames } from './party-names.js'
 export { type ProvenName, provenNames } from './proven-names.js'
 export {
   issueRevocationList,

@@ -51,7 +51,7 @@ function folderOf(file: string): string {
 const FLOORS: readonly (readonly string[])[] = [
   ['cli'],
   ['demo'],
-  ['connector.ts'],
+  ['connector.ts', 'node-services.ts'],
   ['api', 'bindings', 'bindings/p2p', 'bindings/http'],
   ['contract', 'transfer', 'transfer/data-plane', 'transfer/sources', 'catalog', 'dataspace'],
   ['process', 'lifecycle'],
