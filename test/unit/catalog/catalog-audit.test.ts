@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { AuditLog } from '../../../src/audit/index.js'
-import { auditCatalogChanges, Catalog } from '../../../src/catalog/index.js'
+import { auditCatalogChanges, type Catalog } from '../../../src/catalog/index.js'
 import { nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
-import { checkOffer, glanInput, ManualClock, roleConstraint, tempStore } from './fixtures.js'
+import { glanInput, tempCatalog } from './fixtures.js'
 
 /** Polls until `ready` holds: audit entries of catalog changes are written after the change. */
 async function until(ready: () => Promise<boolean>): Promise<void> {
@@ -21,17 +21,13 @@ describe('auditCatalogChanges: every catalog change in the audit log', () => {
   let close: () => Promise<void>
 
   before(async () => {
-    const t = await tempStore()
+    const t = await tempCatalog()
     close = t.dispose
-    const clock = new ManualClock()
-    catalog = new Catalog(
-      { store: t.store, clock },
-      { validateOffer: checkOffer, evaluateConstraint: roleConstraint },
-    )
+    catalog = t.catalog
     audit = new AuditLog({
       store: t.store,
       nodeKey: await nodeKeyFromSeed(new Uint8Array(32).fill(7)),
-      clock: () => clock.now(),
+      clock: () => t.clock.now(),
     })
   })
   after(() => close())

@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Catalog, DatasetNotFoundError, DspCatalogAnswers } from '../../../src/catalog/index.js'
+import { type Catalog, DatasetNotFoundError, DspCatalogAnswers } from '../../../src/catalog/index.js'
 import {
   createCatalogRequestMessage,
   createDatasetRequestMessage,
   type DspBinding,
 } from '../../../src/protocol/index.js'
-import {
-  checkOffer,
-  glanInput,
-  ManualClock,
-  MEMBER,
-  OUTSIDER,
-  PROVIDER,
-  roleConstraint,
-  tempStore,
-} from './fixtures.js'
+import { glanInput, MEMBER, OUTSIDER, PROVIDER, tempCatalog } from './fixtures.js'
 
 /** This node's DSP address on each binding, as the dispatcher names it. */
 const addressing = {
@@ -29,12 +20,9 @@ describe('DspCatalogAnswers: one catalog answer for both bindings', () => {
   let close: () => Promise<void>
 
   before(async () => {
-    const t = await tempStore()
+    const t = await tempCatalog()
     close = t.dispose
-    catalog = new Catalog(
-      { store: t.store, clock: new ManualClock() },
-      { validateOffer: checkOffer, evaluateConstraint: roleConstraint },
-    )
+    catalog = t.catalog
     datasetId = (await catalog.add(glanInput())).dataset.id
   })
   after(() => close())

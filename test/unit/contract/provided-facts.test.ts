@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Catalog } from '../../../src/catalog/index.js'
+import type { Catalog } from '../../../src/catalog/index.js'
 import { providedFactsOf } from '../../../src/contract/index.js'
-import { checkOffer, glanInput, ManualClock, roleConstraint, tempStore } from '../catalog/fixtures.js'
+import { glanInput, tempCatalog } from '../catalog/fixtures.js'
 
 const FLOOD_ALERT = 'https://w3id.org/allmende/odrl#FloodAlert'
 const PSEUDONYMISED = 'https://w3id.org/allmende/odrl#Pseudonymised'
@@ -12,12 +12,9 @@ describe('providedFactsOf: what the provider states, for negotiations and uses a
   let close: () => Promise<void>
 
   before(async () => {
-    const t = await tempStore()
+    const t = await tempCatalog()
     close = t.dispose
-    catalog = new Catalog(
-      { store: t.store, clock: new ManualClock() },
-      { validateOffer: checkOffer, evaluateConstraint: roleConstraint },
-    )
+    catalog = t.catalog
   })
   after(() => close())
 
