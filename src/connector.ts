@@ -4,6 +4,7 @@ import {
   DashboardSessions,
   LiveEvents,
   managementApi,
+  type NodeIdentityView,
   type NodeStatusView,
   nodeStatusOf,
   type PartyName,
@@ -44,17 +45,6 @@ export interface ConnectorInit {
   log: Logger
   /** The time every part of the node reads; the machine's clock unless a test sets another. */
   clock?: Clock
-}
-
-/** What `allmende status` and `GET /api/v1/identity` report. */
-export interface ConnectorIdentity {
-  name: string
-  did: string
-  peerId: string
-  multiaddrs: string[]
-  dataspace: string
-  /** The versioned DSP HTTP base (`…/dsp/2025-1`) when the node runs the HTTP binding. */
-  dsp?: string
 }
 
 /**
@@ -217,7 +207,8 @@ export class Connector {
     return mesh
   }
 
-  identity(): ConnectorIdentity {
+  /** Who this node is and where it listens (`GET /api/v1/identity`). */
+  identity(): NodeIdentityView {
     const { config, key } = this.init.files
     const dsp = this.services?.addressing.ownAddress('http')
     return {
