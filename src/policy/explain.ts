@@ -507,88 +507,6 @@ class Explainer {
         const t = table[op]
         return t === undefined ? undefined : { where: 'middle', text: de ? t[0] : t[1] }
       }
-      case `${ODRL_NS}spatial`:
-      case `${ODRL_NS}virtualLocation`: {
-        const text = joinList(
-          vals.map((v) => this.value(v)),
-          this.lang,
-          or,
-        )
-        if (op === 'isPartOf')
-          return { where: 'middle', text: de ? `${only}innerhalb von ${text}` : `${only}within ${text}` }
-        if (positive) return { where: 'middle', text: de ? `${only}in ${text}` : `${only}in ${text}` }
-        if (negative) return { where: 'middle', text: de ? `nicht in ${text}` : `not in ${text}` }
-        return undefined
-      }
-      case `${ODRL_NS}event`: {
-        const text = joinList(
-          vals.map((v) => this.value(v)),
-          this.lang,
-          or,
-        )
-        if (positive)
-          return { where: 'middle', text: de ? `${only}bei ${text}` : `${only}in the event of ${text}` }
-        return undefined
-      }
-      case `${ALLMENDE_NS}dataSpaceMembership`: {
-        const text = joinList(
-          vals.map((v) => this.value(v)),
-          this.lang,
-          or,
-        )
-        if (positive)
-          return {
-            where: 'middle',
-            text: de
-              ? `${only}als Mitglied des Datenraums ${text}`
-              : `${only}as a member of the data space ${text}`,
-          }
-        return undefined
-      }
-      case `${ALLMENDE_NS}connector`: {
-        const text = joinList(
-          vals.map((v) => this.value(v)),
-          this.lang,
-          or,
-        )
-        if (positive)
-          return {
-            where: 'middle',
-            text: de ? `${only}über den Konnektor ${text}` : `${only}through the connector ${text}`,
-          }
-        if (negative)
-          return {
-            where: 'middle',
-            text: de ? `nicht über den Konnektor ${text}` : `not through the connector ${text}`,
-          }
-        return undefined
-      }
-      case `${ALLMENDE_NS}securityLevel`: {
-        if (one === undefined && op !== 'isAnyOf') return undefined
-        const text = joinList(
-          vals.map((v) => this.value(v)),
-          this.lang,
-          or,
-        )
-        if (op === 'gteq')
-          return {
-            where: 'middle',
-            text: de ? `${only}mit mindestens dem ${text}` : `${only}with at least the ${text}`,
-          }
-        if (positive)
-          return { where: 'middle', text: de ? `${only}mit dem ${text}` : `${only}with the ${text}` }
-        return undefined
-      }
-      case `${ALLMENDE_NS}role`: {
-        const text = joinList(
-          vals.map((v) => this.value(v)),
-          this.lang,
-          or,
-        )
-        if (positive)
-          return { where: 'middle', text: de ? `${only}in der Rolle ${text}` : `${only}in the role ${text}` }
-        return undefined
-      }
       case `${ALLMENDE_NS}artifactState`: {
         const names = vals.map((v) => PROFILE_VALUE_LABELS.get(v.value)?.[this.lang] ?? this.value(v))
         const text = joinList(names, this.lang, op === 'isAnyOf' ? or : undefined)
@@ -596,22 +514,56 @@ class Explainer {
         if (negative) return { where: 'middle', text: de ? `nicht ${text}` : `when not ${text}` }
         return undefined
       }
-      case `${ALLMENDE_NS}contractRef`: {
+      default: {
+        const phrases = NAMED_VALUE_PHRASES[lo]
+        if (phrases === undefined) return undefined
+        const key =
+          op === 'isPartOf' || op === 'gteq' ? op : positive ? 'positive' : negative ? 'negative' : undefined
+        const phrase =
+          (key === undefined ? undefined : phrases[key]) ?? (positive ? phrases.positive : undefined)
+        if (phrase === undefined || (op === 'gteq' && one === undefined)) return undefined
         const text = joinList(
           vals.map((v) => this.value(v)),
           this.lang,
           or,
         )
-        if (positive)
-          return {
-            where: 'middle',
-            text: de ? `${only}im Rahmen des Vertrags ${text}` : `${only}under the contract ${text}`,
-          }
-        return undefined
+        // A negative phrase already says "not"; "only" belongs to what is allowed.
+        const lead = negative ? '' : only
+        return { where: 'middle', text: `${lead}${de ? phrase[0] : phrase[1]} ${text}` }
       }
     }
-    return undefined
   }
+}
+
+/** German and English words put before the named values of a constraint, by operator kind. */
+type NamedValuePhrases = Partial<
+  Record<'positive' | 'negative' | 'isPartOf' | 'gteq', readonly [string, string]>
+>
+
+const PLACE_PHRASES: NamedValuePhrases = {
+  isPartOf: ['innerhalb von', 'within'],
+  positive: ['in', 'in'],
+  negative: ['nicht in', 'not in'],
+}
+
+/** Left operands whose values are names (places, events, connectors, roles …) read "<words> <names>". */
+const NAMED_VALUE_PHRASES: Readonly<Record<string, NamedValuePhrases>> = {
+  [`${ODRL_NS}spatial`]: PLACE_PHRASES,
+  [`${ODRL_NS}virtualLocation`]: PLACE_PHRASES,
+  [`${ODRL_NS}event`]: { positive: ['bei', 'in the event of'] },
+  [`${ALLMENDE_NS}dataSpaceMembership`]: {
+    positive: ['als Mitglied des Datenraums', 'as a member of the data space'],
+  },
+  [`${ALLMENDE_NS}connector`]: {
+    positive: ['über den Konnektor', 'through the connector'],
+    negative: ['nicht über den Konnektor', 'not through the connector'],
+  },
+  [`${ALLMENDE_NS}securityLevel`]: {
+    gteq: ['mit mindestens dem', 'with at least the'],
+    positive: ['mit dem', 'with the'],
+  },
+  [`${ALLMENDE_NS}role`]: { positive: ['in der Rolle', 'in the role'] },
+  [`${ALLMENDE_NS}contractRef`]: { positive: ['im Rahmen des Vertrags', 'under the contract'] },
 }
 
 function sameIris(a: readonly TreeNode[], b: readonly TreeNode[]): boolean {

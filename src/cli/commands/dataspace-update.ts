@@ -36,6 +36,17 @@ const OUT_FLAG = {
   },
 } as const satisfies FlagDocs
 
+/** The data space's admission rule as a new descriptor version may change it; left out, it stays. */
+const RULE_CHANGE_FLAGS = {
+  endorsements: {
+    type: 'string',
+    value: 'K',
+    fallback: 'unchanged',
+    help: 'anchor endorsements a member needs',
+  },
+  revocations: { ...REVOCATIONS_FLAG.revocations, fallback: 'unchanged' },
+} as const satisfies FlagDocs
+
 const UPDATE_FLAGS = {
   ...NODE_FLAGS,
   bootstrap: {
@@ -45,13 +56,7 @@ const UPDATE_FLAGS = {
     fallback: "this node's current addresses replace its old ones",
     help: 'the bootstrap list of the new version (repeatable)',
   },
-  endorsements: {
-    type: 'string',
-    value: 'K',
-    fallback: 'unchanged',
-    help: 'anchor endorsements a member needs',
-  },
-  ...REVOCATIONS_FLAG,
+  ...RULE_CHANGE_FLAGS,
   ...OUT_FLAG,
 } as const satisfies FlagDocs
 
@@ -84,13 +89,7 @@ export const dataspaceUpdateCommand: CliCommand = {
 
 const ADD_ANCHOR_FLAGS = {
   ...NODE_FLAGS,
-  endorsements: {
-    type: 'string',
-    value: 'K',
-    fallback: 'unchanged',
-    help: 'anchor endorsements a member needs',
-  },
-  ...REVOCATIONS_FLAG,
+  ...RULE_CHANGE_FLAGS,
   ...OUT_FLAG,
 } as const satisfies FlagDocs
 

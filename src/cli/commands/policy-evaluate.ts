@@ -12,6 +12,7 @@ import {
 } from '../../policy/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+import { parseFlags } from '../flags.js'
 
 const FORMATS = ['turtle', 'jsonld', 'json'] as const
 type Format = (typeof FORMATS)[number]
@@ -71,17 +72,16 @@ export const policyEvaluateCommand: CliCommand = {
     'allmende policy evaluate --policy policy.ttl --request request.ttl --state world.ttl --format json',
   ],
   async run(args: string[], io: CliIo): Promise<number> {
-    let values: { policy?: string; request?: string; state?: string; format?: string }
-    try {
-      values = parseArgs({
-        args,
-        options: FLAGS,
-        strict: true,
-        allowPositionals: false,
-      }).values
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
+    const values = parseFlags(
+      'policy evaluate',
+      () =>
+        parseArgs({
+          args,
+          options: FLAGS,
+          strict: true,
+          allowPositionals: false,
+        }).values,
+    )
     if (values.policy === undefined) throw new UsageError('--policy is required')
     if (values.request === undefined) throw new UsageError('--request is required')
     const format = (values.format ?? 'turtle') as Format

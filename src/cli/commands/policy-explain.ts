@@ -9,10 +9,10 @@ import { issueMessage } from '../../policy/messages.js'
 import { validatePolicy } from '../../policy/validate.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { parseJsonWithPosition } from '../../util/json-syntax.js'
-import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
-import { LANG_FLAG } from '../flags.js'
+import type { CliCommand, CliIo, FlagDocs } from '../command.js'
+import { LANG_FLAG, parseFlags } from '../flags.js'
 import { cliLang } from '../lang.js'
-import { readPolicyDocument } from './policy-validate.js'
+import { policyFileArgument, readPolicyDocument } from './policy-validate.js'
 
 async function readLabels(path: string): Promise<LabelMap> {
   let text: string
@@ -71,20 +71,15 @@ export const policyExplainCommand: CliCommand = {
     'allmende policy explain offer.jsonld --lang de --dir ./kusel',
   ],
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: { values: { lang?: string; labels?: string; dir?: string }; positionals: string[] }
-    try {
-      parsed = parseArgs({
+    const parsed = parseFlags('policy explain', () =>
+      parseArgs({
         args,
         options: FLAGS,
         strict: true,
         allowPositionals: true,
-      })
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
-    const [file, ...rest] = parsed.positionals
-    if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
-    if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
+      }),
+    )
+    const file = policyFileArgument(parsed.positionals)
     const lang = cliLang(parsed.values.lang)
     const labels = {
       ...(parsed.values.dir === undefined ? {} : await nodeLabels(parsed.values.dir)),

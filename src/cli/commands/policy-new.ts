@@ -10,6 +10,8 @@ import {
 } from '../../policy/templates.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
+import { parseFlags } from '../flags.js'
+import { cliLang } from '../lang.js'
 
 const NEW_FLAGS = {
   set: {
@@ -35,17 +37,14 @@ export const policyNewCommand: CliCommand = {
     'allmende policy new flood-warning-only --set assigner=did:key:z6Mk… --set assignee=did:key:z6Mk… --out offer.jsonld',
   ],
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: { values: { set?: string[]; out?: string }; positionals: string[] }
-    try {
-      parsed = parseArgs({
+    const parsed = parseFlags('policy new', () =>
+      parseArgs({
         args,
         options: NEW_FLAGS,
         strict: true,
         allowPositionals: true,
-      })
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
+      }),
+    )
     const [name, ...rest] = parsed.positionals
     if (name === undefined)
       throw new UsageError('the template name is required; `allmende policy templates` lists them')
@@ -80,19 +79,17 @@ export const policyTemplatesCommand: CliCommand = {
   flags: TEMPLATES_FLAGS,
   examples: ['allmende policy templates --verbose --lang en'],
   async run(args: string[], io: CliIo): Promise<number> {
-    let values: { lang?: string; verbose?: boolean }
-    try {
-      values = parseArgs({
-        args,
-        options: TEMPLATES_FLAGS,
-        strict: true,
-        allowPositionals: false,
-      }).values
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
-    const lang = values.lang ?? 'de'
-    if (lang !== 'de' && lang !== 'en') throw new UsageError(`--lang must be de or en, not ${lang}`)
+    const values = parseFlags(
+      'policy templates',
+      () =>
+        parseArgs({
+          args,
+          options: TEMPLATES_FLAGS,
+          strict: true,
+          allowPositionals: false,
+        }).values,
+    )
+    const lang = cliLang(values.lang)
     const templates = loadTemplates()
     const width = Math.max(...templates.map((t) => t.name.length))
     const lines = templates.flatMap((t) => {

@@ -10,8 +10,16 @@ import { policyDocumentFromGraph } from '../../policy/validate-rdf.js'
 import type { Issue } from '../../policy/validate-tree.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type CliCommand, type CliIo, UsageError } from '../command.js'
-import { JSON_FLAG, LANG_FLAG } from '../flags.js'
+import { JSON_FLAG, LANG_FLAG, parseFlags } from '../flags.js'
 import { cliLang } from '../lang.js'
+
+/** The one policy file a `policy` command takes (`-` for standard input). */
+export function policyFileArgument(positionals: readonly string[]): string {
+  const [file, ...rest] = positionals
+  if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
+  return file
+}
 
 /**
  * Reads a policy file (`-` for standard input) as JSON-LD, or as Turtle when it does not look like
@@ -90,20 +98,15 @@ export const policyValidateCommand: CliCommand = {
     'allmende policy validate offer.jsonld --lang en --json',
   ],
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: { values: { json?: boolean; lang?: string }; positionals: string[] }
-    try {
-      parsed = parseArgs({
+    const parsed = parseFlags('policy validate', () =>
+      parseArgs({
         args,
         options: { ...LANG_FLAG, ...JSON_FLAG },
         strict: true,
         allowPositionals: true,
-      })
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
-    const [file, ...rest] = parsed.positionals
-    if (file === undefined) throw new UsageError('the policy file is required (use - for standard input)')
-    if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`)
+      }),
+    )
+    const file = policyFileArgument(parsed.positionals)
     const lang = cliLang(parsed.values.lang)
     const result = validateForPublishing(await readPolicyDocument(file, io), new Date())
     if (parsed.values.json === true) {

@@ -285,5 +285,69 @@ describe('allmende policy explain', () => {
   it('rejects a bad --lang and an unreadable file', async () => {
     await assert.rejects(policyExplainCommand.run([file, '--lang', 'fr'], capture()), /de or en/)
     await assert.rejects(policyExplainCommand.run([join(dir, 'missing.jsonld')], capture()), AllmendeError)
+    await assert.rejects(policyExplainCommand.run([file, '--bogus'], capture()), /^UsageError: policy explain: .*--bogus/)
+    await assert.rejects(policyExplainCommand.run([file, file], capture()), /unexpected arguments/)
+  })
+})
+
+describe('explainPolicy phrases for constraints on named values', () => {
+  /** One permission to use a dataset under a single constraint. */
+  function withConstraint(leftOperand: string, operator: string, ...names: string[]) {
+    return {
+      ...floodWarning,
+      permission: [
+        {
+          action: 'use',
+          constraint: [
+            { leftOperand, operator, rightOperand: names.map((name) => ({ '@id': `urn:example:${name}` })) },
+          ],
+        },
+      ],
+    }
+  }
+  const cases: ReadonlyArray<[string, string, string[], RegExp, RegExp]> = [
+    ['spatial', 'isPartOf', ['Rheinland'], /nur innerhalb von .*Rheinland/, /only within .*Rheinland/],
+    ['spatial', 'eq', ['Kusel'], /nur in .*Kusel/, /only in .*Kusel/],
+    [
+      'spatial',
+      'isNoneOf',
+      ['Mainz', 'Trier'],
+      /nicht in .*Mainz.* oder .*Trier/,
+      /not in .*Mainz.* or .*Trier/,
+    ],
+    [
+      'virtualLocation',
+      'isPartOf',
+      ['Verwaltungsnetz'],
+      /innerhalb von .*Verwaltungsnetz/,
+      /within .*Verwaltungsnetz/,
+    ],
+    ['event', 'eq', ['Hochwasser'], /nur bei .*Hochwasser/, /only in the event of .*Hochwasser/],
+    [
+      'allmende:dataSpaceMembership',
+      'eq',
+      ['Pegelraum'],
+      /als Mitglied des Datenraums .*Pegelraum/,
+      /as a member of the data space .*Pegelraum/,
+    ],
+    ['allmende:connector', 'eq', ['k1'], /nur über den Konnektor .*k1/, /only through the connector .*k1/],
+    ['allmende:connector', 'neq', ['k2'], /nicht über den Konnektor .*k2/, /not through the connector .*k2/],
+    ['allmende:securityLevel', 'gteq', ['Trust'], /mit mindestens dem .*Trust/, /with at least the .*Trust/],
+    ['allmende:securityLevel', 'eq', ['Trust'], /nur mit dem .*Trust/, /only with the .*Trust/],
+    ['allmende:role', 'eq', ['Steward'], /in der Rolle .*Steward/, /in the role .*Steward/],
+    ['allmende:contractRef', 'eq', ['V7'], /im Rahmen des Vertrags .*V7/, /under the contract .*V7/],
+  ]
+  for (const [leftOperand, operator, names, de, en] of cases) {
+    it(`${leftOperand} ${operator} reads naturally in German and English`, () => {
+      const policy = withConstraint(leftOperand, operator, ...names)
+      assert.match(explainPolicy(policy, { lang: 'de' }).text, de)
+      assert.match(explainPolicy(policy, { lang: 'en' }).text, en)
+    })
+  }
+
+  it('a negative constraint never says "only"', () => {
+    const policy = withConstraint('allmende:connector', 'neq', 'k2')
+    assert.doesNotMatch(explainPolicy(policy, { lang: 'en' }).text, /only not/)
+    assert.doesNotMatch(explainPolicy(policy, { lang: 'de' }).text, /nur nicht/)
   })
 })
