@@ -28,6 +28,7 @@ import {
   DspCatalogAnswers,
   FederatedCatalogCache,
   OfferResolution,
+  type Requester,
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
 } from './catalog/index.js'
@@ -35,6 +36,7 @@ import type { NodeFiles } from './config/index.js'
 import {
   AgreementRevocation,
   NegotiationService,
+  type ProviderFacts,
   providedFactsOf,
   providerAddressOf,
   providerDecision,
@@ -88,140 +90,41 @@ export interface NodeServices
  * lives in the services' own folders.
  */
 export async function startNodeServices(parts: NodeServicesParts): Promise<NodeServices> {
-  const { files, log, clock, store, statusLists, libp2p, admission, mesh, dataspace, refusals, lifecycle } =
-    parts
+  const { files, log, libp2p, admission, lifecycle } = parts
   const { config, key } = files
-  const dataSpaceId = dataspace?.descriptor.id ?? config.dataspace
-  const audit = new AuditLog({ store, nodeKey: key, clock })
-  // What every process of the node stands on.
-  const processParts = (name: string) => ({ store, audit, nodeKey: key, clock, log: log.child({ name }) })
-  const catalog = new Catalog(
-    { store, clock: { now: clock } },
-    {
-      validateOffer: validateOfferWithPolicyEngine,
-      evaluateConstraint: requesterConstraintEvaluator(clock),
-      sourceProblem: (source) => localSourceProblem(source),
-    },
-  )
-  auditCatalogChanges(catalog, audit, log)
+  const audit = new AuditLog({ store: parts.store, nodeKey: key, clock: parts.clock })
   const endpoint = new P2pDspEndpoint(libp2p, admission, log.child({ name: 'allmende:dsp' }))
-  const network = new P2pCatalogNetwork(
-    libp2p,
-    endpoint,
-    admission,
-    log.child({ name: 'allmende:catalog' }),
-    config.dataspace,
-    () => mesh.known(),
-  )
-  const cache = new FederatedCatalogCache(
-    { store, clock: { now: clock }, catalog },
-    { participantId: key.did },
-  )
-  const federation = new CatalogFederation({ catalog, cache, network, log, self: key.did })
-  network.listen((announcement) => federation.onAnnouncement(announcement))
-  await lifecycle.start(federation)
-  // Members show their membership at the libp2p handshake, or over DSP HTTPS in their ID token's `vp`.
-  const tokenMembership = new TokenMembership(dataspace, key.did)
-  const httpMembers: HttpMembership = new HttpMembership({
-    ...(dataspace === undefined ? {} : { refreshSeconds: dataspace.refreshSeconds }),
-    clock: () => clock().getTime(),
-    check: (presentation, holder) => tokenMembership.check(presentation, holder, statusCache),
-  })
-  const statusSource = new StatusListSource({ did: key.did, lists: statusLists }, (listUrl) =>
-    fetchStatusList(libp2p, listUrl),
-  )
-  // Both caches together stay within one membership refresh (HttpMembership explains the halves).
-  const statusCache: StatusListCache = new StatusListCache({
-    ttlMs: httpMembers.statusListTtlMs,
-    fetcher: (listUrl) => statusSource.fetch(listUrl),
-  })
-  const members = new MembershipRule({
-    overHttp: httpMembers,
-    overLibp2p: new AdmittedMembers(libp2p, admission),
-  })
+  const { catalog, cache, federation } = await startCatalog(parts, audit, endpoint)
+  const membership = membershipOf(parts)
   const dspClient = new DspHttpClient({
     tokens: new IdTokenIssuer({
       key,
-      presentation: (audience) => tokenMembership.presentationFor(audience),
+      presentation: (audience) => membership.tokens.presentationFor(audience),
     }),
     log: log.child({ name: 'allmende:dsp-http' }),
   })
   const dispatcher = new PeerDispatcher(endpoint, dspClient, { peerId: key.peerId.toString() })
   const p2pCatalog = new DspCatalogAnswers(catalog, key.did, dispatcher, 'libp2p')
   await endpoint.serve('catalog', async (message, caller) =>
-    p2pCatalog.answer(message, { did: caller.did, isMember: await members.isMember(caller.did, false) }),
+    p2pCatalog.answer(message, {
+      did: caller.did,
+      isMember: await membership.members.isMember(caller.did, false),
+    }),
   )
-  const providedFacts = providedFactsOf(catalog, config.events)
-  const negotiations = new NegotiationService(
-    { ...processParts('allmende:contract'), messenger: dispatcher.messenger('negotiation') },
-    {
-      addressing: dispatcher,
-      allocateStatus: () => statusLists.allocate(),
-      decide: providerDecision({
-        catalog,
-        policies: new PolicyCache(),
-        clock,
-        isMember: (did, overHttp) => members.isMember(did, overHttp),
-        dataSpace: dataSpaceId,
-        providedFacts,
-      }),
-    },
-  )
-  await endpoint.serve('negotiation', (message, caller) => negotiations.handle(message, caller.did))
-  await lifecycle.start(negotiations)
-  const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
-  const dataPlane = new P2pDataPlane(libp2p, admission, log.child({ name: 'allmende:data' }))
-  const httpData = { log: log.child({ name: 'allmende:data-http' }) }
-  // The data plane: the provider's gate (where data leaves this node), pulls and pushes.
-  const transferData = new TransferDataPlane(
-    {
-      ...processParts('allmende:transfer'),
-      puller: new PullDispatcher([dataPlane, new HttpDataPuller(httpData)]),
-      pusher: new HttpDataPusher(httpData),
-      agreements: negotiations,
-      sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
-      providedFacts,
-      // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
-      isMember: (did) => members.isMember(did, true),
-      dataSpace: dataSpaceId,
-      isRevoked: (agreement) => revocation.isRevoked(agreement),
-      refusals,
-    },
-    { httpDataEndpoint: (transferId) => dispatcher.httpDataEndpoint(transferId) },
-  )
-  // The control plane: transfer processes, their messages and resumption.
-  const transfers = new TransferManager(
-    {
-      ...processParts('allmende:transfer'),
-      messenger: dispatcher.messenger('transfer'),
-      dataPlane: transferData,
-      agreements: negotiations,
-      isRevoked: (agreement) => revocation.isRevoked(agreement),
-      providerAddress: providerAddressOf(negotiations),
-    },
-    { addressing: dispatcher },
-  )
-  await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
-  await dataPlane.serve(transferData)
-  // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
-  const dutyEndpoint = new P2pDutyEndpoint(libp2p, admission, log.child({ name: 'allmende:duty' }))
-  const duties = new DutyTracker({
-    ...processParts('allmende:duty'),
-    messenger: dutyEndpoint,
-    agreements: negotiations,
-    transfers,
-  })
-  await dutyEndpoint.serve((message, caller) => duties.handle(message, caller))
-  transfers.onCompleted((transfer) => {
-    duties
-      .onTransferCompleted(transfer)
-      .catch((err: Error) => log.error({ err, transfer: transfer.id }, 'duties of a transfer not tracked'))
-  })
-  await lifecycle.start(duties)
-  endTransfersOnRevocation(revocation, transfers)
+  const wired: Wired = {
+    ...parts,
+    audit,
+    catalog,
+    members: membership.members,
+    dispatcher,
+    endpoint,
+    providedFacts: providedFactsOf(catalog, config.events),
+    dataSpace: parts.dataspace?.descriptor.id ?? config.dataspace,
+  }
+  const { negotiations, revocation } = await startContracts(wired)
+  const { transferData, transfers, duties } = await startTransfers(wired, negotiations, revocation)
   // DSP over HTTPS: the same catalog and services behind a second binding (docs/dsp-http.md).
   if (config.dspPort !== undefined) {
-    const httpCatalog = new DspCatalogAnswers(catalog, key.did, dispatcher, 'http')
     const server: DspHttpServer = new DspHttpServer({
       host: config.apiHost,
       port: config.dspPort,
@@ -230,17 +133,12 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
       authenticator: new IdTokenAuthenticator({
         did: key.did,
         baseUrl: () => server.baseUrl,
-        membership: httpMembers,
+        membership: membership.overHttp,
       }),
-      services: {
-        catalog: (caller) => httpCatalog.catalogFor(caller),
-        dataset: (caller, id) => httpCatalog.datasetFor(caller, id),
-        negotiations,
-        transfers,
-      },
+      services: { ...dspCatalogOverHttp(wired), negotiations, transfers },
       data: transferData,
       log: log.child({ name: 'allmende:dsp-http' }),
-      refusals,
+      refusals: parts.refusals,
     })
     await lifecycle.start(server)
     dispatcher.listenOverHttp(server)
@@ -257,8 +155,172 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
     negotiations,
     offers: new OfferResolution(federation, dspClient),
     revocation,
-    statusLists: statusSource,
-    statusChecker: statusCache,
+    statusLists: membership.statusLists,
+    statusChecker: membership.statusChecker,
     transfers,
+  }
+}
+
+/** The parts every service after the catalog is built from. */
+interface Wired extends NodeServicesParts {
+  readonly audit: AuditLog
+  readonly catalog: Catalog
+  readonly members: MembershipRule
+  readonly dispatcher: PeerDispatcher
+  readonly endpoint: P2pDspEndpoint
+  readonly providedFacts: (datasetId: string) => Promise<ProviderFacts>
+  /** The data space whose members this node admits (`dataSpaceMembership eq <id>`). */
+  readonly dataSpace: string
+}
+
+/** What every process of the node stands on: the store, the audit log, the key, the clock, a log of its own. */
+function processParts(wired: Wired, name: string) {
+  const { store, audit, files, clock, log } = wired
+  return { store, audit, nodeKey: files.key, clock, log: log.child({ name }) }
+}
+
+/** This node's catalog with its audit entries, and the federated catalog of the others over libp2p. */
+async function startCatalog(parts: NodeServicesParts, audit: AuditLog, endpoint: P2pDspEndpoint) {
+  const { files, store, clock, log, libp2p, admission, mesh, lifecycle } = parts
+  const catalog = new Catalog(
+    { store, clock: { now: clock } },
+    {
+      validateOffer: validateOfferWithPolicyEngine,
+      evaluateConstraint: requesterConstraintEvaluator(clock),
+      sourceProblem: (source) => localSourceProblem(source),
+    },
+  )
+  auditCatalogChanges(catalog, audit, log)
+  const network = new P2pCatalogNetwork(
+    libp2p,
+    endpoint,
+    admission,
+    log.child({ name: 'allmende:catalog' }),
+    files.config.dataspace,
+    () => mesh.known(),
+  )
+  const cache = new FederatedCatalogCache(
+    { store, clock: { now: clock }, catalog },
+    { participantId: files.key.did },
+  )
+  const federation = new CatalogFederation({ catalog, cache, network, log, self: files.key.did })
+  network.listen((announcement) => federation.onAnnouncement(announcement))
+  await lifecycle.start(federation)
+  return { catalog, cache, federation }
+}
+
+/**
+ * Membership as this node sees it: shown at the libp2p handshake or in a DSP HTTP ID token's `vp`,
+ * and the status lists its checks read.
+ */
+function membershipOf(parts: NodeServicesParts) {
+  const { files, clock, libp2p, admission, dataspace, statusLists } = parts
+  const tokens = new TokenMembership(dataspace, files.key.did)
+  const overHttp: HttpMembership = new HttpMembership({
+    ...(dataspace === undefined ? {} : { refreshSeconds: dataspace.refreshSeconds }),
+    clock: () => clock().getTime(),
+    check: (presentation, holder) => tokens.check(presentation, holder, statusChecker),
+  })
+  const source = new StatusListSource({ did: files.key.did, lists: statusLists }, (listUrl) =>
+    fetchStatusList(libp2p, listUrl),
+  )
+  // Both caches together stay within one membership refresh (HttpMembership explains the halves).
+  const statusChecker: StatusListCache = new StatusListCache({
+    ttlMs: overHttp.statusListTtlMs,
+    fetcher: (listUrl) => source.fetch(listUrl),
+  })
+  const members = new MembershipRule({ overHttp, overLibp2p: new AdmittedMembers(libp2p, admission) })
+  return { tokens, overHttp, members, statusLists: source, statusChecker }
+}
+
+/** Negotiations in both roles over the dispatcher, decided by the provider's rule, and revocation of agreements. */
+async function startContracts(wired: Wired) {
+  const { catalog, clock, members, dispatcher, endpoint, statusLists, audit, lifecycle } = wired
+  const negotiations = new NegotiationService(
+    { ...processParts(wired, 'allmende:contract'), messenger: dispatcher.messenger('negotiation') },
+    {
+      addressing: dispatcher,
+      allocateStatus: () => statusLists.allocate(),
+      decide: providerDecision({
+        catalog,
+        policies: new PolicyCache(),
+        clock,
+        isMember: (did, overHttp) => members.isMember(did, overHttp),
+        dataSpace: wired.dataSpace,
+        providedFacts: wired.providedFacts,
+      }),
+    },
+  )
+  await endpoint.serve('negotiation', (message, caller) => negotiations.handle(message, caller.did))
+  await lifecycle.start(negotiations)
+  const revocation = new AgreementRevocation({ statusLists, audit, agreements: negotiations })
+  return { negotiations, revocation }
+}
+
+/** Transfers in two planes (the provider's gate, pulls and pushes; the process manager) and their usage duties. */
+async function startTransfers(
+  wired: Wired,
+  negotiations: NegotiationService,
+  revocation: AgreementRevocation,
+) {
+  const { libp2p, admission, log, catalog, members, dispatcher, endpoint, lifecycle } = wired
+  const dataPlane = new P2pDataPlane(libp2p, admission, log.child({ name: 'allmende:data' }))
+  const httpData = { log: log.child({ name: 'allmende:data-http' }) }
+  // The data plane: the provider's gate (where data leaves this node), pulls and pushes.
+  const transferData = new TransferDataPlane(
+    {
+      ...processParts(wired, 'allmende:transfer'),
+      puller: new PullDispatcher([dataPlane, new HttpDataPuller(httpData)]),
+      pusher: new HttpDataPusher(httpData),
+      agreements: negotiations,
+      sourceOf: async (datasetId) => (await catalog.get(datasetId)).source,
+      providedFacts: wired.providedFacts,
+      // A libp2p data request arrives on a connection; without one the caller pulls over HTTP.
+      isMember: (did) => members.isMember(did, true),
+      dataSpace: wired.dataSpace,
+      isRevoked: (agreement) => revocation.isRevoked(agreement),
+      refusals: wired.refusals,
+    },
+    { httpDataEndpoint: (transferId) => dispatcher.httpDataEndpoint(transferId) },
+  )
+  // The control plane: transfer processes, their messages and resumption (started last, see above).
+  const transfers = new TransferManager(
+    {
+      ...processParts(wired, 'allmende:transfer'),
+      messenger: dispatcher.messenger('transfer'),
+      dataPlane: transferData,
+      agreements: negotiations,
+      isRevoked: (agreement) => revocation.isRevoked(agreement),
+      providerAddress: providerAddressOf(negotiations),
+    },
+    { addressing: dispatcher },
+  )
+  await endpoint.serve('transfer', (message, caller) => transfers.handle(message, caller.did))
+  await dataPlane.serve(transferData)
+  endTransfersOnRevocation(revocation, transfers)
+  // Usage duties (delete after, inform, log) per completed transfer; evidence travels over libp2p.
+  const dutyEndpoint = new P2pDutyEndpoint(libp2p, admission, log.child({ name: 'allmende:duty' }))
+  const duties = new DutyTracker({
+    ...processParts(wired, 'allmende:duty'),
+    messenger: dutyEndpoint,
+    agreements: negotiations,
+    transfers,
+  })
+  await dutyEndpoint.serve((message, caller) => duties.handle(message, caller))
+  transfers.onCompleted((transfer) => {
+    duties
+      .onTransferCompleted(transfer)
+      .catch((err: Error) => log.error({ err, transfer: transfer.id }, 'duties of a transfer not tracked'))
+  })
+  await lifecycle.start(duties)
+  return { transferData, transfers, duties }
+}
+
+/** The DSP catalog of this node over HTTPS, as the HTTP binding's routes ask it. */
+function dspCatalogOverHttp(wired: Wired) {
+  const answers = new DspCatalogAnswers(wired.catalog, wired.files.key.did, wired.dispatcher, 'http')
+  return {
+    catalog: (caller: Requester) => answers.catalogFor(caller),
+    dataset: (caller: Requester, id: string) => answers.datasetFor(caller, id),
   }
 }
