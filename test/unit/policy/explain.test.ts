@@ -285,7 +285,10 @@ describe('allmende policy explain', () => {
   it('rejects a bad --lang and an unreadable file', async () => {
     await assert.rejects(policyExplainCommand.run([file, '--lang', 'fr'], capture()), /de or en/)
     await assert.rejects(policyExplainCommand.run([join(dir, 'missing.jsonld')], capture()), AllmendeError)
-    await assert.rejects(policyExplainCommand.run([file, '--bogus'], capture()), /^UsageError: policy explain: .*--bogus/)
+    await assert.rejects(
+      policyExplainCommand.run([file, '--bogus'], capture()),
+      /^UsageError: policy explain: .*--bogus/,
+    )
     await assert.rejects(policyExplainCommand.run([file, file], capture()), /unexpected arguments/)
   })
 })
