@@ -80,7 +80,8 @@ export class Connector {
     this.admission = new PeerAdmission(
       init.log.child({ name: 'allmende:admission' }),
       sameDataspacePolicy(config.dataspace),
-      () => clock().getTime(),
+      // Handshake deadlines and cooldowns measure real waiting: the machine's clock (see Clock).
+      Date.now,
       { refusals: this.refusals },
     )
     this.admission.setName(config.name)

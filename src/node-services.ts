@@ -214,11 +214,10 @@ async function startCatalog(parts: NodeServicesParts, audit: AuditLog, endpoint:
  * and the status lists its checks read.
  */
 function membershipOf(parts: NodeServicesParts) {
-  const { files, clock, libp2p, admission, dataspace, statusLists } = parts
+  const { files, libp2p, admission, dataspace, statusLists } = parts
   const tokens = new TokenMembership(dataspace, files.key.did)
   const overHttp: HttpMembership = new HttpMembership({
     ...(dataspace === undefined ? {} : { refreshSeconds: dataspace.refreshSeconds }),
-    clock: () => clock().getTime(),
     check: (presentation, holder) => tokens.check(presentation, holder, statusChecker),
   })
   const source = new StatusListSource({ did: files.key.did, lists: statusLists }, (listUrl) =>
