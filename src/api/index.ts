@@ -1,6 +1,7 @@
 /**
  * @packageDocumentation
- * The koa management API (`/api/v1`): bearer-token auth, JSON errors, one route module per area.
+ * The koa management API (`/api/v1`): bearer-token auth, JSON errors, one route module per area;
+ * `managementApi` puts every module of a running node together.
  *
  * @example
  * ```ts

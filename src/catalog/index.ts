@@ -13,6 +13,8 @@
  *   offers: [{ offer, access: { kind: 'members' } }], metadataVisibility: 'public', source,
  * })
  * const answer = buildDspCatalog(await catalog.catalogFor(requester), { participantId: did, endpointURL })
+ * // the same answer as a binding serves it, with this node's address on that binding:
+ * const overHttp = await new DspCatalogAnswers(catalog, did, dispatcher, 'http').catalogFor(requester)
  * ```
  */
 
