@@ -198,9 +198,11 @@ export class Connector {
     const { config, key } = this.init.files
     const dataspace = this.dataspace
     const refreshMs = (config.membershipRefresh ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS) * 1000
+    const maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS
     const mesh = new PeerMesh(libp2p, this.admission, this.init.log.child({ name: 'allmende:p2p' }), {
       memory: new PeerMemory(store),
-      wanted: wantedPeers(config.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+      wanted: wantedPeers(maxConnections),
+      maxConnections,
       bootstrap: () => bootstrapAddresses(config.bootstrap, dataspace, key.peerId),
       standing: () => reachOf(dataspace, refreshMs),
     })

@@ -66,6 +66,7 @@ export {
   type TokenFailure,
   UnknownDocumentError,
 } from './errors.js'
+export { ReplayCache } from './replay-cache.js'
 export type { SigningKey } from './signing.js'
 export {
   parseStatusListUrl,

@@ -38,6 +38,7 @@ export {
   type DataRequest,
   type PullTarget,
   type PushDelivery,
+  type ReceiptGrant,
 } from './data-plane/data-plane.js'
 export {
   ContentMismatchError,
