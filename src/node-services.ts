@@ -135,7 +135,7 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
         baseUrl: () => server.baseUrl,
         membership: membership.overHttp,
       }),
-      services: { ...dspCatalogOverHttp(wired), negotiations, transfers },
+      services: { ...dspCatalogOverHttp(wired), addressing: dispatcher, negotiations, transfers },
       data: transferData,
       log: log.child({ name: 'allmende:dsp-http' }),
       refusals: parts.refusals,
