@@ -66,6 +66,7 @@ export {
   type TokenFailure,
   UnknownDocumentError,
 } from './errors.js'
+export { ReplayCache } from './replay-cache.js'
 export type { SigningKey } from './signing.js'
 export {
   parseStatusListUrl,
@@ -76,6 +77,7 @@ export {
   StatusListIssuer,
   statusListUrl,
 } from './status-list.js'
+export { StatusListSource } from './status-list-source.js'
 export {
   addProof,
   type CredentialVerification,

@@ -38,6 +38,7 @@ export {
   type DataRequest,
   type PullTarget,
   type PushDelivery,
+  type ReceiptGrant,
 } from './data-plane/data-plane.js'
 export {
   ContentMismatchError,
@@ -102,7 +103,12 @@ export {
   type DutyView,
 } from './duties-tracker.js'
 export { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
-export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
+export {
+  endTransfersOnRevocation,
+  type RevocableTransfers,
+  type RevocationEvents,
+  terminateTransfersUnder,
+} from './revoked-transfers.js'
 export {
   allowedTransferMoves,
   isPushFormat,

@@ -4,7 +4,6 @@ import { didKeyFromPeerId, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import { AllmendeError, DATA_PROTOCOL, type DataAddress, PeerUnreachableError } from '../../protocol/index.js'
 import {
-  type DataGrant,
   DataProtocolError,
   type DataProvider,
   type DataPuller,
@@ -12,6 +11,7 @@ import {
   DataSourceFailedError,
   LIBP2P_ENDPOINT_TYPE,
   type PullTarget,
+  type ReceiptGrant,
   RemoteDataError,
 } from '../../transfer/index.js'
 import type { PeerAdmission } from './admission.js'
@@ -263,7 +263,7 @@ export class P2pDataPlane implements DataPuller {
   private async answer(provider: DataProvider, stream: Stream, connection: Connection): Promise<void> {
     const channel = new FrameChannel(stream)
     const peer = connection.remotePeer
-    let grant: DataGrant
+    let grant: ReceiptGrant
     try {
       await this.admission.requireAdmittedStream(peer, DATA_PROTOCOL)
       const request = await channel.readControl(AbortSignal.timeout(OPEN_TIMEOUT_MS))
@@ -295,7 +295,7 @@ export class P2pDataPlane implements DataPuller {
   }
 
   /** Header, content under credit, end; then the receipt exchange. */
-  private async stream(channel: FrameChannel, grant: DataGrant): Promise<void> {
+  private async stream(channel: FrameChannel, grant: ReceiptGrant): Promise<void> {
     const stream = channel.stream
     const onAbort = () => stream.abort(grant.signal.reason as Error)
     grant.signal.addEventListener('abort', onAbort, { once: true })

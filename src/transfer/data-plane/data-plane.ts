@@ -106,21 +106,30 @@ export interface DataGrant {
   readonly mediaType: string
   readonly size?: number
   readonly offset: number
-  /**
-   * The content from `offset` on, in batches of chunks of at most {@link CONTENT_BATCH_BYTES};
-   * every byte from 0 passes through `digest` first.
-   */
+  /** The content from `offset` on, in batches of chunks of at most {@link CONTENT_BATCH_BYTES}. */
   readonly content: AsyncIterable<readonly Uint8Array[]>
-  readonly digest: ContentDigest
   /** Aborted when the transfer is suspended or terminated meanwhile. */
   readonly signal: AbortSignal
-  /** Checks and countersigns the consumer's receipt and completes the transfer. */
-  complete(receipt: unknown): Promise<TransferReceipt>
   /** The stream ended without completion (consumer gone, protocol error); safe to call twice. */
   release(): void
 }
 
-/** The provider's gate as the bindings that serve data requests see it. */
+/**
+ * A grant on a data plane with receipts (libp2p pulls, pushes): every byte of the content from 0
+ * passes through `digest` first, so the provider states totals it counted itself.
+ */
+export interface ReceiptGrant extends DataGrant {
+  readonly digest: ContentDigest
+  /** Checks and countersigns the consumer's receipt and completes the transfer. */
+  complete(receipt: unknown): Promise<TransferReceipt>
+}
+
+/**
+ * The provider's gate as the bindings that serve data requests see it. An admitted peer's request
+ * gets a {@link ReceiptGrant}; a bearer's (`HttpData-PULL`, no receipts) a plain grant, whose
+ * content nobody hashes on this side.
+ */
 export interface DataProvider {
-  openData(request: DataRequest, from: DataCaller): Promise<DataGrant>
+  openData(request: DataRequest, from: { readonly peer: string }): Promise<ReceiptGrant>
+  openData(request: DataRequest, from: { readonly bearerFor: string }): Promise<DataGrant>
 }

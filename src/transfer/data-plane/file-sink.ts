@@ -44,12 +44,10 @@ export class FileSink {
         await handle.truncate(offset)
         for await (const chunk of createReadStream(path, { start: 0, end: offset - 1 })) {
           digest.update(chunk as Buffer)
-          await digest.drained()
         }
       }
       return new FileSink(handle, digest)
     } catch (error) {
-      digest.discard()
       await handle.close()
       throw error
     }
@@ -63,7 +61,6 @@ export class FileSink {
   /** Appends one chunk. */
   async write(chunk: Uint8Array | Uint8ArrayList): Promise<void> {
     let position = this.digest.bytes
-    // Hashed (on the hashing thread) while the chunk is written.
     this.digest.update(chunk)
     const parts = chunk instanceof Uint8Array ? [chunk] : [...chunk]
     for (let i = 0; i < parts.length; ) {
@@ -78,7 +75,6 @@ export class FileSink {
       position += expected
       i += batch.length
     }
-    await this.digest.drained()
   }
 
   /**
@@ -86,10 +82,9 @@ export class FileSink {
    * totals to check against (HttpData-PULL).
    */
   async settle(): Promise<{ bytes: number; sha256: string }> {
-    const sha256 = await this.digest.seal()
     await this.handle.sync()
     await this.close()
-    return { bytes: this.digest.bytes, sha256 }
+    return { bytes: this.digest.bytes, sha256: this.digest.hex() }
   }
 
   /**
@@ -97,9 +92,9 @@ export class FileSink {
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */
   async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
-    const sha256 = await this.digest.seal()
     await this.handle.sync()
     await this.close()
+    const sha256 = this.digest.hex()
     const bytes = this.digest.bytes
     if (bytes !== expected.bytes) {
       throw new ContentMismatchError(`received ${bytes} bytes, but the provider sent ${expected.bytes}`)
@@ -117,7 +112,6 @@ export class FileSink {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.digest.discard()
     await this.handle.close()
   }
 }

@@ -1,11 +1,6 @@
 import { type AuditLog, signReceipt, type TransferReceipt, verifyReceipt } from '../../audit/index.js'
 import type { AgreementRecord, ProviderFacts } from '../../contract/index.js'
-import {
-  type AccessTokenClaims,
-  issueAccessToken,
-  TokenError,
-  TokenVerifier,
-} from '../../credentials/index.js'
+import { issueAccessToken, ReplayCache } from '../../credentials/index.js'
 import type { NodeKey } from '../../identity/index.js'
 import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
 import {
@@ -16,18 +11,14 @@ import {
   InvalidInputError,
 } from '../../protocol/index.js'
 import { KeyedLock, type Store, type Sublevel } from '../../store/index.js'
-import { type OpenedSource, openSource, type SecretsLookup, type SourceSpec } from '../sources/index.js'
-import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+import type { SecretsLookup } from '../sources/index.js'
+import { ContentDigest } from './content-digest.js'
+import { type ContentPermit, openContent } from './content-stream.js'
 import { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE } from './data-address.js'
 import type { DataFlowSignals, FlowTransfer, FlowTransfers } from './data-flows.js'
-import {
-  CONTENT_BATCH_BYTES,
-  type DataCaller,
-  type DataGrant,
-  type DataProvider,
-  type DataRequest,
-} from './data-plane.js'
-import { DataAccessDeniedError, DataSourceFailedError, RangeNotSatisfiableError } from './errors.js'
+import type { DataCaller, DataGrant, DataProvider, DataRequest, ReceiptGrant } from './data-plane.js'
+import { type DataClaims, DataTokens } from './data-token.js'
+import { DataAccessDeniedError, DataSourceFailedError } from './errors.js'
 import { AgreementPolicies, usageWorld } from './usage-policy.js'
 
 /** Uses of one agreement on its provider: transfers granted access and not failed. */
@@ -69,8 +60,21 @@ export interface ProviderGateInit {
   readonly httpDataEndpoint?: (transferId: string) => string | undefined
 }
 
-/** Bytes of a source read ahead of the network. */
-const READ_AHEAD_BYTES = 4 * 1024 * 1024
+/** What a data-plane worker gets for a request it verified: the source to open, and its facts' sinks. */
+export interface VerifiedPermit extends ContentPermit {
+  readonly transferId: string
+  /** Directory relative file sources resolve against. */
+  readonly baseDir?: string
+  /** The stream ended without completion (consumer gone, worker lost); safe to call twice. */
+  release(): void
+}
+
+/** A permitted request in the gate's own books. */
+interface GatePermit extends VerifiedPermit {
+  readonly agreement: AgreementRecord
+  /** The transfer completes: the grant ends without aborting its stream. */
+  settle(): void
+}
 
 /**
  * Where data leaves the city: the provider's gate. Every data request of a consumer (over libp2p
@@ -88,7 +92,9 @@ export class ProviderGate implements DataProvider {
   /** Transfers counted as a use of their agreement (at their first permitted access). */
   private readonly counted: Sublevel<string>
   private readonly locks = new KeyedLock()
-  private readonly tokens: TokenVerifier
+  private readonly tokens: DataTokens
+  /** Tokens data-plane workers verified: each opens one request, whichever worker it reached. */
+  private readonly verifiedTokens = new ReplayCache(100_000)
   private readonly policies = new AgreementPolicies()
   /** Streams being served by transfer id. */
   private readonly grants = new Map<string, AbortController>()
@@ -104,11 +110,9 @@ export class ProviderGate implements DataProvider {
     this.delivered = store.sublevel<string>('transfer-delivered')
     this.counted = store.sublevel<string>('transfer-counted')
     // Only this provider's own tokens open its data: the consumer never issues one.
-    this.tokens = new TokenVerifier({
-      audience: components.nodeKey.did,
-      issuer: components.nodeKey.did,
-      clock: () => components.clock().getTime(),
-    })
+    this.tokens = new DataTokens(components.nodeKey.did, components.clock, (reason) =>
+      components.refusals?.refuse('data-plane', reason),
+    )
   }
 
   connect(transfers: FlowTransfers, signals: DataFlowSignals): void {
@@ -139,7 +143,7 @@ export class ProviderGate implements DataProvider {
   }
 
   /** The grant of a push: the provider presents a token of its own to its own gate. */
-  async openForPush(transfer: FlowTransfer): Promise<DataGrant> {
+  async openForPush(transfer: FlowTransfer): Promise<ReceiptGrant> {
     const request = { token: await this.accessToken(transfer), agreementId: transfer.agreementId, offset: 0 }
     return this.openData(request, { peer: transfer.counterparty })
   }
@@ -162,10 +166,70 @@ export class ProviderGate implements DataProvider {
    * count BEFORE the source is opened. A source that cannot be read records `transfer.failed` and
    * takes the use back (count = accesses − failures), then throws {@link DataSourceFailedError}.
    * Once the whole content went out, the grant is used up: no token of the transfer opens it again.
+   * An admitted peer's content is hashed from byte 0 (the end frame's totals, the receipt); a
+   * bearer's is not: `HttpData-PULL` has no receipt, and nobody would read the hash.
    */
-  async openData(request: DataRequest, from: DataCaller): Promise<DataGrant> {
+  openData(request: DataRequest, from: { readonly peer: string }): Promise<ReceiptGrant>
+  openData(request: DataRequest, from: { readonly bearerFor: string }): Promise<DataGrant>
+  async openData(request: DataRequest, from: DataCaller): Promise<DataGrant | ReceiptGrant> {
     const offset = request.offset ?? 0
-    const claims = await this.authenticate(request, from)
+    const claims = await this.tokens.authenticate(request, from)
+    const permit = await this.admit(claims, offset)
+    const digest = 'peer' in from ? new ContentDigest() : undefined
+    const opened = await openContent(permit, {
+      offset,
+      ...(request.query === undefined ? {} : { query: request.query }),
+      ...(digest === undefined ? {} : { digest }),
+      ...(this.init.secrets === undefined ? {} : { secrets: this.init.secrets }),
+      ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
+    })
+    const grant: DataGrant = {
+      transfer: permit.transferId,
+      ...opened,
+      offset,
+      signal: permit.signal,
+      release: () => permit.release(),
+    }
+    if (digest === undefined) return grant
+    return {
+      ...grant,
+      digest,
+      complete: async (receipt) => {
+        // Completing ends the transfer: its stream stays up to carry the countersigned receipt.
+        permit.settle()
+        return this.complete(permit.transferId, permit.agreement, receipt, digest)
+      },
+    }
+  }
+
+  /**
+   * A data request whose token a data-plane worker verified (with this node's public key): the
+   * same checks, audit entry and count as {@link ProviderGate.openData}, and the source to open.
+   * Each token opens one request, across all workers (their replay caches are their own).
+   */
+  async admitVerified(claims: DataClaims, offset: number): Promise<VerifiedPermit> {
+    try {
+      const now = Math.floor(this.components.clock().getTime() / 1000)
+      this.verifiedTokens.use(`${claims.iss} ${claims.jti}`, claims.exp + 30, now, claims.jti)
+    } catch (error) {
+      this.components.refusals?.refuse('data-plane', 'replay')
+      throw new DataAccessDeniedError(
+        'TOKEN_INVALID',
+        `the access token is not accepted: ${(error as Error).message}`,
+      )
+    }
+    const permit = await this.admit(claims, offset)
+    return {
+      ...permit,
+      ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
+    }
+  }
+
+  /**
+   * The checks after the token: transfer, agreement, revocation, membership, usage policy with the
+   * count; the decision is audited, and a permitted use counted, before the source is named.
+   */
+  private async admit(claims: DataClaims, offset: number): Promise<GatePermit> {
     const caller = claims.sub
     const transferId = claims.transferProcessId
     const transfer = await this.transfers?.get(transferId)
@@ -256,52 +320,29 @@ export class ProviderGate implements DataProvider {
       this.grants.get(transferId)?.abort(new Error('a newer request for this transfer arrived'))
       this.grants.set(transferId, controller)
     })
-    let source: OpenedSource
+    const failed = (error: unknown) => this.failGrant(transferId, agreement!.id, controller, error)
+    let source: unknown
     try {
-      const spec = await this.components.sourceOf(agreement!.datasetId)
-      source = await openSource(spec as SourceSpec, {
-        range: { offset: 0 },
-        ...(request.query === undefined ? {} : { query: request.query }),
-        signal: controller.signal,
-        ...(this.init.secrets === undefined ? {} : { secrets: this.init.secrets }),
-        ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
-      })
-      if (source.size !== undefined && source.size < offset)
-        throw new RangeNotSatisfiableError(offset, source.size)
+      source = await this.components.sourceOf(agreement!.datasetId)
     } catch (error) {
-      const failed = await this.failGrant(transferId, agreement!.id, controller, error)
-      // Nothing went out: the use is given back, and the consumer learns the content's size.
-      throw error instanceof RangeNotSatisfiableError ? error : failed
+      throw await failed(error)
     }
-    const digest = new ContentDigest()
-    // Read ahead (bounded) so the source's latency overlaps with sending, in batches of a frame.
-    const content = this.untilDelivered(
-      readAhead(
-        this.guardSource(skipHashed(source.chunks, offset, digest), transferId, agreement!.id, controller),
-        READ_AHEAD_BYTES,
-        CONTENT_BATCH_BYTES,
-      ),
-      transferId,
-    )
     let released = false
+    const settle = () => {
+      released = true
+      if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+    }
     return {
-      transfer: transferId,
-      mediaType: source.mediaType,
-      ...(source.size === undefined ? {} : { size: source.size }),
-      offset,
-      content,
-      digest,
+      transferId,
+      agreement: agreement!,
+      source,
       signal: controller.signal,
-      complete: async (receipt) => {
-        // Completing ends the transfer: its stream stays up to carry the countersigned receipt.
-        if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
-        released = true
-        return this.complete(transferId, agreement!, receipt, digest)
-      },
+      delivered: () => this.delivered.put(transferId, this.components.clock().toISOString()),
+      failed,
+      settle,
       release: () => {
         if (released) return
-        released = true
-        if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
+        settle()
         controller.abort(new Error('released'))
       },
     }
@@ -318,30 +359,6 @@ export class ProviderGate implements DataProvider {
       lifetimeSeconds: this.init.tokenLifetimeSeconds ?? 300,
       now: clock(),
     })
-  }
-
-  /** The grant is used up once the binding took the content's last byte (before the end goes out). */
-  private async *untilDelivered<T>(
-    batches: AsyncIterable<T>,
-    transferId: string,
-  ): AsyncGenerator<T, void, undefined> {
-    yield* batches
-    await this.delivered.put(transferId, this.components.clock().toISOString())
-  }
-
-  /** Source errors while streaming: recorded as a failed use, surfaced as {@link DataSourceFailedError}. */
-  private async *guardSource(
-    chunks: AsyncIterable<Uint8Array>,
-    transferId: string,
-    agreementId: string,
-    controller: AbortController,
-  ): AsyncGenerator<Uint8Array, void, undefined> {
-    try {
-      yield* chunks
-    } catch (error) {
-      if (controller.signal.aborted) throw error
-      throw await this.failGrant(transferId, agreementId, controller, error)
-    }
   }
 
   /** Records `transfer.failed` and takes back the use; returns the error for the consumer. */
@@ -382,41 +399,6 @@ export class ProviderGate implements DataProvider {
       `the provider cannot read the data of this transfer (${code}); it was not counted as a use`,
       { cause: error },
     )
-  }
-
-  /**
-   * The claims of a data request's access token, or a refusal that is counted, not audited: the
-   * token must be this provider's own (its key), unspent, for a transfer process and the agreement
-   * the request names; over libp2p the admitted peer must be its subject, over HTTP the path must
-   * name its transfer.
-   */
-  private async authenticate(
-    request: DataRequest,
-    from: DataCaller,
-  ): Promise<AccessTokenClaims & { transferProcessId: string }> {
-    const refuse = (reason: string, message: string): never => {
-      this.components.refusals?.refuse('data-plane', reason)
-      throw new DataAccessDeniedError('TOKEN_INVALID', message)
-    }
-    let claims: AccessTokenClaims
-    try {
-      claims = await this.tokens.verifyAccessToken(request.token)
-    } catch (error) {
-      const reason = error instanceof TokenError ? error.reason : 'malformed'
-      return refuse(reason, `the access token is not accepted: ${(error as Error).message}`)
-    }
-    const transferId = claims.transferProcessId
-    if (transferId === undefined) return refuse('claim', 'the access token names no transfer process')
-    if ('peer' in from && claims.sub !== from.peer) {
-      return refuse('subject', 'the access token was issued to another party than the peer presenting it')
-    }
-    if ('bearerFor' in from && from.bearerFor !== transferId) {
-      return refuse('transfer', `the access token is for another transfer than ${from.bearerFor}`)
-    }
-    if (claims.agreementId !== request.agreementId) {
-      return refuse('agreement', 'the access token is for another agreement')
-    }
-    return { ...claims, transferProcessId: transferId }
   }
 
   /** Audits a refusal and throws it. */

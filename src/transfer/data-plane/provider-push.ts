@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/index.js'
 import { AllmendeError, type DataAddress } from '../../protocol/index.js'
 import type { DataFlowSignals, FlowTransfers } from './data-flows.js'
-import type { DataGrant, DataPusher } from './data-plane.js'
+import type { DataPusher, ReceiptGrant } from './data-plane.js'
 import { DataAccessDeniedError, DataProtocolError, DataSourceFailedError } from './errors.js'
 import type { ProviderGate } from './provider-gate.js'
 
@@ -47,7 +47,7 @@ export class ProviderPush {
   async push(id: string): Promise<void> {
     if (this.pushing.has(id) || this.stopped) return
     this.pushing.add(id)
-    let grant: DataGrant | undefined
+    let grant: ReceiptGrant | undefined
     try {
       const transfer = await this.transfers?.get(id)
       if (transfer?.role !== 'provider' || transfer.state !== 'STARTED' || transfer.dataAddress === undefined)

@@ -8,6 +8,7 @@ import type {
   DataProvider,
   DataPusher,
   DataRequest,
+  ReceiptGrant,
 } from './data-plane.js'
 import { ProviderGate, type ProviderGateComponents, type ProviderGateInit } from './provider-gate.js'
 import { ProviderPush } from './provider-push.js'
@@ -52,8 +53,10 @@ export class TransferDataPlane implements DataFlows, DataProvider {
     this.pushes?.connect(transfers, signals)
   }
 
+  openData(request: DataRequest, from: { readonly peer: string }): Promise<ReceiptGrant>
+  openData(request: DataRequest, from: { readonly bearerFor: string }): Promise<DataGrant>
   openData(request: DataRequest, from: DataCaller): Promise<DataGrant> {
-    return this.gate.openData(request, from)
+    return 'peer' in from ? this.gate.openData(request, from) : this.gate.openData(request, from)
   }
 
   async startAddress(transfer: FlowTransfer, consumer: DspBinding): Promise<DataAddress | undefined> {

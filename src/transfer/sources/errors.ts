@@ -113,7 +113,12 @@ export class SourceCredentialError extends SourceError {
 /** A requested byte range starts beyond the end of the source. */
 export class SourceRangeError extends SourceError {
   static override name = 'SourceRangeError'
-  constructor(where: string, offset: number, size?: number) {
+  constructor(
+    where: string,
+    offset: number,
+    /** The source's size, when known. */
+    readonly size?: number,
+  ) {
     super(
       `offset ${offset} lies beyond the end of source ${where}${size === undefined ? '' : ` (${size} bytes)`}`,
       {

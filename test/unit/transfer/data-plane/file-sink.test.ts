@@ -8,7 +8,6 @@ import { ContentMismatchError, FileSink, fileLength } from '../../../../src/tran
 
 describe('FileSink', () => {
   let dir: string
-  // Larger than a few hash pieces, so the hash runs on the hashing thread.
   const content = randomBytes(5 * 1024 * 1024 + 300_000)
   const expected = { bytes: content.byteLength, sha256: createHash('sha256').update(content).digest('hex') }
 
