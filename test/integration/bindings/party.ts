@@ -256,10 +256,7 @@ export class Party {
       },
     })
     // The party's addresses, and which binding an address means, are the dispatcher's as on a node.
-    const dispatcher = new PeerDispatcher(p2p, this.http, {
-      peerId: this.key.peerId.toString(),
-      dspBaseUrl: () => server.baseUrl,
-    })
+    const dispatcher = new PeerDispatcher(p2p, this.http, { peerId: this.key.peerId.toString() })
     this.dispatcher = dispatcher
     const server: DspHttpServer = new DspHttpServer({
       host: '127.0.0.1',
@@ -285,6 +282,7 @@ export class Party {
       log: this.log,
     })
     await server.start()
+    dispatcher.listenOverHttp(server)
     this.server = server
     await this.inbox.start()
   }
