@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openNode } from '../../src/config/index.js'
 import { Connector } from '../../src/connector.js'
@@ -286,7 +286,9 @@ export class Cluster {
   }
 
   /** Stops every running node. */
+  /** Stops every node and removes the cluster's folder (a failed test's nodes are gone with it). */
   async close(): Promise<void> {
     await Promise.all([...this.running.keys(), ...this.embedded.keys()].map((name) => this.stop(name)))
+    await rm(this.root, { recursive: true, force: true })
   }
 }

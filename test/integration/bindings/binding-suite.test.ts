@@ -91,7 +91,7 @@ const isFinal = (code: string) => {
   return status < 500 && status !== 429
 }
 
-describe('one binding suite: the same negotiation scenarios over libp2p and DSP HTTP', () => {
+describe('one binding suite: the same negotiation and transfer scenarios over libp2p and DSP HTTP', () => {
   let cluster: Cluster
   let party: Party
   const dataset = { automatic: '', manual: '' }
