@@ -103,7 +103,12 @@ export {
   type DutyView,
 } from './duties-tracker.js'
 export { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
-export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
+export {
+  endTransfersOnRevocation,
+  type RevocableTransfers,
+  type RevocationEvents,
+  terminateTransfersUnder,
+} from './revoked-transfers.js'
 export {
   allowedTransferMoves,
   isPushFormat,
@@ -112,6 +117,7 @@ export {
   TRANSFER_MOVE_TARGETS,
   TRANSFER_MOVES,
   TRANSFER_STATES,
+  TRANSFER_TABLE,
   TRANSFER_TRANSITIONS,
   type TransferFrom,
   type TransferMove,
