@@ -28,6 +28,7 @@ import {
 import { AuditLog } from './audit/index.js'
 import { PeerDispatcher, PullDispatcher } from './bindings/dispatcher.js'
 import {
+  DataWorkers,
   DspHttpClient,
   DspHttpServer,
   HttpDataPuller,
@@ -133,6 +134,8 @@ export class Connector {
   private dataspaceNetwork?: P2pDataspaceNetwork
   private negotiations?: NegotiationService
   private dspServer?: DspHttpServer
+  /** Worker processes serving HttpData-PULL, when configured (`dataWorkers`). */
+  private dataWorkers?: DataWorkers
   private federation?: CatalogFederation
   readonly admission: PeerAdmission
   /** Requests refused before their sender was authenticated, on every interface (counted, logged rate-limited). */
@@ -636,7 +639,10 @@ export class Connector {
         isRevoked: (agreement) => revocation.isRevoked(agreement),
         refusals,
       },
-      { httpDataEndpoint: (transferId) => this.dspServer?.dataEndpoint(transferId) },
+      {
+        httpDataEndpoint: (transferId) =>
+          this.dataWorkers?.dataEndpoint(transferId) ?? this.dspServer?.dataEndpoint(transferId),
+      },
     )
     // The control plane: transfer processes, their messages and resumption.
     const transfers = new TransferManager(
@@ -680,6 +686,24 @@ export class Connector {
     revocation.onRevoked((agreement, reason) => terminateTransfersUnder(transfers, agreement.id, reason))
     // DSP over HTTPS: the same catalog and NegotiationService behind a second binding (docs/dsp-http.md).
     if (config.dspPort !== undefined) {
+      // Data-plane workers serve HttpData-PULL in their own processes; the node itself then serves none.
+      const workers =
+        (config.dataWorkers ?? 0) === 0
+          ? undefined
+          : new DataWorkers({
+              count: config.dataWorkers!,
+              host: config.apiHost,
+              port: config.dataPort ?? 0,
+              ...(config.dataPublicUrl === undefined ? {} : { publicUrl: config.dataPublicUrl }),
+              provider: key.did,
+              gate: transferData.gate,
+              log: log.child({ name: 'allmende:data-workers' }),
+              refusals,
+            })
+      if (workers !== undefined) {
+        await this.lifecycle.start(workers)
+        this.dataWorkers = workers
+      }
       const dspOptions = () => ({ participantId: key.did, endpointURL: this.dspServer?.baseUrl ?? '' })
       const server: DspHttpServer = new DspHttpServer({
         host: config.apiHost,
@@ -701,7 +725,7 @@ export class Connector {
           negotiations,
           transfers,
         },
-        data: transferData,
+        ...(workers === undefined ? { data: transferData } : {}),
         log: log.child({ name: 'allmende:dsp-http' }),
         refusals,
       })
@@ -746,6 +770,7 @@ export class Connector {
     this.dataspaceNetwork = undefined
     this.negotiations = undefined
     this.dspServer = undefined
+    this.dataWorkers = undefined
     this.federation = undefined
     await started.stop()
   }

@@ -33,6 +33,15 @@ export interface NodeConfig {
   dspPublicUrl?: string
   /** The DSP listener is reached through that proxy: per-address limits use its `X-Forwarded-For`. */
   dspTrustProxy?: boolean
+  /**
+   * Worker processes that serve `HttpData-PULL` beside the node's own (default 0: the node serves
+   * them itself). Needs `dspPort`; they listen on `dataPort` of `apiHost`.
+   */
+  dataWorkers?: number
+  /** Port of the data-plane workers' listener; unset or 0 = any free port. */
+  dataPort?: number
+  /** The workers' versioned base as consumers reach it through the TLS proxy, e.g. `https://data.kusel.de/dsp/2025-1`. */
+  dataPublicUrl?: string
   /** Absolute path of the folder received data is written to; default `downloads` beside the node directory. */
   downloadDir?: string
   /**
@@ -124,6 +133,25 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   ) {
     fail('dspPort', 'must be a port number 0-65535')
   }
+  if (
+    raw.dataWorkers !== undefined &&
+    (!Number.isInteger(raw.dataWorkers) ||
+      (raw.dataWorkers as number) < 0 ||
+      (raw.dataWorkers as number) > 64)
+  ) {
+    fail('dataWorkers', 'must be a whole number from 0 to 64')
+  }
+  if ((raw.dataWorkers as number | undefined) && raw.dspPort === undefined)
+    fail(
+      'dataWorkers',
+      'needs dspPort: the workers serve the pulls of the DSP HTTP binding (allmende config set dspPort 8282)',
+    )
+  if (
+    raw.dataPort !== undefined &&
+    (!Number.isInteger(raw.dataPort) || (raw.dataPort as number) < 0 || (raw.dataPort as number) > 65535)
+  ) {
+    fail('dataPort', 'must be a port number 0-65535')
+  }
   if (raw.dspTrustProxy !== undefined && typeof raw.dspTrustProxy !== 'boolean')
     fail('dspTrustProxy', 'must be true or false')
   if (raw.downloadDir !== undefined && (typeof raw.downloadDir !== 'string' || !isAbsolute(raw.downloadDir)))
@@ -150,6 +178,7 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     fail('events', 'must be a list of IRIs such as allmende:FloodAlert')
   publicUrl('dspPublicUrl', 'the DSP base, e.g. https://dsp.example.de/dsp/2025-1')
   publicUrl('landingPage', "the node's public data page, e.g. https://daten.example.de/")
+  publicUrl('dataPublicUrl', "the data workers' base, e.g. https://data.example.de/dsp/2025-1")
   return {
     name: (raw.name as string).trim(),
     dataspace: raw.dataspace as string,
@@ -164,6 +193,9 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     ...(raw.dspPort === undefined ? {} : { dspPort: raw.dspPort as number }),
     ...(raw.dspPublicUrl === undefined ? {} : { dspPublicUrl: raw.dspPublicUrl as string }),
     ...(raw.dspTrustProxy === undefined ? {} : { dspTrustProxy: raw.dspTrustProxy as boolean }),
+    ...(raw.dataWorkers === undefined ? {} : { dataWorkers: raw.dataWorkers as number }),
+    ...(raw.dataPort === undefined ? {} : { dataPort: raw.dataPort as number }),
+    ...(raw.dataPublicUrl === undefined ? {} : { dataPublicUrl: raw.dataPublicUrl as string }),
     ...(raw.downloadDir === undefined ? {} : { downloadDir: raw.downloadDir as string }),
     ...(raw.maxConnections === undefined ? {} : { maxConnections: raw.maxConnections as number }),
     ...(raw.landingPage === undefined ? {} : { landingPage: raw.landingPage as string }),
