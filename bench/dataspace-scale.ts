@@ -10,10 +10,10 @@
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
 // (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
-// (a folder: the middle node writes a CPU profile there). The last line is `result {json}` with every figure.
+// (a folder: the first anchor and the middle node write CPU profiles there). The last line is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -193,9 +193,10 @@ async function setUp(root: string, source: string): Promise<Node[]> {
 function start(node: Node, logs: string): Promise<void> {
   const anchor = nodes.indexOf(node) < ANCHORS
   const listen = anchor ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']
-  // BENCH_CPU_PROF=DIR: the middle node writes a CPU profile of its whole run into DIR when it stops.
+  // BENCH_CPU_PROF=DIR: the first anchor and the middle node write CPU profiles of their whole run into DIR
+  // when they stop.
   const profile =
-    process.env.BENCH_CPU_PROF !== undefined && nodes.indexOf(node) === Math.floor(N / 2)
+    process.env.BENCH_CPU_PROF !== undefined && [0, Math.floor(N / 2)].includes(nodes.indexOf(node))
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : []
   const args = [...V8_FLAGS, ...profile, cliPath(), 'start', '--dir', node.files.directory.root, ...listen]
@@ -316,6 +317,26 @@ async function phase(name: string, work: () => Promise<void>): Promise<void> {
   }
 }
 let nodes: Node[] = []
+/** Kills every node process still running, by pid: on any exit of the harness no node is left behind. */
+const killAll = () => {
+  for (const node of nodes) {
+    if (node.process?.pid !== undefined && node.process.exitCode === null) {
+      try {
+        process.kill(node.process.pid, 'SIGKILL')
+      } catch {
+        // it has exited in the meantime
+      }
+    }
+  }
+}
+process.once('exit', killAll)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll()
+    if (process.env.BENCH_KEEP === undefined) rmSync(root, { recursive: true, force: true })
+    process.exit(130)
+  })
+}
 try {
   const setupStart = performance.now()
   nodes = await setUp(root, source)
@@ -332,10 +353,16 @@ try {
   // Times count from the first start; the wait for settling ends SETTLE_MS after the last node is ready.
   const settleBy = elapsed(started) + SETTLE_MS
   const counts = new Map<Node, number>()
+  /** When each node was first seen with K admitted peers: the admission timeline (slowest last). */
+  const firstWithK = new Map<Node, number>()
   const admitted = await until(
     started,
     async () => {
-      await eachLimited(nodes, 8, async (node) => counts.set(node, await admittedPeers(node).catch(() => 0)))
+      await eachLimited(nodes, 8, async (node) => {
+        const count = await admittedPeers(node).catch(() => 0)
+        counts.set(node, count)
+        if (count >= K && !firstWithK.has(node)) firstWithK.set(node, elapsed(started))
+      })
       return nodes.every((node) => (counts.get(node) ?? 0) >= K)
     },
     1000,
@@ -347,12 +374,22 @@ try {
   result.loadAtSettle = await loadAverage()
   result.nodesWithKPeers = nodes.filter((node) => (counts.get(node) ?? 0) >= K).length
   result.admittedPeersMedian = counts.size === 0 ? 0 : median([...counts.values()])
+  const timeline = [...firstWithK.values()]
+  result.admittedTimeline = {
+    p50Ms: round(percentile(timeline, 50), 0),
+    p90Ms: round(percentile(timeline, 90), 0),
+    slowest: [...firstWithK.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([node, ms]) => `${node.name} ${round(ms / 1000)} s`),
+  }
   print(
     `all ${N} ready after ${result.allReadyMs} ms; every node with >= ${K} admitted peers: ` +
       `${admitted === undefined ? `NOT within ${(settleBy / 1000).toFixed(0)} s (${result.nodesWithKPeers}/${N} nodes)` : `${(admitted / 1000).toFixed(1)} s, ${((admitted - (result.allReadyMs as number)) / 1000).toFixed(1)} s after the last was ready`} ` +
       `(load average ${result.loadAtSettle}) ` +
       `(median ${result.admittedPeersMedian} admitted peers per node)  [goal < 60 s: ${admitted !== undefined && admitted < 60_000 ? 'met' : 'MISSED'}]`,
   )
+  print(`nodes with >= ${K} admitted peers by: ${JSON.stringify(result.admittedTimeline)}`)
   // Reach: sampled nodes' refreshed searches find every other provider's catalog.
   const samples = [nodes[N - 1]!, nodes[Math.floor(N / 2)]!, nodes[ANCHORS % N]!]
   const reachedBy = new Map<Node, number>()

@@ -327,6 +327,7 @@ export class Connector {
     const mesh = new PeerMesh(libp2p, this.admission, this.init.log.child({ name: 'allmende:p2p' }), {
       memory: new PeerMemory(store),
       wanted: wantedPeers(config.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+      maxConnections: config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       bootstrap: () =>
         dataspace === undefined
           ? config.bootstrap

@@ -138,7 +138,7 @@ export class DataspaceService {
       key,
       wallet: this.wallet,
       statusChecker: this.statusCache,
-      obtainCredential: () => this.obtainCredential(),
+      ownEndorsement: async (member) => this.registry?.activeCredential(member),
       refreshMs: this.refreshSeconds * 1000,
       vetoes: (member, credentials) => this.vetoesOf(member, credentials),
       ...(init.resolver === undefined ? {} : { resolver: init.resolver }),
@@ -242,8 +242,16 @@ export class DataspaceService {
     return credentialName(await this.membershipCredentialsOf(did))
   }
 
-  /** A peer passed admission: keep the membership credentials it showed (the names its anchors vouch for). */
+  /**
+   * A peer passed admission: an anchor is asked for this node's credential (after the handshake, which never
+   * waits for it); a member's credentials are kept (the names its anchors vouch for).
+   */
   private admitted(peer: string): void {
+    if (this.init.descriptor.trustAnchor.includes(peer) && peer !== this.init.key.did) {
+      void this.obtainCredential().catch((error: Error) =>
+        this.init.log.debug({ anchor: peer, err: error.message }, 'no membership credential from anchor'),
+      )
+    }
     const membership = this.policy.membershipOf(peer)
     if (membership === undefined || membership.anchor) return
     this.parties
@@ -444,6 +452,8 @@ export class DataspaceService {
       for (const anchor of this.init.descriptor.trustAnchor) {
         if (anchor !== this.init.key.did && network.isConnected(anchor)) await network.syncWith(anchor)
       }
+      // A credential revoked and endorsed anew is replaced, one revoked for good dropped (asked once a period).
+      await this.obtainCredential()
       await this.updateStanding()
       for (const peer of network.connected()) {
         const result = await this.policy

@@ -26,10 +26,10 @@ export interface MembershipAdmissionInit {
   /** Revocation lookups for peers' credentials (a `StatusListCache` over the libp2p fetcher). */
   readonly statusChecker: StatusChecker
   /**
-   * Called before this node shows its proof, to fetch its own credential from a connected anchor if it holds
-   * none yet; failures are the caller's to log, the proof is shown with what the wallet holds.
+   * The membership credential this node issued to `member` as an anchor and still stands by (its member
+   * register): the member is admitted on it without showing it.
    */
-  readonly obtainCredential?: () => Promise<void>
+  readonly ownEndorsement?: (member: string) => Promise<JsonLdObject | undefined>
   readonly now?: () => Date
   readonly resolver?: DidResolver
   /** The membership refresh period: a revoked peer is refused that long before it may show a new credential. */
@@ -64,7 +64,9 @@ export type MembershipRecheck =
  *
  * Anchors are members by DID: the descriptor, signed by every anchor, is their credential, so an anchor shows
  * a presentation without credentials and is admitted on its presentation proof alone. (A self-issued
- * credential would prove nothing more and would need its own revocation.)
+ * credential would prove nothing more and would need its own revocation.) An anchor counts its own active
+ * endorsement of a member from its register, shown or not: a new member is admitted by its anchor first and
+ * fetches its credential once admitted, outside the handshake.
  *
  * Admitted members' credentials are remembered, so {@link MembershipAdmissionPolicy.recheck} can re-read
  * their revocation bits on every status list refresh.
@@ -83,7 +85,6 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
   }
 
   async proofFor(peerNonce: string): Promise<unknown> {
-    if (!this.isAnchor) await this.init.obtainCredential?.().catch(() => undefined)
     const now = this.init.now?.() ?? new Date()
     const credentials = this.isAnchor ? [] : await this.init.wallet.list(now)
     return presentCredentials(credentials, this.init.key, {
@@ -105,8 +106,10 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
         reason: `it belongs to data space "${shown.dataspace}", not "${this.dataspace}"`,
       }
     }
+    const own = this.isAnchor ? await this.init.ownEndorsement?.(holder) : undefined
     const verdict = await checkMembership(shown.proof, {
       descriptor: this.init.descriptor,
+      ...(own === undefined ? {} : { ownEndorsement: own }),
       holder,
       challenge: ourNonce,
       statusChecker: this.init.statusChecker,

@@ -46,6 +46,12 @@ export interface MembershipCheckOptions {
   readonly resolver?: DidResolver
   /** The anchors' revocations of a member that stand against the credentials it shows ({@link RevocationLists}). */
   readonly vetoes?: (member: string, credentials: readonly JsonLdObject[]) => readonly Veto[]
+  /**
+   * The holder's membership credential this node issued as an anchor and still stands by (from its own member
+   * register): it counts as an endorsement without being shown, so a member that has not fetched it yet (or
+   * whose request for it timed out) is admitted by the anchor that endorsed it.
+   */
+  readonly ownEndorsement?: JsonLdObject
 }
 
 function refuse(check: MembershipCheck, reason: string): MembershipVerdict {
@@ -95,11 +101,13 @@ export async function checkMembership(
       )
     }
   }
-  const vetoes = anchor ? [] : (options.vetoes?.(holder, credentials) ?? [])
+  const own = options.ownEndorsement
+  // The anchor's own credential replaces one the holder shows from the same anchor: it is the newest.
+  const counted =
+    own === undefined ? credentials : [own, ...credentials.filter((c) => issuerOf(c) !== issuerOf(own))]
+  const vetoes = anchor ? [] : (options.vetoes?.(holder, counted) ?? [])
   if (vetoes.length >= revocationsRequired(descriptor)) return refuse('revoked', vetoSentence(vetoes))
-  const endorsers = new Set(
-    credentials.map((c) => (typeof c.issuer === 'string' ? c.issuer : (c.issuer as { id: string }).id)),
-  )
+  const endorsers = new Set(counted.map(issuerOf))
   if (!anchor && endorsers.size < descriptor.endorsementsRequired) {
     return refuse(
       'too-few-endorsements',
@@ -118,7 +126,11 @@ export async function checkMembership(
   if (!result.verified) return refuse(result.check, result.message)
   if (result.holder !== holder)
     return refuse('holder', `the presentation is held by ${result.holder}, not by the peer ${holder}`)
-  return { member: true, did: holder, anchor, endorsedBy: [...endorsers].sort(), credentials }
+  return { member: true, did: holder, anchor, endorsedBy: [...endorsers].sort(), credentials: counted }
+}
+
+function issuerOf(credential: JsonLdObject): string {
+  return typeof credential.issuer === 'string' ? credential.issuer : (credential.issuer as { id: string }).id
 }
 
 /** "revoked by <anchor> at <time>" for each standing revocation. */

@@ -105,6 +105,7 @@ export {
   DUTY_PROTOCOL,
   dataspaceTag,
   dhtProtocol,
+  isAllmendeRequest,
   MEMBERSHIP_NOTICE_PROTOCOL,
   MEMBERSHIP_PROTOCOL,
   membershipTopic,

@@ -62,6 +62,11 @@ export function dhtProtocol(dataspace: string): string {
   return protocolId(`${dataspaceTag(dataspace)}/kad`, '1.0.0')
 }
 
+/** Whether a stream protocol is a request of Allmende's own (DSP, data, membership...), not the DHT's upkeep. */
+export function isAllmendeRequest(protocol: string): boolean {
+  return protocol.startsWith('/allmende/') && !/^\/allmende\/[0-9a-f]{16}\/kad\//.test(protocol)
+}
+
 /** Gossipsub topic on which members announce catalog changes. */
 export function catalogTopic(dataspace: string): string {
   return protocolId(`${dataspaceTag(dataspace)}/catalog`, '1.0.0')

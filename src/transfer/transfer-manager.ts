@@ -358,12 +358,17 @@ export class TransferManager implements DataFlowSignals {
       const step = transitionTransfer(undefined, message, 'consumer')
       if (!step.ok) throw step.error
       // A push (reference §1.4) carries where the consumer wants the data: kept as its dataAddress.
+      // A pull carries none. Judged here, so both bindings refuse alike.
       const push = isPushFormat(message.format)
-      if (push && !this.components.dataPlane.delivers(message.dataAddress)) {
+      if (
+        push ? !this.components.dataPlane.delivers(message.dataAddress) : message.dataAddress !== undefined
+      ) {
         throw new InvalidMessageError(
-          message.dataAddress === undefined
-            ? `a ${message.format} request must carry the consumer's dataAddress`
-            : `this provider cannot push to that dataAddress; request format HttpData-PULL (not ${message.format})`,
+          !push
+            ? `a dataAddress goes with format HttpData-PUSH; a pull (${message.format}) carries none`
+            : message.dataAddress === undefined
+              ? `a ${message.format} request must carry the consumer's dataAddress`
+              : `this provider cannot push to that dataAddress (an http(s) endpoint); request format HttpData-PULL (not ${message.format})`,
         )
       }
       const agreement = await this.components.agreements.getAgreement(message.agreementId)

@@ -327,9 +327,15 @@ describe('in process: the membership gate in front of DSP', () => {
     const addressOfA = a.libp2p.getMultiaddrs()[0]!
 
     await b.libp2p.dial(addressOfA)
-    await eventually(async () => ((await b.admission.isAdmitted(keyA.peerId)) ? true : undefined), {
-      what: 'B to be admitted by A',
-    })
+    // A admits B on its own register; B fetches its credential from A once admitted, outside the handshake.
+    await eventually(
+      async () =>
+        (await b.admission.isAdmitted(keyA.peerId)) &&
+        (await b.dataspace.wallet.endorsers()).includes(keyA.did)
+          ? true
+          : undefined,
+      { what: 'B to be admitted by A and to hold its credential' },
+    )
     await b.dataspace.updateStanding()
     const catalog = await b.endpoint.request(keyA.peerId, 'catalog', createCatalogRequestMessage())
     assert.equal((catalog as { participantId?: string }).participantId, keyA.did)

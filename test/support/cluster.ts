@@ -25,6 +25,29 @@ export interface NegotiationView {
   history: { state: string; code?: string; reason?: string }[]
 }
 
+/** A transfer as `GET /api/v1/transfers` lists it. */
+export interface TransferView {
+  id: string
+  role: 'provider' | 'consumer'
+  consumerPid: string
+  providerPid?: string
+  state: string
+  out?: string
+  bytes?: number
+  sha256?: string
+  callbackAddress?: string
+  dataAddress?: { endpointType: string; endpoint?: string }
+  history: { state: string; code?: string; reason?: string }[]
+}
+
+/** One entry of a node's audit log as `GET /api/v1/audit` lists it. */
+export interface AuditView {
+  seq: number
+  type: string
+  subject: string
+  data: Record<string, unknown>
+}
+
 /** One answer of a node's management API. */
 export interface ApiAnswer<T> {
   readonly status: number
@@ -177,6 +200,23 @@ export class Cluster {
     if (response.status === 500)
       this.serverErrors.push(`${name} ${method} ${path}: ${response.status} ${text}`)
     return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+  }
+
+  /** Every entry of a node's audit log about `subject`, oldest first (the log is read page by page). */
+  async audit(name: string, subject: string): Promise<AuditView[]> {
+    const found: AuditView[] = []
+    let since: number | undefined
+    do {
+      const query = since === undefined ? '' : `?since=${since}`
+      const { body } = await this.api<{ entries: AuditView[]; next?: number }>(
+        name,
+        'GET',
+        `/api/v1/audit${query}`,
+      )
+      found.push(...body.entries.filter((entry) => entry.subject === subject))
+      since = body.next
+    } while (since !== undefined)
+    return found
   }
 
   /** Waits until each two of `names` admitted each other (a fresh or restarted node takes a moment). */

@@ -12,7 +12,6 @@ import {
   validateMessage,
 } from '../../protocol/index.js'
 import { normalizeDspAddress } from './dsp-paths.js'
-import { HttpDataPusher } from './http-data-pusher.js'
 import type { DspHttpCaller } from './id-token-auth.js'
 
 /** The negotiation side of the domain: the same `NegotiationService` the libp2p binding drives. */
@@ -269,15 +268,7 @@ export const DSP_ROUTES: readonly DspRoute[] = [
     handle: async (request, services) => {
       const message = parseMessage(request.body, ['TransferRequestMessage'])
       requireHttpCallback(message.callbackAddress)
-      // HttpData-PUSH brings the consumer's own endpoint; a pull brings none (reference §1.4).
-      const push = /-PUSH$/i.test(message.format)
-      if (push ? !HttpDataPusher.serves(message.dataAddress) : message.dataAddress !== undefined) {
-        throw new InvalidInputError(
-          push
-            ? `a ${message.format} request needs a dataAddress with endpointType https://w3id.org/idsa/v4.1/HTTP and an http(s) endpoint`
-            : `a dataAddress goes with format HttpData-PUSH; a pull (${message.format}) carries none`,
-        )
-      }
+      // Whether a push's dataAddress can be delivered to is the transfer manager's to judge, as over libp2p.
       return transfers(services).handle(message, request.caller.did)
     },
   },

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
+import { isAllmendeRequest } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { PeerMemory } from './peer-memory.js'
@@ -50,6 +51,8 @@ const DIAL_TIMEOUT_MS = 5_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
+/** A connection this young is not pruned: it was opened for a request whose stream may not be open yet. */
+const PRUNE_GRACE_MS = 10_000
 
 /**
  * Keeps a node connected to its data space, with `wanted` admitted peers and no more: in a data space of
@@ -73,6 +76,8 @@ export class PeerMesh {
   private readonly dialing = new Set<string>()
   /** Peers admitted on a connection that is still open: losing one is worth a quick redial. */
   private readonly withUs = new Set<string>()
+  /** Peers that refused this node in a handshake since they last admitted it. */
+  private readonly refusedUs = new Set<string>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
   private stopped = false
@@ -88,6 +93,8 @@ export class PeerMesh {
       readonly standing: () => MeshStanding
       /** Admitted peers the mesh dials up to ({@link wantedPeers} of the connection limit). */
       readonly wanted: number
+      /** The connection limit: connections beyond it that carry no request are closed ({@link prune}). */
+      readonly maxConnections: number
       readonly clock?: () => number
     },
   ) {}
@@ -112,6 +119,9 @@ export class PeerMesh {
       this.target(id, multiaddrs, known === undefined || known.failures === 0)
     })
     this.admission.onAdmitted((peer, connection) => void this.admitted(peer, connection))
+    this.admission.onRefusedByPeer((peer) => {
+      if (this.targets.has(peer.toString())) this.refusedUs.add(peer.toString())
+    })
     this.libp2p.addEventListener('peer:disconnect', (event) => {
       const key = event.detail.toString()
       if (this.latency.delete(key)) this.lastConnected.set(key, new Date(this.now()))
@@ -214,6 +224,7 @@ export class PeerMesh {
    */
   private dialDue(): void {
     if (this.stopped) return
+    this.prune()
     const standing = this.options.standing()
     for (const address of this.options.bootstrap()) {
       const ma = multiaddr(address)
@@ -233,9 +244,43 @@ export class PeerMesh {
     for (const target of shuffled(due)) {
       if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) return
       target.failures++
-      // an outsider's every dial costs the anchor a handshake: it starts where a member's backoff is after a few tries
-      target.nextAt = now + backoff(target.failures + (standing.outsider ? 3 : 0), standing.maxBackoffMs)
+      // An outsider's every dial an anchor refused costs that anchor a handshake: after a refusal it starts where
+      // a member's backoff is after a few tries. Before any (the anchor not listening yet, a dial timed out) it
+      // dials like a member, so a node started before its anchors finds them within seconds.
+      const refused = standing.outsider && this.refusedUs.has(target.peerId.toString())
+      target.nextAt = now + backoff(target.failures + (refused ? 3 : 0), standing.maxBackoffMs)
       void this.dial(target)
+    }
+  }
+
+  /**
+   * Closes connections beyond the connection limit. libp2p's own pruning closes none that has a stream open,
+   * and gossipsub and the DHT keep one open on every connection, so connections a node dialled for one request
+   * (a refreshed search asks every provider) stayed for good: at N = 30 every node ended up connected to most
+   * others. Closed here are connections that carry no Allmende request, older than {@link PRUNE_GRACE_MS},
+   * those to anchors last, then the newest first (the mesh's long-standing peers stay).
+   */
+  private prune(): void {
+    const connections = this.libp2p.getConnections()
+    let excess = connections.length - this.options.maxConnections
+    if (excess <= 0) return
+    const now = Date.now()
+    const anchors = new Set(this.options.standing().anchors)
+    const idle = connections.filter(
+      (c) =>
+        c.status === 'open' &&
+        now - c.timeline.open > PRUNE_GRACE_MS &&
+        !c.streams.some((s) => s.protocol !== undefined && isAllmendeRequest(s.protocol)),
+    )
+    idle.sort(
+      (a, b) =>
+        Number(anchors.has(a.remotePeer.toString())) - Number(anchors.has(b.remotePeer.toString())) ||
+        b.timeline.open - a.timeline.open,
+    )
+    for (const connection of idle) {
+      if (excess-- <= 0) return
+      this.log.debug({ peer: connection.remotePeer.toString() }, 'closing a connection over the limit')
+      void connection.close().catch((error: Error) => connection.abort(error))
     }
   }
 
@@ -258,6 +303,7 @@ export class PeerMesh {
 
   private async admitted(peer: PeerId, connection: Connection): Promise<void> {
     this.withUs.add(peer.toString())
+    this.refusedUs.delete(peer.toString())
     const target = this.targets.get(peer.toString())
     if (target !== undefined) target.failures = 0
     else this.target(peer, [])
@@ -288,6 +334,7 @@ export class PeerMesh {
   /** A denied peer is no longer remembered or dialled. */
   async forget(peer: PeerId): Promise<void> {
     this.targets.delete(peer.toString())
+    this.refusedUs.delete(peer.toString())
     await this.options.memory.forget(peer.toString()).catch(() => undefined)
   }
 

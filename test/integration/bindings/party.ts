@@ -1,4 +1,6 @@
 import '../../../src/polyfills.js'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
@@ -24,13 +26,16 @@ import {
   type ContractNegotiation,
   createCatalogRequestMessage,
   createContractNegotiation,
+  createTransferProcess,
   type DspBinding,
   type DspMessage,
   NotFoundError,
+  type TransferProcess,
   UnknownProcessError,
   validateMessage,
 } from '../../../src/protocol/index.js'
 import { Store } from '../../../src/store/index.js'
+import { TRANSFER_MOVE_TARGETS, type TransferMove } from '../../../src/transfer/index.js'
 import { eventually, tempDir } from '../../support/cli-process.js'
 
 /** What the party's client saw of one answer: the HTTP status over DSP HTTP, nothing over libp2p. */
@@ -46,7 +51,7 @@ export interface PartyFace {
   readonly binding: DspBinding
   /** The party's DSP address on this binding: its `callbackAddress`. */
   readonly callbackAddress: string
-  /** Sends a negotiation message to the provider node; the ACK, or the binding client's error. */
+  /** Sends a negotiation or transfer message to the node; the ACK, or the binding client's error. */
   send(message: unknown, recipient: 'provider' | 'consumer'): Promise<DspMessage>
   /** The provider's catalog as this party may see it. */
   catalog(): Promise<Catalog>
@@ -54,43 +59,115 @@ export interface PartyFace {
   readonly last: Exchange
 }
 
+/** The DSP area of a message: its transfer and negotiation messages travel apart on both bindings. */
+function areaOf(message: unknown): 'negotiation' | 'transfer' {
+  const type = String((message as { '@type'?: unknown })['@type'] ?? '')
+  return type.startsWith('Transfer') ? 'transfer' : 'negotiation'
+}
+
+/** The negotiation state a message from the provider leads the party's side to. */
+function negotiationStateOf(type: string): string {
+  if (type === 'ContractNegotiationTerminationMessage') return 'TERMINATED'
+  if (type === 'ContractAgreementMessage') return 'AGREED'
+  if (type === 'ContractOfferMessage') return 'OFFERED'
+  return 'FINALIZED'
+}
+
 /**
- * The consumer side of the party: it acknowledges whatever the provider sends and keeps it, so a
- * scenario can wait for a message the node owed it. The same record serves both bindings' servers.
+ * The consumer side of the party: it acknowledges whatever the node sends it (negotiation and
+ * transfer messages alike) and keeps it, so a scenario can wait for a message the node owed it; or
+ * it refuses a message with the error a scenario armed for its process. The same record serves
+ * both bindings' servers.
  */
 class ConsumerRecord {
   readonly received: DspMessage[] = []
-  private readonly acks = new Map<string, ContractNegotiation>()
+  private readonly negotiations = new Map<string, ContractNegotiation>()
+  private readonly transfers = new Map<string, TransferProcess>()
+  private readonly refusals = new Map<string, Error[]>()
 
-  handle(message: DspMessage): ContractNegotiation {
+  /** The next messages for process `consumerPid` are refused, one with each of `errors` in turn. */
+  refuse(consumerPid: string, errors: readonly Error[]): void {
+    this.refusals.set(consumerPid, [...errors])
+  }
+
+  handle(message: DspMessage): ContractNegotiation | TransferProcess {
     this.received.push(message)
+    const area = areaOf(message)
     const { providerPid, consumerPid } = message as { providerPid?: string; consumerPid?: string }
     if (providerPid === undefined || consumerPid === undefined) {
-      throw new UnknownProcessError('negotiation', consumerPid ?? '')
+      throw new UnknownProcessError(area, consumerPid ?? '')
     }
-    const state =
-      message['@type'] === 'ContractNegotiationTerminationMessage'
-        ? 'TERMINATED'
-        : message['@type'] === 'ContractAgreementMessage'
-          ? 'AGREED'
-          : message['@type'] === 'ContractOfferMessage'
-            ? 'OFFERED'
-            : 'FINALIZED'
-    const ack = createContractNegotiation({ providerPid, consumerPid, state })
-    this.acks.set(consumerPid, ack)
+    const refusal = this.refusals.get(consumerPid)?.shift()
+    if (refusal !== undefined) throw refusal
+    if (area === 'transfer') {
+      const state = TRANSFER_MOVE_TARGETS[message['@type'] as TransferMove]
+      const ack = createTransferProcess({ providerPid, consumerPid, state })
+      this.transfers.set(consumerPid, ack)
+      return ack
+    }
+    const ack = createContractNegotiation({
+      providerPid,
+      consumerPid,
+      state: negotiationStateOf(String(message['@type'])) as ContractNegotiation['state'],
+    })
+    this.negotiations.set(consumerPid, ack)
     return ack
   }
 
   /** Keeps the ACK of a message the party sent: its server then knows the process by the consumer pid. */
   remember(answer: DspMessage): DspMessage {
-    if (answer['@type'] === 'ContractNegotiation') this.acks.set(answer.consumerPid, answer)
+    if (answer['@type'] === 'ContractNegotiation') this.negotiations.set(answer.consumerPid, answer)
+    if (answer['@type'] === 'TransferProcess') this.transfers.set(answer.consumerPid, answer)
     return answer
   }
 
-  describe(pid: string): ContractNegotiation {
-    const ack = this.acks.get(pid)
-    if (ack === undefined) throw new UnknownProcessError('negotiation', pid)
+  describe(area: 'negotiation' | 'transfer', pid: string): ContractNegotiation | TransferProcess {
+    const ack = (area === 'negotiation' ? this.negotiations : this.transfers).get(pid)
+    if (ack === undefined) throw new UnknownProcessError(area, pid)
     return ack
+  }
+}
+
+/** One POST a provider made to the party's push endpoint. */
+export interface PushDelivery {
+  readonly path: string
+  readonly authorization?: string
+  readonly contentType?: string
+  readonly body: Buffer
+}
+
+/**
+ * The party's own data endpoint for `HttpData-PUSH` (the consumer names it in its request): keeps
+ * each delivery, and answers 403 while {@link PushInbox.refusing}.
+ */
+class PushInbox {
+  readonly deliveries: PushDelivery[] = []
+  refusing = false
+  private server?: Server
+  url = ''
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        this.deliveries.push({
+          path: req.url ?? '/',
+          ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
+          ...(req.headers['content-type'] === undefined ? {} : { contentType: req.headers['content-type'] }),
+          body: Buffer.concat(chunks),
+        })
+        res.writeHead(this.refusing ? 403 : 204).end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    this.server = server
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
   }
 }
 
@@ -101,6 +178,8 @@ class ConsumerRecord {
  */
 export class Party {
   readonly record = new ConsumerRecord()
+  /** Where the provider pushes to, when the party asks for `HttpData-PUSH`. */
+  readonly inbox = new PushInbox()
   private readonly log = createSilentLogger()
   private libp2p?: AllmendeLibp2p
   private dataspace?: DataspaceService
@@ -143,7 +222,9 @@ export class Party {
     await dataspace.start(new P2pDataspaceNetwork(libp2p, admission, descriptor.id, this.log))
     await libp2p.start()
     const p2p = new P2pDspEndpoint(libp2p, admission, this.log)
-    await p2p.serve('negotiation', async (message) => this.record.handle(message))
+    for (const area of ['negotiation', 'transfer'] as const) {
+      await p2p.serve(area, async (message) => this.record.handle(message))
+    }
     this.p2p = p2p
     await libp2p.dial(multiaddr(this.provider.multiaddr))
     await eventually(
@@ -162,14 +243,19 @@ export class Party {
           throw new NotFoundError('the party publishes no catalog')
         },
         negotiations: {
-          handle: async (message) => this.record.handle(message),
-          describe: async (pid) => this.record.describe(pid),
+          handle: async (message) => this.record.handle(message) as ContractNegotiation,
+          describe: async (pid) => this.record.describe('negotiation', pid) as ContractNegotiation,
+        },
+        transfers: {
+          handle: async (message) => this.record.handle(message) as TransferProcess,
+          describe: async (pid) => this.record.describe('transfer', pid) as TransferProcess,
         },
       },
       log: this.log,
     })
     await server.start()
     this.server = server
+    await this.inbox.start()
     this.http = new DspHttpClient({
       tokens: new IdTokenIssuer({
         key: this.key,
@@ -193,7 +279,7 @@ export class Party {
         binding,
         callbackAddress: `/p2p/${this.key.peerId.toString()}`,
         send: async (message) =>
-          this.record.remember(await p2p.request(provider.did, 'negotiation', message)),
+          this.record.remember(await p2p.request(provider.did, areaOf(message), message)),
         catalog: async () =>
           validateMessage(
             'Catalog',
@@ -214,19 +300,24 @@ export class Party {
     }
   }
 
-  /** Waits for a message the provider sent this party for `consumerPid`. */
-  received(consumerPid: string, type: DspMessage['@type']): Promise<DspMessage> {
-    return eventually(
-      async () =>
-        this.record.received.find(
-          (m) => m['@type'] === type && (m as { consumerPid?: string }).consumerPid === consumerPid,
-        ),
-      { what: `${type} for ${consumerPid}`, timeoutMs: 60_000 },
+  /** Every message of `type` the node sent this party for `consumerPid` so far, refused ones too. */
+  all(consumerPid: string, type: DspMessage['@type']): DspMessage[] {
+    return this.record.received.filter(
+      (m) => m['@type'] === type && (m as { consumerPid?: string }).consumerPid === consumerPid,
     )
+  }
+
+  /** Waits for the `count`th message of `type` the node sent this party for `consumerPid`. */
+  received(consumerPid: string, type: DspMessage['@type'], count = 1): Promise<DspMessage> {
+    return eventually(async () => this.all(consumerPid, type)[count - 1], {
+      what: `${type} #${count} for ${consumerPid}`,
+      timeoutMs: 60_000,
+    })
   }
 
   async stop(): Promise<void> {
     await this.server?.stop()
+    await this.inbox.stop()
     this.dataspace?.stop()
     await this.libp2p?.stop()
     await this.store?.close()

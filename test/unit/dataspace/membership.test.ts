@@ -402,5 +402,50 @@ describe('membership', () => {
       assert.equal(refused.admitted, false)
       assert.match(!refused.admitted ? refused.reason : '', /revoked/)
     })
+
+    it('lets an anchor admit a member it endorsed that shows no credential yet, and no other', async () => {
+      const registry = new MemberRegistry({
+        store,
+        key: k.anchor2,
+        descriptor: single,
+        statusLists: lists.issuer(k.anchor2),
+      })
+      await registry.endorse(k.other.did)
+      const anchorPolicy = new MembershipAdmissionPolicy({
+        descriptor: single,
+        key: k.anchor2,
+        wallet: new MembershipWallet(store, single, k.anchor2.did),
+        statusChecker: lists.cache,
+        ownEndorsement: (member) => registry.activeCredential(member),
+      })
+      const showsNothing = (key: NodeKey) =>
+        new MembershipAdmissionPolicy({
+          descriptor: single,
+          key,
+          wallet: { list: async () => [] },
+          statusChecker: lists.cache,
+        }).proofFor('anchor-nonce')
+      const endorsed = await anchorPolicy.check(
+        k.other.did,
+        { dataspace: single.id, proof: await showsNothing(k.other) },
+        'anchor-nonce',
+      )
+      assert.deepEqual(endorsed, { admitted: true })
+      assert.deepEqual(anchorPolicy.membershipOf(k.other.did)?.endorsedBy, [k.anchor2.did])
+      const stranger = await anchorPolicy.check(
+        k.stranger.did,
+        { dataspace: single.id, proof: await showsNothing(k.stranger) },
+        'anchor-nonce',
+      )
+      assert.equal(stranger.admitted, false)
+      assert.match(!stranger.admitted ? stranger.reason : '', /too-few-endorsements/)
+      await registry.revoke(k.other.did)
+      const revoked = await anchorPolicy.check(
+        k.other.did,
+        { dataspace: single.id, proof: await showsNothing(k.other) },
+        'anchor-nonce',
+      )
+      assert.equal(revoked.admitted, false)
+    })
   })
 })
