@@ -42,6 +42,8 @@ interface Provider {
   readonly token: string
   readonly did: string
   readonly dsp: string
+  /** Its libp2p address: the consumer is a member beside it, as in bench/dsp-http. */
+  readonly multiaddr: string
   readonly dataset: string
   agreement?: string
 }
@@ -75,6 +77,8 @@ async function startProvider(root: string, workers: number, source: string): Pro
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
   })
+  // Ends with this process, however it ends.
+  process.once('exit', () => child.kill())
   const api = await new Promise<string>((resolve, reject) => {
     let out = ''
     child.stdout!.on('data', (d) => {
@@ -86,7 +90,10 @@ async function startProvider(root: string, workers: number, source: string): Pro
   })
   const files = await openNode(dir)
   const headers = { authorization: `Bearer ${files.apiToken}`, 'content-type': 'application/json' }
-  const status = (await (await fetch(`${api}/api/v1/status`, { headers })).json()) as { dsp: string }
+  const identity = (await (await fetch(`${api}/api/v1/identity`, { headers })).json()) as {
+    dsp: string
+    multiaddrs: string[]
+  }
   const published = await fetch(`${api}/api/v1/datasets`, {
     method: 'POST',
     headers,
@@ -108,7 +115,8 @@ async function startProvider(root: string, workers: number, source: string): Pro
     api,
     token: files.apiToken,
     did: files.key.did,
-    dsp: status.dsp,
+    dsp: identity.dsp,
+    multiaddr: identity.multiaddrs[0]!,
     dataset: dataset.id,
   }
 }
@@ -122,8 +130,16 @@ try {
   for (const workers of WORKERS) providers.push(await startProvider(root, workers, source))
   const consumerDir = join(root, 'consumer')
   await initNode(consumerDir, { name: 'consumer', overrides: { dataspace: 'bench-workers' } })
-  consumer = new Connector({ files: await openNode(consumerDir, { dspPort: 0 }), log: createSilentLogger() })
+  consumer = new Connector({
+    files: await openNode(consumerDir, { dspPort: 0, bootstrap: providers.map((p) => p.multiaddr) }),
+    log: createSilentLogger(),
+  })
   const { apiUrl } = await consumer.start()
+  const admitted = Date.now() + 120_000
+  while ((await consumer.peers()).filter((p) => p.connected && p.admitted).length < providers.length) {
+    if (Date.now() > admitted) throw new Error('the consumer was not admitted by every provider')
+    await new Promise((r) => setTimeout(r, 100))
+  }
   const headers = { authorization: `Bearer ${consumer.files.apiToken}`, 'content-type': 'application/json' }
   for (const provider of providers) {
     const negotiation = await consumer.contracts.request({
