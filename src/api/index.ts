@@ -1,6 +1,7 @@
 /**
  * @packageDocumentation
- * The koa management API (`/api/v1`): bearer-token auth, JSON errors, one route module per area.
+ * The koa management API (`/api/v1`): bearer-token auth, JSON errors, one route module per area;
+ * `managementApi` puts every module of a running node together.
  *
  * @example
  * ```ts
@@ -17,6 +18,7 @@ export {
 } from './errors.js'
 export { type LiveEvent, LiveEvents, type LiveEventType } from './live-events.js'
 export { watchNode } from './live-sources.js'
+export { type ManagementApiParts, managementApi } from './management-api.js'
 export {
   collectMetrics,
   countByState,
@@ -29,6 +31,7 @@ export {
 } from './metrics.js'
 export { CsrfError, DashboardSessions, LoginCodeError } from './middleware/session.js'
 export { NodeApiError, NodeClient, NodeNotRunningError } from './node-client.js'
+export { type NodeStatusParts, nodeStatusOf } from './node-status.js'
 export { agreementProofRoutes, type PartyMembership } from './routes/agreement-proof-routes.js'
 export { auditRoutes } from './routes/audit-routes.js'
 export { auditVerifyRoutes } from './routes/audit-verify-routes.js'

@@ -15,6 +15,13 @@ export interface DspMessenger {
   send(peer: string, message: unknown, route?: PeerRoute): Promise<DspMessage>
 }
 
+/** This node's DSP HTTP listener as the dispatcher sees it (`DspHttpServer`). */
+export interface OwnHttpListener {
+  /** The versioned DSP base; undefined before it listens. */
+  readonly baseUrl: string | undefined
+  dataEndpoint(transferId: string): string | undefined
+}
+
 /** Is `address` a DSP HTTP address (the peer is reached over HTTPS, not libp2p)? */
 export function isHttpAddress(address: string | undefined): address is string {
   return address !== undefined && /^https?:\/\//i.test(address)
@@ -26,18 +33,30 @@ export function isHttpAddress(address: string | undefined): address is string {
  * hand over the address they were given and never look at it.
  */
 export class PeerDispatcher implements PeerAddressing {
+  private listener?: OwnHttpListener
+
   constructor(
     private readonly p2p: P2pDspEndpoint,
     private readonly http: DspHttpClient,
-    private readonly own: { readonly peerId: string; readonly dspBaseUrl: () => string | undefined },
+    private readonly own: { readonly peerId: string },
   ) {}
+
+  /** This node's DSP HTTP listener, once it listens: from then on its base is this node's HTTP address. */
+  listenOverHttp(listener: OwnHttpListener): void {
+    this.listener = listener
+  }
 
   bindingOf(address: string | undefined): DspBinding {
     return isHttpAddress(address) ? 'http' : 'libp2p'
   }
 
   ownAddress(binding: DspBinding): string | undefined {
-    return binding === 'http' ? this.own.dspBaseUrl() : `/p2p/${this.own.peerId}`
+    return binding === 'http' ? this.listener?.baseUrl : `/p2p/${this.own.peerId}`
+  }
+
+  /** Where a consumer on DSP HTTP pulls a transfer's data (`HttpData-PULL`); undefined without the HTTP listener. */
+  httpDataEndpoint(transferId: string): string | undefined {
+    return this.listener?.dataEndpoint(transferId)
   }
 
   /** The messenger of one DSP area. */

@@ -1,9 +1,9 @@
 import type { Logger } from '../log/index.js'
-import { NotFoundError } from '../protocol/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
 import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from './catalog-answer.js'
 import { ProviderTimeoutError } from './errors.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
+import { chooseOffer } from './offer-resolution.js'
 
 /** How the federation reaches the network; the libp2p binding implements it. */
 export interface CatalogNetwork {
@@ -88,6 +88,20 @@ export class CatalogFederation {
   }
 
   /**
+   * Names for the terms of an agreement in words: each dataset of the federated catalog by its title,
+   * each provider by its publisher.
+   */
+  async labels(): Promise<Record<string, string>> {
+    const { hits } = await this.search({})
+    return Object.fromEntries(
+      hits.flatMap((hit) => [
+        [hit.datasetId, hit.title],
+        ...(hit.publisher === undefined ? [] : [[hit.provider, hit.publisher]]),
+      ]),
+    )
+  }
+
+  /**
    * A provider's offer for a dataset as this node sees it (the first one without `offerId`), from
    * the cache or, when the cache has not seen the dataset, from the provider asked right now.
    */
@@ -98,14 +112,8 @@ export class CatalogFederation {
       await this.refreshProvider(provider)
       cached = await cache.get(provider, dataset)
     }
-    const offers = (cached?.dataset as { hasPolicy?: Record<string, unknown>[] } | undefined)?.hasPolicy ?? []
-    const offer = offerId === undefined ? offers[0] : offers.find((o) => o['@id'] === offerId)
-    if (offer === undefined) {
-      throw new NotFoundError(
-        `provider ${provider} offers no ${offerId === undefined ? 'offer' : `offer ${offerId}`} for dataset ${dataset} to this node`,
-      )
-    }
-    return offer
+    const offers = (cached?.dataset as { hasPolicy?: unknown } | undefined)?.hasPolicy
+    return chooseOffer(offers, offerId, { provider: `provider ${provider}`, dataset })
   }
 
   /**

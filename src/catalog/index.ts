@@ -13,8 +13,11 @@
  *   offers: [{ offer, access: { kind: 'members' } }], metadataVisibility: 'public', source,
  * })
  * const answer = buildDspCatalog(await catalog.catalogFor(requester), { participantId: did, endpointURL })
+ * // the same answer as a binding serves it, with this node's address on that binding:
+ * const overHttp = await new DspCatalogAnswers(catalog, did, dispatcher, 'http').catalogFor(requester)
  * ```
  */
+
 export {
   filterCatalogFor,
   maySeeOffer,
@@ -41,6 +44,7 @@ export {
   salvageCatalogAnswer,
   salvageDatasetAnswer,
 } from './catalog-answer.js'
+export { auditCatalogChanges } from './catalog-audit.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,
@@ -74,6 +78,7 @@ export {
   toDcatApDeJsonLd,
   toDcatApDeTurtle,
 } from './dcat-ap-export.js'
+export { DspCatalogAnswers } from './dsp-answers.js'
 export {
   buildDspCatalog,
   buildDspDataset,
@@ -112,6 +117,14 @@ export {
 } from './federated-cache.js'
 export { type GuessedFormat, guessFormat } from './media-type-guess.js'
 export { offerPublishProblems } from './offer-checks.js'
+export {
+  chooseOffer,
+  type DspCatalogClient,
+  type OfferRequest,
+  OfferResolution,
+  type ResolvedOffer,
+  resolveHttpOffer,
+} from './offer-resolution.js'
 export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
 export { foldText } from './text-match.js'

@@ -29,3 +29,4 @@ export {
   writeNodeConfig,
 } from './node-config.js'
 export { DEFAULT_NODE_DIR, type NodeDirectory, nodeDirectory, readApiToken } from './node-directory.js'
+export { openNodeStore } from './node-store.js'

@@ -60,4 +60,6 @@ export {
   type NegotiationRoute,
   NegotiationService,
 } from './negotiation-service.js'
+export { providedFactsOf } from './provided-facts.js'
+export { providerAddressOf } from './provider-address.js'
 export { type ProviderDecisionInit, providerDecision } from './provider-decision.js'

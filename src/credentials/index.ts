@@ -77,6 +77,7 @@ export {
   StatusListIssuer,
   statusListUrl,
 } from './status-list.js'
+export { StatusListSource } from './status-list-source.js'
 export {
   addProof,
   type CredentialVerification,

@@ -82,7 +82,9 @@ export {
   MEMBERSHIP_CREDENTIAL_TYPE,
   membershipSubject,
 } from './membership-credential.js'
+export { MembershipRule, type MembershipShown } from './membership-rule.js'
 export { MEMBERSHIP_SUBLEVEL, MembershipWallet } from './membership-wallet.js'
+export { bootstrapAddresses, type Reach, reachOf } from './mesh-reach.js'
 export {
   adoptDescriptor,
   DESCRIPTOR_FILE,
@@ -97,6 +99,7 @@ export {
   PARTY_CREDENTIALS_SUBLEVEL,
   PartyCredentials,
 } from './party-credentials.js'
+export { type NamedPeer, type PartyEvidence, type PartyName, PartyNames } from './party-names.js'
 export { type ProvenName, provenNames } from './proven-names.js'
 export {
   issueRevocationList,
@@ -106,3 +109,4 @@ export {
   revocationsRequired,
   type Veto,
 } from './revocation-list.js'
+export { TokenMembership } from './token-membership.js'

@@ -4,8 +4,8 @@ import { AllmendeError } from './errors.js'
 export interface ErrorAnswer {
   /**
    * HTTP status on the management API, DSP HTTP and the HTTP data plane. Over libp2p no status is
-   * sent, but the same line decides: below 500 is a refusal (the sender must not retry it
-   * unchanged), 500 and above a fault (retried).
+   * sent, but the same line decides ({@link isRefusalStatus}): below 500 is a refusal (the sender
+   * must not retry it unchanged) except 429, a rate limit; 500 and above a fault (retried).
    */
   readonly status: number
   /**
@@ -140,21 +140,33 @@ export function errorReply(error: unknown): ErrorReply {
   return { status: answer.status, code, message, exposed: true }
 }
 
+/** Whether an HTTP status is a refusal (final) rather than a rate limit or a fault worth retrying. */
+export function isRefusalStatus(status: number): boolean {
+  return status < 500 && status !== 429
+}
+
 /**
  * Whether a remote party's error code is a refusal (final: the same message would be refused
  * again) rather than a fault or a rate limit worth retrying. Codes this node does not know are
  * another connector's refusals: final.
  */
 export function isRefusalCode(code: string): boolean {
-  const status = ERROR_TABLE[code]?.status ?? 400
-  return status < 500 && status !== 429
+  return isRefusalStatus(ERROR_TABLE[code]?.status ?? 400)
 }
 
 /**
  * Whether a failed delivery was the peer's final refusal (an outbox gives up at once) rather than
- * a failure to retry. The same code means the same on both bindings.
+ * a failure to retry. A code of this table means the same whichever binding brought it; another
+ * connector's own code is judged by the HTTP status it came with, and is final without one.
  */
 export function isRemoteRefusal(error: unknown): boolean {
-  const { code, remoteCode } = (error ?? {}) as { code?: unknown; remoteCode?: unknown }
-  return code === 'ALLMENDE_REMOTE_ERROR' && (typeof remoteCode !== 'string' || isRefusalCode(remoteCode))
+  const { code, remoteCode, status } = (error ?? {}) as {
+    code?: unknown
+    remoteCode?: unknown
+    status?: unknown
+  }
+  if (code !== 'ALLMENDE_REMOTE_ERROR') return false
+  if (typeof remoteCode === 'string' && ERROR_TABLE[remoteCode] !== undefined)
+    return isRefusalCode(remoteCode)
+  return typeof status === 'number' ? isRefusalStatus(status) : true
 }

@@ -55,6 +55,7 @@ export {
   type ErrorReply,
   errorReply,
   isRefusalCode,
+  isRefusalStatus,
   isRemoteRefusal,
 } from './error-table.js'
 export { AllmendeError, InvalidInputError, NotFoundError } from './errors.js'

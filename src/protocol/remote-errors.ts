@@ -3,12 +3,16 @@ import { AllmendeError } from './errors.js'
 // What a binding's client throws when a peer refused or could not be reached: the same two errors
 // on libp2p and DSP HTTP, so the outbox decides alike (`isRemoteRefusal` in error-table.ts).
 
-/** The peer answered a DSP request with a `*Error` message; `remoteCode` is the code it gave. */
+/**
+ * The peer answered a DSP request with a `*Error` message; `remoteCode` is the code it gave, and
+ * `status` the HTTP status it came with (DSP HTTP only: libp2p sends none).
+ */
 export class RemoteDspError extends AllmendeError {
   static override name = 'RemoteDspError'
   constructor(
     readonly remoteCode: string,
     readonly reasons: readonly string[],
+    readonly status?: number,
   ) {
     super('ALLMENDE_REMOTE_ERROR', `the peer refused: ${reasons.join('; ') || remoteCode} (${remoteCode})`)
   }

@@ -107,7 +107,12 @@ export {
   type DutyView,
 } from './duties-tracker.js'
 export { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
-export { type RevocableTransfers, terminateTransfersUnder } from './revoked-transfers.js'
+export {
+  endTransfersOnRevocation,
+  type RevocableTransfers,
+  type RevocationEvents,
+  terminateTransfersUnder,
+} from './revoked-transfers.js'
 export {
   allowedTransferMoves,
   isPushFormat,

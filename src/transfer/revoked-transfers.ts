@@ -19,3 +19,13 @@ export async function terminateTransfersUnder(
   )
   for (const transfer of running) await transfers.terminate(transfer.id, `agreement revoked: ${reason}`)
 }
+
+/** Where revocations are announced: the provider's agreement revocation. */
+export interface RevocationEvents {
+  onRevoked(listener: (agreement: { readonly id: string }, reason: string) => Promise<void>): void
+}
+
+/** From now on, each revoked agreement ends its running transfers ({@link terminateTransfersUnder}). */
+export function endTransfersOnRevocation(revocations: RevocationEvents, transfers: RevocableTransfers): void {
+  revocations.onRevoked((agreement, reason) => terminateTransfersUnder(transfers, agreement.id, reason))
+}

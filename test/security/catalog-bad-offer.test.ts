@@ -2,13 +2,14 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { DspHttpClient, IdTokenIssuer, resolveHttpOffer } from '../../src/bindings/http/index.js'
+import { DspHttpClient, IdTokenIssuer } from '../../src/bindings/http/index.js'
 import {
   buildDspCatalog,
   Catalog,
   CatalogFederation,
   FederatedCatalogCache,
   offerPublishProblems,
+  resolveHttpOffer,
   validateOfferWithPolicyEngine,
 } from '../../src/catalog/index.js'
 import { policyValidateCommand } from '../../src/cli/commands/policy-validate.js'

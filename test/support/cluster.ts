@@ -21,6 +21,8 @@ export interface NegotiationView {
   providerPid?: string
   state: string
   agreementId?: string
+  /** Where the other party is reached: its DSP base over HTTP; absent over libp2p. */
+  callbackAddress?: string
   created: string
   history: { state: string; code?: string; reason?: string }[]
 }

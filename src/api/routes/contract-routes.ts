@@ -1,10 +1,7 @@
 import type { Router } from '@koa/router'
-import {
-  type AgreementRecord,
-  type AgreementRevocation,
-  type NegotiationService,
-  readDeclarations,
-} from '../../contract/index.js'
+import type { OfferRequest, ResolvedOffer } from '../../catalog/index.js'
+import { type AgreementRevocation, type NegotiationService, readDeclarations } from '../../contract/index.js'
+import type { StatusListSource } from '../../credentials/index.js'
 import { PURPOSE_WORDS, purposeIri } from '../../policy/index.js'
 import { InvalidInputError, NotFoundError } from '../../protocol/index.js'
 import type { DutyView } from '../../transfer/index.js'
@@ -16,24 +13,14 @@ export interface ContractRoutesInit {
    * The current status list credential an agreement's revocation is read from (its provider's; this
    * node's own, or fetched from the provider), undefined for an agreement without a status entry.
    */
-  readonly statusList: (agreement: AgreementRecord) => Promise<Record<string, unknown> | undefined>
+  readonly statusLists: Pick<StatusListSource, 'ofCredential'>
   /** Usage duties of an agreement (delete, inform, log) and their states, on either side. */
   readonly duties?: { list(agreementId: string): Promise<DutyView[]> }
-  /** Resolves the offer the consumer asks for from the federated catalog (first visible one if none is named). */
-  readonly resolveOffer: (
-    provider: string,
-    dataset: string,
-    offer?: string,
-  ) => Promise<Record<string, unknown>>
   /**
-   * Resolves the offer from the DSP catalog of a provider reached over HTTPS (`providerUrl`): its
-   * DID comes from the catalog's `participantId`, its DSP base from the URL or its version metadata.
+   * Finds the offer a consumer asks for: by the provider's DID in the federated catalog, or by a
+   * provider's URL in its DSP catalog over HTTPS (the first visible offer when none is named).
    */
-  readonly resolveHttpOffer?: (
-    providerUrl: string,
-    dataset: string,
-    offer?: string,
-  ) => Promise<{ provider: string; providerAddress: string; offer: Record<string, unknown> }>
+  readonly offers: { resolve(request: OfferRequest): Promise<ResolvedOffer> }
 }
 
 /** Negotiations this node runs or answers, and the agreements they concluded. */
@@ -52,13 +39,12 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
     const dataset = text('dataset', true)!
     const purpose = purposeOf(text('purpose', false))
     const declared = readDeclarations(body.declare)
-    const resolved =
-      providerUrl === undefined
-        ? {
-            provider: text('provider', true)!,
-            offer: await init.resolveOffer(text('provider', true)!, dataset, text('offer', false)),
-          }
-        : await resolveOverHttp(init, providerUrl, dataset, text('offer', false))
+    const offer = text('offer', false)
+    const resolved = await init.offers.resolve({
+      dataset,
+      ...(offer === undefined ? {} : { offer }),
+      ...(providerUrl === undefined ? { provider: text('provider', true)! } : { providerUrl }),
+    })
     ctx.status = 201
     ctx.body = await init.negotiations.request({
       provider: resolved.provider,
@@ -66,7 +52,7 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
       offer: resolved.offer as never,
       ...(purpose === undefined ? {} : { purpose }),
       ...(Object.keys(declared).length === 0 ? {} : { declared }),
-      ...('providerAddress' in resolved ? { providerAddress: resolved.providerAddress } : {}),
+      ...(resolved.providerAddress === undefined ? {} : { providerAddress: resolved.providerAddress }),
     })
   })
   router.get('/api/v1/negotiations', async (ctx) => {
@@ -103,7 +89,7 @@ export function contractRoutes(router: Router, init: ContractRoutesInit): void {
   router.get('/api/v1/agreements/:id/status-list', async (ctx) => {
     const agreement = await init.negotiations.getAgreement(ctx.params.id!)
     if (agreement === undefined) throw new NotFoundError(`no agreement ${ctx.params.id}`)
-    ctx.body = { statusList: (await init.statusList(agreement)) ?? null }
+    ctx.body = { statusList: (await init.statusLists.ofCredential(agreement.credential)) ?? null }
   })
   router.get('/api/v1/agreements/:id/duties', async (ctx) => {
     if (init.duties === undefined) throw new NotFoundError('this node tracks no usage duties')
@@ -121,11 +107,4 @@ function purposeOf(value: string | undefined): string | undefined {
     )
   }
   return iri
-}
-
-function resolveOverHttp(init: ContractRoutesInit, providerUrl: string, dataset: string, offer?: string) {
-  if (init.resolveHttpOffer === undefined) {
-    throw new InvalidInputError('this node cannot reach providers over DSP HTTP')
-  }
-  return init.resolveHttpOffer(providerUrl, dataset, offer)
 }

@@ -1,5 +1,8 @@
 import type { Router } from '@koa/router'
 import type { PeerSummary } from '../../bindings/p2p/index.js'
+import type { PartyName } from '../../dataspace/index.js'
+
+export type { PartyName }
 
 /** What the node routes need to know about the node. */
 export interface NodeView {
@@ -7,14 +10,6 @@ export interface NodeView {
   peers(): Promise<PeerSummary[]>
   status(): Promise<NodeStatusView>
   names(): Promise<Record<string, PartyName>>
-}
-
-/** `GET /api/v1/names`: a party's name and where this node has it from. */
-export interface PartyName {
-  name: string
-  /** This node's own config, the party's membership credential (vouched by `issuer`), or its handshake. */
-  from: 'this node' | 'membership credential' | 'handshake'
-  issuer?: string
 }
 
 /** `GET /api/v1/status`: membership, connectivity and what keeps the node from being reached. */

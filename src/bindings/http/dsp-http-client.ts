@@ -8,6 +8,7 @@ import {
   type DspMessage,
   encodeMessage,
   InvalidMessageError,
+  isRefusalStatus,
   PeerUnreachableError,
   parseMessage,
   RemoteDspError,
@@ -28,8 +29,10 @@ const REQUEST_TIMEOUT_MS = 15_000
 /**
  * The client half of the DSP HTTP binding: posts a message to the path its type and recipient
  * call for under the peer's address, with a fresh ID token for the peer's DID, and parses the
- * answer. A `*Error` answer (4xx) is a {@link RemoteDspError}: the peer refused, do not retry. A
- * 5xx, a timeout or a refused connection is a {@link PeerUnreachableError}: retry later.
+ * answer. A `*Error` answer is a {@link RemoteDspError} with the peer's code, whatever its status,
+ * as over libp2p: the one error table decides whether it is final (`isRemoteRefusal`). An answer
+ * without a code is judged by its status alone: a 4xx is a final refusal; a 429, a 5xx, a timeout or
+ * a refused connection is a {@link PeerUnreachableError}: retry later.
  *
  * @example
  * ```ts
@@ -130,26 +133,34 @@ export class DspHttpClient {
     try {
       json = text === '' ? undefined : JSON.parse(text)
     } catch (cause) {
-      if (response.status >= 500)
-        throw new PeerUnreachableError(url, `answered ${response.status}`, { cause })
-      throw new InvalidMessageError(`${url} answered ${response.status} with a body that is not JSON`, {
-        cause,
-      })
+      if (response.ok)
+        throw new InvalidMessageError(`${url} answered ${response.status} with a body that is not JSON`, {
+          cause,
+        })
     }
     if (response.ok) return json
-    // Rate limited: a delay, not a refusal; the outbox tries again later.
-    if (response.status === 429)
-      throw new PeerUnreachableError(
-        url,
-        `rate limited; retry after ${response.headers.get('retry-after') ?? '?'} s`,
-      )
-    if (response.status >= 500)
-      throw new PeerUnreachableError(url, `answered ${response.status} ${text.slice(0, 200)}`)
+    const { status } = response
     const error = (json ?? {}) as { code?: unknown; reason?: unknown }
     const reasons = Array.isArray(error.reason) ? error.reason.map(String) : []
+    // The peer's own code, as over libp2p: a rate limit or a fault is retried, a refusal is final.
+    if (typeof error.code === 'string')
+      throw new RemoteDspError(
+        error.code,
+        reasons.length > 0 ? reasons : [`${method} ${url} answered ${status}`],
+        status,
+      )
+    // No DSP error (a proxy's page, an empty answer): the status alone tells a delay from a refusal.
+    if (!isRefusalStatus(status)) {
+      const retryAfter = response.headers.get('retry-after')
+      throw new PeerUnreachableError(
+        url,
+        `answered ${status}${retryAfter === null ? '' : `; retry after ${retryAfter} s`} ${text.slice(0, 200)}`.trim(),
+      )
+    }
     throw new RemoteDspError(
-      typeof error.code === 'string' ? error.code : `HTTP_${response.status}`,
-      reasons.length > 0 ? reasons : [`${method} ${url} answered ${response.status}`],
+      `HTTP_${status}`,
+      [`${method} ${url} answered ${status} ${text.slice(0, 200)}`.trim()],
+      status,
     )
   }
 }

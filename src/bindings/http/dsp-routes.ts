@@ -6,6 +6,7 @@ import {
   type DspMessage,
   type DspMessageType,
   InvalidInputError,
+  type PeerAddressing,
   parseMessage,
   type TransferProcess,
   UnknownProcessError,
@@ -28,6 +29,8 @@ export interface DspTransfers {
 
 /** The shared domain services the HTTP binding adapts; the same ones serve libp2p. */
 export interface DspHttpServices {
+  /** Which binding an address means: the dispatcher's judgement, so a callback is checked as it will be used. */
+  readonly addressing: Pick<PeerAddressing, 'bindingOf'>
   /** The DSP `Catalog` as `caller` may see it. */
   catalog(caller: DspHttpCaller): Promise<unknown>
   /** One DSP `Dataset` as `caller` may see it; a `NotFoundError` for unknown and invisible alike. */
@@ -74,9 +77,9 @@ function messageFor<T extends DspMessageType>(
   return message
 }
 
-/** Over HTTP the answers go to the callback: it must be an http(s) URL (reference §1.1). */
-function requireHttpCallback(callbackAddress: string): void {
-  if (!/^https?:\/\//i.test(callbackAddress)) {
+/** Over HTTP the answers go to the callback: it must be an address the dispatcher reaches over HTTP (reference §1.1). */
+function requireHttpCallback(services: DspHttpServices, callbackAddress: string): void {
+  if (services.addressing.bindingOf(callbackAddress) !== 'http') {
     throw new InvalidInputError(
       `the callbackAddress ${JSON.stringify(callbackAddress)} is not an https:// URL this provider can answer at`,
     )
@@ -190,7 +193,7 @@ export const DSP_ROUTES: readonly DspRoute[] = [
           'an initial ContractRequestMessage carries a callbackAddress and no providerPid; send a counter-request to /negotiations/:providerPid/request',
         )
       }
-      requireHttpCallback(message.callbackAddress)
+      requireHttpCallback(services, message.callbackAddress)
       return services.negotiations.handle(message, request.caller.did)
     },
   },
@@ -267,7 +270,7 @@ export const DSP_ROUTES: readonly DspRoute[] = [
     status: 201,
     handle: async (request, services) => {
       const message = parseMessage(request.body, ['TransferRequestMessage'])
-      requireHttpCallback(message.callbackAddress)
+      requireHttpCallback(services, message.callbackAddress)
       // Whether a push's dataAddress can be delivered to is the transfer manager's to judge, as over libp2p.
       return transfers(services).handle(message, request.caller.did)
     },

@@ -38,7 +38,6 @@ export {
 export { DspPortUnavailableError, DspVersionUnsupportedError, InvalidDspAddressError } from './errors.js'
 export { HttpDataPuller, type HttpDataPullerInit } from './http-data-puller.js'
 export { HttpDataPusher, type HttpDataPusherInit } from './http-data-pusher.js'
-export { type HttpOffer, resolveHttpOffer } from './http-offer.js'
 export {
   type DspHttpCaller,
   HttpMembership,

@@ -10,7 +10,9 @@
  * await libp2p.start(); await admission.start(libp2p)
  * ```
  */
+
 export { ADMISSION_DEADLINE_MS, type AdmissionOptions, PeerAdmission } from './admission.js'
+export { AdmittedMembers } from './admitted-members.js'
 export { P2pCatalogNetwork } from './catalog-network.js'
 export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp2p.js'
 export {
@@ -40,6 +42,7 @@ export { type DspHandler, type P2pCaller, P2pDspEndpoint } from './dsp-endpoint.
 export { type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
 export { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
+export { startListening } from './listen.js'
 export { membersOnly } from './member-gate.js'
 export { fetchStatusList } from './membership-protocol.js'
 export { PEER_MEMORY_SUBLEVEL, PeerMemory, type RememberedPeer } from './peer-memory.js'

@@ -351,6 +351,8 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         )
         assert.equal(consumer.agreementId, providerSide.agreementId)
         assert.equal(consumer.providerPid, providerSide.id)
+        // the consumer keeps where it reached the provider: its DSP base over HTTP, nothing over libp2p
+        assert.equal(consumer.callbackAddress, binding === 'http' ? provider.dspUrl : undefined)
         for (const name of ['p', 'c']) {
           const { body: agreement } = await cluster.api<
             Record<string, unknown> & { credential: JsonLdObject }
@@ -370,6 +372,7 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         const providerSide = await reaches('p', body.consumerPid, 'TERMINATED')
         const ended = (n: NegotiationView) => n.history.at(-1)!
         assert.equal(ended(consumer).code, ended(providerSide).code)
+        assert.equal(ended(providerSide).code, 'PURPOSE_NOT_PERMITTED')
         assert.match(ended(consumer).reason ?? '', /purpose/i)
       })
 
@@ -409,6 +412,7 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         const { consumerPid, providerPid } = await open(face, dataset.manual)
         const pids = { providerPid, consumerPid }
         await refused(face, 'ALLMENDE_ILLEGAL_TRANSITION', [
+          createContractNegotiationEventMessage({ ...pids, eventType: 'ACCEPTED' }),
           createContractNegotiationEventMessage({ ...pids, eventType: 'FINALIZED' }),
           createContractAgreementVerificationMessage(pids),
         ])
@@ -464,7 +468,10 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         // each side calls the other back on the binding the agreement was negotiated on
         assert.equal(mine.callbackAddress, binding === 'http' ? provider.dspUrl : undefined)
         assert.equal(theirs.callbackAddress, binding === 'http' ? consumerDspUrl : undefined)
-        if (binding === 'http') assert.ok(mine.dataAddress?.endpoint?.startsWith(`${provider.dspUrl}/data/`))
+        if (binding === 'http') {
+          assert.equal(mine.dataAddress?.endpointType, HTTP_ENDPOINT)
+          assert.ok(mine.dataAddress?.endpoint?.startsWith(`${provider.dspUrl}/data/`))
+        }
         const access = await cluster.audit('p', theirs.id)
         assert.deepEqual(
           access.filter((e) => e.type === 'transfer.access').map((e) => e.data.offset),
@@ -508,6 +515,7 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         assert.equal((completion as TransferProcess).providerPid, providerPid)
         const delivered = party.inbox.deliveries.filter((d) => d.path === `/inbox/${consumerPid}`)
         assert.equal(delivered.length, 1)
+        assert.equal(delivered[0]!.method, 'POST')
         assert.equal(delivered[0]!.authorization, 'Bearer push-secret')
         assert.match(delivered[0]!.contentType ?? '', /json/)
         assert.equal(sha256(delivered[0]!.body), sha256(content))
@@ -702,10 +710,12 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
       it('the same refusal has the same outcome: final ends the transfer at once, transient is tried again', async () => {
         const face = party.face(binding)
         const agreementId = await partyAgreement(face)
-        // One code for each status of the one error table: the party refuses the provider's start with it once.
-        const byStatus = new Map(Object.entries(ERROR_TABLE).map(([code, row]) => [row.status, code]))
+        // One code for each status and exposure of the one error table: the party refuses the provider's start with it once.
+        const kinds = new Map(
+          Object.entries(ERROR_TABLE).map(([code, row]) => [`${row.status} ${row.exposed}`, code]),
+        )
         await Promise.all(
-          [...byStatus.values()].map(async (code) => {
+          [...kinds.values()].map(async (code) => {
             const error = new AllmendeError(code, `the party refuses with ${code}`)
             const seen = errorReply(error).code
             const consumerPid = `urn:uuid:${randomUUID()}`

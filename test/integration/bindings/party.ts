@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import { PeerDispatcher } from '../../../src/bindings/dispatcher.js'
 import {
   DspHttpClient,
   DspHttpServer,
@@ -130,6 +131,7 @@ class ConsumerRecord {
 
 /** One POST a provider made to the party's push endpoint. */
 export interface PushDelivery {
+  readonly method?: string
   readonly path: string
   readonly authorization?: string
   readonly contentType?: string
@@ -152,6 +154,7 @@ class PushInbox {
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
         this.deliveries.push({
+          ...(req.method === undefined ? {} : { method: req.method }),
           path: req.url ?? '/',
           ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
           ...(req.headers['content-type'] === undefined ? {} : { contentType: req.headers['content-type'] }),
@@ -187,6 +190,7 @@ export class Party {
   private server?: DspHttpServer
   private p2p?: P2pDspEndpoint
   private http?: DspHttpClient
+  private dispatcher?: PeerDispatcher
   private readonly exchanges: Record<DspBinding, Exchange> = { libp2p: {}, http: {} }
 
   constructor(
@@ -231,11 +235,26 @@ export class Party {
       async () => ((await dataspace.updateStanding()).reason === undefined ? true : undefined),
       { what: 'the party to hold its membership credential', timeoutMs: 60_000 },
     )
+    this.http = new DspHttpClient({
+      tokens: new IdTokenIssuer({
+        key: this.key,
+        presentation: async (audience) => (await dataspace.policy.proofFor(audience)) as JsonLdObject,
+      }),
+      fetch: async (input, init) => {
+        const response = await fetch(input, init)
+        this.exchanges.http = { status: response.status }
+        return response
+      },
+    })
+    // The party's addresses, and which binding an address means, are the dispatcher's as on a node.
+    const dispatcher = new PeerDispatcher(p2p, this.http, { peerId: this.key.peerId.toString() })
+    this.dispatcher = dispatcher
     const server: DspHttpServer = new DspHttpServer({
       host: '127.0.0.1',
       port: 0,
       authenticator: new IdTokenAuthenticator({ did: this.key.did, baseUrl: () => server.baseUrl }),
       services: {
+        addressing: dispatcher,
         catalog: async () => {
           throw new NotFoundError('the party publishes no catalog')
         },
@@ -254,19 +273,9 @@ export class Party {
       log: this.log,
     })
     await server.start()
+    dispatcher.listenOverHttp(server)
     this.server = server
     await this.inbox.start()
-    this.http = new DspHttpClient({
-      tokens: new IdTokenIssuer({
-        key: this.key,
-        presentation: async (audience) => (await dataspace.policy.proofFor(audience)) as JsonLdObject,
-      }),
-      fetch: async (input, init) => {
-        const response = await fetch(input, init)
-        this.exchanges.http = { status: response.status }
-        return response
-      },
-    })
   }
 
   /** The party as it speaks over one binding. */
@@ -274,10 +283,11 @@ export class Party {
     const { provider, exchanges } = this
     const p2p = this.p2p!
     const http = this.http!
+    const dispatcher = this.dispatcher!
     if (binding === 'libp2p') {
       return {
         binding,
-        callbackAddress: `/p2p/${this.key.peerId.toString()}`,
+        callbackAddress: dispatcher.ownAddress('libp2p')!,
         send: async (message) =>
           this.record.remember(await p2p.request(provider.did, areaOf(message), message)),
         catalog: async () =>
@@ -290,7 +300,7 @@ export class Party {
     }
     return {
       binding,
-      callbackAddress: this.server!.baseUrl!,
+      callbackAddress: dispatcher.ownAddress('http')!,
       send: async (message, recipient) =>
         this.record.remember(await http.send(provider.did, provider.dspUrl, recipient, message)),
       catalog: () => http.catalog(provider.dspUrl, provider.did),

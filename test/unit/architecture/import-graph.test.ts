@@ -5,10 +5,11 @@ import { describe, it } from 'node:test'
 import { repoRoot } from '../../support/repo.js'
 
 /**
- * The shape of the source tree: no module imports itself through others (a circle of files), and
- * no folder imports a folder that imports it back (an upward import). Type-only imports count too:
+ * The shape of the source tree: no module imports itself through others (a circle of files), no
+ * folder imports one on a higher floor (an upward arrow), and no folders import each other in a
+ * circle. Type-only imports count too:
  * they tie the folders together for the reader even when the compiler erases them.
- * Run alone: `npm run build && node --test dist/test/unit/architecture/import-graph.test.js`.
+ * Run alone: `npm run imports` (prints the count of modules, folders and arrows between them).
  */
 
 const SRC = join(repoRoot(), 'src')
@@ -41,6 +42,25 @@ function folderOf(file: string): string {
   const parts = file.split('/')
   if (parts.length === 1) return file
   return parts[0] === 'bindings' || parts[0] === 'transfer' ? parts.slice(0, -1).join('/') : parts[0]!
+}
+
+/**
+ * The floors of the house, top first (docs/architecture.md, "Layers"): a folder may import its own
+ * floor (without a circle) and the floors below, never one above. A new folder must be placed here.
+ */
+const FLOORS: readonly (readonly string[])[] = [
+  ['cli'],
+  ['demo'],
+  ['connector.ts', 'node-services.ts'],
+  ['api', 'bindings', 'bindings/p2p', 'bindings/http'],
+  ['contract', 'transfer', 'transfer/data-plane', 'transfer/sources', 'catalog', 'dataspace'],
+  ['process', 'lifecycle'],
+  ['policy', 'credentials', 'identity', 'protocol', 'audit', 'store', 'config', 'log', 'util', 'workers'],
+  ['polyfills.ts', 'ui'],
+]
+
+function floorOf(folder: string): number {
+  return FLOORS.findIndex((floor) => floor.includes(folder))
 }
 
 /** The strongly connected components with more than one member (Tarjan), each sorted. */
@@ -103,8 +123,34 @@ describe('import graph of src/', () => {
     assert.deepEqual(sniffing, [])
   })
 
-  it('has no circle of files', () => {
-    assert.deepEqual(circles(files), [])
+  it('has no circle of files', (t) => {
+    const found = circles(files)
+    t.diagnostic(`${found.length} circles of files`)
+    assert.deepEqual(found, [])
+  })
+
+  it('places every folder on a floor and has no upward arrow', (t) => {
+    const folders = new Set([...files.keys()].map(folderOf))
+    assert.deepEqual(
+      [...folders].filter((folder) => floorOf(folder) < 0),
+      [],
+      'a folder on no floor: add it to FLOORS',
+    )
+    const arrows = new Set<string>()
+    const upward: string[] = []
+    for (const [file, targets] of files) {
+      for (const target of targets) {
+        const [from, to] = [folderOf(file), folderOf(target)]
+        if (from === to || !files.has(target)) continue
+        arrows.add(`${from} -> ${to}`)
+        if (floorOf(to) < floorOf(from)) upward.push(`${file} -> ${target}`)
+      }
+    }
+    t.diagnostic(
+      `${files.size} modules in ${folders.size} folders on ${FLOORS.length} floors; ` +
+        `${arrows.size} arrows between folders, ${upward.length} upward`,
+    )
+    assert.deepEqual(upward, [])
   })
 
   it('has no circle of folders (no folder imports one that imports it back)', () => {

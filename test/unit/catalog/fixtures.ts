@@ -5,13 +5,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import addFormatsModule from 'ajv-formats'
-import type {
-  CatalogClock,
-  DatasetInput,
-  JsonObject,
-  OfferIssue,
-  OfferValidation,
-  Requester,
+import {
+  Catalog,
+  type CatalogClock,
+  type DatasetInput,
+  type JsonObject,
+  type OfferIssue,
+  type OfferValidation,
+  type Requester,
 } from '../../../src/catalog/index.js'
 import { Store } from '../../../src/store/index.js'
 
@@ -54,6 +55,22 @@ export async function tempStore(): Promise<{ store: Store; dispose: () => Promis
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A catalog with the strict offer check and the role evaluator in a fresh store, on a clock standing still. */
+export async function tempCatalog(): Promise<{
+  catalog: Catalog
+  store: Store
+  clock: ManualClock
+  dispose: () => Promise<void>
+}> {
+  const { store, dispose } = await tempStore()
+  const clock = new ManualClock()
+  const catalog = new Catalog(
+    { store, clock },
+    { validateOffer: checkOffer, evaluateConstraint: roleConstraint },
+  )
+  return { catalog, store, clock, dispose }
 }
 
 /**

@@ -22,6 +22,10 @@ import { Store } from '../../../../src/store/index.js'
 
 const OFFER: MessageOffer = { '@id': 'urn:offer:1', '@type': 'Offer', permission: [{ action: 'use' }] }
 const DATASET = 'urn:uuid:dataset-1'
+/** Which binding an address means, as the dispatcher judges it. */
+const HTTP_ONLY = {
+  bindingOf: (address: string | undefined) => (isHttpAddress(address) ? 'http' : 'libp2p'),
+} as const
 
 interface Side {
   key: NodeKey
@@ -54,7 +58,7 @@ async function side(root: string, name: string, options: { listen: boolean }): P
     {
       // Only HTTP peers here: the node's own address is its DSP base, when it listens.
       addressing: {
-        bindingOf: (address) => (isHttpAddress(address) ? 'http' : 'libp2p'),
+        bindingOf: HTTP_ONLY.bindingOf,
         ownAddress: (binding) => (binding === 'http' ? server?.baseUrl : undefined),
       },
       decide: async (): Promise<ContractDecision> => ({ agree: true, offer: OFFER }),
@@ -66,6 +70,7 @@ async function side(root: string, name: string, options: { listen: boolean }): P
       port: 0,
       authenticator: new IdTokenAuthenticator({ did: key.did, baseUrl: () => server?.baseUrl }),
       services: {
+        addressing: HTTP_ONLY,
         catalog: async () => ({}),
         dataset: async () => ({}),
         negotiations,
@@ -138,7 +143,12 @@ describe('NegotiationService over the DSP HTTP binding', () => {
       host: '127.0.0.1',
       port: 0,
       authenticator: new IdTokenAuthenticator({ did: provider.key.did, baseUrl: () => undefined }),
-      services: { catalog: async () => ({}), dataset: async () => ({}), negotiations: provider.negotiations },
+      services: {
+        addressing: HTTP_ONLY,
+        catalog: async () => ({}),
+        dataset: async () => ({}),
+        negotiations: provider.negotiations,
+      },
       log: createSilentLogger(),
     })
     const address = await gone.start()

@@ -1,0 +1,52 @@
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromDidKey } from '../identity/index.js'
+import type { DataspaceService } from './dataspace-service.js'
+import { descriptorBootstrap } from './node-dataspace.js'
+
+/** How widely a node reaches out for peers, as its membership stands now. */
+export interface Reach {
+  /** Not (yet, or no longer) a member: it dials nothing but the anchors. */
+  readonly outsider: boolean
+  /** Longest pause between two dials of one peer, ms. */
+  readonly maxBackoffMs: number
+  /** PeerIds of the data space's anchors. */
+  readonly anchors: readonly string[]
+}
+
+/** A member (or a node without a descriptor) redials a peer at least twice a minute. */
+const MEMBER_BACKOFF_MS = 30_000
+
+/**
+ * Where a node starts looking for peers: the bootstrap addresses of its config and of its data
+ * space's current descriptor, once each, never its own.
+ */
+export function bootstrapAddresses(
+  configured: readonly string[],
+  dataspace: Pick<DataspaceService, 'descriptor'> | undefined,
+  self: PeerId,
+): string[] {
+  if (dataspace === undefined) return [...configured]
+  return [...new Set([...configured, ...descriptorBootstrap(dataspace.descriptor, self)])]
+}
+
+/**
+ * How a node reaches out as its membership stands: a revoked node asks only the anchors, once a
+ * membership refresh period; one not endorsed yet asks them twice a minute; a member reaches
+ * everyone. `refreshMs` is the membership refresh period.
+ */
+export function reachOf(
+  dataspace: Pick<DataspaceService, 'descriptor' | 'standing'> | undefined,
+  refreshMs: number,
+): Reach {
+  const state = dataspace?.standing?.state
+  const anchors = (dataspace?.descriptor.trustAnchor ?? []).flatMap((did) => {
+    try {
+      return [peerIdFromDidKey(did).toString()]
+    } catch {
+      return []
+    }
+  })
+  if (state === 'revoked') return { outsider: true, maxBackoffMs: refreshMs, anchors }
+  if (state === 'not-endorsed') return { outsider: true, maxBackoffMs: MEMBER_BACKOFF_MS, anchors }
+  return { outsider: false, maxBackoffMs: MEMBER_BACKOFF_MS, anchors }
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { StatusListIssuer } from '../../../src/credentials/index.js'
+import {
+  bootstrapAddresses,
+  createDescriptor,
+  type DataspaceDescriptor,
+  DataspaceService,
+  PartyNames,
+  reachOf,
+  TokenMembership,
+} from '../../../src/dataspace/index.js'
+import type { NodeKey } from '../../../src/identity/index.js'
+import { createSilentLogger } from '../../../src/log/index.js'
+import type { Store } from '../../../src/store/index.js'
+import { keys, statusLists, tempStore } from './fixtures.js'
+
+/** A node's data space service as the composition root builds it, not started on a network. */
+async function serviceOf(
+  key: NodeKey,
+  descriptor: DataspaceDescriptor,
+  store: Store,
+): Promise<DataspaceService> {
+  return new DataspaceService({
+    descriptor,
+    key,
+    store,
+    statusLists: await StatusListIssuer.open({ store, key }),
+    log: createSilentLogger(),
+  })
+}
+
+describe('a node in its data space: where it looks for peers, names, ID-token membership', () => {
+  let k: Awaited<ReturnType<typeof keys>>
+  let descriptor: DataspaceDescriptor
+  let stores: Store[]
+  let anchor: DataspaceService
+  let member: DataspaceService
+  const anchorAddress = (key: NodeKey) => `/ip4/127.0.0.1/tcp/4001/p2p/${key.peerId.toString()}`
+
+  before(async () => {
+    k = await keys()
+    descriptor = await createDescriptor({
+      title: 'Südwest-Cluster',
+      anchors: [k.anchor1],
+      bootstrap: [anchorAddress(k.anchor1)],
+    })
+    stores = [await tempStore(), await tempStore()]
+    anchor = await serviceOf(k.anchor1, descriptor, stores[0]!)
+    member = await serviceOf(k.member, descriptor, stores[1]!)
+  })
+  after(async () => {
+    for (const store of stores) await store.close()
+  })
+
+  it("starts from config's and descriptor's bootstrap addresses, once each, never its own", () => {
+    const configured = [anchorAddress(k.anchor1), '/dns4/kusel.example/tcp/4001']
+    assert.deepEqual(bootstrapAddresses(configured, undefined, k.member.peerId), configured)
+    assert.deepEqual(bootstrapAddresses(configured, member, k.member.peerId), configured)
+    assert.deepEqual(bootstrapAddresses([], anchor, k.anchor1.peerId), [])
+    assert.deepEqual(bootstrapAddresses([], member, k.member.peerId), [anchorAddress(k.anchor1)])
+  })
+
+  it('reaches only the anchors while not endorsed, everyone as an anchor or without a descriptor', async () => {
+    const anchors = [k.anchor1.peerId.toString()]
+    assert.deepEqual(reachOf(undefined, 60_000), { outsider: false, maxBackoffMs: 30_000, anchors: [] })
+    assert.equal((await member.updateStanding()).state, 'not-endorsed')
+    assert.deepEqual(reachOf(member, 60_000), { outsider: true, maxBackoffMs: 30_000, anchors })
+    assert.equal((await anchor.updateStanding()).state, 'anchor')
+    assert.deepEqual(reachOf(anchor, 60_000), { outsider: false, maxBackoffMs: 30_000, anchors })
+  })
+
+  it('names itself from its config and a peer by the name it gave in its handshake', async () => {
+    const peers = [
+      { did: k.other.did, name: 'Stadt Landstuhl' },
+      { did: null, name: 'no did:key yet' },
+    ]
+    const names = new PartyNames({ did: k.member.did, name: 'VG Altenglan' }, member, async () => peers)
+    assert.deepEqual(await names.of([k.member.did, k.other.did, k.stranger.did]), {
+      [k.member.did]: { name: 'VG Altenglan', from: 'this node' },
+      [k.other.did]: { name: 'Stadt Landstuhl', from: 'handshake' },
+    })
+    assert.deepEqual(Object.keys(await names.of()).sort(), [k.member.did, k.other.did].sort())
+    assert.deepEqual(
+      await names.given(),
+      new Map([
+        [k.other.did, 'Stadt Landstuhl'],
+        [k.member.did, 'VG Altenglan'],
+      ]),
+    )
+  })
+
+  it("hands a proof the descriptor and the parties' membership credentials it holds", async () => {
+    const names = new PartyNames({ did: k.member.did, name: 'VG Altenglan' }, member, async () => [])
+    assert.deepEqual(await names.evidenceOf([k.other.did]), { descriptor, credentials: [] })
+    const alone = new PartyNames({ did: k.member.did, name: 'VG Altenglan' }, undefined, async () => [])
+    assert.deepEqual(await alone.evidenceOf([k.other.did]), { credentials: [] })
+  })
+
+  it('an anchor shows its membership in an ID token, and a node of its data space accepts it', async () => {
+    const shown = await new TokenMembership(anchor, k.anchor1.did).presentationFor(k.member.did)
+    assert.ok(shown !== undefined, 'an anchor has a presentation to show')
+    const { cache } = await statusLists(stores[1]!, [k.anchor1])
+    const verdict = await new TokenMembership(member, k.member.did).check(shown, k.anchor1.did, cache)
+    assert.equal(verdict.member, true)
+    const stolen = await new TokenMembership(member, k.member.did).check(shown, k.stranger.did, cache)
+    assert.equal(stolen.member, false, 'a presentation held by another party proves nothing')
+  })
+
+  it('shows nothing without a membership credential, and admits nobody without a descriptor', async () => {
+    assert.equal(await new TokenMembership(member, k.member.did).presentationFor(k.anchor1.did), undefined)
+    const outside = new TokenMembership(undefined, k.member.did)
+    assert.equal(await outside.presentationFor(k.anchor1.did), undefined)
+    const { cache } = await statusLists(stores[1]!, [])
+    assert.deepEqual(await outside.check({ type: ['VerifiablePresentation'] }, k.anchor1.did, cache), {
+      member: false,
+      reason: 'this node belongs to no data space with a descriptor',
+    })
+  })
+})
