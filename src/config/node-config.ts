@@ -119,39 +119,24 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   ) {
     fail('membershipRefresh', 'must be a number of seconds from 0.5 to 3600')
   }
-  if (
-    raw.maxConnections !== undefined &&
-    (!Number.isInteger(raw.maxConnections) ||
-      (raw.maxConnections as number) < 2 ||
-      (raw.maxConnections as number) > 10_000)
-  ) {
-    fail('maxConnections', 'must be a whole number from 2 to 10000')
+  /** An optional whole number from `min` to `max`. */
+  const wholeNumber = (field: string, min: number, max: number, what: string) => {
+    const value = raw[field]
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+    )
+      fail(field, what)
   }
-  if (
-    raw.dspPort !== undefined &&
-    (!Number.isInteger(raw.dspPort) || (raw.dspPort as number) < 0 || (raw.dspPort as number) > 65535)
-  ) {
-    fail('dspPort', 'must be a port number 0-65535')
-  }
-  if (
-    raw.dataWorkers !== undefined &&
-    (!Number.isInteger(raw.dataWorkers) ||
-      (raw.dataWorkers as number) < 0 ||
-      (raw.dataWorkers as number) > 64)
-  ) {
-    fail('dataWorkers', 'must be a whole number from 0 to 64')
-  }
+  wholeNumber('maxConnections', 2, 10_000, 'must be a whole number from 2 to 10000')
+  wholeNumber('dspPort', 0, 65535, 'must be a port number 0-65535')
+  wholeNumber('dataWorkers', 0, 64, 'must be a whole number from 0 to 64')
+  wholeNumber('dataPort', 0, 65535, 'must be a port number 0-65535')
   if ((raw.dataWorkers as number | undefined) && raw.dspPort === undefined)
     fail(
       'dataWorkers',
       'needs dspPort: the workers serve the pulls of the DSP HTTP binding (allmende config set dspPort 8282)',
     )
-  if (
-    raw.dataPort !== undefined &&
-    (!Number.isInteger(raw.dataPort) || (raw.dataPort as number) < 0 || (raw.dataPort as number) > 65535)
-  ) {
-    fail('dataPort', 'must be a port number 0-65535')
-  }
   if (raw.dspTrustProxy !== undefined && typeof raw.dspTrustProxy !== 'boolean')
     fail('dspTrustProxy', 'must be true or false')
   if (raw.downloadDir !== undefined && (typeof raw.downloadDir !== 'string' || !isAbsolute(raw.downloadDir)))

@@ -9,7 +9,7 @@ import { createRootLogger } from '../../log/index.js'
 import { type HostMessage, WorkerGate } from '../../transfer/index.js'
 import { serveHttpData } from './data-endpoint.js'
 import type { WorkerControl } from './data-workers.js'
-import { DSP_BASE_PATH } from './dsp-http-server.js'
+import { DSP_BASE_PATH } from './dsp-paths.js'
 
 const send = process.send?.bind(process)
 if (send === undefined) throw new Error('a data-plane worker runs only as a forked child of a node')

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process'
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
 import {
   type HostMessage,
@@ -7,9 +7,7 @@ import {
   WorkerHost,
   type WorkerMessage,
 } from '../../transfer/index.js'
-import { DSP_BASE_PATH } from './dsp-http-server.js'
-import { normalizeDspAddress } from './dsp-paths.js'
-import { DspPortUnavailableError } from './errors.js'
+import { listenDsp } from './listen.js'
 
 /** How long a lost worker's replacement waits, so a worker that cannot start does not spin. */
 const RESPAWN_DELAY_MS = 500
@@ -86,23 +84,10 @@ export class DataWorkers {
     const { host, port } = this.init
     await Promise.all(this.workers.map((_, slot) => this.spawn(slot)))
     const server = createServer({ pauseOnConnect: true }, (socket) => this.handOn(socket))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new DspPortUnavailableError(host, port, error.code ?? error.message, { cause: error })),
-      )
-      server.listen(port, host, () => resolve())
-    })
+    const { url, listen } = await listenDsp(server, host, port, this.init.publicUrl)
     this.server = server
-    const bound = (server.address() as AddressInfo).port
-    const shownHost = host.includes(':') ? `[${host}]` : host
-    this.url =
-      this.init.publicUrl === undefined
-        ? `http://${shownHost}:${bound}${DSP_BASE_PATH}`
-        : normalizeDspAddress(this.init.publicUrl)
-    this.init.log.info(
-      { url: this.url, workers: this.init.count, listen: `${shownHost}:${bound}` },
-      'data-plane workers listening',
-    )
+    this.url = url
+    this.init.log.info({ url, workers: this.init.count, listen }, 'data-plane workers listening')
   }
 
   async stop(): Promise<void> {
