@@ -18,11 +18,3 @@ export class AgreementMismatchError extends AllmendeError {
     super('ALLMENDE_AGREEMENT_MISMATCH', message)
   }
 }
-
-/** The provider did not acknowledge a request (the connection failed or broke off): it may be retried later. */
-export class ProviderUnreachableError extends AllmendeError {
-  static override name = 'ProviderUnreachableError'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ALLMENDE_PEER_UNREACHABLE', message, options)
-  }
-}

@@ -22,7 +22,7 @@ export {
   requestFacts,
 } from './contract-decision.js'
 export { type DeclarableFact, type Declarations, declaredFacts, readDeclarations } from './declarations.js'
-export { AgreementMismatchError, NegotiationRefusedError, ProviderUnreachableError } from './errors.js'
+export { AgreementMismatchError, NegotiationRefusedError } from './errors.js'
 export {
   allowedNegotiationMoves,
   isLateRepeat,
@@ -31,6 +31,7 @@ export {
   NEGOTIATION_MOVE_TARGETS,
   NEGOTIATION_MOVES,
   NEGOTIATION_STATES,
+  NEGOTIATION_TABLE,
   NEGOTIATION_TRANSITIONS,
   type NegotiationFrom,
   type NegotiationMove,

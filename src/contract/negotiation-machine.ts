@@ -1,11 +1,17 @@
 import {
+  allowedMoves,
+  couldHaveReached,
+  type StateTable,
+  type Transition,
+  transition,
+} from '../process/index.js'
+import {
   type ContractAgreementMessage,
   type ContractAgreementVerificationMessage,
   type ContractNegotiationEventMessage,
   type ContractNegotiationTerminationMessage,
   type ContractOfferMessage,
   type ContractRequestMessage,
-  IllegalTransitionError,
   NEGOTIATION_STATES,
   type NegotiationState,
 } from '../protocol/index.js'
@@ -88,27 +94,15 @@ export const NEGOTIATION_TRANSITIONS: Readonly<
   },
 }
 
+/** The DSP negotiation state machine as data, for the process skeleton. */
+export const NEGOTIATION_TABLE: StateTable<NegotiationState, NegotiationMove> = {
+  process: 'negotiation',
+  targets: NEGOTIATION_MOVE_TARGETS,
+  transitions: NEGOTIATION_TRANSITIONS,
+}
+
 /** The outcome of {@link transitionNegotiation}. */
-export type NegotiationTransition =
-  | {
-      readonly ok: true
-      readonly from: NegotiationFrom
-      /** The state after the move. */
-      readonly state: NegotiationState
-      /**
-       * The move leads to the state the negotiation is already in, and this sender could have
-       * made it: a redelivery of the message that led here (a retry after a lost ACK). Store
-       * nothing; answer with the current ACK if the message equals the stored one, else reject.
-       */
-      readonly repeat: boolean
-    }
-  | {
-      readonly ok: false
-      readonly from: NegotiationFrom
-      /** Unchanged: the state before the attempted move. */
-      readonly state: NegotiationFrom
-      readonly error: IllegalTransitionError
-    }
+export type NegotiationTransition = Transition<NegotiationState>
 
 /** The move a negotiation message makes (its `@type`, or the `eventType` of an event message). */
 export function negotiationMoveOf(message: NegotiationMoveMessage): NegotiationMove {
@@ -118,17 +112,12 @@ export function negotiationMoveOf(message: NegotiationMoveMessage): NegotiationM
 
 /** The moves `sender` may make from `from`, in protocol order. */
 export function allowedNegotiationMoves(from: NegotiationFrom, sender: NegotiationRole): NegotiationMove[] {
-  const targets = NEGOTIATION_TRANSITIONS[sender][from]
-  return NEGOTIATION_MOVES.filter((move) => targets.includes(NEGOTIATION_MOVE_TARGETS[move]))
+  return allowedMoves(NEGOTIATION_TABLE, from, sender)
 }
 
 /** FINALIZED and TERMINATED: no move leaves them. */
 export function isTerminalNegotiationState(state: NegotiationFrom): boolean {
   return state === 'FINALIZED' || state === 'TERMINATED'
-}
-
-function couldHaveReached(state: NegotiationState, sender: NegotiationRole): boolean {
-  return Object.values(NEGOTIATION_TRANSITIONS[sender]).some((targets) => targets.includes(state))
 }
 
 /**
@@ -142,7 +131,7 @@ export function isLateRepeat(
   sender: NegotiationRole,
 ): boolean {
   const to = NEGOTIATION_MOVE_TARGETS[move]
-  return to !== 'TERMINATED' && passed.includes(to) && couldHaveReached(to, sender)
+  return to !== 'TERMINATED' && passed.includes(to) && couldHaveReached(NEGOTIATION_TABLE, to, sender)
 }
 
 /**
@@ -165,20 +154,8 @@ export function transitionNegotiation(
   message: NegotiationMoveMessage | NegotiationMove,
   sender: NegotiationRole,
 ): NegotiationTransition {
-  const from = current ?? NEGOTIATION_INITIAL
   const move = typeof message === 'string' ? message : negotiationMoveOf(message)
-  const to = NEGOTIATION_MOVE_TARGETS[move]
-  if (to === undefined) throw new TypeError(`${String(move)} is not a contract negotiation move`)
-  if (NEGOTIATION_TRANSITIONS[sender][from].includes(to)) return { ok: true, from, state: to, repeat: false }
-  if (to === from && couldHaveReached(to, sender)) return { ok: true, from, state: to, repeat: true }
-  const error = new IllegalTransitionError({
-    process: 'negotiation',
-    from,
-    move,
-    sender,
-    allowed: allowedNegotiationMoves(from, sender),
-  })
-  return { ok: false, from, state: from, error }
+  return transition(NEGOTIATION_TABLE, current, move, sender)
 }
 
 /**

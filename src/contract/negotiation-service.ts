@@ -11,7 +11,7 @@ import {
 import type { NodeKey } from '../identity/index.js'
 import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
-import { lastReason, ProcessStore, routeOf, withStep } from '../process/index.js'
+import { ProcessManager } from '../process/index.js'
 import {
   type ContractNegotiation,
   createContractAgreementMessage,
@@ -23,20 +23,17 @@ import {
   type DspMessage,
   InvalidInputError,
   InvalidMessageError,
-  isRemoteRefusal,
   type MessageOffer,
   type NegotiationState,
-  NotFoundError,
   type PeerAddressing,
-  UnknownProcessError,
 } from '../protocol/index.js'
 import type { BatchOp, Store, Sublevel } from '../store/index.js'
 import { agreementFromOffer, credentialAgreementOf, sameTerms } from './agreement-terms.js'
 import { type Declarations, readDeclarations } from './declarations.js'
-import { AgreementMismatchError, ProviderUnreachableError } from './errors.js'
+import { AgreementMismatchError } from './errors.js'
 import {
   isLateRepeat,
-  isTerminalNegotiationState,
+  NEGOTIATION_TABLE,
   type NegotiationMove,
   type NegotiationMoveMessage,
   type NegotiationRole,
@@ -126,7 +123,8 @@ export interface ContractRequest {
   readonly providerAddress?: string
 }
 
-const TERMINAL: readonly NegotiationState[] = ['FINALIZED', 'TERMINATED']
+/** The negotiations of this node on the process skeleton. */
+type Negotiations = ProcessManager<Negotiation, NegotiationState, NegotiationMove, ContractNegotiation>
 
 /**
  * Contract negotiation on both sides (DSP 2025-1 over any binding). Every transition is checked
@@ -135,46 +133,31 @@ const TERMINAL: readonly NegotiationState[] = ['FINALIZED', 'TERMINATED']
  * restart, re-delivers. Repeated messages are answered with the current state and change nothing.
  */
 export class NegotiationService {
-  private readonly processes: ProcessStore<Negotiation, NegotiationRoute>
+  private readonly manager: Negotiations
+  private readonly processes: Negotiations['processes']
   private readonly agreements: Sublevel<AgreementRecord>
-  /** consumer DID + consumerPid -> providerPid, so a repeated initial request is recognised. */
-  private readonly requestIndex: Sublevel<string>
 
   constructor(
     private readonly components: NegotiationComponents,
     private readonly init: NegotiationInit,
   ) {
     const { store } = components
-    this.processes = new ProcessStore({
-      store,
-      audit: components.audit,
-      log: components.log,
-      label: 'negotiation',
-      sublevel: 'negotiations',
-      keyOf: (negotiation) => negotiation.id,
-      // a negotiation reads its record at every step; its records are written by commit() alone
-      cachedRecords: 1024,
-      auditOf: (negotiation) => ({
-        subject: negotiation.id,
-        data: {
-          role: negotiation.role,
-          counterparty: negotiation.counterparty,
-          dataset: negotiation.datasetId,
-          state: negotiation.state,
-          ...lastReason(negotiation.history),
-        },
-      }),
-      delivery: {
-        maxAttempts: init.maxDeliveryAttempts ?? DELIVERY_ATTEMPTS,
-        send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
-        onDelivered: (entry, answer) => this.onDelivered(entry.processId, answer),
-        isRefusal: isRemoteRefusal,
-        giveUp: (id, code, reason, error) =>
-          this.processes.withLock(id, () => this.giveUp(id, code, reason, error)),
+    this.manager = new ProcessManager(
+      components,
+      {
+        sublevel: 'negotiations',
+        // a negotiation reads its record at every step; its records are written by commit() alone
+        cachedRecords: 1024,
+        auditData: (negotiation) => ({ dataset: negotiation.datasetId }),
+        table: NEGOTIATION_TABLE,
+        workOf: negotiationWorkOf,
+        terminationMessage: createContractNegotiationTerminationMessage,
+        ackOf,
       },
-    })
+      init.maxDeliveryAttempts,
+    )
+    this.processes = this.manager.processes
     this.agreements = store.sublevel<AgreementRecord>('agreements')
-    this.requestIndex = store.sublevel<string>('negotiation-requests')
   }
 
   /**
@@ -182,12 +165,11 @@ export class NegotiationService {
    * not yet acknowledged among them) and this side's pending step in every negotiation.
    */
   async start(): Promise<void> {
-    await this.processes.resume()
-    for (const negotiation of await this.processes.list()) this.resumeWork(negotiation)
+    await this.manager.start((negotiation) => this.resumeWork(negotiation))
   }
 
   stop(): void {
-    this.processes.stop()
+    this.manager.stop()
   }
 
   /** Starts the step this side owes in a negotiation's work state (see {@link negotiationWorkOf}). */
@@ -235,53 +217,27 @@ export class NegotiationService {
       ...(request.purpose === undefined ? {} : { [MESSAGE_EXTENSIONS.purpose]: request.purpose }),
       ...(isEmpty(request.declared) ? {} : { [MESSAGE_EXTENSIONS.declared]: request.declared }),
     }
-    const opening = transitionNegotiation(undefined, 'ContractRequestMessage', 'consumer')
-    if (!opening.ok) throw opening.error
-    const now = this.now()
     const negotiation: Negotiation = {
-      id: consumerPid,
-      role: 'consumer',
-      consumerPid,
-      counterparty: request.provider,
-      state: opening.state,
+      ...this.manager.opening('ContractRequestMessage', {
+        role: 'consumer',
+        consumerPid,
+        counterparty: request.provider,
+      }),
       datasetId: request.datasetId,
       offer,
       ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
       ...(isEmpty(request.declared) ? {} : { declared: request.declared }),
       ...(overHttp ? { callbackAddress: request.providerAddress } : {}),
-      history: [{ state: opening.state, at: now }],
-      created: now,
-      updated: now,
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. One
     // attempt now (the caller waits for it), another after a restart.
-    const send = this.processes.message(consumerPid, request.provider, message, routeOf(negotiation), {
-      maxAttempts: 1,
-    })
-    return this.processes.open(
-      negotiation,
-      'negotiation.requested',
-      [send],
-      {},
-      {
-        pending: (n) => negotiationWorkOf(n) === 'REQUESTING',
-        ended: (n) => n.state === 'TERMINATED',
-        timeoutMs: REQUEST_WAIT_MS,
-        missing: () => missing(consumerPid),
-        unreachable: (cause) =>
-          new ProviderUnreachableError(`the provider could not be reached: ${cause.message}`, { cause }),
-      },
-    )
+    const send = this.manager.send(negotiation, message, { maxAttempts: 1 })
+    return this.manager.open(negotiation, send, {}, REQUEST_WAIT_MS)
   }
 
   /** Resolves when the negotiation reaches one of `states` (or a terminal state), or rejects on timeout. */
   async waitFor(id: string, states: readonly NegotiationState[], timeoutMs: number): Promise<Negotiation> {
-    return this.processes.waitFor(
-      id,
-      (n) => states.includes(n.state) || TERMINAL.includes(n.state),
-      timeoutMs,
-      () => missing(id),
-    )
+    return this.manager.waitFor(id, states, timeoutMs)
   }
 
   // ---- queries -----------------------------------------------------------------------------
@@ -335,48 +291,35 @@ export class NegotiationService {
 
   /** The ACK for a negotiation the caller is party to (`GET /negotiations/:pid`). */
   async describe(pid: string, caller: string): Promise<ContractNegotiation> {
-    const negotiation = await this.processes.get(pid)
-    if (negotiation === undefined || negotiation.counterparty !== caller)
-      throw new UnknownProcessError('negotiation', pid)
-    return ackOf(negotiation)
+    return this.manager.describe(pid, caller)
   }
 
   private async onInitialRequest(
     message: Extract<DspMessage, { '@type': 'ContractRequestMessage' }>,
     caller: string,
   ): Promise<ContractNegotiation> {
-    const indexKey = `${caller} ${message.consumerPid}`
-    return this.processes.withLock(indexKey, async () => {
-      const existing = await this.requestIndex.get(indexKey)
-      if (existing !== undefined) return ackOf(await this.mustGet(existing))
-      const step = transitionNegotiation(undefined, message, 'consumer')
-      if (!step.ok) throw step.error
-      const target = message.offer.target
-      if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
-      const providerPid = `urn:uuid:${randomUUID()}`
-      const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
-      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
-      const now = this.now()
-      const negotiation: Negotiation = {
-        id: providerPid,
+    return this.manager.onOpening(caller, message.consumerPid, async (existing) => {
+      if (existing !== undefined) return ackOf(existing)
+      const opening = this.manager.opening(negotiationMoveOf(message), {
         role: 'provider',
         consumerPid: message.consumerPid,
-        providerPid,
+        providerPid: `urn:uuid:${randomUUID()}`,
         counterparty: caller,
-        state: step.state,
+      })
+      const target = message.offer.target
+      if (target === undefined) throw new InvalidMessageError('the requested offer names no target dataset')
+      const purpose = message[MESSAGE_EXTENSIONS.purpose as keyof typeof message]
+      const declared = readDeclarations(message[MESSAGE_EXTENSIONS.declared as keyof typeof message])
+      const negotiation: Negotiation = {
+        ...opening,
         datasetId: target,
         offer: message.offer,
         ...(typeof purpose === 'string' ? { purpose } : {}),
         ...(isEmpty(declared) ? {} : { declared }),
         ...(this.overHttp(message.callbackAddress) ? { callbackAddress: message.callbackAddress } : {}),
-        history: [{ state: step.state, at: now }],
-        created: now,
-        updated: now,
       }
-      await this.processes.commit(negotiation, 'negotiation.requested', [
-        { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
-      ])
-      this.decideLater(providerPid)
+      await this.processes.commit(negotiation, 'negotiation.requested', [this.manager.asked(negotiation)])
+      this.decideLater(negotiation.id)
       return ackOf(negotiation)
     })
   }
@@ -387,11 +330,7 @@ export class NegotiationService {
     message: NegotiationMoveMessage,
     caller: string,
   ): Promise<ContractNegotiation> {
-    return this.processes.withLock(pid, async () => {
-      const negotiation = await this.processes.get(pid)
-      if (negotiation === undefined || negotiation.counterparty !== caller)
-        throw new UnknownProcessError('negotiation', pid)
-      const sender: NegotiationRole = negotiation.role === 'provider' ? 'consumer' : 'provider'
+    return this.manager.inbound(pid, caller, async (negotiation, sender) => {
       const step = transitionNegotiation(negotiation.state, message, sender)
       const passed = negotiation.history.map((h) => h.state)
       if (!step.ok && isLateRepeat(passed, negotiationMoveOf(message), sender)) return ackOf(negotiation)
@@ -540,9 +479,7 @@ export class NegotiationService {
       negotiation.credential !== undefined || negotiation.agreementProof === 'agreement-message'
     if (!provable) {
       const reason = 'no agreement credential is stored for this negotiation'
-      const terminated = this.endLocally(negotiation, 'AGREEMENT_NOT_VERIFIED', reason)
-      await this.processes.commit(terminated, 'negotiation.terminated', this.send(terminated))
-      return ackOf(terminated)
+      return ackOf(await this.manager.end(negotiation, 'AGREEMENT_NOT_VERIFIED', reason, true))
     }
     const finalized = this.move(negotiation, 'FINALIZED', 'provider')
     await this.processes.commit(finalized, 'negotiation.finalized', [this.agreementOp(finalized)])
@@ -554,11 +491,7 @@ export class NegotiationService {
     caller: string,
   ): Promise<ContractNegotiation> {
     const pid = await this.ownPid(message)
-    return this.processes.withLock(pid, async () => {
-      const negotiation = await this.processes.get(pid)
-      if (negotiation === undefined || negotiation.counterparty !== caller)
-        throw new UnknownProcessError('negotiation', pid)
-      const sender: NegotiationRole = negotiation.role === 'provider' ? 'consumer' : 'provider'
+    return this.manager.inbound(pid, caller, async (negotiation, sender) => {
       const step = transitionNegotiation(negotiation.state, message, sender)
       if (!step.ok) throw step.error
       if (step.repeat) return ackOf(negotiation)
@@ -762,56 +695,11 @@ export class NegotiationService {
     })
   }
 
-  /**
-   * The counterparty acknowledged a message: for the initial request its ACK names its process id;
-   * an ACK saying it has ended the negotiation (it gave up on this node while it was down) ends it
-   * here too.
-   */
-  private async onDelivered(id: string, answer: unknown): Promise<void> {
-    const ack = answer as Partial<ContractNegotiation> | undefined
-    await this.processes.withLock(id, async () => {
-      const negotiation = await this.processes.get(id)
-      if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
-      if (ack?.state === 'TERMINATED') {
-        const ended = this.endLocally(
-          negotiation,
-          'PEER_TERMINATED',
-          'the other party has ended the negotiation',
-        )
-        await this.processes.commit(ended, 'negotiation.terminated')
-        return
-      }
-      if (typeof ack?.providerPid !== 'string' || negotiationWorkOf(negotiation) !== 'REQUESTING') return
-      await this.processes.commit(
-        { ...negotiation, providerPid: ack.providerPid },
-        'negotiation.acknowledged',
-      )
-    })
-  }
-
-  /**
-   * The peer refused a message or never answered: the negotiation ends on this side only. An
-   * initial request that got no ACK ends as PROVIDER_UNREACHABLE, and its waiting caller gets the error.
-   */
-  private async giveUp(id: string, code: string, reason: string, error?: unknown): Promise<void> {
-    const negotiation = await this.processes.get(id)
-    if (negotiation === undefined || isTerminalNegotiationState(negotiation.state)) return
-    const requesting = negotiationWorkOf(negotiation) === 'REQUESTING'
-    const ended = requesting
-      ? this.endLocally(
-          negotiation,
-          'PROVIDER_UNREACHABLE',
-          `the provider could not be reached: ${error instanceof Error ? error.message : reason}`,
-        )
-      : this.endLocally(negotiation, code, reason)
-    await this.processes.commit(ended, 'negotiation.terminated')
-  }
-
   // ---- records and messages ------------------------------------------------------------------
 
   /** A message to the counterparty for the outbox; without `message`, the termination that `negotiation` ends with. */
-  private send(negotiation: Negotiation, message = this.terminationMessage(negotiation)): BatchOp[] {
-    return [this.processes.message(negotiation.id, negotiation.counterparty, message, routeOf(negotiation))]
+  private send(negotiation: Negotiation, message?: Record<string, unknown>): BatchOp[] {
+    return this.manager.send(negotiation, message)
   }
 
   private agreementOp(negotiation: Negotiation): BatchOp {
@@ -833,20 +721,7 @@ export class NegotiationService {
     return { type: 'put', sublevel: this.agreements, key: record.id, value: record }
   }
 
-  private terminationMessage(negotiation: Negotiation): Record<string, unknown> {
-    const step = negotiation.history.at(-1)
-    return createContractNegotiationTerminationMessage({
-      providerPid: negotiation.providerPid ?? '',
-      consumerPid: negotiation.consumerPid,
-      ...(step?.code === undefined ? {} : { code: step.code }),
-      ...(step?.reason === undefined ? {} : { reason: [step.reason] }),
-    }) as unknown as Record<string, unknown>
-  }
-
-  /**
-   * The negotiation after `move` by `by`, checked against the state table: a local move the table
-   * does not allow is a fault of this node, thrown as the {@link IllegalTransitionError} it is.
-   */
+  /** The negotiation after `move` by `by`, checked against the state table. */
   private move(
     negotiation: Negotiation,
     move: NegotiationMove,
@@ -854,28 +729,7 @@ export class NegotiationService {
     code?: string,
     reason?: string,
   ): Negotiation {
-    const step = transitionNegotiation(negotiation.state, move, by)
-    if (!step.ok) throw step.error
-    return this.withStep(negotiation, step.state, code, reason)
-  }
-
-  /**
-   * Ends a negotiation on this side where the protocol gives this side no move (a peer that never
-   * answers, a proof that does not hold): from any state but a final one.
-   */
-  private endLocally(negotiation: Negotiation, code: string, reason: string): Negotiation {
-    if (isTerminalNegotiationState(negotiation.state))
-      throw new Error(`negotiation ${negotiation.id} has ended`)
-    return this.withStep(negotiation, 'TERMINATED', code, reason)
-  }
-
-  private withStep(
-    negotiation: Negotiation,
-    state: NegotiationState,
-    code?: string,
-    reason?: string,
-  ): Negotiation {
-    return withStep(negotiation, state, this.now(), code, reason)
+    return this.manager.move(negotiation, move, by, code, reason)
   }
 
   /** Is the peer at `address` a DSP connector reached over HTTPS (maybe not Allmende), not a libp2p peer? */
@@ -888,23 +742,16 @@ export class NegotiationService {
   }
 
   private mustGet(id: string): Promise<Negotiation> {
-    return this.processes.mustGet(id, () => missing(id))
+    return this.manager.mustGet(id)
   }
 
   private now(): string {
-    return this.components.clock().toISOString()
+    return this.manager.now()
   }
 }
 
-/** Attempts to deliver a message: 250 ms doubling up to 30 s between them, about three minutes in all. */
-const DELIVERY_ATTEMPTS = 12
-
 /** How long the caller of an initial request waits for the provider's ACK before it gets the REQUESTED negotiation. */
 const REQUEST_WAIT_MS = 60_000
-
-function missing(id: string): NotFoundError {
-  return new NotFoundError(`no negotiation ${id} on this node`)
-}
 
 function ackOf(negotiation: Negotiation): ContractNegotiation {
   return createContractNegotiation({

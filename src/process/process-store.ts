@@ -58,6 +58,8 @@ export interface OpeningWait<R> {
  */
 export class ProcessStore<R, Route = never> {
   readonly records: Sublevel<R>
+  /** The batch op of a message this node sends for a process (store it with {@link commit}). */
+  readonly message: Outbox<Route>['entryOp']
   private readonly outbox: Outbox<Route>
   private readonly locks = new KeyedLock()
   private readonly events = new EventEmitter()
@@ -80,6 +82,7 @@ export class ProcessStore<R, Route = never> {
       log: init.log,
       label: init.label,
     })
+    this.message = this.outbox.entryOp.bind(this.outbox)
     this.events.setMaxListeners(0)
   }
 
@@ -111,7 +114,19 @@ export class ProcessStore<R, Route = never> {
    */
   async commit(record: R, type: string, extra: readonly BatchOp[] = [], data: Record<string, unknown> = {}) {
     const { subject, data: base } = this.init.auditOf(record)
-    await this.store(record, { type, subject, data: { ...base, ...data } }, base.role, extra)
+    await this.store(() => record, { type, subject, data: { ...base, ...data } }, extra)
+  }
+
+  /**
+   * Stores a step whose record names its own audit entry (a log duty's evidence is the entry), as
+   * {@link commit} does: `recordOf` makes the record from the entry's sequence number; the entry's
+   * subject and data are `entry`'s alone.
+   */
+  async commitNamed(
+    recordOf: (seq: number) => R,
+    entry: { type: string; subject: string; data: Record<string, unknown> },
+  ): Promise<void> {
+    await this.store(recordOf, entry, [])
   }
 
   /**
@@ -119,21 +134,22 @@ export class ProcessStore<R, Route = never> {
    * the entry's data is `evidence` alone, nothing of the record added.
    */
   async commitEvidence(record: R, type: string, evidence: Record<string, unknown>): Promise<void> {
-    const { subject, data: base } = this.init.auditOf(record)
-    await this.store(record, { type, subject, data: evidence }, base.role, [])
+    const { subject } = this.init.auditOf(record)
+    await this.store(() => record, { type, subject, data: evidence }, [])
   }
 
   private async store(
-    record: R,
+    recordOf: (seq: number) => R,
     entry: { type: string; subject: string; data: Record<string, unknown> },
-    role: unknown,
     extra: readonly BatchOp[],
   ): Promise<void> {
-    await this.init.audit.record(entry, [
-      { type: 'put', sublevel: this.records, key: this.init.keyOf(record), value: record },
-      ...extra,
-    ])
-    crashPoint(entry.type, role)
+    let record: R | undefined
+    await this.init.audit.record(entry, (sealed) => {
+      record = recordOf(sealed.seq)
+      return [{ type: 'put', sublevel: this.records, key: this.init.keyOf(record), value: record }, ...extra]
+    })
+    if (record === undefined) throw new Error('the audit log stored a step without its record')
+    crashPoint(entry.type, this.init.auditOf(record).data.role)
     this.remember(record, extra)
     this.events.emit('changed', record)
     this.outbox.deliverCommitted(extra)
@@ -179,17 +195,6 @@ export class ProcessStore<R, Route = never> {
     } finally {
       this.openings.delete(id)
     }
-  }
-
-  /** The batch op of a message this node sends for a process (store it with {@link commit}). */
-  message(
-    processId: string,
-    peer: string,
-    message: Record<string, unknown>,
-    route?: Route,
-    options: { maxAttempts?: number } = {},
-  ): BatchOp {
-    return this.outbox.entryOp(processId, peer, message, route, options)
   }
 
   /** Calls `listener` with every record stored; returns the unsubscribe. */

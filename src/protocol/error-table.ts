@@ -98,6 +98,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_SOURCE_UNAVAILABLE: fault(502),
   // this node's own faults: its operator reads them in the log
   ALLMENDE_INTERNAL: fault(),
+  ALLMENDE_DUTY_STATE: fault(),
   ALLMENDE_CONFIG: fault(),
   ALLMENDE_KEY_FILE: fault(),
   ALLMENDE_AUDIT_CHAIN: fault(),

@@ -113,7 +113,7 @@ export {
   STATUS_PROTOCOL,
   TRUST_PROTOCOL,
 } from './protocol-ids.js'
-export { PeerUnreachableError, RemoteDspError } from './remote-errors.js'
+export { PeerUnreachableError, ProviderUnreachableError, RemoteDspError } from './remote-errors.js'
 export {
   compileDspSchemas,
   DSP_SCHEMA_FILES,

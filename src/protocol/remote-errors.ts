@@ -25,3 +25,11 @@ export class PeerUnreachableError extends AllmendeError {
     super('ALLMENDE_PEER_UNREACHABLE', `cannot reach peer ${peer}: ${reason}`, options)
   }
 }
+
+/** The provider did not acknowledge a request (the connection failed or broke off): it may be retried later. */
+export class ProviderUnreachableError extends AllmendeError {
+  static override name = 'ProviderUnreachableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ALLMENDE_PEER_UNREACHABLE', message, options)
+  }
+}

@@ -51,6 +51,12 @@ export interface OutboxInit<Route> {
  */
 export class Outbox<Route> {
   private readonly delivering = new Set<string>()
+  /**
+   * Per process, the delivery of the last message queued: a process's messages reach the peer in
+   * the order they were stored, so an old message re-delivered after the peer's restart never
+   * overtakes a newer one (a suspension retried after the resumption it preceded).
+   */
+  private readonly queues = new Map<string, Promise<void>>()
   private stopped = false
   /** Delivered entries waiting to be deleted together, and when that is done. */
   private deleting: { readonly keys: string[]; readonly done: Promise<void> } | undefined
@@ -83,14 +89,15 @@ export class Outbox<Route> {
   /** Delivers the outbox entries among a committed batch's ops. */
   deliverCommitted(ops: readonly BatchOp[]): void {
     for (const op of ops) {
-      if (op.type === 'put' && op.sublevel === this.entries) void this.deliver(op.value as OutboxEntry<Route>)
+      if (op.type === 'put' && op.sublevel === this.entries) void this.enqueue(op.value as OutboxEntry<Route>)
     }
   }
 
   /** Re-delivers everything a previous run stored but did not deliver (also after {@link stop}). */
   async resume(): Promise<void> {
     this.stopped = false
-    for await (const entry of this.entries.values()) void this.deliver(entry, this.init.maxAttempts)
+    // Keys begin with the process id and the time stored: each process's messages come in order.
+    for await (const entry of this.entries.values()) void this.enqueue(entry, this.init.maxAttempts)
   }
 
   stop(): void {
@@ -118,12 +125,24 @@ export class Outbox<Route> {
     return this.init.retryDelayMs?.(attempt) ?? Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** attempt)
   }
 
+  /** Delivers `entry` after the messages its process stored before it (once, however often asked). */
+  private enqueue(entry: OutboxEntry<Route>, maxAttempts?: number): Promise<void> {
+    if (this.delivering.has(entry.key)) return Promise.resolve()
+    this.delivering.add(entry.key)
+    const previous = this.queues.get(entry.processId) ?? Promise.resolve()
+    const delivery = previous.then(() => this.deliver(entry, maxAttempts))
+    const settled = delivery.catch(() => undefined)
+    this.queues.set(entry.processId, settled)
+    void settled.then(() => {
+      if (this.queues.get(entry.processId) === settled) this.queues.delete(entry.processId)
+    })
+    return delivery
+  }
+
   private async deliver(
     entry: OutboxEntry<Route>,
     maxAttempts = Math.min(entry.maxAttempts ?? Infinity, this.init.maxAttempts),
   ): Promise<void> {
-    if (this.delivering.has(entry.key)) return
-    this.delivering.add(entry.key)
     const { log, label } = this.init
     let lastError: unknown
     try {

@@ -6,8 +6,8 @@ import type { Clock } from '../lifecycle/index.js'
 import type { Logger } from '../log/index.js'
 import { ProcessStore } from '../process/index.js'
 import { NotFoundError } from '../protocol/index.js'
-import type { BatchOp, Store } from '../store/index.js'
-import { type AgreementDuty, type DutyAction, type DutyState, dueOf, dutiesOf } from './duties.js'
+import type { Store } from '../store/index.js'
+import { type AgreementDuty, type DutyAction, type DutyState, dueOf, dutiesOf, moveDuty } from './duties.js'
 import {
   type DutyAck,
   DutyEvidenceError,
@@ -246,16 +246,11 @@ export class DutyTracker {
       const now = this.now()
       if (!inTime) {
         // Evidence of a late performance: kept, the duty stays violated.
-        const violated: DutyRecord = {
-          ...record,
-          state: 'violated',
-          violatedAt: record.violatedAt ?? now,
-          evidence: m,
-        }
+        const violated = moveDuty(record, 'violated', { violatedAt: record.violatedAt ?? now, evidence: m })
         await this.commit(violated, DUTY_VIOLATED, { late: true, performedAt: performed, evidence: m })
         return ackOf(violated)
       }
-      const fulfilled: DutyRecord = { ...record, state: 'fulfilled', fulfilledAt: now, evidence: m }
+      const fulfilled = moveDuty(record, 'fulfilled', { fulfilledAt: now, evidence: m })
       await this.commit(fulfilled, DUTY_FULFILLED, {
         ...(record.state === 'violated' ? { afterViolation: true } : {}),
         performedAt: performed,
@@ -308,7 +303,7 @@ export class DutyTracker {
             !violationDue(current, this.components.clock().getTime(), this.graceOf(current))
           )
             return
-          await this.commit({ ...current, state: 'violated', violatedAt: this.now() }, DUTY_VIOLATED, {
+          await this.commit(moveDuty(current, 'violated', { violatedAt: this.now() }), DUTY_VIOLATED, {
             reason: `no evidence by ${current.due}`,
           })
         })
@@ -354,7 +349,9 @@ export class DutyTracker {
       }
       const now = this.now()
       if (duty.action === 'log') {
-        await this.components.audit.record(
+        await this.processes.commitNamed(
+          (seq) =>
+            moveDuty(base, 'fulfilled', { performedAt: now, fulfilledAt: now, evidence: { auditSeq: seq } }),
           {
             type: DUTY_LOG,
             subject: transfer.id,
@@ -367,15 +364,6 @@ export class DutyTracker {
               ...(agreement.purpose === undefined ? {} : { purpose: agreement.purpose }),
             },
           },
-          (entry) => [
-            this.put({
-              ...base,
-              state: 'fulfilled',
-              performedAt: now,
-              fulfilledAt: now,
-              evidence: { auditSeq: entry.seq },
-            }),
-          ],
         )
         return
       }
@@ -428,14 +416,13 @@ export class DutyTracker {
     )
     const inTime =
       record.due === undefined || Date.parse(now) <= Date.parse(record.due) + this.graceOf(record)
-    const updated: DutyRecord = {
-      ...record,
-      performedAt: now,
-      evidence: receipt,
-      ...(inTime
-        ? { state: 'fulfilled', fulfilledAt: now }
-        : { state: 'violated', violatedAt: record.violatedAt ?? now }),
-    }
+    const updated = inTime
+      ? moveDuty(record, 'fulfilled', { performedAt: now, evidence: receipt, fulfilledAt: now })
+      : moveDuty(record, 'violated', {
+          performedAt: now,
+          evidence: receipt,
+          violatedAt: record.violatedAt ?? now,
+        })
     await this.send(updated, receipt, inTime ? 'duty.deleted' : DUTY_VIOLATED, {
       out: record.out ?? null,
       found,
@@ -479,7 +466,7 @@ export class DutyTracker {
       const now = this.now()
       const acknowledged: DutyRecord =
         current.action === 'inform' && current.state === 'pending' && ack.state === 'fulfilled'
-          ? { ...rest, acknowledged: now, state: 'fulfilled', fulfilledAt: now, evidence: sent }
+          ? moveDuty(rest, 'fulfilled', { acknowledged: now, fulfilledAt: now, evidence: sent })
           : { ...rest, acknowledged: now }
       await this.processes.commit(acknowledged, 'duty.delivered', [], { providerState: ack.state })
     })
@@ -541,10 +528,6 @@ export class DutyTracker {
 
   private commit(record: DutyRecord, type: string, data: Record<string, unknown>): Promise<void> {
     return this.processes.commit(record, type, [], data)
-  }
-
-  private put(record: DutyRecord): BatchOp {
-    return { type: 'put', sublevel: this.records, key: record.key, value: record }
   }
 
   private now(): string {

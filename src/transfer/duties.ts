@@ -1,5 +1,5 @@
 import type { AgreementRecord } from '../contract/index.js'
-import { InvalidInputError } from '../protocol/index.js'
+import { AllmendeError, InvalidInputError } from '../protocol/index.js'
 
 const ODRL_NS = 'http://www.w3.org/ns/odrl/2/'
 /** The profile's usage logging action (spec/odrl-profile.md §2). */
@@ -13,6 +13,40 @@ export type DutyAction = 'delete' | 'inform' | 'log'
  * `fulfilled` (with evidence), `violated` (due time passed without evidence).
  */
 export type DutyState = 'pending' | 'fulfilled' | 'violated'
+
+/**
+ * The duty state table: from each state, the states a duty may move to. Evidence of a performance
+ * in time fulfils a duty, also one already marked violated (the consumer performed in time, its
+ * message came late); evidence of a late performance leaves it violated. Nothing leaves fulfilled.
+ */
+export const DUTY_TRANSITIONS: Readonly<Record<DutyState, readonly DutyState[]>> = {
+  pending: ['fulfilled', 'violated'],
+  violated: ['fulfilled'],
+  fulfilled: [],
+}
+
+/**
+ * `record` moved to `to` with `changes`, checked against {@link DUTY_TRANSITIONS} (a violated duty
+ * that stays violated takes the changes, its evidence say); a move the table does not allow is a
+ * fault of this node, thrown as {@link DutyStateError}.
+ */
+export function moveDuty<R extends { readonly state: DutyState }>(
+  record: R,
+  to: DutyState,
+  changes: Partial<R>,
+): R {
+  const stays = to === 'violated' && record.state === 'violated'
+  if (!stays && !DUTY_TRANSITIONS[record.state].includes(to)) throw new DutyStateError(record.state, to)
+  return { ...record, ...changes, state: to }
+}
+
+/** A duty was to move where its state table does not lead: a fault of this node. */
+export class DutyStateError extends AllmendeError {
+  static override name = 'DutyStateError'
+  constructor(from: DutyState, to: DutyState) {
+    super('ALLMENDE_DUTY_STATE', `a ${from} duty cannot become ${to}`)
+  }
+}
 
 /** A duty of an agreement, read from its ODRL rules. */
 export interface AgreementDuty {

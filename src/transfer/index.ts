@@ -121,6 +121,7 @@ export {
   TRANSFER_MOVE_TARGETS,
   TRANSFER_MOVES,
   TRANSFER_STATES,
+  TRANSFER_TABLE,
   TRANSFER_TRANSITIONS,
   type TransferFrom,
   type TransferMove,

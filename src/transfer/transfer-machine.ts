@@ -1,5 +1,5 @@
+import { allowedMoves, type StateTable, type Transition, transition } from '../process/index.js'
 import {
-  IllegalTransitionError,
   TRANSFER_STATES,
   type TransferCompletionMessage,
   type TransferRequestMessage,
@@ -76,33 +76,19 @@ export const TRANSFER_TRANSITIONS: Readonly<
   },
 }
 
+/** The DSP transfer state machine as data, for the process skeleton. */
+export const TRANSFER_TABLE: StateTable<TransferState, TransferMove> = {
+  process: 'transfer',
+  targets: TRANSFER_MOVE_TARGETS,
+  transitions: TRANSFER_TRANSITIONS,
+}
+
 /** The outcome of {@link transitionTransfer}. */
-export type TransferTransition =
-  | {
-      readonly ok: true
-      readonly from: TransferFrom
-      /** The state after the move. */
-      readonly state: TransferState
-      /**
-       * The move leads to the state the process is already in, and this sender could have made
-       * it: a redelivery (DSP asks providers to treat a repeated `TransferRequestMessage` with the
-       * same `consumerPid` idempotently). Store nothing; answer with the current ACK if the
-       * message equals the stored one, else reject.
-       */
-      readonly repeat: boolean
-    }
-  | {
-      readonly ok: false
-      readonly from: TransferFrom
-      /** Unchanged: the state before the attempted move. */
-      readonly state: TransferFrom
-      readonly error: IllegalTransitionError
-    }
+export type TransferTransition = Transition<TransferState>
 
 /** The moves `sender` may make from `from`, in protocol order. */
 export function allowedTransferMoves(from: TransferFrom, sender: TransferRole): TransferMove[] {
-  const targets = TRANSFER_TRANSITIONS[sender][from]
-  return TRANSFER_MOVES.filter((move) => targets.includes(TRANSFER_MOVE_TARGETS[move]))
+  return allowedMoves(TRANSFER_TABLE, from, sender)
 }
 
 /** COMPLETED and TERMINATED: no move leaves them. */
@@ -110,14 +96,11 @@ export function isTerminalTransferState(state: TransferFrom): boolean {
   return state === 'COMPLETED' || state === 'TERMINATED'
 }
 
-function couldHaveReached(state: TransferState, sender: TransferRole): boolean {
-  return Object.values(TRANSFER_TRANSITIONS[sender]).some((targets) => targets.includes(state))
-}
-
 /**
  * Applies one message to a transfer process's state: pure, changes nothing, throws nothing for
  * an illegal move; returns `ok: false` with an `IllegalTransitionError` for the binding to answer
- * (400 + `TransferError`).
+ * (400 + `TransferError`). DSP asks providers to treat a repeated `TransferRequestMessage` with the
+ * same `consumerPid` idempotently: such a redelivery is a `repeat`.
  *
  * @param current - the process's state; `undefined` or `INITIAL` when none exists yet
  * @param message - the received or outgoing message, or its `@type`
@@ -134,20 +117,7 @@ export function transitionTransfer(
   message: TransferMoveMessage | TransferMove,
   sender: TransferRole,
 ): TransferTransition {
-  const from = current ?? TRANSFER_INITIAL
-  const move = typeof message === 'string' ? message : message['@type']
-  const to = TRANSFER_MOVE_TARGETS[move]
-  if (to === undefined) throw new TypeError(`${String(move)} is not a transfer process move`)
-  if (TRANSFER_TRANSITIONS[sender][from].includes(to)) return { ok: true, from, state: to, repeat: false }
-  if (to === from && couldHaveReached(to, sender)) return { ok: true, from, state: to, repeat: true }
-  const error = new IllegalTransitionError({
-    process: 'transfer',
-    from,
-    move,
-    sender,
-    allowed: allowedTransferMoves(from, sender),
-  })
-  return { ok: false, from, state: from, error }
+  return transition(TRANSFER_TABLE, current, typeof message === 'string' ? message : message['@type'], sender)
 }
 
 /**

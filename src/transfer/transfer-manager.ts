@@ -3,10 +3,10 @@ import { EventEmitter } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute } from 'node:path'
 import { type AuditLog, receiptBody, TRANSFER_COMPLETED, TRANSFER_RECEIPT } from '../audit/index.js'
-import { type AgreementRecord, ProviderUnreachableError } from '../contract/index.js'
+import type { AgreementRecord } from '../contract/index.js'
 import type { NodeKey } from '../identity/index.js'
 import type { Logger } from '../log/index.js'
-import { lastReason, ProcessStore, routeOf, withStep } from '../process/index.js'
+import { ProcessManager, routeOf } from '../process/index.js'
 import {
   createTransferCompletionMessage,
   createTransferProcess,
@@ -19,19 +19,18 @@ import {
   InvalidInputError,
   InvalidMessageError,
   isRemoteRefusal,
-  NotFoundError,
   type PeerAddressing,
   type TransferProcess,
   type TransferState,
-  UnknownProcessError,
 } from '../protocol/index.js'
-import type { BatchOp, Store, Sublevel } from '../store/index.js'
+import type { BatchOp, Store } from '../store/index.js'
 import type { DataFlowSignals, DataFlows, FlowCompleted, FlowFailed } from './data-plane/data-flows.js'
 import { DataAccessDeniedError } from './data-plane/errors.js'
 import { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
 import {
   isPushFormat,
   isTerminalTransferState,
+  TRANSFER_TABLE,
   type TransferMove,
   type TransferRole,
   transferWorkOf,
@@ -92,7 +91,6 @@ export interface TransferRequest {
   readonly format?: string
 }
 
-const TERMINAL: readonly TransferState[] = ['COMPLETED', 'TERMINATED']
 /** The `format` asked of a provider reached over DSP HTTP (reference §1.2: a Distribution format). */
 const HTTP_PULL_FORMAT = 'HttpData-PULL'
 /** Attempts to deliver a message: 250 ms doubling up to 30 s between them, about three minutes in all. */
@@ -101,6 +99,9 @@ const DELIVERY_ATTEMPTS = 12
 const REQUEST_WAIT_MS = 20_000
 /** The longest pause between two pull attempts. */
 const MAX_PULL_PAUSE_MS = 30_000
+
+/** The transfers of this node on the process skeleton. */
+type Transfers = ProcessManager<TransferProcessRecord, TransferState, TransferMove, TransferProcess>
 
 /**
  * The control plane of transfers, both roles (DSP 2025-1 transfer process protocol over any
@@ -112,9 +113,8 @@ const MAX_PULL_PAUSE_MS = 30_000
  * token, a file or a byte of content.
  */
 export class TransferManager implements DataFlowSignals {
-  private readonly processes: ProcessStore<TransferProcessRecord, TransferRoute>
-  /** consumer DID + consumerPid -> providerPid, so a repeated request is recognised. */
-  private readonly requestIndex: Sublevel<string>
+  private readonly manager: Transfers
+  private readonly processes: Transfers['processes']
   private readonly completions = new EventEmitter()
   /** Consumer: pull attempts that failed in a row, per transfer. */
   private readonly pullFailures = new Map<string, number>()
@@ -124,32 +124,20 @@ export class TransferManager implements DataFlowSignals {
     private readonly components: TransferComponents,
     private readonly init: TransferInit = {},
   ) {
-    this.processes = new ProcessStore({
-      store: components.store,
-      audit: components.audit,
-      log: components.log,
-      label: 'transfer',
-      sublevel: 'transfers',
-      keyOf: (transfer) => transfer.id,
-      auditOf: (transfer) => ({
-        subject: transfer.id,
-        data: {
-          role: transfer.role,
-          counterparty: transfer.counterparty,
-          agreement: transfer.agreementId,
-          state: transfer.state,
-          ...lastReason(transfer.history),
-        },
-      }),
-      delivery: {
-        maxAttempts: init.maxDeliveryAttempts ?? DELIVERY_ATTEMPTS,
-        send: (entry) => components.messenger.send(entry.peer, entry.message, entry.route),
-        onDelivered: (entry, answer) => this.onDelivered(entry.processId, answer),
-        isRefusal: isRemoteRefusal,
-        giveUp: (id, code, reason, error) => this.withLock(id, () => this.giveUp(id, code, reason, error)),
+    this.manager = new ProcessManager(
+      components,
+      {
+        sublevel: 'transfers',
+        auditData: (transfer) => ({ agreement: transfer.agreementId }),
+        table: TRANSFER_TABLE,
+        workOf: transferWorkOf,
+        terminationMessage: createTransferTerminationMessage,
+        ackOf,
+        afterEnd: (transfer, why) => this.afterEnd(transfer, why),
       },
-    })
-    this.requestIndex = components.store.sublevel<string>('transfer-requests')
+      init.maxDeliveryAttempts,
+    )
+    this.processes = this.manager.processes
     this.completions.setMaxListeners(0)
     components.dataPlane.connect(this.processes, this)
   }
@@ -160,13 +148,12 @@ export class TransferManager implements DataFlowSignals {
    */
   async start(): Promise<void> {
     this.stopped = false
-    await this.processes.resume()
-    for (const transfer of await this.processes.list()) this.resumeWork(transfer)
+    await this.manager.start((transfer) => this.resumeWork(transfer))
   }
 
   stop(): void {
     this.stopped = true
-    this.processes.stop()
+    this.manager.stop()
     this.components.dataPlane.stop()
     this.completions.removeAllListeners()
   }
@@ -230,41 +217,26 @@ export class TransferManager implements DataFlowSignals {
         { cause },
       )
     }
-    const opening = transitionTransfer(undefined, 'TransferRequestMessage', 'consumer')
-    if (!opening.ok) throw opening.error
-    const consumerPid = `urn:uuid:${randomUUID()}`
-    const now = this.now()
     const transfer: TransferProcessRecord = {
-      id: consumerPid,
-      role: 'consumer',
-      consumerPid,
-      counterparty: agreement.provider,
+      ...this.manager.opening('TransferRequestMessage', {
+        role: 'consumer',
+        consumerPid: `urn:uuid:${randomUUID()}`,
+        counterparty: agreement.provider,
+      }),
       agreementId: agreement.id,
       datasetId: agreement.datasetId,
       format: request.format ?? (overHttp ? HTTP_PULL_FORMAT : DEFAULT_TRANSFER_FORMAT),
       ...(overHttp ? { callbackAddress: providerAddress } : {}),
-      state: opening.state,
       out: request.out,
-      history: [{ state: opening.state, at: now }],
-      created: now,
-      updated: now,
     }
     // REQUESTING: stored with the request in one batch; the provider's ACK completes it. The
     // outbox tries for about three minutes (a provider that restarts meanwhile still gets it); the
     // caller waits for the ACK a while, then gets the transfer as it is.
-    return this.processes.open(
+    return this.manager.open(
       transfer,
-      'transfer.requested',
       this.send(transfer, this.requestMessage(transfer)),
       { out: request.out },
-      {
-        pending: (t) => transferWorkOf(t) === 'REQUESTING',
-        ended: (t) => t.state === 'TERMINATED',
-        timeoutMs: REQUEST_WAIT_MS,
-        missing: () => missing(consumerPid),
-        unreachable: (cause) =>
-          new ProviderUnreachableError(`the provider could not be reached: ${cause.message}`, { cause }),
-      },
+      REQUEST_WAIT_MS,
     )
   }
 
@@ -289,12 +261,7 @@ export class TransferManager implements DataFlowSignals {
     states: readonly TransferState[],
     timeoutMs: number,
   ): Promise<TransferProcessRecord> {
-    return this.processes.waitFor(
-      id,
-      (t) => states.includes(t.state) || TERMINAL.includes(t.state),
-      timeoutMs,
-      () => missing(id),
-    )
+    return this.manager.waitFor(id, states, timeoutMs)
   }
 
   // ---- queries -----------------------------------------------------------------------------
@@ -305,10 +272,7 @@ export class TransferManager implements DataFlowSignals {
 
   /** The ACK for a transfer the caller is party to (`GET /transfers/:pid`); 404 otherwise. */
   async describe(pid: string, caller: string): Promise<TransferProcess> {
-    const transfer = await this.processes.get(pid)
-    if (transfer === undefined || transfer.counterparty !== caller)
-      throw new UnknownProcessError('transfer', pid)
-    return ackOf(transfer)
+    return this.manager.describe(pid, caller)
   }
 
   async list(): Promise<TransferProcessRecord[]> {
@@ -341,22 +305,23 @@ export class TransferManager implements DataFlowSignals {
     message: Extract<DspMessage, { '@type': 'TransferRequestMessage' }>,
     caller: string,
   ): Promise<TransferProcess> {
-    const indexKey = `${caller} ${message.consumerPid}`
-    return this.withLock(indexKey, async () => {
-      const existing = await this.requestIndex.get(indexKey)
+    return this.manager.onOpening(caller, message.consumerPid, async (existing) => {
       if (existing !== undefined) {
         // DSP: a repeated request is answered idempotently; a started pull gets a fresh token.
-        const transfer = await this.mustGet(existing)
-        if (transfer.agreementId !== message.agreementId) {
+        if (existing.agreementId !== message.agreementId) {
           throw new InvalidMessageError(
             `consumerPid ${message.consumerPid} already names a transfer under another agreement`,
           )
         }
-        if (transfer.state === 'STARTED') await this.reissue(transfer.id)
-        return ackOf(await this.mustGet(existing))
+        if (existing.state === 'STARTED') await this.reissue(existing.id)
+        return ackOf(await this.mustGet(existing.id))
       }
-      const step = transitionTransfer(undefined, message, 'consumer')
-      if (!step.ok) throw step.error
+      const opening = this.manager.opening(message['@type'], {
+        role: 'provider',
+        consumerPid: message.consumerPid,
+        providerPid: `urn:uuid:${randomUUID()}`,
+        counterparty: caller,
+      })
       // A push (reference §1.4) carries where the consumer wants the data: kept as its dataAddress.
       // A pull carries none. Judged here, so both bindings refuse alike.
       const push = isPushFormat(message.format)
@@ -378,14 +343,8 @@ export class TransferManager implements DataFlowSignals {
         )
       }
       if (await this.components.isRevoked(agreement)) throw new AgreementRevokedError(agreement.id)
-      const providerPid = `urn:uuid:${randomUUID()}`
-      const now = this.now()
       const transfer: TransferProcessRecord = {
-        id: providerPid,
-        role: 'provider',
-        consumerPid: message.consumerPid,
-        providerPid,
-        counterparty: caller,
+        ...opening,
         agreementId: agreement.id,
         datasetId: agreement.datasetId,
         format: message.format,
@@ -393,17 +352,11 @@ export class TransferManager implements DataFlowSignals {
           ? { callbackAddress: message.callbackAddress }
           : {}),
         ...(push ? { dataAddress: message.dataAddress } : {}),
-        state: step.state,
-        history: [{ state: step.state, at: now }],
-        created: now,
-        updated: now,
       }
       // STARTING: stored with the index; the start follows the ACK, or a restart.
-      await this.processes.commit(transfer, 'transfer.requested', [
-        { type: 'put', sublevel: this.requestIndex, key: indexKey, value: providerPid },
-      ])
-      this.startAsProvider(providerPid).catch((err: Error) =>
-        this.components.log.error({ err, transfer: providerPid }, 'transfer start failed'),
+      await this.processes.commit(transfer, 'transfer.requested', [this.manager.asked(transfer)])
+      this.startAsProvider(transfer.id).catch((err: Error) =>
+        this.components.log.error({ err, transfer: transfer.id }, 'transfer start failed'),
       )
       return ackOf(transfer)
     })
@@ -478,11 +431,7 @@ export class TransferManager implements DataFlowSignals {
   ): Promise<TransferProcess> {
     const asProvider = await this.processes.get(message.providerPid)
     const id = asProvider?.role === 'provider' ? message.providerPid : message.consumerPid
-    return this.withLock(id, async () => {
-      const transfer = await this.processes.get(id)
-      if (transfer === undefined || transfer.counterparty !== caller)
-        throw new UnknownProcessError('transfer', id)
-      const sender: TransferRole = transfer.role === 'provider' ? 'consumer' : 'provider'
+    return this.manager.inbound(id, caller, async (transfer, sender) => {
       const step = transitionTransfer(transfer.state, message, sender)
       if (!step.ok) throw step.error
       const code = 'code' in message && typeof message.code === 'string' ? message.code : undefined
@@ -524,7 +473,7 @@ export class TransferManager implements DataFlowSignals {
         }
         case 'TransferCompletionMessage': {
           if (step.repeat) return ackOf(transfer)
-          const completed = this.withStep(transfer, 'COMPLETED')
+          const completed = this.withStep(transfer, step.state)
           await this.processes.commit(completed, TRANSFER_COMPLETED, [], { by: caller })
           this.afterEnd(completed, 'the transfer was completed')
           return ackOf(completed)
@@ -570,10 +519,7 @@ export class TransferManager implements DataFlowSignals {
       } else if (move === 'TransferSuspensionMessage') {
         message = createTransferSuspensionMessage({ ...pids, ...extra }) as unknown as Record<string, unknown>
       } else {
-        message = createTransferTerminationMessage({ ...pids, ...extra }) as unknown as Record<
-          string,
-          unknown
-        >
+        message = this.manager.terminationMessage(updated)
       }
       await this.processes.commit(
         updated,
@@ -607,12 +553,14 @@ export class TransferManager implements DataFlowSignals {
       const { receipt } = outcome
       if (receipt !== undefined) {
         const evidence = { ...receiptBody(receipt), signatures: { ...receipt.signatures } }
-        const holding = TERMINAL.includes(transfer.state) ? transfer : { ...transfer, ...totals, receipt }
+        const holding = isTerminalTransferState(transfer.state)
+          ? transfer
+          : { ...transfer, ...totals, receipt }
         await this.processes.commitEvidence(holding, TRANSFER_RECEIPT, evidence)
         await this.complete(id)
         return
       }
-      if (TERMINAL.includes(transfer.state)) return
+      if (isTerminalTransferState(transfer.state)) return
       const completed = { ...this.move(transfer, 'TransferCompletionMessage', transfer.role), ...totals }
       // Totals without a receipt are named apart from a receipt's `bytes` and `sha256`.
       const side = transfer.role === 'provider' ? 'sent' : 'received'
@@ -636,7 +584,7 @@ export class TransferManager implements DataFlowSignals {
       this.pullFailures.delete(id)
       await this.withLock(id, async () => {
         const transfer = await this.mustGet(id)
-        if (TERMINAL.includes(transfer.state)) return
+        if (isTerminalTransferState(transfer.state)) return
         await this.end(transfer, failure.code, failure.reason, transfer.providerPid !== undefined)
       })
       return
@@ -651,7 +599,7 @@ export class TransferManager implements DataFlowSignals {
       this.pullFailures.delete(id)
       await this.withLock(id, async () => {
         const transfer = await this.mustGet(id)
-        if (TERMINAL.includes(transfer.state)) return
+        if (isTerminalTransferState(transfer.state)) return
         const reason = `the data could not be fetched after ${failures} attempts: ${failure.reason}`
         await this.end(transfer, 'PULL_FAILED', reason, false)
       })
@@ -706,49 +654,10 @@ export class TransferManager implements DataFlowSignals {
     } else if (ack.state === 'TERMINATED') {
       await this.withLock(id, async () => {
         const current = await this.mustGet(id)
-        if (TERMINAL.includes(current.state)) return
+        if (isTerminalTransferState(current.state)) return
         await this.end(current, 'PROVIDER_ENDED', `the provider reports the transfer ${ack.state}`, false)
       })
     }
-  }
-
-  /**
-   * The counterparty acknowledged a message: for the request its ACK names its process id; an ACK
-   * saying it has ended the transfer (it gave up on this node while it was down) ends it here too.
-   */
-  private async onDelivered(id: string, answer: unknown): Promise<void> {
-    const ack = answer as Partial<TransferProcess> | undefined
-    await this.withLock(id, async () => {
-      const transfer = await this.processes.get(id)
-      if (transfer === undefined || TERMINAL.includes(transfer.state)) return
-      if (ack?.state === 'TERMINATED') {
-        await this.end(transfer, 'PEER_TERMINATED', 'the other party has ended the transfer', false)
-        return
-      }
-      if (typeof ack?.providerPid !== 'string' || transferWorkOf(transfer) !== 'REQUESTING') return
-      await this.processes.commit({ ...transfer, providerPid: ack.providerPid }, 'transfer.acknowledged')
-    })
-  }
-
-  /**
-   * The peer refused a message or never answered: the transfer ends on this side only. A request
-   * that got no ACK ends as PROVIDER_UNREACHABLE, and its waiting caller gets the error.
-   */
-  private async giveUp(id: string, code: string, reason: string, error?: unknown): Promise<void> {
-    const transfer = await this.processes.get(id)
-    if (transfer === undefined || TERMINAL.includes(transfer.state)) return
-    if (transferWorkOf(transfer) === 'REQUESTING') {
-      const why = error instanceof Error ? error.message : reason
-      const refused = code === 'PEER_REFUSED'
-      await this.end(
-        transfer,
-        refused ? 'PROVIDER_REFUSED' : 'PROVIDER_UNREACHABLE',
-        `the provider ${refused ? 'refused' : 'could not be reached'}: ${why}`,
-        false,
-      )
-      return
-    }
-    await this.end(transfer, code, reason, false)
   }
 
   // ---- records and messages ------------------------------------------------------------------
@@ -763,16 +672,7 @@ export class TransferManager implements DataFlowSignals {
     reason: string,
     tell: boolean,
   ): Promise<void> {
-    if (isTerminalTransferState(transfer.state)) return
-    const terminated = this.withStep(transfer, 'TERMINATED', code, reason)
-    const message = createTransferTerminationMessage({
-      providerPid: transfer.providerPid ?? '',
-      consumerPid: transfer.consumerPid,
-      code,
-      reason: [reason],
-    }) as unknown as Record<string, unknown>
-    await this.processes.commit(terminated, 'transfer.terminated', tell ? this.send(terminated, message) : [])
-    this.afterEnd(terminated, reason)
+    await this.manager.end(transfer, code, reason, tell)
   }
 
   /** A final state is stored: the data plane lets go of the transfer, duties follow a completion. */
@@ -792,27 +692,23 @@ export class TransferManager implements DataFlowSignals {
     }) as unknown as Record<string, unknown>
   }
 
-  private send(transfer: TransferProcessRecord, message: Record<string, unknown>): BatchOp[] {
-    return [this.processes.message(transfer.id, transfer.counterparty, message, routeOf(transfer))]
+  private send(transfer: TransferProcessRecord, message?: Record<string, unknown>): BatchOp[] {
+    return this.manager.send(transfer, message)
   }
 
-  /**
-   * The transfer after `move` by `by`, checked against the state table: a local move the table
-   * does not allow is a fault of this node, thrown as the error it is.
-   */
+  /** The transfer after `move` by `by`, checked against the state table. */
   private move(transfer: TransferProcessRecord, move: TransferMove, by: TransferRole): TransferProcessRecord {
-    const step = transitionTransfer(transfer.state, move, by)
-    if (!step.ok) throw step.error
-    return this.withStep(transfer, step.state)
+    return this.manager.move(transfer, move, by)
   }
 
+  /** The transfer after a step to `state` the table allowed. */
   private withStep(
     transfer: TransferProcessRecord,
     state: TransferState,
     code?: string,
     reason?: string,
   ): TransferProcessRecord {
-    return withStep(transfer, state, this.now(), code, reason)
+    return this.manager.at(transfer, state, code, reason)
   }
 
   /** The binding that reaches `address` (the dispatcher decides; this manager never reads URLs). */
@@ -827,21 +723,13 @@ export class TransferManager implements DataFlowSignals {
   }
 
   private mustGet(id: string): Promise<TransferProcessRecord> {
-    return this.processes.mustGet(id, () => missing(id))
+    return this.manager.mustGet(id)
   }
 
   /** Serialises everything that reads and writes one transfer. */
   private withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.processes.withLock(key, work)
+    return this.manager.withLock(key, work)
   }
-
-  private now(): string {
-    return this.components.clock().toISOString()
-  }
-}
-
-function missing(id: string): NotFoundError {
-  return new NotFoundError(`no transfer ${id} on this node`)
 }
 
 function ackOf(transfer: TransferProcessRecord): TransferProcess {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openNode } from '../../src/config/index.js'
 import { Connector } from '../../src/connector.js'
@@ -134,6 +134,12 @@ export class Cluster {
     return node
   }
 
+  /** Whether `name` runs as a process of this cluster (started, and not ended since). */
+  isRunning(name: string): boolean {
+    const child = this.running.get(name)?.process
+    return child !== undefined && child.exitCode === null && child.signalCode === null
+  }
+
   /** Starts a node; `env` adds to its environment (a crash point, for instance). */
   async start(name: string, env: Record<string, string> = {}): Promise<RunningNode> {
     const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 120_000 })
@@ -241,20 +247,21 @@ export class Cluster {
   }
 
   /**
-   * Publishes a file as a dataset under `offer` on `name` (members-only, decided automatically
-   * unless `options` say otherwise); returns the dataset id.
+   * Publishes a file with `content` (or the `source` that options name, an http(s) URL) as a
+   * dataset under `offer` on `name` (members-only, decided automatically unless `options` say
+   * otherwise); returns the dataset id.
    */
   async publish(
     name: string,
     title: string,
     content: string,
     offer: Record<string, unknown>,
-    options: { access?: string; approval?: 'automatic' | 'manual' } = {},
+    options: { access?: string; approval?: 'automatic' | 'manual'; source?: string } = {},
   ): Promise<string> {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-')
-    const source = join(this.root, `${slug}.json`)
+    const source = options.source ?? join(this.root, `${slug}.json`)
     const offerFile = join(this.root, `${slug}-offer.json`)
-    await writeFile(source, content)
+    if (options.source === undefined) await writeFile(source, content)
     await writeFile(offerFile, JSON.stringify(offer))
     const added = JSON.parse(
       await this.cli([
@@ -279,7 +286,9 @@ export class Cluster {
   }
 
   /** Stops every running node. */
+  /** Stops every node and removes the cluster's folder (a failed test's nodes are gone with it). */
   async close(): Promise<void> {
     await Promise.all([...this.running.keys(), ...this.embedded.keys()].map((name) => this.stop(name)))
+    await rm(this.root, { recursive: true, force: true })
   }
 }

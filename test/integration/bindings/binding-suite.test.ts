@@ -91,7 +91,7 @@ const isFinal = (code: string) => {
   return status < 500 && status !== 429
 }
 
-describe('one binding suite: the same negotiation scenarios over libp2p and DSP HTTP', () => {
+describe('one binding suite: the same negotiation and transfer scenarios over libp2p and DSP HTTP', () => {
   let cluster: Cluster
   let party: Party
   const dataset = { automatic: '', manual: '' }
@@ -359,6 +359,7 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
           >(name, 'GET', `/api/v1/agreements/${encodeURIComponent(consumer.agreementId!)}`)
           assert.equal(agreement.provider, provider.did)
           assert.equal(agreement.consumer, cluster.did('c'))
+          assert.equal(agreement.datasetId, dataset.automatic)
           assert.equal(agreement.purpose, FLOOD_WARNING)
           assert.equal(agreement.agreementProof, 'countersigned-credential')
           const verification = await verifyAgreementCredential(agreement.credential)
@@ -511,6 +512,7 @@ describe('one binding suite: the same negotiation scenarios over libp2p and DSP 
         })
         const start = (await party.received(consumerPid, 'TransferStartMessage')) as TransferStartMessage
         assert.equal(start.dataAddress, undefined, 'a push start carries no pull address')
+        assert.equal(party.record.senderOf(start), provider.did, 'the provider authenticated itself')
         const completion = await party.received(consumerPid, 'TransferCompletionMessage')
         assert.equal((completion as TransferProcess).providerPid, providerPid)
         const delivered = party.inbox.deliveries.filter((d) => d.path === `/inbox/${consumerPid}`)

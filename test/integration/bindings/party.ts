@@ -91,8 +91,12 @@ class ConsumerRecord {
     this.refusals.set(consumerPid, [...errors])
   }
 
-  handle(message: DspMessage): ContractNegotiation | TransferProcess {
+  /** Who sent each received message, as its binding authenticated it (Noise peer, ID token). */
+  private readonly senders = new WeakMap<DspMessage, string>()
+
+  handle(message: DspMessage, caller: string): ContractNegotiation | TransferProcess {
     this.received.push(message)
+    this.senders.set(message, caller)
     const area = areaOf(message)
     const { providerPid, consumerPid } = message as { providerPid?: string; consumerPid?: string }
     if (providerPid === undefined || consumerPid === undefined) {
@@ -113,6 +117,11 @@ class ConsumerRecord {
     })
     this.negotiations.set(consumerPid, ack)
     return ack
+  }
+
+  /** The DID that sent a received message. */
+  senderOf(message: DspMessage): string | undefined {
+    return this.senders.get(message)
   }
 
   /** Keeps the ACK of a message the party sent: its server then knows the process by the consumer pid. */
@@ -227,7 +236,7 @@ export class Party {
     await libp2p.start()
     const p2p = new P2pDspEndpoint(libp2p, admission, this.log)
     for (const area of ['negotiation', 'transfer'] as const) {
-      await p2p.serve(area, async (message) => this.record.handle(message))
+      await p2p.serve(area, async (message, caller) => this.record.handle(message, caller.did))
     }
     this.p2p = p2p
     await libp2p.dial(multiaddr(this.provider.multiaddr))
@@ -262,11 +271,11 @@ export class Party {
           throw new NotFoundError('the party publishes no catalog')
         },
         negotiations: {
-          handle: async (message) => this.record.handle(message) as ContractNegotiation,
+          handle: async (message, caller) => this.record.handle(message, caller) as ContractNegotiation,
           describe: async (pid) => this.record.describe('negotiation', pid) as ContractNegotiation,
         },
         transfers: {
-          handle: async (message) => this.record.handle(message) as TransferProcess,
+          handle: async (message, caller) => this.record.handle(message, caller) as TransferProcess,
           describe: async (pid) => this.record.describe('transfer', pid) as TransferProcess,
         },
       },
