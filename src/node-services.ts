@@ -2,6 +2,7 @@ import type { ManagementApiParts } from './api/index.js'
 import { AuditLog } from './audit/index.js'
 import { PeerDispatcher, PullDispatcher } from './bindings/dispatcher.js'
 import {
+  DataWorkers,
   DspHttpClient,
   DspHttpServer,
   HttpDataPuller,
@@ -125,6 +126,21 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
   const { transferData, transfers, duties } = await startTransfers(wired, negotiations, revocation)
   // DSP over HTTPS: the same catalog and services behind a second binding (docs/dsp-http.md).
   if (config.dspPort !== undefined) {
+    // Data-plane workers serve HttpData-PULL in their own processes; the node itself then serves none.
+    const workers =
+      (config.dataWorkers ?? 0) === 0
+        ? undefined
+        : new DataWorkers({
+            count: config.dataWorkers!,
+            host: config.apiHost,
+            port: config.dataPort ?? 0,
+            ...(config.dataPublicUrl === undefined ? {} : { publicUrl: config.dataPublicUrl }),
+            provider: key.did,
+            gate: transferData.gate,
+            log: log.child({ name: 'allmende:data-workers' }),
+            refusals: parts.refusals,
+          })
+    if (workers !== undefined) await lifecycle.start(workers)
     const server: DspHttpServer = new DspHttpServer({
       host: config.apiHost,
       port: config.dspPort,
@@ -136,12 +152,21 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
         membership: membership.overHttp,
       }),
       services: { ...dspCatalogOverHttp(wired), addressing: dispatcher, negotiations, transfers },
-      data: transferData,
+      ...(workers === undefined ? { data: transferData } : {}),
       log: log.child({ name: 'allmende:dsp-http' }),
       refusals: parts.refusals,
     })
     await lifecycle.start(server)
-    dispatcher.listenOverHttp(server)
+    dispatcher.listenOverHttp(
+      workers === undefined
+        ? server
+        : {
+            get baseUrl() {
+              return server.baseUrl
+            },
+            dataEndpoint: (transferId) => workers.dataEndpoint(transferId),
+          },
+    )
   }
   // After the DSP listener: a transfer resumed with an HTTP provider names it as callbackAddress.
   await lifecycle.start(transfers)

@@ -33,6 +33,15 @@ export interface NodeConfig {
   dspPublicUrl?: string
   /** The DSP listener is reached through that proxy: per-address limits use its `X-Forwarded-For`. */
   dspTrustProxy?: boolean
+  /**
+   * Worker processes that serve `HttpData-PULL` beside the node's own (default 0: the node serves
+   * them itself). Needs `dspPort`; they listen on `dataPort` of `apiHost`.
+   */
+  dataWorkers?: number
+  /** Port of the data-plane workers' listener; unset or 0 = any free port. */
+  dataPort?: number
+  /** The workers' versioned base as consumers reach it through the TLS proxy, e.g. `https://data.kusel.de/dsp/2025-1`. */
+  dataPublicUrl?: string
   /** Absolute path of the folder received data is written to; default `downloads` beside the node directory. */
   downloadDir?: string
   /**
@@ -110,20 +119,24 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
   ) {
     fail('membershipRefresh', 'must be a number of seconds from 0.5 to 3600')
   }
-  if (
-    raw.maxConnections !== undefined &&
-    (!Number.isInteger(raw.maxConnections) ||
-      (raw.maxConnections as number) < 2 ||
-      (raw.maxConnections as number) > 10_000)
-  ) {
-    fail('maxConnections', 'must be a whole number from 2 to 10000')
+  /** An optional whole number from `min` to `max`. */
+  const wholeNumber = (field: string, min: number, max: number, what: string) => {
+    const value = raw[field]
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+    )
+      fail(field, what)
   }
-  if (
-    raw.dspPort !== undefined &&
-    (!Number.isInteger(raw.dspPort) || (raw.dspPort as number) < 0 || (raw.dspPort as number) > 65535)
-  ) {
-    fail('dspPort', 'must be a port number 0-65535')
-  }
+  wholeNumber('maxConnections', 2, 10_000, 'must be a whole number from 2 to 10000')
+  wholeNumber('dspPort', 0, 65535, 'must be a port number 0-65535')
+  wholeNumber('dataWorkers', 0, 64, 'must be a whole number from 0 to 64')
+  wholeNumber('dataPort', 0, 65535, 'must be a port number 0-65535')
+  if ((raw.dataWorkers as number | undefined) && raw.dspPort === undefined)
+    fail(
+      'dataWorkers',
+      'needs dspPort: the workers serve the pulls of the DSP HTTP binding (allmende config set dspPort 8282)',
+    )
   if (raw.dspTrustProxy !== undefined && typeof raw.dspTrustProxy !== 'boolean')
     fail('dspTrustProxy', 'must be true or false')
   if (raw.downloadDir !== undefined && (typeof raw.downloadDir !== 'string' || !isAbsolute(raw.downloadDir)))
@@ -150,6 +163,7 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     fail('events', 'must be a list of IRIs such as allmende:FloodAlert')
   publicUrl('dspPublicUrl', 'the DSP base, e.g. https://dsp.example.de/dsp/2025-1')
   publicUrl('landingPage', "the node's public data page, e.g. https://daten.example.de/")
+  publicUrl('dataPublicUrl', "the data workers' base, e.g. https://data.example.de/dsp/2025-1")
   return {
     name: (raw.name as string).trim(),
     dataspace: raw.dataspace as string,
@@ -164,6 +178,9 @@ export function validateNodeConfig(value: unknown, source: string): NodeConfig {
     ...(raw.dspPort === undefined ? {} : { dspPort: raw.dspPort as number }),
     ...(raw.dspPublicUrl === undefined ? {} : { dspPublicUrl: raw.dspPublicUrl as string }),
     ...(raw.dspTrustProxy === undefined ? {} : { dspTrustProxy: raw.dspTrustProxy as boolean }),
+    ...(raw.dataWorkers === undefined ? {} : { dataWorkers: raw.dataWorkers as number }),
+    ...(raw.dataPort === undefined ? {} : { dataPort: raw.dataPort as number }),
+    ...(raw.dataPublicUrl === undefined ? {} : { dataPublicUrl: raw.dataPublicUrl as string }),
     ...(raw.downloadDir === undefined ? {} : { downloadDir: raw.downloadDir as string }),
     ...(raw.maxConnections === undefined ? {} : { maxConnections: raw.maxConnections as number }),
     ...(raw.landingPage === undefined ? {} : { landingPage: raw.landingPage as string }),

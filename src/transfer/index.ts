@@ -54,6 +54,7 @@ export {
   ProviderGate,
   type ProviderGateComponents,
   type ProviderGateInit,
+  type VerifiedPermit,
 } from './data-plane/provider-gate.js'
 export {
   TransferDataPlane,
@@ -68,6 +69,9 @@ export {
   type UsageFacts,
   usageWorld,
 } from './data-plane/usage-policy.js'
+export { WorkerGate, type WorkerGateInit } from './data-plane/worker-gate.js'
+export { type VerifiedAdmission, WorkerHost, type WorkerHostInit } from './data-plane/worker-host.js'
+export type { HostMessage, WorkerMessage } from './data-plane/worker-wire.js'
 export {
   type AgreementDuty,
   ALLMENDE_LOG_ACTION,

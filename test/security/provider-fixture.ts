@@ -39,7 +39,8 @@ export class HttpProviderFixture {
   consumer!: ForeignParty
   private root = ''
 
-  async start(options: { startFlags?: string[] } = {}): Promise<void> {
+  /** `config`: settings written with `allmende config set` before the node starts. */
+  async start(options: { startFlags?: string[]; config?: Record<string, string> } = {}): Promise<void> {
     this.root = await tempDir('allmende-security-')
     const init = await allmendeJson<{ did: string }>([
       'init',
@@ -51,6 +52,8 @@ export class HttpProviderFixture {
       '0',
     ])
     this.did = init.did
+    for (const [key, value] of Object.entries(options.config ?? {}))
+      await allmendeJson(['config', 'set', key, value, '--dir', this.dir])
     this.node = await startAllmende(['--dir', this.dir, ...(options.startFlags ?? [])])
     const status = await allmendeJson<{ dsp: string }>(['status', '--dir', this.dir])
     this.dsp = status.dsp

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Router } from '@koa/router'
 import Koa, { type Context } from 'koa'
 import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
@@ -17,13 +16,12 @@ import {
 } from '../../protocol/index.js'
 import { CallerLimits } from './caller-limits.js'
 import { type HttpDataSource, serveHttpData } from './data-endpoint.js'
-import { normalizeDspAddress } from './dsp-paths.js'
+import { DSP_BASE_PATH, normalizeDspAddress } from './dsp-paths.js'
 import { DSP_ROUTES, type DspHttpServices, type DspRoute } from './dsp-routes.js'
-import { DspPortUnavailableError } from './errors.js'
 import type { IdTokenAuthenticator } from './id-token-auth.js'
+import { listenDsp } from './listen.js'
 
-/** Where the versioned DSP base lives under the root (`<root>/dsp/2025-1`). */
-export const DSP_BASE_PATH = `/dsp/${DSP_VERSION}`
+export { DSP_BASE_PATH } from './dsp-paths.js'
 
 /** The answer type each area's successful non-catalog requests are validated against. */
 const ANSWER_TYPES = { negotiation: 'ContractNegotiation', transfer: 'TransferProcess' } as const
@@ -132,21 +130,11 @@ export class DspHttpServer {
     const server = createServer(this.app.callback())
     server.headersTimeout = 10_000
     server.requestTimeout = 30_000
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new DspPortUnavailableError(host, port, error.code ?? error.message, { cause: error })),
-      )
-      server.listen(port, host, () => resolve())
-    })
+    const { url, listen } = await listenDsp(server, host, port, this.init.publicUrl)
     this.server = server
-    const bound = (server.address() as AddressInfo).port
-    const shownHost = host.includes(':') ? `[${host}]` : host
-    this.url =
-      this.init.publicUrl === undefined
-        ? `http://${shownHost}:${bound}${DSP_BASE_PATH}`
-        : normalizeDspAddress(this.init.publicUrl)
-    this.init.log.info({ url: this.url, listen: `${shownHost}:${bound}` }, 'DSP HTTP listening')
-    return this.url
+    this.url = url
+    this.init.log.info({ url, listen }, 'DSP HTTP listening')
+    return url
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,8 @@
-import { InvalidInputError } from '../../protocol/index.js'
+import { DSP_VERSION, InvalidInputError } from '../../protocol/index.js'
 import { InvalidDspAddressError } from './errors.js'
+
+/** Where the versioned DSP base lives under the root (`<root>/dsp/2025-1`). */
+export const DSP_BASE_PATH = `/dsp/${DSP_VERSION}`
 
 /** Which party receives a message: picks the path under its address (DSP 2025-1 HTTPS binding). */
 export type DspRecipient = 'provider' | 'consumer'

@@ -17,6 +17,7 @@
  */
 export { CallerLimits, DEFAULT_LIMITS } from './caller-limits.js'
 export { type HttpDataGrant, type HttpDataSource, serveHttpData } from './data-endpoint.js'
+export { DataWorkers, type DataWorkersInit } from './data-workers.js'
 export { DspHttpClient } from './dsp-http-client.js'
 export { DSP_BASE_PATH, DspHttpServer, type DspHttpServerInit } from './dsp-http-server.js'
 export {

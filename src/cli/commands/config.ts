@@ -26,6 +26,9 @@ const SETTABLE = {
   dspPort: 'number',
   dspPublicUrl: 'text',
   dspTrustProxy: 'boolean',
+  dataWorkers: 'number',
+  dataPort: 'number',
+  dataPublicUrl: 'text',
   downloadDir: 'text',
   maxConnections: 'number',
   landingPage: 'text',
@@ -38,6 +41,9 @@ const OPTIONAL: readonly SettableKey[] = [
   'dspPort',
   'dspPublicUrl',
   'dspTrustProxy',
+  'dataWorkers',
+  'dataPort',
+  'dataPublicUrl',
   'downloadDir',
   'maxConnections',
   'landingPage',
@@ -133,6 +139,7 @@ export const configSetCommand: CliCommand = {
   examples: [
     'allmende config set listen /ip4/0.0.0.0/tcp/4001 --dir ./kusel',
     'allmende config set announce /dns4/connector.kusel.de/tcp/4001 --dir ./kusel',
+    'allmende config set dataWorkers 2 --dir ./kusel',
   ],
   async run(args, io) {
     const { values, positionals } = parseFlags('config set', () =>
