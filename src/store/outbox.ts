@@ -58,6 +58,8 @@ export class Outbox<Route> {
    */
   private readonly queues = new Map<string, Promise<void>>()
   private stopped = false
+  /** Messages stored by this run, for the order of keys within one millisecond. */
+  private stored = 0
   /** Delivered entries waiting to be deleted together, and when that is done. */
   private deleting: { readonly keys: string[]; readonly done: Promise<void> } | undefined
 
@@ -74,7 +76,9 @@ export class Outbox<Route> {
     route?: Route,
     options: { maxAttempts?: number } = {},
   ): BatchOp {
-    const key = `${processId} ${Date.now().toString(36)} ${randomUUID()}`
+    // Time, then a counter: two messages stored in the same millisecond keep their order on resume.
+    const sequence = (this.stored++).toString(36).padStart(8, '0')
+    const key = `${processId} ${Date.now().toString(36)} ${sequence} ${randomUUID()}`
     const entry: OutboxEntry<Route> = {
       key,
       processId,
@@ -130,13 +134,21 @@ export class Outbox<Route> {
     if (this.delivering.has(entry.key)) return Promise.resolve()
     this.delivering.add(entry.key)
     const previous = this.queues.get(entry.processId) ?? Promise.resolve()
-    const delivery = previous.then(() => this.deliver(entry, maxAttempts))
-    const settled = delivery.catch(() => undefined)
+    // Nobody awaits a delivery: a failure of its last step (e.g. ending the process while the node
+    // stops) is logged here instead of becoming an unhandled rejection that ends the node.
+    const settled = previous
+      .then(() => this.deliver(entry, maxAttempts))
+      .catch((error: unknown) => {
+        this.init.log.error(
+          { [this.init.label]: entry.processId, err: (error as Error).message },
+          `${this.init.label} message delivery failed`,
+        )
+      })
     this.queues.set(entry.processId, settled)
     void settled.then(() => {
       if (this.queues.get(entry.processId) === settled) this.queues.delete(entry.processId)
     })
-    return delivery
+    return settled
   }
 
   private async deliver(
