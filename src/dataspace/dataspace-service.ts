@@ -140,6 +140,7 @@ export class DataspaceService {
       wallet: this.wallet,
       statusChecker: this.statusCache,
       ownEndorsement: async (member) => this.registry?.activeCredential(member),
+      obtainMissingCredential: () => this.obtainCredential().catch(() => undefined),
       refreshMs: this.refreshSeconds * 1000,
       vetoes: (member, credentials) => this.vetoesOf(member, credentials),
       ...(init.resolver === undefined ? {} : { resolver: init.resolver }),
@@ -405,7 +406,13 @@ export class DataspaceService {
     if (announcement.list !== undefined) await this.revocations.take(announcement.list)
     if (announcement.member === this.init.key.did) {
       if (announcement.change === 'revoked') await this.own.revokedBy(anchor, announcement.at)
-      else this.askedAt.delete(anchor)
+      else {
+        // Endorsed (again): the credential is asked for now, since no handshake of ours asks for it any more.
+        this.askedAt.delete(anchor)
+        await this.obtainCredential().catch((error: Error) =>
+          this.init.log.debug({ anchor, err: error.message }, 'no membership credential from anchor'),
+        )
+      }
       await this.updateStanding()
       return
     }

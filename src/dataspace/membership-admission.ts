@@ -30,6 +30,11 @@ export interface MembershipAdmissionInit {
    * register): the member is admitted on it without showing it.
    */
   readonly ownEndorsement?: (member: string) => Promise<JsonLdObject | undefined>
+  /**
+   * Asks the connected anchors for this node's credential. Called before a proof only when the wallet holds
+   * none: a member endorsed again must not show an empty proof to a peer that just forgave it.
+   */
+  readonly obtainMissingCredential?: () => Promise<void>
   readonly now?: () => Date
   readonly resolver?: DidResolver
   /** The membership refresh period: a revoked peer is refused that long before it may show a new credential. */
@@ -86,7 +91,11 @@ export class MembershipAdmissionPolicy implements AdmissionPolicy {
 
   async proofFor(peerNonce: string): Promise<unknown> {
     const now = this.init.now?.() ?? new Date()
-    const credentials = this.isAnchor ? [] : await this.init.wallet.list(now)
+    let credentials = this.isAnchor ? [] : await this.init.wallet.list(now)
+    if (!this.isAnchor && credentials.length === 0 && this.init.obtainMissingCredential !== undefined) {
+      await this.init.obtainMissingCredential()
+      credentials = await this.init.wallet.list(now)
+    }
     return presentCredentials(credentials, this.init.key, {
       challenge: peerNonce,
       domain: this.dataspace,

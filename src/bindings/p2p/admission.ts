@@ -43,6 +43,12 @@ const REFUSAL_GRACE_MS = 250
 const STRANGER_COOLDOWN_MS = 10 * 60_000
 /** Default refusal period after a failed membership check: short, so a fresh endorsement counts soon. */
 const DEFAULT_COOLDOWN_MS = 30_000
+/**
+ * A peer forgiven (endorsed anew) may knock before it holds its new credential: for this long after the
+ * forgiveness a failed membership check refuses it only for {@link FORGIVEN_RETRY_MS}.
+ */
+const FORGIVEN_WINDOW_MS = 60_000
+const FORGIVEN_RETRY_MS = 2_000
 
 function refusedBy(frame: unknown): string | undefined {
   const refused = (frame as Partial<Refusal> | null)?.refused
@@ -71,6 +77,8 @@ function nameOf(frame: unknown): string | undefined {
 export class PeerAdmission {
   private readonly admitted = new Map<string, Promise<AdmissionVerdict>>()
   private readonly denied = new Map<string, { reason: string; until: number }>()
+  /** When each peer was last forgiven, until it is admitted or the window runs out. */
+  private readonly forgivenAt = new Map<string, number>()
   /** Peers with a positive verdict on some open connection, with the name they gave. */
   private readonly admittedPeers = new Map<string, { name?: string }>()
   /** Connections with a handshake under way: the deadline leaves them to the handshake's own timeout. */
@@ -228,9 +236,21 @@ export class PeerAdmission {
   /** Lifts a refusal (e.g. a peer endorsed after it was refused); its next connection is checked anew. */
   forgive(peer: PeerId): void {
     const key = peer.toString()
+    this.forgivenAt.set(key, this.clock())
     if (!this.denied.delete(key)) return
     this.admitted.delete(key)
     this.log.info({ peer: key }, 'peer no longer refused')
+  }
+
+  /** A failed check of a peer forgiven a moment ago is refused briefly: its new credential may be on its way. */
+  private cooldownAfterFailedCheck(key: string, retryAfterMs = DEFAULT_COOLDOWN_MS): number {
+    const forgiven = this.forgivenAt.get(key)
+    if (forgiven === undefined) return retryAfterMs
+    if (this.clock() - forgiven > FORGIVEN_WINDOW_MS) {
+      this.forgivenAt.delete(key)
+      return retryAfterMs
+    }
+    return retryAfterMs > DEFAULT_COOLDOWN_MS ? retryAfterMs : Math.min(retryAfterMs, FORGIVEN_RETRY_MS)
   }
 
   /** Why a peer is refused, if it is (and its refusal has not run out). */
@@ -317,6 +337,7 @@ export class PeerAdmission {
         this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)
         this.log.info({ peer: key, name: result.name }, 'peer admitted')
+        this.forgivenAt.delete(key)
         for (const listener of this.admittedListeners) listener(peer, connection)
       } else if (result.undecided === true) {
         // A timeout, a reset or the peer's own refusal says nothing against the peer: close this
@@ -328,7 +349,7 @@ export class PeerAdmission {
           await this.forgetUnadmitted(peer)
         }
       } else {
-        await this.deny(peer, result.reason, result.retryAfterMs)
+        await this.deny(peer, result.reason, this.cooldownAfterFailedCheck(key, result.retryAfterMs))
       }
     })
   }
