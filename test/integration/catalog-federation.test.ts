@@ -163,17 +163,18 @@ describe('federated catalog under a connection limit', () => {
     await Promise.all(Object.values(nodes).map((n) => n.stop()))
   })
 
+  const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
+    return (await response.json()) as T
+  }
+
   it('still reaches every provider’s catalog with a refreshed search', async () => {
-    const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
-      const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-      const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
-      return (await response.json()) as T
-    }
     for (const name of providers) {
       await call(name, '/api/v1/datasets', {
         title: `Haushaltsplan ${name}`,
@@ -206,5 +207,18 @@ describe('federated catalog under a connection limit', () => {
       { what: "every provider's dataset in A's refreshed search", timeoutMs: 180_000 },
     )
     assert.equal(reached.size, providers.length)
+  })
+
+  it('keeps no more connections than its limit once the search is over', async () => {
+    const limit = 2
+    const peers = await eventually(
+      async () => {
+        const { peers } = await call<{ peers: { connected: boolean }[] }>('a', '/api/v1/peers')
+        const connected = peers.filter((p) => p.connected)
+        return connected.length <= limit ? connected : undefined
+      },
+      { what: `A back within its limit of ${limit} connections`, timeoutMs: 120_000 },
+    )
+    assert.ok(peers.length <= limit)
   })
 })
