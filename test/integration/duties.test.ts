@@ -179,7 +179,7 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
         const [view] = await duties('a', agreement)
         return view?.state === 'fulfilled' ? view : undefined
       },
-      { what: 'the delete duty fulfilled on the provider', timeoutMs: 15_000 },
+      { what: 'the delete duty fulfilled on the provider', timeoutMs: 60_000 },
     )
     await assert.rejects(stat(out), { code: 'ENOENT' })
     assert.equal(fulfilled.verified, true)
@@ -264,7 +264,7 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
           const [view] = await duties('a', agreement)
           return view?.state === 'violated' ? view : undefined
         },
-        { what: 'the violation on the provider', timeoutMs: 15_000 },
+        { what: 'the violation on the provider', timeoutMs: 60_000 },
       )
       assert.ok(Date.parse(violated.violatedAt!) > Date.parse(violated.due!))
       assert.equal(violated.evidence, undefined)

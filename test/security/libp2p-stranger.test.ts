@@ -227,7 +227,7 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
         anchor.libp2p.getConnections(s.peerId).length === 0 && !(await anchor.libp2p.peerStore.has(s.peerId))
           ? true
           : undefined,
-      { what: 'the anchor to close and forget the silent stranger', timeoutMs: 20_000 },
+      { what: 'the anchor to close and forget the silent stranger', timeoutMs: 60_000 },
     )
     assert.equal(await anchor.admission.isAdmitted(s.peerId), false)
   })

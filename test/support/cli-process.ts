@@ -141,12 +141,15 @@ export function tempDir(prefix = 'allmende-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix))
 }
 
-/** Polls `check` until it returns a value (not undefined) or the time is up. */
+/**
+ * Polls `check` until it returns a value (not undefined) or the time is up. The bound is generous on
+ * purpose: it only decides how long a failing test takes, while a loaded CI machine needs the room.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
-  options: { timeoutMs?: number; what: string },
+  options: { timeoutMs?: number; intervalMs?: number; what: string },
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
   let last: unknown
   while (Date.now() < deadline) {
     try {
@@ -155,7 +158,7 @@ export async function eventually<T>(
     } catch (error) {
       last = error
     }
-    await new Promise((r) => setTimeout(r, 200))
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 200))
   }
   throw new Error(`timed out waiting for ${options.what}${last === undefined ? '' : `: ${String(last)}`}`)
 }

@@ -96,7 +96,7 @@ export class ForeignParty {
 
   /** Waits until a request matching `predicate` arrived. */
   received(predicate: (request: Recorded) => boolean, what: string): Promise<Recorded> {
-    return eventually(async () => this.requests.find(predicate), { what, timeoutMs: 10_000 })
+    return eventually(async () => this.requests.find(predicate), { what, timeoutMs: 60_000 })
   }
 
   private async answer(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {

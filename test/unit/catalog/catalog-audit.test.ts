@@ -4,16 +4,15 @@ import { AuditLog } from '../../../src/audit/index.js'
 import { auditCatalogChanges, type Catalog } from '../../../src/catalog/index.js'
 import { nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
+import { eventually } from '../../support/cli-process.js'
 import { glanInput, tempCatalog } from './fixtures.js'
 
-/** Polls until `ready` holds: audit entries of catalog changes are written after the change. */
-async function until(ready: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await ready()) return
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  throw new Error('the audit entries never appeared')
-}
+/**
+ * Polls until `ready` holds: audit entries of catalog changes are written after the change. Bounded by
+ * time, not by a count of turns: 500 turns of the event loop passed before a loaded disk had written.
+ */
+const until = (ready: () => Promise<boolean>) =>
+  eventually(async () => ((await ready()) ? true : undefined), { what: 'the audit entries', intervalMs: 5 })
 
 describe('auditCatalogChanges: every catalog change in the audit log', () => {
   let catalog: Catalog

@@ -21,6 +21,7 @@ import {
   type TransferProcessRecord,
   verifyDutyMessage,
 } from '../../../src/transfer/index.js'
+import { eventually } from '../../support/cli-process.js'
 
 const PROVIDER = 'did:key:z6MkgD827ME69PqeQwsx5Qyr7jPSfT24gnLPiv4Tze4gCXEx'
 const CONSUMER = 'did:key:z6Mkk97Udn9XhH4h3y6pnLXKSbLRE8kQtRs1DKKMCVfnkBYP'
@@ -346,15 +347,6 @@ describe('DutyTracker', () => {
     return { out, sha256, transfer: receipt.transfer }
   }
 
-  async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-    for (let i = 0; i < 200; i++) {
-      const value = await check()
-      if (value !== undefined) return value
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    throw new Error(`timed out waiting for ${what}`)
-  }
-
   const types = async (s: Side) => (await s.audit.list()).map((e) => e.type)
 
   it('lists a duty as pending before any transfer, and refuses an unknown agreement', async () => {
@@ -376,20 +368,26 @@ describe('DutyTracker', () => {
     now = new Date('2026-11-22T10:00:02.000Z')
     await consumer.tracker.tick()
     await assert.rejects(stat(out), { code: 'ENOENT' })
-    const view = await eventually(async () => {
-      const [v] = await provider.tracker.list('urn:a:delete')
-      return v?.state === 'fulfilled' ? v : undefined
-    }, 'the provider to see the duty fulfilled')
+    const view = await eventually(
+      async () => {
+        const [v] = await provider.tracker.list('urn:a:delete')
+        return v?.state === 'fulfilled' ? v : undefined
+      },
+      { what: 'the provider to see the duty fulfilled', intervalMs: 10 },
+    )
     assert.equal(view.transfer, transfer)
     assert.equal(view.verified, true)
     const evidence = view.evidence as DutyMessage
     assert.equal(evidence.type, 'DeletionReceipt')
     assert.equal(evidence.type === 'DeletionReceipt' && evidence.sha256, sha256)
     assert.equal(verifyDutyMessage(evidence).ok, true)
-    const mine = await eventually(async () => {
-      const [v] = await consumer.tracker.list('urn:a:delete')
-      return v?.delivered === true ? v : undefined
-    }, 'the acknowledgement on the consumer')
+    const mine = await eventually(
+      async () => {
+        const [v] = await consumer.tracker.list('urn:a:delete')
+        return v?.delivered === true ? v : undefined
+      },
+      { what: 'the acknowledgement on the consumer', intervalMs: 10 },
+    )
     assert.equal(mine.state, 'fulfilled')
     // A repeated receipt (its acknowledgement lost) is answered again and recorded once.
     assert.equal((await provider.tracker.handle(evidence, consumer.key.did)).state, 'fulfilled')
@@ -418,10 +416,13 @@ describe('DutyTracker', () => {
     assert.equal((await consumer.tracker.list('urn:a:silent'))[0]?.state, 'violated')
     deliver = true
     await consumer.tracker.start()
-    const later = await eventually(async () => {
-      const [v] = await provider.tracker.list('urn:a:silent')
-      return v?.evidence === undefined ? undefined : v
-    }, 'the late receipt')
+    const later = await eventually(
+      async () => {
+        const [v] = await provider.tracker.list('urn:a:silent')
+        return v?.evidence === undefined ? undefined : v
+      },
+      { what: 'the late receipt', intervalMs: 10 },
+    )
     assert.equal(later.state, 'violated')
     assert.equal((later.evidence as DutyMessage).type, 'DeletionReceipt')
     assert.ok(sent.some((m) => m.agreement === 'urn:a:silent'))
@@ -430,10 +431,13 @@ describe('DutyTracker', () => {
   it('inform: the provider receives a verified usage notice; log: the consumer writes duty.log', async () => {
     now = new Date('2026-11-22T12:00:00.000Z')
     const { transfer } = await completed('urn:a:inform', [{ action: 'inform' }, { action: 'allmende:log' }])
-    const [inform, log] = await eventually(async () => {
-      const views = await provider.tracker.list('urn:a:inform')
-      return views[0]?.state === 'fulfilled' ? views : undefined
-    }, 'the notice on the provider')
+    const [inform, log] = await eventually(
+      async () => {
+        const views = await provider.tracker.list('urn:a:inform')
+        return views[0]?.state === 'fulfilled' ? views : undefined
+      },
+      { what: 'the notice on the provider', intervalMs: 10 },
+    )
     const notice = inform!.evidence as DutyMessage
     assert.equal(notice.type, 'UsageNotice')
     assert.equal(notice.type === 'UsageNotice' && notice.purpose, PURPOSE)
@@ -450,7 +454,7 @@ describe('DutyTracker', () => {
     await eventually(
       async () =>
         (await consumer.tracker.list('urn:a:inform'))[0]?.state === 'fulfilled' ? true : undefined,
-      'the consumer to see its notice acknowledged',
+      { what: 'the consumer to see its notice acknowledged', intervalMs: 10 },
     )
   })
 
@@ -516,9 +520,12 @@ describe('DutyTracker', () => {
     restarted.stop()
     await restarted.start()
     await assert.rejects(stat(out), { code: 'ENOENT' })
-    await eventually(async () => {
-      const [v] = await provider.tracker.list('urn:a:restart')
-      return v?.state === 'fulfilled' ? v : undefined
-    }, 'the receipt after the restart')
+    await eventually(
+      async () => {
+        const [v] = await provider.tracker.list('urn:a:restart')
+        return v?.state === 'fulfilled' ? v : undefined
+      },
+      { what: 'the receipt after the restart', intervalMs: 10 },
+    )
   })
 })
