@@ -9,7 +9,6 @@ import {
   type PeerStore,
 } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -74,7 +73,8 @@ export async function buildLibp2p(init: Libp2pInit) {
       maxIncomingPendingConnections: 50,
     },
     connectionMonitor: { pingInterval: MONITOR_INTERVAL_MS, pingTimeout: { minTimeout: MONITOR_TIMEOUT_MS } },
-    peerDiscovery: init.mdns ? [mdns()] : [],
+    // mDNS is off by default: only a node that uses it loads it.
+    peerDiscovery: init.mdns ? [(await import('@libp2p/mdns')).mdns()] : [],
     services: {
       identify: membersOnly(identify({ runOnConnectionOpen: false }), admission),
       // The DHT checks old contacts by ping while the mesh measures latency: one stream each would
