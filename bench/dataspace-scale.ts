@@ -15,7 +15,6 @@ import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
@@ -23,6 +22,7 @@ import { V8_FLAGS } from '../src/cli/v8-flags.js'
 import { initNode, type NodeFiles, openNode } from '../src/config/index.js'
 import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
 import { Store } from '../src/store/index.js'
+import { freePort } from '../test/support/cli-process.js'
 import { cliPath } from '../test/support/repo.js'
 
 const N = Number(process.env.BENCH_NODES ?? 30)
@@ -52,21 +52,6 @@ const median = (values: number[]) => percentile(values, 50)
 const round = (value: number, digits = 1) => Number(value.toFixed(digits))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const elapsed = (since: number) => performance.now() - since
-
-async function freePortBelowEphemeral(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000)
-    const server = createServer()
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => resolve(true))
-    })
-    if (free) {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      return port
-    }
-  }
-}
 
 /** Runs `work` over `items` with at most `limit` at a time. */
 async function eachLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
@@ -144,7 +129,7 @@ async function setUp(root: string, source: string): Promise<Node[]> {
     const name = `kommune-${String(i).padStart(3, '0')}`
     // Anchors listen on a fixed port below the ephemeral range (a hundred nodes' outgoing connections
     // take ephemeral ports); members take any free port when they start (see start()).
-    const port = i < ANCHORS ? await freePortBelowEphemeral() : 0
+    const port = i < ANCHORS ? await freePort() : 0
     const files = await initNode(join(root, name), {
       name,
       overrides: { listen: [`/ip4/127.0.0.1/tcp/${port}`] },

@@ -60,13 +60,25 @@ export async function allmendeOk(args: string[]): Promise<string> {
   return result.stdout
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (for nodes that must know their port before start). */
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago, for nodes that must know their port before start
+ * and keep it across restarts. Taken below the ephemeral range (Linux hands out 32768 and up): a port
+ * the kernel chose could be the local end of another process's outgoing connection by the time the
+ * node starts again on it.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const server = createServer()
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      return port
+    }
+  }
 }
 
 /** Runs a command that must succeed and parses its JSON output. */
