@@ -234,6 +234,24 @@ export class Cluster {
     return found
   }
 
+  /**
+   * The last `count` steps a running node stored, one line each (type, subject, state): what a
+   * failed wait shows of the node it waited for.
+   */
+  async recentSteps(name: string, count = 20): Promise<string> {
+    type Page = { entries: AuditView[]; head: { seq: number } }
+    const { head } = (await this.api<Page>(name, 'GET', '/api/v1/audit?limit=1')).body
+    const since = Math.max(0, head.seq - count)
+    const { entries } = (await this.api<Page>(name, 'GET', `/api/v1/audit?since=${since}&limit=${count}`))
+      .body
+    return entries
+      .map(
+        (e) =>
+          `${e.seq} ${e.type} ${e.subject}${e.data.state === undefined ? '' : ` ${String(e.data.state)}`}`,
+      )
+      .join('\n')
+  }
+
   /** Waits until each two of `names` admitted each other (a fresh or restarted node takes a moment). */
   meshed(names: readonly string[]): Promise<true> {
     return eventually(
