@@ -5,7 +5,7 @@
 // the local cache (API and CLI wall time) and refreshed across all providers (first partial answer and
 // complete); idle CPU and RSS per node and in total; one negotiation and one transfer between two
 // random nodes while all run. Yardsticks from the same run: an API health round trip, `node -e ''`,
-// and the machine's cores and load.
+// an idle Node process waking once a second (beside idle members and anchors), and the machine's cores and load.
 //
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
@@ -547,24 +547,36 @@ try {
 
   // ---- idle ---------------------------------------------------------------------------------------
   await phase('idle', async () => {
+    // Yardstick: a Node process that only wakes once a second, measured over the same window.
+    const yardstick = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
     await sleep(5_000)
-    const pids = nodes.map((n) => n.process!.pid!)
+    const pids = [...nodes.map((n) => n.process!.pid!), yardstick.pid!]
     const ticksBefore = await Promise.all(pids.map(cpuTicks))
     const loadAtIdle = await loadAverage()
     const idleStart = performance.now()
     await sleep(IDLE_SECONDS * 1000)
     const ticksAfter = await Promise.all(pids.map(cpuTicks))
     const seconds = elapsed(idleStart) / 1000
+    yardstick.kill()
     const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
-    const cores = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / clockTicks / seconds)
-    const rss = await Promise.all(pids.map(rssMiB))
-    const pss = await Promise.all(pids.map(pssMiB))
+    const measured = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / clockTicks / seconds)
+    const yardstickMsPerS = measured.pop()! * 1000
+    const cores = measured
+    const rss = await Promise.all(pids.slice(0, -1).map(rssMiB))
+    const pss = await Promise.all(pids.slice(0, -1).map(pssMiB))
     const totalCores = cores.reduce((a, b) => a + b, 0)
+    // Anchors answer every member's membership refresh; members are what a data space of hundreds has most of.
+    const msPerS = (share: number[]) => (share.length === 0 ? Number.NaN : median(share) * 1000)
+    const anchorsMsPerS = msPerS(cores.slice(0, ANCHORS))
+    const membersMsPerS = msPerS(cores.slice(ANCHORS))
     result.idle = {
       seconds: round(seconds, 0),
       coresTotal: round(totalCores, 3),
       coresPerNodeMedian: round(median(cores), 4),
       coresPerNodeMax: round(Math.max(...cores), 4),
+      anchorMsPerSecondMedian: round(anchorsMsPerS, 2),
+      memberMsPerSecondMedian: round(membersMsPerS, 2),
+      yardstickMsPerSecond: round(yardstickMsPerS, 2),
       rssMiBMedian: round(median(rss), 0),
       rssMiBMax: round(Math.max(...rss), 0),
       rssMiBTotal: round(
@@ -579,6 +591,11 @@ try {
       `idle over ${seconds.toFixed(0)} s: all nodes ${totalCores.toFixed(3)} cores (${((100 * totalCores) / availableParallelism()).toFixed(1)} % of this ` +
         `${availableParallelism()}-core machine, load average ${loadAtIdle}), per node median ${median(cores).toFixed(4)} max ${Math.max(...cores).toFixed(4)}  ` +
         `[goal < 0.5 core: ${totalCores < 0.5 ? 'met' : 'MISSED'}]`,
+    )
+    print(
+      `idle CPU per node: member median ${membersMsPerS.toFixed(2)} ms/s, anchor median ${anchorsMsPerS.toFixed(2)} ms/s ` +
+        `(yardstick: a Node process waking once a second ${yardstickMsPerS.toFixed(2)} ms/s; member ${(membersMsPerS / yardstickMsPerS).toFixed(0)}x)  ` +
+        `[goal < 5 ms/s per node: ${membersMsPerS < 5 ? 'met' : 'MISSED'}]`,
     )
     print(
       `RSS per node: median ${median(rss).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB, total ${rss.reduce((a, b) => a + b, 0).toFixed(0)} MiB  ` +

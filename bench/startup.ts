@@ -1,43 +1,86 @@
-// bench/startup: process start -> `ready` line of `allmende start`, and RSS after 10 s idle.
-// Yardstick: start time of `node -e ''` measured in the same run.
+// bench/startup: one `allmende start` of an initialised node: wall time to its `ready` line, the CPU
+// (user + sys) it spent until then, and its resident memory (RSS and PSS) after BENCH_IDLE_SECONDS (30)
+// idle. Yardstick, measured in the same run and alternating with the node: `node -e ''` for time and CPU,
+// and an idle `node` (a timer, nothing loaded) for memory. Both run with the V8 flags `allmende` runs with.
+// BENCH_CLI=PATH measures another build's `main.js` (e.g. the previous commit's) with the same yardstick.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { V8_FLAGS } from '../src/cli/v8-flags.js'
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
-const RUNS = 7
+const cli =
+  process.env.BENCH_CLI ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
+const RUNS = Number(process.env.BENCH_RUNS ?? 7)
+const IDLE_MS = Number(process.env.BENCH_IDLE_SECONDS ?? 30) * 1000
 
-function median(values: number[]): number {
+interface Start {
+  readonly readyMs: number
+  readonly cpuMs: number
+}
+
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-function timeNodeNoop(): number {
-  const start = process.hrtime.bigint()
-  spawnSync(process.execPath, ['-e', ''])
-  return Number(process.hrtime.bigint() - start) / 1e6
+/** CPU (user + sys) a live process has spent so far, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
-function startUntilReady(dir: string, idleMs: number): Promise<{ readyMs: number; rssMiB: number }> {
+/** Resident (RSS) and proportional (PSS: shared pages split among their users) memory of a live process. */
+function memoryOf(pid: number): { rssMiB: number; pssMiB: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0)
+  return { rssMiB: kib('Rss') / 1024, pssMiB: kib('Pss') / 1024 }
+}
+
+let childrenSeen = 0
+/** CPU (user + sys) of the children this process waited for since the last call, from /proc (cutime, cstime). */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')
+  const total = (Number(fields[13]) + Number(fields[14])) * 10
+  const since = total - childrenSeen
+  childrenSeen = total
+  return since
+}
+
+/** `node -e ''` from spawn to exit, and the CPU its whole life took. */
+function nodeNoop(): Start {
+  const start = process.hrtime.bigint()
+  spawnSync(process.execPath, [...V8_FLAGS, '-e', ''])
+  return { readyMs: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: childrenCpuMs() }
+}
+
+/** Spawns `args`, waits until `isReady(stdout so far)`, measures, idles `idleMs`, measures memory, ends it. */
+function measure(
+  args: readonly string[],
+  isReady: (out: string) => boolean,
+  idleMs: number,
+): Promise<Start & { rssMiB: number; pssMiB: number }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()
-    const child = spawn(process.execPath, [cli, 'start', '--dir', dir], {
+    const child = spawn(process.execPath, [...V8_FLAGS, ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
       env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
     })
     let out = ''
     child.stdout.on('data', (d) => {
       out += d
-      if (!out.includes('ready ')) return
-      const readyMs = Number(process.hrtime.bigint() - start) / 1e6
+      if (!isReady(out)) return
       out = ''
+      const readyMs = Number(process.hrtime.bigint() - start) / 1e6
+      const cpuMs = cpuMsOf(child.pid!)
       setTimeout(() => {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-        const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+        const memory = memoryOf(child.pid!)
+        child.on('exit', () => {
+          childrenCpuMs()
+          resolve({ readyMs, cpuMs, ...memory })
+        })
         child.kill('SIGTERM')
-        child.on('exit', () => resolve({ readyMs, rssMiB: rssKiB / 1024 }))
       }, idleMs)
     })
     child.on('error', reject)
@@ -46,20 +89,36 @@ function startUntilReady(dir: string, idleMs: number): Promise<{ readyMs: number
 
 const dir = join(mkdtempSync(join(tmpdir(), 'allmende-bench-')), 'node')
 spawnSync(process.execPath, [cli, 'init', '--dir', dir, '--name', 'Bench'], { stdio: 'ignore' })
+childrenCpuMs()
 
-const noop: number[] = []
-const ready: number[] = []
+const noop: Start[] = []
+const starts: Start[] = []
 for (let i = 0; i < RUNS; i++) {
-  noop.push(timeNodeNoop())
-  ready.push((await startUntilReady(dir, 0)).readyMs)
+  noop.push(nodeNoop())
+  starts.push(await measure([cli, 'start', '--dir', dir], (out) => out.includes('ready '), 0))
 }
-const { rssMiB } = await startUntilReady(dir, 10_000)
-const readyMedian = median(ready)
-const noopMedian = median(noop)
-console.log(`node -e '' (yardstick):     median ${noopMedian.toFixed(0)} ms over ${RUNS} runs`)
+const idleNode = await measure(
+  ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"],
+  (out) => out.includes('ready'),
+  IDLE_MS,
+)
+const idleAllmende = await measure([cli, 'start', '--dir', dir], (out) => out.includes('ready '), IDLE_MS)
+
+const figure = (values: readonly Start[], key: keyof Start) => median(values.map((s) => s[key]))
+const [noopMs, noopCpu] = [figure(noop, 'readyMs'), figure(noop, 'cpuMs')]
+const [readyMs, cpuMs] = [figure(starts, 'readyMs'), figure(starts, 'cpuMs')]
+const [load1] = readFileSync('/proc/loadavg', 'utf8').split(' ')
+console.log(`load average (1 min) ${load1}; medians over ${RUNS} runs, V8 flags ${V8_FLAGS.join(' ')}`)
+console.log(`node -e '' (yardstick):      ${noopMs.toFixed(0)} ms to exit, ${noopCpu.toFixed(0)} ms CPU`)
 console.log(
-  `allmende start -> ready:     median ${readyMedian.toFixed(0)} ms (min ${Math.min(...ready).toFixed(0)}, max ${Math.max(...ready).toFixed(0)}), ${(readyMedian / noopMedian).toFixed(1)}x node -e ''  [goal < 1500 ms: ${readyMedian < 1500 ? 'met' : 'MISSED'}]`,
+  `allmende start -> ready:      ${readyMs.toFixed(0)} ms (${(readyMs / noopMs).toFixed(1)}x), ${cpuMs.toFixed(0)} ms CPU (${(cpuMs / noopCpu).toFixed(1)}x)  [goal < 1500 ms: ${readyMs < 1500 ? 'met' : 'MISSED'}]`,
 )
 console.log(
-  `RSS after 10 s idle:         ${rssMiB.toFixed(0)} MiB  [goal < 150 MB: ${rssMiB * 1.048576 < 150 ? 'met' : 'MISSED'}]`,
+  `idle node (yardstick) after ${IDLE_MS / 1000} s: RSS ${idleNode.rssMiB.toFixed(0)} MiB, PSS ${idleNode.pssMiB.toFixed(0)} MiB`,
+)
+console.log(
+  `allmende idle after ${IDLE_MS / 1000} s:       RSS ${idleAllmende.rssMiB.toFixed(0)} MiB (${(idleAllmende.rssMiB / idleNode.rssMiB).toFixed(1)}x), PSS ${idleAllmende.pssMiB.toFixed(0)} MiB  [goal < 100 MB: ${idleAllmende.rssMiB * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
+)
+console.log(
+  `result ${JSON.stringify({ load1: Number(load1), noopMs, noopCpuMs: noopCpu, readyMs, cpuMs, idleNode, idleAllmende })}`,
 )

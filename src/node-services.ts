@@ -66,7 +66,7 @@ export interface NodeServicesParts {
   readonly statusLists: StatusListIssuer
   readonly libp2p: AllmendeLibp2p
   readonly admission: PeerAdmission
-  readonly mesh: Pick<PeerMesh, 'known'>
+  readonly mesh: Pick<PeerMesh, 'known' | 'target'>
   readonly dataspace?: DataspaceService
   readonly refusals: UnauthenticatedRefusals
   /** Where every service with a lifecycle is started, to be stopped in reverse order. */
@@ -222,14 +222,18 @@ async function startCatalog(parts: NodeServicesParts, audit: AuditLog, endpoint:
     admission,
     log.child({ name: 'allmende:catalog' }),
     files.config.dataspace,
-    () => mesh.known(),
+    mesh,
   )
   const cache = new FederatedCatalogCache(
     { store, clock: { now: clock }, catalog },
     { participantId: files.key.did },
   )
   const federation = new CatalogFederation({ catalog, cache, network, log, self: files.key.did })
-  network.listen((announcement) => federation.onAnnouncement(announcement))
+  network.listen({
+    announcement: (announcement) => federation.onAnnouncement(announcement),
+    summary: (summary) => federation.onSummary(summary),
+    metPeer: () => federation.metPeer(),
+  })
   await lifecycle.start(federation)
   return { catalog, cache, federation }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../log/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
 import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from './catalog-answer.js'
+import { type CatalogSummary, SummarySchedule } from './catalog-summaries.js'
 import { ProviderTimeoutError } from './errors.js'
 import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
 import { chooseOffer } from './offer-resolution.js'
@@ -9,6 +10,8 @@ import { chooseOffer } from './offer-resolution.js'
 export interface CatalogNetwork {
   /** Tells the data space that one of this node's datasets changed. */
   announce(announcement: CatalogAnnouncement): Promise<void>
+  /** Tells the data space this node is there and repeats its recent changes (the network adds its addresses). */
+  announceSummary(summary: Pick<CatalogSummary, 'provider' | 'changes'>): Promise<void>
   /** Asks one provider for its DSP catalog, as it shows it to this node (unchecked: the cache checks it). */
   fetchCatalog(provider: string): Promise<unknown>
   /** Asks one provider for one dataset, as it shows it to this node (DSP `DatasetRequestMessage`). */
@@ -32,6 +35,8 @@ export interface FanOutLimits {
   readonly concurrency?: number
   /** One provider's answer is given up after this long (default 10 s). */
   readonly perProviderMs?: number
+  /** How often a node publishes its summary without a change (default 2 minutes). */
+  readonly presenceMs?: number
 }
 
 export interface CatalogFederationComponents {
@@ -52,8 +57,11 @@ export class CatalogFederation {
   private readonly skippedOffers: SkippedOfferLog
   /** Catalog requests under way, by provider: a refresh while one is running joins it. */
   private readonly fetching = new Map<string, Promise<number>>()
+  /** Dataset requests under way: an announcement and a summary repeating it ask once. */
+  private readonly fetchingDatasets = new Map<string, Promise<void>>()
   private readonly concurrency: number
   private readonly perProviderMs: number
+  private readonly summaries: SummarySchedule
 
   constructor(
     private readonly components: CatalogFederationComponents,
@@ -62,14 +70,28 @@ export class CatalogFederation {
     this.skippedOffers = new SkippedOfferLog(components.log)
     this.concurrency = limits.concurrency ?? 16
     this.perProviderMs = limits.perProviderMs ?? 10_000
+    this.summaries = new SummarySchedule({
+      publish: (changes) => this.announceSummary(changes),
+      ...(limits.presenceMs === undefined ? {} : { presenceMs: limits.presenceMs }),
+    })
   }
 
   start(): void {
-    this.unsubscribe = this.components.catalog.onChange((change) => void this.announce(change))
+    this.unsubscribe = this.components.catalog.onChange((change) => {
+      this.summaries.changed(change)
+      void this.announce(change)
+    })
+    this.summaries.start()
   }
 
   stop(): void {
     this.unsubscribe?.()
+    this.summaries.stop()
+  }
+
+  /** The network met a peer on the catalog topic: the first one makes this node say it is there. */
+  metPeer(): void {
+    this.summaries.metPeer()
   }
 
   /**
@@ -79,6 +101,36 @@ export class CatalogFederation {
   async onAnnouncement(announcement: CatalogAnnouncement): Promise<void> {
     const { provider, datasetId } = announcement
     if (provider === this.components.self) return
+    // An announcement arriving while the dataset is being fetched joins that request; should the answer be
+    // older than the announced version, the provider's next summary repeats it.
+    const key = `${provider}\n${datasetId}`
+    const running = this.fetchingDatasets.get(key)
+    if (running !== undefined && announcement.removed !== true) return running
+    const fetch = this.applyAndFetch(announcement).finally(() => {
+      if (this.fetchingDatasets.get(key) === fetch) this.fetchingDatasets.delete(key)
+    })
+    this.fetchingDatasets.set(key, fetch)
+    return fetch
+  }
+
+  /**
+   * Handles a peer's summary: each repeated change is applied like an announcement, so only datasets newer
+   * than the cached ones are fetched. A change that cannot be fetched now waits for the next summary.
+   */
+  async onSummary(summary: CatalogSummary): Promise<void> {
+    if (summary.provider === this.components.self) return
+    for (const change of summary.changes) {
+      await this.onAnnouncement({ provider: summary.provider, ...change }).catch((error: Error) =>
+        this.components.log.debug(
+          { err: error.message, provider: summary.provider, dataset: change.datasetId },
+          'repeated change not fetched',
+        ),
+      )
+    }
+  }
+
+  private async applyAndFetch(announcement: CatalogAnnouncement): Promise<void> {
+    const { provider, datasetId } = announcement
     if (!(await this.components.cache.applyAnnouncement(announcement))) return
     const { dataset, skipped } = salvageDatasetAnswer(
       await this.components.network.fetchDataset(provider, datasetId),
@@ -194,6 +246,14 @@ export class CatalogFederation {
       ...(query.publisher === undefined ? {} : { publisher: query.publisher }),
     })
     return { hits, ...(refresh === undefined ? {} : { refresh }) }
+  }
+
+  private async announceSummary(changes: readonly CatalogChange[]): Promise<void> {
+    try {
+      await this.components.network.announceSummary({ provider: this.components.self, changes })
+    } catch (error) {
+      this.components.log.debug({ err: (error as Error).message }, 'catalog summary not published')
+    }
   }
 
   private async announce(change: CatalogChange): Promise<void> {

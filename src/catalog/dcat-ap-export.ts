@@ -1,5 +1,6 @@
-import jsonld from 'jsonld'
+import type { JsonLdDocument, Options } from 'jsonld'
 import { Parser, Writer } from 'n3'
+import { loadJsonld } from '../util/jsonld.js'
 import type { ContactPoint, Dataset, Distribution, JsonObject, Publisher, Temporal } from './dataset.js'
 import { isAbsoluteIri } from './dataset.js'
 import {
@@ -185,12 +186,13 @@ export async function toDcatApDeTurtle(
   options: DcatApDeExportOptions,
 ): Promise<string> {
   const doc = toDcatApDeJsonLd(datasets, options)
+  const jsonld = await loadJsonld()
   const nquads = (await jsonld.toRDF(
-    doc as jsonld.JsonLdDocument,
+    doc as JsonLdDocument,
     {
       format: 'application/n-quads',
       safe: true,
-    } as jsonld.Options.ToRdf,
+    } as Options.ToRdf,
   )) as unknown as string
   const quads = new Parser({ format: 'N-Quads', blankNodePrefix: '' }).parse(nquads)
   const writer = new Writer({ prefixes: { ...DCAT_AP_DE_CONTEXT } })

@@ -52,6 +52,7 @@ export {
   type FanOutLimits,
   type RefreshOutcome,
 } from './catalog-federation.js'
+export { type CatalogSummary, MAX_RECENT, RECENT_WINDOW_MS } from './catalog-summaries.js'
 export {
   type AccessPolicy,
   type ContactPoint,

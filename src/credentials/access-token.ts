@@ -1,6 +1,7 @@
 import { type KeyObject, randomUUID, sign, verify } from 'node:crypto'
-import { createJWT, type JWTHeader } from 'did-jwt'
+import type { JWTHeader } from 'did-jwt'
 import { type DidResolver, didKeyFromPublicKey } from '../identity/index.js'
+import { loadOnce } from '../util/load-once.js'
 import { defaultResolver } from './document-loader.js'
 import { TokenError } from './errors.js'
 import { ReplayCache } from './replay-cache.js'
@@ -42,6 +43,9 @@ export interface IdTokenClaims {
   vp?: JsonLdObject
 }
 
+/** did-jwt (with the curves of every JWT algorithm it knows), loaded on the first token a node issues. */
+const loadDidJwt = loadOnce(() => import('did-jwt'))
+
 async function signJwt(key: SigningKey, payload: Record<string, unknown>, typ: string): Promise<string> {
   const privateKey = privateKeyOf(key)
   // did-jwt builds the JWS; node:crypto (OpenSSL) signs, ~10x faster than did-jwt's pure-JS EdDSASigner.
@@ -49,6 +53,7 @@ async function signJwt(key: SigningKey, payload: Record<string, unknown>, typ: s
     sign(null, typeof data === 'string' ? Buffer.from(data) : data, privateKey).toString('base64url')
   // did-jwt types `typ` as 'JWT' only; RFC 9068 access tokens say 'at+jwt'.
   const header = { alg: 'EdDSA', kid: key.verificationMethod, typ } as unknown as Partial<JWTHeader>
+  const { createJWT } = await loadDidJwt()
   return createJWT(payload, { issuer: key.did, signer }, header)
 }
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
-import jsonld from 'jsonld'
+import type { JsonLdDocument, Options } from 'jsonld'
+import { loadJsonld } from '../util/jsonld.js'
 import { WorkerPool } from '../workers/worker-pool.js'
 import { type DocumentLoader, isBundledContext } from './document-loader.js'
+import { loadVcLibraries } from './vc-libraries.js'
 
 // RDF canonicalization (RDFC-1.0) is nearly all the cost of a Data Integrity proof: about 1.2 ms for an
 // agreement credential and as much again for the few lines of its proof options, against 25-65 µs for the
@@ -54,7 +55,7 @@ export async function canonize(
 ): Promise<string> {
   const { documentLoader, ...rest } = options
   if (Object.keys(options).some((name) => !OPTION_NAMES.has(name)) || !onlyBundledContexts(input)) {
-    return eddsaRdfc2022.canonize(input, options)
+    return (await loadVcLibraries()).eddsaRdfc2022.canonize(input, options)
   }
   const template = proofOptionsTemplateKey(input)
   if (template !== undefined) {
@@ -99,7 +100,7 @@ async function compute(document: unknown, options: CanonizeOptions, loader: Docu
       // Recomputed here with the caller's loader, so the caller sees the suite's own error.
     }
   }
-  return eddsaRdfc2022.canonize(document, { ...options, documentLoader: loader })
+  return (await loadVcLibraries()).eddsaRdfc2022.canonize(document, { ...options, documentLoader: loader })
 }
 
 /** Whether every `@context` anywhere in the document is a bundled context IRI (no inline contexts). */
@@ -307,12 +308,13 @@ async function fillDocumentTemplate(
       iri ? `<${value}>` : `"${value}"`,
     )
   }
+  const jsonld = await loadJsonld()
   return jsonld.canonize(
-    filled as unknown as jsonld.JsonLdDocument,
+    filled as unknown as JsonLdDocument,
     {
       inputFormat: 'application/n-quads',
       canonizeOptions: { algorithm: 'RDFC-1.0', format: 'application/n-quads' },
-    } as unknown as jsonld.Options.Normalize,
+    } as unknown as Options.Normalize,
   ) as Promise<string>
 }
 
@@ -322,8 +324,9 @@ async function quadsOf(
   options: CanonizeOptions,
   loader: DocumentLoader,
 ): Promise<string | undefined> {
+  const jsonld = await loadJsonld()
   const quads = (await jsonld.toRDF(
-    shape.withPlaceholders as jsonld.JsonLdDocument,
+    shape.withPlaceholders as JsonLdDocument,
     {
       base: null,
       safe: true,
@@ -332,7 +335,7 @@ async function quadsOf(
       produceGeneralizedRdf: false,
       format: 'application/n-quads',
       documentLoader: loader,
-    } as unknown as jsonld.Options.ToRdf,
+    } as unknown as Options.ToRdf,
   )) as unknown as string
   for (const placeholder of shape.values.keys()) {
     const iri = placeholder.includes(':')

@@ -90,6 +90,7 @@ export {
   verifyCredential,
   verifyPresentation,
 } from './vc.js'
+export { loadVcLibraries } from './vc-libraries.js'
 export type {
   JsonLdObject,
   RevocationStatus,

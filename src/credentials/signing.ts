@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-import { DataIntegrityProof } from '@digitalbazaar/data-integrity'
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
-import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
+import type { DataIntegrityProof } from '@digitalbazaar/data-integrity'
 import { publicKeyFromDidKey } from '../identity/index.js'
+import { loadOnce } from '../util/load-once.js'
 import { canonize } from './canonical-forms.js'
+import { loadVcLibraries } from './vc-libraries.js'
 
 /**
  * What signs a credential or presentation: a 32-byte Ed25519 seed and the DID and verification method it
@@ -69,47 +69,60 @@ function signerOf(key: SigningKey): Promise<Signer> {
   const cached = signers.get(cacheKey)
   if (cached !== undefined) return cached
   const privateKey = privateKeyOf(key)
-  const signer = Ed25519Multikey.generate({
-    seed: key.seed,
-    id: key.verificationMethod,
-    controller: key.did,
-  }).then((pair): Signer => {
-    const { id, algorithm } = pair.signer()
-    return { id, algorithm, sign: async ({ data }) => new Uint8Array(sign(null, data, privateKey)) }
-  })
+  const signer = loadVcLibraries()
+    .then(({ Ed25519Multikey }) =>
+      Ed25519Multikey.generate({ seed: key.seed, id: key.verificationMethod, controller: key.did }),
+    )
+    .then((pair): Signer => {
+      const { id, algorithm } = pair.signer()
+      return { id, algorithm, sign: async ({ data }) => new Uint8Array(sign(null, data, privateKey)) }
+    })
   return remember(signers, cacheKey, signer)
 }
 
+type Cryptosuite = Awaited<ReturnType<typeof loadVcLibraries>>['eddsaRdfc2022']
+
 // eddsa-rdfc-2022 with remembered canonical forms (canonical-forms.ts) and a verifier over cached
 // node:crypto keys for Ed25519 Multikeys; other key representations go through the suite's own verifier.
-const cryptosuite: typeof eddsaRdfc2022 = {
-  ...eddsaRdfc2022,
-  canonize: (input, options) => canonize(input, options as Parameters<typeof canonize>[1]),
-  async createVerifier({ verificationMethod }) {
-    const { type, publicKeyMultibase, id } = verificationMethod
-    if (
-      type !== 'Multikey' ||
-      typeof publicKeyMultibase !== 'string' ||
-      !publicKeyMultibase.startsWith('z6Mk')
-    ) {
-      return eddsaRdfc2022.createVerifier({ verificationMethod })
-    }
-    const publicKey = publicKeyOfMultibase(publicKeyMultibase)
-    return {
-      id: String(id),
-      algorithm: 'Ed25519',
-      verify: async ({ data, signature }) => verify(null, data, publicKey, signature),
-    }
-  },
-}
+const cryptosuite = loadOnce(async (): Promise<Cryptosuite> => {
+  const { eddsaRdfc2022 } = await loadVcLibraries()
+  return {
+    ...eddsaRdfc2022,
+    canonize: (input, options) => canonize(input, options as Parameters<typeof canonize>[1]),
+    async createVerifier({ verificationMethod }) {
+      const { type, publicKeyMultibase, id } = verificationMethod
+      if (
+        type !== 'Multikey' ||
+        typeof publicKeyMultibase !== 'string' ||
+        !publicKeyMultibase.startsWith('z6Mk')
+      ) {
+        return eddsaRdfc2022.createVerifier({ verificationMethod })
+      }
+      const publicKey = publicKeyOfMultibase(publicKeyMultibase)
+      return {
+        id: String(id),
+        algorithm: 'Ed25519',
+        verify: async ({ data, signature }) => verify(null, data, publicKey, signature),
+      }
+    },
+  }
+})
 
 /** A Data Integrity `eddsa-rdfc-2022` suite that signs as `key`, stamping `created` with `date`. */
 export async function signingSuite(key: SigningKey, date: Date): Promise<DataIntegrityProof> {
-  return new DataIntegrityProof({ signer: await signerOf(key), date, cryptosuite })
+  const [{ DataIntegrityProof }, suite, signer] = await Promise.all([
+    loadVcLibraries(),
+    cryptosuite(),
+    signerOf(key),
+  ])
+  return new DataIntegrityProof({ signer, date, cryptosuite: suite })
 }
 
 /** The verifying `eddsa-rdfc-2022` suite; keys come through the document loader. */
-export const verifyingSuite = new DataIntegrityProof({ cryptosuite })
+export const verifyingSuite = loadOnce(async () => {
+  const [{ DataIntegrityProof }, suite] = await Promise.all([loadVcLibraries(), cryptosuite()])
+  return new DataIntegrityProof({ cryptosuite: suite })
+})
 
 /** The DID that controls a verification method URL (`did:…#frag` -> `did:…`). */
 export function didOfVerificationMethod(url: string): string {

@@ -1,9 +1,10 @@
-import * as bsl from '@digitalbazaar/vc-bitstring-status-list'
+import type { BitstringStatusList } from '@digitalbazaar/vc-bitstring-status-list'
 import type { DidResolver } from '../identity/index.js'
 import type { Store, Sublevel } from '../store/index.js'
 import { StatusListError, StatusListUnavailableError } from './errors.js'
 import type { SigningKey } from './signing.js'
 import { issueCredential, type StatusChecker, verifyCredential } from './vc.js'
+import { loadVcLibraries } from './vc-libraries.js'
 import { asArray, idOf, type JsonLdObject, messageOf } from './verification.js'
 
 /** Entries per list: 131,072 bits (16 KiB), the Bitstring Status List minimum for group privacy (§6.1). */
@@ -66,7 +67,7 @@ export class StatusListIssuer {
   private readonly key: SigningKey
   private readonly length: number
   private readonly now: () => Date
-  private readonly decoded = new Map<string, bsl.BitstringStatusList>()
+  private readonly decoded = new Map<string, BitstringStatusList>()
   private current: StoredList | undefined
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -161,6 +162,7 @@ export class StatusListIssuer {
   }
 
   private async createList(listId: string): Promise<StoredList> {
+    const { bsl } = await loadVcLibraries()
     const list = await bsl.createList({ length: this.length })
     const stored = await this.sign(listId, this.length, 0, list)
     await this.lists.put(this.storageKey(listId), stored)
@@ -171,10 +173,11 @@ export class StatusListIssuer {
     listId: string,
     length: number,
     nextIndex: number,
-    list: bsl.BitstringStatusList,
+    list: BitstringStatusList,
   ): Promise<StoredList> {
     const url = statusListUrl(this.key.did, listId)
     const now = this.now()
+    const { bsl } = await loadVcLibraries()
     const unsigned = await bsl.createCredential({ id: url, list, statusPurpose: 'revocation' })
     unsigned.issuer = this.key.did
     unsigned.validFrom = now.toISOString()
@@ -191,9 +194,10 @@ export class StatusListIssuer {
     return stored
   }
 
-  private async decodedList(stored: StoredList): Promise<bsl.BitstringStatusList> {
+  private async decodedList(stored: StoredList): Promise<BitstringStatusList> {
     let list = this.decoded.get(stored.listId)
     if (list === undefined) {
+      const { bsl } = await loadVcLibraries()
       list = await bsl.decodeList({ encodedList: stored.encodedList })
       this.decoded.set(stored.listId, list)
     }
@@ -228,7 +232,7 @@ export type StatusListFetcher = (listUrl: string) => Promise<JsonLdObject>
 interface CachedList {
   readonly issuer: string
   readonly purpose: string
-  readonly list: bsl.BitstringStatusList
+  readonly list: BitstringStatusList
   readonly expiresAt: number
   /** The signed list as fetched, to hand on to peers that ask this node for it. */
   readonly credential: JsonLdObject
@@ -386,8 +390,9 @@ export class StatusListCache implements StatusChecker {
         `the status list ${listUrl} has no BitstringStatusList subject`,
       )
     }
-    let list: bsl.BitstringStatusList
+    let list: BitstringStatusList
     try {
+      const { bsl } = await loadVcLibraries()
       list = await bsl.decodeList({ encodedList: subject.encodedList })
     } catch (cause) {
       throw new StatusListUnavailableError(listUrl, `the status list ${listUrl} cannot be decoded`, { cause })

@@ -1,5 +1,3 @@
-import * as vc from '@digitalbazaar/vc'
-import jsigs from 'jsonld-signatures'
 import type { DidResolver } from '../identity/index.js'
 import { credentialModelProblems, presentationModelProblems } from './data-model.js'
 import {
@@ -15,6 +13,7 @@ import {
   UnknownDocumentError,
 } from './errors.js'
 import { didOfVerificationMethod, type SigningKey, signingSuite, verifyingSuite } from './signing.js'
+import { loadVcLibraries } from './vc-libraries.js'
 import {
   asArray,
   checkOfError,
@@ -28,7 +27,6 @@ import {
 } from './verification.js'
 import { VerifiedProofs } from './verified-proofs.js'
 
-const { AssertionProofPurpose, AuthenticationProofPurpose } = jsigs.purposes
 const PROOF_TYPE = 'DataIntegrityProof'
 const CRYPTOSUITE = 'eddsa-rdfc-2022'
 
@@ -121,6 +119,7 @@ export async function issueCredential(
   }
   assertContextsBundled(unsigned)
   try {
+    const { vc } = await loadVcLibraries()
     return await vc.issue({
       credential: unsigned,
       suite: await signingSuite(key, now),
@@ -143,9 +142,10 @@ export async function addProof(
 ): Promise<JsonLdObject> {
   assertContextsBundled(document)
   try {
+    const { jsigs } = await loadVcLibraries()
     return await jsigs.sign(structuredClone(document), {
       suite: await signingSuite(key, options.now ?? new Date()),
-      purpose: new AssertionProofPurpose(),
+      purpose: new jsigs.purposes.AssertionProofPurpose(),
       documentLoader: loaderFor(options.resolver),
     })
   } catch (cause) {
@@ -198,6 +198,7 @@ export async function checkCredentialProofs(
   options: VerifyOptions,
   checkSigners?: (issuer: string, signers: string[]) => VerificationFailure | undefined,
 ): Promise<ProofCheck | VerificationFailure> {
+  const { vc, jsigs } = await loadVcLibraries()
   try {
     vc._checkCredential({ credential, mode: 'issue' })
   } catch (error) {
@@ -234,8 +235,8 @@ export async function checkCredentialProofs(
   const remembered = verifiedProofs.keyOf(credential, signers)
   if (remembered !== undefined && verifiedProofs.has(remembered)) return { verified: true, issuer, signers }
   const result = await jsigs.verify(credential, {
-    suite: verifyingSuite,
-    purpose: new AssertionProofPurpose(),
+    suite: await verifyingSuite(),
+    purpose: new jsigs.purposes.AssertionProofPurpose(),
     documentLoader: loaderFor(options.resolver),
   })
   const results = result.results ?? []
@@ -313,6 +314,7 @@ export async function presentCredentials(
   }
   const now = options.now ?? new Date()
   try {
+    const { vc } = await loadVcLibraries()
     const presentation = vc.createPresentation({
       verifiableCredential: credentials.map((c) => structuredClone(c)),
       holder: holder.did,
@@ -384,9 +386,10 @@ export async function checkPresentationProof(
       `cannot resolve the verification method ${method}: ${messageOf(error)}`,
     )
   }
+  const { jsigs } = await loadVcLibraries()
   const result = await jsigs.verify(presentation, {
-    suite: verifyingSuite,
-    purpose: new AuthenticationProofPurpose({
+    suite: await verifyingSuite(),
+    purpose: new jsigs.purposes.AuthenticationProofPurpose({
       challenge: proof.challenge,
       ...(options.domain === undefined ? {} : { domain: options.domain }),
     }),

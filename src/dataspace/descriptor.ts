@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { DataIntegrityProof } from '@digitalbazaar/data-integrity'
-import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
-import jsigs from 'jsonld-signatures'
 import {
   ALLMENDE_CONTEXT_V1,
   addProof,
   createDocumentLoader,
   type DocumentLoader,
   type JsonLdObject,
+  loadVcLibraries,
   type SigningKey,
 } from '../credentials/index.js'
 import type { DidResolver } from '../identity/index.js'
+import { loadOnce } from '../util/load-once.js'
 import { InvalidDescriptorError } from './errors.js'
 
 /** The Data Integrity v2 context: defines `id`, `type` and `proof` for a document that is not a credential. */
@@ -194,7 +193,10 @@ export function successorRefusal(
   return undefined
 }
 
-const verifyingSuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })
+const verifyingSuite = loadOnce(async () => {
+  const { DataIntegrityProof, eddsaRdfc2022 } = await loadVcLibraries()
+  return new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })
+})
 const loaders = new WeakMap<object, DocumentLoader>()
 const defaultLoaderKey = {}
 
@@ -278,10 +280,11 @@ async function checkDescriptorProofs(
     )
   }
   if (proofs.length > 0) {
+    const { jsigs } = await loadVcLibraries()
     let result: Awaited<ReturnType<typeof jsigs.verify>>
     try {
       result = await jsigs.verify(descriptor, {
-        suite: verifyingSuite,
+        suite: await verifyingSuite(),
         purpose: new jsigs.purposes.AssertionProofPurpose(),
         documentLoader: loaderFor(options.resolver),
       })

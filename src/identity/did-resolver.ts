@@ -1,6 +1,5 @@
-import * as didMethodKey from '@digitalbazaar/did-method-key'
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
 import { AllmendeError } from '../protocol/errors.js'
+import { loadOnce } from '../util/load-once.js'
 import { publicKeyFromDidKey } from './did-key.js'
 import { DID_DOCUMENT_CONTEXT, type DidDocument, type VerificationMethod } from './did-web.js'
 import { InvalidDidError } from './errors.js'
@@ -27,6 +26,17 @@ export type ResolvedVerificationMethod = VerificationMethod & { '@context': stri
 const MULTIKEY_CONTEXT = 'https://w3id.org/security/multikey/v1'
 const DID_KEY_CACHE_LIMIT = 1024
 
+/** did-method-key's driver for Ed25519 Multikeys, loaded with the credential stack on first use. */
+const didKeyDriver = loadOnce(async () => {
+  const [didMethodKey, Ed25519Multikey] = await Promise.all([
+    import('@digitalbazaar/did-method-key'),
+    import('@digitalbazaar/ed25519-multikey'),
+  ])
+  const driver = didMethodKey.driver()
+  driver.use({ multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from })
+  return driver
+})
+
 /**
  * Resolves DIDs without the live web: did:key from the key itself (did-method-key), did:web from a cache
  * that peers fill (a data space member hands its did.json over libp2p) and tests fill directly.
@@ -39,13 +49,11 @@ const DID_KEY_CACHE_LIMIT = 1024
  * ```
  */
 export class DidResolver {
-  private readonly driver = didMethodKey.driver()
   private readonly didKeyDocuments = new Map<string, DidDocument>()
   private readonly didWebDocuments = new Map<string, DidDocument>()
   private readonly didWebCache: DidDocumentCache | undefined
 
   constructor(init: { didWebCache?: DidDocumentCache } = {}) {
-    this.driver.use({ multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from })
     this.didWebCache = init.didWebCache
   }
 
@@ -119,8 +127,9 @@ export class DidResolver {
     let document = this.didKeyDocuments.get(did)
     if (document !== undefined) return document
     publicKeyFromDidKey(did)
+    const driver = await didKeyDriver()
     try {
-      document = (await this.driver.get({ did })) as unknown as DidDocument
+      document = (await driver.get({ did })) as unknown as DidDocument
     } catch (cause) {
       throw new UnresolvableDidError(did, `cannot resolve ${did}: ${(cause as Error).message}`)
     }

@@ -11,4 +11,5 @@
  * ```
  */
 export { type Clock, systemClock } from './clock.js'
+export { PacedTimer, type TimerFunctions } from './paced-timer.js'
 export { Lifecycle, type Startable } from './startable.js'

@@ -5,9 +5,10 @@
  * else goes through jsonld.js with an offline document loader.
  */
 import { createRequire } from 'node:module'
-import jsonld from 'jsonld'
+import type { JsonLdDocument } from 'jsonld'
 import { Parser } from 'n3'
 import { parseJsonWithPosition } from '../util/json-syntax.js'
+import { loadJsonld } from '../util/jsonld.js'
 import { PolicyNeedsAsyncParseError, PolicyParseError } from './errors.js'
 import type { Iri, Term } from './model.js'
 import { RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, XSD_NS, XSD_STRING } from './vocabulary.js'
@@ -200,8 +201,9 @@ export async function parseJsonLd(input: unknown): Promise<Graph> {
     predicate: { value: string }
     object: { termType: string; value: string; datatype?: { value: string }; language?: string }
   }>
+  const jsonld = await loadJsonld()
   try {
-    quads = (await jsonld.toRDF(input as jsonld.JsonLdDocument, {
+    quads = (await jsonld.toRDF(input as JsonLdDocument, {
       documentLoader: offlineDocumentLoader as never,
     })) as unknown as typeof quads
   } catch (error) {

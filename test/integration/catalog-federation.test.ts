@@ -222,3 +222,114 @@ describe('federated catalog under a connection limit', () => {
     assert.ok(peers.length <= limit)
   })
 })
+
+describe('federated catalog for nodes that join late', () => {
+  let root: string
+  const nodes: Record<string, RunningNode> = {}
+  const ids: Record<string, Identity> = {}
+  const dir = (name: string) => join(root, name)
+  let bootstrap: string
+
+  const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
+    return (await response.json()) as T
+  }
+  const publish = (name: string, title: string) =>
+    call<{ dataset: { id: string } }>(name, '/api/v1/datasets', {
+      title,
+      description: `${title} für die Verbandsgemeinde`,
+      publisher: { name: `Node ${name}`, id: ids[name]!.did },
+      distributions: [{ format: 'CSV' }],
+      source: { kind: 'file', path: join(root, 'data.json') },
+      offers: [
+        {
+          offer: {
+            '@context': 'http://www.w3.org/ns/odrl.jsonld',
+            '@type': 'Offer',
+            uid: `urn:allmende:offer:${name}:${title.replaceAll(' ', '-')}`,
+            assigner: ids[name]!.did,
+            permission: [{ action: 'use' }],
+          },
+        },
+      ],
+    })
+  /** Whether a node's cache (no refresh: nothing is fetched for the question) holds a provider's dataset. */
+  const cached = async (name: string, q: string, provider: string) => {
+    const { datasets } = await call<SearchAnswer>(name, `/api/v1/catalog?q=${encodeURIComponent(q)}`)
+    return datasets.some((d) => d.provider === ids[provider]!.did) ? true : undefined
+  }
+
+  before(async () => {
+    root = await tempDir('allmende-catalog-late-')
+    await writeFile(join(root, 'data.json'), '[]')
+    for (const name of ['a', 'b', 'c', 'p']) {
+      ids[name] = await allmendeJson<Identity>([
+        'init',
+        '--dir',
+        dir(name),
+        '--name',
+        `Node ${name}`,
+        '--dataspace',
+        'verbandsgemeinde',
+      ])
+    }
+    nodes.b = await startAllmende(['--dir', dir('b')])
+    bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
+    // A dials one peer of its own (a quarter of four connections): B, and nobody else.
+    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '4'])
+    await eventually(
+      async () => {
+        const { peers } = await call<{ peers: { did: string | null; admitted: boolean }[] }>(
+          'a',
+          '/api/v1/peers',
+        )
+        return peers.some((p) => p.admitted && p.did === ids.b!.did) ? true : undefined
+      },
+      { what: 'A admitted B', timeoutMs: 60_000 },
+    )
+  })
+
+  after(async () => {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+  })
+
+  it('brings a dataset announced before a node joined into that node’s cache', async () => {
+    await publish('b', 'Pegelstände Lauter')
+    await eventually(() => cached('a', 'Lauter', 'b'), {
+      what: "B's dataset in A's cache",
+      timeoutMs: 60_000,
+    })
+    // C was not there for the announcement and never asks for a refresh.
+    nodes.c = await startAllmende(['--dir', dir('c'), '--bootstrap', bootstrap])
+    await eventually(() => cached('c', 'Lauter', 'b'), {
+      what: "B's dataset in the cache of C, which joined after the announcement",
+      timeoutMs: 180_000,
+    })
+  })
+
+  it('reaches, in a refreshed search, a member that joined after the node had all the peers it dials', async () => {
+    // P publishes alone, then joins: nothing is announced while A could hear it.
+    const alone = await startAllmende(['--dir', dir('p')])
+    nodes.p = alone
+    await publish('p', 'Haushaltsplan Otterbach')
+    await alone.stop()
+    // P too dials one peer only: B. A learns of P from nobody it is connected to.
+    nodes.p = await startAllmende(['--dir', dir('p'), '--bootstrap', bootstrap, '--max-connections', '4'])
+    await eventually(
+      async () => {
+        const { datasets } = await call<SearchAnswer>(
+          'a',
+          '/api/v1/catalog?q=Otterbach&refresh=true&wait=30000',
+        )
+        return datasets.some((d) => d.provider === ids.p!.did) ? true : undefined
+      },
+      { what: "P's dataset in A's refreshed search", timeoutMs: 180_000 },
+    )
+  })
+})

@@ -90,6 +90,7 @@ describe('one invalid offer never hides a provider catalog', () => {
       self: MEMBER,
       network: {
         announce: async () => undefined,
+        announceSummary: async () => undefined,
         fetchCatalog: async () => answer,
         providers: async () => [PROVIDER],
         fetchDataset: async () => undefined,

@@ -1,5 +1,11 @@
 import type { PeerId } from '@libp2p/interface'
-import type { CatalogAnnouncement, CatalogNetwork } from '../../catalog/index.js'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import {
+  type CatalogAnnouncement,
+  type CatalogNetwork,
+  type CatalogSummary,
+  MAX_RECENT,
+} from '../../catalog/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import {
@@ -11,9 +17,25 @@ import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { P2pDspEndpoint } from './dsp-endpoint.js'
 
+/** What the catalog network hands on from the data space's catalog topic. */
+export interface CatalogTopicHandlers {
+  readonly announcement: (announcement: CatalogAnnouncement) => Promise<void>
+  readonly summary: (summary: CatalogSummary) => Promise<void>
+  /** A peer subscribed to the topic: this node is in (or next to) the gossip mesh. */
+  readonly metPeer: () => void
+}
+
+/** Peers the catalog network tells the mesh about: a provider heard of in a summary becomes one to ask. */
+export interface ProviderDirectory {
+  /** Every peer known beyond the peer store (bootstrap, remembered, discovered, endorsed, heard of). */
+  known(): Promise<readonly PeerId[]>
+  /** Adds a peer heard of, with the addresses it gave. */
+  target(peer: PeerId, addresses: readonly Multiaddr[]): void
+}
+
 /**
- * The federated catalog over libp2p: announcements on the data space's gossipsub topic (signed by
- * the publishing peer; an announcement for another provider than its signer is dropped) and DSP
+ * The federated catalog over libp2p: announcements and summaries on the data space's gossipsub topic
+ * (signed by the publishing peer; one for another provider than its signer is dropped) and DSP
  * catalog and dataset requests to one peer at a time.
  */
 export class P2pCatalogNetwork implements CatalogNetwork {
@@ -25,25 +47,38 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     private readonly admission: PeerAdmission,
     private readonly log: Logger,
     dataspace: string,
-    /** Peers known beyond the peer store (the mesh's: bootstrap, remembered, discovered, endorsed). */
-    private readonly known: () => Promise<readonly PeerId[]> = async () => [],
+    /** The mesh's peers: a node under a connection limit knows more members than it is connected to. */
+    private readonly directory?: ProviderDirectory,
   ) {
     this.topic = catalogTopic(dataspace)
   }
 
-  /** Subscribes and hands every valid announcement to `onAnnouncement`. */
-  listen(onAnnouncement: (announcement: CatalogAnnouncement) => Promise<void>): void {
+  /** Subscribes and hands every valid announcement and summary on. */
+  listen(handlers: CatalogTopicHandlers): void {
     const pubsub = this.libp2p.services.pubsub
     pubsub.subscribe(this.topic)
     pubsub.addEventListener('message', (event) => {
       const message = event.detail
       if (message.topic !== this.topic || message.type !== 'signed') return
-      void this.accept(message.from, message.data, onAnnouncement)
+      void this.accept(message.from, message.data, handlers)
+    })
+    pubsub.addEventListener('subscription-change', (event) => {
+      if (event.detail.subscriptions.some((s) => s.topic === this.topic && s.subscribe)) handlers.metPeer()
     })
   }
 
   async announce(announcement: CatalogAnnouncement): Promise<void> {
-    const data = new TextEncoder().encode(JSON.stringify(announcement))
+    await this.publish(announcement)
+  }
+
+  async announceSummary(summary: Pick<CatalogSummary, 'provider' | 'changes'>): Promise<void> {
+    // Our own addresses without the /p2p/ part: the receiver knows the peer from the message's signer.
+    const addresses = this.libp2p.getMultiaddrs().map((a) => a.toString().replace(/\/p2p\/[^/]+$/, ''))
+    await this.publish({ summary: true, ...summary, addresses } satisfies CatalogSummary & { summary: true })
+  }
+
+  private async publish(message: object): Promise<void> {
+    const data = new TextEncoder().encode(JSON.stringify(message))
     await this.libp2p.services.pubsub.publish(this.topic, data)
   }
 
@@ -63,16 +98,14 @@ export class P2pCatalogNetwork implements CatalogNetwork {
 
   /**
    * Connected peers, every other peer the private DHT of the data space made known and the peers the mesh
-   * knows: a node under a connection limit still asks every provider (each dial passes the admission gate
-   * anew).
+   * knows (summaries name every member within their presence interval): a node under a connection limit
+   * still asks every provider (each dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
     const stored = await this.libp2p.peerStore.all()
+    const known = (await this.directory?.known()) ?? []
     const peers = new Map(
-      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...(await this.known())].map((id) => [
-        id.toString(),
-        id,
-      ]),
+      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known].map((id) => [id.toString(), id]),
     )
     peers.delete(this.libp2p.peerId.toString())
     return [...peers.values()].flatMap((peer) => {
@@ -84,31 +117,29 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     })
   }
 
-  private async accept(
-    from: Parameters<typeof didKeyFromPeerId>[0],
-    data: Uint8Array,
-    onAnnouncement: (announcement: CatalogAnnouncement) => Promise<void>,
-  ): Promise<void> {
+  private async accept(from: PeerId, data: Uint8Array, handlers: CatalogTopicHandlers): Promise<void> {
     try {
       // An announcement is a hint, relayed by admitted peers from publishers this node may never have
       // connected to (the mesh is partial). Only a refused publisher is ignored; trust comes with the
       // fetch, which dials the publisher through the admission gate.
       if (this.admission.deniedReason(from) !== undefined) return
-      const parsed = JSON.parse(new TextDecoder().decode(data)) as Partial<CatalogAnnouncement>
-      if (
-        parsed.provider !== didKeyFromPeerId(from) ||
-        typeof parsed.datasetId !== 'string' ||
-        typeof parsed.version !== 'number'
-      ) {
+      const parsed = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown> | null
+      if (parsed === null || typeof parsed !== 'object' || parsed.provider !== didKeyFromPeerId(from)) {
         this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')
         return
       }
-      await onAnnouncement({
-        provider: parsed.provider,
-        datasetId: parsed.datasetId,
-        version: parsed.version,
-        ...(parsed.removed === true ? { removed: true } : {}),
-      })
+      if (parsed.summary === true) {
+        const addresses = addressesOf(parsed.addresses)
+        this.directory?.target(from, addresses)
+        await handlers.summary(summaryOf(parsed.provider, addresses, parsed.changes))
+        return
+      }
+      const change = changeOf(parsed)
+      if (change === undefined) {
+        this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')
+        return
+      }
+      await handlers.announcement({ provider: parsed.provider, ...change })
     } catch (error) {
       this.log.warn(
         { err: (error as Error).message, from: from.toString() },
@@ -116,4 +147,42 @@ export class P2pCatalogNetwork implements CatalogNetwork {
       )
     }
   }
+}
+
+/** One announced change, if well-formed. */
+function changeOf(raw: unknown): Omit<CatalogAnnouncement, 'provider'> | undefined {
+  const change = raw as Partial<CatalogAnnouncement> | null
+  if (change === null || typeof change !== 'object') return undefined
+  if (typeof change.datasetId !== 'string' || typeof change.version !== 'number') return undefined
+  return {
+    datasetId: change.datasetId,
+    version: change.version,
+    ...(change.removed === true ? { removed: true } : {}),
+  }
+}
+
+/** A summary's well-formed changes (at most {@link MAX_RECENT}); the provider is the signer's. */
+function summaryOf(provider: string, addresses: readonly Multiaddr[], raw: unknown): CatalogSummary {
+  const changes = Array.isArray(raw) ? raw.slice(-MAX_RECENT) : []
+  return {
+    provider,
+    addresses: addresses.map((a) => a.toString()),
+    changes: changes.flatMap((c) => {
+      const change = changeOf(c)
+      return change === undefined ? [] : [{ ...change, removed: change.removed === true }]
+    }),
+  }
+}
+
+/** The addresses a summary gave, those that parse (at most eight). */
+function addressesOf(raw: unknown): Multiaddr[] {
+  if (!Array.isArray(raw)) return []
+  return raw.slice(0, 8).flatMap((a) => {
+    if (typeof a !== 'string') return []
+    try {
+      return [multiaddr(a)]
+    } catch {
+      return []
+    }
+  })
 }

@@ -9,7 +9,6 @@ import {
   type PeerStore,
 } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -32,9 +31,11 @@ export interface Libp2pInit {
 
 /**
  * libp2p pings every connection this often (its connection monitor; the API's peer latency is its round
- * trip). The default of 10 s made a hundred nodes' pings a steady load on their own.
+ * trip). Each ping is a new stream on both sides (protocol negotiation, a peer store update): at 30 s they
+ * were most of the streams an idle member opened. A peer that exits closes its sockets, so this only finds
+ * connections that died silently (a cut network), within about two and a half minutes.
  */
-const MONITOR_INTERVAL_MS = 30_000
+const MONITOR_INTERVAL_MS = 120_000
 /** A ping answered later than this closes the connection: generous, a busy machine is no dead peer. */
 const MONITOR_TIMEOUT_MS = 20_000
 
@@ -59,7 +60,9 @@ export async function buildLibp2p(init: Libp2pInit) {
     },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // No yamux keep-alive: it pinged every connection every 30 s besides the connection monitor, and only
+    // logged a ping that failed (the monitor closes such a connection).
+    streamMuxers: [yamux({ enableKeepAlive: false })],
     connectionGater: admission.gater,
     // Loopback peers share one IP: the default of 5 inbound connections per second refuses redials.
     // A node keeps maxConnections, not one per member (libp2p's default of 300 meant every node of a
@@ -70,7 +73,8 @@ export async function buildLibp2p(init: Libp2pInit) {
       maxIncomingPendingConnections: 50,
     },
     connectionMonitor: { pingInterval: MONITOR_INTERVAL_MS, pingTimeout: { minTimeout: MONITOR_TIMEOUT_MS } },
-    peerDiscovery: init.mdns ? [mdns()] : [],
+    // mDNS is off by default: only a node that uses it loads it.
+    peerDiscovery: init.mdns ? [(await import('@libp2p/mdns')).mdns()] : [],
     services: {
       identify: membersOnly(identify({ runOnConnectionOpen: false }), admission),
       // The DHT checks old contacts by ping while the mesh measures latency: one stream each would

@@ -2,6 +2,7 @@ import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { didKeyFromPeerId } from '../../identity/index.js'
+import { PacedTimer } from '../../lifecycle/index.js'
 import type { Logger } from '../../log/index.js'
 import { isAllmendeRequest } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
@@ -45,9 +46,13 @@ interface Target {
 }
 
 const TICK_MS = 500
+/** How often a mesh with all the peers it wants looks again (a peer leaving wakes it at once). */
+const REST_MS = 5_000
 const FIRST_RETRY_MS = 1_000
 const MAX_PARALLEL_DIALS = 4
 const DIAL_TIMEOUT_MS = 5_000
+/** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
+const IDENTIFY_ATTEMPTS = 3
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
@@ -71,7 +76,8 @@ export class PeerMesh {
   /** When each peer that has left was last connected. */
   private readonly lastConnected = new Map<string, Date>()
   private readonly targets = new Map<string, Target>()
-  private readonly timers: NodeJS.Timeout[] = []
+  private readonly ticker = new PacedTimer(() => this.dialDue(), { busyMs: TICK_MS, restMs: REST_MS })
+  private lookupInterval?: NodeJS.Timeout
   private readonly measuring = new Set<string>()
   private readonly dialing = new Set<string>()
   /** Peers admitted on a connection that is still open: losing one is worth a quick redial. */
@@ -120,7 +126,11 @@ export class PeerMesh {
       const known = this.targets.get(id.toString())
       this.target(id, multiaddrs, known === undefined || known.failures === 0)
     })
-    this.admission.onAdmitted((peer, connection) => void this.admitted(peer, connection))
+    this.admission.onAdmitted((peer, connection) => {
+      // the new connection may be one over the limit
+      this.ticker.nudge()
+      void this.admitted(peer, connection)
+    })
     this.admission.onRefusedByPeer((peer) => {
       if (this.targets.has(peer.toString())) this.refusedUs.add(peer.toString())
     })
@@ -132,16 +142,16 @@ export class PeerMesh {
       // restarting. One that refused us (we are no member, or it is none) keeps its backoff, or an outsider
       // would dial an anchor every second.
       if (this.withUs.delete(key) && target !== undefined) target.nextAt = this.now() + FIRST_RETRY_MS
+      this.ticker.nudge()
     })
-    this.timers.push(setInterval(() => this.dialDue(), TICK_MS))
-    this.timers.push(setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS))
-    for (const timer of this.timers) timer.unref()
-    this.dialDue()
+    this.lookupInterval = setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS).unref()
+    this.ticker.start()
   }
 
   stop(): void {
     this.stopped = true
-    for (const timer of this.timers) clearInterval(timer)
+    this.ticker.stop()
+    clearInterval(this.lookupInterval)
     clearTimeout(this.lookupTimer)
   }
 
@@ -213,19 +223,24 @@ export class PeerMesh {
     const existing = this.targets.get(key)
     if (existing !== undefined) {
       if (addresses.length > 0) existing.addresses = [...addresses]
-      if (soon) existing.nextAt = Math.min(existing.nextAt, this.now())
+      if (soon && existing.nextAt > this.now()) {
+        existing.nextAt = this.now()
+        this.ticker.nudge()
+      }
       return
     }
     this.targets.set(key, { peerId: peer, addresses: [...addresses], failures: 0, nextAt: this.now() })
+    this.ticker.nudge()
   }
 
   /**
    * Dials targets whose backoff has run out, in random order (so a hundred members do not all pick the same
    * peers), a few at a time, until the node has `wanted` peers: connections being admitted and dials under
-   * way count, so a burst of discoveries does not overshoot.
+   * way count, so a burst of discoveries does not overshoot. Returns whether the mesh still lacks peers (the
+   * ticker then comes back within {@link TICK_MS}, else it rests).
    */
-  private dialDue(): void {
-    if (this.stopped) return
+  private dialDue(): boolean {
+    if (this.stopped) return false
     this.prune()
     const standing = this.options.standing()
     // A member's credential arrives after its anchor admitted it, when that admission's walk was skipped.
@@ -237,7 +252,7 @@ export class PeerMesh {
       if (id !== undefined) this.target(peerIdFromString(id), [ma])
     }
     let missing = this.options.wanted - this.libp2p.getPeers().length - this.dialing.size
-    if (missing <= 0) return
+    if (missing <= 0) return this.dialing.size > 0
     const now = this.now()
     const due = [...this.targets.values()].filter((target) => {
       const key = target.peerId.toString()
@@ -247,7 +262,7 @@ export class PeerMesh {
       return this.admission.deniedReason(target.peerId) === undefined
     })
     for (const target of shuffled(due)) {
-      if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) return
+      if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) break
       target.failures++
       // An outsider's every dial an anchor refused costs that anchor a handshake: after a refusal it starts where
       // a member's backoff is after a few tries. Before any (the anchor not listening yet, a dial timed out) it
@@ -256,6 +271,7 @@ export class PeerMesh {
       target.nextAt = now + backoff(target.failures + (refused ? 3 : 0), standing.maxBackoffMs)
       void this.dial(target)
     }
+    return true
   }
 
   /**
@@ -313,15 +329,7 @@ export class PeerMesh {
     if (target !== undefined) target.failures = 0
     else this.target(peer, [])
     void this.measure(peer)
-    let addresses: string[] = []
-    try {
-      const result = await this.libp2p.services.identify.identify(connection, {
-        signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
-      })
-      addresses = result.listenAddrs.map((a) => a.toString())
-    } catch (error) {
-      this.log.debug({ peer: peer.toString(), err: (error as Error).message }, 'identify failed')
-    }
+    const addresses = await this.identify(peer, connection)
     const name = this.admission.nameOf(peer)
     await this.options.memory
       .remember({
@@ -334,6 +342,26 @@ export class PeerMesh {
     if (addresses.length > 0)
       this.targets.get(peer.toString())?.addresses.splice(0, Infinity, ...addresses.map((a) => multiaddr(a)))
     this.lookup()
+  }
+
+  /**
+   * Identify on an admitted connection, tried again while the connection is open: its answer is what tells
+   * gossipsub and the DHT of the peer (they meet admitted peers only after it), so a single timeout on a busy
+   * machine left an admitted peer outside this node's gossip mesh for the connection's life (measured: 28
+   * timeouts among 20 nodes on a loaded machine). Returns the peer's listen addresses.
+   */
+  private async identify(peer: PeerId, connection: Connection): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.libp2p.services.identify.identify(connection, {
+          signal: AbortSignal.timeout(DIAL_TIMEOUT_MS * attempt),
+        })
+        return result.listenAddrs.map((a) => a.toString())
+      } catch (error) {
+        this.log.debug({ peer: peer.toString(), err: (error as Error).message, attempt }, 'identify failed')
+        if (attempt >= IDENTIFY_ATTEMPTS || this.stopped || connection.status !== 'open') return []
+      }
+    }
   }
 
   /** A denied peer is no longer remembered or dialled. */

@@ -29,6 +29,7 @@ describe("CatalogFederation.labels: the federated catalog's names for the terms 
       self: MEMBER,
       network: {
         announce: async () => undefined,
+        announceSummary: async () => undefined,
         fetchCatalog: async () => answer,
         fetchDataset: async () => undefined,
         providers: async () => [PROVIDER],

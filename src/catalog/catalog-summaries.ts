@@ -1,0 +1,114 @@
+import type { CatalogChange } from './catalog.js'
+
+/**
+ * A provider's summary on the catalog topic: that it is a member with a catalog (so nodes that never met it
+ * ask it in a refreshed search) and its recent changes again (so a node that missed an announcement, joined
+ * the gossip mesh late or failed to fetch the dataset catches up without fetching whole catalogs).
+ */
+export interface CatalogSummary {
+  /** The provider's DID. */
+  readonly provider: string
+  /** Where it listens (hints: a dial still passes admission). */
+  readonly addresses: readonly string[]
+  /** Its own changes of the last {@link RECENT_WINDOW_MS}, newest last, at most {@link MAX_RECENT}. */
+  readonly changes: readonly CatalogChange[]
+}
+
+/** How far back a summary repeats changes: a node away longer catches up with a refreshed search. */
+export const RECENT_WINDOW_MS = 10 * 60_000
+/** Most changes one summary carries (a bulk import is for refreshed searches, not for gossip). */
+export const MAX_RECENT = 16
+/**
+ * Summaries after a change, counted from the last change of a burst: gossip reaches the mesh within a heartbeat
+ * or two, so the first repeat catches a node whose fetch failed or whose mesh was still forming.
+ */
+const REPEAT_AFTER_CHANGE_MS = [2_000, 8_000, 30_000]
+/**
+ * Every member says it is there this often (jittered): a hundred members make less than one message a second
+ * in the whole data space, and a node that joined the mesh late knows every member within this time.
+ */
+export const PRESENCE_INTERVAL_MS = 120_000
+/** A node that has just met its first peer on the catalog topic says so after this pause (a burst of peers is one). */
+const JOINED_DELAY_MS = 1_000
+
+export interface SummaryScheduleOptions {
+  /** Publishes one summary; failures are the caller's to log. */
+  readonly publish: (changes: readonly CatalogChange[]) => Promise<void>
+  readonly now?: () => number
+  /** Presence interval (default {@link PRESENCE_INTERVAL_MS}). */
+  readonly presenceMs?: number
+}
+
+/**
+ * When this node publishes its summary: shortly after it first meets a peer on the catalog topic, a few times
+ * after each burst of its own changes, and now and then as presence. Keeps its recent changes in memory (a
+ * restart forgets them: they were announced before).
+ */
+export class SummarySchedule {
+  private readonly recent: { change: CatalogChange; at: number }[] = []
+  private readonly repeats: NodeJS.Timeout[] = []
+  private presence?: NodeJS.Timeout
+  private joinedTimer?: NodeJS.Timeout
+  private joined = false
+  private stopped = false
+
+  constructor(private readonly options: SummaryScheduleOptions) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)()
+  }
+
+  start(): void {
+    this.stopped = false
+    this.schedulePresence()
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const timer of this.repeats.splice(0)) clearTimeout(timer)
+    clearTimeout(this.presence)
+    clearTimeout(this.joinedTimer)
+  }
+
+  /** Remembers one of this node's changes and repeats it a few times. */
+  changed(change: CatalogChange): void {
+    this.recent.push({ change, at: this.now() })
+    if (this.recent.length > MAX_RECENT) this.recent.splice(0, this.recent.length - MAX_RECENT)
+    for (const timer of this.repeats.splice(0)) clearTimeout(timer)
+    for (const delay of REPEAT_AFTER_CHANGE_MS) this.repeats.push(this.timer(delay, () => this.publish()))
+  }
+
+  /** The node met a peer on the catalog topic: the first time, it tells the data space it is there. */
+  metPeer(): void {
+    if (this.joined || this.stopped) return
+    this.joined = true
+    this.joinedTimer = this.timer(JOINED_DELAY_MS, () => this.publish())
+  }
+
+  /** This node's changes still within {@link RECENT_WINDOW_MS}, oldest first. */
+  recentChanges(): CatalogChange[] {
+    const since = this.now() - RECENT_WINDOW_MS
+    while (this.recent.length > 0 && this.recent[0]!.at < since) this.recent.shift()
+    return this.recent.map((r) => r.change)
+  }
+
+  private schedulePresence(): void {
+    const base = this.options.presenceMs ?? PRESENCE_INTERVAL_MS
+    this.presence = this.timer(Math.round(base * (0.8 + Math.random() * 0.4)), () => {
+      this.schedulePresence()
+      return this.publish()
+    })
+  }
+
+  private publish(): Promise<void> {
+    return this.options.publish(this.recentChanges())
+  }
+
+  private timer(ms: number, work: () => Promise<void> | void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (!this.stopped) void work()
+    }, ms)
+    timer.unref()
+    return timer
+  }
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { pathToFileURL } from 'node:url'
+import { ALLMENDE_CONTEXT_V1, CREDENTIALS_CONTEXT_V2 } from '../../src/credentials/index.js'
+import { allmendeJson, allmendeOk, type RunningNode, startAllmende, tempDir } from '../support/cli-process.js'
+
+/**
+ * A node starts without the libraries an idle node does not use (src/util/load-once.ts): the credential
+ * stack, jsonld.js and did-jwt are loaded by the first request that needs them. Seen through a trace of the
+ * modules the node process loads (test/support/module-trace.ts), not through time.
+ */
+const HEAVY = {
+  'credential stack': /\/node_modules\/@digitalbazaar\/vc\//,
+  'jsonld-signatures': /\/node_modules\/jsonld-signatures\//,
+  'jsonld.js': /\/node_modules\/jsonld\//,
+  'did-jwt': /\/node_modules\/did-jwt\//,
+}
+
+describe('allmende start loads heavy libraries on first use', () => {
+  let dir: string
+  let trace: string
+  let node: RunningNode
+  const loaded = () => readFileSync(trace, 'utf8').split('\n')
+  const loadedLibraries = () =>
+    Object.entries(HEAVY)
+      .filter(([, pattern]) => loaded().some((url) => pattern.test(url)))
+      .map(([name]) => name)
+
+  before(async () => {
+    const root = await tempDir()
+    dir = join(root, 'node')
+    trace = join(root, 'modules.txt')
+    await allmendeOk(['init', '--dir', dir, '--name', 'Lazy'])
+    const hook = pathToFileURL(join(import.meta.dirname, '..', 'support', 'module-trace.js')).href
+    node = await startAllmende(['--dir', dir], {
+      env: { NODE_OPTIONS: `--import ${hook}`, ALLMENDE_MODULE_TRACE: trace },
+    })
+  })
+  after(() => node?.stop())
+
+  it('is ready with libp2p and the API loaded, and none of the credential stack, jsonld.js or did-jwt', () => {
+    assert.ok(
+      loaded().some((url) => url.includes('/node_modules/libp2p/')),
+      'the trace records the modules the node loaded',
+    )
+    assert.deepEqual(loadedLibraries(), [])
+  })
+
+  it('loads the credential stack with the first credential it issues', async () => {
+    const did = await allmendeJson<string>(['config', 'get', 'did', '--dir', dir])
+    const token = readFileSync(join(dir, 'api-token'), 'utf8').trim()
+    const response = await fetch(`${node.apiUrl}/credentials/issue`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        credential: {
+          '@context': [CREDENTIALS_CONTEXT_V2, ALLMENDE_CONTEXT_V1],
+          type: ['VerifiableCredential', 'DataSpaceMembershipCredential'],
+          issuer: did,
+          validFrom: new Date().toISOString(),
+          credentialSubject: { id: 'did:example:kusel', memberRole: 'member' },
+        },
+      }),
+    })
+    assert.equal(response.status, 201, await response.clone().text())
+    assert.deepEqual(loadedLibraries(), ['credential stack', 'jsonld-signatures', 'jsonld.js'])
+  })
+})
