@@ -592,9 +592,15 @@ try {
         `${availableParallelism()}-core machine, load average ${loadAtIdle}), per node median ${median(cores).toFixed(4)} max ${Math.max(...cores).toFixed(4)}  ` +
         `[goal < 0.5 core: ${totalCores < 0.5 ? 'met' : 'MISSED'}]`,
     )
+    // /proc counts CPU in clock ticks: the yardstick may use less than one in the whole window.
+    const oneTickMsPerS = 1000 / clockTicks / seconds
+    const yardstickText =
+      yardstickMsPerS > 0
+        ? `${yardstickMsPerS.toFixed(2)} ms/s; member ${(membersMsPerS / yardstickMsPerS).toFixed(0)}x`
+        : `under ${oneTickMsPerS.toFixed(2)} ms/s, one clock tick in the window; member over ${(membersMsPerS / oneTickMsPerS).toFixed(0)}x`
     print(
       `idle CPU per node: member median ${membersMsPerS.toFixed(2)} ms/s, anchor median ${anchorsMsPerS.toFixed(2)} ms/s ` +
-        `(yardstick: a Node process waking once a second ${yardstickMsPerS.toFixed(2)} ms/s; member ${(membersMsPerS / yardstickMsPerS).toFixed(0)}x)  ` +
+        `(yardstick: a Node process waking once a second ${yardstickText})  ` +
         `[goal < 5 ms/s per node: ${membersMsPerS < 5 ? 'met' : 'MISSED'}]`,
     )
     print(

@@ -466,7 +466,9 @@ export class DataspaceService {
       for (const anchor of this.init.descriptor.trustAnchor) {
         if (anchor !== this.init.key.did && network.isConnected(anchor)) await network.syncWith(anchor)
       }
-      // A credential revoked and endorsed anew is replaced, one revoked for good dropped (asked once a period).
+      // A credential revoked and endorsed anew is replaced, one revoked for good dropped (asked once a period,
+      // unless its anchor's status list shows it standing).
+      await this.passOverStandingCredentials()
       await this.obtainCredential().catch((error: Error) =>
         this.init.log.debug({ err: error.message }, 'membership credentials not asked for'),
       )
@@ -535,6 +537,21 @@ export class DataspaceService {
       }),
     )
     await this.updateStanding()
+  }
+
+  /**
+   * Counts a held credential as asked for this period when its anchor's status list shows it unrevoked and it
+   * stays valid past the next refresh: asking would only bring the same credential back, and every member
+   * asking every anchor each period was most of an idle anchor's streams. A list that cannot be had, a revoked
+   * or an expiring credential is asked for as before.
+   */
+  private async passOverStandingCredentials(): Promise<void> {
+    const now = Date.now()
+    const pastNextRefresh = new Date(now + 2 * this.refreshSeconds * 1000)
+    for (const credential of await this.wallet.list(pastNextRefresh)) {
+      const status = await this.statusCache.check(credential).catch(() => undefined)
+      if (status?.revoked === false) this.askedAt.set(credential.issuer as string, now)
+    }
   }
 
   /**
