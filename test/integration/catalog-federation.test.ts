@@ -20,15 +20,38 @@ interface SearchAnswer {
   refresh?: { providers: number; answered: number; failed: number; pending: string[] }
 }
 
-describe('federated catalog: announced changes, refreshed search with a provider that hangs', () => {
-  let root: string
-  const nodes: Record<string, RunningNode> = {}
-  const ids: Record<string, Identity> = {}
-  const dir = (name: string) => join(root, name)
+/**
+ * The nodes of one suite in a folder of their own, all in one open data space: their identities,
+ * calls to their APIs with each node's own token, and a file dataset with an open offer.
+ */
+class SuiteNodes {
+  root = ''
+  readonly nodes: Record<string, RunningNode> = {}
+  readonly ids: Record<string, Identity> = {}
 
-  const api = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
-    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
+  constructor(private readonly dataspace: string) {}
+
+  readonly dir = (name: string): string => join(this.root, name)
+
+  async init(names: readonly string[]): Promise<void> {
+    this.root = await tempDir(`allmende-catalog-${this.dataspace}-`)
+    await writeFile(join(this.root, 'data.json'), '[]')
+    for (const name of names) {
+      this.ids[name] = await allmendeJson<Identity>([
+        'init',
+        '--dir',
+        this.dir(name),
+        '--name',
+        `Node ${name}`,
+        '--dataspace',
+        this.dataspace,
+      ])
+    }
+  }
+
+  readonly call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+    const token = (await readFile(join(this.dir(name), 'api-token'), 'utf8')).trim()
+    const response = await fetch(`${this.nodes[name]!.apiUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -36,40 +59,38 @@ describe('federated catalog: announced changes, refreshed search with a provider
     assert.ok(response.ok, `${path} on ${name}: ${response.status} ${await response.clone().text()}`)
     return (await response.json()) as T
   }
-  const publish = (name: string, title: string) =>
-    api<{ dataset: { id: string } }>(name, '/api/v1/datasets', {
+
+  readonly publish = (name: string, title: string): Promise<{ dataset: { id: string } }> =>
+    this.call(name, '/api/v1/datasets', {
       title,
       description: `${title} für die Nachbarn`,
-      publisher: { name: `Node ${name}`, id: ids[name]!.did },
-      distributions: [{ format: 'JSON' }],
-      source: { kind: 'file', path: join(root, 'data.json') },
+      publisher: { name: `Node ${name}`, id: this.ids[name]!.did },
+      distributions: [{ format: 'CSV' }],
+      source: { kind: 'file', path: join(this.root, 'data.json') },
       offers: [
         {
           offer: {
             '@context': 'http://www.w3.org/ns/odrl.jsonld',
             '@type': 'Offer',
             uid: `urn:allmende:offer:${name}:${title.replaceAll(' ', '-')}`,
-            assigner: ids[name]!.did,
+            assigner: this.ids[name]!.did,
             permission: [{ action: 'use' }],
           },
         },
       ],
     })
 
+  async stop(): Promise<void> {
+    await Promise.all(Object.values(this.nodes).map((n) => n.stop()))
+  }
+}
+
+describe('federated catalog: announced changes, refreshed search with a provider that hangs', () => {
+  const space = new SuiteNodes('kreis')
+  const { nodes, ids, dir, call, publish } = space
+
   before(async () => {
-    root = await tempDir('allmende-catalog-')
-    await writeFile(join(root, 'data.json'), '[]')
-    for (const name of ['a', 'b', 'c']) {
-      ids[name] = await allmendeJson<Identity>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        '--dataspace',
-        'kreis',
-      ])
-    }
+    await space.init(['a', 'b', 'c'])
     nodes.b = await startAllmende(['--dir', dir('b')])
     const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
     ;[nodes.a, nodes.c] = await Promise.all([
@@ -78,7 +99,7 @@ describe('federated catalog: announced changes, refreshed search with a provider
     ])
     await eventually(
       async () => {
-        const { peers } = await api<{
+        const { peers } = await call<{
           peers: { did: string | null; connected: boolean; admitted: boolean }[]
         }>('a', '/api/v1/peers')
         const admitted = new Set(peers.filter((p) => p.connected && p.admitted).map((p) => p.did))
@@ -90,14 +111,14 @@ describe('federated catalog: announced changes, refreshed search with a provider
 
   after(async () => {
     nodes.c?.process.kill('SIGCONT')
-    await Promise.all(Object.values(nodes).map((n) => n.stop()))
+    await space.stop()
   })
 
   it('brings an announced dataset into the other nodes’ caches', async () => {
     const { dataset } = await publish('b', 'Pegelstände Glan')
     await eventually(
       async () => {
-        const { datasets } = await api<SearchAnswer>('a', '/api/v1/catalog?q=Glan')
+        const { datasets } = await call<SearchAnswer>('a', '/api/v1/catalog?q=Glan')
         return datasets.some((d) => d.datasetId === dataset.id && d.provider === ids.b!.did)
           ? true
           : undefined
@@ -108,14 +129,14 @@ describe('federated catalog: announced changes, refreshed search with a provider
 
   it('answers a refreshed search with what arrived, naming a provider that hangs as pending', async () => {
     await publish('c', 'Verkehrszählung Kusel')
-    const complete = await api<SearchAnswer>('a', '/api/v1/catalog?refresh=true&wait=60000')
+    const complete = await call<SearchAnswer>('a', '/api/v1/catalog?refresh=true&wait=60000')
     assert.ok(complete.refresh !== undefined)
     assert.deepEqual(complete.refresh.pending, [])
     assert.ok(complete.datasets.some((d) => d.provider === ids.c!.did))
 
     nodes.c!.process.kill('SIGSTOP')
     try {
-      const partial = await api<SearchAnswer>('a', '/api/v1/catalog?refresh=true&wait=1000')
+      const partial = await call<SearchAnswer>('a', '/api/v1/catalog?refresh=true&wait=1000')
       assert.ok(partial.refresh !== undefined)
       assert.ok(
         partial.refresh.pending.includes(ids.c!.did),
@@ -129,26 +150,12 @@ describe('federated catalog: announced changes, refreshed search with a provider
 })
 
 describe('federated catalog under a connection limit', () => {
-  let root: string
-  const nodes: Record<string, RunningNode> = {}
-  const ids: Record<string, Identity> = {}
+  const space = new SuiteNodes('landkreis')
+  const { nodes, ids, dir, call, publish } = space
   const providers = ['b', 'c', 'd', 'e']
-  const dir = (name: string) => join(root, name)
 
   before(async () => {
-    root = await tempDir('allmende-catalog-limit-')
-    await writeFile(join(root, 'data.json'), '[]')
-    for (const name of ['a', ...providers]) {
-      ids[name] = await allmendeJson<Identity>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        '--dataspace',
-        'landkreis',
-      ])
-    }
+    await space.init(['a', ...providers])
     nodes.b = await startAllmende(['--dir', dir('b')])
     const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
     const started = await Promise.all(
@@ -159,42 +166,10 @@ describe('federated catalog under a connection limit', () => {
     nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '2'])
   })
 
-  after(async () => {
-    await Promise.all(Object.values(nodes).map((n) => n.stop()))
-  })
-
-  const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
-    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
-    return (await response.json()) as T
-  }
+  after(() => space.stop())
 
   it('still reaches every provider’s catalog with a refreshed search', async () => {
-    for (const name of providers) {
-      await call(name, '/api/v1/datasets', {
-        title: `Haushaltsplan ${name}`,
-        description: 'Haushalt',
-        publisher: { name: `Node ${name}`, id: ids[name]!.did },
-        distributions: [{ format: 'CSV' }],
-        source: { kind: 'file', path: join(root, 'data.json') },
-        offers: [
-          {
-            offer: {
-              '@context': 'http://www.w3.org/ns/odrl.jsonld',
-              '@type': 'Offer',
-              uid: `urn:allmende:offer:${name}:haushalt`,
-              assigner: ids[name]!.did,
-              permission: [{ action: 'use' }],
-            },
-          },
-        ],
-      })
-    }
+    for (const name of providers) await publish(name, `Haushaltsplan ${name}`)
     const reached = await eventually(
       async () => {
         const { datasets } = await call<SearchAnswer>(
@@ -224,41 +199,10 @@ describe('federated catalog under a connection limit', () => {
 })
 
 describe('federated catalog for nodes that join late', () => {
-  let root: string
-  const nodes: Record<string, RunningNode> = {}
-  const ids: Record<string, Identity> = {}
-  const dir = (name: string) => join(root, name)
+  const space = new SuiteNodes('verbandsgemeinde')
+  const { nodes, ids, dir, call, publish } = space
   let bootstrap: string
 
-  const call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
-    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    assert.ok(response.ok, `${path} on ${name}: ${response.status}`)
-    return (await response.json()) as T
-  }
-  const publish = (name: string, title: string) =>
-    call<{ dataset: { id: string } }>(name, '/api/v1/datasets', {
-      title,
-      description: `${title} für die Verbandsgemeinde`,
-      publisher: { name: `Node ${name}`, id: ids[name]!.did },
-      distributions: [{ format: 'CSV' }],
-      source: { kind: 'file', path: join(root, 'data.json') },
-      offers: [
-        {
-          offer: {
-            '@context': 'http://www.w3.org/ns/odrl.jsonld',
-            '@type': 'Offer',
-            uid: `urn:allmende:offer:${name}:${title.replaceAll(' ', '-')}`,
-            assigner: ids[name]!.did,
-            permission: [{ action: 'use' }],
-          },
-        },
-      ],
-    })
   /** Whether a node's cache (no refresh: nothing is fetched for the question) holds a provider's dataset. */
   const cached = async (name: string, q: string, provider: string) => {
     const { datasets } = await call<SearchAnswer>(name, `/api/v1/catalog?q=${encodeURIComponent(q)}`)
@@ -266,19 +210,7 @@ describe('federated catalog for nodes that join late', () => {
   }
 
   before(async () => {
-    root = await tempDir('allmende-catalog-late-')
-    await writeFile(join(root, 'data.json'), '[]')
-    for (const name of ['a', 'b', 'c', 'p']) {
-      ids[name] = await allmendeJson<Identity>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        '--dataspace',
-        'verbandsgemeinde',
-      ])
-    }
+    await space.init(['a', 'b', 'c', 'p'])
     nodes.b = await startAllmende(['--dir', dir('b')])
     bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
     // A dials one peer of its own (a quarter of four connections): B, and nobody else.
@@ -295,9 +227,7 @@ describe('federated catalog for nodes that join late', () => {
     )
   })
 
-  after(async () => {
-    await Promise.all(Object.values(nodes).map((n) => n.stop()))
-  })
+  after(() => space.stop())
 
   it('brings a dataset announced before a node joined into that node’s cache', async () => {
     await publish('b', 'Pegelstände Lauter')
