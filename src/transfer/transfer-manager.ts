@@ -657,6 +657,23 @@ export class TransferManager implements DataFlowSignals {
         if (isTerminalTransferState(current.state)) return
         await this.end(current, 'PROVIDER_ENDED', `the provider reports the transfer ${ack.state}`, false)
       })
+    } else if (ack.state === 'SUSPENDED') {
+      // The provider holds it suspended while this side pulls: a token it sent before it took in
+      // this side's suspension read here as its resumption. Its suspension holds on both sides.
+      await this.withLock(id, async () => {
+        const current = await this.mustGet(id)
+        if (current.state !== 'STARTED') return
+        const why = 'the provider reports the transfer SUSPENDED'
+        const suspended = this.manager.move(
+          current,
+          'TransferSuspensionMessage',
+          'provider',
+          'PROVIDER_SUSPENDED',
+          why,
+        )
+        await this.processes.commit(suspended, 'transfer.suspended', [], { by: current.counterparty })
+        this.components.dataPlane.suspend(id, why)
+      })
     }
   }
 

@@ -353,7 +353,8 @@ describe('catalog and contract negotiation between members of a data space', () 
           ? [provider.state, consumer.state]
           : undefined
       },
-      { what: 'both sides to finish the negotiation', timeoutMs: 60_000 },
+      // A's outbox re-delivers the agreement for about three minutes while B reconnects to it.
+      { what: 'both sides to finish the negotiation', timeoutMs: 240_000 },
     )
     assert.equal(states[0], states[1])
     assert.equal(states[0], 'FINALIZED')

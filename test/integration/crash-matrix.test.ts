@@ -387,9 +387,15 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
           const move = async (side: Side, action: 'suspend' | 'resume' | 'terminate') => {
             const [own, other] = await both(() => true, 'the transfer on both sides')
             const id = side === 'consumer' ? own.id : other.id
-            await cluster
+            // A side that dies at its crash point while it answers gives no answer; a refused move
+            // fails the case at once (a crash point it would wait for could never come).
+            const answer = await cluster
               .api(side, 'POST', `/api/v1/transfers/${encodeURIComponent(id)}/${action}`, {})
               .catch(() => undefined)
+            if (answer !== undefined && answer.status >= 300)
+              throw new Error(
+                `the ${side} refused to ${action}: ${answer.status} ${JSON.stringify(answer.body)}`,
+              )
           }
 
           if (!gated) {
@@ -432,6 +438,85 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
           assert.deepEqual(cluster.serverErrors, [])
         }))
     }
+
+    // The provider's token for a pull can reach the consumer after the provider suspended again:
+    // the pull it starts is refused (the transfer is not STARTED there), while the suspension is
+    // still on its way. The consumer must then wait for it, not end the transfer.
+    it('a pull token that arrives after the provider suspended again leaves the transfer SUSPENDED on both sides', () =>
+      onLane(async (lane) => {
+        const { cluster, gate } = lane
+        const agreement = await agreementFor(lane, lane.gatedDataset)
+        const transfers = async (side: Side): Promise<TransferView[]> =>
+          (await cluster.api<{ transfers: TransferView[] }>(side, 'GET', '/api/v1/transfers')).body.transfers
+        const known = new Set((await transfers('consumer')).map((t) => t.id))
+        gate.close()
+        await cluster.api('consumer', 'POST', '/api/v1/transfers', { agreement, out: 'overtaken.json' })
+        const own = await eventually(
+          async () => (await transfers('consumer')).find((t) => !known.has(t.id) && t.state === 'STARTED'),
+          { what: 'the pull to start', timeoutMs: 120_000 },
+        )
+        const theirs = await eventually(
+          async () => (await transfers('provider')).find((t) => t.consumerPid === own.consumerPid),
+          { what: "the provider's transfer" },
+        )
+        await eventually(async () => (gate.held > 0 ? true : undefined), {
+          what: 'the pull to reach the gated source',
+        })
+        const provider = (action: string) =>
+          cluster.api<TransferView>(
+            'provider',
+            'POST',
+            `/api/v1/transfers/${encodeURIComponent(theirs.id)}/${action}`,
+            {},
+          )
+        const suspended = (t: TransferView) => t.state === 'SUSPENDED'
+        const bothSides = async () => [
+          (await transfers('consumer')).find((t) => t.id === own.id),
+          (await transfers('provider')).find((t) => t.id === theirs.id),
+        ]
+        assert.equal((await provider('suspend')).status, 200)
+        await eventually(
+          async () => ((await bothSides()).every((t) => t !== undefined && suspended(t)) ? true : undefined),
+          { what: 'both sides to be suspended', timeoutMs: 240_000 },
+        )
+        // Frozen, the consumer takes in nothing: the resumption (with a fresh token) and the second
+        // suspension wait in order, and the provider is SUSPENDED before the token is used.
+        const consumer = cluster.node('consumer').process
+        consumer.kill('SIGSTOP')
+        try {
+          for (const action of ['resume', 'suspend']) {
+            const { status, body } = await provider(action)
+            assert.equal(status, 200, JSON.stringify(body))
+          }
+        } finally {
+          consumer.kill('SIGCONT')
+        }
+        const suspensions = (t: TransferView) => t.history.filter((h) => h.state === 'SUSPENDED').length
+        const settled = await eventually(
+          async () => {
+            const mine = (await transfers('consumer')).find((t) => t.id === own.id)
+            if (mine === undefined) return undefined
+            return suspensions(mine) >= 2 || mine.state === 'TERMINATED' ? mine : undefined
+          },
+          { what: 'the consumer to take in both suspensions', timeoutMs: 240_000 },
+        )
+        assert.equal(settled.state, 'SUSPENDED', JSON.stringify(settled.history))
+        const providerSide = (await transfers('provider')).find((t) => t.id === theirs.id)
+        assert.equal(providerSide?.state, 'SUSPENDED', JSON.stringify(providerSide?.history))
+        // Resumed, it completes with the whole content.
+        gate.open()
+        await provider('resume')
+        const done = await eventually(
+          async () => {
+            const mine = (await transfers('consumer')).find((t) => t.id === own.id)
+            return mine?.state === 'COMPLETED' || mine?.state === 'TERMINATED' ? mine : undefined
+          },
+          { what: 'the resumed pull to end', timeoutMs: 240_000 },
+        )
+        assert.equal(done.state, 'COMPLETED', JSON.stringify(done.history))
+        assert.equal(done.sha256, expected)
+        assert.deepEqual(cluster.serverErrors, [])
+      }))
   })
 
   describe('duties on a pair of their own', { concurrency: 2 }, () => {
@@ -452,6 +537,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
               )
             ).body
           const known = new Set((await transfers('consumer')).map((t) => t.id))
+          const providerKnown = new Set((await transfers('provider')).map((t) => t.id))
           const request = () =>
             cluster
               .api('consumer', 'POST', '/api/v1/transfers', { agreement, out: `duty-${index}.json` })
@@ -470,16 +556,24 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
               crash.side === 'provider' ? await rearm(cluster, arm('provider', crash.after)) : undefined
             const consumer = await rearm(cluster, arm('consumer', 'duty.tracked'))
             await request()
-            await within(consumer.exited, 180_000, 'the consumer to die after duty.tracked')
+            await dies(cluster, consumer, 'consumer', 'duty.tracked')
             await cluster.exited('consumer')
             if (armed !== undefined) {
-              await within(armed.exited, 180_000, 'the provider to die after duty.violated')
+              await dies(cluster, armed, 'provider', 'duty.violated')
               await cluster.exited('provider')
               await cluster.start('provider')
             } else {
+              // This use's deletion, not an earlier case's: a consumer back before this one is
+              // overdue would delete in time, store no violation and never reach its crash point.
               await eventually(
                 async () =>
-                  (await duties('provider')).some((d) => d.action === 'delete' && d.state === 'violated')
+                  (await duties('provider')).some(
+                    (d) =>
+                      d.transfer !== undefined &&
+                      !providerKnown.has(d.transfer) &&
+                      d.action === 'delete' &&
+                      d.state === 'violated',
+                  )
                     ? true
                     : undefined,
                 { what: 'the provider to find the deletion overdue', timeoutMs: 120_000 },
@@ -488,7 +582,7 @@ describe('crash matrix: kill -9 right after each stored step, restart, both side
             if (crash.side === 'consumer') {
               // Back, it deletes late: dies after storing the violation, and starts again.
               const late = await startArmed(cluster, arm('consumer', crash.after))
-              await within(late.exited, 180_000, 'the consumer to die after duty.violated')
+              await dies(cluster, late, 'consumer', 'duty.violated')
               await cluster.exited('consumer')
             }
             await cluster.start('consumer')
@@ -580,6 +674,23 @@ function crashEnv(crash: CrashCase): Record<string, string> {
 }
 
 /**
+ * Waits for `side` to die after storing `after`; when it does not, the failure shows the last steps
+ * both nodes stored (which step came instead, or where the exchange stopped).
+ */
+async function dies(cluster: Cluster, node: { exited: Promise<unknown> }, side: Side, after: string) {
+  try {
+    await within(node.exited, 180_000, `the ${side} to die after ${after}`)
+  } catch (error) {
+    const steps = await Promise.all(
+      SIDES.filter((s) => cluster.isRunning(s)).map(
+        async (s) => `${s} stored last:\n${await cluster.recentSteps(s).catch((e: Error) => e.message)}`,
+      ),
+    )
+    throw new Error(`${(error as Error).message}\n${steps.join('\n')}`)
+  }
+}
+
+/**
  * Starts `crash.side` armed with its crash point; the crash may come while it starts (as it resumes
  * the work a restart finds), before it is ready: then it has ended already.
  */
@@ -630,7 +741,7 @@ async function crashOnReissue(cluster: Cluster, crash: CrashCase): Promise<void>
 
 /** Waits for `crash.side` to die at its crash point, and starts it again unarmed. */
 async function restartAfter(cluster: Cluster, crash: CrashCase, crashing: { exited: Promise<unknown> }) {
-  await within(crashing.exited, 180_000, `the ${crash.side} to die after ${crash.after}`)
+  await dies(cluster, crashing, crash.side, crash.after)
   await cluster.exited(crash.side)
   await cluster.start(crash.side)
   await cluster.meshed(['provider', 'consumer'])

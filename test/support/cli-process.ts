@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -103,11 +104,11 @@ export interface RunningNode {
 
 /**
  * Starts a node and resolves once it prints `ready <url>` (generous: under load a start takes tens
- * of seconds); `env` adds to the test's environment.
+ * of seconds); `env` adds to the test's environment; `logFile`, if given, gets its log appended.
  */
 export function startAllmende(
   args: string[],
-  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { timeoutMs?: number; env?: Record<string, string>; logFile?: string } = {},
 ): Promise<RunningNode> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), 'start', ...args], {
@@ -122,6 +123,7 @@ export function startAllmende(
       reject(new Error(`node did not get ready:\n${stderr}`))
     }, options.timeoutMs ?? 180_000)
     child.stderr.on('data', (d) => (stderr += d))
+    if (options.logFile !== undefined) child.stderr.pipe(createWriteStream(options.logFile, { flags: 'a' }))
     child.stdout.on('data', (d) => {
       stdout += d
       const match = /^ready (\S+)$/m.exec(stdout)

@@ -1,5 +1,5 @@
-import { readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { appendFile, cp, readFile, rm, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { openNode } from '../../src/config/index.js'
 import { Connector } from '../../src/connector.js'
 import type { Clock } from '../../src/lifecycle/index.js'
@@ -140,9 +140,16 @@ export class Cluster {
     return child !== undefined && child.exitCode === null && child.signalCode === null
   }
 
+  /** Where the log of every run of `name` is appended. */
+  logFile(name: string): string {
+    return join(this.root, `${name}.log`)
+  }
+
   /** Starts a node; `env` adds to its environment (a crash point, for instance). */
   async start(name: string, env: Record<string, string> = {}): Promise<RunningNode> {
-    const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 120_000 })
+    const logFile = this.logFile(name)
+    await appendFile(logFile, `--- ${new Date().toISOString()} start ${JSON.stringify(env)}\n`)
+    const node = await startAllmende(['--dir', this.dir(name)], { env, timeoutMs: 120_000, logFile })
     this.running.set(name, node)
     return node
   }
@@ -227,6 +234,24 @@ export class Cluster {
     return found
   }
 
+  /**
+   * The last `count` steps a running node stored, one line each (type, subject, state): what a
+   * failed wait shows of the node it waited for.
+   */
+  async recentSteps(name: string, count = 20): Promise<string> {
+    type Page = { entries: AuditView[]; head: { seq: number } }
+    const { head } = (await this.api<Page>(name, 'GET', '/api/v1/audit?limit=1')).body
+    const since = Math.max(0, head.seq - count)
+    const { entries } = (await this.api<Page>(name, 'GET', `/api/v1/audit?since=${since}&limit=${count}`))
+      .body
+    return entries
+      .map(
+        (e) =>
+          `${e.seq} ${e.type} ${e.subject}${e.data.state === undefined ? '' : ` ${String(e.data.state)}`}`,
+      )
+      .join('\n')
+  }
+
   /** Waits until each two of `names` admitted each other (a fresh or restarted node takes a moment). */
   meshed(names: readonly string[]): Promise<true> {
     return eventually(
@@ -285,10 +310,18 @@ export class Cluster {
     return added.dataset.id
   }
 
-  /** Stops every running node. */
-  /** Stops every node and removes the cluster's folder (a failed test's nodes are gone with it). */
+  /**
+   * Stops every node and removes the cluster's folder; with `ALLMENDE_TEST_KEEP_LOGS=<dir>` the
+   * nodes' logs are copied there first (to read what a failed run's nodes did).
+   */
   async close(): Promise<void> {
     await Promise.all([...this.running.keys(), ...this.embedded.keys()].map((name) => this.stop(name)))
+    const keep = process.env.ALLMENDE_TEST_KEEP_LOGS
+    if (keep !== undefined && keep !== '')
+      await cp(this.root, join(keep, basename(this.root)), {
+        recursive: true,
+        filter: (path) => path === this.root || path.endsWith('.log'),
+      })
     await rm(this.root, { recursive: true, force: true })
   }
 }

@@ -177,9 +177,16 @@ export class ConsumerPull {
   }
 }
 
-/** Refusals and bad content end the transfer; anything else is a transport failure, tried again. */
+/**
+ * Refusals and bad content end the transfer; anything else is a transport failure, tried again. A
+ * provider that is no longer STARTED is no refusal: it suspended or ended the transfer after it sent
+ * this pull's token, and its message saying so follows the token; asking again learns its state.
+ */
 function failureOf(error: unknown): { code: string; reason: string; transient: boolean } {
   const reason = (error as Error).message
+  if (error instanceof RemoteDataError && error.reasonCode === 'TRANSFER_NOT_STARTED') {
+    return { code: 'PULL_FAILED', reason, transient: true }
+  }
   if (error instanceof RemoteDataError) {
     const code =
       error.reasonCode ??

@@ -1,7 +1,7 @@
 import { openSource, type SecretsLookup, SourceRangeError, type SourceSpec } from '../sources/index.js'
 import { type ContentDigest, readAhead, skipHashed } from './content-digest.js'
 import { CONTENT_BATCH_BYTES, type DataQuery } from './data-plane.js'
-import { RangeNotSatisfiableError } from './errors.js'
+import { DataAccessDeniedError, RangeNotSatisfiableError } from './errors.js'
 
 /** Bytes of a source read ahead of the network. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
@@ -64,6 +64,14 @@ export async function openContent(permit: ContentPermit, options: ContentOptions
     if (opened.size !== undefined && opened.size < offset)
       throw new RangeNotSatisfiableError(offset, opened.size)
   } catch (error) {
+    // Suspended or ended while the source opened: the source did not fail, and the consumer asks
+    // again (its next ask learns the transfer's state) instead of ending the transfer.
+    if (permit.signal.aborted) {
+      throw new DataAccessDeniedError(
+        'TRANSFER_NOT_STARTED',
+        `the transfer stopped while its source opened: ${String((permit.signal.reason as Error)?.message ?? permit.signal.reason)}`,
+      )
+    }
     const failed = await permit.failed(error)
     // Nothing went out: the use is given back, and the consumer learns the content's size.
     if (error instanceof RangeNotSatisfiableError) throw error
