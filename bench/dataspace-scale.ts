@@ -10,7 +10,8 @@
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
 // (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
-// (a folder: the first anchor and the middle node write CPU profiles there). The last line is `result {json}` with every figure.
+// (a folder: the first anchor and the middle node write CPU profiles there), BENCH_MAX_CONNECTIONS (each node's
+// `--max-connections`; unset: the product's default). The last line is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, rmSync } from 'node:fs'
@@ -30,6 +31,7 @@ const DATASETS = Number(process.env.BENCH_DATASETS ?? 100)
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60)
 const K = Math.min(Number(process.env.BENCH_PEERS ?? 3), N - 1)
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 180) * 1000
+const MAX_CONNECTIONS = process.env.BENCH_MAX_CONNECTIONS
 /** Repetitions of each search figure; BENCH_QUICK=1 (the CI smoke run) takes one. */
 const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
@@ -184,7 +186,17 @@ function start(node: Node, logs: string): Promise<void> {
     process.env.BENCH_CPU_PROF !== undefined && [0, Math.floor(N / 2)].includes(nodes.indexOf(node))
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : []
-  const args = [...V8_FLAGS, ...profile, cliPath(), 'start', '--dir', node.files.directory.root, ...listen]
+  const limit = MAX_CONNECTIONS === undefined ? [] : ['--max-connections', MAX_CONNECTIONS]
+  const args = [
+    ...V8_FLAGS,
+    ...profile,
+    cliPath(),
+    'start',
+    '--dir',
+    node.files.directory.root,
+    ...listen,
+    ...limit,
+  ]
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' },
