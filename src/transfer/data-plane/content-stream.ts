@@ -67,9 +67,11 @@ export async function openContent(permit: ContentPermit, options: ContentOptions
     // Suspended or ended while the source opened: the source did not fail, and the consumer asks
     // again (its next ask learns the transfer's state) instead of ending the transfer.
     if (permit.signal.aborted) {
+      const { reason } = permit.signal
+      const why = reason instanceof Error ? reason.message : String(reason)
       throw new DataAccessDeniedError(
         'TRANSFER_NOT_STARTED',
-        `the transfer stopped while its source opened: ${String((permit.signal.reason as Error)?.message ?? permit.signal.reason)}`,
+        `the transfer stopped while its source opened: ${why}`,
       )
     }
     const failed = await permit.failed(error)
