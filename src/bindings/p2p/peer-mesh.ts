@@ -33,9 +33,12 @@ export interface MeshStanding {
   readonly anchors: readonly string[]
 }
 
-/** Peers the mesh keeps by its own dials, out of a connection limit: a quarter, so inbound ones fit too. */
+/**
+ * Peers the mesh dials up to, out of a connection limit: half, so the peers that dial this node fit too
+ * (every node dials until it has this many, so most end up between half and all of the limit).
+ */
 export function wantedPeers(maxConnections: number): number {
-  return Math.max(1, Math.floor(maxConnections / 4))
+  return Math.max(1, Math.floor(maxConnections / 2))
 }
 
 interface Target {
