@@ -30,6 +30,8 @@ export interface Libp2pInit {
    * see {@link connectionCeiling}. Without it, libp2p's default of 300.
    */
   maxConnections?: number
+  /** Whether this node is a trust anchor of its data space: it keeps every member's connection. */
+  anchor?: boolean
 }
 
 /**
@@ -49,9 +51,12 @@ const MONITOR_TIMEOUT_MS = 20_000
  * ECONNRESET at a provider at its limit); trimming to `maxConnections` is the mesh's, once a connection is
  * idle and past its grace period.
  */
-export function connectionCeiling(maxConnections: number): number {
-  return Math.max(64, 4 * maxConnections)
+export function connectionCeiling(maxConnections: number, anchor: boolean): number {
+  return Math.max(anchor ? ANCHOR_CEILING : 64, 4 * maxConnections)
 }
+
+/** An anchor keeps a connection to every member that dials it (see the peer mesh's pruning): hundreds. */
+const ANCHOR_CEILING = 1_000
 
 /** The services every Allmende node runs; typed so callers reach `services.dht` etc. */
 export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
@@ -84,7 +89,7 @@ export async function buildLibp2p(init: Libp2pInit) {
     connectionManager: {
       ...(init.maxConnections === undefined
         ? {}
-        : { maxConnections: connectionCeiling(init.maxConnections) }),
+        : { maxConnections: connectionCeiling(init.maxConnections, init.anchor === true) }),
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 50,
     },
