@@ -157,9 +157,12 @@ describe('metricsSource(components)', () => {
       ],
     },
     audit: { head: async () => ({ seq: 42 }) },
+    federation: {
+      federationCounts: () => ({ fromAnnouncements: 9, datasetRequests: 2, catalogRequests: 1 }),
+    },
   })
 
-  it('counts peers, states, agreements, completed bytes by role and audit entries', async () => {
+  it('counts peers, states, agreements, completed bytes by role, audit entries and datasets received', async () => {
     const s = await collectMetrics(source)
     assert.equal(s.connectedPeers, 2)
     assert.equal(s.admittedPeers, 2)
@@ -182,6 +185,7 @@ describe('metricsSource(components)', () => {
     })
     assert.deepEqual(s.bytesDelivered, { provider: 150, consumer: 7 })
     assert.equal(s.auditEntries, 42)
+    assert.deepEqual(s.catalogReceived, { announcement: 9, dataset_request: 2, catalog_request: 1 })
     assert.ok(s.uptimeSeconds > 0)
     assert.ok(s.residentMemoryBytes > 1024 * 1024)
   })
@@ -202,6 +206,7 @@ describe('metricsRoutes: GET /metrics', () => {
     uptimeSeconds: async () => snapshot.uptimeSeconds,
     residentMemoryBytes: async () => snapshot.residentMemoryBytes,
     unauthenticatedRefusals: async () => snapshot.unauthenticatedRefusals,
+    catalogReceived: async () => snapshot.catalogReceived,
   }
 
   before(async () => {
