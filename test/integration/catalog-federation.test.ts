@@ -49,7 +49,10 @@ class SuiteNodes {
     }
   }
 
-  readonly call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+  readonly call = async <T>(name: string, path: string, body?: unknown): Promise<T> =>
+    (await this.request(name, path, body)).json() as Promise<T>
+
+  private async request(name: string, path: string, body?: unknown): Promise<Response> {
     const token = (await readFile(join(this.dir(name), 'api-token'), 'utf8')).trim()
     const response = await fetch(`${this.nodes[name]!.apiUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
@@ -57,13 +60,28 @@ class SuiteNodes {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     assert.ok(response.ok, `${path} on ${name}: ${response.status} ${await response.clone().text()}`)
-    return (await response.json()) as T
+    return response
   }
 
-  readonly publish = (name: string, title: string): Promise<{ dataset: { id: string } }> =>
+  /** How a node's cache received other providers' datasets so far (its `/metrics`), by way. */
+  readonly received = async (name: string): Promise<Record<string, number>> => {
+    const text = await (await this.request(name, '/metrics')).text()
+    return Object.fromEntries(
+      [...text.matchAll(/^allmende_catalog_received_total\{via="(\w+)"\} (\d+)$/gm)].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    )
+  }
+
+  readonly publish = (
+    name: string,
+    title: string,
+    description = `${title} für die Nachbarn`,
+  ): Promise<{ dataset: { id: string } }> =>
     this.call(name, '/api/v1/datasets', {
       title,
-      description: `${title} für die Nachbarn`,
+      description,
       publisher: { name: `Node ${name}`, id: this.ids[name]!.did },
       distributions: [{ format: 'CSV' }],
       source: { kind: 'file', path: join(this.root, 'data.json') },
@@ -87,7 +105,12 @@ class SuiteNodes {
 
 describe('federated catalog: announced changes, refreshed search with a provider that hangs', () => {
   const space = new SuiteNodes('kreis')
-  const { nodes, ids, dir, call, publish } = space
+  const { nodes, ids, dir, call, publish, received } = space
+  /** Whether A's cache (no refresh) holds a dataset of B's. */
+  const inCacheOfA = async (datasetId: string) => {
+    const { datasets } = await call<SearchAnswer>('a', '/api/v1/catalog')
+    return datasets.some((d) => d.datasetId === datasetId && d.provider === ids.b!.did) ? true : undefined
+  }
 
   before(async () => {
     await space.init(['a', 'b', 'c'])
@@ -125,6 +148,41 @@ describe('federated catalog: announced changes, refreshed search with a provider
       },
       { what: "B's new dataset in A's cache", timeoutMs: 60_000 },
     )
+  })
+
+  it('takes a change from its announcement, asking the provider nothing', async () => {
+    // A change announced while the gossip mesh is still forming reaches A by a later summary and a request:
+    // B publishes again until one arrives by its announcement alone.
+    const arrival = await eventually(
+      async () => {
+        const before = await received('a')
+        const { dataset } = await publish('b', `Niederschlag Kusel ${Date.now()}`)
+        await eventually(() => inCacheOfA(dataset.id), {
+          what: "B's dataset in A's cache",
+          timeoutMs: 60_000,
+        })
+        const after = await received('a')
+        const delta = (via: string) => (after[via] ?? 0) - (before[via] ?? 0)
+        return delta('announcement') === 1 && delta('dataset_request') === 0 && delta('catalog_request') === 0
+          ? after
+          : undefined
+      },
+      { what: 'a dataset of B taken from its announcement', timeoutMs: 120_000 },
+    )
+    assert.ok(arrival.announcement! >= 1)
+  })
+
+  it('still brings a change too large to carry, asked for by the receivers', async () => {
+    const before = await received('a')
+    const long = `Messreihe ${'Wasserstand in Zentimetern, alle 15 Minuten. '.repeat(2_000)}`
+    const { dataset } = await publish('b', 'Pegelstände Lauter lang', long)
+    await eventually(() => inCacheOfA(dataset.id), {
+      what: "B's large dataset in A's cache",
+      timeoutMs: 60_000,
+    })
+    const after = await received('a')
+    assert.equal(after.announcement, before.announcement, 'a large dataset is not carried')
+    assert.ok(after.dataset_request! > before.dataset_request!, 'A asked B for it')
   })
 
   it('answers a refreshed search with what arrived, naming a provider that hangs as pending', async () => {
