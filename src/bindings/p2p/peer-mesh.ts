@@ -91,6 +91,8 @@ export class PeerMesh {
   private readonly refusedUs = new Set<string>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
+  /** Least time between two walks: it doubles (up to a minute) while walks find nobody new. */
+  private lookupGap = LOOKUP_MIN_GAP_MS
   /** Whether the node was an outsider at the last tick: becoming a member starts a DHT walk. */
   private wasOutsider = false
   private stopped = false
@@ -272,6 +274,10 @@ export class PeerMesh {
       if (this.libp2p.getConnections(target.peerId).length > 0) return false
       return this.admission.deniedReason(target.peerId) === undefined
     })
+    // Too few to dial: walk the DHT again (see lookupGap). A member's first walk, right after
+    // its anchor admitted it, finds the few members the anchors knew by then; waiting for the next admission or
+    // the minute's walk left members with their anchors alone for half a minute at N = 30.
+    if (due.length < missing) this.lookup()
     // Anchors last: every member starts from them; once it has its credential it looks for other members first.
     const isAnchor = (target: Target) => standing.anchors.includes(target.peerId.toString())
     const ordered = [...shuffled(due.filter((t) => !isAnchor(t))), ...shuffled(due.filter(isAnchor))]
@@ -398,7 +404,7 @@ export class PeerMesh {
   /**
    * Walks the DHT towards our own id while the node has fewer than `wanted` peers; peers found on the
    * way become targets. A burst of admissions asks for one walk, and walks are at least
-   * {@link LOOKUP_MIN_GAP_MS} apart: every walk queries all close peers (each a dial and an admission
+   * {@link LOOKUP_MIN_GAP_MS} apart, twice that after each walk that found nobody new (up to a minute): every walk queries all close peers (each a dial and an admission
    * handshake when not connected), so walking on every connection costs O(n²) streams in a growing data
    * space (measured: 10 nodes in one process kept a core busy). A node with its peers leaves the rest to
    * the DHT's own upkeep.
@@ -406,7 +412,7 @@ export class PeerMesh {
   private lookup(): void {
     if (this.lookupTimer !== undefined || this.stopped || this.options.standing().outsider) return
     if (this.meshPeers(this.options.standing()).length >= this.options.wanted) return
-    const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + LOOKUP_MIN_GAP_MS - this.now())
+    const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + this.lookupGap - this.now())
     this.lookupTimer = setTimeout(() => {
       this.lookupTimer = undefined
       this.lastLookup = this.now()
@@ -415,17 +421,21 @@ export class PeerMesh {
   }
 
   private async walk(): Promise<void> {
+    let found = 0
     try {
       const key = this.libp2p.peerId.toMultihash().bytes
-      for await (const found of this.libp2p.peerRouting.getClosestPeers(key, {
+      for await (const peer of this.libp2p.peerRouting.getClosestPeers(key, {
         signal: AbortSignal.timeout(10_000),
       })) {
         if (this.stopped) return
-        if (!found.id.equals(this.libp2p.peerId)) this.target(found.id, found.multiaddrs, true)
+        if (peer.id.equals(this.libp2p.peerId)) continue
+        if (!this.targets.has(peer.id.toString())) found++
+        this.target(peer.id, peer.multiaddrs, true)
       }
     } catch (error) {
       this.log.debug({ err: (error as Error).message }, 'DHT lookup ended early')
     }
+    this.lookupGap = found > 0 ? LOOKUP_MIN_GAP_MS : Math.min(2 * this.lookupGap, LOOKUP_INTERVAL_MS)
   }
 
   private async measure(peer: PeerId): Promise<void> {
