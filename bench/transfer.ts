@@ -35,10 +35,10 @@ import {
 import { Store } from '../src/store/index.js'
 import {
   AgreementPolicies,
-  ContentDigest,
   decideWith,
   FileSink,
   type PullTarget,
+  ThreadDigest,
   TransferDataPlane,
   TransferManager,
   tokenOf,
@@ -293,7 +293,8 @@ async function consumer(): Promise<void> {
         }),
       )
       const sink = out === undefined ? undefined : await FileSink.open(out, 0)
-      const digest = new ContentDigest()
+      // Without a file, the same hashing thread the file sink uses.
+      const digest = sink === undefined ? new ThreadDigest() : undefined
       let first = 0
       let providerPid = ''
       const target: PullTarget = {
@@ -302,14 +303,14 @@ async function consumer(): Promise<void> {
         },
         write: async (chunk) => {
           if (first === 0) first = performance.now()
-          if (sink === undefined) digest.update(chunk)
-          else await sink.write(chunk)
+          if (digest !== undefined) await digest.update(chunk)
+          else await sink!.write(chunk)
         },
         get written() {
-          return sink?.written ?? digest.bytes
+          return sink?.written ?? digest!.bytes
         },
         finish: async (end) => {
-          const sha256 = sink === undefined ? digest.hex() : (await sink.finish(end)).sha256
+          const sha256 = digest !== undefined ? await digest.hex() : (await sink!.finish(end)).sha256
           if (sha256 !== end.sha256) throw new Error('hash mismatch')
           return signReceipt(
             {

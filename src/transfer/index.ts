@@ -49,6 +49,7 @@ export {
   RemoteDataError,
 } from './data-plane/errors.js'
 export { FileSink, fileLength } from './data-plane/file-sink.js'
+export { HashThreadError, ThreadDigest } from './data-plane/hash-thread.js'
 export {
   type AgreementUsage,
   ProviderGate,

@@ -1,7 +1,7 @@
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { TransferReceipt } from '../../audit/index.js'
 import type { DataAddress } from '../../protocol/index.js'
-import type { ContentDigest } from './content-digest.js'
+import type { SentContent } from './content-stream.js'
 
 /**
  * What the data plane's parts say to each other and to the bindings that carry the bytes (libp2p
@@ -115,11 +115,11 @@ export interface DataGrant {
 }
 
 /**
- * A grant on a data plane with receipts (libp2p pulls, pushes): every byte of the content from 0
- * passes through `digest` first, so the provider states totals it counted itself.
+ * A grant on a data plane with receipts (libp2p pulls, pushes): the provider states totals it
+ * counted itself, hashed as the content went out or remembered for the unchanged file.
  */
 export interface ReceiptGrant extends DataGrant {
-  readonly digest: ContentDigest
+  readonly sent: SentContent
   /** Checks and countersigns the consumer's receipt and completes the transfer. */
   complete(receipt: unknown): Promise<TransferReceipt>
 }
