@@ -51,8 +51,8 @@ export interface OpenedContent {
 export interface SentContent {
   /** Bytes of the content from byte 0 that went out so far (a resumed transfer's prefix included). */
   readonly bytes: number
-  /** Bytes and SHA-256 of the whole content, known once its last byte was taken. */
-  totals(): ContentTotals
+  /** Bytes and SHA-256 of the whole content; asked once its last byte was taken. */
+  totals(): Promise<ContentTotals>
 }
 
 /**
@@ -99,14 +99,16 @@ export async function openContent(permit: ContentPermit, options: ContentOptions
     throw failed
   }
   const chunks = digest === undefined ? opened.chunks : skipHashed(opened.chunks, offset, digest)
-  const sent = options.totals === undefined ? undefined : new SentCount(offset)
+  const sent =
+    options.totals === undefined
+      ? undefined
+      : new SentCount(offset, (bytes) => totalsAtEnd(bytes, digest, look, cache))
   const content = readAhead(guardSource(chunks, permit), READ_AHEAD_BYTES, CONTENT_BATCH_BYTES)
   return {
     mediaType: opened.mediaType,
     ...(opened.size === undefined ? {} : { size: opened.size }),
     content: untilDelivered(sent === undefined ? content : sent.count(content), permit, async () => {
-      if (sent === undefined) return
-      sent.end(await totalsAtEnd(sent.bytes, digest, look, cache))
+      await sent?.totals()
     }),
     ...(sent === undefined ? {} : { sent }),
   }
@@ -130,11 +132,18 @@ async function* untilDelivered<T>(
   await permit.delivered()
 }
 
-/** Counts the bytes of the batches passing, from the offset on; holds the totals once they are known. */
+/**
+ * Counts the bytes of the batches passing, from the offset on. The totals are worked out once, by
+ * whoever asks first: the end of the content, or a binding whose peer answered before the content's
+ * iterator was asked for its end.
+ */
 class SentCount implements SentContent {
-  private final: ContentTotals | undefined
+  private final: Promise<ContentTotals> | undefined
 
-  constructor(private position: number) {}
+  constructor(
+    private position: number,
+    private readonly atEnd: (bytes: number) => Promise<ContentTotals>,
+  ) {}
 
   get bytes(): number {
     return this.position
@@ -147,12 +156,8 @@ class SentCount implements SentContent {
     }
   }
 
-  end(totals: ContentTotals): void {
-    this.final = totals
-  }
-
-  totals(): ContentTotals {
-    if (this.final === undefined) throw new Error('the totals are known only after the last byte went out')
+  totals(): Promise<ContentTotals> {
+    this.final ??= this.atEnd(this.position)
     return this.final
   }
 }

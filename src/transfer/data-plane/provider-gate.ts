@@ -441,7 +441,7 @@ export class ProviderGate implements DataProvider {
       transfer: transferId,
       provider: this.components.nodeKey.did,
       consumer: agreement.consumer,
-      ...sent.totals(),
+      ...(await sent.totals()),
     }
     for (const [field, value] of Object.entries(expected)) {
       if (r[field as keyof TransferReceipt] !== value) {

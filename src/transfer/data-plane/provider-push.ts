@@ -63,7 +63,7 @@ export class ProviderPush {
         throw new DataProtocolError(`the consumer answered after ${grant.sent.bytes} of ${grant.size} bytes`)
       }
       this.failures.delete(id)
-      await this.signals?.completed(id, grant.sent.totals())
+      await this.signals?.completed(id, await grant.sent.totals())
     } catch (error) {
       if (grant?.signal.aborted === true || this.stopped) return
       await this.onError(id, error)
