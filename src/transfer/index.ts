@@ -39,6 +39,7 @@ export {
   type PullTarget,
   type PushDelivery,
   type ReceiptGrant,
+  type SentContent,
 } from './data-plane/data-plane.js'
 export {
   ContentMismatchError,

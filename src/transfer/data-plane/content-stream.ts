@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { openSource, type SecretsLookup, SourceRangeError, type SourceSpec } from '../sources/index.js'
 import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
-import { CONTENT_BATCH_BYTES, type ContentTotals, type DataQuery } from './data-plane.js'
+import { CONTENT_BATCH_BYTES, type ContentTotals, type DataQuery, type SentContent } from './data-plane.js'
 import type { DigestCache, FileLook } from './digest-cache.js'
 import { DataAccessDeniedError, RangeNotSatisfiableError, SourceChangedError } from './errors.js'
 
@@ -45,14 +45,6 @@ export interface OpenedContent {
   readonly content: AsyncIterable<readonly Uint8Array[]>
   /** With {@link ContentOptions.totals}: what went out, and the totals of the whole content. */
   readonly sent?: SentContent
-}
-
-/** The count and totals of a content as it goes out. */
-export interface SentContent {
-  /** Bytes of the content from byte 0 that went out so far (a resumed transfer's prefix included). */
-  readonly bytes: number
-  /** Bytes and SHA-256 of the whole content; asked once its last byte was taken. */
-  totals(): Promise<ContentTotals>
 }
 
 /**

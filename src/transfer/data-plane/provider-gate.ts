@@ -12,10 +12,17 @@ import {
 } from '../../protocol/index.js'
 import { KeyedLock, type Store, type Sublevel } from '../../store/index.js'
 import type { SecretsLookup } from '../sources/index.js'
-import { type ContentPermit, openContent, type SentContent } from './content-stream.js'
+import { type ContentPermit, openContent } from './content-stream.js'
 import { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE } from './data-address.js'
 import type { DataFlowSignals, FlowTransfer, FlowTransfers } from './data-flows.js'
-import type { DataCaller, DataGrant, DataProvider, DataRequest, ReceiptGrant } from './data-plane.js'
+import type {
+  DataCaller,
+  DataGrant,
+  DataProvider,
+  DataRequest,
+  ReceiptGrant,
+  SentContent,
+} from './data-plane.js'
 import { type DataClaims, DataTokens } from './data-token.js'
 import { DigestCache } from './digest-cache.js'
 import { DataAccessDeniedError, DataSourceFailedError } from './errors.js'
