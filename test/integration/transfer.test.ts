@@ -324,10 +324,17 @@ describe('data transfer over libp2p between two nodes', () => {
       },
     )
     assert.equal(suspended.state, 'SUSPENDED')
-    await new Promise((r) => setTimeout(r, 500))
+    // The API shows `received` while a pull runs; without it the pull has closed its file.
+    const transferOfB = () =>
+      api<TransferRecord & { received?: number }>(
+        'b',
+        'GET',
+        `/api/v1/transfers/${encodeURIComponent(started.id)}`,
+      )
+    await eventually(async () => ((await transferOfB()).received === undefined ? true : undefined), {
+      what: 'the suspended pull to close its file',
+    })
     const held = (await stat(out)).size
-    await new Promise((r) => setTimeout(r, 700))
-    assert.equal((await stat(out)).size, held, 'the file grows while suspended')
     assert.ok(held < 300 * MiB, 'the pull finished before it could be suspended')
     const provider = await eventually(
       async () => {
@@ -341,6 +348,11 @@ describe('data transfer over libp2p between two nodes', () => {
       { what: 'the suspension on the provider' },
     )
     assert.equal(provider.state, 'SUSPENDED')
+    // Both sides hold it suspended: no pull runs and the file has not grown since.
+    const stillSuspended = await transferOfB()
+    assert.equal(stillSuspended.state, 'SUSPENDED')
+    assert.equal(stillSuspended.received, undefined, 'a pull runs while suspended')
+    assert.equal((await stat(out)).size, held, 'the file grows while suspended')
     const resumed = await api<TransferRecord>(
       'b',
       'POST',

@@ -179,13 +179,34 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
     anchor.libp2p.services.pubsub.addEventListener('message', (event) => {
       heardAtAnchor.push(new TextDecoder().decode(event.detail.data))
     })
+    const heardByMember: string[] = []
+    member.libp2p.services.pubsub.addEventListener('message', (event) => {
+      heardByMember.push(new TextDecoder().decode(event.detail.data))
+    })
+    let heartbeats = 0
+    anchor.libp2p.services.pubsub.addEventListener('gossipsub:heartbeat', () => heartbeats++)
+    await eventually(
+      async () =>
+        anchor.libp2p.services.pubsub.getSubscribers(topic).some((p) => p.equals(member.key.peerId))
+          ? true
+          : undefined,
+      { what: "the member's subscription at the anchor" },
+    )
     await s.dial(anchor.libp2p.getMultiaddrs()[0]!)
-    // several gossip heartbeats while the stranger is connected
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 3; i++) {
       await anchor.libp2p.services.pubsub.publish(topic, new TextEncoder().encode(`members-only ${i}`))
       await s.services.pubsub.publish(topic, new TextEncoder().encode(`forged ${i}`)).catch(() => undefined)
-      await new Promise((resolve) => setTimeout(resolve, 400))
     }
+    // The member hears the anchor, and the anchor gossips (IHAVE) on several heartbeats while the stranger
+    // is connected: whatever the stranger could get, it would have got by then.
+    await eventually(async () => (heardByMember.includes('members-only 2') ? true : undefined), {
+      what: "the member to hear the anchor's gossip",
+    })
+    const from = heartbeats
+    await eventually(async () => (heartbeats >= from + 3 ? true : undefined), {
+      what: 'three gossip heartbeats of the anchor',
+      intervalMs: 50,
+    })
     assert.deepEqual(received, [])
     assert.equal(heardAtAnchor.filter((m) => m.startsWith('forged')).length, 0)
     assert.equal(

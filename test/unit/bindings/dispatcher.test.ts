@@ -11,13 +11,20 @@ import { buildLibp2p, P2pDspEndpoint, PeerAdmission } from '../../../src/binding
 import { sameDataspacePolicy } from '../../../src/dataspace/index.js'
 import { generateNodeKey, type NodeKey } from '../../../src/identity/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
-import { NotFoundError } from '../../../src/protocol/index.js'
+import {
+  createContractNegotiation,
+  createContractRequestMessage,
+  type DspMessage,
+  NotFoundError,
+} from '../../../src/protocol/index.js'
 
 describe("PeerDispatcher: the one place that knows this node's addresses", () => {
   const log = createSilentLogger()
   let key: NodeKey
   let dispatcher: PeerDispatcher
   let server: DspHttpServer
+  /** What the DSP HTTP listener was handed, and by whom. */
+  const heard: { type: string; caller: string }[] = []
 
   before(async () => {
     key = await generateNodeKey()
@@ -45,7 +52,17 @@ describe("PeerDispatcher: the one place that knows this node's addresses", () =>
         addressing: dispatcher,
         catalog: notHere,
         dataset: notHere,
-        negotiations: { handle: notHere, describe: notHere },
+        negotiations: {
+          handle: async (message: DspMessage, caller: string) => {
+            heard.push({ type: message['@type'] as string, caller })
+            return createContractNegotiation({
+              providerPid: 'urn:uuid:provider-1',
+              consumerPid: 'urn:uuid:consumer-1',
+              state: 'REQUESTED',
+            })
+          },
+          describe: notHere,
+        },
       },
       log,
     })
@@ -70,5 +87,32 @@ describe("PeerDispatcher: the one place that knows this node's addresses", () =>
     assert.equal(dispatcher.bindingOf('https://kusel.example/dsp/2025-1'), 'http')
     assert.equal(dispatcher.bindingOf(`/p2p/${key.peerId.toString()}`), 'libp2p')
     assert.equal(dispatcher.bindingOf(undefined), 'libp2p')
+  })
+
+  it('sends a message over DSP HTTP to a peer whose route is an http(s) address, and over libp2p otherwise', async () => {
+    const base = server.baseUrl ?? (await server.start())
+    const request = createContractRequestMessage({
+      consumerPid: 'urn:uuid:consumer-1',
+      callbackAddress: base,
+      offer: {
+        '@type': 'Offer',
+        '@id': 'urn:allmende:offer:pegel',
+        target: 'urn:allmende:dataset:pegel',
+        permission: [{ action: 'use' }],
+      },
+    })
+    const negotiations = dispatcher.messenger('negotiation')
+    const answer = await negotiations.send(key.did, request, { callbackAddress: base, recipient: 'provider' })
+    assert.equal(answer['@type'], 'ContractNegotiation')
+    assert.deepEqual(heard, [{ type: 'ContractRequestMessage', caller: key.did }])
+    // A /p2p/ address (or none) goes to libp2p: this node's libp2p is not started, so the send fails there
+    // and the HTTP listener hears nothing more.
+    for (const route of [
+      { callbackAddress: `/p2p/${key.peerId.toString()}`, recipient: 'provider' as const },
+      undefined,
+    ]) {
+      await assert.rejects(negotiations.send(key.did, request, route))
+    }
+    assert.equal(heard.length, 1)
   })
 })
