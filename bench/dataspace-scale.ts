@@ -25,6 +25,7 @@ import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/d
 import { Store } from '../src/store/index.js'
 import { freePort } from '../test/support/cli-process.js'
 import { cliPath } from '../test/support/repo.js'
+import { PURPOSE, scaleDatasetInput, scaleTitle, WORDS } from './support/scale-datasets.js'
 
 const N = Number(process.env.BENCH_NODES ?? 30)
 const DATASETS = Number(process.env.BENCH_DATASETS ?? 100)
@@ -35,8 +36,6 @@ const MAX_CONNECTIONS = process.env.BENCH_MAX_CONNECTIONS
 /** Repetitions of each search figure; BENCH_QUICK=1 (the CI smoke run) takes one. */
 const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
-const PURPOSE = 'https://w3id.org/allmende/odrl#FloodWarning'
-const WORDS = ['Pegel', 'Verkehr', 'Haushalt', 'Baumkataster', 'Parken', 'Wahlen', 'Luftqualität', 'Radwege']
 
 interface Node {
   readonly name: string
@@ -97,32 +96,8 @@ async function apiOnce<T>(node: Node, path: string, init: { method?: string; bod
   return (await response.json()) as T
 }
 
-function datasetInput(node: Node, title: string, source: string) {
-  return {
-    title,
-    description: `${title}, veröffentlicht von ${node.files.config.name}`,
-    keyword: [title.split(' ')[0]!],
-    publisher: { name: node.files.config.name, id: node.files.key.did },
-    distributions: [{ format: 'JSON' }],
-    source: { kind: 'file', path: source },
-    offers: [
-      {
-        offer: {
-          '@context': 'http://www.w3.org/ns/odrl.jsonld',
-          '@type': 'Offer',
-          uid: `urn:allmende:offer:scale:${title.replaceAll(' ', '-')}`,
-          assigner: node.files.key.did,
-          permission: [
-            {
-              action: 'use',
-              constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': PURPOSE } }],
-            },
-          ],
-        },
-      },
-    ],
-  }
-}
+const datasetInput = (node: Node, title: string, source: string) =>
+  scaleDatasetInput({ name: node.files.config.name, did: node.files.key.did }, title, source)
 
 /** Node directories, a descriptor signed by the anchors, endorsements, datasets: all before any start. */
 async function setUp(root: string, source: string): Promise<Node[]> {
@@ -168,7 +143,7 @@ async function setUp(root: string, source: string): Promise<Node[]> {
     )
     try {
       for (let d = 0; d < DATASETS; d++) {
-        await catalog.add(datasetInput(node, `${WORDS[d % WORDS.length]} ${node.name} ${d}`, source))
+        await catalog.add(datasetInput(node, scaleTitle(node.name, d), source))
       }
     } finally {
       await store.close()

@@ -95,7 +95,6 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
   const { config, key } = files
   const audit = new AuditLog({ store: parts.store, nodeKey: key, clock: parts.clock })
   const endpoint = new P2pDspEndpoint(libp2p, admission, log.child({ name: 'allmende:dsp' }))
-  const { catalog, cache, federation } = await startCatalog(parts, audit, endpoint)
   const membership = membershipOf(parts)
   const dspClient = new DspHttpClient({
     tokens: new IdTokenIssuer({
@@ -105,7 +104,7 @@ export async function startNodeServices(parts: NodeServicesParts): Promise<NodeS
     log: log.child({ name: 'allmende:dsp-http' }),
   })
   const dispatcher = new PeerDispatcher(endpoint, dspClient, { peerId: key.peerId.toString() })
-  const p2pCatalog = new DspCatalogAnswers(catalog, key.did, dispatcher, 'libp2p')
+  const { catalog, cache, federation, p2pCatalog } = await startCatalog(parts, audit, endpoint, dispatcher)
   await endpoint.serve('catalog', async (message, caller) =>
     p2pCatalog.answer(message, {
       did: caller.did,
@@ -205,7 +204,12 @@ function processParts(wired: Wired, name: string) {
 }
 
 /** This node's catalog with its audit entries, and the federated catalog of the others over libp2p. */
-async function startCatalog(parts: NodeServicesParts, audit: AuditLog, endpoint: P2pDspEndpoint) {
+async function startCatalog(
+  parts: NodeServicesParts,
+  audit: AuditLog,
+  endpoint: P2pDspEndpoint,
+  dispatcher: PeerDispatcher,
+) {
   const { files, store, clock, log, libp2p, admission, mesh, lifecycle } = parts
   const catalog = new Catalog(
     { store, clock: { now: clock } },
@@ -228,14 +232,23 @@ async function startCatalog(parts: NodeServicesParts, audit: AuditLog, endpoint:
     { store, clock: { now: clock }, catalog },
     { participantId: files.key.did },
   )
-  const federation = new CatalogFederation({ catalog, cache, network, log, self: files.key.did })
+  // What a peer asks over libp2p; a change's announcement carries the dataset when every member sees it alike.
+  const p2pCatalog = new DspCatalogAnswers(catalog, files.key.did, dispatcher, 'libp2p')
+  const federation = new CatalogFederation({
+    catalog,
+    cache,
+    network,
+    log,
+    self: files.key.did,
+    sharedDataset: (id) => p2pCatalog.sharedDataset(id),
+  })
   network.listen({
     announcement: (announcement) => federation.onAnnouncement(announcement),
     summary: (summary) => federation.onSummary(summary),
     metPeer: () => federation.metPeer(),
   })
   await lifecycle.start(federation)
-  return { catalog, cache, federation }
+  return { catalog, cache, federation, p2pCatalog }
 }
 
 /**

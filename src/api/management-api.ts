@@ -114,6 +114,7 @@ export function managementApi(log: Logger, parts: ManagementApiParts): ApiServer
             transfers: parts.transfers,
             audit: parts.audit,
             refusals: parts.refusals,
+            federation: parts.federation,
           }),
         ),
     ],

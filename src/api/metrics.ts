@@ -18,7 +18,12 @@ export interface MetricsSource {
   residentMemoryBytes(): Promise<number>
   /** Requests refused before their sender was authenticated, by interface and reason. */
   unauthenticatedRefusals?(): Promise<readonly RefusalCount[]>
+  /** How the federated cache received other providers' datasets: carried by announcements, or asked for. */
+  catalogReceived?(): Promise<Readonly<Record<CatalogReceivedVia, number>>>
 }
+
+/** How the federated cache received other providers' datasets (label `via`). */
+export type CatalogReceivedVia = 'announcement' | 'dataset_request' | 'catalog_request'
 
 /** Refusals of unauthenticated requests at one interface for one reason. */
 export interface RefusalCount {
@@ -39,6 +44,7 @@ export interface MetricsSnapshot {
   readonly uptimeSeconds: number
   readonly residentMemoryBytes: number
   readonly unauthenticatedRefusals: readonly RefusalCount[]
+  readonly catalogReceived: Readonly<Record<string, number>>
 }
 
 /** The services the node's {@link MetricsSource} reads, by the narrow shape it needs of each. */
@@ -53,6 +59,13 @@ export interface MetricsComponents {
   }
   readonly audit: { head(): Promise<{ readonly seq: number }> }
   readonly refusals?: { totals(): readonly RefusalCount[] }
+  readonly federation?: {
+    federationCounts(): {
+      readonly fromAnnouncements: number
+      readonly datasetRequests: number
+      readonly catalogRequests: number
+    }
+  }
 }
 
 /** Content type of the Prometheus text exposition format 0.0.4. */
@@ -91,6 +104,14 @@ export function metricsSource(components: MetricsComponents): MetricsSource {
     uptimeSeconds: async () => process.uptime(),
     residentMemoryBytes: async () => process.memoryUsage.rss(),
     unauthenticatedRefusals: async () => components.refusals?.totals() ?? [],
+    catalogReceived: async () => {
+      const counts = components.federation?.federationCounts()
+      return {
+        announcement: counts?.fromAnnouncements ?? 0,
+        dataset_request: counts?.datasetRequests ?? 0,
+        catalog_request: counts?.catalogRequests ?? 0,
+      }
+    },
   }
 }
 
@@ -107,6 +128,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     uptimeSeconds,
     residentMemoryBytes,
     unauthenticatedRefusals,
+    catalogReceived,
   ] = await Promise.all([
     source.connectedPeers(),
     source.admittedPeers(),
@@ -118,6 +140,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     source.uptimeSeconds(),
     source.residentMemoryBytes(),
     source.unauthenticatedRefusals?.() ?? [],
+    source.catalogReceived?.() ?? {},
   ])
   return {
     connectedPeers,
@@ -130,6 +153,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     uptimeSeconds,
     residentMemoryBytes,
     unauthenticatedRefusals,
+    catalogReceived,
   }
 }
 
@@ -226,6 +250,12 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       samples: [...snapshot.unauthenticatedRefusals]
         .sort((a, b) => `${a.where} ${a.reason}`.localeCompare(`${b.where} ${b.reason}`))
         .map(({ where, reason, total }) => ({ labels: { interface: where, reason }, value: total })),
+    },
+    {
+      name: 'allmende_catalog_received_total',
+      help: "Other providers' datasets received into the federated catalog: carried by the announcement of their change, asked for one by one, or in whole catalogs.",
+      type: 'counter',
+      samples: byLabel('via', snapshot.catalogReceived),
     },
     {
       name: 'allmende_process_uptime_seconds',

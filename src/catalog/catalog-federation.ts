@@ -2,8 +2,15 @@ import type { Logger } from '../log/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
 import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from './catalog-answer.js'
 import { type CatalogSummary, SummarySchedule } from './catalog-summaries.js'
-import { ProviderTimeoutError } from './errors.js'
-import type { CatalogAnnouncement, CatalogSearchHit, FederatedCatalogCache } from './federated-cache.js'
+import type { JsonObject } from './dataset.js'
+import { InvalidCatalogError, ProviderTimeoutError } from './errors.js'
+import {
+  type CatalogAnnouncement,
+  type CatalogSearchHit,
+  type FederatedCatalogCache,
+  versionOf,
+} from './federated-cache.js'
+import { FetchLanes } from './fetch-lanes.js'
 import { chooseOffer } from './offer-resolution.js'
 
 /** How the federation reaches the network; the libp2p binding implements it. */
@@ -37,7 +44,32 @@ export interface FanOutLimits {
   readonly perProviderMs?: number
   /** How often a node publishes its summary without a change (default 2 minutes). */
   readonly presenceMs?: number
+  /**
+   * An announced dataset that has to be asked for (not carried in the announcement) is asked after a random
+   * pause of up to this long (default 1 s): every member hears the announcement at once, and asking together
+   * they would all wait on the one provider.
+   */
+  readonly fetchJitterMs?: number
 }
+
+/** How this node's cache learnt of other providers' datasets since it started (for `/metrics`). */
+export interface FederationCounts {
+  /** Datasets taken from the announcement of their change, without asking the provider. */
+  readonly fromAnnouncements: number
+  /** Datasets asked for one by one after an announcement or summary. */
+  readonly datasetRequests: number
+  /** Whole catalogs asked for (refreshed searches, an offer not in the cache). */
+  readonly catalogRequests: number
+}
+
+/**
+ * Largest announcement on the gossip topic, with the dataset it carries: a larger one goes without the dataset
+ * (receivers ask for it), so a gossip message stays small for every relay.
+ */
+export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024
+
+/** Dataset requests after announcements that run at once (the rest wait): a burst of changes is no flood. */
+const ANNOUNCED_FETCH_LANES = 4
 
 export interface CatalogFederationComponents {
   readonly catalog: Catalog
@@ -45,6 +77,11 @@ export interface CatalogFederationComponents {
   readonly network: CatalogNetwork
   readonly log: Logger
   readonly self: string
+  /**
+   * One of this node's datasets as every member sees it (a DSP `Dataset`), to carry in the announcement of
+   * its change; undefined when members see it differently. Without it announcements carry no dataset.
+   */
+  readonly sharedDataset?: (datasetId: string) => Promise<unknown>
 }
 
 /**
@@ -62,6 +99,9 @@ export class CatalogFederation {
   private readonly concurrency: number
   private readonly perProviderMs: number
   private readonly summaries: SummarySchedule
+  private readonly fetchJitterMs: number
+  private readonly announcedFetches = new FetchLanes(ANNOUNCED_FETCH_LANES)
+  private readonly counts = { fromAnnouncements: 0, datasetRequests: 0, catalogRequests: 0 }
 
   constructor(
     private readonly components: CatalogFederationComponents,
@@ -70,6 +110,7 @@ export class CatalogFederation {
     this.skippedOffers = new SkippedOfferLog(components.log)
     this.concurrency = limits.concurrency ?? 16
     this.perProviderMs = limits.perProviderMs ?? 10_000
+    this.fetchJitterMs = limits.fetchJitterMs ?? 1_000
     this.summaries = new SummarySchedule({
       publish: (changes) => this.announceSummary(changes),
       ...(limits.presenceMs === undefined ? {} : { presenceMs: limits.presenceMs }),
@@ -94,9 +135,15 @@ export class CatalogFederation {
     this.summaries.metPeer()
   }
 
+  /** How the cache learnt of other providers' datasets since this node started. */
+  federationCounts(): FederationCounts {
+    return { ...this.counts }
+  }
+
   /**
-   * Handles a peer's announcement: fetches the one announced dataset when the cached version is older
-   * (not the whole catalog: with hundreds of members, each change would otherwise move every catalog).
+   * Handles a peer's announcement when the cached version is older: takes the dataset the announcement
+   * carries, or else fetches the one announced dataset (not the whole catalog: with hundreds of members, each
+   * change would otherwise move every catalog).
    */
   async onAnnouncement(announcement: CatalogAnnouncement): Promise<void> {
     const { provider, datasetId } = announcement
@@ -132,11 +179,45 @@ export class CatalogFederation {
   private async applyAndFetch(announcement: CatalogAnnouncement): Promise<void> {
     const { provider, datasetId } = announcement
     if (!(await this.components.cache.applyAnnouncement(announcement))) return
-    const { dataset, skipped } = salvageDatasetAnswer(
-      await this.components.network.fetchDataset(provider, datasetId),
-    )
-    this.skippedOffers.report(provider, skipped)
-    await this.components.cache.ingestDataset(provider, dataset)
+    if (await this.takeCarried(announcement)) return
+    await this.announcedFetches.run(async () => {
+      await pause(Math.random() * this.fetchJitterMs)
+      // The dataset may have arrived in the meantime (a summary, a refreshed search, another announcement).
+      if (!(await this.components.cache.applyAnnouncement(announcement))) return
+      const answer = await this.components.network.fetchDataset(provider, datasetId)
+      this.counts.datasetRequests++
+      const { dataset, skipped } = salvageDatasetAnswer(answer)
+      this.skippedOffers.report(provider, skipped)
+      await this.components.cache.ingestDataset(provider, dataset)
+    })
+  }
+
+  /**
+   * Caches the dataset an announcement carries, checked as a fetched answer is and required to be the announced
+   * dataset at the announced version; returns false (the caller asks the provider) when there is none or it
+   * does not hold. The network has checked the announcement's signer is the provider.
+   */
+  private async takeCarried(announcement: CatalogAnnouncement): Promise<boolean> {
+    const { provider, datasetId, version } = announcement
+    if (announcement.dataset === undefined) return false
+    try {
+      const { dataset, skipped } = salvageDatasetAnswer(announcement.dataset)
+      if (dataset['@id'] !== datasetId || versionOf(dataset) !== version) {
+        throw new InvalidCatalogError(
+          `the carried dataset is ${String(dataset['@id'])} version ${versionOf(dataset)}, not the announced ${datasetId} version ${version}`,
+        )
+      }
+      this.skippedOffers.report(provider, skipped)
+      await this.components.cache.ingestDataset(provider, dataset)
+      this.counts.fromAnnouncements++
+      return true
+    } catch (error) {
+      this.components.log.debug(
+        { err: (error as Error).message, provider, dataset: datasetId },
+        'announced dataset not taken as carried; asking the provider',
+      )
+      return false
+    }
   }
 
   /**
@@ -185,6 +266,7 @@ export class CatalogFederation {
 
   private async fetchProvider(provider: string): Promise<number> {
     const catalog = await this.components.network.fetchCatalog(provider)
+    this.counts.catalogRequests++
     const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
     this.skippedOffers.report(provider, skipped)
     return this.components.cache.ingestCatalog(provider, valid)
@@ -258,7 +340,12 @@ export class CatalogFederation {
 
   private async announce(change: CatalogChange): Promise<void> {
     try {
-      await this.components.network.announce({ provider: this.components.self, ...change })
+      const dataset = change.removed ? undefined : await this.sharedDataset(change)
+      await this.components.network.announce({
+        provider: this.components.self,
+        ...change,
+        ...(dataset === undefined ? {} : { dataset }),
+      })
     } catch (error) {
       this.components.log.warn(
         { err: (error as Error).message, dataset: change.datasetId },
@@ -266,7 +353,23 @@ export class CatalogFederation {
       )
     }
   }
+
+  /** The changed dataset as every member sees it, if that is the announced version (a later change announces its own). */
+  private async sharedDataset(change: CatalogChange): Promise<unknown> {
+    try {
+      const dataset = (await this.components.sharedDataset?.(change.datasetId)) as JsonObject | undefined
+      return dataset !== undefined && versionOf(dataset) === change.version ? dataset : undefined
+    } catch (error) {
+      this.components.log.debug(
+        { err: (error as Error).message, dataset: change.datasetId },
+        'changed dataset not carried in its announcement',
+      )
+      return undefined
+    }
+  }
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {

@@ -1,5 +1,5 @@
 import type { DspBinding, DspMessage, PeerAddressing } from '../protocol/index.js'
-import type { Requester } from './access.js'
+import { type Requester, viewForRequester } from './access.js'
 import type { Catalog } from './catalog.js'
 import {
   buildDspCatalog,
@@ -10,6 +10,11 @@ import {
 } from './dsp-catalog.js'
 import { DatasetNotFoundError } from './errors.js'
 
+/** Offers every member sees alike: their visibility does not depend on the requester's DID or claims. */
+const SHARED_ACCESS: ReadonlySet<string> = new Set(['public', 'members'])
+/** A member as such, without a DID or claims of its own: sees exactly the offers in {@link SHARED_ACCESS}. */
+const ANY_MEMBER: Requester = { did: '', isMember: true }
+
 /**
  * This provider's DSP catalog answers on one binding: what the requester may see, with this node's
  * DSP address on that binding as the catalog's `endpointURL`. The dispatcher knows the address; the
@@ -17,7 +22,7 @@ import { DatasetNotFoundError } from './errors.js'
  */
 export class DspCatalogAnswers {
   constructor(
-    private readonly catalog: Pick<Catalog, 'catalogFor' | 'datasetFor'>,
+    private readonly catalog: Pick<Catalog, 'catalogFor' | 'datasetFor' | 'get'>,
     private readonly participantId: string,
     private readonly addressing: Pick<PeerAddressing, 'ownAddress'>,
     private readonly binding: DspBinding,
@@ -33,6 +38,21 @@ export class DspCatalogAnswers {
     const dataset = buildDspDataset(await this.catalog.datasetFor(requester, id), this.options())
     if (dataset === undefined) throw new DatasetNotFoundError(id)
     return dataset
+  }
+
+  /**
+   * One dataset as every member of the data space sees it, to be carried in the announcement of its change
+   * (a member then needs no request). Undefined when what a member sees depends on who asks (an offer for
+   * named partners or under a constraint on the requester: only a request shows each its own), when no
+   * member sees an offer of it, or when it is gone.
+   */
+  async sharedDataset(id: string): Promise<DspRootDataset | undefined> {
+    const dataset = await this.catalog.get(id).catch(() => undefined)
+    if (dataset === undefined || !dataset.offers.every((o) => SHARED_ACCESS.has(o.access.kind)))
+      return undefined
+    // No constraint is left to decide: every offer's visibility is one of SHARED_ACCESS.
+    const view = viewForRequester(dataset, ANY_MEMBER, () => false)
+    return view === undefined ? undefined : buildDspDataset(view, this.options())
   }
 
   /**

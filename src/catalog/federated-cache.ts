@@ -15,6 +15,12 @@ export interface CatalogAnnouncement {
   readonly datasetId: string
   readonly version: number
   readonly removed?: boolean
+  /**
+   * The changed dataset as every member sees it (a DSP `Dataset`, unchecked until the cache checks it), when
+   * the provider carried it in the announcement: the receiver then asks nothing. Absent when what a member
+   * sees depends on who asks, when it is too large for gossip, and from a provider of an earlier build.
+   */
+  readonly dataset?: unknown
 }
 
 /** One dataset of another provider, as its last DSP catalog answer showed it to this node. */
@@ -123,7 +129,8 @@ function publisherOf(value: unknown): { name?: string; id?: string } | undefined
   return { ...(name === undefined ? {} : { name }), ...(id === undefined ? {} : { id }) }
 }
 
-function versionOf(dataset: JsonObject): number {
+/** A DSP dataset's `dcat:version`; 0 when it gives none. */
+export function versionOf(dataset: JsonObject): number {
   const raw = literals(prop(dataset, 'dcat', 'version'))[0]
   const n = raw === undefined ? Number.NaN : Number(raw)
   return Number.isInteger(n) && n >= 0 ? n : 0

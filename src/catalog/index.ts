@@ -50,6 +50,8 @@ export {
   type CatalogFederationComponents,
   type CatalogNetwork,
   type FanOutLimits,
+  type FederationCounts,
+  MAX_ANNOUNCEMENT_BYTES,
   type RefreshOutcome,
 } from './catalog-federation.js'
 export { type CatalogSummary, MAX_RECENT, RECENT_WINDOW_MS } from './catalog-summaries.js'

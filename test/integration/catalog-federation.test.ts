@@ -49,7 +49,10 @@ class SuiteNodes {
     }
   }
 
-  readonly call = async <T>(name: string, path: string, body?: unknown): Promise<T> => {
+  readonly call = async <T>(name: string, path: string, body?: unknown): Promise<T> =>
+    (await this.request(name, path, body)).json() as Promise<T>
+
+  private async request(name: string, path: string, body?: unknown): Promise<Response> {
     const token = (await readFile(join(this.dir(name), 'api-token'), 'utf8')).trim()
     const response = await fetch(`${this.nodes[name]!.apiUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
@@ -57,13 +60,28 @@ class SuiteNodes {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     assert.ok(response.ok, `${path} on ${name}: ${response.status} ${await response.clone().text()}`)
-    return (await response.json()) as T
+    return response
   }
 
-  readonly publish = (name: string, title: string): Promise<{ dataset: { id: string } }> =>
+  /** How a node's cache received other providers' datasets so far (its `/metrics`), by way. */
+  readonly received = async (name: string): Promise<Record<string, number>> => {
+    const text = await (await this.request(name, '/metrics')).text()
+    return Object.fromEntries(
+      [...text.matchAll(/^allmende_catalog_received_total\{via="(\w+)"\} (\d+)$/gm)].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    )
+  }
+
+  readonly publish = (
+    name: string,
+    title: string,
+    description = `${title} für die Nachbarn`,
+  ): Promise<{ dataset: { id: string } }> =>
     this.call(name, '/api/v1/datasets', {
       title,
-      description: `${title} für die Nachbarn`,
+      description,
       publisher: { name: `Node ${name}`, id: this.ids[name]!.did },
       distributions: [{ format: 'CSV' }],
       source: { kind: 'file', path: join(this.root, 'data.json') },
@@ -87,7 +105,12 @@ class SuiteNodes {
 
 describe('federated catalog: announced changes, refreshed search with a provider that hangs', () => {
   const space = new SuiteNodes('kreis')
-  const { nodes, ids, dir, call, publish } = space
+  const { nodes, ids, dir, call, publish, received } = space
+  /** Whether A's cache (no refresh) holds a dataset of B's. */
+  const inCacheOfA = async (datasetId: string) => {
+    const { datasets } = await call<SearchAnswer>('a', '/api/v1/catalog')
+    return datasets.some((d) => d.datasetId === datasetId && d.provider === ids.b!.did) ? true : undefined
+  }
 
   before(async () => {
     await space.init(['a', 'b', 'c'])
@@ -125,6 +148,41 @@ describe('federated catalog: announced changes, refreshed search with a provider
       },
       { what: "B's new dataset in A's cache", timeoutMs: 60_000 },
     )
+  })
+
+  it('takes a change from its announcement, asking the provider nothing', async () => {
+    // A change announced while the gossip mesh is still forming reaches A by a later summary and a request:
+    // B publishes again until one arrives by its announcement alone.
+    const arrival = await eventually(
+      async () => {
+        const before = await received('a')
+        const { dataset } = await publish('b', `Niederschlag Kusel ${Date.now()}`)
+        await eventually(() => inCacheOfA(dataset.id), {
+          what: "B's dataset in A's cache",
+          timeoutMs: 60_000,
+        })
+        const after = await received('a')
+        const delta = (via: string) => (after[via] ?? 0) - (before[via] ?? 0)
+        return delta('announcement') === 1 && delta('dataset_request') === 0 && delta('catalog_request') === 0
+          ? after
+          : undefined
+      },
+      { what: 'a dataset of B taken from its announcement', timeoutMs: 120_000 },
+    )
+    assert.ok(arrival.announcement! >= 1)
+  })
+
+  it('still brings a change too large to carry, asked for by the receivers', async () => {
+    const before = await received('a')
+    const long = `Messreihe ${'Wasserstand in Zentimetern, alle 15 Minuten. '.repeat(2_000)}`
+    const { dataset } = await publish('b', 'Pegelstände Lauter lang', long)
+    await eventually(() => inCacheOfA(dataset.id), {
+      what: "B's large dataset in A's cache",
+      timeoutMs: 60_000,
+    })
+    const after = await received('a')
+    assert.equal(after.announcement, before.announcement, 'a large dataset is not carried')
+    assert.ok(after.dataset_request! > before.dataset_request!, 'A asked B for it')
   })
 
   it('answers a refreshed search with what arrived, naming a provider that hangs as pending', async () => {
@@ -198,6 +256,77 @@ describe('federated catalog under a connection limit', () => {
   })
 })
 
+describe('negotiation and transfer with a provider at its connection limit', () => {
+  const space = new SuiteNodes('landkreis-limit')
+  const { nodes, ids, dir, call, publish } = space
+  const limit = 2
+
+  before(async () => {
+    await space.init(['a', 'b', 'c', 'd', 'e'])
+    // B keeps two connections; C, D and E all dial it, so it stands at its limit when A comes.
+    nodes.b = await startAllmende(['--dir', dir('b'), '--max-connections', String(limit)])
+    const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
+    ;[nodes.c, nodes.d, nodes.e] = await Promise.all(
+      ['c', 'd', 'e'].map((name) => startAllmende(['--dir', dir(name), '--bootstrap', bootstrap])),
+    )
+    const viaC = (await allmendeJson<Identity>(['status', '--dir', dir('c')])).multiaddrs[0]!
+    // A is bootstrapped to C only: its connection to B is the one it opens for the request.
+    nodes.a = await startAllmende([
+      '--dir',
+      dir('a'),
+      '--bootstrap',
+      viaC,
+      '--max-connections',
+      String(limit),
+    ])
+  })
+
+  after(() => space.stop())
+
+  it('agrees on a contract and transfers the data over a fresh connection', async () => {
+    const { dataset } = await publish('b', 'Baumkataster Kusel')
+    await eventually(
+      async () => {
+        const { peers } = await call<{ peers: { connected: boolean }[] }>('b', '/api/v1/peers')
+        return peers.filter((p) => p.connected).length >= limit ? true : undefined
+      },
+      { what: `B at its limit of ${limit} connections`, timeoutMs: 120_000 },
+    )
+    const negotiation = await call<{ id: string }>('a', '/api/v1/negotiations', {
+      provider: ids.b!.did,
+      dataset: dataset.id,
+    })
+    const agreed = await eventually(
+      async () => {
+        const current = await call<{ state: string; agreementId?: string }>(
+          'a',
+          `/api/v1/negotiations/${encodeURIComponent(negotiation.id)}`,
+        )
+        return current.state === 'FINALIZED' || current.state === 'TERMINATED' ? current : undefined
+      },
+      { what: 'the negotiation with B to end', timeoutMs: 120_000 },
+    )
+    assert.equal(agreed.state, 'FINALIZED', JSON.stringify(agreed))
+    const out = join(space.root, 'downloads', 'received.json')
+    const transfer = await call<{ id: string }>('a', '/api/v1/transfers', {
+      agreement: agreed.agreementId,
+      out,
+    })
+    const done = await eventually(
+      async () => {
+        const current = await call<{ state: string }>(
+          'a',
+          `/api/v1/transfers/${encodeURIComponent(transfer.id)}`,
+        )
+        return current.state === 'COMPLETED' || current.state === 'TERMINATED' ? current : undefined
+      },
+      { what: 'the transfer from B to end', timeoutMs: 120_000 },
+    )
+    assert.equal(done.state, 'COMPLETED', JSON.stringify(done))
+    assert.equal(await readFile(out, 'utf8'), await readFile(join(space.root, 'data.json'), 'utf8'))
+  })
+})
+
 describe('federated catalog for nodes that join late', () => {
   const space = new SuiteNodes('verbandsgemeinde')
   const { nodes, ids, dir, call, publish } = space
@@ -213,8 +342,8 @@ describe('federated catalog for nodes that join late', () => {
     await space.init(['a', 'b', 'c', 'p'])
     nodes.b = await startAllmende(['--dir', dir('b')])
     bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
-    // A dials one peer of its own (a quarter of four connections): B, and nobody else.
-    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '4'])
+    // A dials one peer of its own (half of two connections): B, and nobody else.
+    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '2'])
     await eventually(
       async () => {
         const { peers } = await call<{ peers: { did: string | null; admitted: boolean }[] }>(
@@ -250,7 +379,7 @@ describe('federated catalog for nodes that join late', () => {
     await publish('p', 'Haushaltsplan Otterbach')
     await alone.stop()
     // P too dials one peer only: B. A learns of P from nobody it is connected to.
-    nodes.p = await startAllmende(['--dir', dir('p'), '--bootstrap', bootstrap, '--max-connections', '4'])
+    nodes.p = await startAllmende(['--dir', dir('p'), '--bootstrap', bootstrap, '--max-connections', '2'])
     await eventually(
       async () => {
         const { datasets } = await call<SearchAnswer>(

@@ -2,6 +2,7 @@ import type { Router } from '@koa/router'
 import {
   type Catalog,
   type CatalogFederation,
+  type CatalogSearchHit,
   type DcatApDeExportOptions,
   type OfferSummary,
   summarizeOffer,
@@ -25,9 +26,8 @@ export interface CatalogRoutesInit {
 }
 
 /**
- * Each offer's summary in words, kept with the offer object it was made from: the federated cache hands out
- * the same offer objects until a provider's dataset changes, and explaining thousands of offers on every
- * search took most of a cached search's time.
+ * Each offer of this node's own datasets in words, kept with the offer object it was made from: the catalog
+ * hands out the same offer objects until a dataset changes.
  */
 const summaries = new WeakMap<object, { labels: string; summary: OfferSummary }>()
 
@@ -39,6 +39,48 @@ function summaryOf(offer: Record<string, unknown>, labels: Record<string, string
   summaries.set(offer, { labels: key, summary })
   return summary
 }
+
+/**
+ * Each cached dataset's part of a search answer (UTF-8 JSON), kept with the hit object the federated cache hands
+ * out until the provider's dataset changes: with a hundred providers of a hundred datasets, building, explaining
+ * and serialising a thousand hits anew on every search was most of its time (and of the garbage collector's).
+ * Keyed by the provider's name too, which may change while the hit does not.
+ */
+const hitAnswers = new WeakMap<CatalogSearchHit, { providerName: string | undefined; json: Buffer }>()
+
+/** One hit as the search answers it: each offer in words, naming provider and publisher as the hit does. */
+function hitAnswer(
+  hit: CatalogSearchHit,
+  providerName: string | undefined,
+  names: Record<string, string> | undefined,
+): object {
+  return {
+    ...hit,
+    ...(providerName === undefined ? {} : { providerName }),
+    // A cached dataset's offers are explained once, into its JSON; this node's own through their own cache.
+    offers: hit.offers.map((offer) =>
+      (hit.local ? summaryOf : summarizeOffer)(offer, {
+        ...names,
+        ...(hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
+      }),
+    ),
+  }
+}
+
+/** {@link hitAnswer} as JSON, from {@link hitAnswers} for a cached dataset (a local one is read anew each search). */
+function hitJson(
+  hit: CatalogSearchHit,
+  providerName: string | undefined,
+  names: Record<string, string> | undefined,
+): Buffer {
+  const known = hit.local ? undefined : hitAnswers.get(hit)
+  if (known !== undefined && known.providerName === providerName) return known.json
+  const json = Buffer.from(JSON.stringify(hitAnswer(hit, providerName, names)))
+  if (!hit.local) hitAnswers.set(hit, { providerName, json })
+  return json
+}
+
+const COMMA = Buffer.from(',')
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
 export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
@@ -57,20 +99,15 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
       answerWithinMs: wait,
     })
     const names = (await init.providerNames?.()) ?? new Map<string, string>()
-    // Each offer in words, naming provider and publisher as the hit does.
-    ctx.body = {
-      datasets: hits.map((hit) => ({
-        ...hit,
-        ...(names.get(hit.provider) === undefined ? {} : { providerName: names.get(hit.provider) }),
-        offers: hit.offers.map((offer) =>
-          summaryOf(offer, {
-            ...init.names,
-            ...(hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
-          }),
-        ),
-      })),
-      ...(refresh === undefined ? {} : { refresh }),
-    }
+    // `{"datasets": [...], "refresh": ...}` put together from each hit's JSON.
+    const parts: Buffer[] = [Buffer.from('{"datasets":[')]
+    hits.forEach((hit, i) => {
+      if (i > 0) parts.push(COMMA)
+      parts.push(hitJson(hit, names.get(hit.provider), init.names))
+    })
+    parts.push(Buffer.from(refresh === undefined ? ']}' : `],"refresh":${JSON.stringify(refresh)}}`))
+    ctx.type = 'application/json'
+    ctx.body = Buffer.concat(parts)
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {
     ctx.type = 'application/ld+json'

@@ -4,6 +4,7 @@ import {
   type CatalogAnnouncement,
   type CatalogNetwork,
   type CatalogSummary,
+  MAX_ANNOUNCEMENT_BYTES,
   MAX_RECENT,
 } from '../../catalog/index.js'
 import { didKeyFromPeerId } from '../../identity/index.js'
@@ -36,7 +37,10 @@ export interface ProviderDirectory {
 /**
  * The federated catalog over libp2p: announcements and summaries on the data space's gossipsub topic
  * (signed by the publishing peer; one for another provider than its signer is dropped) and DSP
- * catalog and dataset requests to one peer at a time.
+ * catalog and dataset requests to one peer at a time. An announcement may carry the changed dataset: the
+ * gossip mesh is members-only (every peer that relays it was admitted by the peer it got it from, the first
+ * one by the signer's own connection), so a dataset signed by its provider and handed on by a peer this
+ * node admitted is the provider's own, as a request would have shown it.
  */
 export class P2pCatalogNetwork implements CatalogNetwork {
   private readonly topic: string
@@ -57,10 +61,10 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   listen(handlers: CatalogTopicHandlers): void {
     const pubsub = this.libp2p.services.pubsub
     pubsub.subscribe(this.topic)
-    pubsub.addEventListener('message', (event) => {
-      const message = event.detail
+    pubsub.addEventListener('gossipsub:message', (event) => {
+      const { msg: message, propagationSource } = event.detail
       if (message.topic !== this.topic || message.type !== 'signed') return
-      void this.accept(message.from, message.data, handlers)
+      void this.accept(message.from, propagationSource, message.data, handlers)
     })
     pubsub.addEventListener('subscription-change', (event) => {
       if (event.detail.subscriptions.some((s) => s.topic === this.topic && s.subscribe)) handlers.metPeer()
@@ -68,7 +72,13 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   async announce(announcement: CatalogAnnouncement): Promise<void> {
-    await this.publish(announcement)
+    const data = encode(announcement)
+    if (data.byteLength <= MAX_ANNOUNCEMENT_BYTES || announcement.dataset === undefined) {
+      await this.libp2p.services.pubsub.publish(this.topic, data)
+      return
+    }
+    // Too large to carry: receivers ask for the dataset.
+    await this.publish({ ...announcement, dataset: undefined })
   }
 
   async announceSummary(summary: Pick<CatalogSummary, 'provider' | 'changes'>): Promise<void> {
@@ -78,8 +88,7 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   private async publish(message: object): Promise<void> {
-    const data = new TextEncoder().encode(JSON.stringify(message))
-    await this.libp2p.services.pubsub.publish(this.topic, data)
+    await this.libp2p.services.pubsub.publish(this.topic, encode(message))
   }
 
   async fetchCatalog(provider: string): Promise<unknown> {
@@ -117,7 +126,12 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     })
   }
 
-  private async accept(from: PeerId, data: Uint8Array, handlers: CatalogTopicHandlers): Promise<void> {
+  private async accept(
+    from: PeerId,
+    relay: PeerId,
+    data: Uint8Array,
+    handlers: CatalogTopicHandlers,
+  ): Promise<void> {
     try {
       // An announcement is a hint, relayed by admitted peers from publishers this node may never have
       // connected to (the mesh is partial). Only a refused publisher is ignored; trust comes with the
@@ -139,7 +153,12 @@ export class P2pCatalogNetwork implements CatalogNetwork {
         this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')
         return
       }
-      await handlers.announcement({ provider: parsed.provider, ...change })
+      // A carried dataset is taken only as handed on by a peer admitted now (gossipsub serves no other).
+      const carried =
+        parsed.dataset !== undefined && change.removed !== true && this.admission.admittedNow(relay)
+          ? { dataset: parsed.dataset }
+          : {}
+      await handlers.announcement({ provider: parsed.provider, ...change, ...carried })
     } catch (error) {
       this.log.warn(
         { err: (error as Error).message, from: from.toString() },
@@ -149,7 +168,11 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 }
 
-/** One announced change, if well-formed. */
+function encode(message: object): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(message))
+}
+
+/** One announced change, if well-formed (without the dataset it may carry). */
 function changeOf(raw: unknown): Omit<CatalogAnnouncement, 'provider'> | undefined {
   const change = raw as Partial<CatalogAnnouncement> | null
   if (change === null || typeof change !== 'object') return undefined

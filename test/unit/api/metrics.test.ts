@@ -23,6 +23,7 @@ const snapshot: MetricsSnapshot = {
   uptimeSeconds: 12.5,
   residentMemoryBytes: 73400320,
   unauthenticatedRefusals: [{ where: 'http-data', reason: 'signature', total: 7 }],
+  catalogReceived: { announcement: 5, dataset_request: 1, catalog_request: 2 },
 }
 
 /** `name{label="value",...} number`, per exposition format 0.0.4. */
@@ -62,6 +63,11 @@ describe('renderMetrics(snapshot)', () => {
         '# HELP allmende_unauthenticated_refusals_total Requests refused before their sender was authenticated (not audited), by interface and reason.',
         '# TYPE allmende_unauthenticated_refusals_total counter',
         'allmende_unauthenticated_refusals_total{interface="http-data",reason="signature"} 7',
+        "# HELP allmende_catalog_received_total Other providers' datasets received into the federated catalog: carried by the announcement of their change, asked for one by one, or in whole catalogs.",
+        '# TYPE allmende_catalog_received_total counter',
+        'allmende_catalog_received_total{via="announcement"} 5',
+        'allmende_catalog_received_total{via="catalog_request"} 2',
+        'allmende_catalog_received_total{via="dataset_request"} 1',
         '# HELP allmende_process_uptime_seconds Seconds since the node process started.',
         '# TYPE allmende_process_uptime_seconds gauge',
         'allmende_process_uptime_seconds 12.5',
@@ -101,7 +107,7 @@ describe('renderMetrics(snapshot)', () => {
       assert.match(sample[1]!, /^allmende_[a-z0-9]+_[a-z0-9_]+$/)
       assert.equal(sample[1]!.endsWith('_total'), type === 'counter', `${sample[1]} is a ${type}`)
     }
-    assert.equal(seen.size, 10)
+    assert.equal(seen.size, 11)
   })
 
   it('escapes label values and renders non-finite values', () => {
@@ -151,9 +157,12 @@ describe('metricsSource(components)', () => {
       ],
     },
     audit: { head: async () => ({ seq: 42 }) },
+    federation: {
+      federationCounts: () => ({ fromAnnouncements: 9, datasetRequests: 2, catalogRequests: 1 }),
+    },
   })
 
-  it('counts peers, states, agreements, completed bytes by role and audit entries', async () => {
+  it('counts peers, states, agreements, completed bytes by role, audit entries and datasets received', async () => {
     const s = await collectMetrics(source)
     assert.equal(s.connectedPeers, 2)
     assert.equal(s.admittedPeers, 2)
@@ -176,6 +185,7 @@ describe('metricsSource(components)', () => {
     })
     assert.deepEqual(s.bytesDelivered, { provider: 150, consumer: 7 })
     assert.equal(s.auditEntries, 42)
+    assert.deepEqual(s.catalogReceived, { announcement: 9, dataset_request: 2, catalog_request: 1 })
     assert.ok(s.uptimeSeconds > 0)
     assert.ok(s.residentMemoryBytes > 1024 * 1024)
   })
@@ -196,6 +206,7 @@ describe('metricsRoutes: GET /metrics', () => {
     uptimeSeconds: async () => snapshot.uptimeSeconds,
     residentMemoryBytes: async () => snapshot.residentMemoryBytes,
     unauthenticatedRefusals: async () => snapshot.unauthenticatedRefusals,
+    catalogReceived: async () => snapshot.catalogReceived,
   }
 
   before(async () => {
