@@ -11,7 +11,7 @@ import {
 } from './hash-ring.js'
 
 /** Bytes a digest's ring holds ahead of its hashing thread (a power of two). */
-const RING_BYTES = 8 * 1024 * 1024
+const RING_BYTES = 4 * 1024 * 1024
 /** The hashing thread ends after this long without a digest, so an idle node holds no thread. */
 const IDLE_STOP_MS = 30_000
 

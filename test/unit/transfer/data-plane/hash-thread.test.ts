@@ -8,7 +8,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 describe('ThreadDigest', () => {
   it('hashes more than its ring holds, in odd pieces and lists, to the SHA-256 of the whole', async () => {
-    // 8 MiB ring: 21 MiB wraps it twice, and pieces of 777 777 bytes straddle its end.
+    // 4 MiB ring: 21 MiB wraps it five times, and pieces of 777 777 bytes straddle its end.
     const content = randomBytes(21 * 1024 * 1024 + 12_345)
     const digest = new ThreadDigest()
     for (let at = 0, i = 0; at < content.byteLength; at += 777_777, i++) {
