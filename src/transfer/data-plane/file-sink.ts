@@ -5,6 +5,9 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { ContentMismatchError } from './errors.js'
 import { ThreadDigest } from './hash-thread.js'
 
+/** Bytes written between two background flushes of a file sink. */
+const FLUSH_STEP_BYTES = 32 * 1024 * 1024
+
 /** The length of a file, 0 if it does not exist. */
 export async function fileLength(path: string): Promise<number> {
   try {
@@ -21,12 +24,19 @@ export async function fileLength(path: string): Promise<number> {
  * anything after them) and hashes them first, so the final hash covers the whole content however
  * often the transfer was interrupted.
  *
- * While a pull runs the file is written, not fsynced: it survives `kill -9` of the node, and after
- * a power cut it may hold less than was written; a pull resumes after what it holds, and the hash
- * of the whole content, checked at the end, finds any damage. Settling or finishing flushes it to
- * the disk once, so a transfer is never recorded complete with its file still in memory.
+ * While a pull runs the file is written and flushed to the disk in the background every
+ * {@link FLUSH_STEP_BYTES}, without waiting for the flush: it survives `kill -9` of the node, and
+ * after a power cut it may hold less than was written; a pull resumes after what it holds, and the
+ * hash of the whole content, checked at the end, finds any damage. Settling or finishing syncs it,
+ * so a transfer is never recorded complete with its file still in memory; thanks to the steps
+ * before, that sync waits for the last step's bytes only, not for the whole file.
  */
 export class FileSink {
+  /** Bytes written since the last background flush began. */
+  private unflushed = 0
+  /** The background flushes, one after another (their errors surface at the final sync). */
+  private flushing: Promise<void> = Promise.resolve()
+
   private constructor(
     private readonly handle: FileHandle,
     private readonly digest: ThreadDigest,
@@ -78,6 +88,11 @@ export class FileSink {
       position += expected
       i += batch.length
     }
+    this.unflushed += chunk.byteLength
+    if (this.unflushed >= FLUSH_STEP_BYTES) {
+      this.unflushed = 0
+      this.flushing = this.flushing.then(() => this.handle.datasync()).catch(() => undefined)
+    }
     await hashed
   }
 
@@ -86,6 +101,7 @@ export class FileSink {
    * totals to check against (HttpData-PULL).
    */
   async settle(): Promise<{ bytes: number; sha256: string }> {
+    await this.flushing
     await this.handle.sync()
     const sha256 = this.digest.hex()
     await this.close()
@@ -97,6 +113,7 @@ export class FileSink {
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */
   async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
+    await this.flushing
     await this.handle.sync()
     const hashed = this.digest.hex()
     await this.close()
@@ -120,6 +137,7 @@ export class FileSink {
     this.closed = true
     // Closed before its end: nobody will ask for the hash.
     this.digest.abandon()
+    await this.flushing
     await this.handle.close()
   }
 }
