@@ -125,6 +125,7 @@ export class Connector {
         mdns: config.mdns,
         admission: this.admission,
         maxConnections,
+        anchor: this.dataspace?.policy.isAnchor === true,
       })
       this.libp2p = libp2p
       await this.admission.start(libp2p)

@@ -256,6 +256,77 @@ describe('federated catalog under a connection limit', () => {
   })
 })
 
+describe('negotiation and transfer with a provider at its connection limit', () => {
+  const space = new SuiteNodes('landkreis-limit')
+  const { nodes, ids, dir, call, publish } = space
+  const limit = 2
+
+  before(async () => {
+    await space.init(['a', 'b', 'c', 'd', 'e'])
+    // B keeps two connections; C, D and E all dial it, so it stands at its limit when A comes.
+    nodes.b = await startAllmende(['--dir', dir('b'), '--max-connections', String(limit)])
+    const bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
+    ;[nodes.c, nodes.d, nodes.e] = await Promise.all(
+      ['c', 'd', 'e'].map((name) => startAllmende(['--dir', dir(name), '--bootstrap', bootstrap])),
+    )
+    const viaC = (await allmendeJson<Identity>(['status', '--dir', dir('c')])).multiaddrs[0]!
+    // A is bootstrapped to C only: its connection to B is the one it opens for the request.
+    nodes.a = await startAllmende([
+      '--dir',
+      dir('a'),
+      '--bootstrap',
+      viaC,
+      '--max-connections',
+      String(limit),
+    ])
+  })
+
+  after(() => space.stop())
+
+  it('agrees on a contract and transfers the data over a fresh connection', async () => {
+    const { dataset } = await publish('b', 'Baumkataster Kusel')
+    await eventually(
+      async () => {
+        const { peers } = await call<{ peers: { connected: boolean }[] }>('b', '/api/v1/peers')
+        return peers.filter((p) => p.connected).length >= limit ? true : undefined
+      },
+      { what: `B at its limit of ${limit} connections`, timeoutMs: 120_000 },
+    )
+    const negotiation = await call<{ id: string }>('a', '/api/v1/negotiations', {
+      provider: ids.b!.did,
+      dataset: dataset.id,
+    })
+    const agreed = await eventually(
+      async () => {
+        const current = await call<{ state: string; agreementId?: string }>(
+          'a',
+          `/api/v1/negotiations/${encodeURIComponent(negotiation.id)}`,
+        )
+        return current.state === 'FINALIZED' || current.state === 'TERMINATED' ? current : undefined
+      },
+      { what: 'the negotiation with B to end', timeoutMs: 120_000 },
+    )
+    assert.equal(agreed.state, 'FINALIZED', JSON.stringify(agreed))
+    const out = join(space.root, 'downloads', 'received.json')
+    const transfer = await call<{ id: string }>('a', '/api/v1/transfers', {
+      agreement: agreed.agreementId,
+      out,
+    })
+    const done = await eventually(
+      async () => {
+        const current = await call<{ state: string }>(
+          'a',
+          `/api/v1/transfers/${encodeURIComponent(transfer.id)}`,
+        )
+        return current.state === 'COMPLETED' || current.state === 'TERMINATED' ? current : undefined
+      },
+      { what: 'the transfer from B to end', timeoutMs: 120_000 },
+    )
+    assert.equal(done.state, 'COMPLETED', JSON.stringify(done))
+    assert.equal(await readFile(out, 'utf8'), await readFile(join(space.root, 'data.json'), 'utf8'))
+  })
+})
+
 describe('federated catalog for nodes that join late', () => {
   const space = new SuiteNodes('verbandsgemeinde')
   const { nodes, ids, dir, call, publish } = space
@@ -271,8 +342,8 @@ describe('federated catalog for nodes that join late', () => {
     await space.init(['a', 'b', 'c', 'p'])
     nodes.b = await startAllmende(['--dir', dir('b')])
     bootstrap = (await allmendeJson<Identity>(['status', '--dir', dir('b')])).multiaddrs[0]!
-    // A dials one peer of its own (a quarter of four connections): B, and nobody else.
-    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '4'])
+    // A dials one peer of its own (half of two connections): B, and nobody else.
+    nodes.a = await startAllmende(['--dir', dir('a'), '--bootstrap', bootstrap, '--max-connections', '2'])
     await eventually(
       async () => {
         const { peers } = await call<{ peers: { did: string | null; admitted: boolean }[] }>(
@@ -308,7 +379,7 @@ describe('federated catalog for nodes that join late', () => {
     await publish('p', 'Haushaltsplan Otterbach')
     await alone.stop()
     // P too dials one peer only: B. A learns of P from nobody it is connected to.
-    nodes.p = await startAllmende(['--dir', dir('p'), '--bootstrap', bootstrap, '--max-connections', '4'])
+    nodes.p = await startAllmende(['--dir', dir('p'), '--bootstrap', bootstrap, '--max-connections', '2'])
     await eventually(
       async () => {
         const { datasets } = await call<SearchAnswer>(

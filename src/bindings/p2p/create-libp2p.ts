@@ -25,8 +25,13 @@ export interface Libp2pInit {
   announce?: string[]
   mdns: boolean
   admission: PeerAdmission
-  /** Most connections kept (libp2p's default of 300 when not given); beyond it the least valued close. */
+  /**
+   * Most connections kept when idle (the peer mesh trims to it); libp2p itself is given a ceiling well above,
+   * see {@link connectionCeiling}. Without it, libp2p's default of 300.
+   */
   maxConnections?: number
+  /** Whether this node is a trust anchor of its data space: it keeps every member's connection. */
+  anchor?: boolean
 }
 
 /**
@@ -38,6 +43,20 @@ export interface Libp2pInit {
 const MONITOR_INTERVAL_MS = 120_000
 /** A ping answered later than this closes the connection: generous, a busy machine is no dead peer. */
 const MONITOR_TIMEOUT_MS = 20_000
+
+/**
+ * The connection limit libp2p enforces for a node that keeps `maxConnections`: a ceiling against floods,
+ * not the mesh's size. Past its limit libp2p's pruner closes at once the connection with the fewest streams,
+ * which is the newest one a peer opened for a request before its first stream (a negotiation failed with
+ * ECONNRESET at a provider at its limit); trimming to `maxConnections` is the mesh's, once a connection is
+ * idle and past its grace period.
+ */
+export function connectionCeiling(maxConnections: number, anchor: boolean): number {
+  return Math.max(anchor ? ANCHOR_CEILING : 64, 4 * maxConnections)
+}
+
+/** An anchor keeps a connection to every member that dials it (see the peer mesh's pruning): hundreds. */
+const ANCHOR_CEILING = 1_000
 
 /** The services every Allmende node runs; typed so callers reach `services.dht` etc. */
 export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
@@ -68,7 +87,9 @@ export async function buildLibp2p(init: Libp2pInit) {
     // A node keeps maxConnections, not one per member (libp2p's default of 300 meant every node of a
     // hundred connected to all others, each connection with its own pings, DHT and gossip traffic).
     connectionManager: {
-      ...(init.maxConnections === undefined ? {} : { maxConnections: init.maxConnections }),
+      ...(init.maxConnections === undefined
+        ? {}
+        : { maxConnections: connectionCeiling(init.maxConnections, init.anchor === true) }),
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 50,
     },

@@ -33,9 +33,12 @@ export interface MeshStanding {
   readonly anchors: readonly string[]
 }
 
-/** Peers the mesh keeps by its own dials, out of a connection limit: a quarter, so inbound ones fit too. */
+/**
+ * Peers the mesh dials up to, out of a connection limit: half, so the peers that dial this node fit too
+ * (every node dials until it has this many, so most end up between half and all of the limit).
+ */
 export function wantedPeers(maxConnections: number): number {
-  return Math.max(1, Math.floor(maxConnections / 4))
+  return Math.max(1, Math.floor(maxConnections / 2))
 }
 
 interface Target {
@@ -49,6 +52,8 @@ const TICK_MS = 500
 /** How often a mesh with all the peers it wants looks again (a peer leaving wakes it at once). */
 const REST_MS = 5_000
 const FIRST_RETRY_MS = 1_000
+/** How long a peer whose connection dropped rests before the mesh dials it again (unless the node is alone). */
+const DROPPED_REST_MS = 20_000
 const MAX_PARALLEL_DIALS = 4
 const DIAL_TIMEOUT_MS = 5_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
@@ -138,10 +143,16 @@ export class PeerMesh {
       const key = event.detail.toString()
       if (this.latency.delete(key)) this.lastConnected.set(key, new Date(this.now()))
       const target = this.targets.get(key)
-      // A peer that was with us is tried again soon (when the mesh is short of peers): it may only be
-      // restarting. One that refused us (we are no member, or it is none) keeps its backoff, or an outsider
-      // would dial an anchor every second.
-      if (this.withUs.delete(key) && target !== undefined) target.nextAt = this.now() + FIRST_RETRY_MS
+      // A peer that was with us most likely closed the connection as one over its limit: dialled again at
+      // once it would close it again after its grace period, each round an admission handshake on both sides
+      // (at N = 30 with eight connections each, that kept the nodes too busy to settle). It rests a while; a
+      // peer that restarts dials its remembered peers itself. Only a node left alone tries it again soon. One
+      // that refused us (we are no member, or it is none) keeps its backoff, or an outsider would dial an
+      // anchor every second.
+      if (this.withUs.delete(key) && target !== undefined) {
+        const rest = this.admittedCount() === 0 ? FIRST_RETRY_MS : jittered(DROPPED_REST_MS)
+        target.nextAt = Math.max(target.nextAt, this.now() + rest)
+      }
       this.ticker.nudge()
     })
     this.lookupInterval = setInterval(() => this.lookup(), LOOKUP_INTERVAL_MS).unref()
@@ -251,7 +262,7 @@ export class PeerMesh {
       const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
       if (id !== undefined) this.target(peerIdFromString(id), [ma])
     }
-    let missing = this.options.wanted - this.libp2p.getPeers().length - this.dialing.size
+    let missing = this.options.wanted - this.meshPeers(standing).length - this.dialing.size
     if (missing <= 0) return this.dialing.size > 0
     const now = this.now()
     const due = [...this.targets.values()].filter((target) => {
@@ -261,7 +272,10 @@ export class PeerMesh {
       if (this.libp2p.getConnections(target.peerId).length > 0) return false
       return this.admission.deniedReason(target.peerId) === undefined
     })
-    for (const target of shuffled(due)) {
+    // Anchors last: every member starts from them; once it has its credential it looks for other members first.
+    const isAnchor = (target: Target) => standing.anchors.includes(target.peerId.toString())
+    const ordered = [...shuffled(due.filter((t) => !isAnchor(t))), ...shuffled(due.filter(isAnchor))]
+    for (const target of ordered) {
       if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) break
       target.failures++
       // An outsider's every dial an anchor refused costs that anchor a handshake: after a refusal it starts where
@@ -275,29 +289,39 @@ export class PeerMesh {
   }
 
   /**
+   * Admitted peers connected now that are no anchors: anchors count towards neither `wanted` nor the limit.
+   * A member keeps its anchors besides its mesh (they hand out credentials and the status lists every
+   * admission checks), and an anchor keeps its members (see {@link prune}).
+   */
+  private meshPeers(standing: MeshStanding): PeerId[] {
+    return this.libp2p.getPeers().filter((peer) => !standing.anchors.includes(peer.toString()))
+  }
+
+  /**
    * Closes connections beyond the connection limit. libp2p's own pruning closes none that has a stream open,
    * and gossipsub and the DHT keep one open on every connection, so connections a node dialled for one request
    * (a refreshed search asks every provider) stayed for good: at N = 30 every node ended up connected to most
-   * others. Closed here are connections that carry no Allmende request, older than {@link PRUNE_GRACE_MS},
-   * those to anchors last, then the newest first (the mesh's long-standing peers stay).
+   * others. Closed here are connections to other members that carry no Allmende request and are older than
+   * {@link PRUNE_GRACE_MS}, the newest first (the mesh's long-standing peers stay). Connections to anchors
+   * stay, and an anchor closes none: each member's admissions depend on reaching an anchor (its credential,
+   * the anchors' status lists), and anchors that trimmed their members to eight kept 30 nodes from settling.
+   * An anchor's bound is libp2p's ceiling (`connectionCeiling` in create-libp2p.ts).
    */
   private prune(): void {
-    const connections = this.libp2p.getConnections()
+    const standing = this.options.standing()
+    const anchors = new Set(standing.anchors)
+    if (anchors.has(this.libp2p.peerId.toString())) return
+    const connections = this.libp2p.getConnections().filter((c) => !anchors.has(c.remotePeer.toString()))
     let excess = connections.length - this.options.maxConnections
     if (excess <= 0) return
     const now = Date.now()
-    const anchors = new Set(this.options.standing().anchors)
     const idle = connections.filter(
       (c) =>
         c.status === 'open' &&
         now - c.timeline.open > PRUNE_GRACE_MS &&
         !c.streams.some((s) => s.protocol !== undefined && isAllmendeRequest(s.protocol)),
     )
-    idle.sort(
-      (a, b) =>
-        Number(anchors.has(a.remotePeer.toString())) - Number(anchors.has(b.remotePeer.toString())) ||
-        b.timeline.open - a.timeline.open,
-    )
+    idle.sort((a, b) => b.timeline.open - a.timeline.open)
     for (const connection of idle) {
       if (excess-- <= 0) return
       this.log.debug({ peer: connection.remotePeer.toString() }, 'closing a connection over the limit')
@@ -381,7 +405,7 @@ export class PeerMesh {
    */
   private lookup(): void {
     if (this.lookupTimer !== undefined || this.stopped || this.options.standing().outsider) return
-    if (this.admittedCount() >= this.options.wanted) return
+    if (this.meshPeers(this.options.standing()).length >= this.options.wanted) return
     const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + LOOKUP_MIN_GAP_MS - this.now())
     this.lookupTimer = setTimeout(() => {
       this.lookupTimer = undefined
@@ -430,8 +454,12 @@ function shuffled<T>(items: T[]): T[] {
 
 /** Exponential backoff from one second to `max`, with a little jitter so restarted nodes do not dial in step. */
 function backoff(failures: number, max: number): number {
-  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), max)
-  return Math.round(base * (0.8 + Math.random() * 0.4))
+  return jittered(Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), max))
+}
+
+/** A pause with a little jitter, so nodes that started or dropped together do not dial in step. */
+function jittered(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4))
 }
 
 function didOf(peer: PeerId): string | null {
