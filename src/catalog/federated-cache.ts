@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Store, Sublevel } from '../store/index.js'
 import type { Catalog, CatalogClock } from './catalog.js'
 import type { JsonObject } from './dataset.js'
@@ -29,7 +30,7 @@ export interface CachedDataset {
   readonly datasetId: string
   /** `dcat:version` of the answer; 0 when the provider gave none. */
   readonly version: number
-  /** When this node fetched it (ISO date-time). */
+  /** When this node fetched it as it is (ISO date-time): a later answer with the same dataset keeps the time. */
   readonly fetchedAt: string
   readonly title: string
   readonly description: string
@@ -229,6 +230,9 @@ export class FederatedCatalogCache {
    * Caches a provider's DSP `Catalog` answer, replacing what was cached of that provider: datasets
    * absent from the answer (removed, or no longer visible to this node) are dropped, in the same
    * atomic batch. Refuses an answer whose `participantId` is not the provider asked.
+   * A dataset exactly as cached is left as it is, with the time it was first fetched so: a refreshed search
+   * asks every provider for its whole catalog, and rewriting a hundred unchanged datasets per provider was
+   * most of the work of taking its answer in.
    * Returns the number of datasets cached.
    */
   async ingestCatalog(providerDid: string, catalog: unknown): Promise<number> {
@@ -245,11 +249,13 @@ export class FederatedCatalogCache {
     const datasets = datasetsOf(catalog)
     const fetchedAt = this.clock.now().toISOString()
     const fresh = new Map(datasets.map((d) => [keyOf(providerDid, d['@id'] as string), d]))
+    const index = await this.loadIndex()
     const ops: CacheOp[] = []
     for (const key of await this.keysOf(providerDid)) {
       if (!fresh.has(key)) ops.push({ type: 'del', sublevel: this.entries, key })
     }
     for (const [key, dataset] of fresh) {
+      if (index.get(key)?.digest === digestOf(dataset)) continue
       ops.push({
         type: 'put',
         sublevel: this.entries,
@@ -351,6 +357,7 @@ export class FederatedCatalogCache {
 
   /** Writes a batch, then brings the search index in step with it and tells the listeners. */
   private async write(ops: CacheOp[]): Promise<void> {
+    if (ops.length === 0) return
     await this.store.atomic(ops)
     for (const listener of this.listeners) listener()
     if (this.index === undefined) return
@@ -392,11 +399,17 @@ type CacheOp =
   | { type: 'put'; sublevel: Sublevel<CachedDataset>; key: string; value: CachedDataset }
   | { type: 'del'; sublevel: Sublevel<CachedDataset>; key: string }
 
-/** A cached entry as search reads it: the hit, its folded text, its publisher. */
+/** A cached entry as search reads it: the hit, its folded text, its publisher, and the digest of its dataset. */
 interface IndexedEntry {
   readonly hit: CatalogSearchHit
   readonly folded: string
   readonly publisher?: { readonly name?: string; readonly id?: string }
+  readonly digest: string
+}
+
+/** A DSP dataset's digest: equal for a dataset answered exactly as before (a provider writes its keys in one order). */
+function digestOf(dataset: JsonObject): string {
+  return createHash('sha256').update(JSON.stringify(dataset)).digest('base64')
 }
 
 const GERMAN = new Intl.Collator('de')
@@ -416,5 +429,10 @@ function indexed(e: CachedDataset): IndexedEntry {
     offers: offersOf(e.dataset),
   }
   const folded = [e.title, e.description, ...e.keyword].map(foldText).join('\n')
-  return { hit, folded, ...(e.publisher === undefined ? {} : { publisher: e.publisher }) }
+  return {
+    hit,
+    folded,
+    ...(e.publisher === undefined ? {} : { publisher: e.publisher }),
+    digest: digestOf(e.dataset),
+  }
 }

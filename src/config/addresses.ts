@@ -15,20 +15,32 @@ function ipTcp(address: string): { family: 'ip4' | 'ip6'; host: string; port: nu
   return { family: ip.name, host: ip.value ?? '', port: Number(tcp.value) }
 }
 
-/** A port the operating system calls free on `host` right now. */
-async function freePort(host: string): Promise<number> {
-  const server = createServer()
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, host, () => resolve())
+/** Where a fixed listen port is drawn from: below every common ephemeral range (Linux 32768+, others 49152+). */
+const FIXED_PORT_LOW = 20_000
+const FIXED_PORT_HIGH = 32_000
+const FIXED_PORT_TRIES = 200
+
+/**
+ * A TCP port free on `host` right now, for a node that keeps its port across restarts. Drawn below the
+ * ephemeral range, not from the kernel (`listen(0)` hands out an ephemeral port): a port from that range may
+ * be the local end of some outgoing connection by the next start, and the node could not listen on it.
+ */
+export async function freeFixedPort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < FIXED_PORT_TRIES; tries++) {
+    const port = FIXED_PORT_LOW + Math.floor(Math.random() * (FIXED_PORT_HIGH - FIXED_PORT_LOW))
+    const server = createServer()
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, host, () => resolve(true))
     })
-    return (server.address() as { port: number }).port
-  } catch (cause) {
-    throw new ConfigError(`cannot find a free port on ${host}: ${(cause as Error).message}`, { cause })
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      return port
+    }
   }
+  throw new ConfigError(
+    `cannot find a free port on ${host} between ${FIXED_PORT_LOW} and ${FIXED_PORT_HIGH}: give --listen with a port`,
+  )
 }
 
 /**
@@ -43,7 +55,7 @@ export async function fixListenPorts(listen: readonly string[]): Promise<string[
       fixed.push(address)
       continue
     }
-    const port = await freePort(tcp.host)
+    const port = await freeFixedPort(tcp.host)
     fixed.push(`/${tcp.family}/${tcp.host}/tcp/${port}`)
   }
   return fixed

@@ -11,6 +11,7 @@
 export {
   dialableAddresses,
   fixListenPorts,
+  freeFixedPort,
   isLoopbackAddress,
   reachabilityWarnings,
 } from './addresses.js'

@@ -89,6 +89,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // a source's own errors name its address: wrapped as ALLMENDE_DATA_SOURCE_FAILED for a consumer
   ALLMENDE_SOURCE: fault(502),
   ALLMENDE_SOURCE_ABORTED: fault(502),
+  ALLMENDE_SOURCE_CHANGED: fault(502),
   ALLMENDE_SOURCE_CREDENTIAL: fault(502),
   ALLMENDE_SOURCE_FORMAT: fault(502),
   ALLMENDE_SOURCE_NOT_A_FILE: fault(502),
@@ -105,6 +106,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_AUDIT_SOURCE: fault(),
   ALLMENDE_STORE_CORRUPT: fault(),
   ALLMENDE_WORKER_TASK_FAILED: fault(),
+  ALLMENDE_HASH_THREAD_LOST: fault(),
   ALLMENDE_API: fault(),
   ALLMENDE_API_DOCUMENT: fault(),
   ALLMENDE_DASHBOARD_MISSING: fault(),

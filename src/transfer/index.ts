@@ -39,6 +39,7 @@ export {
   type PullTarget,
   type PushDelivery,
   type ReceiptGrant,
+  type SentContent,
 } from './data-plane/data-plane.js'
 export {
   ContentMismatchError,
@@ -49,6 +50,7 @@ export {
   RemoteDataError,
 } from './data-plane/errors.js'
 export { FileSink, fileLength } from './data-plane/file-sink.js'
+export { HashThreadError, ThreadDigest } from './data-plane/hash-thread.js'
 export {
   type AgreementUsage,
   ProviderGate,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freeFixedPort } from '../../src/config/index.js'
 import { cliPath } from './repo.js'
 
 export interface CliResult {
@@ -61,26 +61,8 @@ export async function allmendeOk(args: string[]): Promise<string> {
   return result.stdout
 }
 
-/**
- * A TCP port that was free on 127.0.0.1 a moment ago, for nodes that must know their port before start
- * and keep it across restarts. Taken below the ephemeral range (Linux hands out 32768 and up): a port
- * the kernel chose could be the local end of another process's outgoing connection by the time the
- * node starts again on it.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000)
-    const server = createServer()
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => resolve(true))
-    })
-    if (free) {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      return port
-    }
-  }
-}
+/** A TCP port free on 127.0.0.1, below the ephemeral range: the one `allmende init` picks for port 0. */
+export const freePort = (): Promise<number> => freeFixedPort('127.0.0.1')
 
 /** Runs a command that must succeed and parses its JSON output. */
 export async function allmendeJson<T>(args: string[]): Promise<T> {

@@ -26,18 +26,24 @@ export interface CatalogRoutesInit {
 }
 
 /**
- * Each offer of this node's own datasets in words, kept with the offer object it was made from: the catalog
- * hands out the same offer objects until a dataset changes.
+ * Offers in words by their terms (everything but their id) and the names they use: offers made from one
+ * template differ in their id alone, and a provider's hundred datasets were explained a hundred times alike.
+ * The oldest explanations give way beyond {@link MAX_EXPLAINED}.
  */
-const summaries = new WeakMap<object, { labels: string; summary: OfferSummary }>()
+const explained = new Map<string, Omit<OfferSummary, 'id'>>()
+const MAX_EXPLAINED = 2_000
 
 function summaryOf(offer: Record<string, unknown>, labels: Record<string, string>): OfferSummary {
-  const key = JSON.stringify(labels)
-  const known = summaries.get(offer)
-  if (known?.labels === key) return known.summary
-  const summary = summarizeOffer(offer, labels)
-  summaries.set(offer, { labels: key, summary })
-  return summary
+  const { '@id': _id, uid: _uid, ...terms } = offer
+  const key = JSON.stringify([terms, labels])
+  let words = explained.get(key)
+  if (words === undefined) {
+    const { id: _, ...summary } = summarizeOffer(offer, labels)
+    words = summary
+    explained.set(key, words)
+    if (explained.size > MAX_EXPLAINED) explained.delete(explained.keys().next().value!)
+  }
+  return { id: String(offer['@id'] ?? offer.uid ?? ''), ...words }
 }
 
 /**
@@ -57,9 +63,8 @@ function hitAnswer(
   return {
     ...hit,
     ...(providerName === undefined ? {} : { providerName }),
-    // A cached dataset's offers are explained once, into its JSON; this node's own through their own cache.
     offers: hit.offers.map((offer) =>
-      (hit.local ? summaryOf : summarizeOffer)(offer, {
+      summaryOf(offer, {
         ...names,
         ...(hit.publisher === undefined ? {} : { [hit.provider]: hit.publisher }),
       }),

@@ -329,7 +329,7 @@ export class P2pDataPlane implements DataPuller {
           while (sent - acknowledged > DATA_CREDIT_BYTES) absorb(await channel.read(grant.signal))
         }
       }
-      await channel.sendControl({ type: 'end', bytes: grant.digest.bytes, sha256: grant.digest.hex() })
+      await channel.sendControl({ type: 'end', ...(await grant.sent.totals()) })
       for (;;) {
         const message = await channel.readControl(
           AbortSignal.any([grant.signal, AbortSignal.timeout(60_000)]),

@@ -2,10 +2,10 @@ import { createHash, type Hash } from 'node:crypto'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /**
- * A running SHA-256 over everything passed in, with the byte count. Hashed on the event loop, chunk
- * by chunk as it passes, without copying: a hashing thread was measured (issue 15) to cost about 70 %
- * more CPU for the same hash (pieces copied, posted and handed back), which a node whose cores are
- * busy with the connection's encryption pays in throughput.
+ * A running SHA-256 over everything passed in, with the byte count, hashed on the event loop as the
+ * chunks pass. The provider hashes this way the first time it sends a file (later sends take the
+ * remembered digest, `digest-cache.ts`); the consumer's file sink hashes on a thread of its own
+ * (`hash-thread.ts`), as it has the connection's decryption on its event loop.
  */
 export class ContentDigest {
   private readonly hash: Hash = createHash('sha256')

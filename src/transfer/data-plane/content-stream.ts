@@ -1,7 +1,9 @@
+import { resolve } from 'node:path'
 import { openSource, type SecretsLookup, SourceRangeError, type SourceSpec } from '../sources/index.js'
-import { type ContentDigest, readAhead, skipHashed } from './content-digest.js'
-import { CONTENT_BATCH_BYTES, type DataQuery } from './data-plane.js'
-import { DataAccessDeniedError, RangeNotSatisfiableError } from './errors.js'
+import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
+import { CONTENT_BATCH_BYTES, type ContentTotals, type DataQuery, type SentContent } from './data-plane.js'
+import type { DigestCache, FileLook } from './digest-cache.js'
+import { DataAccessDeniedError, RangeNotSatisfiableError, SourceChangedError } from './errors.js'
 
 /** Bytes of a source read ahead of the network. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
@@ -26,10 +28,11 @@ export interface ContentOptions {
   readonly offset: number
   readonly query?: DataQuery
   /**
-   * Hashes every byte from 0 (the prefix before `offset` included) for totals and receipts. Without
-   * one the source is opened at `offset` and nothing is hashed.
+   * Counts and hashes the whole content from byte 0 (the prefix before `offset` included) for
+   * totals and receipts, or takes the totals `cache` remembers for an unchanged file. Without it
+   * the source is opened at `offset` and nothing is hashed.
    */
-  readonly digest?: ContentDigest
+  readonly totals?: { readonly cache?: DigestCache }
   readonly secrets?: SecretsLookup
   /** Directory relative file sources resolve against. */
   readonly baseDir?: string
@@ -40,6 +43,8 @@ export interface OpenedContent {
   readonly mediaType: string
   readonly size?: number
   readonly content: AsyncIterable<readonly Uint8Array[]>
+  /** With {@link ContentOptions.totals}: what went out, and the totals of the whole content. */
+  readonly sent?: SentContent
 }
 
 /**
@@ -50,7 +55,11 @@ export interface OpenedContent {
  * {@link RangeNotSatisfiableError} (nothing went out; the use is given back all the same).
  */
 export async function openContent(permit: ContentPermit, options: ContentOptions): Promise<OpenedContent> {
-  const { offset, digest } = options
+  const { offset } = options
+  const cache = options.totals?.cache
+  const look = cache === undefined ? undefined : await lookAtFile(cache, permit.source, options)
+  // Hashed here unless the totals of this very file version are remembered.
+  const digest = options.totals === undefined || look?.totals !== undefined ? undefined : new ContentDigest()
   let opened: Awaited<ReturnType<typeof openSource>>
   try {
     opened = await openSource(permit.source as SourceSpec, {
@@ -82,20 +91,104 @@ export async function openContent(permit: ContentPermit, options: ContentOptions
     throw failed
   }
   const chunks = digest === undefined ? opened.chunks : skipHashed(opened.chunks, offset, digest)
+  const sent =
+    options.totals === undefined
+      ? undefined
+      : new SentCount(offset, (bytes) => totalsAtEnd(bytes, digest, look, cache))
+  const content = readAhead(guardSource(chunks, permit), READ_AHEAD_BYTES, CONTENT_BATCH_BYTES)
   return {
     mediaType: opened.mediaType,
     ...(opened.size === undefined ? {} : { size: opened.size }),
-    content: untilDelivered(
-      readAhead(guardSource(chunks, permit), READ_AHEAD_BYTES, CONTENT_BATCH_BYTES),
-      permit,
-    ),
+    content: untilDelivered(sent === undefined ? content : sent.count(content), permit, async () => {
+      await sent?.totals()
+    }),
+    ...(sent === undefined ? {} : { sent }),
   }
 }
 
-/** The grant is used up once the binding took the content's last byte (before the end goes out). */
-async function* untilDelivered<T>(batches: AsyncIterable<T>, permit: ContentPermit): AsyncGenerator<T, void> {
+/**
+ * The grant is used up once the binding took the content's last byte and its totals are known
+ * (before the end goes out); totals that cannot be known are a source failure, the use given back.
+ */
+async function* untilDelivered<T>(
+  batches: AsyncIterable<T>,
+  permit: ContentPermit,
+  ended: () => Promise<void>,
+): AsyncGenerator<T, void> {
   yield* batches
+  try {
+    await ended()
+  } catch (error) {
+    throw await permit.failed(error)
+  }
   await permit.delivered()
+}
+
+/**
+ * Counts the bytes of the batches passing, from the offset on. The totals are worked out once, by
+ * whoever asks first: the end of the content, or a binding whose peer answered before the content's
+ * iterator was asked for its end.
+ */
+class SentCount implements SentContent {
+  private final: Promise<ContentTotals> | undefined
+
+  constructor(
+    private position: number,
+    private readonly atEnd: (bytes: number) => Promise<ContentTotals>,
+  ) {}
+
+  get bytes(): number {
+    return this.position
+  }
+
+  async *count(batches: AsyncIterable<readonly Uint8Array[]>): AsyncGenerator<readonly Uint8Array[], void> {
+    for await (const batch of batches) {
+      for (const chunk of batch) this.position += chunk.byteLength
+      yield batch
+    }
+  }
+
+  totals(): Promise<ContentTotals> {
+    this.final ??= this.atEnd(this.position)
+    return this.final
+  }
+}
+
+/**
+ * The totals once the last byte went out: hashed on the way (and remembered if the file stayed the
+ * same version meanwhile), or remembered ones, if the file is still the version they belong to.
+ */
+async function totalsAtEnd(
+  bytes: number,
+  digest: ContentDigest | undefined,
+  look: FileLook | undefined,
+  cache: DigestCache | undefined,
+): Promise<ContentTotals> {
+  if (digest !== undefined) {
+    const totals = { bytes: digest.bytes, sha256: digest.hex() }
+    if (look !== undefined && (await cache?.unchanged(look))) cache?.remember(look, totals)
+    return totals
+  }
+  const remembered = look?.totals
+  if (remembered === undefined) throw new Error('the content was neither hashed nor remembered')
+  if (bytes !== remembered.bytes || !(await cache?.unchanged(look!))) throw new SourceChangedError(look!.path)
+  return remembered
+}
+
+/** A look at a file source's version before it is read (none for other sources, or a time range). */
+async function lookAtFile(
+  cache: DigestCache,
+  source: unknown,
+  options: ContentOptions,
+): Promise<FileLook | undefined> {
+  const spec = source as { kind?: unknown; path?: unknown }
+  if (spec.kind !== 'file' || typeof spec.path !== 'string' || options.query !== undefined) return undefined
+  try {
+    return await cache.look(resolve(options.baseDir ?? process.cwd(), spec.path))
+  } catch {
+    // Not readable: opening the source reports why.
+    return undefined
+  }
 }
 
 /** Source errors while streaming: recorded as a failed use, surfaced as the permit's error. */

@@ -1,7 +1,6 @@
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { TransferReceipt } from '../../audit/index.js'
 import type { DataAddress } from '../../protocol/index.js'
-import type { ContentDigest } from './content-digest.js'
 
 /**
  * What the data plane's parts say to each other and to the bindings that carry the bytes (libp2p
@@ -39,6 +38,14 @@ export interface DataHeader {
 export interface ContentTotals {
   readonly bytes: number
   readonly sha256: string
+}
+
+/** The count and totals of a content as it goes out. */
+export interface SentContent {
+  /** Bytes of the content from byte 0 that went out so far (a resumed transfer's prefix included). */
+  readonly bytes: number
+  /** Bytes and SHA-256 of the whole content; asked once its last byte was taken. */
+  totals(): Promise<ContentTotals>
 }
 
 /** The consumer's end of one pull, driven by a binding. */
@@ -115,11 +122,11 @@ export interface DataGrant {
 }
 
 /**
- * A grant on a data plane with receipts (libp2p pulls, pushes): every byte of the content from 0
- * passes through `digest` first, so the provider states totals it counted itself.
+ * A grant on a data plane with receipts (libp2p pulls, pushes): the provider states totals it
+ * counted itself, hashed as the content went out or remembered for the unchanged file.
  */
 export interface ReceiptGrant extends DataGrant {
-  readonly digest: ContentDigest
+  readonly sent: SentContent
   /** Checks and countersigns the consumer's receipt and completes the transfer. */
   complete(receipt: unknown): Promise<TransferReceipt>
 }

@@ -67,3 +67,16 @@ export class RemoteDataError extends AllmendeError {
     super('ALLMENDE_REMOTE_DATA_ERROR', message)
   }
 }
+
+/**
+ * A file changed while it was sent: what went out is of no known version, so the provider states no
+ * totals for it (its operator reads the path; the consumer learns only that the source failed).
+ */
+export class SourceChangedError extends AllmendeError {
+  static override name = 'SourceChangedError'
+  constructor(readonly path: string) {
+    super('ALLMENDE_SOURCE_CHANGED', `${path} changed while it was sent; the transfer can start again`, {
+      expose: false,
+    })
+  }
+}

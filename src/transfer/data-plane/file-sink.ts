@@ -2,8 +2,11 @@ import { createReadStream } from 'node:fs'
 import { type FileHandle, mkdir, open, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { ContentDigest } from './content-digest.js'
 import { ContentMismatchError } from './errors.js'
+import { ThreadDigest } from './hash-thread.js'
+
+/** Bytes written between two background flushes of a file sink. */
+const FLUSH_STEP_BYTES = 32 * 1024 * 1024
 
 /** The length of a file, 0 if it does not exist. */
 export async function fileLength(path: string): Promise<number> {
@@ -21,33 +24,41 @@ export async function fileLength(path: string): Promise<number> {
  * anything after them) and hashes them first, so the final hash covers the whole content however
  * often the transfer was interrupted.
  *
- * While a pull runs the file is written, not fsynced: it survives `kill -9` of the node, and after
- * a power cut it may hold less than was written; a pull resumes after what it holds, and the hash
- * of the whole content, checked at the end, finds any damage. Settling or finishing flushes it to
- * the disk once, so a transfer is never recorded complete with its file still in memory.
+ * While a pull runs the file is written and flushed to the disk in the background every
+ * {@link FLUSH_STEP_BYTES}, without waiting for the flush: it survives `kill -9` of the node, and
+ * after a power cut it may hold less than was written; a pull resumes after what it holds, and the
+ * hash of the whole content, checked at the end, finds any damage. Settling or finishing syncs it,
+ * so a transfer is never recorded complete with its file still in memory; thanks to the steps
+ * before, that sync waits for the last step's bytes only, not for the whole file.
  */
 export class FileSink {
+  /** Bytes written since the last background flush began. */
+  private unflushed = 0
+  /** The background flushes, one after another (their errors surface at the final sync). */
+  private flushing: Promise<void> = Promise.resolve()
+
   private constructor(
     private readonly handle: FileHandle,
-    private readonly digest: ContentDigest,
+    private readonly digest: ThreadDigest,
   ) {}
 
   /** Opens `path` to continue after its first `offset` bytes (0: start afresh). */
   static async open(path: string, offset: number): Promise<FileSink> {
     await mkdir(dirname(path), { recursive: true })
     const handle = await open(path, offset === 0 ? 'w' : 'r+')
-    const digest = new ContentDigest()
+    const digest = new ThreadDigest()
     try {
       if (offset > 0) {
         const { size } = await handle.stat()
         if (size < offset) throw new RangeError(`${path} holds ${size} bytes, fewer than ${offset}`)
         await handle.truncate(offset)
         for await (const chunk of createReadStream(path, { start: 0, end: offset - 1 })) {
-          digest.update(chunk as Buffer)
+          await digest.update(chunk as Buffer)
         }
       }
       return new FileSink(handle, digest)
     } catch (error) {
+      digest.abandon()
       await handle.close()
       throw error
     }
@@ -58,10 +69,12 @@ export class FileSink {
     return this.digest.bytes
   }
 
-  /** Appends one chunk. */
+  /** Appends one chunk; it is hashed on the hashing thread while it is written. */
   async write(chunk: Uint8Array | Uint8ArrayList): Promise<void> {
     let position = this.digest.bytes
-    this.digest.update(chunk)
+    const hashed = this.digest.update(chunk)
+    // Awaited after the write; a write that fails first leaves no unhandled rejection behind.
+    hashed.catch(() => undefined)
     const parts = chunk instanceof Uint8Array ? [chunk] : [...chunk]
     for (let i = 0; i < parts.length; ) {
       // writev takes at most IOV_MAX buffers; positional writes keep the file exact on retries.
@@ -75,6 +88,12 @@ export class FileSink {
       position += expected
       i += batch.length
     }
+    this.unflushed += chunk.byteLength
+    if (this.unflushed >= FLUSH_STEP_BYTES) {
+      this.unflushed = 0
+      this.flushing = this.flushing.then(() => this.handle.datasync()).catch(() => undefined)
+    }
+    await hashed
   }
 
   /**
@@ -82,9 +101,11 @@ export class FileSink {
    * totals to check against (HttpData-PULL).
    */
   async settle(): Promise<{ bytes: number; sha256: string }> {
+    await this.flushing
     await this.handle.sync()
+    const sha256 = this.digest.hex()
     await this.close()
-    return { bytes: this.digest.bytes, sha256: this.digest.hex() }
+    return { bytes: this.digest.bytes, sha256: await sha256 }
   }
 
   /**
@@ -92,9 +113,11 @@ export class FileSink {
    * @throws {@link ContentMismatchError} when bytes or hash differ
    */
   async finish(expected: { bytes: number; sha256: string }): Promise<{ bytes: number; sha256: string }> {
+    await this.flushing
     await this.handle.sync()
+    const hashed = this.digest.hex()
     await this.close()
-    const sha256 = this.digest.hex()
+    const sha256 = await hashed
     const bytes = this.digest.bytes
     if (bytes !== expected.bytes) {
       throw new ContentMismatchError(`received ${bytes} bytes, but the provider sent ${expected.bytes}`)
@@ -112,6 +135,9 @@ export class FileSink {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // Closed before its end: nobody will ask for the hash.
+    this.digest.abandon()
+    await this.flushing
     await this.handle.close()
   }
 }

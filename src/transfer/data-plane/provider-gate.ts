@@ -12,12 +12,19 @@ import {
 } from '../../protocol/index.js'
 import { KeyedLock, type Store, type Sublevel } from '../../store/index.js'
 import type { SecretsLookup } from '../sources/index.js'
-import { ContentDigest } from './content-digest.js'
 import { type ContentPermit, openContent } from './content-stream.js'
 import { HTTP_ENDPOINT_TYPE, LIBP2P_ENDPOINT_TYPE } from './data-address.js'
 import type { DataFlowSignals, FlowTransfer, FlowTransfers } from './data-flows.js'
-import type { DataCaller, DataGrant, DataProvider, DataRequest, ReceiptGrant } from './data-plane.js'
+import type {
+  DataCaller,
+  DataGrant,
+  DataProvider,
+  DataRequest,
+  ReceiptGrant,
+  SentContent,
+} from './data-plane.js'
 import { type DataClaims, DataTokens } from './data-token.js'
+import { DigestCache } from './digest-cache.js'
 import { DataAccessDeniedError, DataSourceFailedError } from './errors.js'
 import { AgreementPolicies, usageWorld } from './usage-policy.js'
 
@@ -96,6 +103,8 @@ export class ProviderGate implements DataProvider {
   /** Tokens data-plane workers verified: each opens one request, whichever worker it reached. */
   private readonly verifiedTokens = new ReplayCache(100_000)
   private readonly policies = new AgreementPolicies()
+  /** Content digests of files sent before, so an unchanged file is not hashed again. */
+  private readonly digests = new DigestCache()
   /** Streams being served by transfer id. */
   private readonly grants = new Map<string, AbortController>()
   private transfers: FlowTransfers | undefined
@@ -175,29 +184,29 @@ export class ProviderGate implements DataProvider {
     const offset = request.offset ?? 0
     const claims = await this.tokens.authenticate(request, from)
     const permit = await this.admit(claims, offset)
-    const digest = 'peer' in from ? new ContentDigest() : undefined
     const opened = await openContent(permit, {
       offset,
       ...(request.query === undefined ? {} : { query: request.query }),
-      ...(digest === undefined ? {} : { digest }),
+      ...('peer' in from ? { totals: { cache: this.digests } } : {}),
       ...(this.init.secrets === undefined ? {} : { secrets: this.init.secrets }),
       ...(this.init.sourceBaseDir === undefined ? {} : { baseDir: this.init.sourceBaseDir }),
     })
+    const { sent, ...content } = opened
     const grant: DataGrant = {
       transfer: permit.transferId,
-      ...opened,
+      ...content,
       offset,
       signal: permit.signal,
       release: () => permit.release(),
     }
-    if (digest === undefined) return grant
+    if (sent === undefined) return grant
     return {
       ...grant,
-      digest,
+      sent,
       complete: async (receipt) => {
         // Completing ends the transfer: its stream stays up to carry the countersigned receipt.
         permit.settle()
-        return this.complete(permit.transferId, permit.agreement, receipt, digest)
+        return this.complete(permit.transferId, permit.agreement, receipt, sent)
       },
     }
   }
@@ -431,7 +440,7 @@ export class ProviderGate implements DataProvider {
     transferId: string,
     agreement: AgreementRecord,
     receipt: unknown,
-    digest: ContentDigest,
+    sent: SentContent,
   ): Promise<TransferReceipt> {
     const r = (receipt ?? {}) as Partial<TransferReceipt>
     const expected = {
@@ -439,8 +448,7 @@ export class ProviderGate implements DataProvider {
       transfer: transferId,
       provider: this.components.nodeKey.did,
       consumer: agreement.consumer,
-      bytes: digest.bytes,
-      sha256: digest.hex(),
+      ...(await sent.totals()),
     }
     for (const [field, value] of Object.entries(expected)) {
       if (r[field as keyof TransferReceipt] !== value) {

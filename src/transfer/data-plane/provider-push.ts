@@ -59,13 +59,11 @@ export class ProviderPush {
         content: grant.content,
       }
       await this.components.pusher.push(transfer.dataAddress, delivery, grant.signal)
-      if (grant.size !== undefined && grant.digest.bytes !== grant.size) {
-        throw new DataProtocolError(
-          `the consumer answered after ${grant.digest.bytes} of ${grant.size} bytes`,
-        )
+      if (grant.size !== undefined && grant.sent.bytes !== grant.size) {
+        throw new DataProtocolError(`the consumer answered after ${grant.sent.bytes} of ${grant.size} bytes`)
       }
       this.failures.delete(id)
-      await this.signals?.completed(id, { bytes: grant.digest.bytes, sha256: grant.digest.hex() })
+      await this.signals?.completed(id, await grant.sent.totals())
     } catch (error) {
       if (grant?.signal.aborted === true || this.stopped) return
       await this.onError(id, error)

@@ -89,6 +89,28 @@ describe('FederatedCatalogCache', () => {
     assert.deepEqual(await cache.get(KL, traffic.datasetId), traffic)
   })
 
+  it('ingestCatalog() leaves a dataset answered exactly as cached as it is, and takes in a changed one', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    const changes: number[] = []
+    cache.onChange(() => changes.push(1))
+    clock.advance(60_000)
+    assert.equal(await cache.ingestCatalog(KL, await remoteAnswer()), 2)
+    assert.deepEqual(changes, [], 'nothing changed, nothing written')
+    for (const e of await cache.entriesOf(KL)) assert.equal(e.fetchedAt, '2026-03-01T08:00:00.000Z')
+
+    const traffic = (await remote.list()).find((d) => d.title === 'Verkehrsstärke Pfaffplatz')!
+    await remote.update(traffic.id, { title: 'Verkehrsstärke Pfaffplatz (neu)' })
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    assert.deepEqual(changes, [1])
+    const entries = await cache.entriesOf(KL)
+    const changed = entries.find((e) => e.datasetId === traffic.id)!
+    assert.equal(changed.title, 'Verkehrsstärke Pfaffplatz (neu)')
+    assert.equal(changed.fetchedAt, '2026-03-01T08:01:00.000Z')
+    const [hit] = await cache.search({ q: 'pfaffplatz neu' })
+    assert.equal(hit?.datasetId, traffic.id)
+    assert.equal(entries.find((e) => e.datasetId !== traffic.id)?.fetchedAt, '2026-03-01T08:00:00.000Z')
+  })
+
   it('applyAnnouncement() asks for a refresh only for newer versions; ingest then catches up', async () => {
     await cache.ingestCatalog(KL, await remoteAnswer())
     const [d] = await remote.list()

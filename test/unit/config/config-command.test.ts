@@ -33,6 +33,12 @@ describe('stable addresses and allmende config get|set', () => {
     })
     assert.equal(chosen.config.listen[1], '/ip4/127.0.0.1/tcp/4999')
     assert.doesNotMatch(chosen.config.listen[0] ?? '', /\/tcp\/0$/)
+    // Below the ephemeral range: a port the kernel hands out for outgoing connections could be taken by the
+    // next start.
+    for (const address of [plain.config.listen[0], chosen.config.listen[0]]) {
+      const port = Number(/\/tcp\/(\d+)$/.exec(address ?? '')?.[1])
+      assert.ok(port >= 20_000 && port < 32_000, `port ${port} of ${address}`)
+    }
     const saved = JSON.parse(await readFile(chosen.directory.configFile, 'utf8'))
     assert.deepEqual(saved.listen, chosen.config.listen)
   })

@@ -64,6 +64,22 @@ describe('FileSink', () => {
     await assert.rejects(FileSink.open(path, 4), /fewer than 4/)
   })
 
+  it('keeps every byte when closed while a background flush runs, and resumes to the same hash', async () => {
+    // 36 MiB: past the first flush step (32 MiB), closed right after it began.
+    const large = Buffer.concat(Array.from({ length: 7 }, () => content)).subarray(0, 36 * 1024 * 1024)
+    const path = join(dir, 'flushed.bin')
+    const first = await FileSink.open(path, 0)
+    for (let at = 0; at < 33 * 1024 * 1024; at += 1024 * 1024)
+      await first.write(large.subarray(at, at + 1024 * 1024))
+    await first.close()
+    assert.equal(await fileLength(path), 33 * 1024 * 1024)
+    const second = await FileSink.open(path, 33 * 1024 * 1024)
+    await second.write(large.subarray(33 * 1024 * 1024))
+    const whole = { bytes: large.byteLength, sha256: createHash('sha256').update(large).digest('hex') }
+    assert.deepEqual(await second.finish(whole), whole)
+    assert.deepEqual(await readFile(path), large)
+  })
+
   it('counts a missing file as empty', async () => {
     assert.equal(await fileLength(join(dir, 'none.bin')), 0)
   })
