@@ -1,5 +1,10 @@
-import { resolve } from 'node:path'
-import { openSource, type SecretsLookup, SourceRangeError, type SourceSpec } from '../sources/index.js'
+import {
+  fileSourcePath,
+  openSource,
+  type SecretsLookup,
+  SourceRangeError,
+  type SourceSpec,
+} from '../sources/index.js'
 import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
 import { CONTENT_BATCH_BYTES, type ContentTotals, type DataQuery, type SentContent } from './data-plane.js'
 import type { DigestCache, FileLook } from './digest-cache.js'
@@ -184,7 +189,7 @@ async function lookAtFile(
   const spec = source as { kind?: unknown; path?: unknown }
   if (spec.kind !== 'file' || typeof spec.path !== 'string' || options.query !== undefined) return undefined
   try {
-    return await cache.look(resolve(options.baseDir ?? process.cwd(), spec.path))
+    return await cache.look(fileSourcePath(spec.path, options.baseDir))
   } catch {
     // Not readable: opening the source reports why.
     return undefined

@@ -45,6 +45,14 @@ export async function readableFileSize(path: string): Promise<number> {
 }
 
 /**
+ * The file a file source names: its path, relative to the node's source folder (`baseDir`) or else the
+ * working directory. The one place this is worked out, so what is checked, sent and hashed is one file.
+ */
+export function fileSourcePath(path: string, baseDir: string | undefined): string {
+  return resolve(baseDir ?? process.cwd(), path)
+}
+
+/**
  * What is wrong with a dataset's local file source, or undefined when it is fine (or not a file
  * source): the node reads the file only when a consumer pulls, long after the contract, so a wrong
  * path is refused when the dataset is stored.
@@ -55,7 +63,7 @@ export async function localSourceProblem(
 ): Promise<string | undefined> {
   if (source.kind !== 'file' || typeof source.path !== 'string') return undefined
   try {
-    await readableFileSize(resolve(baseDir ?? process.cwd(), source.path))
+    await readableFileSize(fileSourcePath(source.path, baseDir))
     return undefined
   } catch (error) {
     if (error instanceof SourceNotFoundError || error instanceof SourceNotAFileError) return error.message
@@ -72,7 +80,7 @@ export async function openFileSource(
   plan: ReadPlan,
   baseDir: string | undefined,
 ): Promise<OpenedSource> {
-  const path = resolve(baseDir ?? process.cwd(), spec.path)
+  const path = fileSourcePath(spec.path, baseDir)
   const size = await readableFileSize(path)
   if (plan.offset > size) throw new SourceRangeError(path, plan.offset, size)
   return {

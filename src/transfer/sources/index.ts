@@ -32,7 +32,7 @@ export {
   SourceResponseError,
   SourceUnavailableError,
 } from './errors.js'
-export { localSourceProblem, mediaTypeOfPath } from './file-source.js'
+export { fileSourcePath, localSourceProblem, mediaTypeOfPath } from './file-source.js'
 export { DEFAULT_NGSI_LD_PAGE_SIZE, DEFAULT_TIME_PROPERTY } from './ngsi-ld-source.js'
 export { openSource } from './open-source.js'
 export { DEFAULT_POLL_INTERVAL_MS } from './sensorthings-source.js'
