@@ -249,7 +249,7 @@ export class FederatedCatalogCache {
     const fetchedAt = this.clock.now().toISOString()
     const fresh = new Map(datasets.map((d) => [keyOf(providerDid, d['@id'] as string), d]))
     // Compared with what the store holds of this provider, not with the search index: loading the index here
-    // kept every node's whole cache in memory (at 30 nodes about 30 MiB more per node) though most never search.
+    // kept every node's whole cache in memory (a few MiB at 30 providers of 100 datasets) though most never search.
     const cached = new Map<string, string>()
     for (const entry of await this.entriesOf(providerDid)) {
       cached.set(keyOf(providerDid, entry.datasetId), JSON.stringify(entry.dataset))
