@@ -5,19 +5,22 @@
 // the local cache (API and CLI wall time) and refreshed across all providers (first partial answer and
 // complete); idle CPU and RSS per node and in total; one negotiation and one transfer between two
 // random nodes while all run. Yardsticks from the same run: an API health round trip, `node -e ''`,
-// an idle Node process waking once a second (beside idle members and anchors), and the machine's cores and load.
+// an idle Node process waking once a second (beside idle members and anchors), a bare libp2p node with the
+// same services (beside each node's RSS), and the machine's cores and load.
 //
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
 // (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
 // (a folder: the first anchor and the middle node write CPU profiles there), BENCH_MAX_CONNECTIONS (each node's
-// `--max-connections`; unset: the product's default). The last line is `result {json}` with every figure.
+// `--max-connections`; unset: the product's default), BENCH_V8_FLAGS (space-separated flags each node runs with
+// instead of the product's V8 flags, to compare memory settings). The last line is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
 import { V8_FLAGS } from '../src/cli/v8-flags.js'
 import { initNode, type NodeFiles, openNode } from '../src/config/index.js'
@@ -26,6 +29,7 @@ import { Store } from '../src/store/index.js'
 import { freePort } from '../test/support/cli-process.js'
 import { cliPath } from '../test/support/repo.js'
 import { PURPOSE, scaleDatasetInput, scaleTitle, WORDS } from './support/scale-datasets.js'
+import { startYardstick } from './support/yardstick-process.js'
 
 const N = Number(process.env.BENCH_NODES ?? 30)
 const DATASETS = Number(process.env.BENCH_DATASETS ?? 100)
@@ -36,6 +40,7 @@ const MAX_CONNECTIONS = process.env.BENCH_MAX_CONNECTIONS
 /** Repetitions of each search figure; BENCH_QUICK=1 (the CI smoke run) takes one. */
 const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
+const NODE_V8_FLAGS = process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? V8_FLAGS
 
 interface Node {
   readonly name: string
@@ -163,7 +168,7 @@ function start(node: Node, logs: string): Promise<void> {
       : []
   const limit = MAX_CONNECTIONS === undefined ? [] : ['--max-connections', MAX_CONNECTIONS]
   const args = [
-    ...V8_FLAGS,
+    ...NODE_V8_FLAGS,
     ...profile,
     cliPath(),
     'start',
@@ -274,7 +279,13 @@ await writeFile(
   source,
   JSON.stringify({ pegel: Array.from({ length: 20_000 }, (_, i) => ({ i, cm: i % 400 })) }),
 )
-const result: Record<string, unknown> = { nodes: N, datasetsPerProvider: DATASETS, k: K, anchors: ANCHORS }
+const result: Record<string, unknown> = {
+  nodes: N,
+  datasetsPerProvider: DATASETS,
+  k: K,
+  anchors: ANCHORS,
+  v8Flags: NODE_V8_FLAGS.join(' '),
+}
 const print = (line: string) => console.log(line)
 /** Runs one phase; a failure is reported in `errors` and the next phase still runs. */
 async function phase(name: string, work: () => Promise<void>): Promise<void> {
@@ -521,6 +532,11 @@ try {
   await phase('idle', async () => {
     // Yardstick: a Node process that only wakes once a second, measured over the same window.
     const yardstick = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    // Memory yardstick: a bare libp2p node with the transports and services of a node, idle and alone.
+    const bare = await startYardstick([
+      ...NODE_V8_FLAGS,
+      fileURLToPath(new URL('./support/bare-libp2p.js', import.meta.url)),
+    ])
     await sleep(5_000)
     const pids = [...nodes.map((n) => n.process!.pid!), yardstick.pid!]
     const ticksBefore = await Promise.all(pids.map(cpuTicks))
@@ -530,6 +546,8 @@ try {
     const ticksAfter = await Promise.all(pids.map(cpuTicks))
     const seconds = elapsed(idleStart) / 1000
     yardstick.kill()
+    const bareRss = await rssMiB(bare.pid!)
+    bare.kill()
     const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
     const measured = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / clockTicks / seconds)
     const yardstickMsPerS = measured.pop()! * 1000
@@ -556,6 +574,7 @@ try {
         0,
       ),
       pssMiBMedian: round(median(pss), 0),
+      bareLibp2pRssMiB: round(bareRss, 0),
       machineCores: availableParallelism(),
       loadAverage: loadAtIdle,
     }
@@ -577,7 +596,8 @@ try {
     )
     print(
       `RSS per node: median ${median(rss).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB, total ${rss.reduce((a, b) => a + b, 0).toFixed(0)} MiB  ` +
-        `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB)  ` +
+        `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB; yardstick: a bare libp2p node ` +
+        `with the same services, idle and alone, ${bareRss.toFixed(0)} MiB, median node ${(median(rss) / bareRss).toFixed(2)}x)  ` +
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
     )
   })

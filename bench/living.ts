@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startYardstick } from './support/yardstick-process.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const cli = join(here, '..', 'src', 'cli', 'main.js')
@@ -21,16 +22,6 @@ interface Node {
   child: ChildProcess
   api: string
   token: string
-}
-
-/** A yardstick process, started and left idle. */
-function yardstick(args: string[]): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] })
-    child.stdout.once('data', () => resolve(child))
-    child.on('error', reject)
-    child.once('exit', (code) => reject(new Error(`yardstick ${args.join(' ')} exited with ${code}`)))
-  })
 }
 
 function cliJson<T>(args: string[]): T {
@@ -158,8 +149,8 @@ const restartMs = ready - restarted
 await call(anchor(), 'DELETE', `/api/v1/dataspace/members/${encodeURIComponent(ids.revoked!.did)}`)
 await until(async () => !(await admits(nodes.kusel!, ids.revoked!.peerId)), 'the revoked node to be dropped')
 const yardsticks: Record<string, { child: ChildProcess }> = {
-  bare: { child: await yardstick([join(here, 'support', 'bare-libp2p.js')]) },
-  timer: { child: await yardstick(['-e', "console.log('ready'); setInterval(() => {}, 1000)"]) },
+  bare: { child: await startYardstick([join(here, 'support', 'bare-libp2p.js')]) },
+  timer: { child: await startYardstick(['-e', "console.log('ready'); setInterval(() => {}, 1000)"]) },
 }
 // settle, then measure idle
 await new Promise((resolve) => setTimeout(resolve, 5_000))
