@@ -11,8 +11,8 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const MiB = 1024 * 1024
@@ -171,7 +171,6 @@ describe('data transfer over libp2p between two nodes', () => {
 
   after(async () => {
     await Promise.all(Object.values(nodes).map((n) => n.stop()))
-    await rm(root, { recursive: true, force: true })
   })
 
   it('moves 50 MiB with the hash of the source, and both sides keep a receipt signed by both', async () => {
