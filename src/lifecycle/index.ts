@@ -11,5 +11,11 @@
  * ```
  */
 export { type Clock, systemClock } from './clock.js'
+export {
+  exposedFullCollection,
+  type FullCollection,
+  IdleHeapRelease,
+  type IdleHeapReleaseInit,
+} from './idle-heap-release.js'
 export { PacedTimer, type TimerFunctions } from './paced-timer.js'
 export { Lifecycle, type Startable } from './startable.js'

@@ -45,13 +45,19 @@ export const startCommand: CliCommand = {
       return 0
     }
     // Loaded here: the node's stack (libp2p, credentials) is what makes a start take a second.
-    const [{ openNode }, { Connector }, { createRootLogger }, { useCanonicalizationWorkers }] =
-      await Promise.all([
-        import('../../config/index.js'),
-        import('../../connector.js'),
-        import('../../log/index.js'),
-        import('../../credentials/canonical-forms.js'),
-      ])
+    const [
+      { openNode },
+      { Connector },
+      { createRootLogger },
+      { useCanonicalizationWorkers },
+      { exposedFullCollection, IdleHeapRelease },
+    ] = await Promise.all([
+      import('../../config/index.js'),
+      import('../../connector.js'),
+      import('../../log/index.js'),
+      import('../../credentials/canonical-forms.js'),
+      import('../../lifecycle/index.js'),
+    ])
     const files = await openNode(dir, configOverrides(values))
     const log = createRootLogger()
     // With cores to spare, credential canonicalization leaves the event loop (libp2p, API) to a worker
@@ -59,11 +65,16 @@ export const startCommand: CliCommand = {
     if (availableParallelism() > 2) await useCanonicalizationWorkers(1)
     const connector = new Connector({ files, log })
     const { apiUrl } = await connector.start()
+    // The process's own V8 heap, not the connector's: one per process, however it was started.
+    const collect = exposedFullCollection()
+    const heapRelease = collect === undefined ? undefined : new IdleHeapRelease({ collect })
+    heapRelease?.start()
     io.stdout(`ready ${apiUrl}`)
     // A login link is a credential: it goes to a terminal or a pipe, never into a log file.
     if (!fstatSync(1).isFile()) io.stdout(`dashboard ${connector.dashboardLoginUrl()}`)
     await waitForSignal()
     log.info('stopping')
+    heapRelease?.stop()
     await connector.stop()
     return 0
   },

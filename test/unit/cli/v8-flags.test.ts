@@ -18,4 +18,9 @@ describe('the V8 flags allmende runs with', () => {
     const out = execFileSync(process.execPath, [...V8_FLAGS, cliPath(), '--version'], { encoding: 'utf8' })
     assert.match(out, /\d+\.\d+\.\d+/)
   })
+
+  it('expose the full collection an idle node gives its garbage back with', () => {
+    const out = execFileSync(process.execPath, [...V8_FLAGS, '-p', 'typeof gc'], { encoding: 'utf8' })
+    assert.equal(out.trim(), 'function')
+  })
 })

@@ -1,0 +1,95 @@
+import { performance } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
+import { PacedTimer, type TimerFunctions } from './paced-timer.js'
+import type { Startable } from './startable.js'
+
+/** A full garbage collection, run in V8's own tasks rather than in the caller's. */
+export type FullCollection = () => unknown
+
+export interface IdleHeapReleaseInit {
+  readonly collect: FullCollection
+  /** Bytes of JavaScript heap in use now. */
+  readonly heapUsed?: () => number
+  /** The share of time (0 to 1) the event loop was busy since the last call. */
+  readonly loopBusy?: () => number
+  readonly timers?: TimerFunctions
+  /** How often the heap is looked at (10 s). */
+  readonly intervalMs?: number
+  /** Growth of the heap since the last collection that is worth a collection while idle (8 MiB). */
+  readonly growthBytes?: number
+  /** Below this share of busy time the event loop counts as idle (0.05). */
+  readonly idleBelow?: number
+}
+
+/**
+ * Gives an idle node's garbage back. V8 collects the old generation only when it reaches a limit set
+ * from the last collection, and an idle node allocates too slowly to reach it: members of a data space
+ * of ten held 25 to 35 MB of garbage each while idle (133 MiB resident, 108 MiB after a full
+ * collection). While the event loop idles and the heap has grown since the last collection, this runs
+ * one; a busy node is left to V8.
+ */
+export class IdleHeapRelease implements Startable {
+  private readonly timer: PacedTimer
+  private readonly heapUsed: () => number
+  private readonly loopBusy: () => number
+  private readonly growthBytes: number
+  private readonly idleBelow: number
+  private baseline?: number
+  private collections = 0
+
+  constructor(private readonly init: IdleHeapReleaseInit) {
+    this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
+    this.loopBusy = init.loopBusy ?? loopBusySinceLastCall()
+    this.growthBytes = init.growthBytes ?? 8 * 1024 * 1024
+    this.idleBelow = init.idleBelow ?? 0.05
+    const intervalMs = init.intervalMs ?? 10_000
+    this.timer = new PacedTimer(() => this.look(), { busyMs: intervalMs, restMs: intervalMs }, init.timers)
+  }
+
+  start(): void {
+    this.timer.start()
+  }
+
+  stop(): void {
+    this.timer.stop()
+  }
+
+  /** Full collections run so far. */
+  get collected(): number {
+    return this.collections
+  }
+
+  private look(): boolean {
+    const busy = this.loopBusy()
+    const used = this.heapUsed()
+    // The first look, and the first after a collection (which finishes in V8's tasks), sets the mark.
+    if (this.baseline === undefined) {
+      this.baseline = used
+      return false
+    }
+    if (used - this.baseline >= this.growthBytes && busy < this.idleBelow) {
+      this.init.collect()
+      this.collections++
+      this.baseline = undefined
+    } else if (used < this.baseline) {
+      this.baseline = used
+    }
+    return false
+  }
+}
+
+function loopBusySinceLastCall(): () => number {
+  let last = performance.eventLoopUtilization()
+  return () => {
+    const now = performance.eventLoopUtilization()
+    const share = performance.eventLoopUtilization(now, last).utilization
+    last = now
+    return share
+  }
+}
+
+/** V8's full collection when node runs with `--expose-gc` (one of the flags `allmende` runs with), else none. */
+export function exposedFullCollection(): FullCollection | undefined {
+  const gc = (globalThis as { gc?: (options: { type: 'major'; execution: 'async' }) => unknown }).gc
+  return gc === undefined ? undefined : () => gc({ type: 'major', execution: 'async' })
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { IdleHeapRelease } from '../../../src/lifecycle/index.js'
+import { SteppedTimers } from '../../support/stepped-timers.js'
+
+const MiB = 1024 * 1024
+
+/** A release on stepped timers, with the heap and the event loop's busy share set by the test. */
+function release() {
+  const timers = new SteppedTimers()
+  const state = { heap: 40 * MiB, busy: 0, collections: 0 }
+  const subject = new IdleHeapRelease({
+    collect: () => {
+      state.collections++
+    },
+    heapUsed: () => state.heap,
+    loopBusy: () => state.busy,
+    timers,
+    intervalMs: 10_000,
+    growthBytes: 8 * MiB,
+    idleBelow: 0.05,
+  })
+  subject.start()
+  return { subject, timers, state }
+}
+
+describe('IdleHeapRelease', () => {
+  it('collects once the heap has grown by the threshold while the event loop idles', () => {
+    const { subject, timers, state } = release()
+    state.heap += 7 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 0, 'grown less than the threshold')
+    state.heap += 1 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 1)
+    assert.equal(subject.collected, 1)
+    subject.stop()
+  })
+
+  it('leaves a busy node to V8, and collects when it turns idle', () => {
+    const { subject, timers, state } = release()
+    state.heap += 20 * MiB
+    state.busy = 0.4
+    timers.advance(30_000)
+    assert.equal(state.collections, 0)
+    state.busy = 0.01
+    timers.advance(10_000)
+    assert.equal(state.collections, 1)
+    subject.stop()
+  })
+
+  it('measures growth from the heap after the collection, not before it', () => {
+    const { subject, timers, state } = release()
+    state.heap += 10 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 1)
+    state.heap = 42 * MiB // what the collection left
+    timers.advance(10_000) // sets the new mark
+    state.heap += 6 * MiB
+    timers.advance(30_000)
+    assert.equal(state.collections, 1, '6 MiB over the new mark is below the threshold')
+    state.heap += 2 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 2)
+    subject.stop()
+  })
+
+  it('follows a heap that shrank by itself, and stops looking when stopped', () => {
+    const { subject, timers, state } = release()
+    state.heap = 30 * MiB // V8 collected on its own
+    timers.advance(10_000)
+    state.heap = 37 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 0, '7 MiB over the lower mark')
+    subject.stop()
+    state.heap = 80 * MiB
+    timers.advance(60_000)
+    assert.equal(state.collections, 0)
+    assert.equal(timers.scheduled, 0)
+  })
+})
