@@ -3,10 +3,10 @@
 // for status a second yardstick: a bare node:http GET of the same API route in a fresh process.
 // Goal: help and status answer in under 300 ms.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchDir } from './support/temp-dir.js'
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
 const RUNS = 15
@@ -24,7 +24,7 @@ function timed(args: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
-const dir = join(mkdtempSync(join(tmpdir(), 'allmende-bench-cli-')), 'node')
+const dir = join(benchDir('allmende-bench-cli-'), 'node')
 spawnSync(process.execPath, [cli, 'init', '--dir', dir, '--name', 'Bench'], { stdio: 'ignore' })
 const node = spawn(process.execPath, [cli, 'start', '--dir', dir], {
   stdio: ['ignore', 'pipe', 'ignore'],

@@ -4,8 +4,7 @@
 // node in the same run (yardstick). Goals: < 2x the static page and < 500 ms. Reports the bundle size.
 import '../src/polyfills.js'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Page } from 'playwright-core'
@@ -13,6 +12,7 @@ import { packageRoot } from '../src/api/package-root.js'
 import { initNode, openNode } from '../src/config/index.js'
 import { Connector } from '../src/connector.js'
 import { createSilentLogger } from '../src/log/index.js'
+import { benchDir } from './support/temp-dir.js'
 
 const DATASETS = 1000
 const ROUNDS = 7
@@ -62,7 +62,7 @@ function bundleSize(): { files: number; bytes: number; gzip: number } {
   }
 }
 
-const root = await mkdtemp(join(tmpdir(), 'allmende-bench-dashboard-'))
+const root = benchDir('allmende-bench-dashboard-')
 /** A small real file as every published dataset's source (a dataset must name a readable file). */
 const sourceFile = join(root, 'source.json')
 await writeFile(sourceFile, '[]')
@@ -114,7 +114,7 @@ const { datasets } = (await consumer.call('GET', '/api/v1/catalog?refresh=true')
 if (datasets.length < DATASETS)
   throw new Error(`the consumer's catalog holds ${datasets.length} datasets, not ${DATASETS}`)
 
-const profile = await mkdtemp(join(tmpdir(), 'allmende-bench-chromium-'))
+const profile = benchDir('allmende-bench-chromium-')
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -171,10 +171,8 @@ for (let i = 0; i < ROUNDS; i++) {
   catalog.push(await loadTime(`${consumer.apiUrl}/#/katalog`, 'allmende:catalog'))
 }
 await browser.close()
-await rm(profile, { recursive: true, force: true })
 await provider.node.stop()
 await consumer.node.stop()
-await rm(root, { recursive: true, force: true })
 
 const yardstick = median(statics)
 const verdict = (ms: number) =>

@@ -5,16 +5,17 @@
 import '../src/polyfills.js'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { initNode, openNode } from '../src/config/index.js'
 import { Connector } from '../src/connector.js'
 import { createSilentLogger } from '../src/log/index.js'
+import { benchDir } from './support/temp-dir.js'
 
 const PURPOSE = 'https://w3id.org/allmende/odrl#FloodWarning'
 const OFFER = {
@@ -54,7 +55,7 @@ async function startNode(
   return { node, api: apiUrl }
 }
 
-const root = await mkdtemp(join(tmpdir(), 'allmende-bench-dsp-http-'))
+const root = benchDir('allmende-bench-dsp-http-')
 /** A small real file as every published dataset's source (a dataset must name a readable file). */
 const sourceFile = join(root, 'source.json')
 await writeFile(sourceFile, '[]')
@@ -242,5 +243,4 @@ console.log(
 plainServer.close()
 await consumer.node.stop()
 await provider.node.stop()
-await rm(root, { recursive: true, force: true })
 process.exit(0)

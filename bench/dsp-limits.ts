@@ -7,8 +7,6 @@
 // keeps at least 0.9 of its served rate.
 import '../src/polyfills.js'
 import { spawn } from 'node:child_process'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { initNode, openNode } from '../src/config/index.js'
@@ -16,6 +14,7 @@ import { Connector } from '../src/connector.js'
 import { issueIdToken } from '../src/credentials/index.js'
 import { generateNodeKey, type NodeKey } from '../src/identity/index.js'
 import { createSilentLogger } from '../src/log/index.js'
+import { benchDir } from './support/temp-dir.js'
 
 const DSP_CONTEXT = 'https://w3id.org/dspace/2025/1/context.jsonld'
 const OFFERED_PER_SECOND = 8
@@ -93,7 +92,7 @@ async function legitimate(
 if (process.argv[2] === 'flood') {
   await flood(process.argv[3]!, process.argv[4]!, Number(process.argv[5]))
 } else {
-  const root = await mkdtemp(join(tmpdir(), 'allmende-bench-dsp-limits-'))
+  const root = benchDir('allmende-bench-dsp-limits-')
   const dir = join(root, 'provider')
   await initNode(dir, { name: 'provider', overrides: { dataspace: 'bench-limits' } })
   const node = new Connector({

@@ -6,14 +6,14 @@
 //    window: a bare libp2p node with the same transports and services (bench/support/bare-libp2p.ts) and
 //    `node -e 'setInterval(() => {}, 1000)'`.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchDir } from './support/temp-dir.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const cli = join(here, '..', 'src', 'cli', 'main.js')
-const root = mkdtempSync(join(tmpdir(), 'allmende-bench-living-'))
+const root = benchDir('allmende-bench-living-')
 const IDLE_MS = 60_000
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux
 

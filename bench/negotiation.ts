@@ -6,8 +6,7 @@
 import '../src/polyfills.js'
 import { type ChildProcess, fork } from 'node:child_process'
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -15,6 +14,7 @@ import { initNode, openNode } from '../src/config/index.js'
 import { Connector } from '../src/connector.js'
 import { useCanonicalizationWorkers } from '../src/credentials/canonical-forms.js'
 import { createSilentLogger } from '../src/log/index.js'
+import { benchDir } from './support/temp-dir.js'
 
 const DATASPACE = 'bench'
 const SETTLE_MS = 15_000
@@ -196,7 +196,7 @@ async function acrossProcesses(
   }
 }
 
-const root = await mkdtemp(join(tmpdir(), 'allmende-bench-negotiation-'))
+const root = benchDir('allmende-bench-negotiation-')
 /** A small real file as every published dataset's source (a dataset must name a readable file). */
 const sourceFile = join(root, 'source.json')
 await writeFile(sourceFile, '[]')

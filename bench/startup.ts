@@ -4,11 +4,11 @@
 // and an idle `node` (a timer, nothing loaded) for memory. Both run with the V8 flags `allmende` runs with.
 // BENCH_CLI=PATH measures another build's `main.js` (e.g. the previous commit's) with the same yardstick.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { V8_FLAGS } from '../src/cli/v8-flags.js'
+import { benchDir } from './support/temp-dir.js'
 
 const cli =
   process.env.BENCH_CLI ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
@@ -87,7 +87,7 @@ function measure(
   })
 }
 
-const dir = join(mkdtempSync(join(tmpdir(), 'allmende-bench-')), 'node')
+const dir = join(benchDir('allmende-bench-'), 'node')
 spawnSync(process.execPath, [cli, 'init', '--dir', dir, '--name', 'Bench'], { stdio: 'ignore' })
 childrenCpuMs()
 

@@ -5,7 +5,7 @@
 // Opt-in (named only): `npm run bench -- vc-suite`. The suite speaks HTTPS only, so the API is reached
 // through a TLS front with a throw-away self-signed certificate (`openssl`); both listen on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { tmpdir } from 'node:os'
@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { ApiServer, vcApiRoutes } from '../src/api/index.js'
 import { generateNodeKey } from '../src/identity/index.js'
 import { createSilentLogger } from '../src/log/index.js'
+import { benchDir } from './support/temp-dir.js'
 
 interface MochaTest {
   readonly fullTitle: string
@@ -117,7 +118,7 @@ try {
 
 /** An HTTPS server on 127.0.0.1 that passes every request on to `target`; returns its base URL. */
 async function tlsFront(target: URL): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'allmende-vc-suite-tls-'))
+  const dir = benchDir('allmende-vc-suite-tls-')
   const made = spawnSync('openssl', [
     'req',
     '-x509',
@@ -150,7 +151,6 @@ async function tlsFront(target: URL): Promise<string> {
       req.pipe(forward)
     },
   )
-  rmSync(dir, { recursive: true, force: true })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   server.unref()
   return `https://127.0.0.1:${(server.address() as { port: number }).port}`

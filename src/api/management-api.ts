@@ -5,6 +5,7 @@ import {
   exportOptionsOf,
   type OfferRequest,
   type ResolvedOffer,
+  SearchHitAnswers,
 } from '../catalog/index.js'
 import { downloadPath, type NodeFiles } from '../config/index.js'
 import type { AgreementRevocation, NegotiationService } from '../contract/index.js'
@@ -62,6 +63,7 @@ export interface ManagementApiParts {
 export function managementApi(log: Logger, parts: ManagementApiParts): ApiServer {
   const { config, key, directory, apiToken } = parts.files
   const { names } = parts
+  const answers = new SearchHitAnswers({ [key.did]: config.name })
   return new ApiServer(log, {
     host: config.apiHost,
     port: config.apiPort,
@@ -80,7 +82,7 @@ export function managementApi(log: Logger, parts: ManagementApiParts): ApiServer
           federation: parts.federation,
           providerNames: () => names.given(),
           exportOptions: () => exportOptionsOf({ ...config, did: key.did }),
-          names: { [key.did]: config.name },
+          answers,
         }),
       (router) =>
         contractRoutes(router, {

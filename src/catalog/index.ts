@@ -130,6 +130,7 @@ export {
 } from './offer-resolution.js'
 export { type OfferSummary, summarizeOffer, termsOf } from './offer-summary.js'
 export { requesterConstraintEvaluator, validateOfferWithPolicyEngine } from './policy-adapters.js'
+export { SearchHitAnswers } from './search-hit-answers.js'
 export { foldText } from './text-match.js'
 export {
   DATA_THEME_BASE,

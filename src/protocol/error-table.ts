@@ -100,6 +100,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // this node's own faults: its operator reads them in the log
   ALLMENDE_INTERNAL: fault(),
   ALLMENDE_DUTY_STATE: fault(),
+  ALLMENDE_CONTENT_TOTALS_UNKNOWN: fault(),
   ALLMENDE_CONFIG: fault(),
   ALLMENDE_KEY_FILE: fault(),
   ALLMENDE_AUDIT_CHAIN: fault(),

@@ -16,9 +16,9 @@ import {
   freePort,
   type RunningNode,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
 import { repoRoot } from '../support/repo.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const WAIT = { timeout: 60_000 }

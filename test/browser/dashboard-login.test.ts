@@ -8,13 +8,8 @@ import {
   seriousAxeViolations,
   type TestBrowser,
 } from '../support/browser.js'
-import {
-  allmendeJson,
-  type RunningNode,
-  runAllmende,
-  startAllmende,
-  tempDir,
-} from '../support/cli-process.js'
+import { allmendeJson, type RunningNode, runAllmende, startAllmende } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 describe('dashboard login, session and overview in a real browser', () => {
   let dir: string

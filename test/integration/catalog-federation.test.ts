@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { allmendeJson, eventually, type RunningNode, startAllmende, tempDir } from '../support/cli-process.js'
+import { allmendeJson, eventually, type RunningNode, startAllmende } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 interface Identity {
   did: string

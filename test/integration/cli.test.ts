@@ -6,14 +6,9 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import {
-  allmendeJson,
-  type RunningNode,
-  runAllmende,
-  startAllmende,
-  tempDir,
-} from '../support/cli-process.js'
+import { allmendeJson, type RunningNode, runAllmende, startAllmende } from '../support/cli-process.js'
 import { cliPath, repoRoot } from '../support/repo.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const SUITE = join(repoRoot(), 'test', 'conformance', 'odrl-test-suite')
@@ -117,9 +112,10 @@ describe('allmende errors the README promises', () => {
     }
   })
 
-  it('status of a node killed with -9 says it is not running', async () => {
+  it('status of a node killed with -9 says it is not running', async (t) => {
     await allmendeJson(['init', '--dir', join(root, 'killed'), '--name', 'Killed'])
     const node = await startAllmende(['--dir', join(root, 'killed')])
+    t.after(() => node.kill()) // a failed assertion leaves no node running
     assert.equal((await runAllmende(['status', '--dir', join(root, 'killed')])).code, 0)
     await node.kill()
     assertOneLineError(await runAllmende(['status', '--dir', join(root, 'killed')]), /is not running/)

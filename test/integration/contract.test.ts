@@ -13,9 +13,9 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
 import { FLOOD_WARNING, floodWarningOffer } from '../support/offers.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const TOURISM = 'https://w3id.org/allmende/odrl#TourismPromotion'
 

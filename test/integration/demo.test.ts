@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { runAllmende, tempDir } from '../support/cli-process.js'
+import { runAllmende } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 describe('allmende demo (what npm start runs)', () => {
   it('builds the Südwest-Cluster, negotiates and transfers, and reuses its directories on a second run', async () => {

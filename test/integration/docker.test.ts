@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { parse } from 'yaml'
-import { tempDir } from '../support/cli-process.js'
 import { repoRoot } from '../support/repo.js'
+import { tempDir } from '../support/temp-dir.js'
 
 /**
  * What can be checked of the container setup without a Docker engine: the Dockerfile against the
@@ -255,15 +254,10 @@ describe('docker/compose.yaml', () => {
 })
 
 describe('the image layout run as compose runs it', () => {
-  let work: string | undefined
-  after(async () => {
-    if (work !== undefined) await rm(work, { recursive: true, force: true })
-  })
-
   it('anchor, member, setup and health check make a member the anchor admits', {
     timeout: 300_000,
   }, async () => {
-    work = await tempDir('allmende-image-')
+    const work = await tempDir('allmende-image-')
     const app = join(work, 'app')
     mkdirSync(app)
     // The runtime stage's COPY lines; what it takes from the build stage comes from this checkout's build.
@@ -318,7 +312,8 @@ describe('the image layout run as compose runs it', () => {
     `
     const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
       // Every step of the script polls with its own bound; the spawn bound only ends a script that hangs.
-      const child = spawn('unshare', ['-rn', 'sh', '-c', script], {
+      // A PID namespace of its own: the nodes the script started in the background end with it, failed or not.
+      const child = spawn('unshare', ['-rnp', '--kill-child', 'sh', '-c', script], {
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 280_000,
         killSignal: 'SIGKILL',
@@ -329,7 +324,7 @@ describe('the image layout run as compose runs it', () => {
       child.on('exit', (code) => resolve({ code, out }))
     })
     const logs = ['anchor.log', 'member.log']
-      .map((f) => (existsSync(join(work!, f)) ? readFileSync(join(work!, f), 'utf8') : ''))
+      .map((f) => (existsSync(join(work, f)) ? readFileSync(join(work, f), 'utf8') : ''))
       .join('\n')
     assert.equal(result.code, 0, `${result.out}\n${logs}`.slice(-5000))
     assert.match(

@@ -17,9 +17,9 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
 import { DSP_CONTEXT, ForeignParty, type Recorded } from '../support/foreign-party.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const PROFILE = 'https://w3id.org/allmende/odrl-profile/v1'

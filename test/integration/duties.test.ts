@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type DutyMessage, verifyDutyMessage } from '../../src/transfer/index.js'
@@ -11,8 +11,8 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 
@@ -157,7 +157,6 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
   after(async () => {
     nodes.b?.process.kill('SIGCONT')
     await Promise.all(Object.values(nodes).map((n) => n.stop()))
-    await rm(root, { recursive: true, force: true })
   })
 
   it('delete after PT2S: the consumer deletes the file and the provider holds a verified deletion receipt', async () => {

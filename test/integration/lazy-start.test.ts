@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { ALLMENDE_CONTEXT_V1, CREDENTIALS_CONTEXT_V2 } from '../../src/credentials/index.js'
-import { allmendeJson, allmendeOk, type RunningNode, startAllmende, tempDir } from '../support/cli-process.js'
+import { allmendeJson, allmendeOk, type RunningNode, startAllmende } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 /**
  * A node starts without the libraries an idle node does not use (src/util/load-once.ts): the credential

@@ -9,8 +9,8 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 interface Identity {
   name: string
@@ -168,7 +168,7 @@ describe('three nodes on 127.0.0.1', () => {
 })
 
 describe('node lifecycle', () => {
-  it('keeps DID and PeerId across a restart and exits 0 on SIGTERM', async () => {
+  it('keeps DID and PeerId across a restart and exits 0 on SIGTERM', async (t) => {
     const dir = join(await tempDir(), 'kusel')
     const init = await allmendeJson<{ did: string; peerId: string }>([
       'init',
@@ -181,6 +181,7 @@ describe('node lifecycle', () => {
     assert.equal(mode, 0o600)
     for (let run = 0; run < 2; run++) {
       const node = await startAllmende(['--dir', dir])
+      t.after(() => node.kill()) // a failed assertion leaves no node running
       const status = await allmendeJson<Identity>(['status', '--dir', dir])
       assert.equal(status.did, init.did)
       assert.equal(status.peerId, init.peerId)

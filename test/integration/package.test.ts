@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { tempDir } from '../support/cli-process.js'
 import { repoRoot } from '../support/repo.js'
+import { tempDir } from '../support/temp-dir.js'
 
 /** Runs a command and collects its output; rejects with the output when it fails. */
 function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<string> {

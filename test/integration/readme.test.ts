@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { cliPath, repoRoot } from '../support/repo.js'
+import { tempDir } from '../support/temp-dir.js'
 
 /**
  * The README's shell blocks, run as one script exactly as written, in order. Only `npx allmende`
@@ -57,7 +57,6 @@ describe('README commands', () => {
         }
       }
     }
-    await rm(work, { recursive: true, force: true })
   })
 
   it('has the newcomer commands first', () => {
@@ -71,7 +70,7 @@ describe('README commands', () => {
   }, async () => {
     const blocks = readmeShellBlocks(readFileSync(join(root, 'README.md'), 'utf8')).slice(1)
     assert.ok(blocks.length >= 8, `only ${blocks.length} shell blocks`)
-    work = await mkdtemp(join(tmpdir(), 'allmende-readme-'))
+    work = await tempDir('allmende-readme-')
     // The walkthrough reads example data from the repository, as it does when run there.
     await symlink(join(root, 'examples'), join(work, 'examples'))
     await symlink(join(root, 'test'), join(work, 'test'))

@@ -10,8 +10,8 @@ import {
   eventually,
   type RunningNode,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const RESEARCH = 'https://w3id.org/dpv#NonCommercialResearch'

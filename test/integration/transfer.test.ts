@@ -11,8 +11,8 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const FLOOD_WARNING = 'https://w3id.org/allmende/odrl#FloodWarning'
 const MiB = 1024 * 1024
@@ -171,7 +171,6 @@ describe('data transfer over libp2p between two nodes', () => {
 
   after(async () => {
     await Promise.all(Object.values(nodes).map((n) => n.stop()))
-    await rm(root, { recursive: true, force: true })
   })
 
   it('moves 50 MiB with the hash of the source, and both sides keep a receipt signed by both', async () => {
@@ -241,31 +240,6 @@ describe('data transfer over libp2p between two nodes', () => {
     )
     assert.equal(denied.length, 1)
     assert.equal(denied[0]!.data.count, 4)
-  })
-
-  it('outside the agreed time window the request is denied, naming the time constraint', async () => {
-    const source = join(root, 'window.csv')
-    await writeFile(source, 'a,b\n1,2\n')
-    // Long enough for publishing and negotiating on a loaded machine; the transfer waits for its end.
-    const end = new Date(Date.now() + 20_000)
-    const agreement = await agreementFor(
-      'window',
-      source,
-      offer('urn:allmende:offer:window', [
-        {
-          leftOperand: 'dateTime',
-          operator: 'lt',
-          rightOperand: { '@value': end.toISOString(), '@type': 'xsd:dateTime' },
-        },
-      ]),
-    )
-    const wait = end.getTime() - Date.now() + 500
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    const { code, summary } = await transfer(agreement, join(root, 'downloads', 'window.csv'))
-    assert.equal(code, 1)
-    assert.equal(summary.state, 'TERMINATED')
-    assert.equal(summary.code, 'POLICY_DENIED')
-    assert.match(summary.reason ?? '', /dateTime|time/i)
   })
 
   it('after kill -9 of the consumer mid-transfer, a restart resumes into the same file with the same hash', async () => {

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { signAuditHead } from '../../src/audit/audit-entry.js'
 import { AUDIT_HEAD_KEY, AUDIT_SUBLEVEL, auditEntryKey } from '../../src/audit/audit-log.js'
 import { type AuditEntry, AuditLog, signReceipt } from '../../src/audit/index.js'
@@ -10,6 +8,7 @@ import type { CliIo } from '../../src/cli/command.js'
 import { auditVerifyCommand } from '../../src/cli/commands/audit-verify.js'
 import { initNode, type NodeFiles } from '../../src/config/index.js'
 import { Store } from '../../src/store/index.js'
+import { tempDir } from '../support/temp-dir.js'
 
 function captureIo(): CliIo & { out: string[] } {
   const out: string[] = []
@@ -79,9 +78,8 @@ describe('audit truncation: cutting the newest entries and rewriting the head is
   const fresh = async () => twoNodes(join(root, `case-${++n}`))
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-truncation-'))
+    root = await tempDir('allmende-truncation-')
   })
-  after(() => rm(root, { recursive: true, force: true }))
 
   it('an intact pair verifies, each anchored by the other', async () => {
     const { provider, consumer } = await fresh()

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import {
-  allmendeJson,
-  type RunningNode,
-  runAllmende,
-  startAllmende,
-  tempDir,
-} from '../support/cli-process.js'
+import { allmendeJson, type RunningNode, runAllmende, startAllmende } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 /** Flips one byte in the middle of the largest log or table file of a database. */
 async function damage(dbDir: string): Promise<string> {

@@ -16,8 +16,8 @@ import { policyValidateCommand } from '../../src/cli/commands/policy-validate.js
 import { generateNodeKey } from '../../src/identity/index.js'
 import type { Logger } from '../../src/log/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
-import { tempDir } from '../support/cli-process.js'
 import { ForeignParty } from '../support/foreign-party.js'
+import { tempDir } from '../support/temp-dir.js'
 import {
   checkOffer,
   glanInput,

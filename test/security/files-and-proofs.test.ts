@@ -3,7 +3,7 @@
 // revoked agreement or one whose revocation cannot be checked, unless the verifier accepts that.
 // Two real nodes on 127.0.0.1: anchor A (provider) and member B (consumer).
 import assert from 'node:assert/strict'
-import { lstat, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { lstat, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -12,8 +12,8 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 import { offer } from './provider-fixture.js'
 
 describe('security: files and proofs', () => {
@@ -90,7 +90,6 @@ describe('security: files and proofs', () => {
 
   after(async () => {
     await Promise.all(Object.values(nodes).map((n) => n.stop()))
-    await rm(root, { recursive: true, force: true })
   })
 
   it('a transfer never writes into the node directory, by the CLI, by the API, or through a link', async () => {

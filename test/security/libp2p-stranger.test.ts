@@ -42,7 +42,8 @@ import {
   TRUST_PROTOCOL,
 } from '../../src/protocol/index.js'
 import { Store } from '../../src/store/index.js'
-import { eventually, tempDir } from '../support/cli-process.js'
+import { eventually } from '../support/cli-process.js'
+import { tempDir } from '../support/temp-dir.js'
 
 interface Member {
   key: NodeKey

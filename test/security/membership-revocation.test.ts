@@ -1,22 +1,18 @@
 // Issue 10 item 4: a member revoked by its anchor loses members-only access over DSP HTTP within one
 // membership refresh, as over libp2p: the verdict cache and the status list cache must not stack.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { HttpMembership } from '../../src/bindings/http/index.js'
 import { type JsonLdObject, StatusListCache, StatusListIssuer } from '../../src/credentials/index.js'
 import { generateNodeKey } from '../../src/identity/index.js'
 import { Store } from '../../src/store/index.js'
+import { tempDir } from '../support/temp-dir.js'
 
 describe('security: membership revocation over DSP HTTP', () => {
-  let dir = ''
-  after(() => rm(dir, { recursive: true, force: true }))
-
   for (const refreshSeconds of [60, 10]) {
     it(`takes effect within one refresh period (${refreshSeconds} s), however the two caches line up`, async () => {
-      dir = dir || (await mkdtemp(join(tmpdir(), 'allmende-revocation-')))
+      const dir = await tempDir('allmende-revocation-')
       const store = await Store.open(join(dir, String(refreshSeconds)))
       try {
         const anchor = await generateNodeKey()

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateNodeKey } from '../../src/identity/index.js'
-import { allmendeJson, type RunningNode, startAllmende, tempDir } from '../support/cli-process.js'
+import { allmendeJson, type RunningNode, startAllmende } from '../support/cli-process.js'
 import { DSP_CONTEXT, ForeignParty, type Recorded } from '../support/foreign-party.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const PROFILE = 'https://w3id.org/allmende/odrl-profile/v1'
 
@@ -65,7 +66,6 @@ export class HttpProviderFixture {
   async stop(): Promise<void> {
     await this.node?.stop()
     await this.consumer?.stop()
-    await rm(this.root, { recursive: true, force: true })
   }
 
   get dir(): string {

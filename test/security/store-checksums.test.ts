@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { Store, StoreCorruptionError, verifyLevelFiles } from '../../src/store/index.js'
+import { tempDir } from '../support/temp-dir.js'
 
 const RECORDS = 300
 
@@ -57,7 +57,7 @@ describe('store integrity: every LevelDB checksum is checked before the store op
   }
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-checksums-'))
+    root = await tempDir('allmende-checksums-')
     walDb = join(root, 'wal')
     tableDb = join(root, 'table')
     await seed(walDb, false)
@@ -65,7 +65,6 @@ describe('store integrity: every LevelDB checksum is checked before the store op
     expected = await contents(await copyOf(tableDb))
     assert.equal(expected.length, RECORDS)
   })
-  after(() => rm(root, { recursive: true, force: true }))
 
   it('a byte flipped in the write-ahead log refuses the open, naming the log and how to restore', async () => {
     const dir = await copyOf(walDb)

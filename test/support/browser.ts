@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { tempDir } from './temp-dir.js'
 
 /** Debian's chromium (`apt-get install chromium`); a browser is never downloaded. */
 export const CHROMIUM = '/usr/bin/chromium'
@@ -19,7 +18,7 @@ const ARGS = [
   '--disable-sync',
 ]
 
-/** A headless chromium with a fresh profile directory, removed on close. */
+/** A headless chromium with a fresh profile directory (removed when the test file ends, {@link tempDir}). */
 export interface TestBrowser {
   readonly context: BrowserContext
   newPage(): Promise<Page>
@@ -30,7 +29,7 @@ export async function launchBrowser(options: { locale?: string } = {}): Promise<
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`)
   }
-  const profile = await mkdtemp(join(tmpdir(), 'allmende-chromium-'))
+  const profile = await tempDir('allmende-chromium-')
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -43,7 +42,6 @@ export async function launchBrowser(options: { locale?: string } = {}): Promise<
     newPage: () => context.newPage(),
     close: async () => {
       await context.close()
-      await rm(profile, { recursive: true, force: true })
     },
   }
 }

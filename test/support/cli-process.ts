@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { freeFixedPort } from '../../src/config/index.js'
 import { cliPath } from './repo.js'
 
@@ -131,10 +128,6 @@ export function startAllmende(
       reject(new Error(`node exited with ${code} before ready:\n${stderr}`))
     })
   })
-}
-
-export function tempDir(prefix = 'allmende-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix))
 }
 
 /**

@@ -1,4 +1,4 @@
-import { appendFile, cp, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, cp, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { openNode } from '../../src/config/index.js'
 import { Connector } from '../../src/connector.js'
@@ -11,8 +11,8 @@ import {
   type RunningNode,
   runAllmende,
   startAllmende,
-  tempDir,
 } from './cli-process.js'
+import { tempDir } from './temp-dir.js'
 
 /** A negotiation as `GET /api/v1/negotiations` lists it. */
 export interface NegotiationView {
@@ -311,8 +311,8 @@ export class Cluster {
   }
 
   /**
-   * Stops every node and removes the cluster's folder; with `ALLMENDE_TEST_KEEP_LOGS=<dir>` the
-   * nodes' logs are copied there first (to read what a failed run's nodes did).
+   * Stops every node (its folder goes when the test file ends, {@link tempDir}); with
+   * `ALLMENDE_TEST_KEEP_LOGS=<dir>` the nodes' logs are copied there (to read what a failed run's nodes did).
    */
   async close(): Promise<void> {
     await Promise.all([...this.running.keys(), ...this.embedded.keys()].map((name) => this.stop(name)))
@@ -322,6 +322,5 @@ export class Cluster {
         recursive: true,
         filter: (path) => path === this.root || path.endsWith('.log'),
       })
-    await rm(this.root, { recursive: true, force: true })
   }
 }

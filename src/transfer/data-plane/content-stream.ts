@@ -8,7 +8,12 @@ import {
 import { ContentDigest, readAhead, skipHashed } from './content-digest.js'
 import { CONTENT_BATCH_BYTES, type ContentTotals, type DataQuery, type SentContent } from './data-plane.js'
 import type { DigestCache, FileLook } from './digest-cache.js'
-import { DataAccessDeniedError, RangeNotSatisfiableError, SourceChangedError } from './errors.js'
+import {
+  ContentTotalsUnknownError,
+  DataAccessDeniedError,
+  RangeNotSatisfiableError,
+  SourceChangedError,
+} from './errors.js'
 
 /** Bytes of a source read ahead of the network. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
@@ -175,7 +180,7 @@ async function totalsAtEnd(
     return totals
   }
   const remembered = look?.totals
-  if (remembered === undefined) throw new Error('the content was neither hashed nor remembered')
+  if (remembered === undefined) throw new ContentTotalsUnknownError()
   if (bytes !== remembered.bytes || !(await cache?.unchanged(look!))) throw new SourceChangedError(look!.path)
   return remembered
 }

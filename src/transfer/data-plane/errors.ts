@@ -80,3 +80,19 @@ export class SourceChangedError extends AllmendeError {
     })
   }
 }
+
+/**
+ * The content went out, but its totals are neither hashed nor remembered: `openContent` sets up one
+ * of the two for every stream with totals, so this is a fault of this node, not of the source.
+ */
+export class ContentTotalsUnknownError extends AllmendeError {
+  static override name = 'ContentTotalsUnknownError'
+  constructor() {
+    super(
+      'ALLMENDE_CONTENT_TOTALS_UNKNOWN',
+      'the content was sent without a hash or remembered totals, so no receipt can state them; ' +
+        'the transfer can start again, and the node log of this error belongs in a bug report',
+      { expose: false },
+    )
+  }
+}

@@ -37,7 +37,8 @@ import {
 } from '../../../src/protocol/index.js'
 import { Store } from '../../../src/store/index.js'
 import { TRANSFER_MOVE_TARGETS, type TransferMove } from '../../../src/transfer/index.js'
-import { eventually, tempDir } from '../../support/cli-process.js'
+import { eventually } from '../../support/cli-process.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 /** What the party's client saw of one answer: the HTTP status over DSP HTTP, nothing over libp2p. */
 export interface Exchange {

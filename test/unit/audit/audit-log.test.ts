@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { AUDIT_HEAD_KEY, auditEntryKey } from '../../../src/audit/audit-log.js'
 import {
   AuditChainError,
@@ -14,6 +12,7 @@ import {
 } from '../../../src/audit/index.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 /** A clock that advances one second per reading, from a fixed start. */
 function steppingClock(start = Date.parse('2026-03-01T08:00:00.000Z')): () => Date {
@@ -31,11 +30,8 @@ describe('AuditLog', () => {
   const nextDir = () => join(root, `db-${++n}`)
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-audit-'))
+    root = await tempDir('allmende-audit-')
     key = await nodeKeyFromSeed(new Uint8Array(32).fill(7))
-  })
-  after(async () => {
-    await rm(root, { recursive: true, force: true })
   })
 
   it('record() chains entries from the genesis hash and signs them; verification passes', async () => {

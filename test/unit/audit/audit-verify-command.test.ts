@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { auditEntryKey } from '../../../src/audit/audit-log.js'
 import { type AuditEntry, AuditLog, AuditSourceError, signReceipt } from '../../../src/audit/index.js'
 import type { CliIo } from '../../../src/cli/command.js'
 import { auditVerifyCommand, loadAuditEntries } from '../../../src/cli/commands/audit-verify.js'
 import { initNode, type NodeFiles } from '../../../src/config/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 function captureIo(): CliIo & { out: string[]; err: string[] } {
   const out: string[] = []
@@ -57,10 +57,7 @@ describe('allmende audit verify', () => {
   const nextDir = () => join(root, `node-${++n}`)
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-audit-cli-'))
-  })
-  after(async () => {
-    await rm(root, { recursive: true, force: true })
+    root = await tempDir('allmende-audit-cli-')
   })
 
   it('exits 0 for an intact log read from the database, with receipts', async () => {

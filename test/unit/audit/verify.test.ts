@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
+import { afterEach, before, beforeEach, describe, it } from 'node:test'
 import { sealAuditEntry } from '../../../src/audit/audit-entry.js'
 import { auditEntryKey } from '../../../src/audit/audit-log.js'
 import { type AuditEntry, AuditLog, auditEntryHash, verifyAuditLog } from '../../../src/audit/index.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 describe('verifyAuditLog', () => {
   let root: string
@@ -18,12 +17,9 @@ describe('verifyAuditLog', () => {
   let n = 0
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-audit-verify-'))
+    root = await tempDir('allmende-audit-verify-')
     key = await nodeKeyFromSeed(new Uint8Array(32).fill(3))
     intruder = await nodeKeyFromSeed(new Uint8Array(32).fill(4))
-  })
-  after(async () => {
-    await rm(root, { recursive: true, force: true })
   })
   beforeEach(async () => {
     store = await Store.open(join(root, `db-${++n}`))

@@ -14,6 +14,7 @@ import {
 } from '../../../src/catalog/index.js'
 import type { Store } from '../../../src/store/index.js'
 import { localSourceProblem } from '../../../src/transfer/sources/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { checkOffer, glanInput, HAMBURG, ManualClock, MEMBER, roleConstraint, tempStore } from './fixtures.js'
 
 describe('Catalog', () => {
@@ -125,11 +126,12 @@ describe('Catalog', () => {
 
     it('is refused on update when the new file is a directory; an update of other fields does not look at the file', async () => {
       const catalog = checked()
-      const file = join(tmpdir(), `allmende-source-${process.pid}.json`)
+      const dir = await tempDir('allmende-source-')
+      const file = join(dir, 'pegel.json')
       await writeFile(file, '[]')
       const { dataset } = await catalog.add(glanInput({ source: { kind: 'file', path: file } }))
       await assert.rejects(
-        catalog.update(dataset.id, { source: { kind: 'file', path: tmpdir() } }),
+        catalog.update(dataset.id, { source: { kind: 'file', path: dir } }),
         InvalidDatasetError,
       )
       await rm(file) // gone now: a title change does not look at the file

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import {
@@ -16,6 +15,7 @@ import type { CliIo } from '../../../src/cli/command.js'
 import { runCli } from '../../../src/cli/run-cli.js'
 import { initNode } from '../../../src/config/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDirSync } from '../../support/temp-dir.js'
 import { checkOffer, glanInput, ManualClock, roleConstraint, tempStore } from './fixtures.js'
 
 /** The problems `validateDatasetInput` names for `input`, or [] when it is accepted. */
@@ -166,7 +166,7 @@ describe('guessFormat', () => {
 })
 
 describe('allmende dataset add --source and catalog export (no node running)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'allmende-open-data-'))
+  const root = tempDirSync('allmende-open-data-')
   const policy = join(root, 'offer.jsonld')
   writeFileSync(policy, '{}')
 

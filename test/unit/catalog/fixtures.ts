@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv2019 } from 'ajv/dist/2019.js'
@@ -15,6 +14,7 @@ import {
   type Requester,
 } from '../../../src/catalog/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 /** The directory holding package.json, from test/ and dist/test/ alike. */
 export function repoRoot(): string {
@@ -44,15 +44,14 @@ export class ManualClock implements CatalogClock {
   }
 }
 
-/** A fresh on-disk store in a temp directory, and the function that closes and removes it. */
+/** A fresh on-disk store in a temporary folder (removed when the test file ends), and the function that closes it. */
 export async function tempStore(): Promise<{ store: Store; dispose: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'allmende-catalog-'))
+  const dir = await tempDir('allmende-catalog-')
   const store = await Store.open(join(dir, 'db'))
   return {
     store,
     dispose: async () => {
       await store.close()
-      await rm(dir, { recursive: true, force: true })
     },
   }
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { CliCommand } from '../../../src/cli/command.js'
 import { configGetCommand, configSetCommand } from '../../../src/cli/commands/config.js'
 import { dialableAddresses, initNode, reachabilityWarnings } from '../../../src/config/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 async function run(command: CliCommand, args: string[]): Promise<string> {
   let out = ''
@@ -24,7 +24,7 @@ async function run(command: CliCommand, args: string[]): Promise<string> {
 
 describe('stable addresses and allmende config get|set', () => {
   it('init fixes a concrete libp2p port once, also for an explicit port 0', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'allmende-config-'))
+    const root = await tempDir('allmende-config-')
     const plain = await initNode(join(root, 'plain'), { name: 'Kusel' })
     assert.match(plain.config.listen[0] ?? '', /^\/ip4\/127\.0\.0\.1\/tcp\/[1-9]\d*$/)
     const chosen = await initNode(join(root, 'chosen'), {
@@ -44,7 +44,7 @@ describe('stable addresses and allmende config get|set', () => {
   })
 
   it('changes listen, announce and bootstrap without touching the key', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'allmende-config-'))
+    const root = await tempDir('allmende-config-')
     const node = await initNode(join(root, 'kl'), { name: 'Kaiserslautern' })
     const keyBefore = await readFile(node.directory.keyFile, 'utf8')
     const dir = node.directory.root
@@ -67,7 +67,7 @@ describe('stable addresses and allmende config get|set', () => {
   })
 
   it('refuses bad values with the field named, and unknown keys', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'allmende-config-'))
+    const root = await tempDir('allmende-config-')
     const node = await initNode(join(root, 'x'), { name: 'X' })
     const dir = node.directory.root
     await assert.rejects(run(configSetCommand, ['listen', 'nonsense', '--dir', dir]), /listen\[0\]/)

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { ConfigError, nodeDirectory, openNodeStore } from '../../../src/config/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 describe('openNodeStore: the database a node runs on', () => {
   let root: string
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-node-store-'))
+    root = await tempDir('allmende-node-store-')
   })
-  after(() => rm(root, { recursive: true, force: true }))
 
   it('opens the database of a node directory, and says the node runs while another holds it', async () => {
     const directory = nodeDirectory(root)

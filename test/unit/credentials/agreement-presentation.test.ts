@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import {
   countersignAgreementCredential,
   InvalidCredentialError,
@@ -14,17 +11,12 @@ import {
   verifyAgreementPresentation,
 } from '../../../src/credentials/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { parties, sampleAgreement } from './fixtures.js'
-
-const dirs: string[] = []
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
 
 async function fixture() {
   const keys = await parties()
-  const dir = await mkdtemp(join(tmpdir(), 'allmende-present-'))
-  dirs.push(dir)
+  const dir = await tempDir('allmende-present-')
   const store = await Store.open(dir)
   const lists = await StatusListIssuer.open({ store, key: keys.provider, length: 16 })
   const credentialStatus = await lists.allocate()

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import {
   AgreementVerifier,
   addProof,
@@ -16,15 +13,11 @@ import {
   verifyAgreementCredential,
 } from '../../../src/credentials/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { parties, sampleAgreement } from './fixtures.js'
 
 const NOW = new Date('2026-11-22T12:00:00Z')
 const DAY = 86_400_000
-const dirs: string[] = []
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
-
 async function signedAgreement(rules = 1, options: { validFrom?: Date; validUntil?: Date } = {}) {
   const keys = await parties()
   const agreement = sampleAgreement(keys.provider, keys.consumer, rules)
@@ -121,8 +114,7 @@ describe('issueAgreementCredential / countersignAgreementCredential / verifyAgre
 
   it('refuses a revoked agreement: revoked', async () => {
     const keys = await parties()
-    const dir = await mkdtemp(join(tmpdir(), 'allmende-agreement-'))
-    dirs.push(dir)
+    const dir = await tempDir('allmende-agreement-')
     const store = await Store.open(dir)
     const lists = await StatusListIssuer.open({ store, key: keys.provider, length: 16 })
     const credentialStatus = await lists.allocate()
@@ -155,8 +147,7 @@ describe('issueAgreementCredential / countersignAgreementCredential / verifyAgre
 describe('AgreementVerifier', () => {
   it('caches verified agreements by content hash yet re-checks validity and revocation', async () => {
     const keys = await parties()
-    const dir = await mkdtemp(join(tmpdir(), 'allmende-agreement-'))
-    dirs.push(dir)
+    const dir = await tempDir('allmende-agreement-')
     const store = await Store.open(dir)
     const lists = await StatusListIssuer.open({ store, key: keys.provider, length: 16 })
     const credentialStatus = await lists.allocate()

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { CliIo } from '../../../src/cli/command.js'
 import { contractVerifyCommand } from '../../../src/cli/commands/contract-verify.js'
 import {
@@ -15,12 +14,8 @@ import {
 } from '../../../src/credentials/index.js'
 import { InvalidInputError } from '../../../src/protocol/errors.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { parties, sampleAgreement } from './fixtures.js'
-
-const dirs: string[] = []
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
 
 function captureIo(stdin = ''): CliIo & { text: () => string } {
   const out: string[] = []
@@ -34,8 +29,7 @@ function captureIo(stdin = ''): CliIo & { text: () => string } {
 
 async function setup() {
   const keys = await parties()
-  const dir = await mkdtemp(join(tmpdir(), 'allmende-contract-verify-'))
-  dirs.push(dir)
+  const dir = await tempDir('allmende-contract-verify-')
   const store = await Store.open(join(dir, 'db'))
   const lists = await StatusListIssuer.open({ store, key: keys.provider, length: 16 })
   const credentialStatus = await lists.allocate()

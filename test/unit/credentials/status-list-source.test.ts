@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
   type JsonLdObject,
@@ -11,6 +8,7 @@ import {
   statusListUrl,
 } from '../../../src/credentials/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { parties } from './fixtures.js'
 
 describe('StatusListSource: own lists from the issuer, others over the network', () => {
@@ -30,13 +28,12 @@ describe('StatusListSource: own lists from the issuer, others over the network',
     const { provider, consumer } = await parties()
     ownDid = provider.did
     otherDid = consumer.did
-    dir = await mkdtemp(join(tmpdir(), 'allmende-status-source-'))
+    dir = await tempDir('allmende-status-source-')
     store = await Store.open(dir)
     own = await StatusListIssuer.open({ store, key: provider, length: 16 })
   })
   after(async () => {
     await store.close()
-    await rm(dir, { recursive: true, force: true })
   })
 
   it("reads this node's own list from its issuer, without asking the network", async () => {

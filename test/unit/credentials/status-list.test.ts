@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import {
   type JsonLdObject,
   parseStatusListUrl,
@@ -14,17 +11,8 @@ import {
   verifyCredential,
 } from '../../../src/credentials/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { parties } from './fixtures.js'
-
-const dirs: string[] = []
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'allmende-status-'))
-  dirs.push(dir)
-  return dir
-}
 
 describe('statusListUrl / parseStatusListUrl', () => {
   it('round-trips issuer DID and list id', async () => {
@@ -39,7 +27,7 @@ describe('statusListUrl / parseStatusListUrl', () => {
 describe('StatusListIssuer', () => {
   it('allocates indexes, revokes, and keeps both across a Store reopen', async () => {
     const { provider } = await parties()
-    const dir = await tempDir()
+    const dir = await tempDir('allmende-status-')
     let store = await Store.open(dir)
     let lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
     const first = await lists.allocate()
@@ -63,7 +51,7 @@ describe('StatusListIssuer', () => {
 
   it('starts a new list when one is full, and refuses unallocated indexes', async () => {
     const { provider } = await parties()
-    const store = await Store.open(await tempDir())
+    const store = await Store.open(await tempDir('allmende-status-'))
     const lists = await StatusListIssuer.open({ store, key: provider, length: 8 })
     const entries = []
     for (let i = 0; i < 9; i++) entries.push(await lists.allocate())
@@ -75,7 +63,7 @@ describe('StatusListIssuer', () => {
 
   it('serves a signed list credential that verifies and carries the revocation', async () => {
     const { provider } = await parties()
-    const store = await Store.open(await tempDir())
+    const store = await Store.open(await tempDir('allmende-status-'))
     const lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
     const entry = await lists.allocate()
     await lists.revoke(entry)
@@ -91,7 +79,7 @@ describe('StatusListIssuer', () => {
 describe('StatusListCache', () => {
   it('reads the bit itself and re-fetches only after the TTL', async () => {
     const { provider } = await parties()
-    const store = await Store.open(await tempDir())
+    const store = await Store.open(await tempDir('allmende-status-'))
     const lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
     const entry = await lists.allocate()
     const credential: JsonLdObject = { issuer: provider.did, credentialStatus: entry }
@@ -117,7 +105,7 @@ describe('StatusListCache', () => {
 
   it('hands on the list it holds while fresh, and takes no copy older than one it saw', async () => {
     const { provider } = await parties()
-    const store = await Store.open(await tempDir())
+    const store = await Store.open(await tempDir('allmende-status-'))
     let clock = Date.now()
     const lists = await StatusListIssuer.open({
       store,
@@ -154,7 +142,7 @@ describe('StatusListCache', () => {
 
   it('refuses a list issued by someone else than the credential issuer', async () => {
     const { provider, stranger } = await parties()
-    const store = await Store.open(await tempDir())
+    const store = await Store.open(await tempDir('allmende-status-'))
     const lists = await StatusListIssuer.open({ store, key: stranger, length: 16 })
     const entry = await lists.allocate()
     const cache = new StatusListCache({
@@ -169,7 +157,7 @@ describe('StatusListCache', () => {
 
   it('refuses a tampered list credential', async () => {
     const { provider } = await parties()
-    const store = await Store.open(await tempDir())
+    const store = await Store.open(await tempDir('allmende-status-'))
     const lists = await StatusListIssuer.open({ store, key: provider, length: 16 })
     const entry = await lists.allocate()
     const cache = new StatusListCache({

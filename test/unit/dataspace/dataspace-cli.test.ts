@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { CliCommand, CliIo } from '../../../src/cli/command.js'
@@ -10,6 +9,7 @@ import { dataspaceJoinCommand } from '../../../src/cli/commands/dataspace-join.j
 import { dataspaceMembersCommand } from '../../../src/cli/commands/dataspace-members.js'
 import { dataspaceRevokeCommand } from '../../../src/cli/commands/dataspace-revoke.js'
 import { initNode } from '../../../src/config/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 async function run(command: CliCommand, args: string[]): Promise<string> {
   let out = ''
@@ -28,7 +28,7 @@ async function run(command: CliCommand, args: string[]): Promise<string> {
 
 describe('allmende dataspace commands on stopped nodes (database opened directly)', () => {
   it('create, join, endorse, members, revoke', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'allmende-dataspace-cli-'))
+    const root = await tempDir('allmende-dataspace-cli-')
     const anchor = await initNode(join(root, 'anchor'), { name: 'Anker' })
     const member = await initNode(join(root, 'member'), { name: 'Mitglied' })
     const created = JSON.parse(

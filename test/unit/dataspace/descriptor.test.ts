@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { addProof, type JsonLdObject } from '../../../src/credentials/index.js'
@@ -18,6 +17,7 @@ import {
   verifyDescriptor,
   writeDescriptorFile,
 } from '../../../src/dataspace/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 import { keys } from './fixtures.js'
 
 describe('data space descriptor', () => {
@@ -117,7 +117,7 @@ describe('data space descriptor', () => {
 
   it('round-trips through a file; a broken file names it', async () => {
     const { anchor1 } = await keys()
-    const dir = await mkdtemp(join(tmpdir(), 'allmende-descriptor-'))
+    const dir = await tempDir('allmende-descriptor-')
     const descriptor = await createDescriptor({ title: 'Datei', anchors: [anchor1] })
     await writeDescriptorFile(join(dir, 'dataspace.json'), descriptor)
     assert.equal((await readDescriptorFile(join(dir, 'dataspace.json'))).id, descriptor.id)

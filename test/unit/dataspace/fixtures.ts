@@ -1,10 +1,8 @@
-// Shared test material for the data space tests (no tests here; imported only).
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseStatusListUrl, StatusListCache, StatusListIssuer } from '../../../src/credentials/index.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 /** Deterministic keys: two anchors, two would-be members, and a stranger who is no anchor. */
 export async function keys(): Promise<
@@ -21,7 +19,7 @@ export async function keys(): Promise<
 
 /** A fresh store in a temporary directory. */
 export async function tempStore(): Promise<Store> {
-  return Store.open(join(await mkdtemp(join(tmpdir(), 'allmende-dataspace-unit-')), 'db'))
+  return Store.open(join(await tempDir('allmende-dataspace-unit-'), 'db'))
 }
 
 /** Status list issuers of several keys and a verifier cache that fetches from them in-process. */

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import {
   buildDidWebDocument,
   type DidDocument,
@@ -12,11 +9,7 @@ import {
   UnresolvableDidError,
 } from '../../../src/identity/index.js'
 import { Store } from '../../../src/store/index.js'
-
-const dirs: string[] = []
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
+import { tempDir } from '../../support/temp-dir.js'
 
 describe('DidResolver', () => {
   it('resolves did:key directly, with its Multikey method', async () => {
@@ -67,8 +60,7 @@ describe('DidResolver', () => {
 
   it('keeps did:web documents in a Store sublevel across a reopen', async () => {
     const key = await nodeKeyFromSeed(new Uint8Array(32).fill(1))
-    const dir = await mkdtemp(join(tmpdir(), 'allmende-didcache-'))
-    dirs.push(dir)
+    const dir = await tempDir('allmende-didcache-')
     let store = await Store.open(dir)
     await new DidResolver({ didWebCache: store.sublevel<DidDocument>('did-web') }).cacheDidWebDocument(
       buildDidWebDocument('kusel.de', key),

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { type CliIo, UsageError } from '../../../src/cli/command.js'
 import { identityDidWebCommand } from '../../../src/cli/commands/identity-did-web.js'
 import {
@@ -14,11 +13,7 @@ import {
   nodeKeyFromSeed,
   writeNodeKey,
 } from '../../../src/identity/index.js'
-
-const dirs: string[] = []
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
-})
+import { tempDir } from '../../support/temp-dir.js'
 
 describe('didWebFromDomain / didWebDocumentUrl', () => {
   it('builds did:web identifiers per the method spec', () => {
@@ -65,8 +60,7 @@ function captureIo(): CliIo & { out: string[] } {
 
 describe('allmende identity did-web', () => {
   it('writes the did.json of the node key', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'allmende-didweb-'))
-    dirs.push(dir)
+    const dir = await tempDir('allmende-didweb-')
     const key = await nodeKeyFromSeed(new Uint8Array(32).fill(9))
     await writeNodeKey(join(dir, 'node.key'), key)
     const io = captureIo()

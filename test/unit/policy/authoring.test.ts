@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { CliIo } from '../../../src/cli/command.js'
@@ -12,6 +11,7 @@ import { hasIssueMessage, issueMessage } from '../../../src/policy/messages.js'
 import { ALLMENDE_PROFILE } from '../../../src/policy/profile.js'
 import { validatePolicy } from '../../../src/policy/validate.js'
 import type { Issue } from '../../../src/policy/validate-tree.js'
+import { tempDirSync } from '../../support/temp-dir.js'
 
 const CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
 const NOW = new Date('2026-12-05T12:00:00Z')
@@ -238,7 +238,7 @@ describe('validator messages in German and English', () => {
 })
 
 describe('allmende policy explain and validate on authoring mistakes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'allmende-authoring-'))
+  const dir = tempDirSync('allmende-authoring-')
   const write = (name: string, content: string) => {
     const path = join(dir, name)
     writeFileSync(path, content)

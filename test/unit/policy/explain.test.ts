@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { CliIo } from '../../../src/cli/command.js'
@@ -17,6 +16,7 @@ import {
 import { validatePolicy } from '../../../src/policy/validate.js'
 import { policyDocumentFromGraph } from '../../../src/policy/validate-rdf.js'
 import { AllmendeError } from '../../../src/protocol/errors.js'
+import { tempDirSync } from '../../support/temp-dir.js'
 
 const CONTEXT = [
   'http://www.w3.org/ns/odrl.jsonld',
@@ -252,7 +252,7 @@ describe('labels', () => {
 })
 
 describe('allmende policy explain', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'allmende-explain-'))
+  const dir = tempDirSync('allmende-explain-')
   const file = join(dir, 'flood.jsonld')
   writeFileSync(file, JSON.stringify(floodWarning))
   const capture = (): CliIo & { out: string[] } => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { CliIo } from '../../../src/cli/command.js'
@@ -18,6 +17,7 @@ import {
   TemplateParameterError,
 } from '../../../src/policy/templates.js'
 import { validatePolicy } from '../../../src/policy/validate.js'
+import { tempDirSync } from '../../support/temp-dir.js'
 
 /** A sample value for every parameter name the templates use. */
 const SAMPLES: Readonly<Record<string, string>> = {
@@ -258,7 +258,7 @@ describe('allmende policy new / templates', () => {
     assert.equal(await policyNewCommand.run(['n-times-usage', ...sets], io), 0)
     const printed = JSON.parse(io.out.join(''))
     assert.deepEqual(validatePolicy(printed).errors, [])
-    const out = join(mkdtempSync(join(tmpdir(), 'allmende-new-')), 'p.jsonld')
+    const out = join(tempDirSync('allmende-new-'), 'p.jsonld')
     assert.equal(await policyNewCommand.run(['n-times-usage', ...sets, '--out', out], capture()), 0)
     assert.equal(JSON.parse(readFileSync(out, 'utf8')).permission[0].constraint[0].rightOperand, 10)
   })

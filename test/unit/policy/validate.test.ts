@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { CliIo } from '../../../src/cli/command.js'
@@ -11,6 +10,7 @@ import { validatePolicy } from '../../../src/policy/validate.js'
 import { policyDocumentFromGraph } from '../../../src/policy/validate-rdf.js'
 import type { Issue } from '../../../src/policy/validate-tree.js'
 import { AllmendeError } from '../../../src/protocol/errors.js'
+import { tempDirSync } from '../../support/temp-dir.js'
 
 const CONTEXT = 'http://www.w3.org/ns/odrl.jsonld'
 
@@ -502,7 +502,7 @@ describe('validatePolicy: other forms of input', () => {
 })
 
 describe('allmende policy validate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'allmende-validate-'))
+  const dir = tempDirSync('allmende-validate-')
   const write = (name: string, content: string) => {
     const path = join(dir, name)
     writeFileSync(path, content)

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { AuditLog } from '../../../src/audit/index.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
 import { ProcessStore } from '../../../src/process/index.js'
 import { Store } from '../../../src/store/index.js'
 import { eventually } from '../../support/cli-process.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 interface Job {
   readonly id: string
@@ -47,11 +46,8 @@ describe('ProcessStore with records kept in memory', () => {
   const nextDir = () => join(root, `db-${++n}`)
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-process-store-'))
+    root = await tempDir('allmende-process-store-')
     key = await nodeKeyFromSeed(new Uint8Array(32).fill(9))
-  })
-  after(async () => {
-    await rm(root, { recursive: true, force: true })
   })
 
   it('reads a stored step back as level would, a copy of its own each time, and the same after a reopen', async () => {
@@ -117,7 +113,7 @@ describe('ProcessStore with records kept in memory', () => {
 
 describe('ProcessStore delivery', () => {
   it('sends each stored message once and then deletes it from the outbox', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'allmende-process-outbox-'))
+    const root = await tempDir('allmende-process-outbox-')
     const key = await nodeKeyFromSeed(new Uint8Array(32).fill(3))
     const store = await Store.open(join(root, 'db'))
     const sent: unknown[] = []
@@ -142,6 +138,5 @@ describe('ProcessStore delivery', () => {
     )
     jobs.stop()
     await store.close()
-    await rm(root, { recursive: true, force: true })
   })
 })

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { Outbox, type OutboxEntry, Store } from '../../../src/store/index.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 /** A logger whose lines the test can read. */
 function recordingLogger(lines: string[]) {
@@ -24,12 +23,11 @@ describe('Outbox', () => {
   let dir: string
   let store: Store
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'allmende-outbox-'))
+    dir = await tempDir('allmende-outbox-')
     store = await Store.open(join(dir, 'db'))
   })
   after(async () => {
     await store.close()
-    await rm(dir, { recursive: true, force: true })
   })
 
   it('delivers a process its messages in the order they were stored', async () => {

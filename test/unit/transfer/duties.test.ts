@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { AuditLog, verifyAuditLog } from '../../../src/audit/index.js'
@@ -22,6 +21,7 @@ import {
   verifyDutyMessage,
 } from '../../../src/transfer/index.js'
 import { eventually } from '../../support/cli-process.js'
+import { tempDir } from '../../support/temp-dir.js'
 
 const PROVIDER = 'did:key:z6MkgD827ME69PqeQwsx5Qyr7jPSfT24gnLPiv4Tze4gCXEx'
 const CONSUMER = 'did:key:z6Mkk97Udn9XhH4h3y6pnLXKSbLRE8kQtRs1DKKMCVfnkBYP'
@@ -275,7 +275,7 @@ describe('DutyTracker', () => {
   }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'allmende-duties-'))
+    dir = await tempDir('allmende-duties-')
     provider = await side('provider', async () => {
       throw new Error('the provider sends nothing')
     })
@@ -291,7 +291,6 @@ describe('DutyTracker', () => {
       s.tracker.stop()
       await s.store.close().catch(() => undefined)
     }
-    await rm(dir, { recursive: true, force: true })
   })
 
   /** Both sides hold the agreement and one completed transfer; the consumer's data is in `out`. */

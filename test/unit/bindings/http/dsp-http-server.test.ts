@@ -1,8 +1,6 @@
 // Two real NegotiationServices over the real HTTP binding on 127.0.0.1, no libp2p: the binding is
 // thin, the domain decides, and an Allmende consumer countersigns over HTTP as over libp2p.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { AuditLog } from '../../../../src/audit/index.js'
@@ -19,6 +17,7 @@ import { generateNodeKey, type NodeKey } from '../../../../src/identity/index.js
 import { createSilentLogger } from '../../../../src/log/index.js'
 import type { MessageOffer } from '../../../../src/protocol/index.js'
 import { Store } from '../../../../src/store/index.js'
+import { tempDir } from '../../../support/temp-dir.js'
 
 const OFFER: MessageOffer = { '@id': 'urn:offer:1', '@type': 'Offer', permission: [{ action: 'use' }] }
 const DATASET = 'urn:uuid:dataset-1'
@@ -90,7 +89,7 @@ describe('NegotiationService over the DSP HTTP binding', () => {
   let mute: Side
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'allmende-dsp-http-unit-'))
+    root = await tempDir('allmende-dsp-http-unit-')
     provider = await side(root, 'provider', { listen: true })
     consumer = await side(root, 'consumer', { listen: true })
     mute = await side(root, 'mute', { listen: false })
@@ -102,7 +101,6 @@ describe('NegotiationService over the DSP HTTP binding', () => {
       await s.server?.stop()
       await s.store.close()
     }
-    await rm(root, { recursive: true, force: true })
   })
 
   it('request -> FINALIZED with the countersigned credential on both sides (Allmende to Allmende)', async () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { HttpDataPuller } from '../../../../src/bindings/http/index.js'
@@ -18,6 +17,7 @@ import {
   type PullTarget,
   RemoteDataError,
 } from '../../../../src/transfer/index.js'
+import { tempDir } from '../../../support/temp-dir.js'
 
 const CONTENT = randomBytes(2 * 1024 * 1024 + 333)
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
@@ -32,7 +32,7 @@ describe('HttpDataPuller.pull(peer, request, target, signal, address)', () => {
   const seen: { authorization?: string; range?: string; encoding?: string }[] = []
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'allmende-http-puller-'))
+    dir = await tempDir('allmende-http-puller-')
     server = createServer((req, res) => {
       seen.push({
         ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
@@ -48,7 +48,6 @@ describe('HttpDataPuller.pull(peer, request, target, signal, address)', () => {
   after(async () => {
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    await rm(dir, { recursive: true, force: true })
   })
 
   const address = (endpoint = url): DataAddress =>

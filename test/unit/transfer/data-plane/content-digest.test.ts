@@ -8,6 +8,9 @@ async function* chunked(bytes: Uint8Array, size: number) {
   for (let at = 0; at < bytes.byteLength; at += size) yield bytes.subarray(at, at + size)
 }
 
+/** One turn of the event loop: every pending read of an in-memory source settles meanwhile. */
+const turn = () => new Promise((resolve) => setImmediate(resolve))
+
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = []
   for await (const part of source) parts.push(part)
@@ -56,7 +59,7 @@ describe('readAhead', () => {
     const batches: Uint8Array[][] = []
     for await (const batch of readAhead(chunked(content, 1000), 10_000, 4000)) {
       batches.push(batch)
-      await new Promise((r) => setTimeout(r, 1)) // a slow network: the source gets ahead
+      await turn() // a slow network: the source gets ahead
     }
     assert.deepEqual(Buffer.concat(batches.flat()), content)
     for (const batch of batches) {
@@ -85,9 +88,15 @@ describe('readAhead', () => {
     assert.deepEqual(seen, [1, 2])
   })
 
-  it('never holds more than the limit ahead of its consumer, and stops the source when left early', async () => {
+  // Were the source never stopped, `finished` would never settle: the test fails (on its timeout at the latest).
+  it('never holds more than the limit ahead of its consumer, and stops the source when left early', {
+    timeout: 30_000,
+  }, async () => {
     let produced = 0
-    let finished = false
+    let finish: () => void = () => undefined
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve
+    })
     async function* endless() {
       try {
         for (;;) {
@@ -95,17 +104,16 @@ describe('readAhead', () => {
           yield new Uint8Array(100)
         }
       } finally {
-        finished = true
+        finish()
       }
     }
     let consumed = 0
     for await (const batch of readAhead(endless(), 1000, 100)) {
       consumed += batch.length * 100
-      await new Promise((r) => setTimeout(r, 1))
+      await turn()
       assert.ok(produced - consumed <= 1000 + 100, `${produced - consumed} bytes ahead`)
       if (consumed >= 3000) break
     }
-    await new Promise((r) => setTimeout(r, 10))
-    assert.equal(finished, true)
+    await finished
   })
 })

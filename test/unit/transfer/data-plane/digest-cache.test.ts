@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { type ContentPermit, openContent } from '../../../../src/transfer/data-plane/content-stream.js'
 import { DigestCache } from '../../../../src/transfer/data-plane/digest-cache.js'
+import { tempDir } from '../../../support/temp-dir.js'
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 const totalsOf = (bytes: Uint8Array) => ({ bytes: bytes.byteLength, sha256: sha256(bytes) })
@@ -39,10 +39,7 @@ describe('DigestCache with openContent', () => {
   const later = () => Date.now() + 10_000
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'allmende-digests-'))
-  })
-  after(async () => {
-    await rm(dir, { recursive: true, force: true })
+    dir = await tempDir('allmende-digests-')
   })
 
   it('remembers the totals of a settled file and states them again, a resume included, without the prefix', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { ContentMismatchError, FileSink, fileLength } from '../../../../src/transfer/index.js'
+import { tempDir } from '../../../support/temp-dir.js'
 
 describe('FileSink', () => {
   let dir: string
@@ -12,10 +12,7 @@ describe('FileSink', () => {
   const expected = { bytes: content.byteLength, sha256: createHash('sha256').update(content).digest('hex') }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'allmende-sink-'))
-  })
-  after(async () => {
-    await rm(dir, { recursive: true, force: true })
+    dir = await tempDir('allmende-sink-')
   })
 
   it('writes a whole content and confirms its hash', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import {
   openSource,
   SourceAbortedError,
@@ -12,6 +11,7 @@ import {
   SourceNotFoundError,
   SourceRangeError,
 } from '../../../../src/transfer/sources/index.js'
+import { tempDir } from '../../../support/temp-dir.js'
 
 const MiB = 1024 * 1024
 
@@ -33,14 +33,11 @@ describe('openSource({kind: file})', () => {
   let dir: string
   let content: Buffer
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'allmende-file-source-'))
+    dir = await tempDir('allmende-file-source-')
     content = Buffer.alloc(300_000)
     for (let i = 0; i < content.length; i++) content[i] = (i * 31 + (i >> 8)) & 0xff
     await writeFile(join(dir, 'pegel.csv'), content)
     await mkdir(join(dir, 'folder'))
-  })
-  after(async () => {
-    await rm(dir, { recursive: true, force: true })
   })
 
   it('streams the whole file with its size and a media type from the extension', async () => {
