@@ -6,9 +6,11 @@ import { after } from 'node:test'
 
 /**
  * The temporary folders of this test file (its nodes' directories among them), removed by one hook
- * on the file's root: it runs after every suite's own `after` hooks, which stop the nodes the tests
- * started, and whether the tests passed or not. Registered when a test file imports this module,
- * so only test files may (a bench importing it would print a test report).
+ * on the file's root: it runs after every suite's own `after` hooks and every test's `t.after`, which
+ * stop the nodes the tests started, and whether the tests passed or not. Root hooks run in the order
+ * they were made and this one is made on import, so a node is stopped in a suite or a test, never
+ * in a root-level `after` of the test file. Only test files may import this module (a bench
+ * importing it would print a test report).
  */
 const made = new Set<string>()
 
