@@ -250,9 +250,11 @@ export class DataspaceService {
    */
   private admitted(peer: string): void {
     if (this.init.descriptor.trustAnchor.includes(peer) && peer !== this.init.key.did) {
-      void this.obtainCredential().catch((error: Error) =>
-        this.init.log.debug({ anchor: peer, err: error.message }, 'no membership credential from anchor'),
-      )
+      void this.obtainCredential()
+        .then(() => this.fetchOwnStatusLists())
+        .catch((error: Error) =>
+          this.init.log.debug({ anchor: peer, err: error.message }, 'no membership credential from anchor'),
+        )
     }
     const membership = this.policy.membershipOf(peer)
     if (membership === undefined || membership.anchor) return
@@ -537,6 +539,17 @@ export class DataspaceService {
       }),
     )
     await this.updateStanding()
+  }
+
+  /**
+   * Fetches the status lists of this node's own credentials once an anchor admitted it. An anchor puts every
+   * member it endorses on the same list, so these are the lists each other member's handshake needs: fetched
+   * now, over the anchor's connection, the first handshakes with members do not each wait for them (at N = 30 a
+   * member's first member handshakes all ended together, some fifteen seconds after its anchors admitted it).
+   */
+  private async fetchOwnStatusLists(): Promise<void> {
+    for (const credential of await this.wallet.list())
+      await this.statusCache.check(credential).catch(() => undefined)
   }
 
   /**

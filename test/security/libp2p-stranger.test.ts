@@ -18,6 +18,7 @@ import {
   type AdmissionOptions,
   type AllmendeLibp2p,
   buildLibp2p,
+  fetchStatusList,
   JsonFrames,
   P2pDataspaceNetwork,
   P2pDspEndpoint,
@@ -252,6 +253,68 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
       { what: 'the anchor to close and forget the silent stranger', timeoutMs: 60_000 },
     )
     assert.equal(await anchor.admission.isAdmitted(s.peerId), false)
+  })
+})
+
+describe('a member whose handshake with its anchor did not complete', () => {
+  let anchor: Member
+  let members: Member[]
+  let listUrl: string
+  /** The anchor's membership checks wait for this, as on a machine too busy to answer in time. */
+  const busy = Promise.withResolvers<void>()
+  let checks = 0
+
+  before(async () => {
+    const [keyA, keyB, keyC] = await Promise.all([generateNodeKey(), generateNodeKey(), generateNodeKey()])
+    const descriptor = await createDescriptor({ title: 'Geheim', anchors: [keyA] })
+    anchor = await startMember(keyA, descriptor)
+    const record = await anchor.dataspace.endorse(keyB.did)
+    await anchor.dataspace.endorse(keyC.did)
+    listUrl = (record.credential.credentialStatus as { statusListCredential: string }).statusListCredential
+    const policy = anchor.dataspace.policy
+    anchor.admission.setPolicy({
+      dataspace: policy.dataspace,
+      proofFor: (nonce) => policy.proofFor(nonce),
+      check: async (peer, shown, nonce) => {
+        checks++
+        await busy.promise
+        return policy.check(peer, shown, nonce)
+      },
+    })
+    // A short handshake: the members give up on the busy anchor.
+    members = [
+      await startMember(keyB, descriptor, { handshakeMs: 2_000 }),
+      await startMember(keyC, descriptor, { handshakeMs: 2_000 }),
+    ]
+  })
+
+  after(async () => {
+    busy.resolve()
+    for (const node of [...members, anchor]) {
+      node.dataspace.stop()
+      await node.libp2p.stop()
+      await node.store.close()
+    }
+  })
+
+  it('keeps the address it was given for the anchor, and still fetches a status list from it by PeerId', async () => {
+    const [given, found] = members as [Member, Member]
+    given.admission.keepAddressesOf((peer) => peer.equals(anchor.key.peerId))
+    for (const member of members) await member.libp2p.dial(anchor.libp2p.getMultiaddrs()[0]!)
+    await eventually(
+      async () =>
+        checks >= 2 &&
+        members.every((member) => member.libp2p.getConnections(anchor.key.peerId).length === 0) &&
+        !(await found.libp2p.peerStore.has(anchor.key.peerId))
+          ? true
+          : undefined,
+      { what: 'both handshakes with the busy anchor to time out' },
+    )
+    busy.resolve()
+    // A peer the node only came across is forgotten; the anchor it was given is dialled by its PeerId.
+    const list = await fetchStatusList(given.libp2p, listUrl)
+    assert.equal(list.id, listUrl)
+    assert.equal(await anchor.admission.isAdmitted(given.key.peerId), true)
   })
 })
 

@@ -93,6 +93,8 @@ export class PeerAdmission {
   /** The last reason each peer's admission did not complete for: a repeated one is not logged again. */
   private readonly lastFailure = new Map<string, string>()
   private standing: () => string | undefined = () => undefined
+  /** Peers whose addresses the node was given (its anchors, its bootstrap list): never dropped from the peer store. */
+  private configured: (peer: PeerId) => boolean = () => false
   private readonly handshakeMs: number
   private readonly deadlineMs: number
   private readonly refusals: UnauthenticatedRefusals | undefined
@@ -132,6 +134,15 @@ export class PeerAdmission {
    */
   setStanding(check: () => string | undefined): void {
     this.standing = check
+  }
+
+  /**
+   * Tells admission which peers the node was given addresses for (anchors, bootstrap peers): a failed handshake
+   * with one leaves its addresses in the peer store, since a status list fetched by PeerId dials it there and
+   * the node cannot find it anew the way it finds other members.
+   */
+  keepAddressesOf(configured: (peer: PeerId) => boolean): void {
+    this.configured = configured
   }
 
   /** Throws {@link NotAMemberError} with the reason when this node is not a member of its data space. */
@@ -310,10 +321,13 @@ export class PeerAdmission {
     timer.unref()
   }
 
-  /** A peer that never passed admission leaves no trace in the peer store (nor in any peer list built on it). */
+  /**
+   * A peer that never passed admission leaves no trace in the peer store (nor in any peer list built on it),
+   * unless the node was given its addresses ({@link keepAddressesOf}).
+   */
   private async forgetUnadmitted(peer: PeerId): Promise<void> {
     const libp2p = this.libp2p
-    if (libp2p === undefined || this.admittedPeers.has(peer.toString())) return
+    if (libp2p === undefined || this.admittedPeers.has(peer.toString()) || this.configured(peer)) return
     if (libp2p.getConnections(peer).length > 0) return
     await libp2p.peerStore.delete(peer).catch(() => undefined)
   }

@@ -2,11 +2,14 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import {
+  type Connection,
   type Ed25519PrivateKey,
+  isPeerId,
   KEEP_ALIVE,
   type Libp2p,
   type PeerData,
   type PeerStore,
+  type Stream,
 } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
@@ -15,6 +18,7 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { dhtProtocol } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
+import { NotConnectedError } from './errors.js'
 import { membersOnly } from './member-gate.js'
 
 export interface Libp2pInit {
@@ -65,8 +69,8 @@ export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
  * Builds (not starts) the libp2p node: TCP, Noise, yamux, identify, ping, a Kademlia DHT private to
  * the data space, gossipsub, and optionally mDNS discovery. DHT, gossipsub and identify serve and meet
  * admitted peers only ({@link membersOnly}); identify runs once a peer is admitted (the mesh asks for
- * it), so a stranger learns neither addresses nor protocols. Bootstrap and remembered peers are dialled
- * by the mesh, with backoff.
+ * it), so a stranger learns neither addresses nor protocols. The DHT asks connected peers only
+ * ({@link withoutDialling}): bootstrap, remembered and discovered peers are dialled by the mesh, with backoff.
  */
 export async function buildLibp2p(init: Libp2pInit) {
   const admission = init.admission
@@ -102,13 +106,15 @@ export async function buildLibp2p(init: Libp2pInit) {
       // collide, and a contact whose ping fails that way is evicted and disconnected.
       ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8 }),
       dht: membersOnly(
-        withoutKeepAlive(
-          kadDHT({
-            protocol: dhtProtocol(init.dataspace),
-            // Server mode from the start and keep private/loopback addresses: municipal networks are private.
-            clientMode: false,
-            peerInfoMapper: passthroughMapper,
-          }),
+        withoutDialling(
+          withoutKeepAlive(
+            kadDHT({
+              protocol: dhtProtocol(init.dataspace),
+              // Server mode from the start and keep private/loopback addresses: municipal networks are private.
+              clientMode: false,
+              peerInfoMapper: passthroughMapper,
+            }),
+          ),
         ),
         admission,
       ),
@@ -151,26 +157,68 @@ function withoutKeepAlive<C extends object, S>(factory: (components: C) => S): (
               Object.entries(data.tags).filter(([name]) => !name.startsWith(KEEP_ALIVE)),
             ),
           }
-    const peerStore = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop === 'merge' || prop === 'patch' || prop === 'save') {
-          const write = Reflect.get(target, prop, receiver) as PeerStore['merge']
-          return (
-            id: Parameters<PeerStore['merge']>[0],
-            data: PeerData,
-            options?: Parameters<PeerStore['merge']>[2],
-          ) => write.call(target, id, strip(data), options)
-        }
-        const value = Reflect.get(target, prop, receiver)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
+    const peerStore = overriding(real, (prop, target, receiver) => {
+      if (prop !== 'merge' && prop !== 'patch' && prop !== 'save') return undefined
+      const write = Reflect.get(target, prop, receiver) as PeerStore['merge']
+      return (
+        id: Parameters<PeerStore['merge']>[0],
+        data: PeerData,
+        options?: Parameters<PeerStore['merge']>[2],
+      ) => write.call(target, id, strip(data), options)
     })
-    return factory(
-      new Proxy(components, {
-        get(target, prop, receiver) {
-          return prop === 'peerStore' ? peerStore : Reflect.get(target, prop, receiver)
-        },
-      }),
-    )
+    return factory(withComponent(components, 'peerStore', peerStore))
   }
+}
+
+/** What {@link withoutDialling} wraps of the connection manager. */
+interface StreamOpener {
+  openStream(peer: unknown, protocol: string | string[], options?: unknown): Promise<Stream>
+  getConnections(peer?: unknown): Connection[]
+}
+
+/**
+ * Wraps the DHT so it asks only the peers this node is connected to and never dials one: a query walked to
+ * its end dials every member on the way (its start-up self-query and table refreshes as much as the mesh's
+ * walks), each dial an admission handshake on both sides, and the mesh closed most of those connections again
+ * over the limit (at N = 30 some 600 handshakes and 500 closes in a start-up where about 100 connections were
+ * wanted). The answers still name members further away: the mesh dials those it wants.
+ */
+function withoutDialling<C extends object, S>(factory: (components: C) => S): (components: C) => S {
+  return (components) => {
+    const real = (components as { connectionManager: StreamOpener }).connectionManager
+    const connectionManager = overriding(real, (prop, target) => {
+      if (prop !== 'openStream') return undefined
+      return (peer: unknown, protocol: string | string[], options?: unknown) => {
+        const connected =
+          !isPeerId(peer) || target.getConnections(peer).some((connection) => connection.status === 'open')
+        if (!connected) return Promise.reject(new NotConnectedError(peer.toString()))
+        return target.openStream(peer, protocol, options)
+      }
+    })
+    return factory(withComponent(components, 'connectionManager', connectionManager))
+  }
+}
+
+/** A proxy of `target` whose property is `override`'s value where it gives one, else the target's (bound). */
+function overriding<T extends object>(
+  target: T,
+  override: (prop: string | symbol, target: T, receiver: unknown) => unknown,
+): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const replaced = override(prop, t, receiver)
+      if (replaced !== undefined) return replaced
+      const value = Reflect.get(t, prop, receiver)
+      return typeof value === 'function' ? value.bind(t) : value
+    },
+  })
+}
+
+/** The components a service gets, with one of them replaced. */
+function withComponent<C extends object>(components: C, name: string, replacement: unknown): C {
+  return new Proxy(components, {
+    get(target, prop, receiver) {
+      return prop === name ? replacement : Reflect.get(target, prop, receiver)
+    },
+  })
 }

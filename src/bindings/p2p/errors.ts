@@ -15,3 +15,11 @@ export class NotAMemberError extends AllmendeError {
     super('ALLMENDE_NOT_A_MEMBER', reason)
   }
 }
+
+/** The DHT asked a peer this node has no connection to: it queries connected peers only, the mesh dials. */
+export class NotConnectedError extends AllmendeError {
+  static override name = 'NotConnectedError'
+  constructor(peer: string) {
+    super('ALLMENDE_NOT_CONNECTED', `the DHT does not dial ${peer}: it asks connected peers only`)
+  }
+}

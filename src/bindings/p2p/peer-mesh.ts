@@ -119,6 +119,7 @@ export class PeerMesh {
   }
 
   async start(): Promise<void> {
+    this.admission.keepAddressesOf((peer) => this.isConfigured(peer.toString()))
     for (const peer of await this.options.memory.list()) {
       this.target(
         peerIdFromString(peer.peerId),
@@ -261,11 +262,9 @@ export class PeerMesh {
     this.wasOutsider = standing.outsider
     for (const address of this.options.bootstrap()) {
       const ma = multiaddr(address)
-      const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
+      const id = peerIdOf(ma)
       if (id !== undefined) this.target(peerIdFromString(id), [ma])
     }
-    let missing = this.options.wanted - this.meshPeers(standing).length - this.dialing.size
-    if (missing <= 0) return this.dialing.size > 0
     const now = this.now()
     const due = [...this.targets.values()].filter((target) => {
       const key = target.peerId.toString()
@@ -274,24 +273,47 @@ export class PeerMesh {
       if (this.libp2p.getConnections(target.peerId).length > 0) return false
       return this.admission.deniedReason(target.peerId) === undefined
     })
+    // Anchors are dialled whenever they are due, however many members the node has: a member keeps its anchors
+    // besides its mesh (credentials, status lists), and one whose handshake with an anchor failed tries again.
+    const isAnchor = (target: Target) => standing.anchors.includes(target.peerId.toString())
+    for (const target of shuffled(due.filter(isAnchor))) {
+      if (this.dialing.size >= MAX_PARALLEL_DIALS) break
+      this.dialAfterBackoff(target, standing, now)
+    }
+    let missing = this.options.wanted - this.meshPeers(standing).length - this.dialingMembers(standing)
+    if (missing <= 0) return this.dialing.size > 0
+    const members = shuffled(due.filter((target) => !isAnchor(target)))
     // Too few to dial: walk the DHT again (see lookupGap). A member's first walk, right after
     // its anchor admitted it, finds the few members the anchors knew by then; waiting for the next admission or
     // the minute's walk left members with their anchors alone for half a minute at N = 30.
-    if (due.length < missing) this.lookup()
-    // Anchors last: every member starts from them; once it has its credential it looks for other members first.
-    const isAnchor = (target: Target) => standing.anchors.includes(target.peerId.toString())
-    const ordered = [...shuffled(due.filter((t) => !isAnchor(t))), ...shuffled(due.filter(isAnchor))]
-    for (const target of ordered) {
+    if (members.length < missing) this.lookup()
+    for (const target of members) {
       if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) break
-      target.failures++
-      // An outsider's every dial an anchor refused costs that anchor a handshake: after a refusal it starts where
-      // a member's backoff is after a few tries. Before any (the anchor not listening yet, a dial timed out) it
-      // dials like a member, so a node started before its anchors finds them within seconds.
-      const refused = standing.outsider && this.refusedUs.has(target.peerId.toString())
-      target.nextAt = now + backoff(target.failures + (refused ? 3 : 0), standing.maxBackoffMs)
-      void this.dial(target)
+      this.dialAfterBackoff(target, standing, now)
     }
     return true
+  }
+
+  /** Dials a target now and sets when it is due again should this dial not lead to an admission. */
+  private dialAfterBackoff(target: Target, standing: MeshStanding, now: number): void {
+    target.failures++
+    // An outsider's every dial an anchor refused costs that anchor a handshake: after a refusal it starts where
+    // a member's backoff is after a few tries. Before any (the anchor not listening yet, a dial timed out) it
+    // dials like a member, so a node started before its anchors finds them within seconds.
+    const refused = standing.outsider && this.refusedUs.has(target.peerId.toString())
+    target.nextAt = now + backoff(target.failures + (refused ? 3 : 0), standing.maxBackoffMs)
+    void this.dial(target)
+  }
+
+  /** Dials under way to peers that are no anchors: they count towards `wanted`. */
+  private dialingMembers(standing: MeshStanding): number {
+    return [...this.dialing].filter((key) => !standing.anchors.includes(key)).length
+  }
+
+  /** Whether the node was given this peer's address (an anchor or a bootstrap peer), not told of it by others. */
+  private isConfigured(key: string): boolean {
+    if (this.options.standing().anchors.includes(key)) return true
+    return this.options.bootstrap().some((address) => peerIdOf(multiaddr(address)) === key)
   }
 
   /**
@@ -420,20 +442,34 @@ export class PeerMesh {
     }, wait)
   }
 
+  /**
+   * Asks the DHT for the members closest to this node and takes those the first answers name. It stops once
+   * they name `wanted` members it did not know: a walk to its end queries every member on the way, and each one
+   * not connected is a dial and an admission handshake on both sides, mostly closed again over the limit (at
+   * N = 30 a start-up saw some 600 handshakes and 500 such closes where about 100 connections were wanted).
+   */
   private async walk(): Promise<void> {
     let found = 0
+    const enough = new AbortController()
     try {
       const key = this.libp2p.peerId.toMultihash().bytes
-      for await (const peer of this.libp2p.peerRouting.getClosestPeers(key, {
-        signal: AbortSignal.timeout(10_000),
+      for await (const event of this.libp2p.services.dht.getClosestPeers(key, {
+        signal: AbortSignal.any([enough.signal, AbortSignal.timeout(10_000)]),
       })) {
         if (this.stopped) return
-        if (peer.id.equals(this.libp2p.peerId)) continue
-        if (!this.targets.has(peer.id.toString())) found++
-        this.target(peer.id, peer.multiaddrs, true)
+        const named =
+          event.name === 'PEER_RESPONSE' ? event.closer : event.name === 'FINAL_PEER' ? [event.peer] : []
+        for (const peer of named) {
+          if (peer.id.equals(this.libp2p.peerId)) continue
+          if (!this.targets.has(peer.id.toString())) found++
+          this.target(peer.id, peer.multiaddrs, true)
+        }
+        if (found >= this.options.wanted) break
       }
     } catch (error) {
       this.log.debug({ err: (error as Error).message }, 'DHT lookup ended early')
+    } finally {
+      enough.abort()
     }
     this.lookupGap = found > 0 ? LOOKUP_MIN_GAP_MS : Math.min(2 * this.lookupGap, LOOKUP_INTERVAL_MS)
   }
@@ -452,6 +488,11 @@ export class PeerMesh {
       this.measuring.delete(key)
     }
   }
+}
+
+/** The PeerId a multiaddr ends in, if it names one. */
+function peerIdOf(address: Multiaddr): string | undefined {
+  return address.getComponents().find((c) => c.name === 'p2p')?.value
 }
 
 function shuffled<T>(items: T[]): T[] {
