@@ -426,14 +426,15 @@ export class PeerMesh {
   /**
    * Walks the DHT towards our own id while the node has fewer than `wanted` peers; peers found on the
    * way become targets. A burst of admissions asks for one walk, and walks are at least
-   * {@link LOOKUP_MIN_GAP_MS} apart, twice that after each walk that found nobody new (up to a minute): every walk queries all close peers (each a dial and an admission
-   * handshake when not connected), so walking on every connection costs O(n²) streams in a growing data
-   * space (measured: 10 nodes in one process kept a core busy). A node with its peers leaves the rest to
-   * the DHT's own upkeep.
+   * {@link LOOKUP_MIN_GAP_MS} apart, twice that after each answered walk that found nobody new (up to a
+   * minute): walking on every connection costs O(n²) streams in a growing data space (measured: 10 nodes in
+   * one process kept a core busy). A node with its peers leaves the rest to the DHT's own upkeep. A node no
+   * peer has admitted yet does not walk: the DHT asks connected peers only, and its first admission walks.
    */
   private lookup(): void {
     if (this.lookupTimer !== undefined || this.stopped || this.options.standing().outsider) return
     if (this.meshPeers(this.options.standing()).length >= this.options.wanted) return
+    if (this.admittedCount() === 0) return
     const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + this.lookupGap - this.now())
     this.lookupTimer = setTimeout(() => {
       this.lookupTimer = undefined
@@ -450,6 +451,7 @@ export class PeerMesh {
    */
   private async walk(): Promise<void> {
     let found = 0
+    let answered = false
     const enough = new AbortController()
     try {
       const key = this.libp2p.peerId.toMultihash().bytes
@@ -457,6 +459,7 @@ export class PeerMesh {
         signal: AbortSignal.any([enough.signal, AbortSignal.timeout(10_000)]),
       })) {
         if (this.stopped) return
+        if (event.name === 'PEER_RESPONSE') answered = true
         const named =
           event.name === 'PEER_RESPONSE' ? event.closer : event.name === 'FINAL_PEER' ? [event.peer] : []
         for (const peer of named) {
@@ -471,7 +474,11 @@ export class PeerMesh {
     } finally {
       enough.abort()
     }
-    this.lookupGap = found > 0 ? LOOKUP_MIN_GAP_MS : Math.min(2 * this.lookupGap, LOOKUP_INTERVAL_MS)
+    // A walk nobody answered (its peers too busy, or not yet in the DHT's table before identify) says nothing
+    // of the data space: at N = 30 one such walk doubled the gap and left a member with its anchors alone for
+    // ten more seconds.
+    this.lookupGap =
+      found > 0 || !answered ? LOOKUP_MIN_GAP_MS : Math.min(2 * this.lookupGap, LOOKUP_INTERVAL_MS)
   }
 
   private async measure(peer: PeerId): Promise<void> {
