@@ -56,6 +56,12 @@ const FIRST_RETRY_MS = 1_000
 const DROPPED_REST_MS = 20_000
 const MAX_PARALLEL_DIALS = 4
 const DIAL_TIMEOUT_MS = 5_000
+/**
+ * A dial of an anchor gets longer: every new member dials the anchors at once, and at N = 30 their dials timed
+ * out three times in a row at 5 s while the anchors worked through the first members; each retry started a new
+ * connection and left the anchor's half-done one wasted, and the late members got their credentials 20 s on.
+ */
+const ANCHOR_DIAL_TIMEOUT_MS = 15_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
 const IDENTIFY_ATTEMPTS = 3
 const LOOKUP_DEBOUNCE_MS = 200
@@ -302,7 +308,7 @@ export class PeerMesh {
     // dials like a member, so a node started before its anchors finds them within seconds.
     const refused = standing.outsider && this.refusedUs.has(target.peerId.toString())
     target.nextAt = now + backoff(target.failures + (refused ? 3 : 0), standing.maxBackoffMs)
-    void this.dial(target)
+    void this.dial(target, standing.anchors.includes(target.peerId.toString()))
   }
 
   /** Dials under way to peers that are no anchors: they count towards `wanted`. */
@@ -357,7 +363,7 @@ export class PeerMesh {
     }
   }
 
-  private async dial(target: Target): Promise<void> {
+  private async dial(target: Target, anchor: boolean): Promise<void> {
     const key = target.peerId.toString()
     this.dialing.add(key)
     try {
@@ -366,7 +372,9 @@ export class PeerMesh {
           .merge(target.peerId, { multiaddrs: target.addresses })
           .catch(() => undefined)
       }
-      await this.libp2p.dial(target.peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      await this.libp2p.dial(target.peerId, {
+        signal: AbortSignal.timeout(anchor ? ANCHOR_DIAL_TIMEOUT_MS : DIAL_TIMEOUT_MS),
+      })
     } catch (error) {
       this.log.debug({ peer: key, err: (error as Error).message }, 'dial failed')
     } finally {
