@@ -81,6 +81,7 @@ export { StatusListSource } from './status-list-source.js'
 export {
   addProof,
   type CredentialVerification,
+  checkPresentationProof,
   issueCredential,
   type PresentationVerification,
   presentCredentials,

@@ -1,4 +1,5 @@
 import {
+  checkPresentationProof,
   type JsonLdObject,
   type StatusChecker,
   type VerificationCheck,
@@ -63,7 +64,8 @@ function refuse(check: MembershipCheck, reason: string): MembershipVerdict {
  * signed by `holder` for our `challenge` with domain = the data space id, whose credentials are
  * `DataSpaceMembershipCredential`s for `holder` in this data space, issued by trust anchors, valid now and not
  * revoked, from at least `endorsementsRequired` distinct anchors. An anchor is a member by the descriptor: it
- * needs only the presentation proof (it cannot endorse itself into a quorum of others).
+ * needs only the presentation proof (it cannot endorse itself into a quorum of others). An anchor whose own
+ * endorsement ({@link MembershipCheckOptions.ownEndorsement}) meets the rule checks only the presentation proof.
  */
 export async function checkMembership(
   presentation: unknown,
@@ -102,9 +104,18 @@ export async function checkMembership(
     }
   }
   const own = options.ownEndorsement
-  // The anchor's own credential replaces one the holder shows from the same anchor: it is the newest.
+  // An anchor whose own endorsement meets the rule goes by its register alone: the credentials shown beside it
+  // are neither counted nor verified, so it needs no other anchor's status list (at N = 30 an anchor refused
+  // members while the other anchor was too busy to hand over its list) and verifies one proof per member, not
+  // one per credential. Unverified, they lift no veto either: only a newer credential of the vetoing anchor does.
+  const ownSuffices = own !== undefined && descriptor.endorsementsRequired <= 1
+  // Else the anchor's own credential replaces one the holder shows from the same anchor: it is the newest.
   const counted =
-    own === undefined ? credentials : [own, ...credentials.filter((c) => issuerOf(c) !== issuerOf(own))]
+    own === undefined
+      ? credentials
+      : ownSuffices
+        ? [own]
+        : [own, ...credentials.filter((c) => issuerOf(c) !== issuerOf(own))]
   const vetoes = anchor ? [] : (options.vetoes?.(holder, counted) ?? [])
   if (vetoes.length >= revocationsRequired(descriptor)) return refuse('revoked', vetoSentence(vetoes))
   const endorsers = new Set(counted.map(issuerOf))
@@ -116,13 +127,14 @@ export async function checkMembership(
         : `it is endorsed by ${endorsers.size} anchor(s), data space ${descriptor.id} requires ${descriptor.endorsementsRequired}`,
     )
   }
-  const result = await verifyPresentation(vp, {
+  const verify = {
     challenge: options.challenge,
     domain: descriptor.id,
     ...(options.statusChecker === undefined ? {} : { statusChecker: options.statusChecker }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.resolver === undefined ? {} : { resolver: options.resolver }),
-  })
+  }
+  const result = ownSuffices ? await checkPresentationProof(vp, verify) : await verifyPresentation(vp, verify)
   if (!result.verified) return refuse(result.check, result.message)
   if (result.holder !== holder)
     return refuse('holder', `the presentation is held by ${result.holder}, not by the peer ${holder}`)

@@ -96,6 +96,9 @@ export async function buildLibp2p(init: Libp2pInit) {
         : { maxConnections: connectionCeiling(init.maxConnections, init.anchor === true) }),
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 50,
+      // A dial's own signal bounds it; libp2p's cap of 6 s per address cut the mesh's patient dials of a
+      // busy anchor short (ANCHOR_DIAL_TIMEOUT_MS in peer-mesh.ts).
+      addressDialTimeout: 15_000,
     },
     connectionMonitor: { pingInterval: MONITOR_INTERVAL_MS, pingTimeout: { minTimeout: MONITOR_TIMEOUT_MS } },
     // mDNS is off by default: only a node that uses it loads it.

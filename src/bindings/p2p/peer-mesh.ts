@@ -56,6 +56,12 @@ const FIRST_RETRY_MS = 1_000
 const DROPPED_REST_MS = 20_000
 const MAX_PARALLEL_DIALS = 4
 const DIAL_TIMEOUT_MS = 5_000
+/**
+ * A dial of an anchor gets longer: every new member dials the anchors at once, and at N = 30 their dials timed
+ * out three times in a row at 5 s while the anchors worked through the first members; each retry started a new
+ * connection and left the anchor's half-done one wasted, and the late members got their credentials 20 s on.
+ */
+const ANCHOR_DIAL_TIMEOUT_MS = 15_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
 const IDENTIFY_ATTEMPTS = 3
 const LOOKUP_DEBOUNCE_MS = 200
@@ -302,7 +308,7 @@ export class PeerMesh {
     // dials like a member, so a node started before its anchors finds them within seconds.
     const refused = standing.outsider && this.refusedUs.has(target.peerId.toString())
     target.nextAt = now + backoff(target.failures + (refused ? 3 : 0), standing.maxBackoffMs)
-    void this.dial(target)
+    void this.dial(target, standing.anchors.includes(target.peerId.toString()))
   }
 
   /** Dials under way to peers that are no anchors: they count towards `wanted`. */
@@ -357,7 +363,7 @@ export class PeerMesh {
     }
   }
 
-  private async dial(target: Target): Promise<void> {
+  private async dial(target: Target, anchor: boolean): Promise<void> {
     const key = target.peerId.toString()
     this.dialing.add(key)
     try {
@@ -366,7 +372,9 @@ export class PeerMesh {
           .merge(target.peerId, { multiaddrs: target.addresses })
           .catch(() => undefined)
       }
-      await this.libp2p.dial(target.peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      await this.libp2p.dial(target.peerId, {
+        signal: AbortSignal.timeout(anchor ? ANCHOR_DIAL_TIMEOUT_MS : DIAL_TIMEOUT_MS),
+      })
     } catch (error) {
       this.log.debug({ peer: key, err: (error as Error).message }, 'dial failed')
     } finally {
@@ -426,14 +434,15 @@ export class PeerMesh {
   /**
    * Walks the DHT towards our own id while the node has fewer than `wanted` peers; peers found on the
    * way become targets. A burst of admissions asks for one walk, and walks are at least
-   * {@link LOOKUP_MIN_GAP_MS} apart, twice that after each walk that found nobody new (up to a minute): every walk queries all close peers (each a dial and an admission
-   * handshake when not connected), so walking on every connection costs O(n²) streams in a growing data
-   * space (measured: 10 nodes in one process kept a core busy). A node with its peers leaves the rest to
-   * the DHT's own upkeep.
+   * {@link LOOKUP_MIN_GAP_MS} apart, twice that after each answered walk that found nobody new (up to a
+   * minute): walking on every connection costs O(n²) streams in a growing data space (measured: 10 nodes in
+   * one process kept a core busy). A node with its peers leaves the rest to the DHT's own upkeep. A node no
+   * peer has admitted yet does not walk: the DHT asks connected peers only, and its first admission walks.
    */
   private lookup(): void {
     if (this.lookupTimer !== undefined || this.stopped || this.options.standing().outsider) return
     if (this.meshPeers(this.options.standing()).length >= this.options.wanted) return
+    if (this.admittedCount() === 0) return
     const wait = Math.max(LOOKUP_DEBOUNCE_MS, this.lastLookup + this.lookupGap - this.now())
     this.lookupTimer = setTimeout(() => {
       this.lookupTimer = undefined
@@ -450,6 +459,7 @@ export class PeerMesh {
    */
   private async walk(): Promise<void> {
     let found = 0
+    let answered = false
     const enough = new AbortController()
     try {
       const key = this.libp2p.peerId.toMultihash().bytes
@@ -457,6 +467,7 @@ export class PeerMesh {
         signal: AbortSignal.any([enough.signal, AbortSignal.timeout(10_000)]),
       })) {
         if (this.stopped) return
+        if (event.name === 'PEER_RESPONSE') answered = true
         const named =
           event.name === 'PEER_RESPONSE' ? event.closer : event.name === 'FINAL_PEER' ? [event.peer] : []
         for (const peer of named) {
@@ -471,7 +482,11 @@ export class PeerMesh {
     } finally {
       enough.abort()
     }
-    this.lookupGap = found > 0 ? LOOKUP_MIN_GAP_MS : Math.min(2 * this.lookupGap, LOOKUP_INTERVAL_MS)
+    // A walk nobody answered (its peers too busy, or not yet in the DHT's table before identify) says nothing
+    // of the data space: at N = 30 one such walk doubled the gap and left a member with its anchors alone for
+    // ten more seconds.
+    this.lookupGap =
+      found > 0 || !answered ? LOOKUP_MIN_GAP_MS : Math.min(2 * this.lookupGap, LOOKUP_INTERVAL_MS)
   }
 
   private async measure(peer: PeerId): Promise<void> {

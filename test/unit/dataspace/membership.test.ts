@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type JsonLdObject, presentCredentials } from '../../../src/credentials/index.js'
+import {
+  type JsonLdObject,
+  parseStatusListUrl,
+  presentCredentials,
+  StatusListCache,
+} from '../../../src/credentials/index.js'
 import {
   checkMembership,
   createDescriptor,
@@ -119,6 +124,45 @@ describe('membership', () => {
     await lists.issuer(k.anchor1).revoke(credential.credentialStatus as never)
     const verdict = await check(single, [credential])
     assert.equal(!verdict.member && verdict.check, 'revoked')
+  })
+
+  it("admits on an anchor's own endorsement without the lists of the other credentials shown", async () => {
+    const own = await endorsement(single, k.anchor1, k.member)
+    const vp = await presentCredentials([own, await endorsement(single, k.anchor2, k.member)], k.member, {
+      challenge: 'nonce-1',
+      domain: single.id,
+    })
+    // anchor2 cannot be reached: only anchor1's list can be had
+    const anchor2Away = new StatusListCache({
+      ttlMs: 0,
+      fetcher: async (url) => {
+        const { issuerDid, listId } = parseStatusListUrl(url)
+        if (issuerDid !== k.anchor1.did) throw new Error(`${issuerDid} cannot be reached`)
+        return lists.issuer(k.anchor1).getStatusListCredential(listId)
+      },
+    })
+    const options = {
+      descriptor: single,
+      holder: k.member.did,
+      challenge: 'nonce-1',
+      statusChecker: anchor2Away,
+    }
+    const atAnchor1 = await checkMembership(vp, { ...options, ownEndorsement: own })
+    assert.ok(atAnchor1.member, JSON.stringify(atAnchor1))
+    assert.deepEqual(atAnchor1.endorsedBy, [k.anchor1.did])
+    // A member goes by what it is shown: every list of it.
+    const atMember = await checkMembership(vp, options)
+    assert.equal(!atMember.member && atMember.check, 'status-unavailable')
+    // The anchor still checks the proof: one made for another challenge is refused.
+    const replayed = await checkMembership(vp, { ...options, challenge: 'nonce-2', ownEndorsement: own })
+    assert.equal(!replayed.member && replayed.check, 'challenge')
+    // With two endorsements required, its own is not enough: it verifies what it is shown.
+    const ownOfDouble = await endorsement(double, k.anchor1, k.member)
+    const atAnchor1OfDouble = await checkMembership(
+      await presentCredentials([ownOfDouble], k.member, { challenge: 'nonce-1', domain: double.id }),
+      { ...options, descriptor: double, ownEndorsement: ownOfDouble },
+    )
+    assert.equal(!atAnchor1OfDouble.member && atAnchor1OfDouble.check, 'too-few-endorsements')
   })
 
   it('refuses a presentation for another challenge or another domain', async () => {
