@@ -82,6 +82,7 @@ export {
   addProof,
   type CredentialVerification,
   checkPresentationProof,
+  checkValidityPeriod,
   issueCredential,
   type PresentationVerification,
   presentCredentials,

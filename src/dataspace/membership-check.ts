@@ -1,5 +1,6 @@
 import {
   checkPresentationProof,
+  checkValidityPeriod,
   type JsonLdObject,
   type StatusChecker,
   type VerificationCheck,
@@ -103,7 +104,14 @@ export async function checkMembership(
       )
     }
   }
-  const own = options.ownEndorsement
+  // The anchor's register may hold an endorsement that has run out (the member never asked for a new one):
+  // it counts only while valid, like any credential shown.
+  const own =
+    options.ownEndorsement !== undefined &&
+    checkValidityPeriod(options.ownEndorsement, options.now === undefined ? {} : { now: options.now }) ===
+      undefined
+      ? options.ownEndorsement
+      : undefined
   // An anchor whose own endorsement meets the rule goes by its register alone: the credentials shown beside it
   // are neither counted nor verified, so it needs no other anchor's status list (at N = 30 an anchor refused
   // members while the other anchor was too busy to hand over its list) and verifies one proof per member, not

@@ -165,6 +165,21 @@ describe('membership', () => {
     assert.equal(!atAnchor1OfDouble.member && atAnchor1OfDouble.check, 'too-few-endorsements')
   })
 
+  it("does not admit on an anchor's own endorsement that has run out", async () => {
+    const issued = new Date(Date.now() - 3 * 24 * 3600 * 1000)
+    const expired = await endorsement(single, k.anchor1, k.member, issued)
+    // The member shows nothing: before, the register's endorsement alone admitted it, expired or not.
+    const vp = await presentCredentials([], k.member, { challenge: 'nonce-1', domain: single.id })
+    const verdict = await checkMembership(vp, {
+      descriptor: single,
+      holder: k.member.did,
+      challenge: 'nonce-1',
+      statusChecker: lists.cache,
+      ownEndorsement: expired,
+    })
+    assert.equal(!verdict.member && verdict.check, 'too-few-endorsements')
+  })
+
   it('refuses a presentation for another challenge or another domain', async () => {
     const credential = await endorsement(single, k.anchor1, k.member)
     const replayed = await check(single, [credential], { challenge: 'old-nonce', expect: 'fresh-nonce' })
