@@ -6,7 +6,7 @@
 // Reports the median of one-word searches (an eighth of all datasets each) and of all datasets, after one
 // search of each word, beside an API health round trip measured in the same run, and the node's RSS after.
 // Settings: BENCH_PROVIDERS = P (100, this node included), BENCH_DATASETS = D per provider (100), BENCH_CLI (the
-// `allmende` whose API is timed, e.g. another build's `dist/src/cli/main.js`; the cache is filled by this one).
+// `allmende` whose API is timed, e.g. another build's `dist/bundle/allmende.js`; the cache is filled by this one).
 import '../src/polyfills.js'
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'

@@ -4,11 +4,11 @@
 // Goal: help and status answer in under 300 ms.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { cliPath } from '../test/support/repo.js'
 import { benchDir } from './support/temp-dir.js'
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
+const cli = cliPath()
 const RUNS = 15
 const GOAL_MS = 300
 

@@ -9,11 +9,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cliPath } from '../test/support/repo.js'
 import { benchDir } from './support/temp-dir.js'
 import { startYardstick } from './support/yardstick-process.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const cli = join(here, '..', 'src', 'cli', 'main.js')
+const cli = cliPath()
 const root = benchDir('allmende-bench-living-')
 const IDLE_MS = 60_000
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux

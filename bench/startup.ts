@@ -2,16 +2,16 @@
 // (user + sys) it spent until then, and its resident memory (RSS and PSS) after BENCH_IDLE_SECONDS (30)
 // idle. Yardstick, measured in the same run and alternating with the node: `node -e ''` for time and CPU,
 // and an idle `node` (a timer, nothing loaded) for memory. Both run with the V8 flags `allmende` runs with.
-// BENCH_CLI=PATH measures another build's `main.js` (e.g. the previous commit's) with the same yardstick.
+// BENCH_CLI=PATH measures another build's command (e.g. the previous commit's, or this build's unbundled
+// `dist/src/cli/main.js`) with the same yardstick.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { V8_FLAGS } from '../src/cli/v8-flags.js'
+import { cliPath } from '../test/support/repo.js'
 import { benchDir } from './support/temp-dir.js'
 
-const cli =
-  process.env.BENCH_CLI ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js')
+const cli = process.env.BENCH_CLI ?? cliPath()
 const RUNS = Number(process.env.BENCH_RUNS ?? 7)
 const IDLE_MS = Number(process.env.BENCH_IDLE_SECONDS ?? 30) * 1000
 

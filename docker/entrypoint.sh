@@ -12,7 +12,7 @@
 # unless set (ALLMENDE_P2P_PORT, ALLMENDE_API_PORT, ALLMENDE_DSP_PORT, ALLMENDE_DATA,
 # ALLMENDE_DESCRIPTOR_DIR).
 set -eu
-cli="$(dirname "$0")/dist/src/cli/main.js"
+cli="$(dirname "$0")/dist/bundle/allmende.js"
 allmende() { node "$cli" "$@"; }
 role="${ALLMENDE_ROLE:-single}"
 host="${ALLMENDE_HOST:-$(hostname)}"

@@ -274,7 +274,7 @@ describe('the image layout run as compose runs it', () => {
         else cpSync(from, to, { recursive: true })
       }
     }
-    assert.ok(existsSync(join(app, 'dist', 'src', 'cli', 'main.js')))
+    assert.ok(existsSync(join(app, 'dist', 'bundle', 'allmende.js')))
     assert.ok(existsSync(join(app, 'entrypoint.sh')) && existsSync(join(app, 'setup.sh')))
     const health = JSON.parse(
       /HEALTHCHECK .*CMD (\[.*\])/.exec(dockerfile.replace(/\\\n/g, ' '))![1]!,
@@ -301,14 +301,14 @@ describe('the image layout run as compose runs it', () => {
       ALLMENDE_ROLE=member ALLMENDE_NAME="Landkreis Kusel" ALLMENDE_DATA=${work}/kusel ALLMENDE_HOST=kusel-host \\
         ALLMENDE_P2P_PORT=4002 ALLMENDE_API_PORT=8082 ALLMENDE_DSP_PORT=8444 ${app}/entrypoint.sh > ${work}/member.log 2>&1 &
       ALLMENDE_MEMBERS=kusel-host ALLMENDE_ANCHOR_API=http://127.0.0.1:8080 ALLMENDE_ANCHOR_DIR=${work}/kl ${app}/setup.sh
-      within 120 'node ${app}/dist/src/cli/main.js status --dir ${work}/kusel'
+      within 120 'node ${app}/dist/bundle/allmende.js status --dir ${work}/kusel'
       echo member running
       # The anchor admits the member: it shows up as a connected, admitted peer.
-      within 120 'node ${app}/dist/src/cli/main.js peers --json --dir ${work}/kl | node ${work}/admitted.cjs'
+      within 120 'node ${app}/dist/bundle/allmende.js peers --json --dir ${work}/kl | node ${work}/admitted.cjs'
       echo member admitted
-      node ${app}/dist/src/cli/main.js status --json --dir ${work}/kl
-      node ${app}/dist/src/cli/main.js stop --dir ${work}/kusel
-      node ${app}/dist/src/cli/main.js stop --dir ${work}/kl
+      node ${app}/dist/bundle/allmende.js status --json --dir ${work}/kl
+      node ${app}/dist/bundle/allmende.js stop --dir ${work}/kusel
+      node ${app}/dist/bundle/allmende.js stop --dir ${work}/kl
     `
     const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
       // Every step of the script polls with its own bound; the spawn bound only ends a script that hangs.

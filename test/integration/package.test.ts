@@ -36,7 +36,8 @@ describe('the npm package', () => {
     ) as { filename: string; files: { path: string }[] }[]
     const files = packed!.files.map((f) => f.path)
     for (const needed of [
-      'dist/src/cli/main.js',
+      'dist/bundle/allmende.js',
+      'dist/bundle/hash-worker.js',
       'dist/ui/main.js',
       'dist/ui/app.css',
       'spec/dsp-2025-1/negotiation/contract-schema.json',

@@ -13,7 +13,7 @@ export function repoRoot(): string {
   return dir
 }
 
-/** The compiled CLI entry the tests run as a real process. */
+/** The built command the tests run as a real process: the bundle the package's bin names. */
 export function cliPath(): string {
-  return join(repoRoot(), 'dist', 'src', 'cli', 'main.js')
+  return join(repoRoot(), 'dist', 'bundle', 'allmende.js')
 }

@@ -1,0 +1,32 @@
+// Bundles the compiled command (dist/src) into dist/bundle: a node starts from some 90 files instead of about
+// a thousand modules, with their comments gone. Measured on one idle node: 340 instead of 830 ms of CPU to
+// ready, and 7 MiB less resident memory (bench/startup and bench/dataspace-scale measure it beside the
+// unbundled build). Lazily loaded commands and services stay lazy (code splitting), and the worker scripts
+// are entries of their own beside the chunks that start them by `new URL('./<name>.js', import.meta.url)`.
+import { build } from 'esbuild'
+
+await build({
+  entryPoints: {
+    allmende: 'dist/src/cli/main.js',
+    'hash-worker': 'dist/src/transfer/data-plane/hash-worker.js',
+    'canonize-worker': 'dist/src/credentials/canonize-worker.js',
+    'data-worker': 'dist/src/bindings/http/data-worker.js',
+  },
+  outdir: 'dist/bundle',
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Names stay, so a stack trace in a node's log still says which function failed.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'linked',
+  // A native addon, a logger that starts worker files of its own by path, and an optional discovery service.
+  external: ['classic-level', 'pino', '@libp2p/mdns'],
+  // Bundled CommonJS packages call require(); in an ES module it has to be made.
+  banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
+  logLevel: 'warning',
+})
