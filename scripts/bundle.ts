@@ -3,9 +3,10 @@
 // ready, and 7 MiB less resident memory (bench/startup and bench/dataspace-scale measure it beside the
 // unbundled build). Lazily loaded commands and services stay lazy (code splitting), and the worker scripts
 // are entries of their own beside the chunks that start them by `new URL('./<name>.js', import.meta.url)`.
+import { writeFile } from 'node:fs/promises'
 import { build } from 'esbuild'
 
-await build({
+const result = await build({
   entryPoints: {
     allmende: 'dist/src/cli/main.js',
     'hash-worker': 'dist/src/transfer/data-plane/hash-worker.js',
@@ -29,4 +30,8 @@ await build({
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 })
+// Which modules each bundle file holds, beside (not in) the package: a test reads it to see which libraries a
+// node has loaded.
+await writeFile('dist/bundle.meta.json', JSON.stringify(result.metafile))
