@@ -99,6 +99,8 @@ export class CatalogFederation {
   private readonly concurrency: number
   private readonly perProviderMs: number
   private readonly summaries: SummarySchedule
+  /** Providers whose summaries this node has heard since it started: one more is a newcomer to welcome. */
+  private readonly heardOf = new Set<string>()
   private readonly fetchJitterMs: number
   private readonly announcedFetches = new FetchLanes(ANNOUNCED_FETCH_LANES)
   private readonly counts = { fromAnnouncements: 0, datasetRequests: 0, catalogRequests: 0 }
@@ -166,6 +168,10 @@ export class CatalogFederation {
    */
   async onSummary(summary: CatalogSummary): Promise<void> {
     if (summary.provider === this.components.self) return
+    if (!this.heardOf.has(summary.provider)) {
+      this.heardOf.add(summary.provider)
+      this.summaries.heardNewcomer()
+    }
     for (const change of summary.changes) {
       await this.onAnnouncement({ provider: summary.provider, ...change }).catch((error: Error) =>
         this.components.log.debug(

@@ -30,6 +30,13 @@ const REPEAT_AFTER_CHANGE_MS = [2_000, 8_000, 30_000]
 export const PRESENCE_INTERVAL_MS = 120_000
 /** A node that has just met its first peer on the catalog topic says so after this pause (a burst of peers is one). */
 const JOINED_DELAY_MS = 1_000
+/**
+ * A node that hears of a provider new to it says it is there too, after a pause of up to this (spread, so the
+ * answers to one newcomer do not all arrive at once)…
+ */
+const WELCOME_JITTER_MS = 3_000
+/** …and at most once in this time, however many newcomers it hears of (a hundred starting together). */
+const WELCOME_GAP_MS = 30_000
 
 export interface SummaryScheduleOptions {
   /** Publishes one summary; failures are the caller's to log. */
@@ -49,6 +56,8 @@ export class SummarySchedule {
   private readonly repeats: NodeJS.Timeout[] = []
   private presence?: NodeJS.Timeout
   private joinedTimer?: NodeJS.Timeout
+  private welcomeTimer?: NodeJS.Timeout
+  private lastWelcomeAt = Number.NEGATIVE_INFINITY
   private joined = false
   private stopped = false
 
@@ -68,6 +77,8 @@ export class SummarySchedule {
     for (const timer of this.repeats.splice(0)) clearTimeout(timer)
     clearTimeout(this.presence)
     clearTimeout(this.joinedTimer)
+    clearTimeout(this.welcomeTimer)
+    this.welcomeTimer = undefined
   }
 
   /** Remembers one of this node's changes and repeats it a few times. */
@@ -83,6 +94,23 @@ export class SummarySchedule {
     if (this.joined || this.stopped) return
     this.joined = true
     this.joinedTimer = this.timer(JOINED_DELAY_MS, () => this.publish())
+  }
+
+  /**
+   * A provider this node had not heard of said it is there: this node says so too, soon, so the newcomer knows
+   * it (and asks it in a refreshed search) within seconds rather than a presence interval. Gossip does not
+   * bring a node that joins late the summaries sent before, and its peers' tables name only some members.
+   */
+  heardNewcomer(): void {
+    if (this.stopped || this.welcomeTimer !== undefined) return
+    const wait =
+      Math.max(0, this.lastWelcomeAt + WELCOME_GAP_MS - this.now()) +
+      Math.round(Math.random() * WELCOME_JITTER_MS)
+    this.welcomeTimer = this.timer(wait, () => {
+      this.welcomeTimer = undefined
+      this.lastWelcomeAt = this.now()
+      return this.publish()
+    })
   }
 
   /** This node's changes still within {@link RECENT_WINDOW_MS}, oldest first. */

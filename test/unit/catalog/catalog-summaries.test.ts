@@ -47,6 +47,20 @@ describe('catalog summary schedule', () => {
     assert.ok(published.length >= 4, 'the presence (80 to 120 s) came')
   })
 
+  it('says it is there within seconds of hearing of a newcomer, and at most once in 30 s', () => {
+    schedule.heardNewcomer()
+    advance(3_000)
+    assert.equal(published.length, 1, 'within the 3 s pause')
+    schedule.heardNewcomer()
+    schedule.heardNewcomer()
+    advance(26_000)
+    assert.equal(published.length, 1, 'newcomers heard soon after wait for the gap')
+    advance(7_000)
+    assert.equal(published.length, 2, 'one summary for all of them, once the gap is over')
+    advance(40_000)
+    assert.equal(published.length, 2, 'nothing more without another newcomer')
+  })
+
   it('restarts the repeats with each change of a burst, so the burst is repeated as one', () => {
     schedule.changed(change(1))
     advance(1_500)
