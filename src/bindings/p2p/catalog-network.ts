@@ -107,7 +107,7 @@ export class P2pCatalogNetwork implements CatalogNetwork {
 
   /**
    * Connected peers, every other peer the private DHT of the data space made known and the peers the mesh
-   * knows (summaries name every member within their presence interval): a node under a connection limit
+   * knows (summaries name every member within their presence interval, and a newcomer within seconds): a node under a connection limit
    * still asks every provider (each dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
