@@ -35,7 +35,6 @@ export class IdleHeapRelease implements Startable {
   private readonly growthBytes: number
   private readonly idleBelow: number
   private baseline?: number
-  private collections = 0
 
   constructor(private readonly init: IdleHeapReleaseInit) {
     this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
@@ -54,11 +53,6 @@ export class IdleHeapRelease implements Startable {
     this.timer.stop()
   }
 
-  /** Full collections run so far. */
-  get collected(): number {
-    return this.collections
-  }
-
   private look(): boolean {
     const busy = this.loopBusy()
     const used = this.heapUsed()
@@ -69,7 +63,6 @@ export class IdleHeapRelease implements Startable {
     }
     if (used - this.baseline >= this.growthBytes && busy < this.idleBelow) {
       this.init.collect()
-      this.collections++
       this.baseline = undefined
     } else if (used < this.baseline) {
       this.baseline = used

@@ -33,7 +33,6 @@ describe('IdleHeapRelease', () => {
     state.heap += 1 * MiB
     timers.advance(10_000)
     assert.equal(state.collections, 1)
-    assert.equal(subject.collected, 1)
     subject.stop()
   })
 
