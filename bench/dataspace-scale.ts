@@ -574,6 +574,8 @@ try {
         0,
       ),
       pssMiBMedian: round(median(pss), 0),
+      anchorsRssMiB: rss.slice(0, ANCHORS).map((r) => round(r, 0)),
+      membersRssMiBMedian: round(median(rss.slice(ANCHORS)), 0),
       bareLibp2pRssMiB: round(bareRss, 0),
       machineCores: availableParallelism(),
       loadAverage: loadAtIdle,
@@ -599,6 +601,11 @@ try {
         `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB; yardstick: a bare libp2p node ` +
         `with the same services, idle and alone, ${bareRss.toFixed(0)} MiB, median node ${(median(rss) / bareRss).toFixed(2)}x)  ` +
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
+    )
+    const largest = rss.indexOf(Math.max(...rss))
+    print(
+      `RSS by role: anchors ${rss.slice(0, ANCHORS).map((r) => r.toFixed(0)).join(', ')} MiB; members median ` +
+        `${median(rss.slice(ANCHORS)).toFixed(0)}, max ${Math.max(...rss.slice(ANCHORS)).toFixed(0)} MiB; largest ${nodes[largest]!.name}`,
     )
   })
 

@@ -1,4 +1,5 @@
 import { NEGOTIATION_STATES, TRANSFER_STATES } from '../protocol/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 
 /**
  * Where `GET /metrics` reads its figures: plain async getters, each asked once per scrape.
@@ -248,7 +249,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       help: 'Requests refused before their sender was authenticated (not audited), by interface and reason.',
       type: 'counter',
       samples: [...snapshot.unauthenticatedRefusals]
-        .sort((a, b) => `${a.where} ${a.reason}`.localeCompare(`${b.where} ${b.reason}`))
+        .sort((a, b) => ordinalCompare(`${a.where} ${a.reason}`, `${b.where} ${b.reason}`))
         .map(({ where, reason, total }) => ({ labels: { interface: where, reason }, value: total })),
     },
     {

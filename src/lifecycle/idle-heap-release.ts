@@ -39,7 +39,7 @@ export class IdleHeapRelease implements Startable {
   constructor(private readonly init: IdleHeapReleaseInit) {
     this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
     this.loopBusy = init.loopBusy ?? loopBusySinceLastCall()
-    this.growthBytes = init.growthBytes ?? 8 * 1024 * 1024
+    this.growthBytes = init.growthBytes ?? 2 * 1024 * 1024
     this.idleBelow = init.idleBelow ?? 0.05
     const intervalMs = init.intervalMs ?? 10_000
     this.timer = new PacedTimer(() => this.look(), { busyMs: intervalMs, restMs: intervalMs }, init.timers)

@@ -5,6 +5,7 @@ import { didKeyFromPeerId } from '../../identity/index.js'
 import { PacedTimer } from '../../lifecycle/index.js'
 import type { Logger } from '../../log/index.js'
 import { isAllmendeRequest } from '../../protocol/index.js'
+import { ordinalCompare } from '../../util/ordinal-compare.js'
 import type { PeerAdmission } from './admission.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { PeerMemory } from './peer-memory.js'
@@ -203,7 +204,7 @@ export class PeerMesh {
       })
     }
     return result.sort(
-      (a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId),
+      (a, b) => Number(b.connected) - Number(a.connected) || ordinalCompare(a.peerId, b.peerId),
     )
   }
 
