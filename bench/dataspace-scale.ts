@@ -22,7 +22,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
-import { V8_FLAGS } from '../src/cli/v8-flags.js'
+import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
 import { initNode, type NodeFiles, openNode } from '../src/config/index.js'
 import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
 import { Store } from '../src/store/index.js'
@@ -179,7 +179,10 @@ function start(node: Node, logs: string): Promise<void> {
   ]
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' },
+    env: withAllocatorTunables({
+      ...process.env,
+      ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn',
+    }),
   })
   node.process = child
   child.stderr!.pipe(createWriteStream(join(logs, `${node.name}.log`)))
@@ -604,7 +607,10 @@ try {
     )
     const largest = rss.indexOf(Math.max(...rss))
     print(
-      `RSS by role: anchors ${rss.slice(0, ANCHORS).map((r) => r.toFixed(0)).join(', ')} MiB; members median ` +
+      `RSS by role: anchors ${rss
+        .slice(0, ANCHORS)
+        .map((r) => r.toFixed(0))
+        .join(', ')} MiB; members median ` +
         `${median(rss.slice(ANCHORS)).toFixed(0)}, max ${Math.max(...rss.slice(ANCHORS)).toFixed(0)} MiB; largest ${nodes[largest]!.name}`,
     )
   })

@@ -334,20 +334,17 @@ export class FederatedCatalogCache {
       }
       if (matches(hit, d.publisher)) hits.push(hit)
     }
-    const found: [string, IndexedEntry][] = []
-    for (const [key, entry] of await this.loadIndex()) {
-      if (entry.provider === this.participantId) continue
-      if (!terms.every((term) => entry.folded.includes(term))) continue
-      if (query.theme !== undefined && !themeMatches(entry.theme, query.theme)) continue
-      if (query.publisher !== undefined && !publisherMatches(entry.publisher, query.publisher)) continue
-      found.push([key, entry])
+    const remote: CatalogSearchHit[] = []
+    for (const { hit, folded, publisher } of (await this.loadIndex()).values()) {
+      if (hit.provider === this.participantId) continue
+      if (!terms.every((term) => folded.includes(term))) continue
+      if (query.theme !== undefined && !themeMatches(hit.theme, query.theme)) continue
+      if (query.publisher !== undefined && !publisherMatches(publisher, query.publisher)) continue
+      remote.push(hit)
     }
-    found.sort(([, a], [, b]) =>
+    remote.sort((a, b) =>
       a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : germanCollator().compare(a.title, b.title),
     )
-    // The hits themselves come from the store: an entry gone since (a write in between) is left out.
-    const stored = await this.entries.getMany(found.map(([key]) => key))
-    const remote = stored.filter((entry) => entry !== undefined).map(hitOf)
     return [...hits, ...remote]
   }
 
@@ -407,15 +404,10 @@ type CacheOp =
   | { type: 'put'; sublevel: Sublevel<CachedDataset>; key: string; value: CachedDataset }
   | { type: 'del'; sublevel: Sublevel<CachedDataset>; key: string }
 
-/**
- * What search filters and sorts by, per cached entry. The hits are read from the store: keeping them (offers and
- * all) held about 6 KiB per dataset in memory, 60 MiB for a data space of a hundred providers of a hundred.
- */
+/** A cached entry as search reads it: the hit, its folded text, its publisher. */
 interface IndexedEntry {
-  readonly provider: string
-  readonly title: string
+  readonly hit: CatalogSearchHit
   readonly folded: string
-  readonly theme: readonly string[]
   readonly publisher?: { readonly name?: string; readonly id?: string }
 }
 
@@ -424,17 +416,7 @@ let german: Intl.Collator | undefined
 const germanCollator = (): Intl.Collator => (german ??= new Intl.Collator('de'))
 
 function indexed(e: CachedDataset): IndexedEntry {
-  return {
-    provider: e.provider,
-    title: e.title,
-    folded: [e.title, e.description, ...e.keyword].map(foldText).join('\n'),
-    theme: e.theme,
-    ...(e.publisher === undefined ? {} : { publisher: e.publisher }),
-  }
-}
-
-function hitOf(e: CachedDataset): CatalogSearchHit {
-  return {
+  const hit: CatalogSearchHit = {
     provider: e.provider,
     datasetId: e.datasetId,
     version: e.version,
@@ -447,4 +429,6 @@ function hitOf(e: CachedDataset): CatalogSearchHit {
     fetchedAt: e.fetchedAt,
     offers: offersOf(e.dataset),
   }
+  const folded = [e.title, e.description, ...e.keyword].map(foldText).join('\n')
+  return { hit, folded, ...(e.publisher === undefined ? {} : { publisher: e.publisher }) }
 }

@@ -15,7 +15,8 @@ export interface IdleHeapReleaseInit {
   readonly timers?: TimerFunctions
   /** How often the heap is looked at (10 s). */
   readonly intervalMs?: number
-  /** Growth of the heap since the last collection that is worth a collection while idle (8 MiB). */
+  /** Growth of the heap since the last collection that is worth a collection while idle (2 MiB: a collection of an idle
+   * node costs tens of milliseconds, and the garbage it holds averages half of this). */
   readonly growthBytes?: number
   /** Below this share of busy time the event loop counts as idle (0.05). */
   readonly idleBelow?: number
