@@ -102,6 +102,8 @@ export class PeerMesh {
   private lookupGap = LOOKUP_MIN_GAP_MS
   /** Whether the node was an outsider at the last tick: becoming a member starts a DHT walk. */
   private wasOutsider = false
+  /** Connections closed over the limit since the node started. */
+  private trimmedCount = 0
   private stopped = false
 
   constructor(
@@ -364,8 +366,14 @@ export class PeerMesh {
         { peer: connection.remotePeer.toString(), direction: connection.direction },
         'closing a connection over the limit',
       )
+      this.trimmedCount++
       void connection.close().catch((error: Error) => connection.abort(error))
     }
+  }
+
+  /** Connections closed over the limit since the node started. */
+  trimmed(): number {
+    return this.trimmedCount
   }
 
   private async dial(target: Target, anchor: boolean): Promise<void> {
