@@ -21,6 +21,16 @@ export interface MetricsSource {
   unauthenticatedRefusals?(): Promise<readonly RefusalCount[]>
   /** How the federated cache received other providers' datasets: carried by announcements, or asked for. */
   catalogReceived?(): Promise<Readonly<Record<CatalogReceivedVia, number>>>
+  /** Admissions and connections closed over the limit since the node started. */
+  connectionChurn?(): Promise<ConnectionChurnCounts>
+}
+
+/** How often a node's connections came and went since it started. */
+export interface ConnectionChurnCounts {
+  /** Handshakes that admitted a peer (each one a credential check on both sides). */
+  readonly admissions: number
+  /** Connections the mesh closed over the connection limit. */
+  readonly trimmed: number
 }
 
 /** How the federated cache received other providers' datasets (label `via`). */
@@ -46,6 +56,7 @@ export interface MetricsSnapshot {
   readonly residentMemoryBytes: number
   readonly unauthenticatedRefusals: readonly RefusalCount[]
   readonly catalogReceived: Readonly<Record<string, number>>
+  readonly connectionChurn: ConnectionChurnCounts
 }
 
 /** The services the node's {@link MetricsSource} reads, by the narrow shape it needs of each. */
@@ -60,6 +71,7 @@ export interface MetricsComponents {
   }
   readonly audit: { head(): Promise<{ readonly seq: number }> }
   readonly refusals?: { totals(): readonly RefusalCount[] }
+  readonly churn?: () => ConnectionChurnCounts
   readonly federation?: {
     federationCounts(): {
       readonly fromAnnouncements: number
@@ -113,6 +125,7 @@ export function metricsSource(components: MetricsComponents): MetricsSource {
         catalog_request: counts?.catalogRequests ?? 0,
       }
     },
+    connectionChurn: async () => components.churn?.() ?? { admissions: 0, trimmed: 0 },
   }
 }
 
@@ -130,6 +143,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     residentMemoryBytes,
     unauthenticatedRefusals,
     catalogReceived,
+    connectionChurn,
   ] = await Promise.all([
     source.connectedPeers(),
     source.admittedPeers(),
@@ -142,6 +156,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     source.residentMemoryBytes(),
     source.unauthenticatedRefusals?.() ?? [],
     source.catalogReceived?.() ?? {},
+    source.connectionChurn?.() ?? { admissions: 0, trimmed: 0 },
   ])
   return {
     connectedPeers,
@@ -155,6 +170,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     residentMemoryBytes,
     unauthenticatedRefusals,
     catalogReceived,
+    connectionChurn,
   }
 }
 
@@ -213,6 +229,18 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       help: 'Peers admitted to the data space.',
       type: 'gauge',
       samples: [{ value: snapshot.admittedPeers }],
+    },
+    {
+      name: 'allmende_p2p_admissions_total',
+      help: 'Admission handshakes that admitted a peer since the node started (each a credential check on both sides).',
+      type: 'counter',
+      samples: [{ value: snapshot.connectionChurn.admissions }],
+    },
+    {
+      name: 'allmende_p2p_connections_trimmed_total',
+      help: 'Connections to members closed over the connection limit since the node started.',
+      type: 'counter',
+      samples: [{ value: snapshot.connectionChurn.trimmed }],
     },
     {
       name: 'allmende_contract_negotiations',
