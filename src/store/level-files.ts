@@ -3,6 +3,9 @@ import { join } from 'node:path'
 import { maskedCrc32c } from './crc32c.js'
 import { StoreCorruptionError, type StoreFileKind } from './errors.js'
 
+/** What makes a file damaged, caught where the file's name is known. */
+class FileDamage extends Error {}
+
 /**
  * Checks every checksum LevelDB wrote into a database directory before the database is opened.
  *
@@ -11,6 +14,10 @@ import { StoreCorruptionError, type StoreFileKind } from './errors.js'
  * vanish) and reads table blocks without checking theirs (stored values change). This reads the
  * files as LevelDB lays them out (doc/log_format.md, doc/table_format.md of LevelDB) and refuses
  * on the first mismatch, so a damaged store is never opened, replayed or compacted.
+ *
+ * Only the files LevelDB will read are checked: the manifest CURRENT names, the tables it lists and
+ * the logs it replays. A stop during a compaction leaves the compaction's unfinished table behind,
+ * listed nowhere; LevelDB deletes such a file when it opens, so it is no damage.
  */
 export async function verifyLevelFiles(dbDir: string): Promise<{ files: number; bytes: number }> {
   let names: string[]
@@ -31,9 +38,10 @@ export async function verifyLevelFiles(dbDir: string): Promise<{ files: number; 
   if (current !== undefined && !names.includes(current)) {
     throw new StoreCorruptionError(dbDir, current, 'manifest', 'is missing (CURRENT names it)')
   }
+  const live = current === undefined ? undefined : await liveFilesOf(dbDir, current)
   for (const name of names.sort()) {
     const kind = kindOf(name)
-    if (kind === undefined) continue
+    if (kind === undefined || (live !== undefined && !isLive(name, kind, current!, live))) continue
     const data = await readFile(join(dbDir, name))
     const problem = kind === 'table' ? tableProblem(data) : logProblem(data)
     if (problem !== undefined) throw new StoreCorruptionError(dbDir, name, kind, problem)
@@ -41,6 +49,80 @@ export async function verifyLevelFiles(dbDir: string): Promise<{ files: number; 
     files++
   }
   return { files, bytes }
+}
+
+/** What the current manifest says LevelDB reads: its tables, and the logs from which it replays. */
+interface LiveFiles {
+  readonly tables: ReadonlySet<number>
+  readonly logNumber: number
+  readonly prevLogNumber: number
+}
+
+async function liveFilesOf(dbDir: string, manifest: string): Promise<LiveFiles> {
+  const data = await readFile(join(dbDir, manifest))
+  try {
+    const problem = logProblem(data)
+    if (problem !== undefined) throw new FileDamage(problem)
+    return liveFiles(data)
+  } catch (error) {
+    if (error instanceof FileDamage)
+      throw new StoreCorruptionError(dbDir, manifest, 'manifest', error.message)
+    throw error
+  }
+}
+
+function isLive(name: string, kind: StoreFileKind, current: string, live: LiveFiles): boolean {
+  const number = Number(/\d+/.exec(name)![0])
+  if (kind === 'manifest') return name === current
+  if (kind === 'table') return live.tables.has(number)
+  // LevelDB replays the logs from the manifest's log number on (and the previous one, if named).
+  return number >= live.logNumber || number === live.prevLogNumber
+}
+
+// Tags of a manifest's version edits (db/version_edit.cc of LevelDB).
+const COMPARATOR = 1
+const LOG_NUMBER = 2
+const NEXT_FILE_NUMBER = 3
+const LAST_SEQUENCE = 4
+const COMPACT_POINTER = 5
+const DELETED_FILE = 6
+const NEW_FILE = 7
+const PREV_LOG_NUMBER = 9
+
+/** Replays the version edits of a manifest whose checksums passed. */
+function liveFiles(manifest: Uint8Array): LiveFiles {
+  const tables = new Set<number>()
+  let logNumber = 0
+  let prevLogNumber = 0
+  for (const record of logRecords(manifest)) {
+    const reader = { bytes: record, pos: 0 }
+    const skipSlice = () => {
+      const length = readVarint(reader)
+      reader.pos += length
+    }
+    while (reader.pos < record.length) {
+      const tag = readVarint(reader)
+      if (tag === COMPARATOR) skipSlice()
+      else if (tag === LOG_NUMBER) logNumber = readVarint(reader)
+      else if (tag === NEXT_FILE_NUMBER || tag === LAST_SEQUENCE) readVarint(reader)
+      else if (tag === COMPACT_POINTER) {
+        readVarint(reader)
+        skipSlice()
+      } else if (tag === DELETED_FILE) {
+        readVarint(reader)
+        tables.delete(readVarint(reader))
+      } else if (tag === NEW_FILE) {
+        readVarint(reader)
+        tables.add(readVarint(reader))
+        readVarint(reader) // file size
+        skipSlice() // smallest key
+        skipSlice() // largest key
+      } else if (tag === PREV_LOG_NUMBER) prevLogNumber = readVarint(reader)
+      else throw new FileDamage(`holds a version edit with unknown tag ${tag}`)
+    }
+    if (reader.pos !== record.length) throw new FileDamage('holds a version edit that runs past its record')
+  }
+  return { tables, logNumber, prevLogNumber }
 }
 
 function kindOf(name: string): StoreFileKind | undefined {
@@ -54,7 +136,10 @@ function kindOf(name: string): StoreFileKind | undefined {
 
 const LOG_BLOCK = 32768
 const LOG_HEADER = 7
-const LAST_RECORD_TYPE = 4
+// Record types: a whole record, or the first, a middle and the last fragment of one.
+const FULL = 1
+const FIRST = 2
+const LAST = 4
 
 /**
  * Why a log file fails, or `undefined`. LevelDB silently drops a last record that claims more bytes
@@ -63,6 +148,33 @@ const LAST_RECORD_TYPE = 4
  * may lose whole records anyway, and those leave no trace at all).
  */
 function logProblem(data: Uint8Array): string | undefined {
+  try {
+    for (const { pos, type, body, stored } of logFragments(data)) {
+      if (maskedCrc32c(type, body) !== stored) return `fails its checksum in the record at byte ${pos}`
+    }
+    return undefined
+  } catch (error) {
+    if (error instanceof FileDamage) return error.message
+    throw error
+  }
+}
+
+/** The records of a log file whose checksums passed, their fragments joined. */
+function logRecords(data: Uint8Array): Uint8Array[] {
+  const records: Uint8Array[] = []
+  let parts: Uint8Array[] = []
+  for (const { type, body } of logFragments(data)) {
+    if (type[0] === FULL || type[0] === FIRST) parts = []
+    parts.push(body)
+    if (type[0] === FULL || type[0] === LAST) records.push(Buffer.concat(parts))
+  }
+  return records
+}
+
+/** Every fragment of a log file as written, checksum not yet compared; throws on broken framing. */
+function* logFragments(
+  data: Uint8Array,
+): Generator<{ pos: number; type: Uint8Array; body: Uint8Array; stored: number }> {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   for (let block = 0; block < data.length; block += LOG_BLOCK) {
     const end = Math.min(block + LOG_BLOCK, data.length)
@@ -73,19 +185,24 @@ function logProblem(data: Uint8Array): string | undefined {
       const type = data[pos + 6]!
       // Zeros are what LevelDB's preallocating writer leaves: the rest of the block is empty.
       if (type === 0 && length === 0) break
-      if (type > LAST_RECORD_TYPE) return `holds a record of unknown type ${type} at byte ${pos}`
+      if (type > LAST) throw new FileDamage(`holds a record of unknown type ${type} at byte ${pos}`)
       const bodyEnd = pos + LOG_HEADER + length
       if (bodyEnd > end) {
-        return end === data.length
-          ? `ends in an incomplete record at byte ${pos} (a write cut off by a power failure, or a damaged length)`
-          : `holds a record at byte ${pos} whose length runs past its block`
+        throw new FileDamage(
+          end === data.length
+            ? `ends in an incomplete record at byte ${pos} (a write cut off by a power failure, or a damaged length)`
+            : `holds a record at byte ${pos} whose length runs past its block`,
+        )
       }
-      const crc = maskedCrc32c(data.subarray(pos + 6, pos + 7), data.subarray(pos + LOG_HEADER, bodyEnd))
-      if (crc !== stored) return `fails its checksum in the record at byte ${pos}`
+      yield {
+        pos,
+        type: data.subarray(pos + 6, pos + 7),
+        body: data.subarray(pos + LOG_HEADER, bodyEnd),
+        stored,
+      }
       pos = bodyEnd
     }
   }
-  return undefined
 }
 
 // ---- table files ---------------------------------------------------------------------------------
@@ -100,19 +217,17 @@ interface BlockHandle {
   readonly size: number
 }
 
-class TableDamage extends Error {}
-
 /**
  * Why a table file fails, or `undefined`: the footer's magic number, the checksum of every block
  * (data, filter, meta index, index), and that the blocks tile the file without gaps or overlaps.
  */
 function tableProblem(data: Uint8Array): string | undefined {
   try {
-    if (data.length < FOOTER) throw new TableDamage('is shorter than a table footer')
+    if (data.length < FOOTER) throw new FileDamage('is shorter than a table footer')
     const footer = data.subarray(data.length - FOOTER)
     const view = new DataView(footer.buffer, footer.byteOffset, FOOTER)
     if (view.getUint32(40, true) !== MAGIC_LOW || view.getUint32(44, true) !== MAGIC_HIGH) {
-      throw new TableDamage('has no table magic number in its footer')
+      throw new FileDamage('has no table magic number in its footer')
     }
     const reader = { bytes: footer, pos: 0 }
     const metaindex = readHandle(reader)
@@ -125,7 +240,7 @@ function tableProblem(data: Uint8Array): string | undefined {
     checkTiling(blocks, data.length - FOOTER)
     return undefined
   } catch (error) {
-    if (error instanceof TableDamage) return error.message
+    if (error instanceof FileDamage) return error.message
     throw error
   }
 }
@@ -135,34 +250,34 @@ function readBlock(data: Uint8Array, handle: BlockHandle): Uint8Array {
   const { contents, type } = checkBlock(data, handle)
   if (type === 0) return contents
   if (type === 1) return snappyDecompress(contents)
-  throw new TableDamage(`stores the block at byte ${handle.offset} with unknown compression ${type}`)
+  throw new FileDamage(`stores the block at byte ${handle.offset} with unknown compression ${type}`)
 }
 
 /** A block's stored contents and compression type, after checking its checksum. */
 function checkBlock(data: Uint8Array, handle: BlockHandle): { contents: Uint8Array; type: number } {
   const end = handle.offset + handle.size
   if (end + BLOCK_TRAILER > data.length - FOOTER) {
-    throw new TableDamage(`names a block at byte ${handle.offset} that lies outside the file`)
+    throw new FileDamage(`names a block at byte ${handle.offset} that lies outside the file`)
   }
   const contents = data.subarray(handle.offset, end)
   const type = data.subarray(end, end + 1)
   const stored = new DataView(data.buffer, data.byteOffset + end + 1, 4).getUint32(0, true)
   if (maskedCrc32c(contents, type) !== stored) {
-    throw new TableDamage(`fails its checksum in the block at byte ${handle.offset}`)
+    throw new FileDamage(`fails its checksum in the block at byte ${handle.offset}`)
   }
   if (type[0]! > 1) {
-    throw new TableDamage(`stores the block at byte ${handle.offset} with unknown compression ${type[0]}`)
+    throw new FileDamage(`stores the block at byte ${handle.offset} with unknown compression ${type[0]}`)
   }
   return { contents, type: type[0]! }
 }
 
 /** The block handles that are the values of an index or meta index block. */
 function blockHandlesIn(block: Uint8Array): BlockHandle[] {
-  if (block.length < 4) throw new TableDamage('holds an index block too short for its restart count')
+  if (block.length < 4) throw new FileDamage('holds an index block too short for its restart count')
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength)
   const restarts = view.getUint32(block.length - 4, true)
   const entriesEnd = block.length - 4 - 4 * restarts
-  if (entriesEnd < 0) throw new TableDamage('holds an index block with an impossible restart count')
+  if (entriesEnd < 0) throw new FileDamage('holds an index block with an impossible restart count')
   const handles: BlockHandle[] = []
   const reader = { bytes: block.subarray(0, entriesEnd), pos: 0 }
   while (reader.pos < entriesEnd) {
@@ -171,7 +286,7 @@ function blockHandlesIn(block: Uint8Array): BlockHandle[] {
     const valueLength = readVarint(reader)
     reader.pos += unshared
     const valueEnd = reader.pos + valueLength
-    if (valueEnd > entriesEnd) throw new TableDamage('holds an index entry that runs past its block')
+    if (valueEnd > entriesEnd) throw new FileDamage('holds an index entry that runs past its block')
     handles.push(readHandle({ bytes: reader.bytes.subarray(0, valueEnd), pos: reader.pos }))
     reader.pos = valueEnd
   }
@@ -181,10 +296,10 @@ function blockHandlesIn(block: Uint8Array): BlockHandle[] {
 function checkTiling(blocks: readonly BlockHandle[], footerStart: number): void {
   let expected = 0
   for (const { offset, size } of [...blocks].sort((a, b) => a.offset - b.offset)) {
-    if (offset !== expected) throw new TableDamage(`has a gap or overlap between blocks at byte ${expected}`)
+    if (offset !== expected) throw new FileDamage(`has a gap or overlap between blocks at byte ${expected}`)
     expected = offset + size + BLOCK_TRAILER
   }
-  if (expected !== footerStart) throw new TableDamage(`has bytes no block accounts for at byte ${expected}`)
+  if (expected !== footerStart) throw new FileDamage(`has bytes no block accounts for at byte ${expected}`)
 }
 
 interface Reader {
@@ -199,22 +314,22 @@ function readHandle(reader: Reader): BlockHandle {
 function readVarint(reader: Reader): number {
   let value = 0
   for (let shift = 0; shift < 50; shift += 7) {
-    if (reader.pos >= reader.bytes.length) throw new TableDamage('holds a truncated number')
+    if (reader.pos >= reader.bytes.length) throw new FileDamage('holds a truncated number')
     const byte = reader.bytes[reader.pos++]!
     value += (byte & 0x7f) * 2 ** shift
     if (byte < 0x80) return value
   }
-  throw new TableDamage('holds an overlong number')
+  throw new FileDamage('holds an overlong number')
 }
 
 /** Snappy's raw format (the only compression LevelDB uses), for index blocks only. */
 function snappyDecompress(input: Uint8Array): Uint8Array {
   const reader = { bytes: input, pos: 0 }
   const length = readVarint(reader)
-  if (length > 64 * 1024 * 1024) throw new TableDamage('declares an implausibly large compressed block')
+  if (length > 64 * 1024 * 1024) throw new FileDamage('declares an implausibly large compressed block')
   const out = new Uint8Array(length)
   let written = 0
-  const bad = () => new TableDamage('holds a compressed block that does not decompress')
+  const bad = () => new FileDamage('holds a compressed block that does not decompress')
   while (reader.pos < input.length) {
     const tag = input[reader.pos++]!
     const kind = tag & 3
