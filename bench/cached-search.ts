@@ -19,7 +19,7 @@ import {
   requesterConstraintEvaluator,
   validateOfferWithPolicyEngine,
 } from '../src/catalog/index.js'
-import { V8_FLAGS } from '../src/cli/v8-flags.js'
+import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
 import { initNode } from '../src/config/index.js'
 import { generateNodeKey } from '../src/identity/index.js'
 import { Store } from '../src/store/index.js'
@@ -88,7 +88,7 @@ try {
   const cli = process.env.BENCH_CLI ?? cliPath()
   const child = spawn(process.execPath, [...V8_FLAGS, cli, 'start', '--dir', files.directory.root], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+    env: withAllocatorTunables({ ...process.env, ALLMENDE_LOG_LEVEL: 'warn' }),
   })
   try {
     const apiUrl = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // bench/dataspace-scale: N separate `allmende start` processes on 127.0.0.1 in one data space with
 // membership (descriptor signed by two anchors, every member endorsed), bootstrapped to the anchors.
-// Reports: time until every node has admitted connections to at least K peers and sampled nodes reach
+// Reports: time until every node has admitted connections to at least K peers (and the admissions and
+// connections closed over the limit until then, from each node's /metrics) and sampled nodes reach
 // every provider's catalog; gossip propagation of a new dataset (p50, p95, max); federated search from
 // the local cache (API and CLI wall time) and refreshed across all providers (first partial answer and
 // complete); idle CPU and RSS per node and in total; one negotiation and one transfer between two
@@ -21,9 +22,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { wantedPeers } from '../src/bindings/p2p/index.js'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
-import { V8_FLAGS } from '../src/cli/v8-flags.js'
-import { initNode, type NodeFiles, openNode } from '../src/config/index.js'
+import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
+import { DEFAULT_MAX_CONNECTIONS, initNode, type NodeFiles, openNode } from '../src/config/index.js'
 import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
 import { Store } from '../src/store/index.js'
 import { freePort } from '../test/support/cli-process.js'
@@ -179,7 +181,10 @@ function start(node: Node, logs: string): Promise<void> {
   ]
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn' },
+    env: withAllocatorTunables({
+      ...process.env,
+      ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn',
+    }),
   })
   node.process = child
   child.stderr!.pipe(createWriteStream(join(logs, `${node.name}.log`)))
@@ -203,6 +208,20 @@ interface Peer {
 }
 const admittedPeers = async (node: Node) =>
   (await api<{ peers: Peer[] }>(node, '/api/v1/peers')).peers.filter((p) => p.connected && p.admitted).length
+
+/** A node's admissions and connections closed over its limit so far (its `/metrics` counters). */
+async function churnOf(node: Node): Promise<{ admissions: number; trimmed: number }> {
+  const response = await fetch(`${node.apiUrl}/metrics`, {
+    headers: { authorization: `Bearer ${node.files.apiToken}` },
+    signal: AbortSignal.timeout(60_000),
+  })
+  const text = await response.text()
+  const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+  return {
+    admissions: counter('allmende_p2p_admissions_total'),
+    trimmed: counter('allmende_p2p_connections_trimmed_total'),
+  }
+}
 
 interface Hit {
   provider: string
@@ -355,6 +374,19 @@ try {
   result.admittedAfterReadyMs =
     admitted === undefined ? null : round(admitted - (result.allReadyMs as number), 0)
   result.loadAtSettle = await loadAverage()
+  // Churn up to here: every admission is a credential check on both sides, every trim a connection made for
+  // nothing (the refreshed searches below dial every provider, so this is read before them).
+  const churn = await eachLimited(nodes, 8, churnOf)
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+  result.churnUntilAdmitted = {
+    admissions: sum(churn.map((c) => c.admissions)),
+    trimmed: sum(churn.map((c) => c.trimmed)),
+    admissionsPerNodeMax: Math.max(...churn.map((c) => c.admissions)),
+    // Yardstick: the admissions of a mesh built without a wasted connection, each member connected to every
+    // anchor and to the members it wants (each such connection serving two members), counted on both sides.
+    withoutChurn:
+      (N - ANCHORS) * (2 * ANCHORS + wantedPeers(Number(MAX_CONNECTIONS ?? DEFAULT_MAX_CONNECTIONS))),
+  }
   result.nodesWithKPeers = nodes.filter((node) => (counts.get(node) ?? 0) >= K).length
   result.admittedPeersMedian = counts.size === 0 ? 0 : median([...counts.values()])
   const timeline = [...firstWithK.values()]
@@ -373,6 +405,15 @@ try {
       `(median ${result.admittedPeersMedian} admitted peers per node)  [goal < 60 s: ${admitted !== undefined && admitted < 60_000 ? 'met' : 'MISSED'}]`,
   )
   print(`nodes with >= ${K} admitted peers by: ${JSON.stringify(result.admittedTimeline)}`)
+  const { admissions, trimmed, admissionsPerNodeMax, withoutChurn } = result.churnUntilAdmitted as Record<
+    string,
+    number
+  >
+  print(
+    `churn until then: ${admissions} admissions counted on both sides (${(admissions / withoutChurn).toFixed(1)}x the ` +
+      `${withoutChurn} of a mesh built without a wasted connection; at most ${admissionsPerNodeMax} on one node), ` +
+      `${trimmed} connections closed over the limit`,
+  )
   // Reach: sampled nodes' refreshed searches find every other provider's catalog.
   const samples = [nodes[N - 1]!, nodes[Math.floor(N / 2)]!, nodes[ANCHORS % N]!]
   const reachedBy = new Map<Node, number>()
@@ -574,6 +615,8 @@ try {
         0,
       ),
       pssMiBMedian: round(median(pss), 0),
+      anchorsRssMiB: rss.slice(0, ANCHORS).map((r) => round(r, 0)),
+      membersRssMiBMedian: round(median(rss.slice(ANCHORS)), 0),
       bareLibp2pRssMiB: round(bareRss, 0),
       machineCores: availableParallelism(),
       loadAverage: loadAtIdle,
@@ -599,6 +642,14 @@ try {
         `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB; yardstick: a bare libp2p node ` +
         `with the same services, idle and alone, ${bareRss.toFixed(0)} MiB, median node ${(median(rss) / bareRss).toFixed(2)}x)  ` +
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
+    )
+    const largest = rss.indexOf(Math.max(...rss))
+    print(
+      `RSS by role: anchors ${rss
+        .slice(0, ANCHORS)
+        .map((r) => r.toFixed(0))
+        .join(', ')} MiB; members median ` +
+        `${median(rss.slice(ANCHORS)).toFixed(0)}, max ${Math.max(...rss.slice(ANCHORS)).toFixed(0)} MiB; largest ${nodes[largest]!.name}`,
     )
   })
 

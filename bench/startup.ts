@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { V8_FLAGS } from '../src/cli/v8-flags.js'
+import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
 import { cliPath } from '../test/support/repo.js'
 import { benchDir } from './support/temp-dir.js'
 
@@ -65,7 +65,7 @@ function measure(
     const start = process.hrtime.bigint()
     const child = spawn(process.execPath, [...V8_FLAGS, ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, ALLMENDE_LOG_LEVEL: 'warn' },
+      env: withAllocatorTunables({ ...process.env, ALLMENDE_LOG_LEVEL: 'warn' }),
     })
     let out = ''
     child.stdout.on('data', (d) => {

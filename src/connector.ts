@@ -1,6 +1,7 @@
 import './polyfills.js'
 import { rm, writeFile } from 'node:fs/promises'
 import {
+  type ConnectionChurnCounts,
   DashboardSessions,
   LiveEvents,
   managementApi,
@@ -209,6 +210,11 @@ export class Connector {
     })
     this.dataspaceNetwork?.useMesh(mesh)
     return mesh
+  }
+
+  /** Admissions and connections closed over the limit since the node started (`GET /metrics`). */
+  connectionChurn(): ConnectionChurnCounts {
+    return { admissions: this.admission.admissions(), trimmed: this.mesh?.trimmed() ?? 0 }
   }
 
   /** Who this node is and where it listens (`GET /api/v1/identity`). */

@@ -20,6 +20,7 @@ export { type LiveEvent, LiveEvents, type LiveEventType } from './live-events.js
 export { watchNode } from './live-sources.js'
 export { type ManagementApiParts, managementApi } from './management-api.js'
 export {
+  type ConnectionChurnCounts,
   collectMetrics,
   countByState,
   type MetricsComponents,

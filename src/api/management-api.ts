@@ -117,6 +117,7 @@ export function managementApi(log: Logger, parts: ManagementApiParts): ApiServer
             audit: parts.audit,
             refusals: parts.refusals,
             federation: parts.federation,
+            churn: () => parts.node.connectionChurn(),
           }),
         ),
     ],

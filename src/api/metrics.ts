@@ -1,4 +1,5 @@
 import { NEGOTIATION_STATES, TRANSFER_STATES } from '../protocol/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 
 /**
  * Where `GET /metrics` reads its figures: plain async getters, each asked once per scrape.
@@ -20,6 +21,16 @@ export interface MetricsSource {
   unauthenticatedRefusals?(): Promise<readonly RefusalCount[]>
   /** How the federated cache received other providers' datasets: carried by announcements, or asked for. */
   catalogReceived?(): Promise<Readonly<Record<CatalogReceivedVia, number>>>
+  /** Admissions and connections closed over the limit since the node started. */
+  connectionChurn?(): Promise<ConnectionChurnCounts>
+}
+
+/** How often a node's connections came and went since it started. */
+export interface ConnectionChurnCounts {
+  /** Handshakes that admitted a peer (each one a credential check on both sides). */
+  readonly admissions: number
+  /** Connections the mesh closed over the connection limit. */
+  readonly trimmed: number
 }
 
 /** How the federated cache received other providers' datasets (label `via`). */
@@ -45,6 +56,7 @@ export interface MetricsSnapshot {
   readonly residentMemoryBytes: number
   readonly unauthenticatedRefusals: readonly RefusalCount[]
   readonly catalogReceived: Readonly<Record<string, number>>
+  readonly connectionChurn: ConnectionChurnCounts
 }
 
 /** The services the node's {@link MetricsSource} reads, by the narrow shape it needs of each. */
@@ -59,6 +71,7 @@ export interface MetricsComponents {
   }
   readonly audit: { head(): Promise<{ readonly seq: number }> }
   readonly refusals?: { totals(): readonly RefusalCount[] }
+  readonly churn?: () => ConnectionChurnCounts
   readonly federation?: {
     federationCounts(): {
       readonly fromAnnouncements: number
@@ -112,6 +125,7 @@ export function metricsSource(components: MetricsComponents): MetricsSource {
         catalog_request: counts?.catalogRequests ?? 0,
       }
     },
+    connectionChurn: async () => components.churn?.() ?? { admissions: 0, trimmed: 0 },
   }
 }
 
@@ -129,6 +143,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     residentMemoryBytes,
     unauthenticatedRefusals,
     catalogReceived,
+    connectionChurn,
   ] = await Promise.all([
     source.connectedPeers(),
     source.admittedPeers(),
@@ -141,6 +156,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     source.residentMemoryBytes(),
     source.unauthenticatedRefusals?.() ?? [],
     source.catalogReceived?.() ?? {},
+    source.connectionChurn?.() ?? { admissions: 0, trimmed: 0 },
   ])
   return {
     connectedPeers,
@@ -154,6 +170,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
     residentMemoryBytes,
     unauthenticatedRefusals,
     catalogReceived,
+    connectionChurn,
   }
 }
 
@@ -214,6 +231,18 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       samples: [{ value: snapshot.admittedPeers }],
     },
     {
+      name: 'allmende_p2p_admissions_total',
+      help: 'Admission handshakes that admitted a peer since the node started (each a credential check on both sides).',
+      type: 'counter',
+      samples: [{ value: snapshot.connectionChurn.admissions }],
+    },
+    {
+      name: 'allmende_p2p_connections_trimmed_total',
+      help: 'Connections to members closed over the connection limit since the node started.',
+      type: 'counter',
+      samples: [{ value: snapshot.connectionChurn.trimmed }],
+    },
+    {
       name: 'allmende_contract_negotiations',
       help: 'Contract negotiations kept by this node, by DSP state.',
       type: 'gauge',
@@ -248,7 +277,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       help: 'Requests refused before their sender was authenticated (not audited), by interface and reason.',
       type: 'counter',
       samples: [...snapshot.unauthenticatedRefusals]
-        .sort((a, b) => `${a.where} ${a.reason}`.localeCompare(`${b.where} ${b.reason}`))
+        .sort((a, b) => ordinalCompare(`${a.where} ${a.reason}`, `${b.where} ${b.reason}`))
         .map(({ where, reason, total }) => ({ labels: { interface: where, reason }, value: total })),
     },
     {

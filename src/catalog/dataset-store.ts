@@ -1,4 +1,5 @@
 import type { Store, Sublevel } from '../store/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 import type { Dataset } from './dataset.js'
 
 /** Name of the sublevel holding the local datasets, keyed by dataset id. */
@@ -43,7 +44,7 @@ export class DatasetStore {
       return all
     })()
     return [...(await this.all).values()].sort(
-      (a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id),
+      (a, b) => ordinalCompare(a.created, b.created) || ordinalCompare(a.id, b.id),
     )
   }
 }

@@ -343,7 +343,7 @@ export class FederatedCatalogCache {
       remote.push(hit)
     }
     remote.sort((a, b) =>
-      a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : GERMAN.compare(a.title, b.title),
+      a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : germanCollator().compare(a.title, b.title),
     )
     return [...hits, ...remote]
   }
@@ -411,7 +411,9 @@ interface IndexedEntry {
   readonly publisher?: { readonly name?: string; readonly id?: string }
 }
 
-const GERMAN = new Intl.Collator('de')
+/** Made at the first search: a collator loads ICU's tables, about 2 MiB that a node which never searches never needs. */
+let german: Intl.Collator | undefined
+const germanCollator = (): Intl.Collator => (german ??= new Intl.Collator('de'))
 
 function indexed(e: CachedDataset): IndexedEntry {
   const hit: CatalogSearchHit = {

@@ -2,6 +2,7 @@ import type { JsonLdObject, SigningKey, StatusEntry, StatusListIssuer } from '..
 import { peerIdFromDidKey } from '../identity/index.js'
 import { InvalidInputError } from '../protocol/errors.js'
 import type { Store, Sublevel } from '../store/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { NotAnAnchorError } from './errors.js'
 import { issueMembershipCredential } from './membership-credential.js'
@@ -170,7 +171,7 @@ export class MemberRegistry {
     for await (const [, value] of this.members.iterator({ gte: prefix, lt: `${this.descriptor.id}!` })) {
       records.push(value as MemberRecord)
     }
-    return records.sort((a, b) => a.endorsedAt.localeCompare(b.endorsedAt) || a.did.localeCompare(b.did))
+    return records.sort((a, b) => ordinalCompare(a.endorsedAt, b.endorsedAt) || ordinalCompare(a.did, b.did))
   }
 
   private keyOf(did: string): string {

@@ -1,4 +1,5 @@
 import type { Store, Sublevel } from '../store/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { membershipSubject } from './membership-credential.js'
 import type { MembershipWallet } from './membership-wallet.js'
@@ -73,7 +74,7 @@ export class OwnMembership {
     const title = `"${this.descriptor.title}"`
     if (revoked.length > 0) {
       const by = [...revoked]
-        .sort((a, b) => a.at.localeCompare(b.at))
+        .sort((a, b) => ordinalCompare(a.at, b.at))
         .map((r) => `${r.by} at ${r.at}`)
         .join(' and by ')
       return {

@@ -1,5 +1,6 @@
 import type { JsonLdObject } from '../credentials/index.js'
 import type { Store, Sublevel } from '../store/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 import { membershipSubject } from './membership-credential.js'
 
@@ -66,7 +67,7 @@ export function credentialName(credentials: readonly JsonLdObject[]): Credential
   const named = credentials
     .map((credential) => ({ credential, ...membershipSubject(credential) }))
     .filter((c) => c.name !== undefined)
-    .sort((a, b) => String(b.credential.validFrom).localeCompare(String(a.credential.validFrom)))[0]
+    .sort((a, b) => ordinalCompare(String(b.credential.validFrom), String(a.credential.validFrom)))[0]
   if (named?.name === undefined || typeof named.credential.issuer !== 'string') return undefined
   return { name: named.name, issuer: named.credential.issuer }
 }

@@ -8,6 +8,7 @@ import {
 } from '../credentials/index.js'
 import type { DidResolver } from '../identity/index.js'
 import type { Store, Sublevel } from '../store/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 import type { DataspaceDescriptor } from './descriptor.js'
 
 /** The credential type of an anchor's list of the members it revoked. */
@@ -132,7 +133,7 @@ export class RevocationLists {
       )
       if (!endorsedAgain) vetoes.push({ by: anchor, at: revocation.revokedAt })
     }
-    return vetoes.sort((a, b) => a.at.localeCompare(b.at))
+    return vetoes.sort((a, b) => ordinalCompare(a.at, b.at))
   }
 }
 

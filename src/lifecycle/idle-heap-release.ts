@@ -15,7 +15,8 @@ export interface IdleHeapReleaseInit {
   readonly timers?: TimerFunctions
   /** How often the heap is looked at (10 s). */
   readonly intervalMs?: number
-  /** Growth of the heap since the last collection that is worth a collection while idle (8 MiB). */
+  /** Growth of the heap since the last collection that is worth a collection while idle (2 MiB: a collection of an idle
+   * node costs tens of milliseconds, and the garbage it holds averages half of this). */
   readonly growthBytes?: number
   /** Below this share of busy time the event loop counts as idle (0.05). */
   readonly idleBelow?: number
@@ -39,7 +40,7 @@ export class IdleHeapRelease implements Startable {
   constructor(private readonly init: IdleHeapReleaseInit) {
     this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
     this.loopBusy = init.loopBusy ?? loopBusySinceLastCall()
-    this.growthBytes = init.growthBytes ?? 8 * 1024 * 1024
+    this.growthBytes = init.growthBytes ?? 2 * 1024 * 1024
     this.idleBelow = init.idleBelow ?? 0.05
     const intervalMs = init.intervalMs ?? 10_000
     this.timer = new PacedTimer(() => this.look(), { busyMs: intervalMs, restMs: intervalMs }, init.timers)

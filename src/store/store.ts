@@ -3,6 +3,11 @@ import { Level } from 'level'
 import { StoreCorruptionError } from './errors.js'
 import { verifyLevelFiles } from './level-files.js'
 
+/** LevelDB's memtable: filled by writes, written out as a table file when full. */
+const STORE_WRITE_BUFFER_BYTES = 1024 * 1024
+/** LevelDB's cache of uncompressed table blocks; the operating system caches the files besides. */
+const STORE_BLOCK_CACHE_BYTES = 2 * 1024 * 1024
+
 /** A JSON-valued sublevel: one per aggregate (negotiations, agreements, audit, ...). */
 export type Sublevel<V = unknown> = AbstractSublevel<
   Level<string, unknown>,
@@ -45,7 +50,13 @@ export class Store {
       if (error instanceof StoreCorruptionError) await throwIfLocked(location)
       throw error
     }
-    const db = new Level<string, unknown>(location, { valueEncoding: 'json' })
+    const db = new Level<string, unknown>(location, {
+      valueEncoding: 'json',
+      // LevelDB's defaults (a 4 MiB write buffer, an 8 MiB block cache) are sized for a database server: a node's
+      // writes are small and its reads few, and memory its buffers once held stays with the allocator.
+      writeBufferSize: STORE_WRITE_BUFFER_BYTES,
+      cacheSize: STORE_BLOCK_CACHE_BYTES,
+    })
     await db.open()
     return new Store(db)
   }

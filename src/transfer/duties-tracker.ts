@@ -7,6 +7,7 @@ import type { Logger } from '../log/index.js'
 import { ProcessStore } from '../process/index.js'
 import { NotFoundError } from '../protocol/index.js'
 import type { Store } from '../store/index.js'
+import { ordinalCompare } from '../util/ordinal-compare.js'
 import { type AgreementDuty, type DutyAction, type DutyState, dueOf, dutiesOf, moveDuty } from './duties.js'
 import {
   type DutyAck,
@@ -275,7 +276,7 @@ export class DutyTracker {
     for (const duty of duties) {
       const own = records
         .filter((r) => r.duty === duty.id)
-        .sort((a, b) => a.received.localeCompare(b.received))
+        .sort((a, b) => ordinalCompare(a.received, b.received))
       if (own.length === 0) views.push({ duty: duty.id, action: duty.action, state: 'pending' })
       for (const r of own) views.push(viewOf(r))
     }

@@ -51,6 +51,7 @@ describe('bench/dataspace-scale, smoke run with 10 node processes', () => {
       ],
       negotiation: ['state', 'ms'],
       transfer: ['state', 'ms'],
+      churnUntilAdmitted: ['admissions', 'trimmed', 'admissionsPerNodeMax', 'withoutChurn'],
     }
     for (const [group, fields] of Object.entries(expected)) {
       for (const field of fields) assert.ok(field in (result[group] ?? {}), `missing ${group}.${field}`)

@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router'
 import type { PeerSummary } from '../../bindings/p2p/index.js'
 import type { PartyName } from '../../dataspace/index.js'
+import type { ConnectionChurnCounts } from '../metrics.js'
 
 export type { PartyName }
 
@@ -10,6 +11,8 @@ export interface NodeView {
   peers(): Promise<PeerSummary[]>
   status(): Promise<NodeStatusView>
   names(): Promise<Record<string, PartyName>>
+  /** How often the node's connections came and went since it started (`GET /metrics`). */
+  connectionChurn(): ConnectionChurnCounts
 }
 
 /** `GET /api/v1/status`: membership, connectivity and what keeps the node from being reached. */

@@ -98,6 +98,8 @@ export class PeerAdmission {
   private readonly handshakeMs: number
   private readonly deadlineMs: number
   private readonly refusals: UnauthenticatedRefusals | undefined
+  /** Handshakes that admitted a peer since the node started (each one a credential check on both sides). */
+  private admittedCount = 0
 
   constructor(
     private readonly log: Logger,
@@ -217,6 +219,11 @@ export class PeerAdmission {
   /** Whether a peer passed its handshake (waits for one that is running, a bounded time). */
   async isAdmitted(peer: PeerId): Promise<boolean> {
     return (await this.verdictOf(peer)).admitted
+  }
+
+  /** Handshakes that admitted a peer since the node started (each one a credential check on both sides). */
+  admissions(): number {
+    return this.admittedCount
   }
 
   /** Whether a peer is admitted right now, without waiting for a running handshake. */
@@ -350,6 +357,7 @@ export class PeerAdmission {
       if (result.admitted) {
         this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)
+        this.admittedCount++
         this.log.info({ peer: key, name: result.name }, 'peer admitted')
         this.forgivenAt.delete(key)
         for (const listener of this.admittedListeners) listener(peer, connection)

@@ -179,26 +179,40 @@ interface StreamOpener {
   getConnections(peer?: unknown): Connection[]
 }
 
+/** What {@link withoutDialling} wraps of the ping service. */
+interface Pinger {
+  ping(peer: unknown, options?: unknown): Promise<number>
+}
+
 /**
  * Wraps the DHT so it asks only the peers this node is connected to and never dials one: a query walked to
  * its end dials every member on the way (its start-up self-query and table refreshes as much as the mesh's
  * walks), each dial an admission handshake on both sides, and the mesh closed most of those connections again
  * over the limit (at N = 30 some 600 handshakes and 500 closes in a start-up where about 100 connections were
- * wanted). The answers still name members further away: the mesh dials those it wants.
+ * wanted). The answers still name members further away: the mesh dials those it wants. The DHT's pings go
+ * the same way: it pings every member an answer names before taking it into its routing table, and the ping
+ * service dials whom it pings (at N = 30 these were more than half of the connections the members opened in
+ * the first half minute, nearly all closed again over the limit). A member not connected stays out of the
+ * table until the mesh connects it.
  */
 function withoutDialling<C extends object, S>(factory: (components: C) => S): (components: C) => S {
   return (components) => {
     const real = (components as { connectionManager: StreamOpener }).connectionManager
+    const connected = (peer: unknown) =>
+      !isPeerId(peer) || real.getConnections(peer).some((connection) => connection.status === 'open')
+    const notConnected = (peer: unknown) => Promise.reject(new NotConnectedError(String(peer)))
     const connectionManager = overriding(real, (prop, target) => {
       if (prop !== 'openStream') return undefined
-      return (peer: unknown, protocol: string | string[], options?: unknown) => {
-        const connected =
-          !isPeerId(peer) || target.getConnections(peer).some((connection) => connection.status === 'open')
-        if (!connected) return Promise.reject(new NotConnectedError(peer.toString()))
-        return target.openStream(peer, protocol, options)
-      }
+      return (peer: unknown, protocol: string | string[], options?: unknown) =>
+        connected(peer) ? target.openStream(peer, protocol, options) : notConnected(peer)
     })
-    return factory(withComponent(components, 'connectionManager', connectionManager))
+    const ping = overriding((components as { ping: Pinger }).ping, (prop, target) => {
+      if (prop !== 'ping') return undefined
+      return (peer: unknown, options?: unknown) =>
+        connected(peer) ? target.ping(peer, options) : notConnected(peer)
+    })
+    const withConnectionManager = withComponent(components, 'connectionManager', connectionManager)
+    return factory(withComponent(withConnectionManager, 'ping', ping))
   }
 }
 

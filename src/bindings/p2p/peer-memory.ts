@@ -1,4 +1,5 @@
 import type { Store, Sublevel } from '../../store/index.js'
+import { ordinalCompare } from '../../util/ordinal-compare.js'
 
 /** An admitted peer as the node remembers it across restarts. */
 export interface RememberedPeer {
@@ -56,7 +57,7 @@ export class PeerMemory {
     const all = await this.list()
     if (all.length <= MAX_REMEMBERED) return
     const oldest = all
-      .sort((a, b) => a.admittedAt.localeCompare(b.admittedAt))
+      .sort((a, b) => ordinalCompare(a.admittedAt, b.admittedAt))
       .slice(0, all.length - MAX_REMEMBERED)
     for (const peer of oldest) await this.peers.del(peer.peerId)
   }

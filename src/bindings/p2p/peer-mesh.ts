@@ -5,7 +5,9 @@ import { didKeyFromPeerId } from '../../identity/index.js'
 import { PacedTimer } from '../../lifecycle/index.js'
 import type { Logger } from '../../log/index.js'
 import { isAllmendeRequest } from '../../protocol/index.js'
+import { ordinalCompare } from '../../util/ordinal-compare.js'
 import type { PeerAdmission } from './admission.js'
+import { connectionsToTrim } from './connection-trim.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { PeerMemory } from './peer-memory.js'
 
@@ -67,8 +69,6 @@ const IDENTIFY_ATTEMPTS = 3
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
-/** A connection this young is not pruned: it was opened for a request whose stream may not be open yet. */
-const PRUNE_GRACE_MS = 10_000
 
 /**
  * Keeps a node connected to its data space, with `wanted` admitted peers and no more: in a data space of
@@ -95,12 +95,16 @@ export class PeerMesh {
   private readonly withUs = new Set<string>()
   /** Peers that refused this node in a handshake since they last admitted it. */
   private readonly refusedUs = new Set<string>()
+  /** When each connection passed admission (a further connection to an admitted peer needs none: see prune). */
+  private readonly admittedAt = new WeakMap<Connection, number>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
   /** Least time between two walks: it doubles (up to a minute) while walks find nobody new. */
   private lookupGap = LOOKUP_MIN_GAP_MS
   /** Whether the node was an outsider at the last tick: becoming a member starts a DHT walk. */
   private wasOutsider = false
+  /** Connections closed over the limit since the node started. */
+  private trimmedCount = 0
   private stopped = false
 
   constructor(
@@ -141,6 +145,7 @@ export class PeerMesh {
       this.target(id, multiaddrs, known === undefined || known.failures === 0)
     })
     this.admission.onAdmitted((peer, connection) => {
+      this.admittedAt.set(connection, this.now())
       // the new connection may be one over the limit
       this.ticker.nudge()
       void this.admitted(peer, connection)
@@ -203,7 +208,7 @@ export class PeerMesh {
       })
     }
     return result.sort(
-      (a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId),
+      (a, b) => Number(b.connected) - Number(a.connected) || ordinalCompare(a.peerId, b.peerId),
     )
   }
 
@@ -335,32 +340,41 @@ export class PeerMesh {
    * Closes connections beyond the connection limit. libp2p's own pruning closes none that has a stream open,
    * and gossipsub and the DHT keep one open on every connection, so connections a node dialled for one request
    * (a refreshed search asks every provider) stayed for good: at N = 30 every node ended up connected to most
-   * others. Closed here are connections to other members that carry no Allmende request and are older than
-   * {@link PRUNE_GRACE_MS}, the newest first (the mesh's long-standing peers stay). Connections to anchors
-   * stay, and an anchor closes none: each member's admissions depend on reaching an anchor (its credential,
-   * the anchors' status lists), and anchors that trimmed their members to eight kept 30 nodes from settling.
-   * An anchor's bound is libp2p's ceiling (`connectionCeiling` in create-libp2p.ts).
+   * others. Which ones go is {@link connectionsToTrim}'s choice among connections to other members (not yet
+   * closing). Connections to anchors stay, and an anchor closes none: each member's admissions depend on
+   * reaching an anchor (its credential, the anchors' status lists), and anchors that trimmed their members to
+   * eight kept 30 nodes from settling. An anchor's bound is libp2p's ceiling (`connectionCeiling` in
+   * create-libp2p.ts).
    */
   private prune(): void {
     const standing = this.options.standing()
     const anchors = new Set(standing.anchors)
     if (anchors.has(this.libp2p.peerId.toString())) return
-    const connections = this.libp2p.getConnections().filter((c) => !anchors.has(c.remotePeer.toString()))
-    let excess = connections.length - this.options.maxConnections
-    if (excess <= 0) return
-    const now = Date.now()
-    const idle = connections.filter(
-      (c) =>
-        c.status === 'open' &&
-        now - c.timeline.open > PRUNE_GRACE_MS &&
-        !c.streams.some((s) => s.protocol !== undefined && isAllmendeRequest(s.protocol)),
-    )
-    idle.sort((a, b) => b.timeline.open - a.timeline.open)
-    for (const connection of idle) {
-      if (excess-- <= 0) return
-      this.log.debug({ peer: connection.remotePeer.toString() }, 'closing a connection over the limit')
+    const candidates = this.libp2p
+      .getConnections()
+      .filter((c) => c.status === 'open' && !anchors.has(c.remotePeer.toString()))
+      .map((connection) => ({
+        connection,
+        outbound: connection.direction === 'outbound',
+        // A second connection to a peer already admitted passes without a handshake, from its opening.
+        admittedAt:
+          this.admittedAt.get(connection) ??
+          (this.admission.admittedNow(connection.remotePeer) ? connection.timeline.open : undefined),
+        busy: connection.streams.some((s) => s.protocol !== undefined && isAllmendeRequest(s.protocol)),
+      }))
+    for (const connection of connectionsToTrim(candidates, this.options.maxConnections, this.now())) {
+      this.log.debug(
+        { peer: connection.remotePeer.toString(), direction: connection.direction },
+        'closing a connection over the limit',
+      )
+      this.trimmedCount++
       void connection.close().catch((error: Error) => connection.abort(error))
     }
+  }
+
+  /** Connections closed over the limit since the node started. */
+  trimmed(): number {
+    return this.trimmedCount
   }
 
   private async dial(target: Target, anchor: boolean): Promise<void> {

@@ -7,7 +7,7 @@ import { NodeClient, processAlive } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
-import { V8_FLAGS } from '../v8-flags.js'
+import { V8_FLAGS, withAllocatorTunables } from '../v8-flags.js'
 import { pollUntil } from '../waiting.js'
 
 const FLAGS = {
@@ -127,7 +127,10 @@ async function startDetached(
   const child = spawn(process.execPath, [...V8_FLAGS, process.argv[1]!, 'start', ...args], {
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info' },
+    env: withAllocatorTunables({
+      ...process.env,
+      ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'info',
+    }),
   })
   let ended = false
   child.on('exit', () => {

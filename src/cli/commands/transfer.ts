@@ -6,6 +6,7 @@ import { downloadPath } from '../../config/download-folder.js'
 import { readNodeConfig } from '../../config/node-config.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
 import type { TransferProcessRecord } from '../../transfer/index.js'
+import { ordinalCompare } from '../../util/ordinal-compare.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { NODE_FLAGS, parseFlags } from '../flags.js'
 import { TransferProgress } from '../progress.js'
@@ -80,7 +81,7 @@ export const transferCommand: CliCommand = {
             t.state !== 'COMPLETED' &&
             t.state !== 'TERMINATED',
         )
-        .sort((a, b) => b.created.localeCompare(a.created))[0]
+        .sort((a, b) => ordinalCompare(b.created, a.created))[0]
       if (transfer?.state === 'SUSPENDED') {
         transfer = await client.post<TransferProcessRecord>(
           `/api/v1/transfers/${encodeURIComponent(transfer.id)}/resume`,

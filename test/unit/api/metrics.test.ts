@@ -24,6 +24,7 @@ const snapshot: MetricsSnapshot = {
   residentMemoryBytes: 73400320,
   unauthenticatedRefusals: [{ where: 'http-data', reason: 'signature', total: 7 }],
   catalogReceived: { announcement: 5, dataset_request: 1, catalog_request: 2 },
+  connectionChurn: { admissions: 11, trimmed: 4 },
 }
 
 /** `name{label="value",...} number`, per exposition format 0.0.4. */
@@ -41,6 +42,12 @@ describe('renderMetrics(snapshot)', () => {
         '# HELP allmende_p2p_peers_admitted Peers admitted to the data space.',
         '# TYPE allmende_p2p_peers_admitted gauge',
         'allmende_p2p_peers_admitted 2',
+        '# HELP allmende_p2p_admissions_total Admission handshakes that admitted a peer since the node started (each a credential check on both sides).',
+        '# TYPE allmende_p2p_admissions_total counter',
+        'allmende_p2p_admissions_total 11',
+        '# HELP allmende_p2p_connections_trimmed_total Connections to members closed over the connection limit since the node started.',
+        '# TYPE allmende_p2p_connections_trimmed_total counter',
+        'allmende_p2p_connections_trimmed_total 4',
         '# HELP allmende_contract_negotiations Contract negotiations kept by this node, by DSP state.',
         '# TYPE allmende_contract_negotiations gauge',
         'allmende_contract_negotiations{state="FINALIZED"} 4',
@@ -107,7 +114,7 @@ describe('renderMetrics(snapshot)', () => {
       assert.match(sample[1]!, /^allmende_[a-z0-9]+_[a-z0-9_]+$/)
       assert.equal(sample[1]!.endsWith('_total'), type === 'counter', `${sample[1]} is a ${type}`)
     }
-    assert.equal(seen.size, 11)
+    assert.equal(seen.size, 13)
   })
 
   it('escapes label values and renders non-finite values', () => {
@@ -160,6 +167,7 @@ describe('metricsSource(components)', () => {
     federation: {
       federationCounts: () => ({ fromAnnouncements: 9, datasetRequests: 2, catalogRequests: 1 }),
     },
+    churn: () => ({ admissions: 6, trimmed: 1 }),
   })
 
   it('counts peers, states, agreements, completed bytes by role, audit entries and datasets received', async () => {
@@ -186,6 +194,7 @@ describe('metricsSource(components)', () => {
     assert.deepEqual(s.bytesDelivered, { provider: 150, consumer: 7 })
     assert.equal(s.auditEntries, 42)
     assert.deepEqual(s.catalogReceived, { announcement: 9, dataset_request: 2, catalog_request: 1 })
+    assert.deepEqual(s.connectionChurn, { admissions: 6, trimmed: 1 })
     assert.ok(s.uptimeSeconds > 0)
     assert.ok(s.residentMemoryBytes > 1024 * 1024)
   })
@@ -207,6 +216,7 @@ describe('metricsRoutes: GET /metrics', () => {
     residentMemoryBytes: async () => snapshot.residentMemoryBytes,
     unauthenticatedRefusals: async () => snapshot.unauthenticatedRefusals,
     catalogReceived: async () => snapshot.catalogReceived,
+    connectionChurn: async () => snapshot.connectionChurn,
   }
 
   before(async () => {

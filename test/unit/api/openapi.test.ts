@@ -174,6 +174,7 @@ describe('openapiRoutes', () => {
             identity: () => ({ name: 'n', did: 'did:key:z', peerId: 'p', multiaddrs: [], dataspace: 'd' }),
             peers: async () => [],
             names: async () => ({}),
+            connectionChurn: () => ({ admissions: 0, trimmed: 0 }),
             status: async () => ({
               membership: null,
               connectivity: { admittedPeers: 0, knownPeers: 0 },

@@ -52,6 +52,7 @@ describe('session cookie, CSRF and bearer token on the API', () => {
             }),
             peers: async () => [],
             names: async () => ({}),
+            connectionChurn: () => ({ admissions: 0, trimmed: 0 }),
             status: async () => ({
               membership: null,
               connectivity: { admittedPeers: 0, knownPeers: 0 },
