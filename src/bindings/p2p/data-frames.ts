@@ -39,6 +39,15 @@ export const MAX_DATA_FRAME_BYTES = CONTENT_BATCH_BYTES
 export const MAX_CONTROL_FRAME_BYTES = 64 * 1024
 /** Unacknowledged content bytes the provider may have in flight. */
 export const DATA_CREDIT_BYTES = 16 * 1024 * 1024
+/**
+ * Content bytes the provider may have on the wire ahead of what the consumer took off the stream:
+ * the consumer widens its stream's receive window to this (yamux's own stays at 256 KiB). At 256 KiB
+ * the provider waited for a window update after every 256 KiB, so the two sides took turns instead
+ * of working at once, and over a link of 20 ms round trip a pull could not pass 13 MB/s. Memory stays
+ * bounded by the credit, as the consumer takes every byte off the stream as it arrives; at most
+ * yamux's ceiling of 16 MiB.
+ */
+export const DATA_RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024
 /** The consumer acknowledges after at least this many newly written bytes. */
 export const DATA_ACK_BYTES = 1024 * 1024
 

@@ -18,6 +18,7 @@ import type { PeerAdmission } from './admission.js'
 import {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
+  DATA_RECEIVE_WINDOW_BYTES,
   type DataControlFrame,
   type DataFrame,
   DataFrameDecoder,
@@ -26,6 +27,7 @@ import {
   frameHeader,
   MAX_DATA_FRAME_BYTES,
 } from './data-frames.js'
+import { widenReceiveWindow } from './receive-window.js'
 
 /** Queued bytes in a stream's write buffer before the writer waits. */
 const WRITE_HIGH_WATER_BYTES = 1024 * 1024
@@ -206,6 +208,7 @@ export class P2pDataPlane implements DataPuller {
       throw new PeerUnreachableError(peerId.toString(), (cause as Error).message, { cause })
     }
     const channel = new FrameChannel(stream)
+    widenReceiveWindow(stream, DATA_RECEIVE_WINDOW_BYTES)
     const onAbort = () => stream.abort(signal.reason as Error)
     signal.addEventListener('abort', onAbort, { once: true })
     try {

@@ -18,6 +18,7 @@ export { type AllmendeLibp2p, buildLibp2p, type Libp2pInit } from './create-libp
 export {
   DATA_ACK_BYTES,
   DATA_CREDIT_BYTES,
+  DATA_RECEIVE_WINDOW_BYTES,
   type DataAckFrame,
   type DataControlFrame,
   type DataEndFrame,
@@ -47,3 +48,4 @@ export { membersOnly } from './member-gate.js'
 export { fetchStatusList } from './membership-protocol.js'
 export { PEER_MEMORY_SUBLEVEL, PeerMemory, type RememberedPeer } from './peer-memory.js'
 export { type MeshStanding, PeerMesh, type PeerSummary, wantedPeers } from './peer-mesh.js'
+export { widenReceiveWindow } from './receive-window.js'
