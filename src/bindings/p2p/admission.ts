@@ -98,7 +98,7 @@ export class PeerAdmission {
   private readonly handshakeMs: number
   private readonly deadlineMs: number
   private readonly refusals: UnauthenticatedRefusals | undefined
-  /** Handshakes that admitted a peer since the node started (each one a credential check on both sides). */
+  /** What {@link admissions} returns. */
   private admittedCount = 0
 
   constructor(
