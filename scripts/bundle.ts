@@ -4,7 +4,26 @@
 // Lazily loaded commands and services stay lazy (code splitting), and the worker scripts are entries of their
 // own beside the chunks that start them by `new URL('./<name>.js', import.meta.url)`.
 import { writeFile } from 'node:fs/promises'
-import { build } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
+
+// jsonld.js's Node platform installs a network document loader, and with it undici (an HTTP client of 540 KB,
+// about 3 MB of heap in every node that checks a credential). A node never lets jsonld.js fetch a context:
+// every context it reads is bundled and every call passes a loader of its own. So the bundle gives jsonld.js
+// a platform that installs no loader: its default then refuses every URL (jsonld.LoadDocumentError).
+const offlineJsonld: Plugin = {
+  name: 'offline-jsonld',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\.\/platform$/ }, (args) =>
+      /[/\\]jsonld[/\\]lib[/\\]jsonld\.js$/.test(args.importer)
+        ? { path: 'jsonld-platform', namespace: 'offline-jsonld' }
+        : undefined,
+    )
+    bundler.onLoad({ filter: /.*/, namespace: 'offline-jsonld' }, () => ({
+      contents: 'module.exports = { setupDocumentLoaders() {}, setupGlobals() {} }',
+      loader: 'js',
+    }))
+  },
+}
 
 const result = await build({
   entryPoints: {
@@ -29,6 +48,7 @@ const result = await build({
   external: ['classic-level', 'pino', '@libp2p/mdns'],
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
+  plugins: [offlineJsonld],
   logLevel: 'warning',
   metafile: true,
 })
