@@ -17,7 +17,7 @@ export interface IdleHeapReleaseInit {
   readonly timers?: TimerFunctions
   /** How often the heap is looked at (10 s). */
   readonly intervalMs?: number
-  /** Growth of the heap since the last collection, in use or held, that is worth a collection while idle (2 MiB:
+  /** Growth of the heap in use, or of the free room in it, since the last collection that is worth a collection while idle (2 MiB:
    * a collection of an idle node costs tens of milliseconds, and the garbage it holds averages half of this). */
   readonly growthBytes?: number
   /** Below this share of busy time the event loop counts as idle (0.05). */
@@ -28,10 +28,11 @@ export interface IdleHeapReleaseInit {
  * Gives an idle node's garbage back. V8 collects the old generation only when it reaches a limit set
  * from the last collection, and an idle node allocates too slowly to reach it: members of a data space
  * of ten held 25 to 35 MB of garbage each while idle (133 MiB resident, 108 MiB after a full
- * collection). And V8 keeps the pages its collections left partly filled: a member of a data space of 30
- * held 47 MB of heap for 35 MB in use after the busy minutes of joining and searching. While the event loop
- * idles and the heap in use or held has grown since the last collection, this runs one that also compacts
- * (see {@link exposedFullCollection}); a busy node is left to V8.
+ * collection). And V8's own collections free objects but keep the pages they leave partly filled: members
+ * of a data space of 30 held 47 to 57 MB of heap for 31 to 35 MB in use after the busy minutes of joining
+ * and searching. While the event loop idles and either the heap in use or the free room in the heap has
+ * grown since the last collection, this runs one that also compacts (see {@link exposedFullCollection});
+ * a busy node is left to V8.
  */
 export class IdleHeapRelease implements Startable {
   private readonly timer: PacedTimer
@@ -40,7 +41,8 @@ export class IdleHeapRelease implements Startable {
   private readonly loopBusy: () => number
   private readonly growthBytes: number
   private readonly idleBelow: number
-  private mark?: { used: number; held: number }
+  /** The heap in use and the free room in it (held but not in use), each the least seen since the last collection. */
+  private mark?: { used: number; free: number }
 
   constructor(private readonly init: IdleHeapReleaseInit) {
     this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
@@ -63,19 +65,19 @@ export class IdleHeapRelease implements Startable {
   private look(): boolean {
     const busy = this.loopBusy()
     const used = this.heapUsed()
-    const held = this.heapHeld()
+    const free = this.heapHeld() - used
     // The first look, and the first after a collection (which finishes in V8's tasks), sets the marks.
     if (this.mark === undefined) {
-      this.mark = { used, held }
+      this.mark = { used, free }
       return false
     }
-    const grown = used - this.mark.used >= this.growthBytes || held - this.mark.held >= this.growthBytes
+    // Free room grows when V8 collected on its own: what it freed stays held until a collection compacts.
+    const grown = used - this.mark.used >= this.growthBytes || free - this.mark.free >= this.growthBytes
     if (grown && busy < this.idleBelow) {
       this.init.collect()
       this.mark = undefined
     } else {
-      // follows a heap that shrank by itself
-      this.mark = { used: Math.min(used, this.mark.used), held: Math.min(held, this.mark.held) }
+      this.mark = { used: Math.min(used, this.mark.used), free: Math.min(free, this.mark.free) }
     }
     return false
   }

@@ -67,7 +67,7 @@ describe('IdleHeapRelease', () => {
 
   it('collects once V8 holds more heap than after the last collection, though no more is in use', () => {
     const { subject, timers, state } = release()
-    state.held += 7 * MiB // pages a busy minute's collections left partly filled
+    state.held += 7 * MiB // pages a busy minute left partly filled
     timers.advance(10_000)
     assert.equal(state.collections, 0, 'grown less than the threshold')
     state.held += 1 * MiB
@@ -80,9 +80,20 @@ describe('IdleHeapRelease', () => {
     subject.stop()
   })
 
+  it('collects when V8 collected on its own and kept the pages it freed', () => {
+    const { subject, timers, state } = release()
+    state.heap += 6 * MiB // garbage, below the threshold
+    timers.advance(10_000)
+    state.heap -= 16 * MiB // V8's own collection: less in use, as much held
+    timers.advance(10_000)
+    assert.equal(state.collections, 1)
+    subject.stop()
+  })
+
   it('follows a heap that shrank by itself, and stops looking when stopped', () => {
     const { subject, timers, state } = release()
-    state.heap = 30 * MiB // V8 collected on its own
+    state.heap = 30 * MiB // V8 collected on its own, and gave the pages back
+    state.held = 34 * MiB
     timers.advance(10_000)
     state.heap = 37 * MiB
     timers.advance(10_000)
