@@ -170,7 +170,7 @@ export class CatalogFederation {
     if (summary.provider === this.components.self) return
     if (!this.heardOf.has(summary.provider)) {
       this.heardOf.add(summary.provider)
-      this.summaries.heardNewcomer()
+      this.summaries.heardNewcomer(this.heardOf.size)
     }
     for (const change of summary.changes) {
       await this.onAnnouncement({ provider: summary.provider, ...change }).catch((error: Error) =>

@@ -35,8 +35,14 @@ const JOINED_DELAY_MS = 1_000
  * answers to one newcomer do not all arrive at once)…
  */
 const WELCOME_JITTER_MS = 3_000
-/** …and at most once in this time, however many newcomers it hears of (a hundred starting together). */
+/** …and at most once in this time, however many newcomers it hears of (a hundred starting together)… */
 const WELCOME_GAP_MS = 30_000
+/**
+ * …or in this time per provider it has heard of, if that is longer: while members keep arriving, the welcomes
+ * of all members together stay at about one a second. With a gap of 30 s at N = 100 every member welcomed
+ * every 30 s while the hundred started, each summary gossiped to all: most of the anchors' start-up work.
+ */
+const WELCOME_GAP_PER_PROVIDER_MS = 1_000
 
 export interface SummaryScheduleOptions {
   /** Publishes one summary; failures are the caller's to log. */
@@ -100,12 +106,13 @@ export class SummarySchedule {
    * A provider this node had not heard of said it is there: this node says so too, soon, so the newcomer knows
    * it (and asks it in a refreshed search) within seconds rather than a presence interval. Gossip does not
    * bring a node that joins late the summaries sent before, and its peers' tables name only some members.
+   * `providersHeardOf` (the newcomer among them) sets the least time between two welcomes.
    */
-  heardNewcomer(): void {
+  heardNewcomer(providersHeardOf: number): void {
     if (this.stopped || this.welcomeTimer !== undefined) return
+    const gap = Math.max(WELCOME_GAP_MS, providersHeardOf * WELCOME_GAP_PER_PROVIDER_MS)
     const wait =
-      Math.max(0, this.lastWelcomeAt + WELCOME_GAP_MS - this.now()) +
-      Math.round(Math.random() * WELCOME_JITTER_MS)
+      Math.max(0, this.lastWelcomeAt + gap - this.now()) + Math.round(Math.random() * WELCOME_JITTER_MS)
     this.welcomeTimer = this.timer(wait, () => {
       this.welcomeTimer = undefined
       this.lastWelcomeAt = this.now()

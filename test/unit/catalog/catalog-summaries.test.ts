@@ -48,17 +48,38 @@ describe('catalog summary schedule', () => {
   })
 
   it('says it is there within seconds of hearing of a newcomer, and at most once in 30 s', () => {
-    schedule.heardNewcomer()
+    schedule.heardNewcomer(1)
     advance(3_000)
     assert.equal(published.length, 1, 'within the 3 s pause')
-    schedule.heardNewcomer()
-    schedule.heardNewcomer()
+    schedule.heardNewcomer(2)
+    schedule.heardNewcomer(3)
     advance(26_000)
     assert.equal(published.length, 1, 'newcomers heard soon after wait for the gap')
     advance(7_000)
     assert.equal(published.length, 2, 'one summary for all of them, once the gap is over')
     advance(40_000)
     assert.equal(published.length, 2, 'nothing more without another newcomer')
+  })
+
+  it('among a hundred providers, welcomes newcomers once in 100 s: one welcome a second in the data space', () => {
+    // presence only after this test's 107 s
+    schedule.stop()
+    schedule = new SummarySchedule({
+      publish: async (changes) => {
+        published.push(changes)
+      },
+      now: () => now,
+      presenceMs: 600_000,
+    })
+    schedule.start()
+    schedule.heardNewcomer(99)
+    advance(3_000)
+    assert.equal(published.length, 1, 'the first within the 3 s pause')
+    schedule.heardNewcomer(100)
+    advance(90_000)
+    assert.equal(published.length, 1, 'the next waits a second per provider heard of')
+    advance(14_000)
+    assert.equal(published.length, 2)
   })
 
   it('restarts the repeats with each change of a burst, so the burst is repeated as one', () => {
