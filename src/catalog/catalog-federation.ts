@@ -115,6 +115,7 @@ export class CatalogFederation {
     this.fetchJitterMs = limits.fetchJitterMs ?? 1_000
     this.summaries = new SummarySchedule({
       publish: (changes) => this.announceSummary(changes),
+      members: () => this.heardOf.size + 1,
       ...(limits.presenceMs === undefined ? {} : { presenceMs: limits.presenceMs }),
     })
   }

@@ -24,10 +24,17 @@ export const MAX_RECENT = 16
  */
 const REPEAT_AFTER_CHANGE_MS = [2_000, 8_000, 30_000]
 /**
- * Every member says it is there this often (jittered): a hundred members make less than one message a second
- * in the whole data space, and a node that joined the mesh late knows every member within this time.
+ * Every member says it is there at least this often (jittered), so a node that joined the mesh late knows
+ * every member within this time…
  */
 export const PRESENCE_INTERVAL_MS = 120_000
+/**
+ * …and less often in a larger data space: each member waits this long for every member it knows of, so the
+ * whole data space sends about one presence summary in this time however many members it has (as RTCP spaces
+ * its reports by group size). With a fixed interval every node received and relayed N summaries per interval:
+ * at N = 100, 0.8 a second, each several times over, most of an idle member's work.
+ */
+export const PRESENCE_SPACING_MS = 4_000
 /** A node that has just met its first peer on the catalog topic says so after this pause (a burst of peers is one). */
 const JOINED_DELAY_MS = 1_000
 /**
@@ -42,13 +49,20 @@ export interface SummaryScheduleOptions {
   /** Publishes one summary; failures are the caller's to log. */
   readonly publish: (changes: readonly CatalogChange[]) => Promise<void>
   readonly now?: () => number
-  /** Presence interval (default {@link PRESENCE_INTERVAL_MS}). */
+  /** Shortest presence interval (default {@link PRESENCE_INTERVAL_MS}). */
   readonly presenceMs?: number
+  /** Members this node knows of, itself included: the presence interval grows with them ({@link presenceInterval}). */
+  readonly members?: () => number
+}
+
+/** How long a member waits between two presence summaries, in a data space of `members` it knows of. */
+export function presenceInterval(members: number, shortestMs = PRESENCE_INTERVAL_MS): number {
+  return Math.max(shortestMs, members * PRESENCE_SPACING_MS)
 }
 
 /**
  * When this node publishes its summary: shortly after it first meets a peer on the catalog topic, a few times
- * after each burst of its own changes, and now and then as presence. Keeps its recent changes in memory (a
+ * after each burst of its own changes, and now and then as presence, the more rarely the more members it knows. Keeps its recent changes in memory (a
  * restart forgets them: they were announced before).
  */
 export class SummarySchedule {
@@ -121,7 +135,7 @@ export class SummarySchedule {
   }
 
   private schedulePresence(): void {
-    const base = this.options.presenceMs ?? PRESENCE_INTERVAL_MS
+    const base = presenceInterval(this.options.members?.() ?? 1, this.options.presenceMs)
     this.presence = this.timer(Math.round(base * (0.8 + Math.random() * 0.4)), () => {
       this.schedulePresence()
       return this.publish()

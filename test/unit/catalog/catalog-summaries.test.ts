@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it, mock } from 'node:test'
 import type { CatalogChange } from '../../../src/catalog/catalog.js'
-import { MAX_RECENT, RECENT_WINDOW_MS, SummarySchedule } from '../../../src/catalog/catalog-summaries.js'
+import {
+  MAX_RECENT,
+  PRESENCE_SPACING_MS,
+  presenceInterval,
+  RECENT_WINDOW_MS,
+  SummarySchedule,
+} from '../../../src/catalog/catalog-summaries.js'
 
 const change = (n: number): CatalogChange => ({ datasetId: `urn:uuid:${n}`, version: 1, removed: false })
 
@@ -95,5 +101,41 @@ describe('catalog summary schedule', () => {
     schedule.stop()
     advance(200_000)
     assert.equal(published.length, 0)
+  })
+
+  it('says it is there more rarely the more members it knows, so the data space sends about as much presence at any size', () => {
+    schedule.stop()
+    let members = 100
+    const large = new SummarySchedule({
+      publish: async (changes) => {
+        published.push(changes)
+      },
+      now: () => now,
+      presenceMs: 100_000,
+      members: () => members,
+    })
+    large.start()
+    try {
+      advance(0.8 * 100 * PRESENCE_SPACING_MS - 1)
+      assert.equal(published.length, 0, 'not before 80 % of 100 spacings')
+      advance(0.4 * 100 * PRESENCE_SPACING_MS + 1)
+      assert.equal(published.length, 1, 'by 120 % of 100 spacings')
+      members = 2
+      advance(1.2 * 100 * PRESENCE_SPACING_MS)
+      assert.equal(published.length, 2, 'the next interval is the one for the members known at its start')
+      advance(120_000)
+      assert.equal(published.length, 3, 'a small data space falls back to the shortest interval')
+    } finally {
+      large.stop()
+    }
+  })
+})
+
+describe('presence interval', () => {
+  it('is the shortest interval in a small data space and grows with the members beyond', () => {
+    assert.equal(presenceInterval(1, 120_000), 120_000)
+    assert.equal(presenceInterval(30, 120_000), 120_000)
+    assert.equal(presenceInterval(100, 120_000), 100 * PRESENCE_SPACING_MS)
+    assert.equal(presenceInterval(1_000, 120_000), 1_000 * PRESENCE_SPACING_MS)
   })
 })
