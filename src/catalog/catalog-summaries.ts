@@ -24,8 +24,8 @@ export const MAX_RECENT = 16
  */
 const REPEAT_AFTER_CHANGE_MS = [2_000, 8_000, 30_000]
 /**
- * Every member says it is there at least this often (jittered), so a node that joined the mesh late knows
- * every member within this time…
+ * Every member says it is there at least this often (jittered; any summary it sends counts), so a node that
+ * joined the mesh late knows every member within this time…
  */
 export const PRESENCE_INTERVAL_MS = 120_000
 /**
@@ -34,7 +34,7 @@ export const PRESENCE_INTERVAL_MS = 120_000
  * its reports by group size). With a fixed interval every node received and relayed N summaries per interval:
  * at N = 100, 0.8 a second, each several times over, most of an idle member's work.
  */
-export const PRESENCE_SPACING_MS = 4_000
+export const PRESENCE_SPACING_MS = 8_000
 /** A node that has just met its first peer on the catalog topic says so after this pause (a burst of peers is one). */
 const JOINED_DELAY_MS = 1_000
 /**
@@ -72,6 +72,8 @@ export class SummarySchedule {
   private joinedTimer?: NodeJS.Timeout
   private welcomeTimer?: NodeJS.Timeout
   private lastWelcomeAt = Number.NEGATIVE_INFINITY
+  /** When this node last published a summary (its start, before the first). */
+  private lastPublishedAt = 0
   private joined = false
   private stopped = false
 
@@ -83,6 +85,7 @@ export class SummarySchedule {
 
   start(): void {
     this.stopped = false
+    this.lastPublishedAt = this.now()
     this.schedulePresence()
   }
 
@@ -134,15 +137,23 @@ export class SummarySchedule {
     return this.recent.map((r) => r.change)
   }
 
+  /**
+   * The presence is due a presence interval (jittered) after this node's last summary of any kind: a repeat or
+   * a welcome told the data space as much, and at N = 30 they were most of the summaries of a start-up.
+   */
   private schedulePresence(): void {
-    const base = presenceInterval(this.options.members?.() ?? 1, this.options.presenceMs)
-    this.presence = this.timer(Math.round(base * (0.8 + Math.random() * 0.4)), () => {
+    const since = this.lastPublishedAt
+    const interval = presenceInterval(this.options.members?.() ?? 1, this.options.presenceMs)
+    const wait = Math.max(0, since + Math.round(interval * (0.8 + Math.random() * 0.4)) - this.now())
+    this.presence = this.timer(wait, () => {
+      const work = this.lastPublishedAt === since ? this.publish() : undefined
       this.schedulePresence()
-      return this.publish()
+      return work
     })
   }
 
   private publish(): Promise<void> {
+    this.lastPublishedAt = this.now()
     return this.options.publish(this.recentChanges())
   }
 

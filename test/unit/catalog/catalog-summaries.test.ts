@@ -47,10 +47,21 @@ describe('catalog summary schedule', () => {
     assert.deepEqual(published[0], [change(1)])
     advance(28_000)
     assert.equal(published.length, 3)
-    advance(49_000)
+    advance(79_000)
     assert.equal(published.length, 3, 'nothing between the last repeat and the presence')
-    advance(71_000)
-    assert.ok(published.length >= 4, 'the presence (80 to 120 s) came')
+    advance(41_000)
+    assert.equal(published.length, 4, 'the presence came 80 to 120 s after the last repeat')
+  })
+
+  it('counts any summary it sent as presence', () => {
+    advance(70_000)
+    schedule.metPeer()
+    advance(1_000)
+    assert.equal(published.length, 1, 'the summary on meeting the first peer')
+    advance(78_000)
+    assert.equal(published.length, 1, 'no presence within 80 s of that summary')
+    advance(42_000)
+    assert.equal(published.length, 2, 'the presence within 120 s of it')
   })
 
   it('says it is there within seconds of hearing of a newcomer, and at most once in 30 s', () => {
@@ -134,7 +145,7 @@ describe('catalog summary schedule', () => {
 describe('presence interval', () => {
   it('is the shortest interval in a small data space and grows with the members beyond', () => {
     assert.equal(presenceInterval(1, 120_000), 120_000)
-    assert.equal(presenceInterval(30, 120_000), 120_000)
+    assert.equal(presenceInterval(15, 120_000), 120_000)
     assert.equal(presenceInterval(100, 120_000), 100 * PRESENCE_SPACING_MS)
     assert.equal(presenceInterval(1_000, 120_000), 1_000 * PRESENCE_SPACING_MS)
   })
