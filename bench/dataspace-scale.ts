@@ -4,7 +4,7 @@
 // connections closed over the limit until then, from each node's /metrics) and sampled nodes reach
 // every provider's catalog; gossip propagation of a new dataset (p50, p95, max); federated search from
 // the local cache (API and CLI wall time) and refreshed across all providers (first partial answer and
-// complete); idle CPU and RSS per node and in total; one negotiation and one transfer between two
+// complete); idle CPU and RSS per node and in total, and the peers each holds connections to; one negotiation and one transfer between two
 // random nodes while all run. Yardsticks from the same run: an API health round trip, `node -e ''`,
 // an idle Node process waking once a second (beside idle members and anchors), a bare libp2p node with the
 // same services (beside each node's RSS), and the machine's cores and load.
@@ -642,6 +642,22 @@ try {
         `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB; yardstick: a bare libp2p node ` +
         `with the same services, idle and alone, ${bareRss.toFixed(0)} MiB, median node ${(median(rss) / bareRss).toFixed(2)}x)  ` +
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
+    )
+    // Connections held at idle: each one costs its node gossip heartbeats, DHT upkeep and pings.
+    const connected = await eachLimited(
+      nodes,
+      8,
+      async (node) =>
+        (await api<{ peers: Peer[] }>(node, '/api/v1/peers')).peers.filter((p) => p.connected).length,
+    )
+    result.connectedPeers = {
+      anchors: connected.slice(0, ANCHORS),
+      membersMedian: median(connected.slice(ANCHORS)),
+      membersMax: Math.max(...connected.slice(ANCHORS)),
+    }
+    print(
+      `connected peers at idle: anchors ${connected.slice(0, ANCHORS).join(', ')}; members median ` +
+        `${median(connected.slice(ANCHORS))}, max ${Math.max(...connected.slice(ANCHORS))}`,
     )
     const largest = rss.indexOf(Math.max(...rss))
     print(

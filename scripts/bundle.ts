@@ -3,8 +3,50 @@
 // (BENCH_CLI=dist/src/cli/main.js): 340 instead of 790 ms of CPU to ready, 79 instead of 88 MiB resident.
 // Lazily loaded commands and services stay lazy (code splitting), and the worker scripts are entries of their
 // own beside the chunks that start them by `new URL('./<name>.js', import.meta.url)`.
-import { writeFile } from 'node:fs/promises'
-import { build } from 'esbuild'
+import { readFile, writeFile } from 'node:fs/promises'
+import { build, type Plugin } from 'esbuild'
+
+// jsonld.js's Node platform installs a network document loader, and with it undici (an HTTP client of 540 KB,
+// about 3 MB of heap in every node that checks a credential). A node never lets jsonld.js fetch a context:
+// every context it reads is bundled and every call passes a loader of its own. So the bundle gives jsonld.js
+// a platform that installs no loader: its default then refuses every URL (jsonld.LoadDocumentError).
+const offlineJsonld: Plugin = {
+  name: 'offline-jsonld',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\.\/platform$/ }, (args) =>
+      /[/\\]jsonld[/\\]lib[/\\]jsonld\.js$/.test(args.importer)
+        ? { path: 'jsonld-platform', namespace: 'offline-jsonld' }
+        : undefined,
+    )
+    bundler.onLoad({ filter: /.*/, namespace: 'offline-jsonld' }, () => ({
+      contents: 'module.exports = { setupDocumentLoaders() {}, setupGlobals() {} }',
+      loader: 'js',
+    }))
+  },
+}
+
+// @libp2p/kad-dht makes the random peer ids of a routing table refresh from a table of 65,536 numbers, shipped as an
+// array literal of 479 KB: its source, the array and the literal's template took 1.2 MB of heap in every node. The
+// bundle carries the same numbers in 3 bytes each (base64), unpacked into a Uint32Array when the module loads.
+const compactPrefixList: Plugin = {
+  name: 'compact-prefix-list',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[/\\]kad-dht[/\\]dist[/\\]src[/\\]routing-table[/\\]generated-prefix-list\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      const numbers = JSON.parse(text.slice(text.indexOf('['), text.lastIndexOf(']') + 1)) as number[]
+      const bytes = Buffer.alloc(numbers.length * 3)
+      // writeUIntBE refuses a number beyond 3 bytes: a kad-dht with a wider table stops the build here
+      numbers.forEach((n, i) => bytes.writeUIntBE(n, i * 3, 3))
+      const contents = [
+        `const bytes = Buffer.from('${bytes.toString('base64')}', 'base64')`,
+        `const prefixes = new Uint32Array(${numbers.length})`,
+        'for (let i = 0; i < prefixes.length; i++) prefixes[i] = bytes.readUIntBE(i * 3, 3)',
+        'export default prefixes',
+      ].join('\n')
+      return { contents, loader: 'js' }
+    })
+  },
+}
 
 const result = await build({
   entryPoints: {
@@ -29,6 +71,7 @@ const result = await build({
   external: ['classic-level', 'pino', '@libp2p/mdns'],
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
+  plugins: [offlineJsonld, compactPrefixList],
   logLevel: 'warning',
   metafile: true,
 })

@@ -43,8 +43,14 @@ const JOINED_DELAY_MS = 1_000
  * answers to one newcomer do not all arrive at once)…
  */
 const WELCOME_JITTER_MS = 3_000
-/** …and at most once in this time, however many newcomers it hears of (a hundred starting together). */
+/** …and at most once in this time, however many newcomers it hears of (a hundred starting together)… */
 const WELCOME_GAP_MS = 30_000
+/**
+ * …or in this time per provider it has heard of, if that is longer: while members keep arriving, the welcomes
+ * of all members together stay at about one a second. With a gap of 30 s at N = 100 every member welcomed
+ * every 30 s while the hundred started, each summary gossiped to all: most of the anchors' start-up work.
+ */
+const WELCOME_GAP_PER_PROVIDER_MS = 1_000
 
 export interface SummaryScheduleOptions {
   /** Publishes one summary; failures are the caller's to log. */
@@ -52,7 +58,10 @@ export interface SummaryScheduleOptions {
   readonly now?: () => number
   /** Shortest presence interval (default {@link PRESENCE_INTERVAL_MS}). */
   readonly presenceMs?: number
-  /** Members this node knows of, itself included: the presence interval grows with them ({@link presenceInterval}). */
+  /**
+   * Members this node knows of, itself included: the presence interval ({@link presenceInterval}) and the least
+   * time between two welcomes grow with them.
+   */
   readonly members?: () => number
 }
 
@@ -118,12 +127,13 @@ export class SummarySchedule {
    * A provider this node had not heard of said it is there: this node says so too, soon, so the newcomer knows
    * it (and asks it in a refreshed search) within seconds rather than a presence interval. Gossip does not
    * bring a node that joins late the summaries sent before, and its peers' tables name only some members.
+   * The members it knows (the newcomer among them) set the least time between two welcomes.
    */
   heardNewcomer(): void {
     if (this.stopped || this.welcomeTimer !== undefined) return
+    const gap = Math.max(WELCOME_GAP_MS, this.members() * WELCOME_GAP_PER_PROVIDER_MS)
     const wait =
-      Math.max(0, this.lastWelcomeAt + WELCOME_GAP_MS - this.now()) +
-      Math.round(Math.random() * WELCOME_JITTER_MS)
+      Math.max(0, this.lastWelcomeAt + gap - this.now()) + Math.round(Math.random() * WELCOME_JITTER_MS)
     this.welcomeTimer = this.timer(wait, () => {
       this.welcomeTimer = undefined
       this.lastWelcomeAt = this.now()
@@ -144,13 +154,17 @@ export class SummarySchedule {
    */
   private schedulePresence(): void {
     const since = this.lastPublishedAt
-    const interval = presenceInterval(this.options.members?.() ?? 1, this.options.presenceMs)
+    const interval = presenceInterval(this.members(), this.options.presenceMs)
     const wait = Math.max(0, since + Math.round(interval * (0.8 + Math.random() * 0.4)) - this.now())
     this.presence = this.timer(wait, () => {
       const work = this.lastPublishedAt === since ? this.publish() : undefined
       this.schedulePresence()
       return work
     })
+  }
+
+  private members(): number {
+    return this.options.members?.() ?? 1
   }
 
   private publish(): Promise<void> {

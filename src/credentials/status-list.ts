@@ -319,6 +319,11 @@ export class StatusListCache implements StatusChecker {
     return cached !== undefined && cached.expiresAt > this.clock() ? cached.credential : undefined
   }
 
+  /** The signed list credential for `listUrl`, fetched (and verified) anew when the one held is no longer fresh. */
+  async current(listUrl: string): Promise<JsonLdObject> {
+    return (await this.get(listUrl)).credential
+  }
+
   /** Drops a cached list, so the next check fetches it again. */
   invalidate(listUrl: string): void {
     this.lists.delete(listUrl)

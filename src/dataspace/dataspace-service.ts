@@ -592,10 +592,28 @@ export class DataspaceService {
   /**
    * A status list a peer asked for: this node's own, or a fresh copy it fetched and verified itself. The copy is
    * signed by its issuer, so handing it on adds no trust in this node; a peer takes no copy older than one it
-   * saw, and an anchor's revocation also reaches every member in its signed revocation list (vetoes).
+   * saw, and an anchor's revocation also reaches every member in its signed revocation list (vetoes). An anchor
+   * connected to the anchor that issued the list fetches it when it holds no fresh copy: a member keeps one
+   * anchor and asks it first, and would otherwise dial the other anchor for its list (and keep that connection).
    */
   private async servedStatusList(listUrl: string): Promise<JsonLdObject | undefined> {
-    return (await this.ownStatusList(listUrl).catch(() => undefined)) ?? this.statusCache.fresh(listUrl)
+    const own = await this.ownStatusList(listUrl).catch(() => undefined)
+    if (own !== undefined) return own
+    if (this.registry !== undefined && this.isConnectedAnchor(listUrl))
+      return this.statusCache.current(listUrl).catch(() => undefined)
+    return this.statusCache.fresh(listUrl)
+  }
+
+  /** Whether a status list is issued by another anchor this node is connected to. */
+  private isConnectedAnchor(listUrl: string): boolean {
+    try {
+      const { issuerDid } = parseStatusListUrl(listUrl)
+      return (
+        this.init.descriptor.trustAnchor.includes(issuerDid) && this.network?.isConnected(issuerDid) === true
+      )
+    } catch {
+      return false
+    }
   }
 
   private async fetchStatusList(listUrl: string): Promise<JsonLdObject> {

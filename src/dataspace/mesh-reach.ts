@@ -11,6 +11,11 @@ export interface Reach {
   readonly maxBackoffMs: number
   /** PeerIds of the data space's anchors. */
   readonly anchors: readonly string[]
+  /**
+   * Anchors the node keeps in reach at once: an anchor all the others (they hand each other revocation lists),
+   * any other node as many as its credentials need (the endorsements the descriptor requires).
+   */
+  readonly anchorsWanted: number
 }
 
 /** A member (or a node without a descriptor) redials a peer at least twice a minute. */
@@ -46,7 +51,12 @@ export function reachOf(
       return []
     }
   })
-  if (state === 'revoked') return { outsider: true, maxBackoffMs: refreshMs, anchors }
-  if (state === 'not-endorsed') return { outsider: true, maxBackoffMs: MEMBER_BACKOFF_MS, anchors }
-  return { outsider: false, maxBackoffMs: MEMBER_BACKOFF_MS, anchors }
+  const anchorsWanted =
+    state === 'anchor'
+      ? anchors.length
+      : Math.min(anchors.length, dataspace?.descriptor.endorsementsRequired ?? 1)
+  if (state === 'revoked') return { outsider: true, maxBackoffMs: refreshMs, anchors, anchorsWanted }
+  if (state === 'not-endorsed')
+    return { outsider: true, maxBackoffMs: MEMBER_BACKOFF_MS, anchors, anchorsWanted }
+  return { outsider: false, maxBackoffMs: MEMBER_BACKOFF_MS, anchors, anchorsWanted }
 }

@@ -8,15 +8,17 @@ export type FullCollection = () => unknown
 
 export interface IdleHeapReleaseInit {
   readonly collect: FullCollection
-  /** Bytes of JavaScript heap in use now. */
+  /** Bytes of JavaScript heap in use now (live objects and garbage not yet collected). */
   readonly heapUsed?: () => number
+  /** Bytes of JavaScript heap V8 holds now: in use, and free room in its pages. */
+  readonly heapHeld?: () => number
   /** The share of time (0 to 1) the event loop was busy since the last call. */
   readonly loopBusy?: () => number
   readonly timers?: TimerFunctions
   /** How often the heap is looked at (10 s). */
   readonly intervalMs?: number
-  /** Growth of the heap since the last collection that is worth a collection while idle (2 MiB: a collection of an idle
-   * node costs tens of milliseconds, and the garbage it holds averages half of this). */
+  /** Growth of the heap in use, or of the free room in it, since the last collection that is worth a collection while idle (2 MiB:
+   * a collection of an idle node costs tens of milliseconds, and the garbage it holds averages half of this). */
   readonly growthBytes?: number
   /** Below this share of busy time the event loop counts as idle (0.05). */
   readonly idleBelow?: number
@@ -26,19 +28,25 @@ export interface IdleHeapReleaseInit {
  * Gives an idle node's garbage back. V8 collects the old generation only when it reaches a limit set
  * from the last collection, and an idle node allocates too slowly to reach it: members of a data space
  * of ten held 25 to 35 MB of garbage each while idle (133 MiB resident, 108 MiB after a full
- * collection). While the event loop idles and the heap has grown since the last collection, this runs
- * one; a busy node is left to V8.
+ * collection). And V8's own collections free objects but keep the pages they leave partly filled: members
+ * of a data space of 30 held 47 to 57 MB of heap for 31 to 35 MB in use after the busy minutes of joining
+ * and searching. While the event loop idles and either the heap in use or the free room in the heap has
+ * grown since the last collection, this runs one that also compacts (see {@link exposedFullCollection});
+ * a busy node is left to V8.
  */
 export class IdleHeapRelease implements Startable {
   private readonly timer: PacedTimer
   private readonly heapUsed: () => number
+  private readonly heapHeld: () => number
   private readonly loopBusy: () => number
   private readonly growthBytes: number
   private readonly idleBelow: number
-  private baseline?: number
+  /** The heap in use and the free room in it (held but not in use), each the least seen since the last collection. */
+  private mark?: { used: number; free: number }
 
   constructor(private readonly init: IdleHeapReleaseInit) {
     this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
+    this.heapHeld = init.heapHeld ?? (() => getHeapStatistics().total_heap_size)
     this.loopBusy = init.loopBusy ?? loopBusySinceLastCall()
     this.growthBytes = init.growthBytes ?? 2 * 1024 * 1024
     this.idleBelow = init.idleBelow ?? 0.05
@@ -57,16 +65,19 @@ export class IdleHeapRelease implements Startable {
   private look(): boolean {
     const busy = this.loopBusy()
     const used = this.heapUsed()
-    // The first look, and the first after a collection (which finishes in V8's tasks), sets the mark.
-    if (this.baseline === undefined) {
-      this.baseline = used
+    const free = this.heapHeld() - used
+    // The first look, and the first after a collection (which finishes in V8's tasks), sets the marks.
+    if (this.mark === undefined) {
+      this.mark = { used, free }
       return false
     }
-    if (used - this.baseline >= this.growthBytes && busy < this.idleBelow) {
+    // Free room grows when V8 collected on its own: what it freed stays held until a collection compacts.
+    const grown = used - this.mark.used >= this.growthBytes || free - this.mark.free >= this.growthBytes
+    if (grown && busy < this.idleBelow) {
       this.init.collect()
-      this.baseline = undefined
-    } else if (used < this.baseline) {
-      this.baseline = used
+      this.mark = undefined
+    } else {
+      this.mark = { used: Math.min(used, this.mark.used), free: Math.min(free, this.mark.free) }
     }
     return false
   }
@@ -82,8 +93,17 @@ function loopBusySinceLastCall(): () => number {
   }
 }
 
-/** V8's full collection when node runs with `--expose-gc` (one of the flags `allmende` runs with), else none. */
+/**
+ * V8's full collection when node runs with `--expose-gc` (one of the flags `allmende` runs with), else none:
+ * the kind V8 runs when memory runs short, which also moves objects out of partly filled pages and gives
+ * the emptied pages back (a regular one frees objects but keeps their pages). Node versions whose V8
+ * knows no such kind run a regular one.
+ */
 export function exposedFullCollection(): FullCollection | undefined {
-  const gc = (globalThis as { gc?: (options: { type: 'major'; execution: 'async' }) => unknown }).gc
-  return gc === undefined ? undefined : () => gc({ type: 'major', execution: 'async' })
+  const gc = (
+    globalThis as {
+      gc?: (options: { type: 'major'; execution: 'async'; flavor: 'last-resort' }) => unknown
+    }
+  ).gc
+  return gc === undefined ? undefined : () => gc({ type: 'major', execution: 'async', flavor: 'last-resort' })
 }

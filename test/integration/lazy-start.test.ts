@@ -79,5 +79,10 @@ describe('allmende start loads heavy libraries on first use', () => {
     })
     assert.equal(response.status, 201, await response.clone().text())
     assert.deepEqual(loadedLibraries(), ['credential stack', 'jsonld-signatures', 'jsonld.js'])
+    // jsonld.js reads bundled contexts only (scripts/bundle.ts): its network loader and HTTP client stay out.
+    assert.deepEqual(
+      loaded().filter((module) => /\/node_modules\/(undici|@digitalbazaar\/http-client)\//.test(module)),
+      [],
+    )
   })
 })

@@ -19,6 +19,7 @@ import { createLibp2p } from 'libp2p'
 import { dhtProtocol } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
 import { NotConnectedError } from './errors.js'
+import { gossipMessageId } from './gossip-message-id.js'
 import { membersOnly } from './member-gate.js'
 
 export interface Libp2pInit {
@@ -133,6 +134,7 @@ export async function buildLibp2p(init: Libp2pInit) {
           // behind one municipal IT provider's NAT share one (with more than ten on one address gossipsub
           // stopped exchanging messages with them: a new dataset reached none of 29 nodes on 127.0.0.1).
           scoreParams: { IPColocationFactorWeight: 0 },
+          fastMsgIdFn: gossipMessageId,
         }),
         admission,
       ),

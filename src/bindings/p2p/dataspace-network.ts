@@ -123,12 +123,14 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
   }
 
   fetchStatusList(listUrl: string): Promise<JsonLdObject> {
-    // Admitted peers in random order, so a hundred members do not all ask the same one.
+    // The anchors first (an anchor hands on the lists of the anchors it is connected to), then admitted peers in
+    // random order, so a hundred members do not all ask the same one.
+    const anchors = new Set(this.holder?.descriptor.trustAnchor ?? [])
     return fetchStatusList(this.libp2p, listUrl, () =>
       this.libp2p
         .getPeers()
         .filter((peer) => this.admission.admittedNow(peer))
-        .map((peer) => ({ peer, order: Math.random() }))
+        .map((peer) => ({ peer, order: anchors.has(didKeyOfPeer(peer) ?? '') ? -1 : Math.random() }))
         .sort((a, b) => a.order - b.order)
         .map(({ peer }) => peer),
     )

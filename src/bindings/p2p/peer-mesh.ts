@@ -33,6 +33,8 @@ export interface MeshStanding {
   readonly maxBackoffMs: number
   /** PeerIds of the data space's anchors (empty without a descriptor). */
   readonly anchors: readonly string[]
+  /** Anchors to keep in reach at once (connected or being dialled), the others only when one of them fails. */
+  readonly anchorsWanted: number
 }
 
 /**
@@ -64,6 +66,11 @@ const DIAL_TIMEOUT_MS = 5_000
  * connection and left the anchor's half-done one wasted, and the late members got their credentials 20 s on.
  */
 const ANCHOR_DIAL_TIMEOUT_MS = 15_000
+/**
+ * An anchor that admitted a node still no member this long ago (its credential request failed or timed out)
+ * no longer counts as in reach: the node tries the next anchor, whose admission asks for the credential again.
+ */
+const CREDENTIAL_GRACE_MS = 20_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
 const IDENTIFY_ATTEMPTS = 3
 const LOOKUP_DEBOUNCE_MS = 200
@@ -284,11 +291,15 @@ export class PeerMesh {
       if (this.libp2p.getConnections(target.peerId).length > 0) return false
       return this.admission.deniedReason(target.peerId) === undefined
     })
-    // Anchors are dialled whenever they are due, however many members the node has: a member keeps its anchors
-    // besides its mesh (credentials, status lists), and one whose handshake with an anchor failed tries again.
+    // Anchors are dialled whenever fewer than `anchorsWanted` are in reach, however many members the node has: a
+    // member keeps an anchor besides its mesh (credentials, status lists), and one whose handshake with its anchor
+    // failed tries the next. Only as many as its credentials need, picked at random: when every member dialled
+    // every anchor, a hundred starting members made each anchor admit all of them (at N = 100 hundreds of dials
+    // of an anchor timed out), and each anchor kept a hundred connections with their gossip, DHT and pings.
     const isAnchor = (target: Target) => standing.anchors.includes(target.peerId.toString())
+    let anchorsMissing = standing.anchorsWanted - this.anchorsInReach(standing, now)
     for (const target of shuffled(due.filter(isAnchor))) {
-      if (this.dialing.size >= MAX_PARALLEL_DIALS) break
+      if (this.dialing.size >= MAX_PARALLEL_DIALS || anchorsMissing-- <= 0) break
       this.dialAfterBackoff(target, standing, now)
     }
     let missing = this.options.wanted - this.meshPeers(standing).length - this.dialingMembers(standing)
@@ -316,6 +327,22 @@ export class PeerMesh {
     void this.dial(target, standing.anchors.includes(target.peerId.toString()))
   }
 
+  /**
+   * Anchors connected or being dialled. For a node that is no member yet, an anchor that admitted it
+   * {@link CREDENTIAL_GRACE_MS} ago without a credential following does not count.
+   */
+  private anchorsInReach(standing: MeshStanding, now: number): number {
+    return standing.anchors.filter((key) => {
+      if (this.dialing.has(key)) return true
+      const connections = this.libp2p.getConnections(peerIdFromString(key))
+      if (!standing.outsider) return connections.length > 0
+      return connections.some((connection) => {
+        const admittedAt = this.admittedAt.get(connection)
+        return admittedAt === undefined || now - admittedAt < CREDENTIAL_GRACE_MS
+      })
+    }).length
+  }
+
   /** Dials under way to peers that are no anchors: they count towards `wanted`. */
   private dialingMembers(standing: MeshStanding): number {
     return [...this.dialing].filter((key) => !standing.anchors.includes(key)).length
@@ -329,7 +356,7 @@ export class PeerMesh {
 
   /**
    * Admitted peers connected now that are no anchors: anchors count towards neither `wanted` nor the limit.
-   * A member keeps its anchors besides its mesh (they hand out credentials and the status lists every
+   * A member keeps its anchor besides its mesh (it hands out credentials and the status lists every
    * admission checks), and an anchor keeps its members (see {@link prune}).
    */
   private meshPeers(standing: MeshStanding): PeerId[] {

@@ -15,19 +15,29 @@ describe('catalog summary schedule', () => {
   let now: number
   let published: (readonly CatalogChange[])[]
   let schedule: SummarySchedule
+  /** Members the schedule knows of, itself included. */
+  let members: number
 
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] })
-    now = 1_000_000
-    published = []
+  /** A schedule of a node knowing `known` members, started now. */
+  const startSchedule = (known: number) => {
+    schedule?.stop()
+    members = known
     schedule = new SummarySchedule({
       publish: async (changes) => {
         published.push(changes)
       },
       now: () => now,
       presenceMs: 100_000,
+      members: () => members,
     })
     schedule.start()
+  }
+
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] })
+    now = 1_000_000
+    published = []
+    startSchedule(1)
   })
 
   afterEach(() => {
@@ -65,9 +75,11 @@ describe('catalog summary schedule', () => {
   })
 
   it('says it is there within seconds of hearing of a newcomer, and at most once in 30 s', () => {
+    members = 2
     schedule.heardNewcomer()
     advance(3_000)
     assert.equal(published.length, 1, 'within the 3 s pause')
+    members = 4
     schedule.heardNewcomer()
     schedule.heardNewcomer()
     advance(26_000)
@@ -76,6 +88,19 @@ describe('catalog summary schedule', () => {
     assert.equal(published.length, 2, 'one summary for all of them, once the gap is over')
     advance(40_000)
     assert.equal(published.length, 2, 'nothing more without another newcomer')
+  })
+
+  it('among a hundred providers, welcomes newcomers once in 100 s: one welcome a second in the data space', () => {
+    // presence only after 640 s among a hundred
+    startSchedule(100)
+    schedule.heardNewcomer()
+    advance(3_000)
+    assert.equal(published.length, 1, 'the first within the 3 s pause')
+    schedule.heardNewcomer()
+    advance(90_000)
+    assert.equal(published.length, 1, 'the next waits a second per provider heard of')
+    advance(14_000)
+    assert.equal(published.length, 2)
   })
 
   it('restarts the repeats with each change of a burst, so the burst is repeated as one', () => {
@@ -115,30 +140,16 @@ describe('catalog summary schedule', () => {
   })
 
   it('says it is there more rarely the more members it knows, so the data space sends about as much presence at any size', () => {
-    schedule.stop()
-    let members = 100
-    const large = new SummarySchedule({
-      publish: async (changes) => {
-        published.push(changes)
-      },
-      now: () => now,
-      presenceMs: 100_000,
-      members: () => members,
-    })
-    large.start()
-    try {
-      advance(0.8 * 100 * PRESENCE_SPACING_MS - 1)
-      assert.equal(published.length, 0, 'not before 80 % of 100 spacings')
-      advance(0.4 * 100 * PRESENCE_SPACING_MS + 1)
-      assert.equal(published.length, 1, 'by 120 % of 100 spacings')
-      members = 2
-      advance(1.2 * 100 * PRESENCE_SPACING_MS)
-      assert.equal(published.length, 2, 'the next interval is the one for the members known at its start')
-      advance(120_000)
-      assert.equal(published.length, 3, 'a small data space falls back to the shortest interval')
-    } finally {
-      large.stop()
-    }
+    startSchedule(100)
+    advance(0.8 * 100 * PRESENCE_SPACING_MS - 1)
+    assert.equal(published.length, 0, 'not before 80 % of 100 spacings')
+    advance(0.4 * 100 * PRESENCE_SPACING_MS + 1)
+    assert.equal(published.length, 1, 'by 120 % of 100 spacings')
+    members = 2
+    advance(1.2 * 100 * PRESENCE_SPACING_MS)
+    assert.equal(published.length, 2, 'the next interval is the one for the members known at its start')
+    advance(120_000)
+    assert.equal(published.length, 3, 'a small data space falls back to the shortest interval')
   })
 })
 

@@ -103,6 +103,38 @@ describe('StatusListCache', () => {
     await store.close()
   })
 
+  it('hands on the current list, fetching it only once the one held is stale', async () => {
+    const { provider } = await parties()
+    const store = await Store.open(await tempDir('allmende-status-'))
+    let clock = Date.now()
+    const lists = await StatusListIssuer.open({
+      store,
+      key: provider,
+      length: 16,
+      now: () => new Date(clock),
+    })
+    const entry = await lists.allocate()
+    const listUrl = entry.statusListCredential
+    let fetches = 0
+    const cache = new StatusListCache({
+      fetcher: async (url) => {
+        fetches++
+        return lists.getStatusListCredential(parseStatusListUrl(url).listId)
+      },
+      ttlMs: 60_000,
+      clock: () => clock,
+    })
+    const first = await cache.current(listUrl)
+    assert.deepEqual(await cache.current(listUrl), first)
+    assert.equal(fetches, 1, 'fresh: handed on as held')
+    clock += 60_001
+    await lists.revoke(entry)
+    const next = await cache.current(listUrl)
+    assert.equal(fetches, 2, 'stale: fetched anew')
+    assert.notDeepEqual(next, first, 'the list signed on the revocation')
+    await store.close()
+  })
+
   it('hands on the list it holds while fresh, and takes no copy older than one it saw', async () => {
     const { provider } = await parties()
     const store = await Store.open(await tempDir('allmende-status-'))

@@ -63,11 +63,44 @@ describe('a node in its data space: where it looks for peers, names, ID-token me
 
   it('reaches only the anchors while not endorsed, everyone as an anchor or without a descriptor', async () => {
     const anchors = [k.anchor1.peerId.toString()]
-    assert.deepEqual(reachOf(undefined, 60_000), { outsider: false, maxBackoffMs: 30_000, anchors: [] })
+    assert.deepEqual(reachOf(undefined, 60_000), {
+      outsider: false,
+      maxBackoffMs: 30_000,
+      anchors: [],
+      anchorsWanted: 0,
+    })
     assert.equal((await member.updateStanding()).state, 'not-endorsed')
-    assert.deepEqual(reachOf(member, 60_000), { outsider: true, maxBackoffMs: 30_000, anchors })
+    assert.deepEqual(reachOf(member, 60_000), {
+      outsider: true,
+      maxBackoffMs: 30_000,
+      anchors,
+      anchorsWanted: 1,
+    })
     assert.equal((await anchor.updateStanding()).state, 'anchor')
-    assert.deepEqual(reachOf(anchor, 60_000), { outsider: false, maxBackoffMs: 30_000, anchors })
+    assert.deepEqual(reachOf(anchor, 60_000), {
+      outsider: false,
+      maxBackoffMs: 30_000,
+      anchors,
+      anchorsWanted: 1,
+    })
+  })
+
+  it('keeps as many anchors in reach as its credentials need, an anchor all of them', async () => {
+    const withTwoAnchors = (endorsementsRequired: number) =>
+      createDescriptor({ title: 'Zwei Anker', anchors: [k.anchor1, k.anchor2], endorsementsRequired })
+    const [one, two] = [await withTwoAnchors(1), await withTwoAnchors(2)]
+    const cases = [
+      [k.member, two, 2],
+      [k.member, one, 1],
+      [k.anchor2, one, 2],
+    ] as const
+    for (const [key, space, wanted] of cases) {
+      const store = await tempStore()
+      stores.push(store)
+      const service = await serviceOf(key, space, store)
+      await service.updateStanding()
+      assert.equal(reachOf(service, 60_000).anchorsWanted, wanted)
+    }
   })
 
   it('names itself from its config and a peer by the name it gave in its handshake', async () => {

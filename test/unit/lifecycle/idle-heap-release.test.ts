@@ -8,12 +8,13 @@ const MiB = 1024 * 1024
 /** A release on stepped timers, with the heap and the event loop's busy share set by the test. */
 function release() {
   const timers = new SteppedTimers()
-  const state = { heap: 40 * MiB, busy: 0, collections: 0 }
+  const state = { heap: 40 * MiB, held: 44 * MiB, busy: 0, collections: 0 }
   const subject = new IdleHeapRelease({
     collect: () => {
       state.collections++
     },
     heapUsed: () => state.heap,
+    heapHeld: () => state.held,
     loopBusy: () => state.busy,
     timers,
     intervalMs: 10_000,
@@ -64,9 +65,35 @@ describe('IdleHeapRelease', () => {
     subject.stop()
   })
 
+  it('collects once V8 holds more heap than after the last collection, though no more is in use', () => {
+    const { subject, timers, state } = release()
+    state.held += 7 * MiB // pages a busy minute left partly filled
+    timers.advance(10_000)
+    assert.equal(state.collections, 0, 'grown less than the threshold')
+    state.held += 1 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 1)
+    state.held = 60 * MiB // what the collection could not give back
+    timers.advance(10_000) // sets the new mark
+    timers.advance(30_000)
+    assert.equal(state.collections, 1, 'held no more than after the collection')
+    subject.stop()
+  })
+
+  it('collects when V8 collected on its own and kept the pages it freed', () => {
+    const { subject, timers, state } = release()
+    state.heap += 6 * MiB // garbage, below the threshold
+    timers.advance(10_000)
+    state.heap -= 16 * MiB // V8's own collection: less in use, as much held
+    timers.advance(10_000)
+    assert.equal(state.collections, 1)
+    subject.stop()
+  })
+
   it('follows a heap that shrank by itself, and stops looking when stopped', () => {
     const { subject, timers, state } = release()
-    state.heap = 30 * MiB // V8 collected on its own
+    state.heap = 30 * MiB // V8 collected on its own, and gave the pages back
+    state.held = 34 * MiB
     timers.advance(10_000)
     state.heap = 37 * MiB
     timers.advance(10_000)
