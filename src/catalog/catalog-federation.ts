@@ -115,6 +115,7 @@ export class CatalogFederation {
     this.fetchJitterMs = limits.fetchJitterMs ?? 1_000
     this.summaries = new SummarySchedule({
       publish: (changes) => this.announceSummary(changes),
+      members: () => this.heardOf.size + 1,
       ...(limits.presenceMs === undefined ? {} : { presenceMs: limits.presenceMs }),
     })
   }
@@ -170,7 +171,7 @@ export class CatalogFederation {
     if (summary.provider === this.components.self) return
     if (!this.heardOf.has(summary.provider)) {
       this.heardOf.add(summary.provider)
-      this.summaries.heardNewcomer(this.heardOf.size)
+      this.summaries.heardNewcomer()
     }
     for (const change of summary.changes) {
       await this.onAnnouncement({ provider: summary.provider, ...change }).catch((error: Error) =>

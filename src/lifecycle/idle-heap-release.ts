@@ -31,8 +31,9 @@ export interface IdleHeapReleaseInit {
  * collection). And V8's own collections free objects but keep the pages they leave partly filled: members
  * of a data space of 30 held 47 to 57 MB of heap for 31 to 35 MB in use after the busy minutes of joining
  * and searching. While the event loop idles and either the heap in use or the free room in the heap has
- * grown since the last collection, this runs one that also compacts (see {@link exposedFullCollection});
- * a busy node is left to V8.
+ * grown since the last collection, this runs one that also compacts (see {@link exposedFullCollection}); so
+ * does a node that turns idle after busy work with a quarter or more of its heap free (a mark taken during the
+ * work may already count that room; after a compaction a member had a sixth free). A busy node is left to V8.
  */
 export class IdleHeapRelease implements Startable {
   private readonly timer: PacedTimer
@@ -43,6 +44,8 @@ export class IdleHeapRelease implements Startable {
   private readonly idleBelow: number
   /** The heap in use and the free room in it (held but not in use), each the least seen since the last collection. */
   private mark?: { used: number; free: number }
+  /** Whether the event loop was busy at a look since the last collection. */
+  private wasBusy = false
 
   constructor(private readonly init: IdleHeapReleaseInit) {
     this.heapUsed = init.heapUsed ?? (() => getHeapStatistics().used_heap_size)
@@ -65,7 +68,9 @@ export class IdleHeapRelease implements Startable {
   private look(): boolean {
     const busy = this.loopBusy()
     const used = this.heapUsed()
-    const free = this.heapHeld() - used
+    const held = this.heapHeld()
+    const free = held - used
+    if (busy >= this.idleBelow) this.wasBusy = true
     // The first look, and the first after a collection (which finishes in V8's tasks), sets the marks.
     if (this.mark === undefined) {
       this.mark = { used, free }
@@ -73,9 +78,11 @@ export class IdleHeapRelease implements Startable {
     }
     // Free room grows when V8 collected on its own: what it freed stays held until a collection compacts.
     const grown = used - this.mark.used >= this.growthBytes || free - this.mark.free >= this.growthBytes
-    if (grown && busy < this.idleBelow) {
+    const leftRoom = this.wasBusy && free >= Math.max(this.growthBytes, held / 4)
+    if ((grown || leftRoom) && busy < this.idleBelow) {
       this.init.collect()
       this.mark = undefined
+      this.wasBusy = false
     } else {
       this.mark = { used: Math.min(used, this.mark.used), free: Math.min(free, this.mark.free) }
     }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it, mock } from 'node:test'
 import type { CatalogChange } from '../../../src/catalog/catalog.js'
-import { MAX_RECENT, RECENT_WINDOW_MS, SummarySchedule } from '../../../src/catalog/catalog-summaries.js'
+import {
+  MAX_RECENT,
+  PRESENCE_SPACING_MS,
+  presenceInterval,
+  RECENT_WINDOW_MS,
+  SummarySchedule,
+} from '../../../src/catalog/catalog-summaries.js'
 
 const change = (n: number): CatalogChange => ({ datasetId: `urn:uuid:${n}`, version: 1, removed: false })
 
@@ -9,19 +15,29 @@ describe('catalog summary schedule', () => {
   let now: number
   let published: (readonly CatalogChange[])[]
   let schedule: SummarySchedule
+  /** Members the schedule knows of, itself included. */
+  let members: number
 
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] })
-    now = 1_000_000
-    published = []
+  /** A schedule of a node knowing `known` members, started now. */
+  const startSchedule = (known: number) => {
+    schedule?.stop()
+    members = known
     schedule = new SummarySchedule({
       publish: async (changes) => {
         published.push(changes)
       },
       now: () => now,
       presenceMs: 100_000,
+      members: () => members,
     })
     schedule.start()
+  }
+
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] })
+    now = 1_000_000
+    published = []
+    startSchedule(1)
   })
 
   afterEach(() => {
@@ -41,18 +57,31 @@ describe('catalog summary schedule', () => {
     assert.deepEqual(published[0], [change(1)])
     advance(28_000)
     assert.equal(published.length, 3)
-    advance(49_000)
+    advance(79_000)
     assert.equal(published.length, 3, 'nothing between the last repeat and the presence')
-    advance(71_000)
-    assert.ok(published.length >= 4, 'the presence (80 to 120 s) came')
+    advance(41_000)
+    assert.equal(published.length, 4, 'the presence came 80 to 120 s after the last repeat')
+  })
+
+  it('counts any summary it sent as presence', () => {
+    advance(70_000)
+    schedule.metPeer()
+    advance(1_000)
+    assert.equal(published.length, 1, 'the summary on meeting the first peer')
+    advance(78_000)
+    assert.equal(published.length, 1, 'no presence within 80 s of that summary')
+    advance(42_000)
+    assert.equal(published.length, 2, 'the presence within 120 s of it')
   })
 
   it('says it is there within seconds of hearing of a newcomer, and at most once in 30 s', () => {
-    schedule.heardNewcomer(1)
+    members = 2
+    schedule.heardNewcomer()
     advance(3_000)
     assert.equal(published.length, 1, 'within the 3 s pause')
-    schedule.heardNewcomer(2)
-    schedule.heardNewcomer(3)
+    members = 4
+    schedule.heardNewcomer()
+    schedule.heardNewcomer()
     advance(26_000)
     assert.equal(published.length, 1, 'newcomers heard soon after wait for the gap')
     advance(7_000)
@@ -62,20 +91,12 @@ describe('catalog summary schedule', () => {
   })
 
   it('among a hundred providers, welcomes newcomers once in 100 s: one welcome a second in the data space', () => {
-    // presence only after this test's 107 s
-    schedule.stop()
-    schedule = new SummarySchedule({
-      publish: async (changes) => {
-        published.push(changes)
-      },
-      now: () => now,
-      presenceMs: 600_000,
-    })
-    schedule.start()
-    schedule.heardNewcomer(99)
+    // presence only after 640 s among a hundred
+    startSchedule(100)
+    schedule.heardNewcomer()
     advance(3_000)
     assert.equal(published.length, 1, 'the first within the 3 s pause')
-    schedule.heardNewcomer(100)
+    schedule.heardNewcomer()
     advance(90_000)
     assert.equal(published.length, 1, 'the next waits a second per provider heard of')
     advance(14_000)
@@ -116,5 +137,27 @@ describe('catalog summary schedule', () => {
     schedule.stop()
     advance(200_000)
     assert.equal(published.length, 0)
+  })
+
+  it('says it is there more rarely the more members it knows, so the data space sends about as much presence at any size', () => {
+    startSchedule(100)
+    advance(0.8 * 100 * PRESENCE_SPACING_MS - 1)
+    assert.equal(published.length, 0, 'not before 80 % of 100 spacings')
+    advance(0.4 * 100 * PRESENCE_SPACING_MS + 1)
+    assert.equal(published.length, 1, 'by 120 % of 100 spacings')
+    members = 2
+    advance(1.2 * 100 * PRESENCE_SPACING_MS)
+    assert.equal(published.length, 2, 'the next interval is the one for the members known at its start')
+    advance(120_000)
+    assert.equal(published.length, 3, 'a small data space falls back to the shortest interval')
+  })
+})
+
+describe('presence interval', () => {
+  it('is the shortest interval in a small data space and grows with the members beyond', () => {
+    assert.equal(presenceInterval(1, 120_000), 120_000)
+    assert.equal(presenceInterval(15, 120_000), 120_000)
+    assert.equal(presenceInterval(100, 120_000), 100 * PRESENCE_SPACING_MS)
+    assert.equal(presenceInterval(1_000, 120_000), 1_000 * PRESENCE_SPACING_MS)
   })
 })

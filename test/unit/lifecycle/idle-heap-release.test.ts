@@ -90,6 +90,30 @@ describe('IdleHeapRelease', () => {
     subject.stop()
   })
 
+  it('collects once when it turns idle after busy work with a quarter of its heap free', () => {
+    const { subject, timers, state } = release()
+    state.held = 60 * MiB
+    timers.advance(10_000)
+    assert.equal(state.collections, 1, 'free room grew by 16 MiB')
+    timers.advance(10_000) // the new mark already counts 20 MiB of free room (busy work filled the heap again)
+    timers.advance(20_000)
+    assert.equal(state.collections, 1, 'no busy work since the collection')
+    state.busy = 0.4
+    timers.advance(10_000)
+    assert.equal(state.collections, 1, 'busy')
+    state.busy = 0.01
+    timers.advance(10_000)
+    assert.equal(state.collections, 2, 'idle again with a third of the heap free')
+    state.held = 46 * MiB // what the collection left: 6 MiB free
+    timers.advance(10_000) // sets the new mark
+    state.busy = 0.4
+    timers.advance(10_000)
+    state.busy = 0.01
+    timers.advance(30_000)
+    assert.equal(state.collections, 2, 'idle again with less than a quarter free')
+    subject.stop()
+  })
+
   it('follows a heap that shrank by itself, and stops looking when stopped', () => {
     const { subject, timers, state } = release()
     state.heap = 30 * MiB // V8 collected on its own, and gave the pages back
