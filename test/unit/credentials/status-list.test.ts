@@ -104,16 +104,7 @@ describe('StatusListCache', () => {
   })
 
   it('hands on the current list, fetching it only once the one held is stale', async () => {
-    const { provider } = await parties()
-    const store = await Store.open(await tempDir('allmende-status-'))
-    let clock = Date.now()
-    const lists = await StatusListIssuer.open({
-      store,
-      key: provider,
-      length: 16,
-      now: () => new Date(clock),
-    })
-    const entry = await lists.allocate()
+    const { store, lists, entry, clock } = await issuerWithClock()
     const listUrl = entry.statusListCredential
     let fetches = 0
     const cache = new StatusListCache({
@@ -122,12 +113,12 @@ describe('StatusListCache', () => {
         return lists.getStatusListCredential(parseStatusListUrl(url).listId)
       },
       ttlMs: 60_000,
-      clock: () => clock,
+      clock: clock.now,
     })
     const first = await cache.current(listUrl)
     assert.deepEqual(await cache.current(listUrl), first)
     assert.equal(fetches, 1, 'fresh: handed on as held')
-    clock += 60_001
+    clock.advance(60_001)
     await lists.revoke(entry)
     const next = await cache.current(listUrl)
     assert.equal(fetches, 2, 'stale: fetched anew')
@@ -136,16 +127,7 @@ describe('StatusListCache', () => {
   })
 
   it('hands on the list it holds while fresh, and takes no copy older than one it saw', async () => {
-    const { provider } = await parties()
-    const store = await Store.open(await tempDir('allmende-status-'))
-    let clock = Date.now()
-    const lists = await StatusListIssuer.open({
-      store,
-      key: provider,
-      length: 16,
-      now: () => new Date(clock),
-    })
-    const entry = await lists.allocate()
+    const { provider, store, lists, entry, clock } = await issuerWithClock()
     const credential: JsonLdObject = { issuer: provider.did, credentialStatus: entry }
     const listUrl = entry.statusListCredential
     const before = await lists.getStatusListCredential(parseStatusListUrl(listUrl).listId)
@@ -153,19 +135,19 @@ describe('StatusListCache', () => {
     const cache = new StatusListCache({
       fetcher: async (url) => handedOn ?? lists.getStatusListCredential(parseStatusListUrl(url).listId),
       ttlMs: 60_000,
-      clock: () => clock,
+      clock: clock.now,
     })
     assert.equal(await cache.fresh(listUrl), undefined, 'nothing held before the first check')
     assert.equal((await cache.check(credential)).revoked, false)
     assert.deepEqual(await cache.fresh(listUrl), before)
     // the list is signed anew on the revocation, a minute later
-    clock += 60_001
+    clock.advance(60_001)
     await lists.revoke(entry)
     assert.equal(await cache.fresh(listUrl), undefined, 'an expired list is not handed on')
     assert.equal((await cache.check(credential)).revoked, true)
     // a peer hands on the list from before the revocation: refused, and the revocation is not forgotten
     handedOn = before
-    clock += 60_001
+    clock.advance(60_001)
     await assert.rejects(cache.check(credential), /older than the one this node saw/)
     handedOn = undefined
     assert.equal((await cache.check(credential)).revoked, true)
@@ -206,3 +188,19 @@ describe('StatusListCache', () => {
     await store.close()
   })
 })
+
+/** A status list issuer on a clock the test moves, with one index allocated. */
+async function issuerWithClock() {
+  const { provider } = await parties()
+  const store = await Store.open(await tempDir('allmende-status-'))
+  let time = Date.now()
+  const clock = {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms
+    },
+  }
+  const lists = await StatusListIssuer.open({ store, key: provider, length: 16, now: () => new Date(time) })
+  const entry = await lists.allocate()
+  return { provider, store, lists, entry, clock }
+}
