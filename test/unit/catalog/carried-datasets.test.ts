@@ -7,6 +7,7 @@ import {
   FederatedCatalogCache,
 } from '../../../src/catalog/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
+import { eventually } from '../../support/cli-process.js'
 import { glanInput, HAMBURG, MEMBER, PROVIDER, SECRET, tempCatalog } from './fixtures.js'
 
 type Temp = Awaited<ReturnType<typeof tempCatalog>>
@@ -90,13 +91,8 @@ class Pair {
   }
 
   /** The first announcement that `matches`, once the provider has made it (it reads the stored dataset first). */
-  async announcement(matches: (a: CatalogAnnouncement) => boolean): Promise<CatalogAnnouncement> {
-    for (let i = 0; i < 1000; i++) {
-      const found = this.announced.find(matches)
-      if (found !== undefined) return found
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    throw new Error('no such announcement made')
+  announcement(matches: (a: CatalogAnnouncement) => boolean): Promise<CatalogAnnouncement> {
+    return eventually(async () => this.announced.find(matches), { intervalMs: 5, what: 'the announcement' })
   }
 
   announcementOf(datasetId: string): Promise<CatalogAnnouncement> {
