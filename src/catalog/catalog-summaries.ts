@@ -46,11 +46,11 @@ const WELCOME_JITTER_MS = 3_000
 /** …and at most once in this time, however many newcomers it hears of (a hundred starting together)… */
 const WELCOME_GAP_MS = 30_000
 /**
- * …or in this time per provider it has heard of, if that is longer: while members keep arriving, the welcomes
+ * …or in this time per member it knows of, if that is longer: while members keep arriving, the welcomes
  * of all members together stay at about one a second. With a gap of 30 s at N = 100 every member welcomed
  * every 30 s while the hundred started, each summary gossiped to all: most of the anchors' start-up work.
  */
-const WELCOME_GAP_PER_PROVIDER_MS = 1_000
+const WELCOME_GAP_PER_MEMBER_MS = 1_000
 
 export interface SummaryScheduleOptions {
   /** Publishes one summary; failures are the caller's to log. */
@@ -72,8 +72,8 @@ export function presenceInterval(members: number, shortestMs = PRESENCE_INTERVAL
 
 /**
  * When this node publishes its summary: shortly after it first meets a peer on the catalog topic, a few times
- * after each burst of its own changes, and now and then as presence, the more rarely the more members it knows. Keeps its recent changes in memory (a
- * restart forgets them: they were announced before).
+ * after each burst of its own changes, and now and then as presence, the more rarely the more members it knows.
+ * Keeps its recent changes in memory (a restart forgets them: they were announced before).
  */
 export class SummarySchedule {
   private readonly recent: { change: CatalogChange; at: number }[] = []
@@ -131,7 +131,7 @@ export class SummarySchedule {
    */
   heardNewcomer(): void {
     if (this.stopped || this.welcomeTimer !== undefined) return
-    const gap = Math.max(WELCOME_GAP_MS, this.members() * WELCOME_GAP_PER_PROVIDER_MS)
+    const gap = Math.max(WELCOME_GAP_MS, this.members() * WELCOME_GAP_PER_MEMBER_MS)
     const wait =
       Math.max(0, this.lastWelcomeAt + gap - this.now()) + Math.round(Math.random() * WELCOME_JITTER_MS)
     this.welcomeTimer = this.timer(wait, () => {
