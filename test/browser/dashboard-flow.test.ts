@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import {
   describeViolations,
   launchBrowser,
@@ -97,6 +97,16 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     await page.goto(url)
     await page.getByRole('heading', { level: 1, name: 'Übersicht' }).waitFor(WAIT)
     return page
+  }
+
+  /** Waits for what a page should show; a timeout carries the nodes' last log lines (CI keeps nothing else). */
+  const shows = async (locator: Locator) => {
+    await locator.waitFor(WAIT).catch((error: Error) => {
+      const tail = (name: string) => nodes[name]!.output().trimEnd().split('\n').slice(-40).join('\n')
+      throw new Error(
+        `${error.message}\n--- kusel's log ---\n${tail('kusel')}\n--- myk's log ---\n${tail('myk')}`,
+      )
+    })
   }
 
   const go = async (page: Page, path: string, heading: string) => {
@@ -277,9 +287,10 @@ describe('two nodes driven through their dashboards: offer, catalog, contract, t
     await waiting.waitFor(WAIT)
     await kusel.screenshot({ path: join(shots, 'verhandlungen.png'), fullPage: true })
     await waiting.getByRole('button', { name: 'Zustimmen' }).click()
+    await shows(kusel.locator('li.hit h3', { hasText: 'abgeschlossen' }).first())
 
     await go(myk, 'verhandlungen', 'Verhandlungen')
-    await myk.locator('li.hit h3', { hasText: 'abgeschlossen' }).first().waitFor(WAIT)
+    await shows(myk.locator('li.hit h3', { hasText: 'abgeschlossen' }).first())
   })
 
   it('shows the contract in words with both proofs, transfers the data and shows the receipt', async () => {

@@ -2,6 +2,7 @@ import { enc, get, post } from '../api.js'
 import { announce, field, h, replace, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, formatTime, lang, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import { nameOf } from '../names.js'
 import type { Page, PageContext } from '../page.js'
 
@@ -290,7 +291,10 @@ function checkSection(): HTMLElement {
   )
 }
 
-async function draw(ctx: PageContext): Promise<void> {
+/** One draw at a time: see {@link inTurn}. */
+const draw = inTurn(drawPage)
+
+async function drawPage(ctx: PageContext): Promise<void> {
   const { agreements } = await get<{ agreements: Agreement[] }>('/api/v1/agreements')
   agreements.sort((a, b) => b.concluded.localeCompare(a.concluded))
   const refresh = () => void draw(ctx).catch((e) => replace(ctx.main, errorBox(e)))

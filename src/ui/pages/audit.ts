@@ -2,6 +2,7 @@ import { get } from '../api.js'
 import { h, replace, table, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, formatNumber, formatTime, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import type { Page, PageContext } from '../page.js'
 
 defineTexts({
@@ -46,7 +47,10 @@ async function latest(): Promise<Entry[]> {
   return page.entries.reverse()
 }
 
-async function draw(ctx: PageContext): Promise<void> {
+/** One draw at a time: see {@link inTurn}. */
+const draw = inTurn(drawPage)
+
+async function drawPage(ctx: PageContext): Promise<void> {
   const [verification, entries] = await Promise.all([
     get<{ ok: boolean; entries: number; firstBad?: { seq: number; reason: string } }>('/api/v1/audit/verify'),
     latest(),

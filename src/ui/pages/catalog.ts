@@ -2,6 +2,7 @@ import { del, enc, get, post } from '../api.js'
 import { announce, h, replace, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, formatDate, formatTime, lang, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import { learnNames, nameOf } from '../names.js'
 import type { Page, PageContext } from '../page.js'
 import { type DatasetRecord, datasetForm } from './dataset-form.js'
@@ -165,7 +166,8 @@ function federatedSection(ctx: PageContext): HTMLElement {
   const results = h('div', { 'aria-live': 'polite', 'aria-busy': 'false' })
   let shown = PAGE_SIZE
   let refreshNext = false
-  const load = async () => {
+  // In turn: a live event during a search must not let the older answer land last.
+  const load = inTurn(async () => {
     results.setAttribute('aria-busy', 'true')
     const query = new URLSearchParams()
     if (q.value.trim() !== '') query.set('q', q.value.trim())
@@ -204,7 +206,7 @@ function federatedSection(ctx: PageContext): HTMLElement {
       replace(results, errorBox(error))
     }
     results.setAttribute('aria-busy', 'false')
-  }
+  })
   ctx.live(['catalog', 'peer'], () => void load())
   void load()
   return h(
@@ -246,7 +248,7 @@ function ownSection(ctx: PageContext): HTMLElement {
   const body = h('div', {})
   // `#/katalog?new=1` (from the policy editor) opens the form once, with the offer handed over.
   let openForm = ctx.params.get('new') === '1'
-  const draw = async () => {
+  const draw = inTurn(async () => {
     const { datasets } = await get<{ datasets: DatasetRecord[] }>('/api/v1/datasets')
     const showForm = (existing?: DatasetRecord) => {
       replace(
@@ -320,7 +322,7 @@ function ownSection(ctx: PageContext): HTMLElement {
     )
     if (openForm) showForm()
     openForm = false
-  }
+  })
   void draw().catch((error) => replace(body, errorBox(error)))
   return h('section', { 'aria-labelledby': 'own-h' }, h('h2', { id: 'own-h' }, t('cat.own')), body)
 }

@@ -2,6 +2,7 @@ import { ApiError, del, enc, get, post } from '../api.js'
 import { announce, facts, field, h, replace, table, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, formatTime, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import { learnNames, nameOf } from '../names.js'
 import type { Page, PageContext } from '../page.js'
 
@@ -132,7 +133,10 @@ function membersSection(refresh: () => void, members: Member[]): HTMLElement {
   )
 }
 
-async function draw(ctx: PageContext): Promise<void> {
+/** One draw at a time: see {@link inTurn}. */
+const draw = inTurn(drawPage)
+
+async function drawPage(ctx: PageContext): Promise<void> {
   let summary: Summary
   try {
     summary = await get<Summary>('/api/v1/dataspace')

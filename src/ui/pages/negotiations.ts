@@ -2,6 +2,7 @@ import { enc, get, post } from '../api.js'
 import { announce, field, h, replace, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, formatTime, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import { nameOf } from '../names.js'
 import type { Page, PageContext } from '../page.js'
 
@@ -154,7 +155,10 @@ function card(n: Negotiation, focus: boolean, refresh: () => void): HTMLElement 
   )
 }
 
-async function draw(ctx: PageContext): Promise<void> {
+/** One draw at a time: see {@link inTurn}. */
+const draw = inTurn(drawPage)
+
+async function drawPage(ctx: PageContext): Promise<void> {
   const { negotiations } = await get<{ negotiations: Negotiation[] }>('/api/v1/negotiations')
   negotiations.sort((a, b) => b.updated.localeCompare(a.updated))
   const focusId = ctx.params.get('id')

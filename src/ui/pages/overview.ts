@@ -1,6 +1,7 @@
 import { ApiError, get } from '../api.js'
 import { type Child, facts, h, replace, table } from '../dom.js'
 import { formatDate, formatNumber, formatTime, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import { learnNames, nameOf, shortDid } from '../names.js'
 import type { Page } from '../page.js'
 
@@ -117,7 +118,10 @@ function count(label: string, value: number): HTMLElement {
   )
 }
 
-async function draw(main: HTMLElement): Promise<void> {
+/** One draw at a time: see {@link inTurn}. */
+const draw = inTurn(drawPage)
+
+async function drawPage(main: HTMLElement): Promise<void> {
   const [identity, peers, health, dataspace, datasets, agreements, transfers] = await Promise.all([
     get<Identity>('/api/v1/identity'),
     get<{ peers: Peer[] }>('/api/v1/peers'),

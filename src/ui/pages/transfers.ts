@@ -2,6 +2,7 @@ import { enc, get, post } from '../api.js'
 import { announce, field, h, replace, uid } from '../dom.js'
 import { errorBox } from '../error-box.js'
 import { defineTexts, formatBytes, formatTime, t } from '../i18n.js'
+import { inTurn } from '../in-turn.js'
 import { onLive } from '../live.js'
 import { nameOf } from '../names.js'
 import type { Page, PageContext } from '../page.js'
@@ -213,7 +214,10 @@ function startForm(ctx: PageContext, refresh: () => void): HTMLElement {
   )
 }
 
-async function draw(ctx: PageContext, list: HTMLElement): Promise<void> {
+/** One draw at a time: see {@link inTurn}. */
+const draw = inTurn(drawPage)
+
+async function drawPage(ctx: PageContext, list: HTMLElement): Promise<void> {
   const { transfers } = await get<{ transfers: Transfer[] }>('/api/v1/transfers')
   transfers.sort((a, b) => b.created.localeCompare(a.created))
   const agreements = [...new Set(transfers.map((tr) => tr.agreementId))]
