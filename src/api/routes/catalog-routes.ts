@@ -19,11 +19,9 @@ export interface CatalogRoutesInit {
   readonly exportOptions: () => DcatApDeExportOptions
   /** The municipality's names of provider DIDs, as this node knows them (asked once per search). */
   readonly providerNames?: () => Promise<ReadonlyMap<string, string>>
-  /** Each hit's part of the search answer, remembered across this node's searches. */
+  /** Each hit's part of the search answer, with the offers explained as in this node's earlier searches. */
   readonly answers: SearchHitAnswers
 }
-
-const COMMA = Buffer.from(',')
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
 export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
@@ -43,14 +41,9 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
     })
     const names = (await init.providerNames?.()) ?? new Map<string, string>()
     // `{"datasets": [...], "refresh": ...}` put together from each hit's JSON.
-    const parts: Buffer[] = [Buffer.from('{"datasets":[')]
-    hits.forEach((hit, i) => {
-      if (i > 0) parts.push(COMMA)
-      parts.push(init.answers.json(hit, names.get(hit.provider)))
-    })
-    parts.push(Buffer.from(refresh === undefined ? ']}' : `],"refresh":${JSON.stringify(refresh)}}`))
+    const datasets = hits.map((hit) => init.answers.json(hit, names.get(hit.provider))).join(',')
     ctx.type = 'application/json'
-    ctx.body = Buffer.concat(parts)
+    ctx.body = `{"datasets":[${datasets}]${refresh === undefined ? '' : `,"refresh":${JSON.stringify(refresh)}`}}`
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {
     ctx.type = 'application/ld+json'
