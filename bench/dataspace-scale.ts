@@ -422,6 +422,27 @@ try {
       `${withoutChurn} of a mesh built without a wasted connection; at most ${admissionsPerNodeMax} on one node), ` +
       `${trimmed} connections closed over the limit`,
   )
+  // What the nodes' start-up and admissions cost the machine: the CPU all nodes used until then beside what the
+  // machine's cores could give in that time. Near 1, admission waits for CPU, not for the network.
+  const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
+  const cpuUntilAdmitted = (await Promise.all(nodes.map((node) => cpuTicks(node.process!.pid!)))).map(
+    (ticks) => ticks / clockTicks,
+  )
+  const untilMs = admitted ?? elapsed(started)
+  const cpuTotal = cpuUntilAdmitted.reduce((a, b) => a + b, 0)
+  const ofMachine = cpuTotal / ((availableParallelism() * untilMs) / 1000)
+  const anchorsCpu = cpuUntilAdmitted.slice(0, ANCHORS)
+  result.cpuUntilAdmitted = {
+    coreSecondsTotal: round(cpuTotal, 1),
+    perNodeMedianS: round(median(cpuUntilAdmitted), 2),
+    anchorsS: anchorsCpu.map((s) => round(s, 1)),
+    ofMachine: round(ofMachine, 2),
+  }
+  print(
+    `CPU used by all nodes until then: ${cpuTotal.toFixed(1)} core-seconds, ${ofMachine.toFixed(2)}x what this ` +
+      `${availableParallelism()}-core machine gives in ${(untilMs / 1000).toFixed(1)} s (per node median ` +
+      `${median(cpuUntilAdmitted).toFixed(2)} s; anchors ${anchorsCpu.map((s) => s.toFixed(1)).join(', ')} s)`,
+  )
   // Reach: sampled nodes' refreshed searches find every other provider's catalog.
   const samples = [nodes[N - 1]!, nodes[Math.floor(N / 2)]!, nodes[ANCHORS % N]!]
   const reachedBy = new Map<Node, number>()
@@ -603,7 +624,6 @@ try {
     yardstick.kill()
     const bareRss = await rssMiB(bare.pid!)
     bare.kill()
-    const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
     const measured = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / clockTicks / seconds)
     const yardstickMsPerS = measured.pop()! * 1000
     const cores = measured
