@@ -24,7 +24,14 @@ import { initNode } from '../src/config/index.js'
 import { generateNodeKey } from '../src/identity/index.js'
 import { Store } from '../src/store/index.js'
 import { cliPath } from '../test/support/repo.js'
-import { type ScaleProvider, scaleDatasetInput, scaleTitle, WORDS } from './support/scale-datasets.js'
+import {
+  everyHit,
+  LARGEST_PAGE,
+  type ScaleProvider,
+  scaleDatasetInput,
+  scaleTitle,
+  WORDS,
+} from './support/scale-datasets.js'
 
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 100)
 const DATASETS = Number(process.env.BENCH_DATASETS ?? 100)
@@ -105,8 +112,8 @@ try {
       const response = await fetch(`${apiUrl}${path}`, {
         headers: { authorization: `Bearer ${files.apiToken}` },
       })
-      const body = (await response.json()) as { datasets?: unknown[] }
-      return { ms: elapsed(t0), hits: body.datasets?.length ?? 0 }
+      const body = (await response.json()) as { datasets?: unknown[]; total?: number }
+      return { ms: elapsed(t0), datasets: body.datasets ?? [], total: body.total ?? 0 }
     }
     const health: number[] = []
     for (let i = 0; i < 9; i++) health.push((await timed('/api/v1/health')).ms)
@@ -115,17 +122,20 @@ try {
     for (const word of WORDS) first.push(await timed(`/api/v1/catalog?q=${encodeURIComponent(word)}`))
     const oneWord: number[] = []
     let hits = 0
+    let answered = 0
     for (let i = 0; i < ROUNDS * WORDS.length; i++) {
       const result = await timed(`/api/v1/catalog?q=${encodeURIComponent(WORDS[i % WORDS.length]!)}`)
       oneWord.push(result.ms)
-      hits = result.hits
+      hits = result.total
+      answered = result.datasets.length
     }
+    // Every dataset, in pages of the largest size (a client that wants them all).
     const all: number[] = []
     let allHits = 0
     for (let i = 0; i < ROUNDS; i++) {
-      const result = await timed('/api/v1/catalog')
-      all.push(result.ms)
-      allHits = result.hits
+      const t0 = performance.now()
+      allHits = (await everyHit('', (query) => timed(`/api/v1/catalog?${query}`))).length
+      all.push(elapsed(t0))
     }
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8')
     const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
@@ -137,6 +147,7 @@ try {
       firstSearchMsMedian: Math.round(median(first.map((r) => r.ms))),
       cachedApiMs: Number(median(oneWord).toFixed(1)),
       cachedApiHits: hits,
+      cachedApiAnswered: answered,
       cachedAllDatasetsMs: Math.round(median(all)),
       cachedAllDatasetsHits: allHits,
       healthMs: Number(healthMs.toFixed(2)),
@@ -144,9 +155,9 @@ try {
       loadAverage,
     }
     console.log(
-      `cached search in the API at ${PROVIDERS} providers x ${DATASETS} datasets (one word, ${hits} hits of ${allHits}): ` +
+      `cached search in the API at ${PROVIDERS} providers x ${DATASETS} datasets (one word: ${hits} of ${allHits} match, the first ${answered} answered): ` +
         `median ${median(oneWord).toFixed(1)} ms (${(median(oneWord) / healthMs).toFixed(0)}x an API health round trip of ${healthMs.toFixed(2)} ms; ` +
-        `first search of each word ${result.firstSearchMsMedian} ms); all ${allHits} datasets: ${result.cachedAllDatasetsMs} ms; ` +
+        `first search of each word ${result.firstSearchMsMedian} ms); all ${allHits} datasets in pages of ${LARGEST_PAGE}: ${result.cachedAllDatasetsMs} ms; ` +
         `RSS after ${result.rssMiB} MiB (load average ${loadAverage})  [goal < 50 ms: ${median(oneWord) < 50 ? 'met' : 'MISSED'}]`,
     )
     console.log(`result ${JSON.stringify(result)}`)

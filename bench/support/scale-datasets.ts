@@ -49,3 +49,32 @@ export function scaleDatasetInput(provider: ScaleProvider, title: string, source
 
 /** The title of the `d`-th benchmark dataset of the provider named `name`. */
 export const scaleTitle = (name: string, d: number) => `${WORDS[d % WORDS.length]} ${name} ${d}`
+
+/** One page of a catalog search as `GET /api/v1/catalog` answers it. */
+export interface SearchPage<H> {
+  readonly datasets: H[]
+  readonly total: number
+}
+
+/** The largest page the API gives. */
+export const LARGEST_PAGE = 1000
+
+/**
+ * Every hit of a search, page after page of the largest size; `ask` gets the query with `limit` and `offset` set
+ * (appended to `query`, which may be empty).
+ */
+export async function everyHit<P extends SearchPage<unknown>>(
+  query: string,
+  ask: (query: string) => Promise<P>,
+): Promise<P['datasets']> {
+  const hits: P['datasets'] = []
+  const prefix = query === '' ? '' : `${query}&`
+  const first = await ask(`${prefix}limit=${LARGEST_PAGE}&offset=0`)
+  hits.push(...first.datasets)
+  while (hits.length < first.total) {
+    const page = await ask(`${prefix}limit=${LARGEST_PAGE}&offset=${hits.length}`)
+    if (page.datasets.length === 0) break
+    hits.push(...page.datasets)
+  }
+  return hits
+}

@@ -124,6 +124,18 @@ export function membershipRefreshFlag(value: string | undefined): number | undef
   return seconds
 }
 
+/** Parses a flag that takes a whole number (`--limit 20`); `fallback` when it is not given. */
+export function wholeNumberFlag(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value)) throw new UsageError(`${command}: --${flag} takes a whole number, got "${value}"`)
+  return Number(value)
+}
+
 /** Parses `--max-connections N`; the config validator checks the range. */
 function maxConnectionsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined

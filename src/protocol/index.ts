@@ -115,10 +115,10 @@ export {
 } from './protocol-ids.js'
 export { PeerUnreachableError, ProviderUnreachableError, RemoteDspError } from './remote-errors.js'
 export {
-  compileDspSchemas,
   DSP_SCHEMA_FILES,
   DSP_SPEC_DIR,
   type DspSchemaName,
+  type DspValidator,
   dspValidator,
   findRepoRoot,
 } from './schemas.js'

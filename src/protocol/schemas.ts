@@ -1,122 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { ValidateFunction } from 'ajv/dist/2019.js'
-import { Ajv2019 } from 'ajv/dist/2019.js'
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats'
+import { type DspValidator, validators } from './dsp-validators.js'
+import type { DspSchemaName } from './schema-files.js'
 
-/** Base IRI of the DSP 2025-1 schemas; each schema's `$id` is this plus its path under spec/dsp-2025-1. */
-export const DSP_SCHEMA_BASE = 'https://w3id.org/dspace/2025/1/'
+export type { DspValidator } from './dsp-validators.js'
+export { DSP_SCHEMA_FILES, DSP_SPEC_DIR, type DspSchemaName, findRepoRoot } from './schema-files.js'
 
 /**
- * Every DSP 2025-1 document Allmende validates, by name, with its schema file. The names are the
- * `@type` of the message where it has one; `VersionResponse` is the body of
- * `/.well-known/dspace-version`, `DidService` a DID document `service` entry, `DataAddress` the
- * data plane address inside transfer messages.
+ * The validator of one DSP schema, compiled to code when Allmende is built (scripts/dsp-validators.ts).
+ * Compiling at run time cost a node about 100 ms of CPU at the first message of a kind (ajv checks every
+ * schema file against its meta-schema, then generates code): at N = 100 on one machine, the first dataset
+ * announced to a data space made all 99 others compile the Dataset schema at once, and the dataset reached
+ * them after 5 s instead of a few hundred ms.
  */
-export const DSP_SCHEMA_FILES = {
-  CatalogRequestMessage: 'catalog/catalog-request-message-schema.json',
-  DatasetRequestMessage: 'catalog/dataset-request-message-schema.json',
-  Catalog: 'catalog/catalog-schema.json',
-  Dataset: 'catalog/dataset-schema.json',
-  CatalogError: 'catalog/catalog-error-schema.json',
-  ContractRequestMessage: 'negotiation/contract-request-message-schema.json',
-  ContractOfferMessage: 'negotiation/contract-offer-message-schema.json',
-  ContractAgreementMessage: 'negotiation/contract-agreement-message-schema.json',
-  ContractAgreementVerificationMessage: 'negotiation/contract-agreement-verification-message-schema.json',
-  ContractNegotiationEventMessage: 'negotiation/contract-negotiation-event-message-schema.json',
-  ContractNegotiationTerminationMessage: 'negotiation/contract-negotiation-termination-message-schema.json',
-  ContractNegotiation: 'negotiation/contract-negotiation-schema.json',
-  ContractNegotiationError: 'negotiation/contract-negotiation-error-schema.json',
-  TransferRequestMessage: 'transfer/transfer-request-message-schema.json',
-  TransferStartMessage: 'transfer/transfer-start-message-schema.json',
-  TransferSuspensionMessage: 'transfer/transfer-suspension-message-schema.json',
-  TransferCompletionMessage: 'transfer/transfer-completion-message-schema.json',
-  TransferTerminationMessage: 'transfer/transfer-termination-message-schema.json',
-  TransferProcess: 'transfer/transfer-process-schema.json',
-  TransferError: 'transfer/transfer-error-schema.json',
-  DataAddress: 'transfer/data-address-schema.json',
-  VersionResponse: 'common/protocol-version-schema.json',
-  DidService: 'common/did-service-schema.json',
-} as const
-
-/** A name of {@link DSP_SCHEMA_FILES}. */
-export type DspSchemaName = keyof typeof DSP_SCHEMA_FILES
-
-/**
- * The repository root: the nearest directory above `from` that holds package.json. Works from
- * `src/…` (tsx) and from `dist/src/…` (compiled) alike.
- */
-export function findRepoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${from}; the DSP schemas cannot be found`)
-    dir = parent
-  }
-}
-
-/** Directory of the bundled DSP 2025-1 artifacts (schemas, examples, contexts). */
-export const DSP_SPEC_DIR = join(findRepoRoot(), 'spec', 'dsp-2025-1')
-
-// Fail when the module loads, not at the first message, if the artifacts are not where they belong.
-if (!existsSync(join(DSP_SPEC_DIR, 'negotiation', 'contract-schema.json'))) {
-  throw new Error(`the DSP 2025-1 schemas are missing from ${DSP_SPEC_DIR}`)
-}
-
-function schemaFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) {
-      if (entry.name !== 'example' && entry.name !== 'context') out.push(...schemaFiles(path))
-    } else if (entry.name.endsWith('-schema.json')) {
-      out.push(path)
-    }
-  }
-  return out
-}
-
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module.
-const addFormats = (addFormatsModule as unknown as { default: FormatsPlugin }).default
-
-let ajv: Ajv2019 | undefined
-const validators = new Map<DspSchemaName, ValidateFunction>()
-
-function loadSchemas(): Ajv2019 {
-  // strictTypes off: the upstream context schema puts `items` beside `type: string`, harmless
-  // but rejected in strict mode. `verbose` keeps the failing subschema for readable errors.
-  const instance = new Ajv2019({ allErrors: true, verbose: true, strictTypes: false, strictTuples: false })
-  addFormats(instance)
-  for (const file of schemaFiles(DSP_SPEC_DIR)) {
-    instance.addSchema(JSON.parse(readFileSync(file, 'utf8')) as object)
-  }
-  return instance
-}
-
-/**
- * The compiled validator of one DSP schema. Each schema is compiled once, on first use: ajv
- * generates code per schema and compiling all 23 takes about a second, which a CLI command or a
- * node that never sees a given message type should not pay (`compileDspSchemas` warms all).
- */
-export function dspValidator(name: DspSchemaName): ValidateFunction {
-  let validate = validators.get(name)
-  if (validate === undefined) {
-    ajv ??= loadSchemas()
-    validate = ajv.getSchema(DSP_SCHEMA_BASE + DSP_SCHEMA_FILES[name])
-    if (validate === undefined)
-      throw new Error(`DSP schema ${DSP_SCHEMA_FILES[name]} is missing from ${DSP_SPEC_DIR}`)
-    validators.set(name, validate)
-  }
-  return validate
-}
-
-/**
- * Compiles every DSP schema now: for a long-running node at start, so the first message of each
- * type is not slowed by compilation and a broken schema fails the start. Returns the count.
- */
-export function compileDspSchemas(): number {
-  for (const name of Object.keys(DSP_SCHEMA_FILES) as DspSchemaName[]) dspValidator(name)
-  return validators.size
+export function dspValidator(name: DspSchemaName): DspValidator {
+  return validators[name]
 }

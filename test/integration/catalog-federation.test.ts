@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { allmendeJson, eventually, type RunningNode, startAllmende } from '../support/cli-process.js'
+import {
+  allmendeJson,
+  allmendeOk,
+  eventually,
+  type RunningNode,
+  startAllmende,
+} from '../support/cli-process.js'
 import { tempDir } from '../support/temp-dir.js'
 
 interface Identity {
@@ -18,6 +24,9 @@ interface Hit {
 }
 interface SearchAnswer {
   datasets: Hit[]
+  total: number
+  offset: number
+  limit: number
   refresh?: { providers: number; answered: number; failed: number; pending: string[] }
 }
 
@@ -53,15 +62,26 @@ class SuiteNodes {
   readonly call = async <T>(name: string, path: string, body?: unknown): Promise<T> =>
     (await this.request(name, path, body)).json() as Promise<T>
 
+  /** The status and error code of a GET the node refuses. */
+  readonly refusal = async (name: string, path: string): Promise<{ status: number; code: string }> => {
+    const response = await this.send(name, path)
+    const { error } = (await response.json()) as { error: { code: string } }
+    return { status: response.status, code: error.code }
+  }
+
   private async request(name: string, path: string, body?: unknown): Promise<Response> {
+    const response = await this.send(name, path, body)
+    assert.ok(response.ok, `${path} on ${name}: ${response.status} ${await response.clone().text()}`)
+    return response
+  }
+
+  private async send(name: string, path: string, body?: unknown): Promise<Response> {
     const token = (await readFile(join(this.dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${this.nodes[name]!.apiUrl}${path}`, {
+    return fetch(`${this.nodes[name]!.apiUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
-    assert.ok(response.ok, `${path} on ${name}: ${response.status} ${await response.clone().text()}`)
-    return response
   }
 
   /** How a node's cache received other providers' datasets so far (its `/metrics`), by way. */
@@ -106,7 +126,7 @@ class SuiteNodes {
 
 describe('federated catalog: announced changes, refreshed search with a provider that hangs', () => {
   const space = new SuiteNodes('kreis')
-  const { nodes, ids, dir, call, publish, received } = space
+  const { nodes, ids, dir, call, publish, received, refusal } = space
   /** Whether A's cache (no refresh) holds a dataset of B's. */
   const inCacheOfA = async (datasetId: string) => {
     const { datasets } = await call<SearchAnswer>('a', '/api/v1/catalog')
@@ -184,6 +204,50 @@ describe('federated catalog: announced changes, refreshed search with a provider
     const after = await received('a')
     assert.equal(after.announcement, before.announcement, 'a large dataset is not carried')
     assert.ok(after.dataset_request! > before.dataset_request!, 'A asked B for it')
+  })
+
+  it('answers a search page by page, with the number of all hits, and leaves out its own datasets on request', async () => {
+    await publish('a', 'Haushaltsplan Kusel')
+    await publish('a', 'Haushaltsplan Altenglan')
+    const key = (d: Hit) => `${d.provider} ${d.datasetId}`
+    const all = await call<SearchAnswer>('a', '/api/v1/catalog?limit=1000')
+    assert.equal(all.total, all.datasets.length)
+    assert.ok(all.datasets.filter((d) => d.local).length >= 2 && all.datasets.some((d) => !d.local))
+    const paged: Hit[] = []
+    for (let offset = 0; offset < all.total; offset += 2) {
+      const page = await call<SearchAnswer>('a', `/api/v1/catalog?limit=2&offset=${offset}`)
+      assert.deepEqual([page.total, page.offset, page.limit], [all.total, offset, 2])
+      paged.push(...page.datasets)
+    }
+    assert.deepEqual(paged.map(key), all.datasets.map(key))
+    const beyond = await call<SearchAnswer>('a', `/api/v1/catalog?offset=${all.total}`)
+    assert.deepEqual([beyond.datasets.length, beyond.total, beyond.limit], [0, all.total, 100])
+
+    const others = await call<SearchAnswer>('a', '/api/v1/catalog?local=false&limit=1000')
+    assert.deepEqual(others.datasets.map(key), all.datasets.filter((d) => !d.local).map(key))
+    assert.equal(others.total, others.datasets.length)
+
+    // The CLI shows a page and names the next; its JSON is the page's hits.
+    const text = await allmendeOk(['catalog', '--limit', '2', '--dir', dir('a')])
+    assert.match(text, new RegExp(`hits 1–2 of ${all.total}; the next ones: --offset 2`))
+    const second = await allmendeJson<Hit[]>([
+      'catalog',
+      '--limit',
+      '2',
+      '--offset',
+      '2',
+      '--json',
+      '--dir',
+      dir('a'),
+    ])
+    assert.deepEqual(second.map(key), all.datasets.slice(2, 4).map(key))
+
+    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=ten', 'local=maybe', 'wait=60001']) {
+      assert.deepEqual(await refusal('a', `/api/v1/catalog?${query}`), {
+        status: 400,
+        code: 'ALLMENDE_INVALID_INPUT',
+      })
+    }
   })
 
   it('answers a refreshed search with what arrived, naming a provider that hangs as pending', async () => {

@@ -6,7 +6,7 @@ import { DEFAULT_NODE_DIR } from '../../config/node-directory.js'
 import type { AgreementRecord, Negotiation } from '../../contract/index.js'
 import type { TransferProcessRecord } from '../../transfer/index.js'
 import { type CliCommand, type CliIo, type FlagDocs, UsageError } from '../command.js'
-import { NODE_FLAGS, parseFlags } from '../flags.js'
+import { NODE_FLAGS, parseFlags, wholeNumberFlag } from '../flags.js'
 import { table } from '../table.js'
 
 /**
@@ -300,12 +300,6 @@ const AUDIT_FLAGS = {
   },
 } as const satisfies FlagDocs
 
-function count(command: string, flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!/^\d+$/.test(value)) throw new UsageError(`${command}: --${flag} takes a whole number, got "${value}"`)
-  return Number(value)
-}
-
 function auditLine(entry: AuditEntry, names: Names): string {
   const data = JSON.stringify(entry.data)
   const line = `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(24)}  ${entry.subject}  ${data.length > 120 ? `${data.slice(0, 119)}…` : data}`
@@ -326,8 +320,8 @@ export const auditShowCommand: CliCommand = {
   ],
   async run(args, io: CliIo) {
     const { values } = parseFlags('audit show', () => parseArgs({ args, options: AUDIT_FLAGS }))
-    const since = count('audit show', 'since', values.since, 0)
-    const limit = count('audit show', 'limit', values.limit, 100)
+    const since = wholeNumberFlag('audit show', 'since', values.since, 0)
+    const limit = wholeNumberFlag('audit show', 'limit', values.limit, 100)
     const client = await clientFor(values.dir)
     const page = await client.get<AuditPage>(`/api/v1/audit?since=${since}&limit=${limit}`)
     const entries = page.entries.filter((e) => values.type === undefined || e.type.startsWith(values.type))

@@ -62,6 +62,8 @@ interface Hit {
 }
 
 const PAGE_SIZE = 50
+/** The API's largest page: past a thousand hits a narrower search helps more than scrolling. */
+const MAX_SHOWN = 1000
 
 function purposeLabel(p: OfferSummary['purposes'][number]): string {
   return p.label?.[lang()] ?? p.iri.slice(Math.max(p.iri.lastIndexOf('#'), p.iri.lastIndexOf('/')) + 1)
@@ -169,31 +171,29 @@ function federatedSection(ctx: PageContext): HTMLElement {
   // In turn: a live event during a search must not let the older answer land last.
   const load = inTurn(async () => {
     results.setAttribute('aria-busy', 'true')
-    const query = new URLSearchParams()
+    // The node's own datasets are listed in their own section; this one pages through the others'.
+    const query = new URLSearchParams({ local: 'false', limit: String(shown) })
     if (q.value.trim() !== '') query.set('q', q.value.trim())
     if (refreshNext) query.set('refresh', 'true')
     refreshNext = false
     try {
-      const { datasets } = await get<{ datasets: Hit[] }>(`/api/v1/catalog?${query}`)
-      const remote = datasets.filter((d) => !d.local)
+      const { datasets: remote, total } = await get<{ datasets: Hit[]; total: number }>(
+        `/api/v1/catalog?${query}`,
+      )
       learnNames(Object.fromEntries(remote.map((d) => [d.provider, d.publisher])))
-      const list = h('ul', { class: 'plain hits' }, remote.slice(0, shown).map(hitView))
+      const list = h('ul', { class: 'plain hits' }, remote.map(hitView))
       replace(
         results,
-        h(
-          'p',
-          { role: 'status' },
-          remote.length === 0 ? t('cat.noHits') : t('cat.hits', { n: remote.length }),
-        ),
+        h('p', { role: 'status' }, total === 0 ? t('cat.noHits') : t('cat.hits', { n: total })),
         list,
-        remote.length > shown
+        total > remote.length && shown < MAX_SHOWN
           ? h(
               'button',
               {
                 type: 'button',
                 class: 'secondary',
                 onclick: () => {
-                  shown += PAGE_SIZE
+                  shown = Math.min(shown + PAGE_SIZE, MAX_SHOWN)
                   void load()
                 },
               },
