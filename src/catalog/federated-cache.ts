@@ -310,21 +310,29 @@ export class FederatedCatalogCache {
 
   /**
    * Searches the local catalog and the cache. Local datasets come first, then cached ones by
-   * provider and title; each hit names its provider DID. The index finds and orders the cached
-   * matches; the store gives their hits, offers included.
+   * provider and title; each hit names its provider DID.
    */
   async search(query: CatalogQuery = {}): Promise<CatalogSearchHit[]> {
+    const matches = await this.find(query)
+    return matches.page(0, matches.count())
+  }
+
+  /**
+   * What {@link search} finds, counted, its hits read a page at a time: the index finds and orders the cached
+   * matches, and only a page's hits are read from the store, offers included.
+   */
+  async find(query: CatalogQuery = {}): Promise<CatalogMatches> {
     const terms = queryTerms(query.q ?? '')
     const matches = (folded: string, theme: readonly string[], publisher: IndexedEntry['publisher']) =>
       terms.every((term) => folded.includes(term)) &&
       (query.theme === undefined || themeMatches(theme, query.theme)) &&
       (query.publisher === undefined || publisherMatches(publisher, query.publisher))
 
-    const hits: CatalogSearchHit[] = []
+    const own: CatalogSearchHit[] = []
     for (const d of await this.catalog.list()) {
       if (!matches([d.title, d.description, ...d.keyword].map(foldText).join('\n'), d.theme, d.publisher))
         continue
-      hits.push({
+      own.push({
         provider: this.participantId,
         datasetId: d.id,
         version: d.version,
@@ -346,9 +354,13 @@ export class FederatedCatalogCache {
     found.sort(([, a], [, b]) =>
       a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : germanCollator().compare(a.title, b.title),
     )
-    // An entry removed since the index found it is left out.
-    const cached = await this.entries.getMany(found.map(([key]) => key))
-    return [...hits, ...cached.flatMap((entry) => (entry === undefined ? [] : [hitOf(entry)]))]
+    return new CatalogMatches(
+      own,
+      found.map(([key]) => key),
+      // An entry removed since the index found it is left out.
+      async (keys) =>
+        (await this.entries.getMany(keys)).flatMap((entry) => (entry === undefined ? [] : [hitOf(entry)])),
+    )
   }
 
   /** The keys of one provider's entries. */
@@ -405,6 +417,30 @@ export class FederatedCatalogCache {
 type CacheOp =
   | { type: 'put'; sublevel: Sublevel<CachedDataset>; key: string; value: CachedDataset }
   | { type: 'del'; sublevel: Sublevel<CachedDataset>; key: string }
+
+/** What a search found: this node's own datasets first, then cached ones, read from the store a page at a time. */
+export class CatalogMatches {
+  constructor(
+    private readonly own: readonly CatalogSearchHit[],
+    /** The store keys of the cached matches, in the order the search answers them. */
+    private readonly cached: readonly string[],
+    private readonly read: (keys: string[]) => Promise<CatalogSearchHit[]>,
+  ) {}
+
+  /** How many were found; without `own`, of other providers only. */
+  count(withOwn = true): number {
+    return (withOwn ? this.own.length : 0) + this.cached.length
+  }
+
+  /** At most `limit` hits from the `offset`-th on; without `own`, of other providers only. */
+  async page(offset: number, limit: number, withOwn = true): Promise<CatalogSearchHit[]> {
+    const own = withOwn ? this.own : []
+    const fromOwn = own.slice(offset, offset + limit)
+    const from = Math.max(0, offset - own.length)
+    const keys = this.cached.slice(from, from + limit - fromOwn.length)
+    return [...fromOwn, ...(keys.length === 0 ? [] : await this.read(keys))]
+  }
+}
 
 /** What the search index keeps of a cached entry: what a search matches and orders it by. */
 interface IndexedEntry {

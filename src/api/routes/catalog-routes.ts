@@ -49,21 +49,26 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
     if (local !== undefined && local !== 'true' && local !== 'false') {
       throw new InvalidInputError('"local" must be true or false')
     }
-    const { hits, refresh } = await init.federation.search({
+    const { matches, refresh } = await init.federation.find({
       ...(text('q') === undefined ? {} : { q: text('q') }),
       ...(text('theme') === undefined ? {} : { theme: text('theme') }),
       ...(text('publisher') === undefined ? {} : { publisher: text('publisher') }),
       refresh: text('refresh') === 'true',
       answerWithinMs: wait,
     })
-    const matching = local === 'false' ? hits.filter((hit) => !hit.local) : hits
+    const withOwn = local !== 'false'
     const names = (await init.providerNames?.()) ?? new Map<string, string>()
-    // `{"datasets": [...], "total": ..., ...}` put together from each hit's JSON, for this page's hits only.
-    const datasets = matching
-      .slice(offset, offset + limit)
+    // `{"datasets": [...], "total": ..., ...}` put together from each hit's JSON, for this page's hits only: only
+    // they are read from the store.
+    const datasets = (await matches.page(offset, limit, withOwn))
       .map((hit) => init.answers.json(hit, names.get(hit.provider)))
       .join(',')
-    const page = { total: matching.length, offset, limit, ...(refresh === undefined ? {} : { refresh }) }
+    const page = {
+      total: matches.count(withOwn),
+      offset,
+      limit,
+      ...(refresh === undefined ? {} : { refresh }),
+    }
     ctx.type = 'application/json'
     ctx.body = `{"datasets":[${datasets}],${JSON.stringify(page).slice(1)}`
   })
