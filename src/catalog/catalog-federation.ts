@@ -327,10 +327,10 @@ export class CatalogFederation {
    */
   async search(query: FederatedQuery): Promise<{ hits: CatalogSearchHit[]; refresh?: RefreshOutcome }> {
     const { matches, refresh } = await this.find(query)
-    return { hits: await matches.page(0, matches.count()), ...(refresh === undefined ? {} : { refresh }) }
+    return { hits: matches.page(0, matches.count()), ...(refresh === undefined ? {} : { refresh }) }
   }
 
-  /** What {@link search} finds, its hits read a page at a time. */
+  /** What {@link search} finds, counted, to be answered a page at a time. */
   async find(query: FederatedQuery): Promise<{ matches: CatalogMatches; refresh?: RefreshOutcome }> {
     const refresh =
       query.refresh === true

@@ -184,10 +184,10 @@ export class FederatedCatalogCache {
   private readonly catalog: Catalog
   private readonly participantId: string
   /**
-   * What a search matches and orders each entry by, loaded on the first search and kept in step with every
-   * write: with a hundred providers of a hundred datasets, reading and parsing every stored DSP dataset per
-   * search took seconds. It holds no hits: a node that searched across a data space of 30 held 8 MB more
-   * (each hit with its offers, and its answer) through its idle minutes.
+   * What a search reads of each entry, loaded on the first search and kept in step with every write:
+   * with a hundred providers of a hundred datasets, reading and parsing every stored DSP dataset per
+   * search took seconds. (Reading only a page's hits from the store kept 4 MB less heap at 30 providers,
+   * but left as much in the allocator's free lists, and paging through all 3,000 took five times as long.)
    */
   private index?: Promise<SearchIndex>
   private readonly listeners = new Set<() => void>()
@@ -317,10 +317,7 @@ export class FederatedCatalogCache {
     return matches.page(0, matches.count())
   }
 
-  /**
-   * What {@link search} finds, counted, its hits read a page at a time: the index finds and orders the cached
-   * matches, and only a page's hits are read from the store, offers included.
-   */
+  /** What {@link search} finds, counted, to be answered a page at a time. */
   async find(query: CatalogQuery = {}): Promise<CatalogMatches> {
     const terms = queryTerms(query.q ?? '')
     const matches = (folded: string, theme: readonly string[], publisher: IndexedEntry['publisher']) =>
@@ -345,21 +342,22 @@ export class FederatedCatalogCache {
         offers: d.offers.map((o) => o.offer),
       })
     }
-    const found: [key: string, entry: IndexedEntry][] = []
-    for (const [key, entry] of (await this.loadIndex()).entries) {
+    const found: IndexedEntry[] = []
+    for (const entry of (await this.loadIndex()).entries.values()) {
       if (entry.provider !== this.participantId && matches(entry.folded, entry.theme, entry.publisher)) {
-        found.push([key, entry])
+        found.push(entry)
       }
     }
-    found.sort(([, a], [, b]) =>
-      a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : germanCollator().compare(a.title, b.title),
+    found.sort((a, b) =>
+      a.provider < b.provider
+        ? -1
+        : a.provider > b.provider
+          ? 1
+          : germanCollator().compare(a.hit.title, b.hit.title),
     )
     return new CatalogMatches(
       own,
-      found.map(([key]) => key),
-      // An entry removed since the index found it is left out.
-      async (keys) =>
-        (await this.entries.getMany(keys)).flatMap((entry) => (entry === undefined ? [] : [hitOf(entry)])),
+      found.map((entry) => entry.hit),
     )
   }
 
@@ -418,13 +416,11 @@ type CacheOp =
   | { type: 'put'; sublevel: Sublevel<CachedDataset>; key: string; value: CachedDataset }
   | { type: 'del'; sublevel: Sublevel<CachedDataset>; key: string }
 
-/** What a search found: this node's own datasets first, then cached ones, read from the store a page at a time. */
+/** What a search found: this node's own datasets first, then cached ones by provider and title. */
 export class CatalogMatches {
   constructor(
     private readonly own: readonly CatalogSearchHit[],
-    /** The store keys of the cached matches, in the order the search answers them. */
-    private readonly cached: readonly string[],
-    private readonly read: (keys: string[]) => Promise<CatalogSearchHit[]>,
+    private readonly cached: readonly CatalogSearchHit[],
   ) {}
 
   /** How many were found; without `own`, of other providers only. */
@@ -433,19 +429,15 @@ export class CatalogMatches {
   }
 
   /** At most `limit` hits from the `offset`-th on; without `own`, of other providers only. */
-  async page(offset: number, limit: number, withOwn = true): Promise<CatalogSearchHit[]> {
-    const own = withOwn ? this.own : []
-    const fromOwn = own.slice(offset, offset + limit)
-    const from = Math.max(0, offset - own.length)
-    const keys = this.cached.slice(from, from + limit - fromOwn.length)
-    return [...fromOwn, ...(keys.length === 0 ? [] : await this.read(keys))]
+  page(offset: number, limit: number, withOwn = true): CatalogSearchHit[] {
+    return [...(withOwn ? this.own : []), ...this.cached].slice(offset, offset + limit)
   }
 }
 
-/** What the search index keeps of a cached entry: what a search matches and orders it by. */
+/** A cached entry as search reads it: the hit, and what a search matches it by. */
 interface IndexedEntry {
+  readonly hit: CatalogSearchHit
   readonly provider: string
-  readonly title: string
   /** Title, description and keywords, folded. */
   readonly folded: string
   readonly theme: readonly string[]
@@ -460,9 +452,10 @@ class SearchIndex {
 
   add(key: string, e: CachedDataset): void {
     const { publisher } = e
+    const provider = this.once(e.provider, e.provider)
     this.entries.set(key, {
-      provider: this.once(e.provider, e.provider),
-      title: e.title,
+      hit: hitOf(e, provider),
+      provider,
       folded: [e.title, e.description, ...e.keyword].map(foldText).join('\n'),
       theme: e.theme.length === 0 ? NO_THEME : e.theme,
       ...(publisher === undefined
@@ -485,9 +478,9 @@ const NO_THEME: readonly string[] = []
 let german: Intl.Collator | undefined
 const germanCollator = (): Intl.Collator => (german ??= new Intl.Collator('de'))
 
-function hitOf(e: CachedDataset): CatalogSearchHit {
+function hitOf(e: CachedDataset, provider: string): CatalogSearchHit {
   return {
-    provider: e.provider,
+    provider,
     datasetId: e.datasetId,
     version: e.version,
     title: e.title,

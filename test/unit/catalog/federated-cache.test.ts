@@ -302,21 +302,21 @@ describe('FederatedCatalogCache', () => {
     ])
   })
 
-  it('find() counts what search() finds and reads it a page at a time, with or without own datasets', async () => {
+  it('find() counts what search() finds and answers it a page at a time, with or without own datasets', async () => {
     await cache.ingestCatalog(KL, await remoteAnswer())
     const all = (await cache.search()).map((h) => h.title)
     const matches = await cache.find()
     assert.equal(matches.count(), 3)
     assert.equal(matches.count(false), 2)
-    const titles = async (offset: number, limit: number, withOwn?: boolean) =>
-      (await matches.page(offset, limit, withOwn)).map((h) => h.title)
-    assert.deepEqual(await titles(0, 10), all)
-    assert.deepEqual(await titles(0, 1), all.slice(0, 1))
-    assert.deepEqual(await titles(1, 1), all.slice(1, 2))
-    assert.deepEqual(await titles(1, 5), all.slice(1))
-    assert.deepEqual(await titles(3, 5), [])
-    assert.deepEqual(await titles(1, 5, false), all.slice(2))
-    assert.deepEqual(await titles(0, 5, false), all.slice(1))
+    const titles = (offset: number, limit: number, withOwn?: boolean) =>
+      matches.page(offset, limit, withOwn).map((h) => h.title)
+    assert.deepEqual(titles(0, 10), all)
+    assert.deepEqual(titles(0, 1), all.slice(0, 1))
+    assert.deepEqual(titles(1, 1), all.slice(1, 2))
+    assert.deepEqual(titles(1, 5), all.slice(1))
+    assert.deepEqual(titles(3, 5), [])
+    assert.deepEqual(titles(1, 5, false), all.slice(2))
+    assert.deepEqual(titles(0, 5, false), all.slice(1))
   })
 
   it('forgetProvider() drops exactly one provider', async () => {
