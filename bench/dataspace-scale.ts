@@ -714,6 +714,20 @@ try {
       `connected peers at idle: anchors ${connected.slice(0, ANCHORS).join(', ')}; members median ` +
         `${median(connected.slice(ANCHORS))}, max ${Math.max(...connected.slice(ANCHORS))}`,
     )
+    // The sampled nodes ran refreshed searches across all providers (the first one every search figure too):
+    // each holds its search index, and what fetching every catalog left, beside nodes that never searched.
+    const searchers = samples.map((node) => rss[nodes.indexOf(node)]!)
+    const others = rss.filter((_, i) => !samples.includes(nodes[i]!))
+    result.searchersRss = {
+      askerMiB: round(searchers[0]!, 0),
+      sampledMiB: searchers.slice(1).map((r) => round(r, 0)),
+      othersMedianMiB: round(median(others), 0),
+    }
+    print(
+      `RSS of the nodes that searched: ${samples.map((node, i) => `${node.name} ${searchers[i]!.toFixed(0)}`).join(', ')} MiB ` +
+        `(the first ran every search figure); of those that did not: median ${median(others).toFixed(0)} MiB ` +
+        `(bare libp2p ${bareRss.toFixed(0)} MiB)`,
+    )
     const largest = rss.indexOf(Math.max(...rss))
     print(
       `RSS by role: anchors ${rss

@@ -6,6 +6,8 @@ import type { JsonObject } from './dataset.js'
 import { InvalidCatalogError, ProviderTimeoutError } from './errors.js'
 import {
   type CatalogAnnouncement,
+  type CatalogMatches,
+  type CatalogQuery,
   type CatalogSearchHit,
   type FederatedCatalogCache,
   versionOf,
@@ -25,6 +27,13 @@ export interface CatalogNetwork {
   fetchDataset(provider: string, datasetId: string): Promise<unknown>
   /** Providers this node can ask: admitted peers, and members it knows but is not connected to. */
   providers(): Promise<string[]>
+}
+
+/** A federated search: the criteria of {@link CatalogQuery}, and whether to ask every provider first. */
+export interface FederatedQuery extends CatalogQuery {
+  readonly refresh?: boolean
+  /** With `refresh`: answer by then with what arrived, naming the providers still being asked. */
+  readonly answerWithinMs?: number
 }
 
 /** How a refresh across providers went; `pending` providers were still being asked at the deadline. */
@@ -316,25 +325,25 @@ export class CatalogFederation {
    * Searches the local catalog and the cache, optionally refreshing from all providers first; with
    * `answerWithinMs` the refresh answers with what arrived by then and names the providers still pending.
    */
-  async search(query: {
-    q?: string
-    theme?: string
-    publisher?: string
-    refresh?: boolean
-    answerWithinMs?: number
-  }): Promise<{ hits: CatalogSearchHit[]; refresh?: RefreshOutcome }> {
+  async search(query: FederatedQuery): Promise<{ hits: CatalogSearchHit[]; refresh?: RefreshOutcome }> {
+    const { matches, refresh } = await this.find(query)
+    return { hits: await matches.page(0, matches.count()), ...(refresh === undefined ? {} : { refresh }) }
+  }
+
+  /** What {@link search} finds, its hits read a page at a time. */
+  async find(query: FederatedQuery): Promise<{ matches: CatalogMatches; refresh?: RefreshOutcome }> {
     const refresh =
       query.refresh === true
         ? await this.refreshAll(
             query.answerWithinMs === undefined ? {} : { answerWithinMs: query.answerWithinMs },
           )
         : undefined
-    const hits = await this.components.cache.search({
+    const matches = await this.components.cache.find({
       ...(query.q === undefined ? {} : { q: query.q }),
       ...(query.theme === undefined ? {} : { theme: query.theme }),
       ...(query.publisher === undefined ? {} : { publisher: query.publisher }),
     })
-    return { hits, ...(refresh === undefined ? {} : { refresh }) }
+    return { matches, ...(refresh === undefined ? {} : { refresh }) }
   }
 
   private async announceSummary(changes: readonly CatalogChange[]): Promise<void> {

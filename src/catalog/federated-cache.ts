@@ -184,11 +184,12 @@ export class FederatedCatalogCache {
   private readonly catalog: Catalog
   private readonly participantId: string
   /**
-   * What a search reads of each entry, loaded on the first search and kept in step with every write:
-   * with a hundred providers of a hundred datasets, reading and parsing every stored DSP dataset per
-   * search took seconds.
+   * What a search matches and orders each entry by, loaded on the first search and kept in step with every
+   * write: with a hundred providers of a hundred datasets, reading and parsing every stored DSP dataset per
+   * search took seconds. It holds no hits: a node that searched across a data space of 30 held 8 MB more
+   * (each hit with its offers, and its answer) through its idle minutes.
    */
-  private index?: Promise<Map<string, IndexedEntry>>
+  private index?: Promise<SearchIndex>
   private readonly listeners = new Set<() => void>()
 
   constructor(components: FederatedCatalogCacheComponents, init: FederatedCatalogCacheInit) {
@@ -312,15 +313,26 @@ export class FederatedCatalogCache {
    * provider and title; each hit names its provider DID.
    */
   async search(query: CatalogQuery = {}): Promise<CatalogSearchHit[]> {
+    const matches = await this.find(query)
+    return matches.page(0, matches.count())
+  }
+
+  /**
+   * What {@link search} finds, counted, its hits read a page at a time: the index finds and orders the cached
+   * matches, and only a page's hits are read from the store, offers included.
+   */
+  async find(query: CatalogQuery = {}): Promise<CatalogMatches> {
     const terms = queryTerms(query.q ?? '')
-    const matches = (hit: CatalogSearchHit, publisher: { name?: string; id?: string } | undefined): boolean =>
-      matchesAllTerms(terms, [hit.title, hit.description, ...hit.keyword]) &&
-      (query.theme === undefined || themeMatches(hit.theme, query.theme)) &&
+    const matches = (folded: string, theme: readonly string[], publisher: IndexedEntry['publisher']) =>
+      terms.every((term) => folded.includes(term)) &&
+      (query.theme === undefined || themeMatches(theme, query.theme)) &&
       (query.publisher === undefined || publisherMatches(publisher, query.publisher))
 
-    const hits: CatalogSearchHit[] = []
+    const own: CatalogSearchHit[] = []
     for (const d of await this.catalog.list()) {
-      const hit: CatalogSearchHit = {
+      if (!matches([d.title, d.description, ...d.keyword].map(foldText).join('\n'), d.theme, d.publisher))
+        continue
+      own.push({
         provider: this.participantId,
         datasetId: d.id,
         version: d.version,
@@ -331,21 +343,24 @@ export class FederatedCatalogCache {
         publisher: d.publisher.name,
         local: true,
         offers: d.offers.map((o) => o.offer),
+      })
+    }
+    const found: [key: string, entry: IndexedEntry][] = []
+    for (const [key, entry] of (await this.loadIndex()).entries) {
+      if (entry.provider !== this.participantId && matches(entry.folded, entry.theme, entry.publisher)) {
+        found.push([key, entry])
       }
-      if (matches(hit, d.publisher)) hits.push(hit)
     }
-    const remote: CatalogSearchHit[] = []
-    for (const { hit, folded, publisher } of (await this.loadIndex()).values()) {
-      if (hit.provider === this.participantId) continue
-      if (!terms.every((term) => folded.includes(term))) continue
-      if (query.theme !== undefined && !themeMatches(hit.theme, query.theme)) continue
-      if (query.publisher !== undefined && !publisherMatches(publisher, query.publisher)) continue
-      remote.push(hit)
-    }
-    remote.sort((a, b) =>
+    found.sort(([, a], [, b]) =>
       a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : germanCollator().compare(a.title, b.title),
     )
-    return [...hits, ...remote]
+    return new CatalogMatches(
+      own,
+      found.map(([key]) => key),
+      // An entry removed since the index found it is left out.
+      async (keys) =>
+        (await this.entries.getMany(keys)).flatMap((entry) => (entry === undefined ? [] : [hitOf(entry)])),
+    )
   }
 
   /** The keys of one provider's entries. */
@@ -368,16 +383,15 @@ export class FederatedCatalogCache {
     if (this.index === undefined) return
     const index = await this.index
     for (const op of ops) {
-      if (op.type === 'del') index.delete(op.key)
-      else index.set(op.key, indexed(op.value))
+      if (op.type === 'del') index.entries.delete(op.key)
+      else index.add(op.key, op.value)
     }
   }
 
-  private loadIndex(): Promise<Map<string, IndexedEntry>> {
+  private loadIndex(): Promise<SearchIndex> {
     this.index ??= (async () => {
-      const index = new Map<string, IndexedEntry>()
-      for await (const [key, value] of this.entries.iterator())
-        index.set(key, indexed(value as CachedDataset))
+      const index = new SearchIndex()
+      for await (const [key, value] of this.entries.iterator()) index.add(key, value as CachedDataset)
       return index
     })()
     return this.index
@@ -404,19 +418,75 @@ type CacheOp =
   | { type: 'put'; sublevel: Sublevel<CachedDataset>; key: string; value: CachedDataset }
   | { type: 'del'; sublevel: Sublevel<CachedDataset>; key: string }
 
-/** A cached entry as search reads it: the hit, its folded text, its publisher. */
+/** What a search found: this node's own datasets first, then cached ones, read from the store a page at a time. */
+export class CatalogMatches {
+  constructor(
+    private readonly own: readonly CatalogSearchHit[],
+    /** The store keys of the cached matches, in the order the search answers them. */
+    private readonly cached: readonly string[],
+    private readonly read: (keys: string[]) => Promise<CatalogSearchHit[]>,
+  ) {}
+
+  /** How many were found; without `own`, of other providers only. */
+  count(withOwn = true): number {
+    return (withOwn ? this.own.length : 0) + this.cached.length
+  }
+
+  /** At most `limit` hits from the `offset`-th on; without `own`, of other providers only. */
+  async page(offset: number, limit: number, withOwn = true): Promise<CatalogSearchHit[]> {
+    const own = withOwn ? this.own : []
+    const fromOwn = own.slice(offset, offset + limit)
+    const from = Math.max(0, offset - own.length)
+    const keys = this.cached.slice(from, from + limit - fromOwn.length)
+    return [...fromOwn, ...(keys.length === 0 ? [] : await this.read(keys))]
+  }
+}
+
+/** What the search index keeps of a cached entry: what a search matches and orders it by. */
 interface IndexedEntry {
-  readonly hit: CatalogSearchHit
+  readonly provider: string
+  readonly title: string
+  /** Title, description and keywords, folded. */
   readonly folded: string
+  readonly theme: readonly string[]
   readonly publisher?: { readonly name?: string; readonly id?: string }
 }
+
+/** The cached entries by store key, as search matches and orders them. */
+class SearchIndex {
+  readonly entries = new Map<string, IndexedEntry>()
+  /** One copy of each provider's DID and publisher for all its entries: each entry read from the store brings its own. */
+  private readonly kept = new Map<string, unknown>()
+
+  add(key: string, e: CachedDataset): void {
+    const { publisher } = e
+    this.entries.set(key, {
+      provider: this.once(e.provider, e.provider),
+      title: e.title,
+      folded: [e.title, e.description, ...e.keyword].map(foldText).join('\n'),
+      theme: e.theme.length === 0 ? NO_THEME : e.theme,
+      ...(publisher === undefined
+        ? {}
+        : {
+            publisher: this.once(`${e.provider}\n${publisher.id ?? ''}\n${publisher.name ?? ''}`, publisher),
+          }),
+    })
+  }
+
+  private once<T>(key: string, value: T): T {
+    if (!this.kept.has(key)) this.kept.set(key, value)
+    return this.kept.get(key) as T
+  }
+}
+
+const NO_THEME: readonly string[] = []
 
 /** Made at the first search: a collator loads ICU's tables (2.2 MiB in a bare `node`), which a node that never searches needs not. */
 let german: Intl.Collator | undefined
 const germanCollator = (): Intl.Collator => (german ??= new Intl.Collator('de'))
 
-function indexed(e: CachedDataset): IndexedEntry {
-  const hit: CatalogSearchHit = {
+function hitOf(e: CachedDataset): CatalogSearchHit {
+  return {
     provider: e.provider,
     datasetId: e.datasetId,
     version: e.version,
@@ -429,6 +499,4 @@ function indexed(e: CachedDataset): IndexedEntry {
     fetchedAt: e.fetchedAt,
     offers: offersOf(e.dataset),
   }
-  const folded = [e.title, e.description, ...e.keyword].map(foldText).join('\n')
-  return { hit, folded, ...(e.publisher === undefined ? {} : { publisher: e.publisher }) }
 }

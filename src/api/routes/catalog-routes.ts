@@ -26,11 +26,9 @@ export interface CatalogRoutesInit {
   readonly exportOptions: () => DcatApDeExportOptions
   /** The municipality's names of provider DIDs, as this node knows them (asked once per search). */
   readonly providerNames?: () => Promise<ReadonlyMap<string, string>>
-  /** Each hit's part of the search answer, remembered across this node's searches. */
+  /** Each hit's part of the search answer, with the offers explained as in this node's earlier searches. */
   readonly answers: SearchHitAnswers
 }
-
-const COMMA = Buffer.from(',')
 
 /** Search of the local and federated catalog, and the DCAT-AP.de export for open data portals. */
 export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
@@ -51,25 +49,28 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
     if (local !== undefined && local !== 'true' && local !== 'false') {
       throw new InvalidInputError('"local" must be true or false')
     }
-    const { hits, refresh } = await init.federation.search({
+    const { matches, refresh } = await init.federation.find({
       ...(text('q') === undefined ? {} : { q: text('q') }),
       ...(text('theme') === undefined ? {} : { theme: text('theme') }),
       ...(text('publisher') === undefined ? {} : { publisher: text('publisher') }),
       refresh: text('refresh') === 'true',
       answerWithinMs: wait,
     })
-    const matching = local === 'false' ? hits.filter((hit) => !hit.local) : hits
+    const withOwn = local !== 'false'
     const names = (await init.providerNames?.()) ?? new Map<string, string>()
-    // `{"datasets": [...], "total": ..., ...}` put together from each hit's JSON, for this page's hits only.
-    const parts: Buffer[] = [Buffer.from('{"datasets":[')]
-    matching.slice(offset, offset + limit).forEach((hit, i) => {
-      if (i > 0) parts.push(COMMA)
-      parts.push(init.answers.json(hit, names.get(hit.provider)))
-    })
-    const page = { total: matching.length, offset, limit, ...(refresh === undefined ? {} : { refresh }) }
-    parts.push(Buffer.from(`],${JSON.stringify(page).slice(1)}`))
+    // `{"datasets": [...], "total": ..., ...}` put together from each hit's JSON, for this page's hits only: only
+    // they are read from the store.
+    const datasets = (await matches.page(offset, limit, withOwn))
+      .map((hit) => init.answers.json(hit, names.get(hit.provider)))
+      .join(',')
+    const page = {
+      total: matches.count(withOwn),
+      offset,
+      limit,
+      ...(refresh === undefined ? {} : { refresh }),
+    }
     ctx.type = 'application/json'
-    ctx.body = Buffer.concat(parts)
+    ctx.body = `{"datasets":[${datasets}],${JSON.stringify(page).slice(1)}`
   })
   router.get('/api/v1/catalog/dcat-ap.jsonld', async (ctx) => {
     ctx.type = 'application/ld+json'

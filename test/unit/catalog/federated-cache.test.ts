@@ -256,6 +256,69 @@ describe('FederatedCatalogCache', () => {
     assert.equal(hit?.fetchedAt, '2026-03-01T08:00:00.000Z')
   })
 
+  it('search() follows every write after the first search, offers included, cached hits by provider and title', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    assert.equal((await cache.search({ q: 'pfaffplatz' })).length, 1)
+    // A provider whose DID sorts before Kaiserslautern's, with titles in German order (Ü as U), not code points.
+    const other = 'did:web:altenglan.example'
+    const offer = (id: string) => ({ '@id': id, '@type': 'Offer', permission: [{ action: 'use' }] })
+    const dataset = (id: string, title: string, version: number, offers: object[]) => ({
+      '@id': id,
+      'dct:title': title,
+      'dcat:keyword': ['Pfaffplatz'],
+      'dcat:version': String(version),
+      hasPolicy: offers,
+    })
+    await cache.ingestCatalog(other, {
+      '@type': 'Catalog',
+      participantId: other,
+      dataset: [
+        dataset('urn:x:ufer', 'Ufer', 1, []),
+        dataset('urn:x:flut', 'Überschwemmung', 1, [offer('urn:x:offer:1')]),
+      ],
+    })
+    const found = async () =>
+      (await cache.search({ q: 'pfaffplatz' })).map((h) => [
+        h.provider,
+        h.title,
+        h.offers.map((o) => o['@id']),
+      ])
+    assert.deepEqual(await found(), [
+      [other, 'Überschwemmung', ['urn:x:offer:1']],
+      [other, 'Ufer', []],
+      [KL, 'Verkehrsstärke Pfaffplatz', [`urn:uuid:6a3c1d1e-0000-4000-8000-000000000001`]],
+    ])
+    await cache.ingestDataset(
+      other,
+      dataset('urn:x:flut', 'Überschwemmung', 2, [offer('urn:x:offer:2'), offer('urn:x:offer:3')]),
+    )
+    assert.equal(
+      await cache.applyAnnouncement({ provider: other, datasetId: 'urn:x:ufer', version: 2, removed: true }),
+      false,
+    )
+    assert.deepEqual(await found(), [
+      [other, 'Überschwemmung', ['urn:x:offer:2', 'urn:x:offer:3']],
+      [KL, 'Verkehrsstärke Pfaffplatz', [`urn:uuid:6a3c1d1e-0000-4000-8000-000000000001`]],
+    ])
+  })
+
+  it('find() counts what search() finds and reads it a page at a time, with or without own datasets', async () => {
+    await cache.ingestCatalog(KL, await remoteAnswer())
+    const all = (await cache.search()).map((h) => h.title)
+    const matches = await cache.find()
+    assert.equal(matches.count(), 3)
+    assert.equal(matches.count(false), 2)
+    const titles = async (offset: number, limit: number, withOwn?: boolean) =>
+      (await matches.page(offset, limit, withOwn)).map((h) => h.title)
+    assert.deepEqual(await titles(0, 10), all)
+    assert.deepEqual(await titles(0, 1), all.slice(0, 1))
+    assert.deepEqual(await titles(1, 1), all.slice(1, 2))
+    assert.deepEqual(await titles(1, 5), all.slice(1))
+    assert.deepEqual(await titles(3, 5), [])
+    assert.deepEqual(await titles(1, 5, false), all.slice(2))
+    assert.deepEqual(await titles(0, 5, false), all.slice(1))
+  })
+
   it('forgetProvider() drops exactly one provider', async () => {
     await cache.ingestCatalog(KL, await remoteAnswer())
     await cache.ingestCatalog('did:web:other.example', {
