@@ -344,21 +344,15 @@ export class FederatedCatalogCache {
     }
     const found: IndexedEntry[] = []
     for (const entry of (await this.loadIndex()).entries.values()) {
-      if (entry.provider !== this.participantId && matches(entry.folded, entry.theme, entry.publisher)) {
+      if (entry.hit.provider !== this.participantId && matches(entry.folded, entry.theme, entry.publisher)) {
         found.push(entry)
       }
     }
-    found.sort((a, b) =>
-      a.provider < b.provider
-        ? -1
-        : a.provider > b.provider
-          ? 1
-          : germanCollator().compare(a.hit.title, b.hit.title),
+    const cached = found.map((entry) => entry.hit)
+    cached.sort((a, b) =>
+      a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : germanCollator().compare(a.title, b.title),
     )
-    return new CatalogMatches(
-      own,
-      found.map((entry) => entry.hit),
-    )
+    return new CatalogMatches(own, cached)
   }
 
   /** The keys of one provider's entries. */
@@ -430,14 +424,19 @@ export class CatalogMatches {
 
   /** At most `limit` hits from the `offset`-th on; without `own`, of other providers only. */
   page(offset: number, limit: number, withOwn = true): CatalogSearchHit[] {
-    return [...(withOwn ? this.own : []), ...this.cached].slice(offset, offset + limit)
+    const own = withOwn ? this.own : []
+    const end = offset + limit
+    // Sliced from each list apart: copying thousands of cached hits for a page of a hundred is waste.
+    return [
+      ...own.slice(offset, end),
+      ...this.cached.slice(Math.max(0, offset - own.length), Math.max(0, end - own.length)),
+    ]
   }
 }
 
 /** A cached entry as search reads it: the hit, and what a search matches it by. */
 interface IndexedEntry {
   readonly hit: CatalogSearchHit
-  readonly provider: string
   /** Title, description and keywords, folded. */
   readonly folded: string
   readonly theme: readonly string[]
@@ -455,7 +454,6 @@ class SearchIndex {
     const provider = this.once(e.provider, e.provider)
     this.entries.set(key, {
       hit: hitOf(e, provider),
-      provider,
       folded: [e.title, e.description, ...e.keyword].map(foldText).join('\n'),
       theme: e.theme.length === 0 ? NO_THEME : e.theme,
       ...(publisher === undefined
