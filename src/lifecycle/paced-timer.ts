@@ -11,7 +11,8 @@ const nodeTimers: TimerFunctions = {
 
 /**
  * Runs a chore again and again, often while it has work and rarely while it has none: `chore` returns
- * whether it wants to run again soon (`busyMs`) or can rest (`restMs`). {@link nudge} runs it at once, for
+ * whether it wants to run again soon (`busyMs`) or can rest (`restMs`), or in how many ms it has work again
+ * (kept between the two). {@link nudge} runs it at once, for
  * events that may bring work (a peer left), so a resting chore still answers within moments. An idle node
  * whose chores all rest wakes up a tenth as often. Real timers are unref'd: they never keep a process alive.
  */
@@ -21,7 +22,7 @@ export class PacedTimer {
   private readonly timers: TimerFunctions
 
   constructor(
-    private readonly chore: () => boolean,
+    private readonly chore: () => boolean | number,
     private readonly pace: { readonly busyMs: number; readonly restMs: number },
     timers?: TimerFunctions,
   ) {
@@ -49,9 +50,14 @@ export class PacedTimer {
   private run(): void {
     this.handle = undefined
     if (!this.running) return
-    const busy = this.chore()
+    const due = this.chore()
     // the chore may have stopped the timer, or nudged it while it ran
-    if (this.running && this.handle === undefined) this.schedule(busy ? this.pace.busyMs : this.pace.restMs)
+    if (this.running && this.handle === undefined) this.schedule(this.wait(due))
+  }
+
+  private wait(due: boolean | number): number {
+    if (typeof due === 'boolean') return due ? this.pace.busyMs : this.pace.restMs
+    return Math.min(this.pace.restMs, Math.max(this.pace.busyMs, due))
   }
 
   private schedule(ms: number): void {

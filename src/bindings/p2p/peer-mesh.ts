@@ -268,10 +268,11 @@ export class PeerMesh {
   /**
    * Dials targets whose backoff has run out, in random order (so a hundred members do not all pick the same
    * peers), a few at a time, until the node has `wanted` peers: connections being admitted and dials under
-   * way count, so a burst of discoveries does not overshoot. Returns whether the mesh still lacks peers (the
-   * ticker then comes back within {@link TICK_MS}, else it rests).
+   * way count, so a burst of discoveries does not overshoot. Returns when to look again: within {@link TICK_MS}
+   * while dials are under way, when the next target's backoff runs out while the mesh lacks peers (a node
+   * alone, or in a data space smaller than it wants, looked twice a second for nobody), else at rest.
    */
-  private dialDue(): boolean {
+  private dialDue(): boolean | number {
     if (this.stopped) return false
     this.prune()
     const standing = this.options.standing()
@@ -284,13 +285,14 @@ export class PeerMesh {
       if (id !== undefined) this.target(peerIdFromString(id), [ma])
     }
     const now = this.now()
-    const due = [...this.targets.values()].filter((target) => {
+    const dialable = [...this.targets.values()].filter((target) => {
       const key = target.peerId.toString()
-      if (target.nextAt > now || this.dialing.has(key)) return false
+      if (this.dialing.has(key)) return false
       if (standing.outsider && !standing.anchors.includes(key)) return false
       if (this.libp2p.getConnections(target.peerId).length > 0) return false
       return this.admission.deniedReason(target.peerId) === undefined
     })
+    const due = dialable.filter((target) => target.nextAt <= now)
     // Anchors are dialled whenever fewer than `anchorsWanted` are in reach, however many members the node has: a
     // member keeps an anchor besides its mesh (credentials, status lists), and one whose handshake with its anchor
     // failed tries the next. Only as many as its credentials need, picked at random: when every member dialled
@@ -313,7 +315,9 @@ export class PeerMesh {
       if (this.dialing.size >= MAX_PARALLEL_DIALS || missing-- <= 0) break
       this.dialAfterBackoff(target, standing, now)
     }
-    return true
+    if (this.dialing.size > 0) return true
+    const later = dialable.filter((target) => target.nextAt > now).map((target) => target.nextAt)
+    return later.length > 0 ? Math.min(...later) - now : false
   }
 
   /** Dials a target now and sets when it is due again should this dial not lead to an admission. */

@@ -29,6 +29,24 @@ describe('PacedTimer', () => {
     timer.stop()
   })
 
+  it('comes back when the chore says it has work again, never sooner than busyMs nor later than restMs', () => {
+    const timers = new SteppedTimers()
+    const runs: number[] = []
+    const answers = [2_000, 100, 60_000, 2_000]
+    const timer = new PacedTimer(
+      () => {
+        runs.push(timers.now)
+        return answers.shift() ?? false
+      },
+      pace,
+      timers,
+    )
+    timer.start()
+    timers.advance(20_000)
+    assert.deepEqual(runs, [0, 2_000, 2_500, 7_500, 9_500, 14_500, 19_500])
+    timer.stop()
+  })
+
   it('runs a resting chore as soon as it is nudged, and rests again from there', () => {
     const timers = new SteppedTimers()
     const runs: number[] = []
