@@ -34,7 +34,7 @@ export interface ConnectionChurnCounts {
 }
 
 /** How the federated cache received other providers' datasets (label `via`). */
-export type CatalogReceivedVia = 'announcement' | 'dataset_request' | 'catalog_request'
+export type CatalogReceivedVia = 'announcement' | 'dataset_request' | 'catalog_request' | 'catalog_unchanged'
 
 /** Refusals of unauthenticated requests at one interface for one reason. */
 export interface RefusalCount {
@@ -77,6 +77,7 @@ export interface MetricsComponents {
       readonly fromAnnouncements: number
       readonly datasetRequests: number
       readonly catalogRequests: number
+      readonly unchangedCatalogs: number
     }
   }
 }
@@ -123,6 +124,7 @@ export function metricsSource(components: MetricsComponents): MetricsSource {
         announcement: counts?.fromAnnouncements ?? 0,
         dataset_request: counts?.datasetRequests ?? 0,
         catalog_request: counts?.catalogRequests ?? 0,
+        catalog_unchanged: counts?.unchangedCatalogs ?? 0,
       }
     },
     connectionChurn: async () => components.churn?.() ?? { admissions: 0, trimmed: 0 },
@@ -282,7 +284,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     },
     {
       name: 'allmende_catalog_received_total',
-      help: "Other providers' datasets received into the federated catalog: carried by the announcement of their change, asked for one by one, or in whole catalogs.",
+      help: "How the federated catalog learnt of other providers' datasets: carried by the announcement of their change, asked for one by one, in whole catalogs, or a catalog asked for that its provider answered unchanged.",
       type: 'counter',
       samples: byLabel('via', snapshot.catalogReceived),
     },

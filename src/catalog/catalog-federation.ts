@@ -1,6 +1,7 @@
 import type { Logger } from '../log/index.js'
 import type { Catalog, CatalogChange } from './catalog.js'
 import { SkippedOfferLog, salvageCatalogAnswer, salvageDatasetAnswer } from './catalog-answer.js'
+import { catalogDigest, isUnchangedAnswer } from './catalog-digest.js'
 import { type CatalogSummary, SummarySchedule } from './catalog-summaries.js'
 import type { JsonObject } from './dataset.js'
 import { InvalidCatalogError, ProviderTimeoutError } from './errors.js'
@@ -21,8 +22,11 @@ export interface CatalogNetwork {
   announce(announcement: CatalogAnnouncement): Promise<void>
   /** Tells the data space this node is there and repeats its recent changes (the network adds its addresses). */
   announceSummary(summary: Pick<CatalogSummary, 'provider' | 'changes'>): Promise<void>
-  /** Asks one provider for its DSP catalog, as it shows it to this node (unchecked: the cache checks it). */
-  fetchCatalog(provider: string): Promise<unknown>
+  /**
+   * Asks one provider for its DSP catalog, as it shows it to this node (unchecked: the cache checks it); with
+   * `knownDigest`, only if it changed since the answer with that digest (see `catalog-digest.ts`).
+   */
+  fetchCatalog(provider: string, knownDigest?: string): Promise<unknown>
   /** Asks one provider for one dataset, as it shows it to this node (DSP `DatasetRequestMessage`). */
   fetchDataset(provider: string, datasetId: string): Promise<unknown>
   /** Providers this node can ask: admitted peers, and members it knows but is not connected to. */
@@ -67,8 +71,10 @@ export interface FederationCounts {
   readonly fromAnnouncements: number
   /** Datasets asked for one by one after an announcement or summary. */
   readonly datasetRequests: number
-  /** Whole catalogs asked for (refreshed searches, an offer not in the cache). */
+  /** Whole catalogs taken in (refreshed searches, an offer not in the cache). */
   readonly catalogRequests: number
+  /** Catalogs asked for whose provider answered that nothing changed since the answer this node holds. */
+  readonly unchangedCatalogs: number
 }
 
 /**
@@ -112,7 +118,12 @@ export class CatalogFederation {
   private readonly heardOf = new Set<string>()
   private readonly fetchJitterMs: number
   private readonly announcedFetches = new FetchLanes(ANNOUNCED_FETCH_LANES)
-  private readonly counts = { fromAnnouncements: 0, datasetRequests: 0, catalogRequests: 0 }
+  private readonly counts = {
+    fromAnnouncements: 0,
+    datasetRequests: 0,
+    catalogRequests: 0,
+    unchangedCatalogs: 0,
+  }
 
   constructor(
     private readonly components: CatalogFederationComponents,
@@ -281,11 +292,17 @@ export class CatalogFederation {
   }
 
   private async fetchProvider(provider: string): Promise<number> {
-    const catalog = await this.components.network.fetchCatalog(provider)
+    const { cache, network } = this.components
+    const held = cache.lastAnswerOf(provider)
+    const catalog = await network.fetchCatalog(provider, held?.digest)
+    if (held !== undefined && isUnchangedAnswer(catalog, provider, held.digest)) {
+      this.counts.unchangedCatalogs++
+      return held.datasets
+    }
     this.counts.catalogRequests++
     const { catalog: valid, skipped } = salvageCatalogAnswer(catalog)
     this.skippedOffers.report(provider, skipped)
-    return this.components.cache.ingestCatalog(provider, valid)
+    return cache.ingestCatalog(provider, valid, catalogDigest(catalog))
   }
 
   /**

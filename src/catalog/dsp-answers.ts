@@ -1,6 +1,7 @@
 import type { DspBinding, DspMessage, PeerAddressing } from '../protocol/index.js'
 import { type Requester, viewForRequester } from './access.js'
 import type { Catalog } from './catalog.js'
+import { catalogDigest, digestAsked, unchangedAnswer } from './catalog-digest.js'
 import {
   buildDspCatalog,
   buildDspDataset,
@@ -57,12 +58,17 @@ export class DspCatalogAnswers {
 
   /**
    * The answer to a message of the catalog area: one dataset for a `DatasetRequestMessage` (as after
-   * an announced change), the whole catalog otherwise.
+   * an announced change), the whole catalog otherwise, or its frame marked unchanged when the request's
+   * filter names the digest of exactly this answer ({@link digestAsked}).
    */
-  answer(message: DspMessage, requester: Requester): Promise<DspCatalog | DspRootDataset> {
-    return message['@type'] === 'DatasetRequestMessage'
-      ? this.datasetFor(requester, message.dataset)
-      : this.catalogFor(requester)
+  async answer(
+    message: DspMessage,
+    requester: Requester,
+  ): Promise<DspCatalog | DspRootDataset | Record<string, unknown>> {
+    if (message['@type'] === 'DatasetRequestMessage') return this.datasetFor(requester, message.dataset)
+    const catalog = await this.catalogFor(requester)
+    const asked = message['@type'] === 'CatalogRequestMessage' ? digestAsked(message.filter) : undefined
+    return asked !== undefined && asked === catalogDigest(catalog) ? unchangedAnswer(catalog, asked) : catalog
   }
 
   private options(): DspCatalogOptions {

@@ -88,6 +88,10 @@ function keyOf(provider: string, datasetId: string): string {
   return `${encodeURIComponent(provider)}/${encodeURIComponent(datasetId)}`
 }
 
+function providerOfKey(key: string): string {
+  return decodeURIComponent(key.slice(0, key.indexOf('/')))
+}
+
 /** Reads a property written compact (`dct:title`) or as a full IRI. */
 function prop(node: JsonObject, prefix: 'dct' | 'dcat', local: string): unknown {
   const ns = prefix === 'dct' ? DCT : DCAT
@@ -191,6 +195,8 @@ export class FederatedCatalogCache {
    */
   private index?: Promise<SearchIndex>
   private readonly listeners = new Set<() => void>()
+  /** Per provider, the digest of the catalog answer cached exactly as answered (see {@link lastAnswerOf}). */
+  private readonly lastAnswers = new Map<string, { digest: string; datasets: number }>()
 
   constructor(components: FederatedCatalogCacheComponents, init: FederatedCatalogCacheInit) {
     this.store = components.store
@@ -235,7 +241,7 @@ export class FederatedCatalogCache {
    * most of the work of taking its answer in.
    * Returns the number of datasets cached.
    */
-  async ingestCatalog(providerDid: string, catalog: unknown): Promise<number> {
+  async ingestCatalog(providerDid: string, catalog: unknown, digest?: string): Promise<number> {
     if (!isObject(catalog)) throw new InvalidCatalogError('A catalog answer must be a JSON object')
     const type = catalog['@type']
     if (type !== 'Catalog' && type !== 'dcat:Catalog' && type !== `${DCAT}Catalog`) {
@@ -270,7 +276,17 @@ export class FederatedCatalogCache {
       })
     }
     await this.write(ops)
+    if (digest !== undefined) this.lastAnswers.set(providerDid, { digest, datasets: fresh.size })
     return fresh.size
+  }
+
+  /**
+   * The digest of the provider's catalog answer the cache holds exactly as answered, and its datasets: none
+   * once anything else changed what is cached of that provider (an announcement, a dataset asked for, a
+   * removal), or after a restart.
+   */
+  lastAnswerOf(providerDid: string): { readonly digest: string; readonly datasets: number } | undefined {
+    return this.lastAnswers.get(providerDid)
   }
 
   /** Caches one DSP `Dataset` answer (`GET /catalog/datasets/:id`) of a provider. */
@@ -370,6 +386,7 @@ export class FederatedCatalogCache {
   /** Writes a batch, then brings the search index in step with it and tells the listeners. */
   private async write(ops: CacheOp[]): Promise<void> {
     if (ops.length === 0) return
+    for (const op of ops) this.lastAnswers.delete(providerOfKey(op.key))
     await this.store.atomic(ops)
     for (const listener of this.listeners) listener()
     if (this.index === undefined) return

@@ -45,6 +45,7 @@ export {
   salvageDatasetAnswer,
 } from './catalog-answer.js'
 export { auditCatalogChanges } from './catalog-audit.js'
+export { ifChangedFilter } from './catalog-digest.js'
 export {
   CatalogFederation,
   type CatalogFederationComponents,

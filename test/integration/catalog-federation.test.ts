@@ -307,6 +307,17 @@ describe('federated catalog under a connection limit', () => {
     assert.equal(reached.size, providers.length)
   })
 
+  it('is answered "unchanged" by providers whose catalogs are as A took them in, and still finds all', async () => {
+    const refresh = () => call<SearchAnswer>('a', '/api/v1/catalog?q=Haushaltsplan&refresh=true&wait=60000')
+    await refresh()
+    const before = await space.received('a')
+    const { datasets } = await refresh()
+    const after = await space.received('a')
+    assert.equal((after.catalog_unchanged ?? 0) - (before.catalog_unchanged ?? 0), providers.length)
+    assert.equal(after.catalog_request, before.catalog_request, 'no catalog taken in again')
+    assert.deepEqual(new Set(datasets.map((d) => d.provider)), new Set(providers.map((name) => ids[name]!.did)))
+  })
+
   it('keeps no more connections than its limit once the search is over', async () => {
     const limit = 2
     const peers = await eventually(

@@ -4,6 +4,7 @@ import {
   type CatalogAnnouncement,
   type CatalogNetwork,
   type CatalogSummary,
+  ifChangedFilter,
   MAX_ANNOUNCEMENT_BYTES,
   MAX_RECENT,
 } from '../../catalog/index.js'
@@ -91,9 +92,10 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     await this.libp2p.services.pubsub.publish(this.topic, encode(message))
   }
 
-  async fetchCatalog(provider: string): Promise<unknown> {
+  async fetchCatalog(provider: string, knownDigest?: string): Promise<unknown> {
+    const filter = knownDigest === undefined ? [] : ifChangedFilter(knownDigest)
     // Checked dataset by dataset when cached: one broken offer must not hide the provider's others.
-    return this.endpoint.requestUnparsed(provider, 'catalog', createCatalogRequestMessage({ filter: [] }))
+    return this.endpoint.requestUnparsed(provider, 'catalog', createCatalogRequestMessage({ filter }))
   }
 
   async fetchDataset(provider: string, datasetId: string): Promise<unknown> {

@@ -70,7 +70,7 @@ describe('renderMetrics(snapshot)', () => {
         '# HELP allmende_unauthenticated_refusals_total Requests refused before their sender was authenticated (not audited), by interface and reason.',
         '# TYPE allmende_unauthenticated_refusals_total counter',
         'allmende_unauthenticated_refusals_total{interface="http-data",reason="signature"} 7',
-        "# HELP allmende_catalog_received_total Other providers' datasets received into the federated catalog: carried by the announcement of their change, asked for one by one, or in whole catalogs.",
+        "# HELP allmende_catalog_received_total How the federated catalog learnt of other providers' datasets: carried by the announcement of their change, asked for one by one, in whole catalogs, or a catalog asked for that its provider answered unchanged.",
         '# TYPE allmende_catalog_received_total counter',
         'allmende_catalog_received_total{via="announcement"} 5',
         'allmende_catalog_received_total{via="catalog_request"} 2',
@@ -165,7 +165,12 @@ describe('metricsSource(components)', () => {
     },
     audit: { head: async () => ({ seq: 42 }) },
     federation: {
-      federationCounts: () => ({ fromAnnouncements: 9, datasetRequests: 2, catalogRequests: 1 }),
+      federationCounts: () => ({
+        fromAnnouncements: 9,
+        datasetRequests: 2,
+        catalogRequests: 1,
+        unchangedCatalogs: 4,
+      }),
     },
     churn: () => ({ admissions: 6, trimmed: 1 }),
   })
@@ -193,7 +198,12 @@ describe('metricsSource(components)', () => {
     })
     assert.deepEqual(s.bytesDelivered, { provider: 150, consumer: 7 })
     assert.equal(s.auditEntries, 42)
-    assert.deepEqual(s.catalogReceived, { announcement: 9, dataset_request: 2, catalog_request: 1 })
+    assert.deepEqual(s.catalogReceived, {
+      announcement: 9,
+      dataset_request: 2,
+      catalog_request: 1,
+      catalog_unchanged: 4,
+    })
     assert.deepEqual(s.connectionChurn, { admissions: 6, trimmed: 1 })
     assert.ok(s.uptimeSeconds > 0)
     assert.ok(s.residentMemoryBytes > 1024 * 1024)

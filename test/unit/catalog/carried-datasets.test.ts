@@ -120,6 +120,7 @@ describe('announcements that carry the changed dataset', () => {
       fromAnnouncements: 1,
       datasetRequests: 0,
       catalogRequests: 0,
+      unchangedCatalogs: 0,
     })
   })
 
