@@ -316,6 +316,8 @@ export class PeerMesh {
       this.dialAfterBackoff(target, standing, now)
     }
     if (this.dialing.size > 0) return true
+    // An outsider an anchor admitted waits for its credential, and its arrival wakes nothing here.
+    if (standing.outsider && this.anchorsInReach(standing, now) > 0) return true
     const later = dialable.filter((target) => target.nextAt > now).map((target) => target.nextAt)
     return later.length > 0 ? Math.min(...later) - now : false
   }
