@@ -315,7 +315,10 @@ describe('federated catalog under a connection limit', () => {
     const after = await space.received('a')
     assert.equal((after.catalog_unchanged ?? 0) - (before.catalog_unchanged ?? 0), providers.length)
     assert.equal(after.catalog_request, before.catalog_request, 'no catalog taken in again')
-    assert.deepEqual(new Set(datasets.map((d) => d.provider)), new Set(providers.map((name) => ids[name]!.did)))
+    assert.deepEqual(
+      new Set(datasets.map((d) => d.provider)),
+      new Set(providers.map((name) => ids[name]!.did)),
+    )
   })
 
   it('keeps no more connections than its limit once the search is over', async () => {

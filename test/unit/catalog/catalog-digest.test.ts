@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import {
-  CatalogFederation,
+  type CatalogFederation,
   DspCatalogAnswers,
-  FederatedCatalogCache,
+  type FederatedCatalogCache,
   ifChangedFilter,
 } from '../../../src/catalog/index.js'
-import { createSilentLogger } from '../../../src/log/index.js'
 import { createCatalogRequestMessage } from '../../../src/protocol/index.js'
-import { glanInput, HAMBURG, MEMBER, PROVIDER, tempCatalog } from './fixtures.js'
+import { consumerOfOneProvider, glanInput, HAMBURG, MEMBER, PROVIDER, tempCatalog } from './fixtures.js'
 
 type Temp = Awaited<ReturnType<typeof tempCatalog>>
 const asMember = { did: MEMBER, isMember: true }
@@ -35,31 +34,18 @@ describe('catalog requests that name the digest of the answer held', () => {
       { ownAddress: () => '/p2p/12D3KooWKusel' },
       'libp2p',
     )
-    cache = new FederatedCatalogCache(
-      { store: consumer.store, clock: consumer.clock, catalog: consumer.catalog },
-      { participantId: MEMBER },
-    )
-    federation = new CatalogFederation({
-      catalog: consumer.catalog,
-      cache,
-      log: createSilentLogger(),
-      self: MEMBER,
-      network: {
-        announce: async () => undefined,
-        announceSummary: async () => undefined,
-        fetchCatalog: async (_provider, knownDigest) => {
-          const filter = knownDigest === undefined ? [] : ifChangedFilter(knownDigest)
-          // Through JSON, as over the wire.
-          const answer = JSON.parse(
-            JSON.stringify(await answers.answer(createCatalogRequestMessage({ filter }), asMember)),
-          ) as Record<string, unknown>
-          answered.push(answer)
-          return answer
-        },
-        fetchDataset: async () => undefined,
-        providers: async () => [PROVIDER],
+    ;({ cache, federation } = consumerOfOneProvider(
+      consumer,
+      async (_provider: string, knownDigest?: string) => {
+        const filter = knownDigest === undefined ? [] : ifChangedFilter(knownDigest)
+        // Through JSON, as over the wire.
+        const answer = JSON.parse(
+          JSON.stringify(await answers.answer(createCatalogRequestMessage({ filter }), asMember)),
+        ) as Record<string, unknown>
+        answered.push(answer)
+        return answer
       },
-    })
+    ))
     await provider.catalog.add(glanInput())
     await provider.catalog.add(glanInput({ title: 'Pegel Lauter Wolfstein' }))
   })

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { buildDspCatalog, CatalogFederation, FederatedCatalogCache } from '../../../src/catalog/index.js'
-import { createSilentLogger } from '../../../src/log/index.js'
-import { glanInput, MEMBER, PROVIDER, tempCatalog } from './fixtures.js'
+import { buildDspCatalog, type CatalogFederation } from '../../../src/catalog/index.js'
+import { consumerOfOneProvider, glanInput, MEMBER, PROVIDER, tempCatalog } from './fixtures.js'
 
 describe("CatalogFederation.labels: the federated catalog's names for the terms in words", () => {
   let federation: CatalogFederation
@@ -17,24 +16,8 @@ describe("CatalogFederation.labels: the federated catalog's names for the terms 
       participantId: PROVIDER,
       endpointURL: '/p2p/12D3KooWKusel',
     })
-    const cache = new FederatedCatalogCache(
-      { store: consumer.store, clock: consumer.clock, catalog: consumer.catalog },
-      { participantId: MEMBER },
-    )
     // The network as the libp2p binding answers it: one provider, its catalog as it shows it to us.
-    federation = new CatalogFederation({
-      catalog: consumer.catalog,
-      cache,
-      log: createSilentLogger(),
-      self: MEMBER,
-      network: {
-        announce: async () => undefined,
-        announceSummary: async () => undefined,
-        fetchCatalog: async () => answer,
-        fetchDataset: async () => undefined,
-        providers: async () => [PROVIDER],
-      },
-    })
+    ;({ federation } = consumerOfOneProvider(consumer, async () => answer))
     await federation.refreshProvider(PROVIDER)
   })
   after(async () => {

@@ -7,12 +7,16 @@ import addFormatsModule from 'ajv-formats'
 import {
   Catalog,
   type CatalogClock,
+  CatalogFederation,
+  type CatalogNetwork,
   type DatasetInput,
+  FederatedCatalogCache,
   type JsonObject,
   type OfferIssue,
   type OfferValidation,
   type Requester,
 } from '../../../src/catalog/index.js'
+import { createSilentLogger } from '../../../src/log/index.js'
 import { Store } from '../../../src/store/index.js'
 import { tempDir } from '../../support/temp-dir.js'
 
@@ -173,4 +177,32 @@ export async function dspAjv(): Promise<Ajv2019> {
     }
   }
   return ajv
+}
+
+/**
+ * A consumer's federated catalog whose network knows one provider, {@link PROVIDER}, and asks it for its
+ * catalog with `fetchCatalog` (as the libp2p binding would hand the request over); announcing is a no-op.
+ */
+export function consumerOfOneProvider(
+  consumer: Awaited<ReturnType<typeof tempCatalog>>,
+  fetchCatalog: CatalogNetwork['fetchCatalog'],
+): { cache: FederatedCatalogCache; federation: CatalogFederation } {
+  const cache = new FederatedCatalogCache(
+    { store: consumer.store, clock: consumer.clock, catalog: consumer.catalog },
+    { participantId: MEMBER },
+  )
+  const federation = new CatalogFederation({
+    catalog: consumer.catalog,
+    cache,
+    log: createSilentLogger(),
+    self: MEMBER,
+    network: {
+      announce: async () => undefined,
+      announceSummary: async () => undefined,
+      fetchCatalog,
+      fetchDataset: async () => undefined,
+      providers: async () => [PROVIDER],
+    },
+  })
+  return { cache, federation }
 }
