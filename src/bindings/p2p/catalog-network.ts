@@ -45,6 +45,8 @@ export interface ProviderDirectory {
  */
 export class P2pCatalogNetwork implements CatalogNetwork {
   private readonly topic: string
+  /** Providers heard of on the topic (announcements and summaries): a refreshed search asks them too. */
+  private readonly heardFrom = new Map<string, PeerId>()
 
   constructor(
     private readonly libp2p: AllmendeLibp2p,
@@ -108,15 +110,18 @@ export class P2pCatalogNetwork implements CatalogNetwork {
   }
 
   /**
-   * Connected peers, every other peer the private DHT of the data space made known and the peers the mesh
-   * knows (summaries name every member within their presence interval, and a newcomer within seconds): a node under a connection limit
-   * still asks every provider (each dial passes the admission gate anew).
+   * Connected peers, every other peer the private DHT of the data space made known, the peers the mesh
+   * knows (summaries name every member within their presence interval, and a newcomer within seconds) and
+   * every provider heard of on the topic: a node under a connection limit still asks every provider (each
+   * dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
     const stored = await this.libp2p.peerStore.all()
     const known = (await this.directory?.known()) ?? []
     const peers = new Map(
-      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known].map((id) => [id.toString(), id]),
+      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known, ...this.heardFrom.values()].map(
+        (id) => [id.toString(), id],
+      ),
     )
     peers.delete(this.libp2p.peerId.toString())
     return [...peers.values()].flatMap((peer) => {
@@ -144,6 +149,9 @@ export class P2pCatalogNetwork implements CatalogNetwork {
         this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')
         return
       }
+      // A node under a connection limit may hear of a provider only here: its announcements reach it, and
+      // a refreshed search must ask it as well (the peer locator finds where it listens).
+      this.heardFrom.set(from.toString(), from)
       if (parsed.summary === true) {
         const addresses = addressesOf(parsed.addresses)
         this.directory?.target(from, addresses)
