@@ -16,6 +16,7 @@ import {
   buildLibp2p,
   P2pDataspaceNetwork,
   PeerAdmission,
+  PeerLocator,
   PeerMemory,
   PeerMesh,
   type PeerSummary,
@@ -141,6 +142,9 @@ export class Connector {
       await startListening(libp2p, config.listen)
       this.mesh = this.startMesh(libp2p, store)
       await this.lifecycle.start(this.mesh)
+      const locator = new PeerLocator(libp2p, this.admission, this.mesh, log.child({ name: 'allmende:p2p' }))
+      await locator.serve()
+      this.admission.locateWith(locator)
       const domain = await startNodeServices({
         files,
         log,

@@ -40,7 +40,7 @@ export function watchNode(events: LiveEvents, sources: LiveSources): () => void 
   let seen: number | undefined
   let busy = false
   const tick = async () => {
-    if (busy || events.size === 0) return
+    if (busy) return
     busy = true
     try {
       const head = await sources.audit.head()
@@ -62,9 +62,22 @@ export function watchNode(events: LiveEvents, sources: LiveSources): () => void 
       busy = false
     }
   }
-  const timer = setInterval(() => void tick().catch(() => undefined), TICK_MS)
-  timer.unref()
+  // Looks only while someone listens: a timer twice a second in every idle node of a data space of a hundred
+  // woke each one for nobody. A listener hears of the entries from its first look on, not older ones.
+  let timer: NodeJS.Timeout | undefined
+  const look = (listening: boolean) => {
+    clearInterval(timer)
+    timer = undefined
+    seen = undefined
+    if (!listening) return
+    timer = setInterval(() => void tick().catch(() => undefined), TICK_MS)
+    timer.unref()
+    void tick().catch(() => undefined)
+  }
+  const stopLooking = events.onListening(look)
+  if (events.size > 0) look(true)
   return () => {
+    stopLooking()
     clearInterval(timer)
     stopCache()
     sources.libp2p.removeEventListener('peer:connect', onConnect)

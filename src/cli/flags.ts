@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { ConfigOverrides } from '../config/node-config.js'
+import { type ConfigOverrides, DEFAULT_MAX_CONNECTIONS } from '../config/node-config.js'
 import { type FlagDocs, UsageError } from './command.js'
 
 /** `--dir`: the node directory every node command works on. */
@@ -109,7 +109,7 @@ export const CONFIG_FLAGS = {
   'max-connections': {
     type: 'string',
     value: 'N',
-    fallback: '32',
+    fallback: String(DEFAULT_MAX_CONNECTIONS),
     help: 'libp2p connections kept; the node dials peers itself up to half of them, others on demand',
   },
 } as const satisfies FlagDocs

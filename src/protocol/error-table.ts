@@ -79,6 +79,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // another party or a data source failed: retried, told in words that hide nothing of ours
   ALLMENDE_PEER_UNREACHABLE: upstream,
   ALLMENDE_NOT_CONNECTED: upstream,
+  ALLMENDE_PEER_NOT_FOUND: upstream,
   ALLMENDE_PROVIDER_TIMEOUT: upstream,
   ALLMENDE_NETWORK: upstream,
   ALLMENDE_REMOTE_ERROR: upstream,

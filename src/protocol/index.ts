@@ -106,6 +106,7 @@ export {
   DUTY_PROTOCOL,
   dataspaceTag,
   dhtProtocol,
+  FIND_PEER_PROTOCOL,
   isAllmendeRequest,
   MEMBERSHIP_NOTICE_PROTOCOL,
   MEMBERSHIP_PROTOCOL,

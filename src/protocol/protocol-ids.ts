@@ -49,6 +49,9 @@ export const MEMBERSHIP_NOTICE_PROTOCOL = protocolId('membership-notice', '1.0.0
 /** Admitted peers hand on a newer signed version of the data space descriptor. */
 export const DESCRIPTOR_PROTOCOL = protocolId('descriptor', '1.0.0')
 
+/** An admitted peer asks where a member listens that it is not connected to (the peer's known addresses). */
+export const FIND_PEER_PROTOCOL = protocolId('find-peer', '1.0.0')
+
 /**
  * A data space's own segment of a name. Hashing keeps any id (URNs, colons, long titles) a safe
  * protocol segment, and nodes of different data spaces never share a DHT or a topic.

@@ -164,6 +164,62 @@ describe('three nodes on 127.0.0.1', () => {
       assert.equal(missing.status, 404)
       assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'ALLMENDE_NOT_FOUND')
     })
+
+    it('streams the changes that follow a listener connecting, and none from before', async () => {
+      const token = (await readFile(join(root, 'a', 'api-token'), 'utf8')).trim()
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+      const publish = async (title: string) => {
+        await writeFile(join(root, `${title}.json`), '[]')
+        const response = await fetch(`${nodes.a!.apiUrl}/api/v1/datasets`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            title,
+            description: `${title}, for the event stream`,
+            publisher: { name: 'Node a', id: ids.a!.did },
+            distributions: [{ format: 'JSON' }],
+            source: { kind: 'file', path: join(root, `${title}.json`) },
+            offers: [
+              {
+                offer: {
+                  '@context': 'http://www.w3.org/ns/odrl.jsonld',
+                  '@type': 'Offer',
+                  uid: `urn:allmende:offer:events:${title}`,
+                  assigner: ids.a!.did,
+                  permission: [{ action: 'use' }],
+                },
+              },
+            ],
+          }),
+        })
+        const body = await response.text()
+        assert.equal(response.status, 201, body)
+        return (JSON.parse(body) as { dataset: { id: string } }).dataset.id
+      }
+      await publish('before-listening')
+      const listening = new AbortController()
+      const response = await fetch(`${nodes.a!.apiUrl}/api/v1/events`, { headers, signal: listening.signal })
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = ''
+      const readUntil = async (done: () => boolean) => {
+        while (!done()) {
+          const chunk = await reader.read()
+          if (chunk.done) assert.fail(`the event stream ended; it carried: ${text}`)
+          text += chunk.value
+        }
+      }
+      await readUntil(() => text.includes('retry:'))
+      const id = await publish('after-listening')
+      const audits = () => [...text.matchAll(/event: audit\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!))
+      await readUntil(() => audits().some((entry) => entry.type === 'catalog.published'))
+      listening.abort()
+      const published = audits().filter((entry) => entry.type === 'catalog.published')
+      assert.deepEqual(
+        published.map((entry) => entry.subject),
+        [id],
+        'only the dataset published after connecting',
+      )
+    })
   })
 })
 

@@ -73,12 +73,13 @@ export class Cluster {
 
   /**
    * Creates the nodes (`allmende init` with `initFlags` besides, e.g. `--dsp-port 0`), the data space
-   * with `names[0]` as anchor, endorses the rest, and starts them all.
+   * with `names[0]` as anchor, endorses the rest, and starts those named in `started` (all of them).
    */
   static async create(
     names: readonly string[],
     prefix = 'allmende-cluster-',
     initFlags: readonly string[] = [],
+    started: readonly string[] = names,
   ): Promise<Cluster> {
     const cluster = new Cluster(await tempDir(prefix))
     const anchorPort = await freePort()
@@ -114,7 +115,7 @@ export class Cluster {
       await cluster.cli(['dataspace', 'join', '--descriptor', created.descriptor, '--dir', cluster.dir(name)])
       await cluster.cli(['dataspace', 'endorse', cluster.did(name), '--dir', cluster.dir(anchor)])
     }
-    await Promise.all(names.map((name) => cluster.start(name)))
+    await Promise.all(started.map((name) => cluster.start(name)))
     return cluster
   }
 

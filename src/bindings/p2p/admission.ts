@@ -7,6 +7,11 @@ import { dataspaceTag, TRUST_PROTOCOL } from '../../protocol/index.js'
 import { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 
+/** Finds where a peer listens (see PeerLocator): afterwards the peer store holds an address, or it threw. */
+export interface PeerFinder {
+  locate(peer: PeerId, signal: AbortSignal): Promise<void>
+}
+
 /** Handshake frames: hello (dialer), challenge (listener), proof (dialer), proof (listener), done (dialer). */
 interface Hello {
   /** The data space's tag (a hash), never its id: a stranger learns nothing it could not guess. */
@@ -98,6 +103,8 @@ export class PeerAdmission {
   private readonly handshakeMs: number
   private readonly deadlineMs: number
   private readonly refusals: UnauthenticatedRefusals | undefined
+  /** Finds the addresses of a peer this node is not connected to before {@link openStream} dials it. */
+  private locator?: PeerFinder
   /** What {@link admissions} returns. */
   private admittedCount = 0
 
@@ -145,6 +152,11 @@ export class PeerAdmission {
    */
   keepAddressesOf(configured: (peer: PeerId) => boolean): void {
     this.configured = configured
+  }
+
+  /** Hands {@link openStream} the lookup of members this node has no address for (the peer locator). */
+  locateWith(locator: PeerFinder): void {
+    this.locator = locator
   }
 
   /** Throws {@link NotAMemberError} with the reason when this node is not a member of its data space. */
@@ -206,11 +218,13 @@ export class PeerAdmission {
 
   /**
    * Opens a stream of `protocol` to `peer` once both sides admitted each other on the connection: the
-   * listener refuses a stream that comes before the handshake ({@link requireAdmittedStream}).
+   * listener refuses a stream that comes before the handshake ({@link requireAdmittedStream}). A peer this
+   * node is not connected to is looked up first ({@link locateWith}).
    */
   async openStream(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream> {
     const libp2p = this.libp2p
     if (libp2p === undefined) throw new Error('admission has not started')
+    await this.locator?.locate(peer, options.signal)
     const connection = await libp2p.dial(peer, options)
     await this.requireAdmitted(peer)
     return connection.newStream(protocol, options)

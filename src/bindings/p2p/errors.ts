@@ -23,3 +23,22 @@ export class NotConnectedError extends AllmendeError {
     super('ALLMENDE_NOT_CONNECTED', `the DHT does not dial ${peer}: it asks connected peers only`)
   }
 }
+
+/**
+ * No address is known for a member this node is not connected to: neither this node nor the peers it asked
+ * (anchors first) know where it listens. Worth another try later: the member may be starting or moving.
+ */
+export class PeerNotFoundError extends AllmendeError {
+  static override name = 'PeerNotFoundError'
+  constructor(did: string, asked: number) {
+    super(
+      'ALLMENDE_PEER_NOT_FOUND',
+      asked === 0
+        ? `no address is known for ${did}, and this node is connected to no admitted peer it could ask: ` +
+            'check with `allmende status` that it reaches an anchor of its data space'
+        : `no address is known for ${did}: this node is not connected to it, and none of the ${asked} ` +
+            'peers it asked (anchors first) knows where it listens; it may not be running or no longer be a ' +
+            'member (its operator sees both with `allmende status`), or the DID may be mistyped',
+    )
+  }
+}

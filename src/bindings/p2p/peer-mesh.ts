@@ -249,6 +249,16 @@ export class PeerMesh {
     return known
   }
 
+  /** The addresses the mesh holds for a peer (bootstrap, remembered, given in a summary or an endorsement). */
+  addressesOf(peer: PeerId): readonly Multiaddr[] {
+    return this.targets.get(peer.toString())?.addresses ?? []
+  }
+
+  /** PeerIds of the data space's anchors. */
+  anchors(): readonly string[] {
+    return this.options.standing().anchors
+  }
+
   /** Adds (or refreshes) a peer to keep in touch with; `soon` dials it at the next tick. */
   target(peer: PeerId, addresses: readonly Multiaddr[], soon = false): void {
     const key = peer.toString()
