@@ -14,7 +14,10 @@
 // (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
 // (a folder: the first anchor and the middle node write CPU profiles there), BENCH_MAX_CONNECTIONS (each node's
 // `--max-connections`; unset: the product's default), BENCH_V8_FLAGS (space-separated flags each node runs with
-// instead of the product's V8 flags, to compare memory settings). The last line is `result {json}` with every figure.
+// instead of the product's V8 flags, to compare memory settings), BENCH_OTHER_CLI (another build's `allmende.js`: every
+// second node runs it, the second anchor among them, and the CPU until admitted is printed per build, both under the
+// same load), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
+// is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, rmSync } from 'node:fs'
@@ -50,12 +53,16 @@ const MAX_CONNECTIONS = process.env.BENCH_MAX_CONNECTIONS
 const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
 const NODE_V8_FLAGS = process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? V8_FLAGS
+const OTHER_CLI = process.env.BENCH_OTHER_CLI
+const ONLY_ADMISSION = process.env.BENCH_UNTIL === 'admitted'
 
 interface Node {
   readonly name: string
   readonly files: NodeFiles
   process?: ChildProcess
   apiUrl?: string
+  /** CPU seconds (user + system) the node had used when it printed its `ready` line. */
+  cpuAtReady?: number
 }
 
 const percentile = (values: number[], p: number): number => {
@@ -83,17 +90,20 @@ async function eachLimited<T, R>(items: readonly T[], limit: number, work: (item
   return results
 }
 
-/** An API call; a dropped connection (a node busy under load) is tried again twice. */
-async function api<T>(node: Node, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+/** A request to a node; a dropped connection (a node busy under load) is tried again twice. */
+async function retried<T>(request: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await apiOnce<T>(node, path, init)
+      return await request()
     } catch (error) {
       if (attempt >= 3 || (error as Error).message !== 'fetch failed') throw error
       await sleep(1000)
     }
   }
 }
+
+const api = <T>(node: Node, path: string, init: { method?: string; body?: unknown } = {}) =>
+  retried(() => apiOnce<T>(node, path, init))
 
 async function apiOnce<T>(node: Node, path: string, init: { method?: string; body?: unknown }): Promise<T> {
   const response = await fetch(`${node.apiUrl}${path}`, {
@@ -166,6 +176,9 @@ async function setUp(root: string, source: string): Promise<Node[]> {
   return nodes
 }
 
+/** Whether a node runs BENCH_OTHER_CLI: every second one, so each build has an anchor and half the members. */
+const runsOtherBuild = (node: Node) => OTHER_CLI !== undefined && nodes.indexOf(node) % 2 === 1
+
 function start(node: Node, logs: string): Promise<void> {
   const anchor = nodes.indexOf(node) < ANCHORS
   const listen = anchor ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']
@@ -179,7 +192,7 @@ function start(node: Node, logs: string): Promise<void> {
   const args = [
     ...NODE_V8_FLAGS,
     ...profile,
-    cliPath(),
+    runsOtherBuild(node) ? OTHER_CLI! : cliPath(),
     'start',
     '--dir',
     node.files.directory.root,
@@ -202,6 +215,9 @@ function start(node: Node, logs: string): Promise<void> {
       const ready = /^ready (\S+)$/m.exec(out)
       if (ready !== null && node.apiUrl === undefined) {
         node.apiUrl = ready[1]!
+        cpuTicks(child.pid!).then((ticks) => {
+          node.cpuAtReady = ticks / CLOCK_TICKS
+        }, reject)
         resolve()
       }
     })
@@ -218,11 +234,13 @@ const admittedPeers = async (node: Node) =>
 
 /** A node's admissions and connections closed over its limit so far (its `/metrics` counters). */
 async function churnOf(node: Node): Promise<{ admissions: number; trimmed: number }> {
-  const response = await fetch(`${node.apiUrl}/metrics`, {
-    headers: { authorization: `Bearer ${node.files.apiToken}` },
-    signal: AbortSignal.timeout(60_000),
+  const text = await retried(async () => {
+    const response = await fetch(`${node.apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${node.files.apiToken}` },
+      signal: AbortSignal.timeout(60_000),
+    })
+    return response.text()
   })
-  const text = await response.text()
   const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
   return {
     admissions: counter('allmende_p2p_admissions_total'),
@@ -283,6 +301,7 @@ async function watchCatalog(node: Node, signal: AbortSignal, changed: () => Prom
   })()
 }
 
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
 function cpuTicks(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
@@ -318,6 +337,7 @@ const result: Record<string, unknown> = {
 const print = (line: string) => console.log(line)
 /** Runs one phase; a failure is reported in `errors` and the next phase still runs. */
 async function phase(name: string, work: () => Promise<void>): Promise<void> {
+  if (ONLY_ADMISSION) return
   try {
     await work()
   } catch (error) {
@@ -426,10 +446,10 @@ try {
   )
   // What the nodes' start-up and admissions cost the machine: the CPU all nodes used until then beside what the
   // machine's cores could give in that time. Near 1, admission waits for CPU, not for the network.
-  const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
   const cpuUntilAdmitted = (await Promise.all(nodes.map((node) => cpuTicks(node.process!.pid!)))).map(
-    (ticks) => ticks / clockTicks,
+    (ticks) => ticks / CLOCK_TICKS,
   )
+  const cpuAtReady = median(nodes.map((node) => node.cpuAtReady ?? Number.NaN))
   const untilMs = admitted ?? elapsed(started)
   const cpuTotal = cpuUntilAdmitted.reduce((a, b) => a + b, 0)
   const ofMachine = cpuTotal / ((availableParallelism() * untilMs) / 1000)
@@ -437,50 +457,76 @@ try {
   result.cpuUntilAdmitted = {
     coreSecondsTotal: round(cpuTotal, 1),
     perNodeMedianS: round(median(cpuUntilAdmitted), 2),
+    perNodeAtReadyMedianS: round(cpuAtReady, 2),
     anchorsS: anchorsCpu.map((s) => round(s, 1)),
     ofMachine: round(ofMachine, 2),
   }
   print(
     `CPU used by all nodes until then: ${cpuTotal.toFixed(1)} core-seconds, ${ofMachine.toFixed(2)}x what this ` +
       `${availableParallelism()}-core machine gives in ${(untilMs / 1000).toFixed(1)} s (per node median ` +
-      `${median(cpuUntilAdmitted).toFixed(2)} s; anchors ${anchorsCpu.map((s) => s.toFixed(1)).join(', ')} s)`,
+      `${median(cpuUntilAdmitted).toFixed(2)} s, ${cpuAtReady.toFixed(2)} s of it by its ready line; anchors ` +
+      `${anchorsCpu.map((s) => s.toFixed(1)).join(', ')} s)`,
   )
+  if (OTHER_CLI !== undefined) {
+    // Members only: an anchor admits every member and would lift its build's median.
+    const membersOf = (other: boolean) =>
+      nodes.filter((node, i) => i >= ANCHORS && runsOtherBuild(node) === other)
+    const cpuOf = (other: boolean) =>
+      median(membersOf(other).map((node) => cpuUntilAdmitted[nodes.indexOf(node)]!))
+    const readyOf = (other: boolean) => median(membersOf(other).map((node) => node.cpuAtReady ?? Number.NaN))
+    const [own, other] = [cpuOf(false), cpuOf(true)]
+    result.cpuUntilAdmittedByBuild = {
+      membersMedianS: round(own, 2),
+      otherMembersMedianS: round(other, 2),
+      ratio: round(own / other, 2),
+      atReadyMedianS: round(readyOf(false), 2),
+      otherAtReadyMedianS: round(readyOf(true), 2),
+    }
+    print(
+      `  by build: members of this build median ${own.toFixed(2)} s (${readyOf(false).toFixed(2)} s by ready; anchor ` +
+        `${anchorsCpu[0]!.toFixed(1)} s), of ${OTHER_CLI} ${other.toFixed(2)} s (${readyOf(true).toFixed(2)} s by ready; ` +
+        `anchor ${anchorsCpu[1]?.toFixed(1)} s): ${(own / other).toFixed(2)}x`,
+    )
+  }
+  if (ONLY_ADMISSION) print('later phases skipped (BENCH_UNTIL=admitted)')
   // Reach: sampled nodes' refreshed searches find every other provider's catalog.
   const samples = [nodes[N - 1]!, nodes[Math.floor(N / 2)]!, nodes[ANCHORS % N]!]
-  const reachedBy = new Map<Node, number>()
-  /** The last failure of each sample's search, printed when reach is not met (a timeout, a refusal). */
-  const reachFailure = new Map<Node, string>()
-  // A minute at least, even when settling took all the time: reach is a figure of its own.
-  const reachBy = Math.max(settleBy, elapsed(started) + 60_000)
-  const reached = await until(
-    started,
-    async () => {
-      await Promise.all(
-        samples.map(async (node) => {
-          if ((reachedBy.get(node) ?? 0) >= N - 1) return
-          try {
-            await search(node, 'refresh=true&limit=1')
-            const hits = await everyHit('local=false', (query) => search(node, query))
-            reachedBy.set(node, new Set(hits.map((d) => d.provider)).size)
-          } catch (error) {
-            reachFailure.set(node, (error as Error).message.slice(0, 200))
-          }
-        }),
-      )
-      return samples.every((node) => (reachedBy.get(node) ?? 0) >= N - 1)
-    },
-    1000,
-    reachBy,
-  )
-  result.reachAllCatalogsMs = reached === undefined ? null : round(reached, 0)
-  result.providersReached = Math.min(...samples.map((n) => reachedBy.get(n) ?? 0))
-  print(
-    `${samples.length} sampled nodes reach every other provider's catalog (refreshed search): ` +
-      `${reached === undefined ? `NOT within ${(reachBy / 1000).toFixed(0)} s (at least ${result.providersReached}/${N - 1})` : `${(reached / 1000).toFixed(1)} s after start`}`,
-  )
-  if (reached === undefined) {
-    for (const [node, message] of reachFailure) print(`  ${node.name}'s last failed search: ${message}`)
-  }
+  await phase('reach', async () => {
+    const reachedBy = new Map<Node, number>()
+    /** The last failure of each sample's search, printed when reach is not met (a timeout, a refusal). */
+    const reachFailure = new Map<Node, string>()
+    // A minute at least, even when settling took all the time: reach is a figure of its own.
+    const reachBy = Math.max(settleBy, elapsed(started) + 60_000)
+    const reached = await until(
+      started,
+      async () => {
+        await Promise.all(
+          samples.map(async (node) => {
+            if ((reachedBy.get(node) ?? 0) >= N - 1) return
+            try {
+              await search(node, 'refresh=true&limit=1')
+              const hits = await everyHit('local=false', (query) => search(node, query))
+              reachedBy.set(node, new Set(hits.map((d) => d.provider)).size)
+            } catch (error) {
+              reachFailure.set(node, (error as Error).message.slice(0, 200))
+            }
+          }),
+        )
+        return samples.every((node) => (reachedBy.get(node) ?? 0) >= N - 1)
+      },
+      1000,
+      reachBy,
+    )
+    result.reachAllCatalogsMs = reached === undefined ? null : round(reached, 0)
+    result.providersReached = Math.min(...samples.map((n) => reachedBy.get(n) ?? 0))
+    print(
+      `${samples.length} sampled nodes reach every other provider's catalog (refreshed search): ` +
+        `${reached === undefined ? `NOT within ${(reachBy / 1000).toFixed(0)} s (at least ${result.providersReached}/${N - 1})` : `${(reached / 1000).toFixed(1)} s after start`}`,
+    )
+    if (reached === undefined) {
+      for (const [node, message] of reachFailure) print(`  ${node.name}'s last failed search: ${message}`)
+    }
+  })
 
   // ---- gossip propagation ---------------------------------------------------------------------------
   await phase('propagation', async () => {
@@ -656,7 +702,7 @@ try {
     yardstick.kill()
     const bareRss = await rssMiB(bare.pid!)
     bare.kill()
-    const measured = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / clockTicks / seconds)
+    const measured = ticksAfter.map((after, i) => (after - ticksBefore[i]!) / CLOCK_TICKS / seconds)
     const yardstickMsPerS = measured.pop()! * 1000
     const cores = measured
     const rss = await Promise.all(pids.slice(0, -1).map(rssMiB))
@@ -693,7 +739,7 @@ try {
         `[goal < 0.5 core: ${totalCores < 0.5 ? 'met' : 'MISSED'}]`,
     )
     // /proc counts CPU in clock ticks: the yardstick may use less than one in the whole window.
-    const oneTickMsPerS = 1000 / clockTicks / seconds
+    const oneTickMsPerS = 1000 / CLOCK_TICKS / seconds
     const yardstickText =
       yardstickMsPerS > 0
         ? `${yardstickMsPerS.toFixed(2)} ms/s; member ${(membersMsPerS / yardstickMsPerS).toFixed(0)}x`

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { didKeyFromPublicKey, verificationMethodOfDidKey } from './did-key.js'
@@ -26,20 +26,23 @@ export interface NodeKey {
   sign(data: Uint8Array): Uint8Array
 }
 
+/** PKCS#8 DER of an Ed25519 key up to its 32-byte seed (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
 /** The key of a 32-byte seed. */
 export async function nodeKeyFromSeed(seed: Uint8Array): Promise<NodeKey> {
   if (seed.length !== 32) throw new KeyFileError(`an Ed25519 seed has 32 bytes, got ${seed.length}`)
-  const privateKey = await generateKeyPairFromSeed('Ed25519', seed)
-  const publicKey = privateKey.publicKey.raw
+  // The public key comes from OpenSSL: libp2p's derivation from a seed (noble's JavaScript) cost a node about
+  // 80 ms of CPU at start, most of it building its tables for a single multiplication.
   const keyObject = createPrivateKey({
-    key: {
-      kty: 'OKP',
-      crv: 'Ed25519',
-      d: Buffer.from(seed).toString('base64url'),
-      x: Buffer.from(publicKey).toString('base64url'),
-    },
-    format: 'jwk',
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
   })
+  const publicKeyObject = createPublicKey(keyObject)
+  const publicKey = new Uint8Array(Buffer.from(publicKeyObject.export({ format: 'jwk' }).x!, 'base64url'))
+  // 64 raw bytes (seed, then public key) are libp2p's Ed25519 private key
+  const privateKey = privateKeyFromRaw(new Uint8Array([...seed, ...publicKey])) as Ed25519PrivateKey
   const did = didKeyFromPublicKey(publicKey)
   return {
     seed,
@@ -49,7 +52,7 @@ export async function nodeKeyFromSeed(seed: Uint8Array): Promise<NodeKey> {
     did,
     verificationMethod: verificationMethodOfDidKey(did),
     keyObject,
-    publicKeyObject: createPublicKey(keyObject),
+    publicKeyObject,
     sign: (data) => new Uint8Array(nodeSign(null, data, keyObject)),
   }
 }
