@@ -15,8 +15,8 @@
 // (a folder: the first anchor and the middle node write CPU profiles there), BENCH_MAX_CONNECTIONS (each node's
 // `--max-connections`; unset: the product's default), BENCH_V8_FLAGS (space-separated flags each node runs with
 // instead of the product's V8 flags, to compare memory settings), BENCH_OTHER_CLI (another build's `allmende.js`: every
-// second node runs it, the second anchor among them, and the CPU until admitted is printed per build, both under the
-// same load), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
+// second node runs it, the second anchor among them, and the CPU until admitted and at idle is printed per build, both
+// under the same load), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
 // is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
@@ -234,6 +234,24 @@ const admittedPeers = async (node: Node) =>
 
 /** A node's admissions and connections closed over its limit so far (its `/metrics` counters). */
 async function churnOf(node: Node): Promise<{ admissions: number; trimmed: number }> {
+  const counter = await countersOf(node)
+  return {
+    admissions: counter('allmende_p2p_admissions_total'),
+    trimmed: counter('allmende_p2p_connections_trimmed_total'),
+  }
+}
+
+/** How a node's catalog answers arrived so far: whole catalogs, and catalogs their provider answered unchanged. */
+async function catalogAnswersOf(node: Node): Promise<{ whole: number; unchanged: number }> {
+  const counter = await countersOf(node)
+  return {
+    whole: counter('allmende_catalog_received_total{via="catalog_request"}'),
+    unchanged: counter('allmende_catalog_received_total{via="catalog_unchanged"}'),
+  }
+}
+
+/** A node's `/metrics` now, as a function from a sample's name (with its labels) to its value. */
+async function countersOf(node: Node): Promise<(sample: string) => number> {
   const text = await retried(async () => {
     const response = await fetch(`${node.apiUrl}/metrics`, {
       headers: { authorization: `Bearer ${node.files.apiToken}` },
@@ -241,10 +259,9 @@ async function churnOf(node: Node): Promise<{ admissions: number; trimmed: numbe
     })
     return response.text()
   })
-  const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
-  return {
-    admissions: counter('allmende_p2p_admissions_total'),
-    trimmed: counter('allmende_p2p_connections_trimmed_total'),
+  return (sample) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${sample} `))
+    return line === undefined ? Number.NaN : Number(line.slice(sample.length + 1))
   }
 }
 
@@ -660,6 +677,7 @@ try {
     const firstPartial: number[] = []
     let partialAnswered = ''
     let refreshedProviders = 0
+    const answersBefore = await catalogAnswersOf(asker)
     for (let i = 0; i < REPEAT; i++) {
       let t0 = performance.now()
       const partial = await search(asker, `q=${WORDS[1]}&refresh=true&wait=1000`)
@@ -670,15 +688,22 @@ try {
       refreshed.push(elapsed(t0))
       refreshedProviders = complete.refresh?.answered ?? 0
     }
+    const answersAfter = await catalogAnswersOf(asker)
+    // The asker holds every catalog since the reach check: what changed since comes whole, the rest unchanged.
+    const answers = {
+      whole: answersAfter.whole - answersBefore.whole,
+      unchanged: answersAfter.unchanged - answersBefore.unchanged,
+    }
     result.refreshedSearch = {
       firstAnswerMs: round(median(firstPartial), 0),
       answeredByFirstAnswer: partialAnswered,
       completeMs: round(median(refreshed), 0),
       providersAnswered: refreshedProviders,
+      catalogAnswers: answers,
     }
     print(
       `refreshed search fanning out to all providers: first answer ${median(firstPartial).toFixed(0)} ms (${partialAnswered} providers answered by then), ` +
-        `complete ${median(refreshed).toFixed(0)} ms (${refreshedProviders} answered)  [goal < 2 s with partial results first: ${median(firstPartial) < 2000 ? 'met' : 'MISSED'}, complete ${median(refreshed) < 2000 ? 'met' : 'MISSED'}]`,
+        `complete ${median(refreshed).toFixed(0)} ms (${refreshedProviders} answered; of all answers ${answers.unchanged} unchanged, ${answers.whole} whole catalogs)  [goal < 2 s with partial results first: ${median(firstPartial) < 2000 ? 'met' : 'MISSED'}, complete ${median(refreshed) < 2000 ? 'met' : 'MISSED'}]`,
     )
   })
 
@@ -749,6 +774,20 @@ try {
         `(yardstick: a Node process waking once a second ${yardstickText})  ` +
         `[goal < 5 ms/s per node: ${membersMsPerS < 5 ? 'met' : 'MISSED'}]`,
     )
+    if (OTHER_CLI !== undefined) {
+      // Members only, as for the CPU until admitted: both builds idle side by side, under the same load.
+      const idleOf = (other: boolean) =>
+        msPerS(cores.filter((_, i) => i >= ANCHORS && runsOtherBuild(nodes[i]!) === other))
+      const [own, other] = [idleOf(false), idleOf(true)]
+      result.idleByBuild = {
+        membersMsPerS: round(own, 2),
+        otherMembersMsPerS: round(other, 2),
+        ratio: round(own / other, 2),
+      }
+      print(
+        `  by build: members of this build median ${own.toFixed(2)} ms/s, of ${OTHER_CLI} ${other.toFixed(2)} ms/s: ${(own / other).toFixed(2)}x`,
+      )
+    }
     print(
       `RSS per node: median ${median(rss).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB, total ${rss.reduce((a, b) => a + b, 0).toFixed(0)} MiB  ` +
         `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB; yardstick: a bare libp2p node ` +
