@@ -196,7 +196,18 @@ describe('three nodes on 127.0.0.1', () => {
         assert.equal(response.status, 201, body)
         return (JSON.parse(body) as { dataset: { id: string } }).dataset.id
       }
-      await publish('before-listening')
+      const before = await publish('before-listening')
+      // Its audit entry is written after the answer: a listener that connects once it is there never hears of it.
+      await eventually(
+        async () => {
+          const response = await fetch(`${nodes.a!.apiUrl}/api/v1/audit?limit=100000`, { headers })
+          const { entries } = (await response.json()) as { entries: { type: string; subject: string }[] }
+          return entries.some((entry) => entry.type === 'catalog.published' && entry.subject === before)
+            ? true
+            : undefined
+        },
+        { what: 'the audit entry of the dataset published before listening' },
+      )
       const listening = new AbortController()
       const response = await fetch(`${nodes.a!.apiUrl}/api/v1/events`, { headers, signal: listening.signal })
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
