@@ -60,9 +60,6 @@ export function connectionCeiling(maxConnections: number, anchor: boolean): numb
   return Math.max(anchor ? ANCHOR_CEILING : 64, 4 * maxConnections)
 }
 
-/** How often gossipsub's peer scores decay. */
-const SCORE_DECAY_MS = 10_000
-
 /** An anchor keeps a connection to every member that dials it (see the peer mesh's pruning): hundreds. */
 const ANCHOR_CEILING = 1_000
 
@@ -136,13 +133,9 @@ export async function buildLibp2p(init: Libp2pInit) {
           // No penalty for peers sharing an IP address: every peer passed admission, and several Kommunen
           // behind one municipal IT provider's NAT share one (with more than ten on one address gossipsub
           // stopped exchanging messages with them: a new dataset reached none of 29 nodes on 127.0.0.1).
-          // Scores decay every 10 s, not every second: that timer woke each idle node once a second. A penalty
-          // fades as fast as with gossipsub's defaults (to 0.2 of it a second).
-          scoreParams: {
-            IPColocationFactorWeight: 0,
-            decayInterval: SCORE_DECAY_MS,
-            behaviourPenaltyDecay: 0.2 ** (SCORE_DECAY_MS / 1000),
-          },
+          // Scores keep gossipsub's decay of every second: decaying every 10 s (to save an idle node that wake-up)
+          // let penalties of a loaded start-up stand ten times as long, and at N = 100 no dataset reached anyone.
+          scoreParams: { IPColocationFactorWeight: 0 },
           fastMsgIdFn: gossipMessageId,
         }),
         admission,
