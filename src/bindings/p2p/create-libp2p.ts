@@ -133,8 +133,8 @@ export async function buildLibp2p(init: Libp2pInit) {
           // No penalty for peers sharing an IP address: every peer passed admission, and several Kommunen
           // behind one municipal IT provider's NAT share one (with more than ten on one address gossipsub
           // stopped exchanging messages with them: a new dataset reached none of 29 nodes on 127.0.0.1).
-          // Scores keep gossipsub's decay of every second: decaying every 10 s (to save an idle node that wake-up)
-          // let penalties of a loaded start-up stand ten times as long, and at N = 100 no dataset reached anyone.
+          // Scores keep gossipsub's decay of every second: a decay every 10 s would save an idle node one wake-up a
+          // second, but let the penalties of a loaded start-up stand up to ten times as long.
           scoreParams: { IPColocationFactorWeight: 0 },
           fastMsgIdFn: gossipMessageId,
         }),
