@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 
 const NS = 'https://w3id.org/allmende/catalog#'
 /** The filter entry's type: "answer only if the catalog changed". */
-export const IF_CHANGED = `${NS}IfChanged`
+const IF_CHANGED = `${NS}IfChanged`
 /** The filter entry's digest and, on an answer, the digest it stands for. */
 const DIGEST = `${NS}digest`
 const UNCHANGED = `${NS}unchanged`
