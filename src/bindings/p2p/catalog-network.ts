@@ -30,7 +30,7 @@ export interface CatalogTopicHandlers {
 /** Peers the catalog network tells the mesh about: a provider heard of in a summary becomes one to ask. */
 export interface ProviderDirectory {
   /** Every peer known beyond the peer store (bootstrap, remembered, discovered, endorsed, heard of). */
-  known(): readonly PeerId[]
+  known(): Promise<readonly PeerId[]>
   /** Adds a peer heard of, with the addresses it gave. */
   target(peer: PeerId, addresses: readonly Multiaddr[]): void
 }
@@ -117,7 +117,7 @@ export class P2pCatalogNetwork implements CatalogNetwork {
    */
   async providers(): Promise<string[]> {
     const stored = await this.libp2p.peerStore.all()
-    const known = this.directory?.known() ?? []
+    const known = (await this.directory?.known()) ?? []
     const peers = new Map(
       [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known, ...this.heardFrom.values()].map(
         (id) => [id.toString(), id],

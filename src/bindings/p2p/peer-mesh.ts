@@ -231,14 +231,22 @@ export class PeerMesh {
   }
 
   /**
-   * Every peer the mesh knows of (bootstrap, remembered, discovered, endorsed) and does not refuse: the mesh
-   * keeps only a few connected, and a refreshed search asks them all (a request to one the node is not
-   * connected to finds its addresses through the peer locator, which reads {@link addressesOf} first).
+   * Every peer the mesh knows of (bootstrap, remembered, discovered, endorsed) and does not refuse, with its
+   * addresses put into the peer store so a request can dial it: the mesh keeps only a few connected, and a
+   * refreshed search asks them all.
    */
-  known(): PeerId[] {
-    return [...this.targets.values()]
-      .filter((target) => this.admission.deniedReason(target.peerId) === undefined)
-      .map((target) => target.peerId)
+  async known(): Promise<PeerId[]> {
+    const known: PeerId[] = []
+    for (const target of this.targets.values()) {
+      if (this.admission.deniedReason(target.peerId) !== undefined) continue
+      if (target.addresses.length > 0 && this.libp2p.getConnections(target.peerId).length === 0) {
+        await this.libp2p.peerStore
+          .merge(target.peerId, { multiaddrs: target.addresses })
+          .catch(() => undefined)
+      }
+      known.push(target.peerId)
+    }
+    return known
   }
 
   /** The addresses the mesh holds for a peer (bootstrap, remembered, given in a summary or an endorsement). */
