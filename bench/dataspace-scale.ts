@@ -16,7 +16,8 @@
 // `--max-connections`; unset: the product's default), BENCH_V8_FLAGS (space-separated flags each node runs with
 // instead of the product's V8 flags, to compare memory settings), BENCH_OTHER_CLI (another build's `allmende.js`: every
 // second node runs it, the second anchor among them, and the CPU until admitted and at idle is printed per build, both
-// under the same load), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
+// under the same load), BENCH_OTHER_V8_FLAGS (the V8 flags of those nodes instead; alone, every second node runs this
+// build with them, to compare memory settings under the same load), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
 // is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
@@ -53,7 +54,10 @@ const MAX_CONNECTIONS = process.env.BENCH_MAX_CONNECTIONS
 const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
 const NODE_V8_FLAGS = process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? V8_FLAGS
-const OTHER_CLI = process.env.BENCH_OTHER_CLI
+const OTHER_V8_FLAGS = process.env.BENCH_OTHER_V8_FLAGS?.split(' ').filter(Boolean)
+const OTHER_CLI = process.env.BENCH_OTHER_CLI ?? (OTHER_V8_FLAGS === undefined ? undefined : cliPath())
+/** How the per-build lines name the other half of the nodes. */
+const OTHER_LABEL = `${OTHER_CLI}${OTHER_V8_FLAGS === undefined ? '' : ` with ${OTHER_V8_FLAGS.join(' ')}`}`
 const ONLY_ADMISSION = process.env.BENCH_UNTIL === 'admitted'
 
 interface Node {
@@ -190,7 +194,7 @@ function start(node: Node, logs: string): Promise<void> {
       : []
   const limit = MAX_CONNECTIONS === undefined ? [] : ['--max-connections', MAX_CONNECTIONS]
   const args = [
-    ...NODE_V8_FLAGS,
+    ...(runsOtherBuild(node) && OTHER_V8_FLAGS !== undefined ? OTHER_V8_FLAGS : NODE_V8_FLAGS),
     ...profile,
     runsOtherBuild(node) ? OTHER_CLI! : cliPath(),
     'start',
@@ -404,14 +408,26 @@ try {
   const counts = new Map<Node, number>()
   /** When each node was first seen with K admitted peers: the admission timeline (slowest last). */
   const firstWithK = new Map<Node, number>()
-  const admitted = await until(
-    started,
-    async () => {
-      await eachLimited(nodes, 8, async (node) => {
-        const count = await admittedPeers(node).catch(() => 0)
+  const poll = (node: Node) =>
+    admittedPeers(node)
+      .catch(() => 0)
+      .then((count) => {
         counts.set(node, count)
         if (count >= K && !firstWithK.has(node)) firstWithK.set(node, elapsed(started))
       })
+  const admitted = await until(
+    started,
+    async () => {
+      // Each round asks only the nodes below K: every question costs the node a peer list, and asking a hundred
+      // settled nodes every second was load the measured data space would not have. Once all were seen with K,
+      // one round asks them all again, so the figure is a moment when every node had K at once.
+      await eachLimited(
+        nodes.filter((node) => (counts.get(node) ?? 0) < K),
+        8,
+        poll,
+      )
+      if (!nodes.every((node) => (counts.get(node) ?? 0) >= K)) return false
+      await eachLimited(nodes, 8, poll)
       return nodes.every((node) => (counts.get(node) ?? 0) >= K)
     },
     1000,
@@ -501,7 +517,7 @@ try {
     }
     print(
       `  by build: members of this build median ${own.toFixed(2)} s (${readyOf(false).toFixed(2)} s by ready; anchor ` +
-        `${anchorsCpu[0]!.toFixed(1)} s), of ${OTHER_CLI} ${other.toFixed(2)} s (${readyOf(true).toFixed(2)} s by ready; ` +
+        `${anchorsCpu[0]!.toFixed(1)} s), of ${OTHER_LABEL} ${other.toFixed(2)} s (${readyOf(true).toFixed(2)} s by ready; ` +
         `anchor ${anchorsCpu[1]?.toFixed(1)} s): ${(own / other).toFixed(2)}x`,
     )
   }
@@ -785,7 +801,14 @@ try {
         ratio: round(own / other, 2),
       }
       print(
-        `  by build: members of this build median ${own.toFixed(2)} ms/s, of ${OTHER_CLI} ${other.toFixed(2)} ms/s: ${(own / other).toFixed(2)}x`,
+        `  by build: members of this build median ${own.toFixed(2)} ms/s, of ${OTHER_LABEL} ${other.toFixed(2)} ms/s: ${(own / other).toFixed(2)}x`,
+      )
+      const rssOf = (other: boolean) =>
+        median(rss.filter((_, i) => i >= ANCHORS && runsOtherBuild(nodes[i]!) === other))
+      const anchorRss = rss.slice(0, ANCHORS).map((r) => r.toFixed(0))
+      print(
+        `  RSS by build: members of this build median ${rssOf(false).toFixed(0)} MiB (anchor ${anchorRss[0]} MiB), of ` +
+          `${OTHER_LABEL} ${rssOf(true).toFixed(0)} MiB (anchor ${anchorRss[1]} MiB)`,
       )
     }
     print(

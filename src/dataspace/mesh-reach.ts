@@ -22,6 +22,27 @@ export interface Reach {
 const MEMBER_BACKOFF_MS = 30_000
 
 /**
+ * The anchors' PeerIds by descriptor: the mesh asks for its reach several times a tick, and decoding every
+ * anchor's did:key each time was a few per cent of a member's CPU at N = 100 (a newer descriptor is a new object).
+ */
+const anchorPeerIds = new WeakMap<object, readonly string[]>()
+
+function anchorsOf(descriptor: { readonly trustAnchor: readonly string[] }): readonly string[] {
+  let anchors = anchorPeerIds.get(descriptor)
+  if (anchors === undefined) {
+    anchors = descriptor.trustAnchor.flatMap((did) => {
+      try {
+        return [peerIdFromDidKey(did).toString()]
+      } catch {
+        return []
+      }
+    })
+    anchorPeerIds.set(descriptor, anchors)
+  }
+  return anchors
+}
+
+/**
  * Where a node starts looking for peers: the bootstrap addresses of its config and of its data
  * space's current descriptor, once each, never its own.
  */
@@ -44,13 +65,7 @@ export function reachOf(
   refreshMs: number,
 ): Reach {
   const state = dataspace?.standing?.state
-  const anchors = (dataspace?.descriptor.trustAnchor ?? []).flatMap((did) => {
-    try {
-      return [peerIdFromDidKey(did).toString()]
-    } catch {
-      return []
-    }
-  })
+  const anchors = dataspace === undefined ? [] : anchorsOf(dataspace.descriptor)
   const anchorsWanted =
     state === 'anchor'
       ? anchors.length

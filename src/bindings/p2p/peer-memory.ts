@@ -18,39 +18,52 @@ const MAX_REMEMBERED = 1_000
 
 /**
  * The peers this node admitted (Store sublevel `peer-memory`), so a restarted node redials its data space
- * instead of waiting to be found. Only admitted peers are written; a denied one is forgotten.
+ * instead of waiting to be found. Only admitted peers are written; a denied one is forgotten. Reads come from
+ * a copy in memory (at most {@link MAX_REMEMBERED} small records): the peer list of the API and the dashboard
+ * read them all on every call, and at N = 100 that iteration of the store was a few per cent of a node's CPU.
  */
 export class PeerMemory {
   private readonly peers: Sublevel<RememberedPeer>
+  private copy?: Promise<Map<string, RememberedPeer>>
 
   constructor(store: Store) {
     this.peers = store.sublevel<RememberedPeer>(PEER_MEMORY_SUBLEVEL)
   }
 
+  private remembered(): Promise<Map<string, RememberedPeer>> {
+    this.copy ??= (async () => {
+      const found = new Map<string, RememberedPeer>()
+      for await (const [peerId, peer] of this.peers.iterator()) found.set(peerId, peer as RememberedPeer)
+      return found
+    })()
+    return this.copy
+  }
+
   async remember(peer: RememberedPeer): Promise<void> {
-    const before = await this.peers.get(peer.peerId)
+    const peers = await this.remembered()
+    const before = peers.get(peer.peerId)
     const kept: RememberedPeer = {
       ...peer,
       // identify may not have run yet: keep what we knew rather than forgetting the way back
       addresses: peer.addresses.length > 0 ? peer.addresses : (before?.addresses ?? []),
       ...(peer.name === undefined && before?.name !== undefined ? { name: before.name } : {}),
     }
+    peers.set(peer.peerId, kept)
     await this.peers.put(peer.peerId, kept)
     if (before === undefined) await this.trim()
   }
 
   async forget(peerId: string): Promise<void> {
+    ;(await this.remembered()).delete(peerId)
     await this.peers.del(peerId)
   }
 
   async get(peerId: string): Promise<RememberedPeer | undefined> {
-    return this.peers.get(peerId)
+    return (await this.remembered()).get(peerId)
   }
 
   async list(): Promise<RememberedPeer[]> {
-    const found: RememberedPeer[] = []
-    for await (const [, peer] of this.peers.iterator()) found.push(peer as RememberedPeer)
-    return found
+    return [...(await this.remembered()).values()]
   }
 
   private async trim(): Promise<void> {
@@ -59,6 +72,6 @@ export class PeerMemory {
     const oldest = all
       .sort((a, b) => ordinalCompare(a.admittedAt, b.admittedAt))
       .slice(0, all.length - MAX_REMEMBERED)
-    for (const peer of oldest) await this.peers.del(peer.peerId)
+    for (const peer of oldest) await this.forget(peer.peerId)
   }
 }

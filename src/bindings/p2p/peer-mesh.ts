@@ -112,6 +112,7 @@ export class PeerMesh {
   private wasOutsider = false
   /** Connections closed over the limit since the node started. */
   private trimmedCount = 0
+  private readonly bootstrapParsed = new Map<string, { peerId: PeerId; address: Multiaddr } | undefined>()
   private stopped = false
 
   constructor(
@@ -290,9 +291,8 @@ export class PeerMesh {
     if (this.wasOutsider && !standing.outsider) this.lookup()
     this.wasOutsider = standing.outsider
     for (const address of this.options.bootstrap()) {
-      const ma = multiaddr(address)
-      const id = peerIdOf(ma)
-      if (id !== undefined) this.target(peerIdFromString(id), [ma])
+      const parsed = this.bootstrapPeer(address)
+      if (parsed !== undefined) this.target(parsed.peerId, [parsed.address])
     }
     const now = this.now()
     const dialable = [...this.targets.values()].filter((target) => {
@@ -332,6 +332,19 @@ export class PeerMesh {
     return later.length > 0 ? Math.min(...later) - now : false
   }
 
+  /** A bootstrap address parsed once: the mesh reads its bootstrap list on every tick. */
+  private bootstrapPeer(address: string): { peerId: PeerId; address: Multiaddr } | undefined {
+    if (!this.bootstrapParsed.has(address)) {
+      const ma = multiaddr(address)
+      const id = peerIdOf(ma)
+      this.bootstrapParsed.set(
+        address,
+        id === undefined ? undefined : { peerId: peerIdFromString(id), address: ma },
+      )
+    }
+    return this.bootstrapParsed.get(address)
+  }
+
   /** Dials a target now and sets when it is due again should this dial not lead to an admission. */
   private dialAfterBackoff(target: Target, standing: MeshStanding, now: number): void {
     target.failures++
@@ -367,7 +380,7 @@ export class PeerMesh {
   /** Whether the node was given this peer's address (an anchor or a bootstrap peer), not told of it by others. */
   private isConfigured(key: string): boolean {
     if (this.options.standing().anchors.includes(key)) return true
-    return this.options.bootstrap().some((address) => peerIdOf(multiaddr(address)) === key)
+    return this.options.bootstrap().some((address) => this.bootstrapPeer(address)?.peerId.toString() === key)
   }
 
   /**

@@ -135,6 +135,65 @@ describe('canonical forms', () => {
     )
   })
 
+  it('fills the values of a membership presentation into the RDF of its shape exactly as the suite canonicalizes it', async () => {
+    const uuid = fc.uuid().map((u) => `urn:uuid:${u}`)
+    // names as municipalities write them, and values a template must not take verbatim
+    const name = fc.oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+      fc.constantFrom(
+        'Bad Dürkheim',
+        'Kusel $& $1',
+        'Zwei "Anführungszeichen"',
+        'a\\b',
+        'Zeile\nzwei',
+        'allmende-placeholder-1-',
+      ),
+    )
+    const signature = fc.stringMatching(/^z[1-9A-HJ-NP-Za-km-z]{86}$/)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(uuid, multibase, multibase, name, dateTime, signature), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+        multibase,
+        uuid,
+        async (credentials, holderKey, dataSpace) => {
+          const holder = `did:key:${holderKey}`
+          const presentation = {
+            '@context': [CREDENTIALS_CONTEXT_V2],
+            type: ['VerifiablePresentation'],
+            holder,
+            verifiableCredential: credentials.map(([id, anchor, member, name, since, proofValue]) => ({
+              '@context': [CREDENTIALS_CONTEXT_V2, ALLMENDE_CONTEXT_V1],
+              id,
+              type: ['VerifiableCredential', 'DataSpaceMembershipCredential'],
+              issuer: `did:key:${anchor}`,
+              validFrom: since,
+              credentialSubject: {
+                id: `did:key:${member}`,
+                type: 'DataSpaceMember',
+                dataSpace,
+                memberSince: since,
+                name,
+              },
+              proof: {
+                type: 'DataIntegrityProof',
+                created: since,
+                verificationMethod: `did:key:${anchor}#${anchor}`,
+                cryptosuite: 'eddsa-rdfc-2022',
+                proofPurpose: 'assertionMethod',
+                proofValue,
+              },
+            })),
+          }
+          assert.equal(await ours(presentation), await reference(presentation))
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
   it('remembers the canonical form of a document, so a second call costs a hash', async () => {
     const { provider, consumer } = await parties()
     const { proof: _, ...document } = await issueAgreementCredential(
