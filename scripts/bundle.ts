@@ -76,6 +76,46 @@ const nativeLevelBinding: Plugin = {
   },
 }
 
+// mime-types (koa's, through accepts and type-is) reads mime-db's 2,500 types and scores every extension when
+// it loads: about a tenth of the API's load time at every start, for lookups the API makes at its first request
+// that names a type by extension, if ever. The bundle defers both to the first lookup. A mime-types whose source
+// no longer reads as expected stops the build here.
+const lazyMimeTypes: Plugin = {
+  name: 'lazy-mime-types',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[/\\]mime-types[/\\]index\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8')
+      const replace = (from: string | RegExp, to: string, times: number) => {
+        const found = text.split(from).length - 1
+        if (found !== times) throw new Error(`${args.path}: expected ${from} ${times} times, found ${found}`)
+        text = text.replaceAll(from instanceof RegExp ? new RegExp(from, 'g') : from, to)
+      }
+      replace("var db = require('mime-db')", "var loadedDb\nfunction mimeDb () { return (loadedDb ??= require('mime-db')) }", 1)
+      replace(/\bdb\[/, 'mimeDb()[', 6)
+      replace('Object.keys(db)', 'Object.keys(mimeDb())', 1)
+      replace('exports.extensions = Object.create(null)', '', 1)
+      replace('exports.types = Object.create(null)', '', 1)
+      replace(
+        'populateMaps(exports.extensions, exports.types)',
+        [
+          'var maps',
+          'function populatedMaps () {',
+          '  if (maps === undefined) {',
+          '    maps = { extensions: Object.create(null), types: Object.create(null) }',
+          '    populateMaps(maps.extensions, maps.types)',
+          '  }',
+          '  return maps',
+          '}',
+          "Object.defineProperty(exports, 'extensions', { enumerable: true, get: () => populatedMaps().extensions })",
+          "Object.defineProperty(exports, 'types', { enumerable: true, get: () => populatedMaps().types })",
+        ].join('\n'),
+        1,
+      )
+      return { contents: text, loader: 'js' }
+    })
+  },
+}
+
 const result = await build({
   entryPoints: {
     allmende: 'dist/src/cli/main.js',
@@ -99,7 +139,7 @@ const result = await build({
   external: ['@libp2p/mdns'],
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
-  plugins: [offlineJsonld, compactPrefixList, n3AsEsm, nativeLevelBinding],
+  plugins: [offlineJsonld, compactPrefixList, n3AsEsm, nativeLevelBinding, lazyMimeTypes],
   logLevel: 'warning',
   metafile: true,
 })

@@ -36,6 +36,7 @@ import {
   PartyNames,
   reachOf,
   sameDataspacePolicy,
+  VerifiedDescriptors,
 } from './dataspace/index.js'
 import { type Clock, Lifecycle, systemClock } from './lifecycle/index.js'
 import { type Logger, UnauthenticatedRefusals } from './log/index.js'
@@ -101,7 +102,7 @@ export class Connector {
     this.lifecycle.adopt({ stop: () => store.close() })
     try {
       // With a descriptor, only members of its data space are admitted; without one, same-id peers are.
-      const descriptor = await loadNodeDescriptor(directory, config)
+      const descriptor = await loadNodeDescriptor(directory, config, new VerifiedDescriptors(store))
       const descriptorFile = descriptorPath(directory, config)
       // One status list issuer per node and store: membership and agreement credentials share its lists.
       const statusLists = await StatusListIssuer.open({ store, key, now: this.clock })

@@ -12,6 +12,7 @@ import {
 import type { DidResolver } from '../identity/index.js'
 import { loadOnce } from '../util/load-once.js'
 import { InvalidDescriptorError } from './errors.js'
+import type { VerifiedDescriptors } from './verified-descriptors.js'
 
 /** The Data Integrity v2 context: defines `id`, `type` and `proof` for a document that is not a credential. */
 export const DATA_INTEGRITY_CONTEXT_V2 = 'https://w3id.org/security/data-integrity/v2'
@@ -373,10 +374,14 @@ function checkShape(descriptor: JsonLdObject, signed: boolean): void {
   }
 }
 
-/** Reads and verifies a descriptor file. */
+/**
+ * Reads and verifies a descriptor file. With `verified`, bytes verified before are taken as they are, and bytes
+ * that verify now are remembered: a check that depends on nothing but the bytes (every anchor a did:key, whose
+ * key is its name; a did:web anchor's document can change, so its descriptors are checked every time).
+ */
 export async function readDescriptorFile(
   file: string,
-  options: { resolver?: DidResolver } = {},
+  options: { resolver?: DidResolver; verified?: VerifiedDescriptors } = {},
 ): Promise<DataspaceDescriptor> {
   let text: string
   try {
@@ -398,13 +403,23 @@ export async function readDescriptorFile(
       cause,
     })
   }
+  const { verified } = options
+  if (verified !== undefined && (await verified.has(text))) return json as DataspaceDescriptor
+  let descriptor: DataspaceDescriptor
   try {
-    return await verifyDescriptor(json, options)
+    descriptor = await verifyDescriptor(
+      json,
+      options.resolver === undefined ? {} : { resolver: options.resolver },
+    )
   } catch (error) {
     if (error instanceof InvalidDescriptorError)
       throw new InvalidDescriptorError(`${file}: ${error.message}`, { cause: error })
     throw error
   }
+  if (verified !== undefined && descriptor.trustAnchor.every((anchor) => anchor.startsWith('did:key:'))) {
+    await verified.add(text)
+  }
+  return descriptor
 }
 
 /** Writes a descriptor as pretty JSON (mode 0644: it is public). */

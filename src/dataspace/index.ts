@@ -110,3 +110,4 @@ export {
   type Veto,
 } from './revocation-list.js'
 export { TokenMembership } from './token-membership.js'
+export { VERIFIED_DESCRIPTORS_SUBLEVEL, VerifiedDescriptors } from './verified-descriptors.js'

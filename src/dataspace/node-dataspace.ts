@@ -16,6 +16,7 @@ import { Store } from '../store/index.js'
 import { type DataspaceDescriptor, readDescriptorFile, writeDescriptorFile } from './descriptor.js'
 import { InvalidDescriptorError, NoDataspaceError } from './errors.js'
 import { MemberRegistry } from './member-registry.js'
+import type { VerifiedDescriptors } from './verified-descriptors.js'
 
 /** Where a node keeps the descriptor of its data space, relative to its directory. */
 export const DESCRIPTOR_FILE = 'dataspace.json'
@@ -28,15 +29,17 @@ export function descriptorPath(directory: NodeDirectory, config: NodeConfig): st
 
 /**
  * The verified descriptor of a node's data space, or undefined if it joined none. Refuses a config whose
- * `dataspace` is not the descriptor's id (the DHT and gossip names would not match the members').
+ * `dataspace` is not the descriptor's id (the DHT and gossip names would not match the members'). With
+ * `verified` (the node's store), a file verified at an earlier start is not verified again.
  */
 export async function loadNodeDescriptor(
   directory: NodeDirectory,
   config: NodeConfig,
+  verified?: VerifiedDescriptors,
 ): Promise<DataspaceDescriptor | undefined> {
   const file = descriptorPath(directory, config)
   if (file === undefined) return undefined
-  const descriptor = await readDescriptorFile(file)
+  const descriptor = await readDescriptorFile(file, verified === undefined ? {} : { verified })
   if (descriptor.id !== config.dataspace) {
     throw new InvalidDescriptorError(
       `${directory.configFile} names data space "${config.dataspace}" but its descriptor ${file} is ${descriptor.id}; ` +

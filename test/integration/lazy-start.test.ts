@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { initNode } from '../../src/config/index.js'
 import { ALLMENDE_CONTEXT_V1, CREDENTIALS_CONTEXT_V2 } from '../../src/credentials/index.js'
+import { adoptDescriptor, createDescriptor } from '../../src/dataspace/index.js'
 import { allmendeJson, allmendeOk, type RunningNode, startAllmende } from '../support/cli-process.js'
 import { repoRoot } from '../support/repo.js'
 import { tempDir } from '../support/temp-dir.js'
@@ -31,25 +33,32 @@ function modulesIn(url: string): string[] {
   return output === undefined ? [url] : Object.keys(output.inputs).map((input) => `/${input}`)
 }
 
+/** The modules a node loaded so far, from its trace file. */
+const modulesLoaded = (trace: string) => readFileSync(trace, 'utf8').split('\n').flatMap(modulesIn)
+/** Which of the {@link HEAVY} libraries a node loaded so far. */
+const heavyLibrariesLoaded = (trace: string) =>
+  Object.entries(HEAVY)
+    .filter(([, pattern]) => modulesLoaded(trace).some((url) => pattern.test(url)))
+    .map(([name]) => name)
+/** `NODE_OPTIONS` and environment that make a node write the modules it loads into `trace`. */
+const tracedTo = (trace: string) => ({
+  NODE_OPTIONS: `--import ${pathToFileURL(join(import.meta.dirname, '..', 'support', 'module-trace.js')).href}`,
+  ALLMENDE_MODULE_TRACE: trace,
+})
+
 describe('allmende start loads heavy libraries on first use', () => {
   let dir: string
   let trace: string
   let node: RunningNode
-  const loaded = () => readFileSync(trace, 'utf8').split('\n').flatMap(modulesIn)
-  const loadedLibraries = () =>
-    Object.entries(HEAVY)
-      .filter(([, pattern]) => loaded().some((url) => pattern.test(url)))
-      .map(([name]) => name)
+  const loaded = () => modulesLoaded(trace)
+  const loadedLibraries = () => heavyLibrariesLoaded(trace)
 
   before(async () => {
     const root = await tempDir()
     dir = join(root, 'node')
     trace = join(root, 'modules.txt')
     await allmendeOk(['init', '--dir', dir, '--name', 'Lazy'])
-    const hook = pathToFileURL(join(import.meta.dirname, '..', 'support', 'module-trace.js')).href
-    node = await startAllmende(['--dir', dir], {
-      env: { NODE_OPTIONS: `--import ${hook}`, ALLMENDE_MODULE_TRACE: trace },
-    })
+    node = await startAllmende(['--dir', dir], { env: tracedTo(trace) })
   })
   after(() => node?.stop())
 
@@ -84,5 +93,25 @@ describe('allmende start loads heavy libraries on first use', () => {
       loaded().filter((module) => /\/node_modules\/(undici|@digitalbazaar\/http-client)\//.test(module)),
       [],
     )
+  })
+})
+
+describe('a member restarted with the descriptor it verified before', () => {
+  it('is ready without the credential stack: the same bytes are not verified again', async () => {
+    const root = await tempDir()
+    const anchor = await initNode(join(root, 'anchor'), { name: 'Anker' })
+    const member = await initNode(join(root, 'member'), { name: 'Mitglied' })
+    const descriptor = await createDescriptor({ title: 'Neustart', anchors: [anchor.key] })
+    await adoptDescriptor(member.directory, descriptor)
+    const first = await startAllmende(['--dir', member.directory.root])
+    await first.stop()
+    const trace = join(root, 'modules.txt')
+    const again = await startAllmende(['--dir', member.directory.root], { env: tracedTo(trace) })
+    try {
+      assert.ok(modulesLoaded(trace).some((module) => module.includes('/node_modules/libp2p/')))
+      assert.deepEqual(heavyLibrariesLoaded(trace), [])
+    } finally {
+      await again.stop()
+    }
   })
 })

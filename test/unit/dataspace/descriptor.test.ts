@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { addProof, type JsonLdObject } from '../../../src/credentials/index.js'
@@ -14,9 +14,11 @@ import {
   readDescriptorFile,
   signDescriptor,
   successorRefusal,
+  VerifiedDescriptors,
   verifyDescriptor,
   writeDescriptorFile,
 } from '../../../src/dataspace/index.js'
+import { Store } from '../../../src/store/index.js'
 import { tempDir } from '../../support/temp-dir.js'
 import { keys } from './fixtures.js'
 
@@ -124,6 +126,27 @@ describe('data space descriptor', () => {
     await writeFile(join(dir, 'broken.json'), '{"id":')
     await assert.rejects(readDescriptorFile(join(dir, 'broken.json')), /broken\.json is not valid JSON/)
     await assert.rejects(readDescriptorFile(join(dir, 'absent.json')), /absent\.json not found/)
+  })
+
+  it('is verified once per exact bytes when the node remembers what it verified', async (t) => {
+    const { anchor1 } = await keys()
+    const dir = await tempDir('allmende-descriptor-')
+    const store = await Store.open(join(dir, 'db'))
+    t.after(() => store.close())
+    const verified = new VerifiedDescriptors(store)
+    const file = join(dir, 'dataspace.json')
+    const descriptor = await createDescriptor({ title: 'Gemerkt', anchors: [anchor1] })
+    await writeDescriptorFile(file, descriptor)
+    assert.equal((await readDescriptorFile(file, { verified })).id, descriptor.id)
+    assert.equal(await verified.has(await readFile(file, 'utf8')), true)
+    // Other bytes are another file: the altered title breaks the anchor's proof, and nothing is remembered.
+    await writeDescriptorFile(file, { ...descriptor, title: 'Verändert' })
+    const altered = await readFile(file, 'utf8')
+    await assert.rejects(readDescriptorFile(file, { verified }), /signature does not verify/)
+    assert.equal(await verified.has(altered), false)
+    // Remembered bytes are taken as they are, without a check.
+    await verified.add(altered)
+    assert.equal((await readDescriptorFile(file, { verified })).title, 'Verändert')
   })
 })
 
