@@ -21,6 +21,8 @@ import type { PeerAdmission } from './admission.js'
 import { NotConnectedError } from './errors.js'
 import { gossipMessageId } from './gossip-message-id.js'
 import { membersOnly } from './member-gate.js'
+import { wholeNoiseMessages } from './whole-noise-messages.js'
+import { grantWindowAtHalf } from './yamux-window-updates.js'
 
 export interface Libp2pInit {
   privateKey: Ed25519PrivateKey
@@ -75,6 +77,7 @@ export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
  */
 export async function buildLibp2p(init: Libp2pInit) {
   const admission = init.admission
+  grantWindowAtHalf()
   const node = await createLibp2p({
     start: false,
     privateKey: init.privateKey,
@@ -83,7 +86,7 @@ export async function buildLibp2p(init: Libp2pInit) {
       ...(init.announce === undefined || init.announce.length === 0 ? {} : { announce: init.announce }),
     },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [wholeNoiseMessages(noise())],
     // No yamux keep-alive: it pinged every connection every 30 s besides the connection monitor, and only
     // logged a ping that failed (the monitor closes such a connection).
     streamMuxers: [yamux({ enableKeepAlive: false })],
