@@ -3,17 +3,24 @@
 // idle. Yardstick, measured in the same run and alternating with the node: `node -e ''` for time and CPU,
 // and an idle `node` (a timer, nothing loaded) for memory. Both run with the V8 flags `allmende` runs with.
 // BENCH_CLI=PATH measures another build's command (e.g. the previous commit's, or this build's unbundled
-// `dist/src/cli/main.js`) with the same yardstick.
+// `dist/src/cli/main.js`) with the same yardstick. BENCH_OTHER_CLI=PATH starts another build's command in turn
+// with this one (noop, this, other, noop, other, this, …), so both builds meet the same load. BENCH_MEMBER=1 starts a member
+// of a data space (a descriptor signed by an anchor that is not running, and the anchor's endorsement) instead
+// of a node of its own, like the scale bench's members.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
+import { initNode, openNode } from '../src/config/index.js'
+import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
 import { cliPath } from '../test/support/repo.js'
 import { benchDir } from './support/temp-dir.js'
 
 const cli = process.env.BENCH_CLI ?? cliPath()
+const otherCli = process.env.BENCH_OTHER_CLI
 const RUNS = Number(process.env.BENCH_RUNS ?? 7)
 const IDLE_MS = Number(process.env.BENCH_IDLE_SECONDS ?? 30) * 1000
+const MEMBER = process.env.BENCH_MEMBER === '1'
 
 interface Start {
   readonly readyMs: number
@@ -87,15 +94,43 @@ function measure(
   })
 }
 
-const dir = join(benchDir('allmende-bench-'), 'node')
-spawnSync(process.execPath, [cli, 'init', '--dir', dir, '--name', 'Bench'], { stdio: 'ignore' })
+/** A member's directory: its anchor signed the descriptor and endorsed it, and stays stopped. */
+async function memberDir(root: string): Promise<string> {
+  const anchor = await initNode(join(root, 'anchor'), { name: 'Anker' })
+  const member = await initNode(join(root, 'node'), { name: 'Bench' })
+  const descriptor = await createDescriptor({
+    title: 'Startup',
+    anchors: [anchor.key],
+    endorsementsRequired: 1,
+    bootstrap: [`${anchor.config.listen[0]}/p2p/${anchor.key.peerId.toString()}`],
+  })
+  for (const files of [anchor, member]) await adoptDescriptor(files.directory, descriptor)
+  const opened = await openNode(anchor.directory.root)
+  const registry = await openOfflineRegistry(opened.directory, opened.config, opened.key)
+  try {
+    await registry.registry.endorse(member.key.did)
+  } finally {
+    await registry.close()
+  }
+  return member.directory.root
+}
+
+const root = benchDir('allmende-bench-')
+let dir = join(root, 'node')
+if (MEMBER) dir = await memberDir(root)
+else spawnSync(process.execPath, [cli, 'init', '--dir', dir, '--name', 'Bench'], { stdio: 'ignore' })
 childrenCpuMs()
 
 const noop: Start[] = []
 const starts: Start[] = []
+const otherStarts: Start[] = []
+const isReady = (out: string) => out.includes('ready ')
 for (let i = 0; i < RUNS; i++) {
   noop.push(nodeNoop())
-  starts.push(await measure([cli, 'start', '--dir', dir], (out) => out.includes('ready '), 0))
+  // Which build starts first alternates, so neither always follows the yardstick.
+  const order: [string, Start[]][] = [[cli, starts]]
+  if (otherCli !== undefined) order[i % 2 === 0 ? 'push' : 'unshift']([otherCli, otherStarts])
+  for (const [command, into] of order) into.push(await measure([command, 'start', '--dir', dir], isReady, 0))
 }
 const idleNode = await measure(
   ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"],
@@ -108,11 +143,22 @@ const figure = (values: readonly Start[], key: keyof Start) => median(values.map
 const [noopMs, noopCpu] = [figure(noop, 'readyMs'), figure(noop, 'cpuMs')]
 const [readyMs, cpuMs] = [figure(starts, 'readyMs'), figure(starts, 'cpuMs')]
 const [load1] = readFileSync('/proc/loadavg', 'utf8').split(' ')
-console.log(`load average (1 min) ${load1}; medians over ${RUNS} runs, V8 flags ${V8_FLAGS.join(' ')}`)
+console.log(
+  `load average (1 min) ${load1}; medians over ${RUNS} runs, V8 flags ${V8_FLAGS.join(' ')}${MEMBER ? '; a data space member' : ''}`,
+)
 console.log(`node -e '' (yardstick):      ${noopMs.toFixed(0)} ms to exit, ${noopCpu.toFixed(0)} ms CPU`)
 console.log(
   `allmende start -> ready:      ${readyMs.toFixed(0)} ms (${(readyMs / noopMs).toFixed(1)}x), ${cpuMs.toFixed(0)} ms CPU (${(cpuMs / noopCpu).toFixed(1)}x)  [goal < 1500 ms: ${readyMs < 1500 ? 'met' : 'MISSED'}]`,
 )
+const other =
+  otherCli === undefined
+    ? undefined
+    : { readyMs: figure(otherStarts, 'readyMs'), cpuMs: figure(otherStarts, 'cpuMs') }
+if (other !== undefined) {
+  console.log(
+    `other build (${otherCli}) -> ready: ${other.readyMs.toFixed(0)} ms, ${other.cpuMs.toFixed(0)} ms CPU (${(other.cpuMs / noopCpu).toFixed(1)}x); this build's CPU is ${(cpuMs / other.cpuMs).toFixed(2)}x the other's`,
+  )
+}
 console.log(
   `idle node (yardstick) after ${IDLE_MS / 1000} s: RSS ${idleNode.rssMiB.toFixed(0)} MiB, PSS ${idleNode.pssMiB.toFixed(0)} MiB`,
 )
@@ -120,5 +166,5 @@ console.log(
   `allmende idle after ${IDLE_MS / 1000} s:       RSS ${idleAllmende.rssMiB.toFixed(0)} MiB (${(idleAllmende.rssMiB / idleNode.rssMiB).toFixed(1)}x), PSS ${idleAllmende.pssMiB.toFixed(0)} MiB  [goal < 100 MB: ${idleAllmende.rssMiB * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
 )
 console.log(
-  `result ${JSON.stringify({ load1: Number(load1), noopMs, noopCpuMs: noopCpu, readyMs, cpuMs, idleNode, idleAllmende })}`,
+  `result ${JSON.stringify({ load1: Number(load1), member: MEMBER, noopMs, noopCpuMs: noopCpu, readyMs, cpuMs, ...(other === undefined ? {} : { other }), idleNode, idleAllmende })}`,
 )

@@ -48,6 +48,34 @@ const compactPrefixList: Plugin = {
   },
 }
 
+// n3's `main` is CommonJS whose index requires all of it: the store, the reasoner and the stream parser with
+// readable-stream (250 KB the bundle loaded at every start, where only the policy's Turtle reader and the DCAT
+// export use n3). Its ES module source (`module`, free of side effects by its package.json) lets the bundle keep
+// only the parser and the writer.
+const n3AsEsm: Plugin = {
+  name: 'n3-as-esm',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^n3$/ }, async (args) => {
+      const { path } = await bundler.resolve('n3/src/index.js', { kind: args.kind, resolveDir: args.resolveDir })
+      return { path }
+    })
+  },
+}
+
+// classic-level finds its native addon by its own folder (node-gyp-build(__dirname)), so that one file stays in
+// node_modules; the rest of the database stack (abstract-level and its helpers, about thirty small CommonJS
+// files) goes into the bundle, where a start loads it without resolving and reading each file.
+const nativeLevelBinding: Plugin = {
+  name: 'native-level-binding',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\.\/binding$/ }, (args) =>
+      /[/\\]classic-level[/\\][^/\\]+\.js$/.test(args.importer)
+        ? { path: 'classic-level/binding.js', external: true }
+        : undefined,
+    )
+  },
+}
+
 const result = await build({
   entryPoints: {
     allmende: 'dist/src/cli/main.js',
@@ -67,11 +95,11 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'linked',
-  // A native addon, a logger that starts worker files of its own by path, and an optional discovery service.
-  external: ['classic-level', 'pino', '@libp2p/mdns'],
+  // An optional discovery service (classic-level's native addon: see nativeLevelBinding).
+  external: ['@libp2p/mdns'],
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
-  plugins: [offlineJsonld, compactPrefixList],
+  plugins: [offlineJsonld, compactPrefixList, n3AsEsm, nativeLevelBinding],
   logLevel: 'warning',
   metafile: true,
 })
