@@ -17,7 +17,8 @@
 // instead of the product's V8 flags, to compare memory settings), BENCH_OTHER_CLI (another build's `allmende.js`: every
 // second node runs it, the second anchor among them, and the CPU until admitted and at idle is printed per build, both
 // under the same load), BENCH_OTHER_V8_FLAGS (the V8 flags of those nodes instead; alone, every second node runs this
-// build with them, to compare memory settings under the same load), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
+// build with them, to compare memory settings under the same load), BENCH_CLI (another build's `allmende.js` for
+// every node, e.g. the previous commit's as the yardstick of this bench's code), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
 // is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
@@ -55,7 +56,9 @@ const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
 const NODE_V8_FLAGS = process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? V8_FLAGS
 const OTHER_V8_FLAGS = process.env.BENCH_OTHER_V8_FLAGS?.split(' ').filter(Boolean)
-const OTHER_CLI = process.env.BENCH_OTHER_CLI ?? (OTHER_V8_FLAGS === undefined ? undefined : cliPath())
+/** The command every node runs (BENCH_CLI: another build's `allmende.js`, measured with this bench's code). */
+const CLI = process.env.BENCH_CLI ?? cliPath()
+const OTHER_CLI = process.env.BENCH_OTHER_CLI ?? (OTHER_V8_FLAGS === undefined ? undefined : CLI)
 /** How the per-build lines name the other half of the nodes. */
 const OTHER_LABEL = `${OTHER_CLI}${OTHER_V8_FLAGS === undefined ? '' : ` with ${OTHER_V8_FLAGS.join(' ')}`}`
 const ONLY_ADMISSION = process.env.BENCH_UNTIL === 'admitted'
@@ -196,7 +199,7 @@ function start(node: Node, logs: string): Promise<void> {
   const args = [
     ...(runsOtherBuild(node) && OTHER_V8_FLAGS !== undefined ? OTHER_V8_FLAGS : NODE_V8_FLAGS),
     ...profile,
-    runsOtherBuild(node) ? OTHER_CLI! : cliPath(),
+    runsOtherBuild(node) ? OTHER_CLI! : CLI,
     'start',
     '--dir',
     node.files.directory.root,
@@ -662,7 +665,7 @@ try {
       const t0 = performance.now()
       execFileSync(
         process.execPath,
-        [cliPath(), 'catalog', '--q', WORDS[0]!, '--dir', asker.files.directory.root, '--json'],
+        [CLI, 'catalog', '--q', WORDS[0]!, '--dir', asker.files.directory.root, '--json'],
         {
           maxBuffer: 256 * 1024 * 1024,
         },

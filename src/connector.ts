@@ -1,4 +1,5 @@
 import './polyfills.js'
+import './debug-colors.js'
 import { rm, writeFile } from 'node:fs/promises'
 import {
   type ConnectionChurnCounts,

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 node --max-semi-space-size=1 --expose-gc
 import '../polyfills.js'
+import '../debug-colors.js'
 import { processIo } from './command.js'
 import { runCli } from './run-cli.js'
 

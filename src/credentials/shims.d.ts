@@ -105,14 +105,8 @@ declare module '@digitalbazaar/ed25519-multikey' {
     id?: string
     controller?: string
     publicKeyMultibase: string
-    signer(): ShimSigner
     export(options: { publicKey?: boolean; includeContext?: boolean }): Promise<ShimJsonLdObject>
   }
-  export function generate(options: {
-    id?: string
-    controller?: string
-    seed?: Uint8Array
-  }): Promise<Ed25519MultikeyKeyPair>
   export function from(key: ShimJsonLdObject): Promise<Ed25519MultikeyKeyPair>
 }
 

@@ -25,7 +25,7 @@ const DER_PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420',
 const KEY_CACHE_LIMIT = 4096
 const privateKeys = new Map<string, KeyObject>()
 const publicKeys = new Map<string, KeyObject>()
-const signers = new Map<string, Promise<Signer>>()
+const signers = new Map<string, Signer>()
 
 function remember<V>(map: Map<string, V>, key: string, value: V): V {
   if (map.size >= KEY_CACHE_LIMIT) map.delete(map.keys().next().value!)
@@ -62,22 +62,19 @@ export function publicKeyOfMultibase(publicKeyMultibase: string): KeyObject {
   return remember(publicKeys, publicKeyMultibase, key)
 }
 
-// The Ed25519Multikey pair names the signer (id, algorithm); signing itself uses the cached KeyObject, as
-// ed25519-multikey imports the key anew on every call (~0.4 ms of a ~2 ms proof).
-function signerOf(key: SigningKey): Promise<Signer> {
+// What the Data Integrity suite asks of a signer: its verification method, the algorithm and the signature, made
+// with the cached KeyObject. (Ed25519Multikey.generate derived the public key in JavaScript, about 3 ms per
+// key, only to name the signer; it also imports the key anew on every signature.)
+function signerOf(key: SigningKey): Signer {
   const cacheKey = `${key.verificationMethod} ${Buffer.from(key.seed).toString('base64')}`
   const cached = signers.get(cacheKey)
   if (cached !== undefined) return cached
   const privateKey = privateKeyOf(key)
-  const signer = loadVcLibraries()
-    .then(({ Ed25519Multikey }) =>
-      Ed25519Multikey.generate({ seed: key.seed, id: key.verificationMethod, controller: key.did }),
-    )
-    .then((pair): Signer => {
-      const { id, algorithm } = pair.signer()
-      return { id, algorithm, sign: async ({ data }) => new Uint8Array(sign(null, data, privateKey)) }
-    })
-  return remember(signers, cacheKey, signer)
+  return remember(signers, cacheKey, {
+    id: key.verificationMethod,
+    algorithm: 'Ed25519',
+    sign: async ({ data }) => new Uint8Array(sign(null, data, privateKey)),
+  })
 }
 
 type Cryptosuite = Awaited<ReturnType<typeof loadVcLibraries>>['eddsaRdfc2022']
@@ -110,12 +107,8 @@ const cryptosuite = loadOnce(async (): Promise<Cryptosuite> => {
 
 /** A Data Integrity `eddsa-rdfc-2022` suite that signs as `key`, stamping `created` with `date`. */
 export async function signingSuite(key: SigningKey, date: Date): Promise<DataIntegrityProof> {
-  const [{ DataIntegrityProof }, suite, signer] = await Promise.all([
-    loadVcLibraries(),
-    cryptosuite(),
-    signerOf(key),
-  ])
-  return new DataIntegrityProof({ signer, date, cryptosuite: suite })
+  const [{ DataIntegrityProof }, suite] = await Promise.all([loadVcLibraries(), cryptosuite()])
+  return new DataIntegrityProof({ signer: signerOf(key), date, cryptosuite: suite })
 }
 
 /** The verifying `eddsa-rdfc-2022` suite; keys come through the document loader. */

@@ -1,16 +1,15 @@
 import { loadOnce } from '../util/load-once.js'
 
 /**
- * The Data Integrity stack (@digitalbazaar/vc, jsonld-signatures, the eddsa-rdfc-2022 suite, Ed25519
- * Multikeys, Bitstring Status Lists), loaded on the first credential a node issues or verifies: about a
+ * The Data Integrity stack (@digitalbazaar/vc, jsonld-signatures, the eddsa-rdfc-2022 suite, Bitstring
+ * Status Lists), loaded on the first credential a node issues or verifies: about a
  * quarter of the CPU a node spent to start when every node loaded it eagerly (bench/startup).
  */
 export const loadVcLibraries = loadOnce(async () => {
-  const [vc, jsigs, dataIntegrity, Ed25519Multikey, eddsa, bsl] = await Promise.all([
+  const [vc, jsigs, dataIntegrity, eddsa, bsl] = await Promise.all([
     import('@digitalbazaar/vc'),
     import('jsonld-signatures'),
     import('@digitalbazaar/data-integrity'),
-    import('@digitalbazaar/ed25519-multikey'),
     import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite'),
     import('@digitalbazaar/vc-bitstring-status-list'),
   ])
@@ -18,7 +17,6 @@ export const loadVcLibraries = loadOnce(async () => {
     vc,
     jsigs: jsigs.default,
     DataIntegrityProof: dataIntegrity.DataIntegrityProof,
-    Ed25519Multikey,
     eddsaRdfc2022: eddsa.cryptosuite,
     bsl,
   }

@@ -15,6 +15,8 @@ export const MEMBERSHIP_SUBLEVEL = 'membership'
  */
 export class MembershipWallet {
   private readonly credentials: Sublevel<JsonLdObject>
+  /** The stored credentials, read once until the next change: every admission handshake lists them. */
+  private stored?: Promise<JsonLdObject[]>
 
   constructor(
     store: Store,
@@ -56,6 +58,7 @@ export class MembershipWallet {
       )
     }
     await this.credentials.put(`${this.descriptor.id} ${result.issuer}`, credential)
+    this.stored = undefined
   }
 
   /** Drops the credential of an anchor (it answered that this node is not, or no longer, endorsed). */
@@ -63,19 +66,32 @@ export class MembershipWallet {
     const key = `${this.descriptor.id} ${anchor}`
     if ((await this.credentials.get(key)) === undefined) return false
     await this.credentials.del(key)
+    this.stored = undefined
     return true
   }
 
-  /** The stored credentials that are still within their validity period. */
+  /** The stored credentials that are still within their validity period (shared: not to be changed). */
   async list(now: Date = new Date()): Promise<JsonLdObject[]> {
+    this.stored ??= this.readStored()
+    const stored = this.stored
+    // a failed read is not kept: the next call reads again
+    const all = await stored.catch((error: unknown) => {
+      if (this.stored === stored) this.stored = undefined
+      throw error
+    })
+    return all.filter((credential) => {
+      const until = (credential as { validUntil?: string }).validUntil
+      return until === undefined || Date.parse(until) > now.getTime()
+    })
+  }
+
+  private async readStored(): Promise<JsonLdObject[]> {
     const found: JsonLdObject[] = []
-    const prefix = `${this.descriptor.id} `
     for await (const [, credential] of this.credentials.iterator({
-      gte: prefix,
+      gte: `${this.descriptor.id} `,
       lt: `${this.descriptor.id}!`,
     })) {
-      const until = (credential as { validUntil?: string }).validUntil
-      if (until === undefined || Date.parse(until) > now.getTime()) found.push(credential as JsonLdObject)
+      found.push(credential)
     }
     return found
   }

@@ -371,6 +371,17 @@ describe('negotiation and transfer with a provider at its connection limit', () 
       },
       { what: `B at its limit of ${limit} connections`, timeoutMs: 120_000 },
     )
+    // A finds B through the peers that admitted it: a request before any did fails at once (once in a full run)
+    await eventually(
+      async () => {
+        const { connectivity } = await call<{ connectivity: { admittedPeers: number } }>(
+          'a',
+          '/api/v1/status',
+        )
+        return connectivity.admittedPeers > 0 ? true : undefined
+      },
+      { what: 'A admitted by a peer', timeoutMs: 120_000 },
+    )
     const negotiation = await call<{ id: string }>('a', '/api/v1/negotiations', {
       provider: ids.b!.did,
       dataset: dataset.id,

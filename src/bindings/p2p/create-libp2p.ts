@@ -65,6 +65,26 @@ export function connectionCeiling(maxConnections: number, anchor: boolean): numb
 /** An anchor keeps a connection to every member that dials it (see the peer mesh's pruning): hundreds. */
 const ANCHOR_CEILING = 1_000
 
+/**
+ * Gossip settings for a private data space of up to hundreds of admitted members whose messages are few and
+ * small (announcements, summaries of at most a few KiB). Every node hears a message from each of its mesh
+ * peers, so the mesh degree is the cost of each message: four (not six) keeps a mesh of degree three or more
+ * connected and a few hops across (a publisher also floods its own message to every member it holds a
+ * connection to). Gossip about recent messages (IHAVE) goes to fewer peers outside the mesh, as summaries
+ * repeat a provider's changes anyway: an anchor with a hundred connections sent it to a quarter of them every
+ * second. No IDONTWANT: for messages this small it cost a frame to every mesh peer, and on a loaded machine it
+ * arrived after the duplicate it was to spare.
+ */
+const QUIET_GOSSIP = {
+  D: 4,
+  Dlo: 3,
+  Dhi: 8,
+  Dscore: 2,
+  Dlazy: 3,
+  gossipFactor: 0.1,
+  idontwantMinDataSize: Number.POSITIVE_INFINITY,
+} as const
+
 /** The services every Allmende node runs; typed so callers reach `services.dht` etc. */
 export type AllmendeLibp2p = Awaited<ReturnType<typeof buildLibp2p>>
 
@@ -140,6 +160,7 @@ export async function buildLibp2p(init: Libp2pInit) {
           // second, but let the penalties of a loaded start-up stand up to ten times as long.
           scoreParams: { IPColocationFactorWeight: 0 },
           fastMsgIdFn: gossipMessageId,
+          ...QUIET_GOSSIP,
         }),
         admission,
       ),

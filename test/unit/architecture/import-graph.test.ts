@@ -56,7 +56,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['contract', 'transfer', 'transfer/data-plane', 'transfer/sources', 'catalog', 'dataspace'],
   ['process', 'lifecycle'],
   ['policy', 'credentials', 'identity', 'protocol', 'audit', 'store', 'config', 'log', 'util', 'workers'],
-  ['polyfills.ts', 'ui'],
+  ['polyfills.ts', 'debug-colors.ts', 'ui'],
 ]
 
 function floorOf(folder: string): number {

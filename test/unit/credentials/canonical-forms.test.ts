@@ -194,6 +194,34 @@ describe('canonical forms', () => {
     )
   })
 
+  it('fills the bits of a status list into the RDF of its shape exactly as the suite canonicalizes it', async () => {
+    const { provider } = await parties()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^u[A-Za-z0-9_-]{20,3000}$/),
+        dateTime,
+        async (encodedList, validFrom) => {
+          const list = `urn:allmende:status:${provider.did}:1`
+          const credential = {
+            '@context': [CREDENTIALS_CONTEXT_V2],
+            id: list,
+            type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+            issuer: provider.did,
+            validFrom,
+            credentialSubject: {
+              id: `${list}#list`,
+              type: 'BitstringStatusList',
+              statusPurpose: 'revocation',
+              encodedList,
+            },
+          }
+          assert.equal(await ours(credential), await reference(credential))
+        },
+      ),
+      { numRuns: 30 },
+    )
+  })
+
   it('remembers the canonical form of a document, so a second call costs a hash', async () => {
     const { provider, consumer } = await parties()
     const { proof: _, ...document } = await issueAgreementCredential(

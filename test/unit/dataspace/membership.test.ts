@@ -401,6 +401,24 @@ describe('membership', () => {
     })
   })
 
+  describe('MembershipWallet', () => {
+    it('lists a credential once it is put and no longer once it is removed', async () => {
+      const own = await tempStore()
+      try {
+        const credential = await endorsement(single, k.anchor1, k.member)
+        const wallet = new MembershipWallet(own, single, k.member.did)
+        assert.deepEqual(await wallet.list(), [])
+        await wallet.put(credential, k.anchor1.did)
+        assert.deepEqual(await wallet.endorsers(), [k.anchor1.did])
+        assert.deepEqual(await wallet.list(new Date(Date.parse(credential.validUntil as string) + 1)), [])
+        assert.equal(await wallet.remove(k.anchor1.did), true)
+        assert.deepEqual(await wallet.list(), [])
+      } finally {
+        await own.close()
+      }
+    })
+  })
+
   describe('MembershipAdmissionPolicy', () => {
     it('shows the wallet credential to a peer, admits the peer, and finds the revocation on recheck', async () => {
       const registry = new MemberRegistry({
