@@ -31,12 +31,21 @@ export class PeerMemory {
   }
 
   private remembered(): Promise<Map<string, RememberedPeer>> {
-    this.copy ??= (async () => {
-      const found = new Map<string, RememberedPeer>()
-      for await (const [peerId, peer] of this.peers.iterator()) found.set(peerId, peer as RememberedPeer)
-      return found
-    })()
+    if (this.copy === undefined) {
+      const reading = this.readAll()
+      this.copy = reading
+      // a failed read is not kept: the next call reads the store again
+      reading.catch(() => {
+        if (this.copy === reading) this.copy = undefined
+      })
+    }
     return this.copy
+  }
+
+  private async readAll(): Promise<Map<string, RememberedPeer>> {
+    const found = new Map<string, RememberedPeer>()
+    for await (const [peerId, peer] of this.peers.iterator()) found.set(peerId, peer as RememberedPeer)
+    return found
   }
 
   async remember(peer: RememberedPeer): Promise<void> {
