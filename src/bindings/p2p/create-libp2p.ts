@@ -21,6 +21,7 @@ import type { PeerAdmission } from './admission.js'
 import { NotConnectedError } from './errors.js'
 import { gossipMessageId } from './gossip-message-id.js'
 import { membersOnly } from './member-gate.js'
+import { skipRepeatedProtocolMerges } from './protocol-merges.js'
 import { wholeNoiseMessages } from './whole-noise-messages.js'
 import { grantWindowAtHalf } from './yamux-window-updates.js'
 
@@ -166,6 +167,7 @@ export async function buildLibp2p(init: Libp2pInit) {
       ),
     },
   })
+  skipRepeatedProtocolMerges(node.peerStore)
   return node satisfies Libp2p
 }
 
