@@ -42,3 +42,11 @@ export class PeerNotFoundError extends AllmendeError {
     )
   }
 }
+
+/** A peer refused this node its member directory: it has not admitted this node (yet, or no longer). */
+export class MemberDirectoryRefusedError extends AllmendeError {
+  static override name = 'MemberDirectoryRefusedError'
+  constructor(peer: string, reason: string) {
+    super('ALLMENDE_DIRECTORY_REFUSED', `peer ${peer} refused its member directory: ${reason}`)
+  }
+}
