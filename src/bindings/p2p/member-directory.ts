@@ -80,6 +80,10 @@ export class MemberDirectory {
       this.firstHand.set(peer.toString(), peer)
       this.firstPull(peer)
     })
+    // The mesh starts before the node's services: peers it admitted meanwhile count too.
+    const admitted = this.libp2p.getPeers().filter((peer) => this.admission.admittedNow(peer))
+    for (const peer of admitted) this.firstHand.set(peer.toString(), peer)
+    if (admitted[0] !== undefined) this.firstPull(admitted[0])
   }
 
   async stop(): Promise<void> {
