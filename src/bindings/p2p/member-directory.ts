@@ -26,11 +26,14 @@ const TIMEOUT_MS = 10_000
  * started at the same moment as this node have reached every member on the catalog topic, so two members that
  * joined together and were both unknown to the first peer asked learn of each other.
  */
-const SECOND_PULL_AFTER_MS = 30_000
+const NEXT_PULL_AFTER_MS = 30_000
 /** Pulls that answered: the first when a member admits a peer, the second a while later from another peer. */
 const PULLS = 2
-/** A second pull that fails is tried again at most this often (the first is tried on every admission). */
-const SECOND_PULL_ATTEMPTS = 3
+/**
+ * Pulls on a timer, each {@link NEXT_PULL_AFTER_MS} after the last pull: the second, or one after a failed pull
+ * (a peer of an older version, or too busy) when no admission comes to try another peer.
+ */
+const TIMED_PULLS = 3
 /** What the refused asker reads: nothing of the data space, only what to do. */
 const REFUSAL = 'the member directory answers admitted members only: pass the admission handshake first'
 
@@ -56,10 +59,11 @@ export class MemberDirectory {
   /** Members named by a peer's directory. */
   private readonly taken = new Map<string, PeerId>()
   private pulls = 0
-  private secondPullAttempts = 0
+  private timedPulls = 0
   private pulling = false
-  private firstAsked?: PeerId
-  private secondPull?: NodeJS.Timeout
+  /** Peers asked since the node started (answered or not): none is asked twice while others are there. */
+  private readonly asked = new Set<string>()
+  private nextPull?: NodeJS.Timeout
   private stopped = false
 
   constructor(
@@ -88,7 +92,7 @@ export class MemberDirectory {
 
   async stop(): Promise<void> {
     this.stopped = true
-    clearTimeout(this.secondPull)
+    clearTimeout(this.nextPull)
     await this.libp2p.unhandle(MEMBERS_PROTOCOL).catch(() => undefined)
   }
 
@@ -148,45 +152,44 @@ export class MemberDirectory {
   }
 
   /**
-   * A peer passed admission: a member that has not pulled yet asks an anchor it is connected to, else this peer.
+   * A peer passed admission: a member that has not pulled yet asks an anchor it is connected to, else this peer,
+   * each at most once (a peer of an older version does not speak the protocol: the next admission asks another).
    * An outsider (no credential yet) waits for its next admission: once a member, its mesh dials members.
    */
   private firstPull(admitted: PeerId): void {
     if (this.pulls > 0 || this.pulling || this.stopped || !this.isMember()) return
-    const anchor = this.admittedAnchors()[0]
-    void this.pullOnce(anchor ?? admitted)
+    const from = [...this.admittedPeers(true), admitted].find((peer) => !this.asked.has(peer.toString()))
+    if (from !== undefined) void this.pullOnce(from)
   }
 
-  /** The second pull: another admitted peer than the first (an anchor first), or the first again if it is alone. */
-  private scheduleSecondPull(): void {
-    if (this.pulls >= PULLS || this.secondPullAttempts >= SECOND_PULL_ATTEMPTS || this.stopped) return
-    this.secondPullAttempts++
-    this.secondPull = setTimeout(
+  /**
+   * The next pull, a while after the last one (answered or not): an admitted peer not asked yet (an anchor
+   * first), or one asked before if there is none. At most {@link TIMED_PULLS} of them.
+   */
+  private scheduleNextPull(): void {
+    if (this.pulls >= PULLS || this.timedPulls >= TIMED_PULLS || this.stopped || this.nextPull !== undefined)
+      return
+    this.timedPulls++
+    this.nextPull = setTimeout(
       () => {
-        const admitted = this.libp2p.getPeers().filter((peer) => this.admission.admittedNow(peer))
-        const others = admitted.filter(
-          (peer) => this.firstAsked === undefined || !peer.equals(this.firstAsked),
-        )
-        const anchors = new Set(this.mesh.anchors())
-        const ordered = others
-          .map((peer) => ({ peer, order: anchors.has(peer.toString()) ? -1 : Math.random() }))
-          .sort((a, b) => a.order - b.order)
-          .map(({ peer }) => peer)
-        const from = ordered[0] ?? admitted[0]
-        if (from === undefined) this.scheduleSecondPull()
+        this.nextPull = undefined
+        if (this.pulls >= PULLS || this.pulling || this.stopped || !this.isMember()) return
+        const admitted = [...this.admittedPeers(true), ...this.admittedPeers(false)]
+        const from = admitted.find((peer) => !this.asked.has(peer.toString())) ?? admitted[0]
+        if (from === undefined) this.scheduleNextPull()
         else void this.pullOnce(from)
       },
-      Math.round(SECOND_PULL_AFTER_MS * (0.8 + Math.random() * 0.4)),
+      Math.round(NEXT_PULL_AFTER_MS * (0.8 + Math.random() * 0.4)),
     )
-    this.secondPull.unref()
+    this.nextPull.unref()
   }
 
   private async pullOnce(from: PeerId): Promise<void> {
     this.pulling = true
+    this.asked.add(from.toString())
     try {
       const named = await this.pull(from)
       this.pulls++
-      this.firstAsked ??= from
       this.log.debug(
         { peer: from.toString(), named, pull: this.pulls },
         'took the member directory of a peer',
@@ -196,14 +199,18 @@ export class MemberDirectory {
     } finally {
       this.pulling = false
     }
-    if (this.pulls > 0) this.scheduleSecondPull()
+    this.scheduleNextPull()
   }
 
-  private admittedAnchors(): PeerId[] {
-    const anchors = new Set(this.mesh.anchors())
+  /** Admitted peers connected now that are anchors (or, with `anchors` false, that are not), in random order. */
+  private admittedPeers(anchors: boolean): PeerId[] {
+    const anchorIds = new Set(this.mesh.anchors())
     return this.libp2p
       .getPeers()
-      .filter((peer) => anchors.has(peer.toString()) && this.admission.admittedNow(peer))
+      .filter((peer) => anchorIds.has(peer.toString()) === anchors && this.admission.admittedNow(peer))
+      .map((peer) => ({ peer, order: Math.random() }))
+      .sort((a, b) => a.order - b.order)
+      .map(({ peer }) => peer)
   }
 
   private isMember(): boolean {
