@@ -340,7 +340,7 @@ export class CatalogFederation {
    */
   async search(query: FederatedQuery): Promise<{ hits: CatalogSearchHit[]; refresh?: RefreshOutcome }> {
     const { matches, refresh } = await this.find(query)
-    return { hits: matches.page(0, matches.count()), ...(refresh === undefined ? {} : { refresh }) }
+    return { hits: await matches.page(0, matches.count()), ...(refresh === undefined ? {} : { refresh }) }
   }
 
   /** What {@link search} finds, counted, to be answered a page at a time. */
