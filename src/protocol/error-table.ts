@@ -61,6 +61,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_NOT_A_MEMBER: refusal(403),
   ALLMENDE_INVALID_TOKEN: refusal(401),
   ALLMENDE_PEER_NOT_ADMITTED: refusal(403),
+  ALLMENDE_DIRECTORY_REFUSED: refusal(403),
   ALLMENDE_NOT_AN_ANCHOR: refusal(403),
   ALLMENDE_NEGOTIATION_REFUSED: refusal(403),
   ALLMENDE_DATA_ACCESS_DENIED: refusal(403),

@@ -59,8 +59,7 @@ export function catalogRoutes(router: Router, init: CatalogRoutesInit): void {
     const withOwn = local !== 'false'
     const names = (await init.providerNames?.()) ?? new Map<string, string>()
     // `{"datasets": [...], "total": ..., ...}` put together from each hit's JSON, for this page's hits only.
-    const datasets = matches
-      .page(offset, limit, withOwn)
+    const datasets = (await matches.page(offset, limit, withOwn))
       .map((hit) => init.answers.json(hit, names.get(hit.provider)))
       .join(',')
     const page = {

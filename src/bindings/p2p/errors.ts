@@ -54,3 +54,11 @@ export class Libp2pPatchError extends AllmendeError {
     )
   }
 }
+
+/** A peer refused this node its member directory: it has not admitted this node (yet, or no longer). */
+export class MemberDirectoryRefusedError extends AllmendeError {
+  static override name = 'MemberDirectoryRefusedError'
+  constructor(peer: string, reason: string) {
+    super('ALLMENDE_DIRECTORY_REFUSED', `peer ${peer} refused its member directory: ${reason}`)
+  }
+}

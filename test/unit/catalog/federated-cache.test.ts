@@ -308,15 +308,49 @@ describe('FederatedCatalogCache', () => {
     const matches = await cache.find()
     assert.equal(matches.count(), 3)
     assert.equal(matches.count(false), 2)
-    const titles = (offset: number, limit: number, withOwn?: boolean) =>
-      matches.page(offset, limit, withOwn).map((h) => h.title)
-    assert.deepEqual(titles(0, 10), all)
-    assert.deepEqual(titles(0, 1), all.slice(0, 1))
-    assert.deepEqual(titles(1, 1), all.slice(1, 2))
-    assert.deepEqual(titles(1, 5), all.slice(1))
-    assert.deepEqual(titles(3, 5), [])
-    assert.deepEqual(titles(1, 5, false), all.slice(2))
-    assert.deepEqual(titles(0, 5, false), all.slice(1))
+    const titles = async (offset: number, limit: number, withOwn?: boolean) =>
+      (await matches.page(offset, limit, withOwn)).map((h) => h.title)
+    assert.deepEqual(await titles(0, 10), all)
+    assert.deepEqual(await titles(0, 1), all.slice(0, 1))
+    assert.deepEqual(await titles(1, 1), all.slice(1, 2))
+    assert.deepEqual(await titles(1, 5), all.slice(1))
+    assert.deepEqual(await titles(3, 5), [])
+    assert.deepEqual(await titles(1, 5, false), all.slice(2))
+    assert.deepEqual(await titles(0, 5, false), all.slice(1))
+  })
+
+  it('a page reads its cached hits from the store as they are now, in order across reads, without the dropped ones', async () => {
+    const other = 'did:web:other.example'
+    // More datasets than one read of the store takes: the page is put together from several.
+    const titles = Array.from({ length: 250 }, (_, i) => `Messreihe ${String(i).padStart(3, '0')}`)
+    await cache.ingestCatalog(other, {
+      '@type': 'Catalog',
+      participantId: other,
+      dataset: titles.map((title, i) => ({
+        '@id': `urn:x:${i}`,
+        'dct:title': title,
+        'dct:description': `Reihe ${i}`,
+        hasPolicy: [{ '@id': `urn:x:offer:${i}`, '@type': 'Offer', permission: [{ action: 'use' }] }],
+      })),
+    })
+    const matches = await cache.find({ q: 'messreihe' })
+    const page = await matches.page(0, 250)
+    assert.deepEqual(
+      page.map((h) => h.title),
+      titles,
+    )
+    assert.deepEqual(page[249]?.offers, [
+      { '@id': 'urn:x:offer:249', '@type': 'Offer', permission: [{ action: 'use' }] },
+    ])
+    assert.equal(page[249]?.description, 'Reihe 249')
+    assert.equal(await cache.forgetProvider(other), 250)
+    await cache.ingestDataset(other, { '@id': 'urn:x:1', 'dct:title': 'Messreihe 001', 'dcat:version': '3' })
+    // Found before the provider was dropped: what is left of it is answered as cached now.
+    assert.equal(matches.count(), 250)
+    assert.deepEqual(
+      (await matches.page(0, 250)).map((h) => [h.title, h.version]),
+      [['Messreihe 001', 3]],
+    )
   })
 
   it('forgetProvider() drops exactly one provider', async () => {
