@@ -120,6 +120,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_NODE_NOT_RUNNING: fault(),
   ALLMENDE_POLICY_TEMPLATE_FILE: fault(),
   ALLMENDE_POLICY_NEEDS_ASYNC_PARSE: fault(),
+  ALLMENDE_LIBP2P_PATCH: fault(),
 }
 
 /** What an interface sends for a thrown value: status, code and message, with internals withheld. */
