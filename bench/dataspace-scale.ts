@@ -342,6 +342,18 @@ function cpuTicks(pid: number): Promise<number> {
     return Number(fields[11]) + Number(fields[12])
   })
 }
+/**
+ * Seconds a process's main thread (its event loop) spent on a core and runnable but waiting for one
+ * (`/proc/PID/schedstat`; undefined where the kernel keeps no such figures).
+ */
+async function schedSeconds(pid: number): Promise<{ run: number; wait: number } | undefined> {
+  try {
+    const [run, wait] = (await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ').map(Number)
+    return run === undefined || wait === undefined ? undefined : { run: run / 1e9, wait: wait / 1e9 }
+  } catch {
+    return undefined
+  }
+}
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
@@ -500,11 +512,17 @@ try {
   const cpuTotal = cpuUntilAdmitted.reduce((a, b) => a + b, 0)
   const ofMachine = cpuTotal / ((availableParallelism() * untilMs) / 1000)
   const anchorsCpu = cpuUntilAdmitted.slice(0, ANCHORS)
+  // Every member needs an anchor for its credential: an anchor whose event loop waits for a core more than it
+  // runs is what the data space waits for.
+  const anchorsSched = await Promise.all(
+    nodes.slice(0, ANCHORS).map((node) => schedSeconds(node.process!.pid!)),
+  )
   result.cpuUntilAdmitted = {
     coreSecondsTotal: round(cpuTotal, 1),
     perNodeMedianS: round(median(cpuUntilAdmitted), 2),
     perNodeAtReadyMedianS: round(cpuAtReady, 2),
     anchorsS: anchorsCpu.map((s) => round(s, 1)),
+    anchorsWaitingForACoreS: anchorsSched.map((s) => (s === undefined ? null : round(s.wait, 1))),
     ofMachine: round(ofMachine, 2),
   }
   print(
@@ -513,6 +531,12 @@ try {
       `${median(cpuUntilAdmitted).toFixed(2)} s, ${cpuAtReady.toFixed(2)} s of it by its ready line; anchors ` +
       `${anchorsCpu.map((s) => s.toFixed(1)).join(', ')} s)`,
   )
+  if (anchorsSched.every((s) => s !== undefined)) {
+    print(
+      `anchors' event loops until then: on a core ${anchorsSched.map((s) => s.run.toFixed(1)).join(', ')} s, ` +
+        `runnable but waiting for a core ${anchorsSched.map((s) => s.wait.toFixed(1)).join(', ')} s`,
+    )
+  }
   if (OTHER_CLI !== undefined) {
     // Members only: an anchor admits every member and would lift its build's median.
     const membersOf = (other: boolean) =>

@@ -1,10 +1,13 @@
-// Bundles the compiled command (dist/src) into dist/bundle: a node starts from about a hundred files instead of
-// about a thousand modules, with their comments gone. Measured by bench/startup against the unbundled build
+// Bundles the compiled command (dist/src) into dist/bundle: a node starts from one script instead of about a
+// thousand modules, with their comments gone. Measured by bench/startup against the unbundled build
 // (BENCH_CLI=dist/src/cli/main.js): 340 instead of 790 ms of CPU to ready, 79 instead of 88 MiB resident.
-// Lazily loaded commands and services stay lazy (code splitting), and the worker scripts are entries of their
-// own beside the chunks that start them by `new URL('./<name>.js', import.meta.url)`.
-import { readFile, writeFile } from 'node:fs/promises'
-import { build, type Plugin } from 'esbuild'
+// The command is one CommonJS script, allmende.cjs, which the bin (allmende.js, src/cli/bin.ts) compiles with
+// V8's code cache (src/cli/code-cache.ts); lazily loaded commands and services are evaluated on first use, not
+// compiled before. The worker scripts are ES module entries of their own beside the script, with the chunks
+// they share, started by `new URL('./<name>.js', import.meta.url)`.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { build, type BuildOptions, type Plugin } from 'esbuild'
 
 // jsonld.js's Node platform installs a network document loader, and with it undici (an HTTP client of 540 KB,
 // about 3 MB of heap in every node that checks a credential). A node never lets jsonld.js fetch a context:
@@ -116,9 +119,49 @@ const lazyMimeTypes: Plugin = {
   },
 }
 
-const result = await build({
+/** What all three builds share: whitespace-free, names kept (a stack trace in a node's log still says which function failed). */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+} satisfies BuildOptions
+
+// The command: one CommonJS script, for V8's code cache (Node 20 keeps none for ES modules). Its
+// `import.meta.url` is its own file's URL, as in an ES module beside the worker scripts.
+await build({
+  ...common,
+  entryPoints: { allmende: 'dist/src/cli/main.js' },
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // An optional discovery service, loaded by import() when configured.
+  external: ['@libp2p/mdns'],
+  define: { 'import.meta.url': 'allmendeModuleUrl' },
+  banner: { js: "const allmendeModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [offlineJsonld, compactPrefixList, n3AsEsm, nativeLevelBinding, lazyMimeTypes],
+})
+
+// The bin: compiles the command with the cache of this build, named by the command's content.
+const commandId = createHash('sha256')
+  .update(await readFile('dist/bundle/allmende.cjs'))
+  .digest('base64url')
+  .slice(0, 22)
+await build({
+  ...common,
+  entryPoints: { allmende: 'dist/src/cli/bin.js' },
+  outdir: 'dist/bundle',
+  format: 'esm',
+  define: { ALLMENDE_BUNDLE_ID: JSON.stringify(commandId) },
+})
+
+// Worker threads and processes: ES modules with the chunks they share.
+await build({
+  ...common,
   entryPoints: {
-    allmende: 'dist/src/cli/main.js',
     'hash-worker': 'dist/src/transfer/data-plane/hash-worker.js',
     'canonize-worker': 'dist/src/credentials/canonize-worker.js',
     'data-worker': 'dist/src/bindings/http/data-worker.js',
@@ -126,23 +169,9 @@ const result = await build({
   outdir: 'dist/bundle',
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // Names stay, so a stack trace in a node's log still says which function failed.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'linked',
-  // An optional discovery service (classic-level's native addon: see nativeLevelBinding).
-  external: ['@libp2p/mdns'],
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as allmendeRequire } from 'node:module'; const require = allmendeRequire(import.meta.url);" },
   plugins: [offlineJsonld, compactPrefixList, n3AsEsm, nativeLevelBinding, lazyMimeTypes],
-  logLevel: 'warning',
-  metafile: true,
 })
-// Which modules each bundle file holds, beside (not in) the package: a test reads it to see which libraries a
-// node has loaded.
-await writeFile('dist/bundle.meta.json', JSON.stringify(result.metafile))

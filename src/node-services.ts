@@ -15,6 +15,7 @@ import {
   AdmittedMembers,
   type AllmendeLibp2p,
   fetchStatusList,
+  MemberDirectory,
   P2pCatalogNetwork,
   P2pDataPlane,
   P2pDspEndpoint,
@@ -66,7 +67,7 @@ export interface NodeServicesParts {
   readonly statusLists: StatusListIssuer
   readonly libp2p: AllmendeLibp2p
   readonly admission: PeerAdmission
-  readonly mesh: Pick<PeerMesh, 'known' | 'target'>
+  readonly mesh: Pick<PeerMesh, 'known' | 'target' | 'addressesOf' | 'anchors'>
   readonly dataspace?: DataspaceService
   readonly refusals: UnauthenticatedRefusals
   /** Where every service with a lifecycle is started, to be stopped in reverse order. */
@@ -220,13 +221,16 @@ async function startCatalog(
     },
   )
   auditCatalogChanges(catalog, audit, log)
+  // The members a newcomer asks its peers for, and the providers a refreshed search asks.
+  const members = new MemberDirectory(libp2p, admission, mesh, log.child({ name: 'allmende:p2p' }))
+  await lifecycle.start(members)
   const network = new P2pCatalogNetwork(
     libp2p,
     endpoint,
     admission,
     log.child({ name: 'allmende:catalog' }),
     files.config.dataspace,
-    mesh,
+    members,
   )
   const cache = new FederatedCatalogCache(
     { store, clock: { now: clock }, catalog },

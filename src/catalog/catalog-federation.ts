@@ -31,6 +31,8 @@ export interface CatalogNetwork {
   fetchDataset(provider: string, datasetId: string): Promise<unknown>
   /** Providers this node can ask: admitted peers, and members it knows but is not connected to. */
   providers(): Promise<string[]>
+  /** How many members this node knows, itself excluded (the presence interval grows with them). */
+  members(): number
 }
 
 /** A federated search: the criteria of {@link CatalogQuery}, and whether to ask every provider first. */
@@ -114,8 +116,6 @@ export class CatalogFederation {
   private readonly concurrency: number
   private readonly perProviderMs: number
   private readonly summaries: SummarySchedule
-  /** Providers whose summaries this node has heard since it started: one more is a newcomer to welcome. */
-  private readonly heardOf = new Set<string>()
   private readonly fetchJitterMs: number
   private readonly announcedFetches = new FetchLanes(ANNOUNCED_FETCH_LANES)
   private readonly counts = {
@@ -135,7 +135,7 @@ export class CatalogFederation {
     this.fetchJitterMs = limits.fetchJitterMs ?? 1_000
     this.summaries = new SummarySchedule({
       publish: (changes) => this.announceSummary(changes),
-      members: () => this.heardOf.size + 1,
+      members: () => components.network.members() + 1,
       ...(limits.presenceMs === undefined ? {} : { presenceMs: limits.presenceMs }),
     })
   }
@@ -189,10 +189,6 @@ export class CatalogFederation {
    */
   async onSummary(summary: CatalogSummary): Promise<void> {
     if (summary.provider === this.components.self) return
-    if (!this.heardOf.has(summary.provider)) {
-      this.heardOf.add(summary.provider)
-      this.summaries.heardNewcomer()
-    }
     for (const change of summary.changes) {
       await this.onAnnouncement({ provider: summary.provider, ...change }).catch((error: Error) =>
         this.components.log.debug(

@@ -25,7 +25,7 @@ export const MAX_RECENT = 16
 const REPEAT_AFTER_CHANGE_MS = [2_000, 8_000, 30_000]
 /**
  * Every member says it is there at least this often (jittered; any summary it sends counts), so a node that
- * joined the mesh late knows every member within this time…
+ * missed a member's "joined" summary and the member directories it asked hears of that member within this time…
  */
 export const PRESENCE_INTERVAL_MS = 120_000
 /**
@@ -38,19 +38,6 @@ export const PRESENCE_INTERVAL_MS = 120_000
 export const PRESENCE_SPACING_MS = 8_000
 /** A node that has just met its first peer on the catalog topic says so after this pause (a burst of peers is one). */
 const JOINED_DELAY_MS = 1_000
-/**
- * A node that hears of a provider new to it says it is there too, after a pause of up to this (spread, so the
- * answers to one newcomer do not all arrive at once)…
- */
-const WELCOME_JITTER_MS = 3_000
-/** …and at most once in this time, however many newcomers it hears of (a hundred starting together)… */
-const WELCOME_GAP_MS = 30_000
-/**
- * …or in this time per member it knows of, if that is longer: while members keep arriving, the welcomes
- * of all members together stay at about one a second. With a gap of 30 s at N = 100 every member welcomed
- * every 30 s while the hundred started, each summary gossiped to all: most of the anchors' start-up work.
- */
-const WELCOME_GAP_PER_MEMBER_MS = 1_000
 
 export interface SummaryScheduleOptions {
   /** Publishes one summary; failures are the caller's to log. */
@@ -59,8 +46,8 @@ export interface SummaryScheduleOptions {
   /** Shortest presence interval (default {@link PRESENCE_INTERVAL_MS}). */
   readonly presenceMs?: number
   /**
-   * Members this node knows of, itself included: the presence interval ({@link presenceInterval}) and the least
-   * time between two welcomes grow with them.
+   * Members this node knows of, itself included (those heard on the topic and those its peers' member
+   * directories named): the presence interval ({@link presenceInterval}) grows with them.
    */
   readonly members?: () => number
 }
@@ -80,8 +67,6 @@ export class SummarySchedule {
   private readonly repeats: NodeJS.Timeout[] = []
   private presence?: NodeJS.Timeout
   private joinedTimer?: NodeJS.Timeout
-  private welcomeTimer?: NodeJS.Timeout
-  private lastWelcomeAt = Number.NEGATIVE_INFINITY
   /** When this node last published a summary (its start, before the first). */
   private lastPublishedAt = 0
   private joined = false
@@ -104,8 +89,6 @@ export class SummarySchedule {
     for (const timer of this.repeats.splice(0)) clearTimeout(timer)
     clearTimeout(this.presence)
     clearTimeout(this.joinedTimer)
-    clearTimeout(this.welcomeTimer)
-    this.welcomeTimer = undefined
   }
 
   /** Remembers one of this node's changes and repeats it a few times. */
@@ -123,24 +106,6 @@ export class SummarySchedule {
     this.joinedTimer = this.timer(JOINED_DELAY_MS, () => this.publish())
   }
 
-  /**
-   * A provider this node had not heard of said it is there: this node says so too, soon, so the newcomer knows
-   * it (and asks it in a refreshed search) within seconds rather than a presence interval. Gossip does not
-   * bring a node that joins late the summaries sent before, and its peers' tables name only some members.
-   * The members it knows (the newcomer among them) set the least time between two welcomes.
-   */
-  heardNewcomer(): void {
-    if (this.stopped || this.welcomeTimer !== undefined) return
-    const gap = Math.max(WELCOME_GAP_MS, this.members() * WELCOME_GAP_PER_MEMBER_MS)
-    const wait =
-      Math.max(0, this.lastWelcomeAt + gap - this.now()) + Math.round(Math.random() * WELCOME_JITTER_MS)
-    this.welcomeTimer = this.timer(wait, () => {
-      this.welcomeTimer = undefined
-      this.lastWelcomeAt = this.now()
-      return this.publish()
-    })
-  }
-
   /** This node's changes still within {@link RECENT_WINDOW_MS}, oldest first. */
   recentChanges(): CatalogChange[] {
     const since = this.now() - RECENT_WINDOW_MS
@@ -149,8 +114,8 @@ export class SummarySchedule {
   }
 
   /**
-   * The presence is due a presence interval (jittered) after this node's last summary of any kind: a repeat or
-   * a welcome told the data space as much, and at N = 30 they were most of the summaries of a start-up.
+   * The presence is due a presence interval (jittered) after this node's last summary of any kind: a repeat
+   * told the data space as much.
    */
   private schedulePresence(): void {
     const since = this.lastPublishedAt

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 node --max-semi-space-size=1 --expose-gc
+// The command's entry: bin.ts runs it bundled (dist/bundle/allmende.cjs), `node dist/src/cli/main.js` unbundled.
 import '../polyfills.js'
 import '../debug-colors.js'
 import { processIo } from './command.js'
@@ -17,8 +17,11 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 process.stdout.on('error', () => {})
 process.stderr.on('error', () => {})
 
-process.exitCode = await runCli(process.argv.slice(2), processIo)
-// Exit explicitly, since libp2p and pino may hold timers after a command is done; but only after
-// stdout and stderr drained: a pipe takes 64 KiB at a time and process.exit() would cut the rest.
-await Promise.all([drained(process.stdout), drained(process.stderr)])
-process.exit()
+// Not top-level await: the bundle is a CommonJS script (for V8's code cache, code-cache.ts).
+void (async () => {
+  process.exitCode = await runCli(process.argv.slice(2), processIo)
+  // Exit explicitly, since libp2p and pino may hold timers after a command is done; but only after
+  // stdout and stderr drained: a pipe takes 64 KiB at a time and process.exit() would cut the rest.
+  await Promise.all([drained(process.stdout), drained(process.stderr)])
+  process.exit()
+})()

@@ -49,10 +49,19 @@ export interface DataspaceServiceInit {
   readonly descriptorFile?: string
   /** The municipality's name and dialable addresses this node gives an anchor when it asks for its credential. */
   readonly applicant?: Applicant
+  /** First pause before a failed credential request is tried again (default {@link CREDENTIAL_RETRY_MS}). */
+  readonly credentialRetryMs?: number
 }
 
 /** At most one reminder a minute that this node is no member: the log of an idle outsider stays quiet. */
 const REMINDER_INTERVAL_MS = 60_000
+/**
+ * A node without its credential asks a connected anchor again this soon after a request failed without an
+ * answer (a timeout, a reset), doubling up to half the refresh period. Left to the next refresh, such a node stayed
+ * outside its data space for a minute: at N = 100, with the anchors busy admitting a hundred members, requests
+ * timed out and members got their credentials one or two refresh periods late.
+ */
+export const CREDENTIAL_RETRY_MS = 2_000
 /** Applicants an anchor remembers (to call back once endorsed); the oldest are dropped first. */
 const MAX_APPLICANTS = 500
 
@@ -113,6 +122,9 @@ export class DataspaceService {
   private lastReminder = 0
   private readonly applicants = new Map<string, Applicant>()
   private obtaining?: Promise<void>
+  /** The next try of a credential request that failed, and the pause before the one after it. */
+  private credentialRetry?: NodeJS.Timeout
+  private credentialRetryMs: number
   private refreshing = false
   private stopped = false
   /** When each anchor was last asked for this node's credential (ms since the epoch). */
@@ -124,6 +136,7 @@ export class DataspaceService {
   constructor(private readonly init: DataspaceServiceInit) {
     const { descriptor, key, store } = init
     this.refreshSeconds = init.refreshSeconds ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS
+    this.credentialRetryMs = init.credentialRetryMs ?? CREDENTIAL_RETRY_MS
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
     this.own = new OwnMembership(store, descriptor, key.did, this.wallet)
     this.revocations = new RevocationLists(store, descriptor, init.resolver)
@@ -308,6 +321,7 @@ export class DataspaceService {
     this.stopped = true
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
+    clearTimeout(this.credentialRetry)
   }
 
   async summary(): Promise<DataspaceSummary> {
@@ -516,6 +530,7 @@ export class DataspaceService {
       return !(held.has(anchor) && recent)
     })
     if (asks.length === 0) return
+    let unanswered = 0
     await Promise.all(
       asks.map(async (anchor) => {
         try {
@@ -530,6 +545,7 @@ export class DataspaceService {
             if (error.revokedAt !== undefined) await this.own.revokedBy(anchor, error.revokedAt)
             else await this.wallet.remove(anchor)
           } else {
+            unanswered++
             this.init.log.debug(
               { anchor, err: (error as Error).message },
               'no membership credential from anchor',
@@ -538,7 +554,25 @@ export class DataspaceService {
         }
       }),
     )
-    await this.updateStanding()
+    const standing = await this.updateStanding()
+    if (unanswered > 0 && standing.state === 'not-endorsed') this.retryCredentialSoon()
+    else this.credentialRetryMs = this.init.credentialRetryMs ?? CREDENTIAL_RETRY_MS
+  }
+
+  /** Asks the connected anchors again after a pause that doubles with each request left without an answer. */
+  private retryCredentialSoon(): void {
+    if (this.stopped || this.credentialRetry !== undefined) return
+    const pause = this.credentialRetryMs
+    this.credentialRetryMs = Math.min(2 * pause, (this.refreshSeconds * 1000) / 2)
+    this.credentialRetry = setTimeout(() => {
+      this.credentialRetry = undefined
+      void this.obtainCredential()
+        .then(() => this.fetchOwnStatusLists())
+        .catch((error: Error) =>
+          this.init.log.debug({ err: error.message }, 'membership credential retry failed'),
+        )
+    }, pause)
+    this.credentialRetry.unref()
   }
 
   /**

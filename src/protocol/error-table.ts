@@ -61,6 +61,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_NOT_A_MEMBER: refusal(403),
   ALLMENDE_INVALID_TOKEN: refusal(401),
   ALLMENDE_PEER_NOT_ADMITTED: refusal(403),
+  ALLMENDE_DIRECTORY_REFUSED: refusal(403),
   ALLMENDE_NOT_AN_ANCHOR: refusal(403),
   ALLMENDE_NEGOTIATION_REFUSED: refusal(403),
   ALLMENDE_DATA_ACCESS_DENIED: refusal(403),
@@ -119,6 +120,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   ALLMENDE_NODE_NOT_RUNNING: fault(),
   ALLMENDE_POLICY_TEMPLATE_FILE: fault(),
   ALLMENDE_POLICY_NEEDS_ASYNC_PARSE: fault(),
+  ALLMENDE_LIBP2P_PATCH: fault(),
 }
 
 /** What an interface sends for a thrown value: status, code and message, with internals withheld. */

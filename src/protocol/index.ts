@@ -108,6 +108,7 @@ export {
   dhtProtocol,
   FIND_PEER_PROTOCOL,
   isAllmendeRequest,
+  MEMBERS_PROTOCOL,
   MEMBERSHIP_NOTICE_PROTOCOL,
   MEMBERSHIP_PROTOCOL,
   membershipTopic,

@@ -52,6 +52,9 @@ export const DESCRIPTOR_PROTOCOL = protocolId('descriptor', '1.0.0')
 /** An admitted peer asks where a member listens that it is not connected to (the peer's known addresses). */
 export const FIND_PEER_PROTOCOL = protocolId('find-peer', '1.0.0')
 
+/** An admitted member asks an admitted peer for the members it knows (PeerIds and listen addresses). */
+export const MEMBERS_PROTOCOL = protocolId('members', '1.0.0')
+
 /**
  * A data space's own segment of a name. Hashing keeps any id (URNs, colons, long titles) a safe
  * protocol segment, and nodes of different data spaces never share a DHT or a topic.

@@ -19,9 +19,10 @@ export function jsonBodiesAsText(app: Koa): void {
         body.set?.call(this, value)
         return
       }
-      const type = this.type
+      // The full type, set before the text: koa would name a type by extension ('text', then 'json'), and its
+      // mime-types reads all 2,500 types of mime-db at the first such lookup (about 19 ms of CPU per node).
+      if (!/\bjson\b/i.test(this.type)) this.type = 'application/json; charset=utf-8'
       body.set?.call(this, JSON.stringify(value))
-      if (!/\bjson\b/i.test(type)) this.type = 'json'
     },
   })
 }

@@ -37,6 +37,7 @@ describe('the npm package', () => {
     const files = packed!.files.map((f) => f.path)
     for (const needed of [
       'dist/bundle/allmende.js',
+      'dist/bundle/allmende.cjs',
       'dist/bundle/hash-worker.js',
       'dist/ui/main.js',
       'dist/ui/app.css',

@@ -93,6 +93,7 @@ describe('one invalid offer never hides a provider catalog', () => {
         announceSummary: async () => undefined,
         fetchCatalog: async () => answer,
         providers: async () => [PROVIDER],
+        members: () => 1,
         fetchDataset: async () => undefined,
       },
     })

@@ -20,6 +20,7 @@ import {
   buildLibp2p,
   fetchStatusList,
   JsonFrames,
+  MemberDirectory,
   P2pDataspaceNetwork,
   P2pDspEndpoint,
   PeerAdmission,
@@ -39,6 +40,7 @@ import {
   DSP_PROTOCOL_IDS,
   dataspaceTag,
   dhtProtocol,
+  MEMBERS_PROTOCOL,
   TRUST_PROTOCOL,
 } from '../../src/protocol/index.js'
 import { Store } from '../../src/store/index.js'
@@ -51,6 +53,8 @@ interface Member {
   admission: PeerAdmission
   dataspace: DataspaceService
   store: Store
+  /** Its member directory, without a mesh: the members it admitted or heard of. */
+  directory: MemberDirectory
 }
 
 async function startMember(
@@ -78,13 +82,20 @@ async function startMember(
   })
   await admission.start(libp2p)
   await dataspace.start(new P2pDataspaceNetwork(libp2p, admission, descriptor.id, log))
+  const directory = new MemberDirectory(
+    libp2p,
+    admission,
+    { known: async () => [], target: () => undefined, addressesOf: () => [], anchors: () => [] },
+    log,
+  )
+  await directory.start()
   await libp2p.start()
   libp2p.services.pubsub.subscribe(catalogTopic(descriptor.id))
   // what the mesh does on admission: identify, so DHT and gossip learn the member
   admission.onAdmitted(
     (_peer, connection) => void libp2p.services.identify.identify(connection).catch(() => undefined),
   )
-  return { key, libp2p, admission, dataspace, store }
+  return { key, libp2p, admission, dataspace, store, directory }
 }
 
 /**
@@ -118,24 +129,32 @@ async function handshake(stranger: Libp2p, target: Multiaddr, hello: unknown): P
 describe('a stranger inside libp2p learns nothing and is let go', () => {
   let anchor: Member
   let member: Member
+  /** A second member, admitted by the anchor only. */
+  let other: Member
   let descriptor: DataspaceDescriptor
   const strangers: Awaited<ReturnType<typeof startStranger>>[] = []
 
   before(async () => {
-    const [keyA, keyB] = await Promise.all([generateNodeKey(), generateNodeKey()])
+    const [keyA, keyB, keyC] = await Promise.all([generateNodeKey(), generateNodeKey(), generateNodeKey()])
     descriptor = await createDescriptor({ title: 'Geheim', anchors: [keyA] })
     anchor = await startMember(keyA, descriptor)
     await anchor.dataspace.endorse(keyB.did)
+    await anchor.dataspace.endorse(keyC.did)
     member = await startMember(keyB, descriptor)
-    await member.libp2p.dial(anchor.libp2p.getMultiaddrs()[0]!)
-    await eventually(async () => ((await anchor.admission.isAdmitted(keyB.peerId)) ? true : undefined), {
-      what: 'the member to be admitted',
-    })
+    other = await startMember(keyC, descriptor)
+    for (const node of [member, other]) {
+      await node.libp2p.dial(anchor.libp2p.getMultiaddrs()[0]!)
+      await eventually(
+        async () => ((await anchor.admission.isAdmitted(node.key.peerId)) ? true : undefined),
+        { what: 'the member to be admitted' },
+      )
+    }
   })
 
   after(async () => {
     for (const node of strangers) await node.stop()
-    for (const node of [member, anchor]) {
+    for (const node of [member, other, anchor]) {
+      await node.directory.stop()
       node.dataspace.stop()
       await node.libp2p.stop()
       await node.store.close()
@@ -215,6 +234,30 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
       anchor.libp2p.services.pubsub.getSubscribers(topic).some((p) => p.equals(s.peerId)),
       false,
     )
+  })
+
+  it('is refused the member directory at once, with a reason and no member in it', async () => {
+    const s = await stranger()
+    const stream = await s.dialProtocol(anchor.libp2p.getMultiaddrs()[0]!, MEMBERS_PROTOCOL, {
+      signal: AbortSignal.timeout(5_000),
+    })
+    const answer = await new JsonFrames(stream).read({ signal: AbortSignal.timeout(5_000) })
+    stream.abort(new Error('done'))
+    const text = JSON.stringify(answer)
+    assert.match(String((answer as { refused?: unknown }).refused), /admitted members only/)
+    for (const secret of [member.key.peerId.toString(), other.key.peerId.toString(), descriptor.id]) {
+      assert.equal(text.includes(secret), false, `the refusal names ${secret}: ${text}`)
+    }
+  })
+
+  it("gives an admitted member the anchor's members, never a stranger that knocked", async () => {
+    const s = await stranger()
+    await s.dial(anchor.libp2p.getMultiaddrs()[0]!).catch(() => undefined)
+    assert.equal(await member.directory.pull(anchor.key.peerId), 1)
+    const known = member.directory.members().map(String)
+    assert.ok(known.includes(other.key.peerId.toString()), 'the other member, admitted by the anchor')
+    assert.ok(known.includes(anchor.key.peerId.toString()), 'the anchor, admitted by the member')
+    assert.equal(known.includes(s.peerId.toString()), false)
   })
 
   it('a wrong-space hello reveals nothing of the data space, a right one gets no proof first', async () => {

@@ -27,12 +27,14 @@ export interface CatalogTopicHandlers {
   readonly metPeer: () => void
 }
 
-/** Peers the catalog network tells the mesh about: a provider heard of in a summary becomes one to ask. */
+/** The members this node knows (the member directory): providers heard of on the topic join it. */
 export interface ProviderDirectory {
-  /** Every peer known beyond the peer store (bootstrap, remembered, discovered, endorsed, heard of). */
+  /** Every peer known beyond the peer store (the mesh's, and every member known). */
   known(): Promise<readonly PeerId[]>
-  /** Adds a peer heard of, with the addresses it gave. */
-  target(peer: PeerId, addresses: readonly Multiaddr[]): void
+  /** A provider signed a message on the topic: a member, with the addresses it gave (none in an announcement). */
+  heard(peer: PeerId, addresses: readonly Multiaddr[]): void
+  /** How many members this node knows, itself excluded. */
+  count(): number
 }
 
 /**
@@ -45,8 +47,6 @@ export interface ProviderDirectory {
  */
 export class P2pCatalogNetwork implements CatalogNetwork {
   private readonly topic: string
-  /** Providers heard of on the topic (announcements and summaries): a refreshed search asks them too. */
-  private readonly heardFrom = new Map<string, PeerId>()
 
   constructor(
     private readonly libp2p: AllmendeLibp2p,
@@ -54,7 +54,7 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     private readonly admission: PeerAdmission,
     private readonly log: Logger,
     dataspace: string,
-    /** The mesh's peers: a node under a connection limit knows more members than it is connected to. */
+    /** The members known: a node under a connection limit knows more members than it is connected to. */
     private readonly directory?: ProviderDirectory,
   ) {
     this.topic = catalogTopic(dataspace)
@@ -111,17 +111,14 @@ export class P2pCatalogNetwork implements CatalogNetwork {
 
   /**
    * Connected peers, every other peer the private DHT of the data space made known, the peers the mesh
-   * knows (summaries name every member within their presence interval, and a newcomer within seconds) and
-   * every provider heard of on the topic: a node under a connection limit still asks every provider (each
-   * dial passes the admission gate anew).
+   * knows and every member the node knows (heard of on the topic, or named by a peer's member directory): a
+   * node under a connection limit still asks every provider (each dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
     const stored = await this.libp2p.peerStore.all()
     const known = (await this.directory?.known()) ?? []
     const peers = new Map(
-      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known, ...this.heardFrom.values()].map(
-        (id) => [id.toString(), id],
-      ),
+      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known].map((id) => [id.toString(), id]),
     )
     peers.delete(this.libp2p.peerId.toString())
     return [...peers.values()].flatMap((peer) => {
@@ -131,6 +128,10 @@ export class P2pCatalogNetwork implements CatalogNetwork {
         return []
       }
     })
+  }
+
+  members(): number {
+    return this.directory?.count() ?? 0
   }
 
   private async accept(
@@ -151,13 +152,13 @@ export class P2pCatalogNetwork implements CatalogNetwork {
       }
       // A node under a connection limit may hear of a provider only here: its announcements reach it, and
       // a refreshed search must ask it as well (the peer locator finds where it listens).
-      this.heardFrom.set(from.toString(), from)
       if (parsed.summary === true) {
         const addresses = addressesOf(parsed.addresses)
-        this.directory?.target(from, addresses)
+        this.directory?.heard(from, addresses)
         await handlers.summary(summaryOf(parsed.provider, addresses, parsed.changes))
         return
       }
+      this.directory?.heard(from, [])
       const change = changeOf(parsed)
       if (change === undefined) {
         this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')

@@ -18,9 +18,11 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { dhtProtocol } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
+import { CLOSE_TAGS_INTERVAL_MS, withCloseTagsEvery } from './dht-close-tags.js'
 import { NotConnectedError } from './errors.js'
 import { gossipMessageId } from './gossip-message-id.js'
 import { membersOnly } from './member-gate.js'
+import { skipRepeatedProtocolMerges } from './protocol-merges.js'
 import { wholeNoiseMessages } from './whole-noise-messages.js'
 import { grantWindowAtHalf } from './yamux-window-updates.js'
 
@@ -135,12 +137,15 @@ export async function buildLibp2p(init: Libp2pInit) {
       dht: membersOnly(
         withoutDialling(
           withoutKeepAlive(
-            kadDHT({
-              protocol: dhtProtocol(init.dataspace),
-              // Server mode from the start and keep private/loopback addresses: municipal networks are private.
-              clientMode: false,
-              peerInfoMapper: passthroughMapper,
-            }),
+            withCloseTagsEvery(
+              CLOSE_TAGS_INTERVAL_MS,
+              kadDHT({
+                protocol: dhtProtocol(init.dataspace),
+                // Server mode from the start and keep private/loopback addresses: municipal networks are private.
+                clientMode: false,
+                peerInfoMapper: passthroughMapper,
+              }),
+            ),
           ),
         ),
         admission,
@@ -166,6 +171,7 @@ export async function buildLibp2p(init: Libp2pInit) {
       ),
     },
   })
+  skipRepeatedProtocolMerges(node.peerStore)
   return node satisfies Libp2p
 }
 

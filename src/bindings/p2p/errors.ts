@@ -42,3 +42,23 @@ export class PeerNotFoundError extends AllmendeError {
     )
   }
 }
+
+/** A libp2p module no longer has the internals one of this node's patches of it sets: the build must be fixed. */
+export class Libp2pPatchError extends AllmendeError {
+  static override name = 'Libp2pPatchError'
+  constructor(what: string) {
+    super(
+      'ALLMENDE_LIBP2P_PATCH',
+      `${what}: the installed libp2p release differs from the one this Allmende build was made for; ` +
+        'reinstall the dependencies from package-lock.json (npm ci)',
+    )
+  }
+}
+
+/** A peer refused this node its member directory: it has not admitted this node (yet, or no longer). */
+export class MemberDirectoryRefusedError extends AllmendeError {
+  static override name = 'MemberDirectoryRefusedError'
+  constructor(peer: string, reason: string) {
+    super('ALLMENDE_DIRECTORY_REFUSED', `peer ${peer} refused its member directory: ${reason}`)
+  }
+}

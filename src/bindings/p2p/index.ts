@@ -41,9 +41,23 @@ export { FrameChannel, P2pDataPlane } from './data-plane.js'
 export { P2pDataspaceNetwork } from './dataspace-network.js'
 export { type DspHandler, type P2pCaller, P2pDspEndpoint } from './dsp-endpoint.js'
 export { type DutyHandler, P2pDutyEndpoint, RemoteDutyError } from './duty-protocol.js'
-export { NotAMemberError, PeerNotAdmittedError, PeerNotFoundError } from './errors.js'
+export {
+  MemberDirectoryRefusedError,
+  NotAMemberError,
+  PeerNotAdmittedError,
+  PeerNotFoundError,
+} from './errors.js'
 export { JsonFrames, MAX_FRAME_BYTES } from './json-frames.js'
 export { startListening } from './listen.js'
+export {
+  type DirectoryEntry,
+  directoryAnswer,
+  MAX_DIRECTORY_BYTES,
+  MAX_DIRECTORY_ENTRIES,
+  MAX_ENTRY_ADDRESSES,
+  MemberDirectory,
+  parseDirectoryAnswer,
+} from './member-directory.js'
 export { membersOnly } from './member-gate.js'
 export { fetchStatusList } from './membership-protocol.js'
 export { type PeerDirectory, PeerLocator } from './peer-locator.js'

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NodeClient, processAlive } from '../../api/node-client.js'
 import { DEFAULT_NODE_DIR, nodeDirectory } from '../../config/node-directory.js'
+import { codeCacheReady } from '../code-cache.js'
 import { type CliCommand, type FlagDocs, UsageError } from '../command.js'
 import { CONFIG_FLAGS, configOverrides, NODE_FLAGS, parseFlags } from '../flags.js'
 import { V8_FLAGS, withAllocatorTunables } from '../v8-flags.js'
@@ -69,10 +70,14 @@ export const startCommand: CliCommand = {
     const collect = exposedFullCollection()
     const heapRelease = collect === undefined ? undefined : new IdleHeapRelease({ collect })
     heapRelease?.start()
+    // Listening before `ready`: whoever waits for that line may stop the node right away.
+    const stopRequested = waitForSignal()
     io.stdout(`ready ${apiUrl}`)
     // A login link is a credential: it goes to a terminal or a pipe, never into a log file.
     if (!fstatSync(1).isFile()) io.stdout(`dashboard ${connector.dashboardLoginUrl()}`)
-    await waitForSignal()
+    // What the start compiled is what the next start of any node would compile again.
+    codeCacheReady()
+    await stopRequested
     log.info('stopping')
     heapRelease?.stop()
     await connector.stop()

@@ -56,6 +56,7 @@ class Pair {
         fetchCatalog: async () => undefined,
         fetchDataset: async () => undefined,
         providers: async () => [],
+        members: () => 1,
       },
     })
     this.cache = new FederatedCatalogCache(
@@ -77,6 +78,7 @@ class Pair {
             return this.answers.datasetFor(asMember, id)
           },
           providers: async () => [PROVIDER],
+          members: () => 1,
         },
       },
       { fetchJitterMs: 0 },

@@ -74,35 +74,6 @@ describe('catalog summary schedule', () => {
     assert.equal(published.length, 2, 'the presence within 120 s of it')
   })
 
-  it('says it is there within seconds of hearing of a newcomer, and at most once in 30 s', () => {
-    members = 2
-    schedule.heardNewcomer()
-    advance(3_000)
-    assert.equal(published.length, 1, 'within the 3 s pause')
-    members = 4
-    schedule.heardNewcomer()
-    schedule.heardNewcomer()
-    advance(26_000)
-    assert.equal(published.length, 1, 'newcomers heard soon after wait for the gap')
-    advance(7_000)
-    assert.equal(published.length, 2, 'one summary for all of them, once the gap is over')
-    advance(40_000)
-    assert.equal(published.length, 2, 'nothing more without another newcomer')
-  })
-
-  it('among a hundred providers, welcomes newcomers once in 100 s: one welcome a second in the data space', () => {
-    // presence only after 640 s among a hundred
-    startSchedule(100)
-    schedule.heardNewcomer()
-    advance(3_000)
-    assert.equal(published.length, 1, 'the first within the 3 s pause')
-    schedule.heardNewcomer()
-    advance(90_000)
-    assert.equal(published.length, 1, 'the next waits a second per provider heard of')
-    advance(14_000)
-    assert.equal(published.length, 2)
-  })
-
   it('restarts the repeats with each change of a burst, so the burst is repeated as one', () => {
     schedule.changed(change(1))
     advance(1_500)

@@ -202,6 +202,7 @@ export function consumerOfOneProvider(
       fetchCatalog,
       fetchDataset: async () => undefined,
       providers: async () => [PROVIDER],
+      members: () => 1,
     },
   })
   return { cache, federation }

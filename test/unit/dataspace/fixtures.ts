@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { parseStatusListUrl, StatusListCache, StatusListIssuer } from '../../../src/credentials/index.js'
+import type { DataspaceNetwork } from '../../../src/dataspace/index.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../../src/identity/index.js'
 import { Store } from '../../../src/store/index.js'
 import { tempDir } from '../../support/temp-dir.js'
@@ -36,4 +37,33 @@ export async function statusLists(store: Store, issuers: readonly NodeKey[]) {
     },
   })
   return { issuer: (key: NodeKey) => byDid.get(key.did)!, cache }
+}
+
+/**
+ * A data space network with no peers, for a service's own logic: every method answers as a node alone would,
+ * `overrides` stand in for the peers a test needs (e.g. an anchor whose first answer fails).
+ */
+export function quietNetwork(overrides: Partial<DataspaceNetwork> = {}): DataspaceNetwork {
+  const alone: DataspaceNetwork = {
+    serve: async () => undefined,
+    connected: () => [],
+    isConnected: () => false,
+    isAdmitted: async () => false,
+    deny: async () => undefined,
+    forgive: () => undefined,
+    setStanding: () => undefined,
+    target: () => undefined,
+    forget: async () => undefined,
+    requestCredential: async () => {
+      throw new Error('no anchor is connected')
+    },
+    sendNotice: async () => undefined,
+    fetchStatusList: async () => {
+      throw new Error('no issuer is connected')
+    },
+    spreadDescriptor: async () => undefined,
+    syncWith: async () => undefined,
+    announce: async () => undefined,
+  }
+  return { ...alone, ...overrides }
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { StatusListIssuer } from '../../../src/credentials/index.js'
+import { parseStatusListUrl, StatusListIssuer } from '../../../src/credentials/index.js'
 import {
   bootstrapAddresses,
   createDescriptor,
   type DataspaceDescriptor,
+  type DataspaceHandlers,
   DataspaceService,
   PartyNames,
   reachOf,
@@ -13,7 +14,8 @@ import {
 import type { NodeKey } from '../../../src/identity/index.js'
 import { createSilentLogger } from '../../../src/log/index.js'
 import type { Store } from '../../../src/store/index.js'
-import { keys, statusLists, tempStore } from './fixtures.js'
+import { eventually } from '../../support/cli-process.js'
+import { keys, quietNetwork, statusLists, tempStore } from './fixtures.js'
 
 /** A node's data space service as the composition root builds it, not started on a network. */
 async function serviceOf(
@@ -138,6 +140,47 @@ describe('a node in its data space: where it looks for peers, names, ID-token me
     assert.equal(verdict.member, true)
     const stolen = await new TokenMembership(member, k.member.did).check(shown, k.stranger.did, cache)
     assert.equal(stolen.member, false, 'a presentation held by another party proves nothing')
+  })
+
+  it('asks its anchor again soon when a credential request went unanswered, not a refresh period later', async () => {
+    const store = await tempStore()
+    stores.push(store)
+    // A refresh period of an hour: only the retry can bring the credential within the test.
+    const joining = new DataspaceService({
+      descriptor,
+      key: k.other,
+      store,
+      statusLists: await StatusListIssuer.open({ store, key: k.other }),
+      log: createSilentLogger(),
+      refreshSeconds: 3600,
+      credentialRetryMs: 20,
+    })
+    const { credential } = await anchor.endorse(k.other.did)
+    let asked = 0
+    let handlers: DataspaceHandlers | undefined
+    // The network fails the first request as a busy anchor's timeout does; a real one cannot be made to, on cue.
+    const network = quietNetwork({
+      serve: async (served) => {
+        handlers = served
+      },
+      isConnected: (peer) => peer === k.anchor1.did,
+      requestCredential: async () => {
+        if (++asked === 1) throw new Error('The operation was aborted due to timeout')
+        return credential
+      },
+      fetchStatusList: (listUrl) => anchor.statusListCredential(parseStatusListUrl(listUrl).listId),
+    })
+    await joining.start(network)
+    try {
+      handlers!.admitted(k.anchor1.did)
+      await eventually(async () => (joining.standing?.state === 'member' ? true : undefined), {
+        what: 'the credential of the second request',
+        intervalMs: 10,
+      })
+      assert.equal(asked, 2)
+    } finally {
+      joining.stop()
+    }
   })
 
   it('shows nothing without a membership credential, and admits nobody without a descriptor', async () => {
