@@ -5,7 +5,16 @@
 // Measured with bench/startup against the ES module bundle (alternating, BENCH_MEMBER=1): see the decision
 // record spec/decisions/2026-12-07-code-cache.md.
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import Module, { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -54,7 +63,7 @@ function ownFolder(folder: string): boolean {
  * The cache file of this bundle, Node and flags: V8 rejects a cache of another V8 or other flags itself, but
  * checks only the source's length, so the bundle's content hash (`bundleId`, from the build) names the file.
  */
-function cacheFileName(bundleId: string): string {
+export function cacheFileName(bundleId: string): string {
   const flags = createHash('sha256').update(process.execArgv.join(' ')).digest('base64url').slice(0, 12)
   return `${bundleId}-${process.version}-${process.arch}-${flags}.v8cache`
 }
@@ -84,7 +93,8 @@ export function runBundle(
     importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   })
   if (file !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    ;(globalThis as CodeCacheSlot)[WRITE_CACHE] = () => writeCache(folder!, file, script)
+    const replacing = cachedData !== undefined
+    ;(globalThis as CodeCacheSlot)[WRITE_CACHE] = () => writeCache(folder!, file, script, replacing)
   }
   const run = script.runInThisContext() as (...args: unknown[]) => void
   const module = { exports: {} }
@@ -113,8 +123,10 @@ function readCache(file: string): Buffer | undefined {
 }
 
 // A cache is an optimisation: a folder that cannot be made or written leaves the node as it is, without one.
-function writeCache(folder: string, file: string, script: Script): void {
+function writeCache(folder: string, file: string, script: Script, replacing: boolean): void {
   try {
+    // A hundred nodes started at once all run without a cache: the first one ready writes it for all.
+    if (!replacing && existsSync(file)) return
     mkdirSync(folder, { recursive: true, mode: 0o700 })
     if (!ownFolder(folder)) return
     // Written whole under a name of its own, then renamed: a node starting meanwhile reads no half-written cache.

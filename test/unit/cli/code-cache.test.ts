@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { codeCacheFolder, codeCacheReady, runBundle } from '../../../src/cli/code-cache.js'
+import { cacheFileName, codeCacheFolder, codeCacheReady, runBundle } from '../../../src/cli/code-cache.js'
 import { tempDir } from '../../support/temp-dir.js'
 
 const runs = globalThis as { codeCacheTestRuns?: string[] }
@@ -53,6 +53,16 @@ describe('the code cache of the command bundle', () => {
     assert.equal(runBundle(await bundle('after', 'double(3)\n'), 'build-2', env), 'rejected')
     codeCacheReady()
     assert.notDeepEqual(readFileSync(join(folder, file!)), written)
+  })
+
+  it('leaves a cache another start wrote meanwhile', async () => {
+    const folder = join(await tempDir(), 'cache')
+    const env = { ALLMENDE_CODE_CACHE: folder }
+    assert.equal(runBundle(await bundle('meanwhile'), 'build-5', env), 'uncached')
+    mkdirSync(folder, { mode: 0o700 })
+    writeFileSync(join(folder, cacheFileName('build-5')), 'the other start’s')
+    codeCacheReady()
+    assert.equal(readFileSync(join(folder, cacheFileName('build-5')), 'utf8'), 'the other start’s')
   })
 
   it('keeps the caches of different builds apart', async () => {
