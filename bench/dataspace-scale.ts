@@ -17,7 +17,8 @@
 // instead of the product's V8 flags, to compare memory settings), BENCH_OTHER_CLI (another build's `allmende.js`: every
 // second node runs it, the second anchor among them, and the CPU until admitted and at idle is printed per build, both
 // under the same load), BENCH_OTHER_V8_FLAGS (the V8 flags of those nodes instead; alone, every second node runs this
-// build with them, to compare memory settings under the same load), BENCH_CLI (another build's `allmende.js` for
+// build with them, to compare memory settings under the same load), BENCH_OTHER_GLIBC_TUNABLES (likewise, the
+// allocator's tunables of those nodes), BENCH_CLI (another build's `allmende.js` for
 // every node, e.g. the previous commit's as the yardstick of this bench's code), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
 // is `result {json}` with every figure.
 import '../src/polyfills.js'
@@ -56,11 +57,17 @@ const REPEAT = process.env.BENCH_QUICK === '1' ? 1 : 3
 const ANCHORS = Math.min(2, N)
 const NODE_V8_FLAGS = process.env.BENCH_V8_FLAGS?.split(' ').filter(Boolean) ?? V8_FLAGS
 const OTHER_V8_FLAGS = process.env.BENCH_OTHER_V8_FLAGS?.split(' ').filter(Boolean)
+/** The glibc tunables of those nodes (the product's mmap threshold added unless they name one). */
+const OTHER_GLIBC_TUNABLES = process.env.BENCH_OTHER_GLIBC_TUNABLES
 /** The command every node runs (BENCH_CLI: another build's `allmende.js`, measured with this bench's code). */
 const CLI = process.env.BENCH_CLI ?? cliPath()
-const OTHER_CLI = process.env.BENCH_OTHER_CLI ?? (OTHER_V8_FLAGS === undefined ? undefined : CLI)
+const OTHER_CLI =
+  process.env.BENCH_OTHER_CLI ??
+  (OTHER_V8_FLAGS === undefined && OTHER_GLIBC_TUNABLES === undefined ? undefined : CLI)
 /** How the per-build lines name the other half of the nodes. */
-const OTHER_LABEL = `${OTHER_CLI}${OTHER_V8_FLAGS === undefined ? '' : ` with ${OTHER_V8_FLAGS.join(' ')}`}`
+const OTHER_LABEL = `${OTHER_CLI}${OTHER_V8_FLAGS === undefined ? '' : ` with ${OTHER_V8_FLAGS.join(' ')}`}${
+  OTHER_GLIBC_TUNABLES === undefined ? '' : ` with GLIBC_TUNABLES=${OTHER_GLIBC_TUNABLES}`
+}`
 const ONLY_ADMISSION = process.env.BENCH_UNTIL === 'admitted'
 
 interface Node {
@@ -210,6 +217,9 @@ function start(node: Node, logs: string): Promise<void> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: withAllocatorTunables({
       ...process.env,
+      ...(runsOtherBuild(node) && OTHER_GLIBC_TUNABLES !== undefined
+        ? { GLIBC_TUNABLES: OTHER_GLIBC_TUNABLES }
+        : {}),
       ALLMENDE_LOG_LEVEL: process.env.ALLMENDE_LOG_LEVEL ?? 'warn',
     }),
   })
