@@ -35,6 +35,8 @@ export interface ProviderDirectory {
   heard(peer: PeerId, addresses: readonly Multiaddr[]): void
   /** How many members this node knows, itself excluded. */
   count(): number
+  /** Before a refreshed search: brings the members known up to date (a bounded wait). */
+  freshen(): Promise<void>
 }
 
 /**
@@ -115,6 +117,7 @@ export class P2pCatalogNetwork implements CatalogNetwork {
    * node under a connection limit still asks every provider (each dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
+    await this.directory?.freshen()
     const stored = await this.libp2p.peerStore.all()
     const known = (await this.directory?.known()) ?? []
     const peers = new Map(
