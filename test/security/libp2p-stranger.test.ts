@@ -57,6 +57,16 @@ interface Member {
   directory: MemberDirectory
 }
 
+/** No peer mesh: a directory knows the members it admitted or heard of, and whom its pulls name. */
+const noMesh = { known: async () => [], target: () => undefined, addressesOf: () => [], anchors: () => [] }
+
+async function stopMember(node: Member): Promise<void> {
+  await node.directory.stop()
+  node.dataspace.stop()
+  await node.libp2p.stop()
+  await node.store.close()
+}
+
 async function startMember(
   key: NodeKey,
   descriptor: DataspaceDescriptor,
@@ -82,12 +92,7 @@ async function startMember(
   })
   await admission.start(libp2p)
   await dataspace.start(new P2pDataspaceNetwork(libp2p, admission, descriptor.id, log))
-  const directory = new MemberDirectory(
-    libp2p,
-    admission,
-    { known: async () => [], target: () => undefined, addressesOf: () => [], anchors: () => [] },
-    log,
-  )
+  const directory = new MemberDirectory(libp2p, admission, noMesh, log)
   await directory.start()
   await libp2p.start()
   libp2p.services.pubsub.subscribe(catalogTopic(descriptor.id))
@@ -153,12 +158,7 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
 
   after(async () => {
     for (const node of strangers) await node.stop()
-    for (const node of [member, other, anchor]) {
-      await node.directory.stop()
-      node.dataspace.stop()
-      await node.libp2p.stop()
-      await node.store.close()
-    }
+    for (const node of [member, other, anchor]) await stopMember(node)
   })
 
   const stranger = async () => {
@@ -260,6 +260,35 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
     assert.equal(known.includes(s.peerId.toString()), false)
   })
 
+  it('asks again before a refreshed search once the last pull is old enough, naming members admitted since', async () => {
+    const log = createSilentLogger()
+    const eager = new MemberDirectory(member.libp2p, member.admission, noMesh, log, { searchPullGapMs: 0 })
+    const rested = new MemberDirectory(member.libp2p, member.admission, noMesh, log, {
+      searchPullGapMs: 60_000,
+    })
+    await eager.freshen()
+    await rested.freshen()
+    const knows = (directory: MemberDirectory, node: Member) =>
+      directory.members().some((peer) => peer.equals(node.key.peerId))
+    assert.ok(knows(eager, other) && knows(rested, other), 'the first freshen pulls')
+    const keyD = await generateNodeKey()
+    await anchor.dataspace.endorse(keyD.did)
+    const late = await startMember(keyD, descriptor)
+    try {
+      await late.libp2p.dial(anchor.libp2p.getMultiaddrs()[0]!)
+      await eventually(
+        async () => ((await anchor.admission.isAdmitted(late.key.peerId)) ? true : undefined),
+        { what: 'the late member to be admitted' },
+      )
+      await eager.freshen()
+      await rested.freshen()
+      assert.ok(knows(eager, late), 'a pull past the gap names the member admitted since')
+      assert.equal(knows(rested, late), false, 'within the gap a refreshed search asks nobody')
+    } finally {
+      await stopMember(late)
+    }
+  })
+
   it('a wrong-space hello reveals nothing of the data space, a right one gets no proof first', async () => {
     const s = await stranger()
     const target = anchor.libp2p.getMultiaddrs()[0]!
@@ -333,11 +362,7 @@ describe('a member whose handshake with its anchor did not complete', () => {
 
   after(async () => {
     busy.resolve()
-    for (const node of [...members, anchor]) {
-      node.dataspace.stop()
-      await node.libp2p.stop()
-      await node.store.close()
-    }
+    for (const node of [...members, anchor]) await stopMember(node)
   })
 
   it('keeps the address it was given for the anchor, and still fetches a status list from it by PeerId', async () => {

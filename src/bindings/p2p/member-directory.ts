@@ -82,6 +82,10 @@ export class MemberDirectory {
     private readonly admission: PeerAdmission,
     private readonly mesh: Pick<PeerMesh, 'known' | 'target' | 'addressesOf' | 'anchors'>,
     private readonly log: Logger,
+    private readonly options: {
+      /** Least time between a pull and the next one a refreshed search asks for (default 30 s). */
+      readonly searchPullGapMs?: number
+    } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -138,8 +142,8 @@ export class MemberDirectory {
    * the last pull was {@link SEARCH_PULL_GAP_MS} ago or more, waiting for it at most {@link SEARCH_PULL_WAIT_MS}.
    */
   async freshen(): Promise<void> {
-    if (this.pulling || this.stopped || Date.now() - this.lastPullAt < SEARCH_PULL_GAP_MS || !this.isMember())
-      return
+    const gap = this.options.searchPullGapMs ?? SEARCH_PULL_GAP_MS
+    if (this.pulling || this.stopped || Date.now() - this.lastPullAt < gap || !this.isMember()) return
     const from = this.admittedPeers(true)[0] ?? this.admittedPeers(false)[0]
     if (from === undefined) return
     let timer: NodeJS.Timeout | undefined
