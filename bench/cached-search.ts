@@ -25,6 +25,7 @@ import { initNode } from '../src/config/index.js'
 import { generateNodeKey } from '../src/identity/index.js'
 import { Store } from '../src/store/index.js'
 import { cliPath } from '../test/support/repo.js'
+import { rssMiB } from './support/process-memory.js'
 import {
   everyHit,
   LARGEST_PAGE,
@@ -139,11 +140,9 @@ try {
       allHits = (await everyHit('', (query) => timed(`/api/v1/catalog?${query}`))).length
       all.push(elapsed(t0))
     }
-    const rss = async () =>
-      Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024
-    const rssMiB = await rss()
+    const rssAfter = await rssMiB(child.pid!)
     await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000))
-    const idleRssMiB = await rss()
+    const idleRssMiB = await rssMiB(child.pid!)
     const loadAverage = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
     const healthMs = median(health)
     const result = {
@@ -156,7 +155,7 @@ try {
       cachedAllDatasetsMs: Math.round(median(all)),
       cachedAllDatasetsHits: allHits,
       healthMs: Number(healthMs.toFixed(2)),
-      rssMiB: Math.round(rssMiB),
+      rssMiB: Math.round(rssAfter),
       idleRssMiB: Math.round(idleRssMiB),
       loadAverage,
     }

@@ -36,6 +36,7 @@ import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/d
 import { Store } from '../src/store/index.js'
 import { freePort } from '../test/support/cli-process.js'
 import { cliPath } from '../test/support/repo.js'
+import { rssMiB } from './support/process-memory.js'
 import {
   everyHit,
   LARGEST_PAGE,
@@ -353,10 +354,6 @@ async function schedSeconds(pid: number): Promise<{ run: number; wait: number } 
   } catch {
     return undefined
   }
-}
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
 }
 /** Proportional set size: resident pages, those shared with the other nodes (node's own code) split among them. */
 async function pssMiB(pid: number): Promise<number> {

@@ -125,6 +125,7 @@ export class DataspaceService {
   /** The next try of a credential request that failed, and the pause before the one after it. */
   private credentialRetry?: NodeJS.Timeout
   private credentialRetryMs: number
+  private readonly firstCredentialRetryMs: number
   private refreshing = false
   private stopped = false
   /** When each anchor was last asked for this node's credential (ms since the epoch). */
@@ -136,7 +137,8 @@ export class DataspaceService {
   constructor(private readonly init: DataspaceServiceInit) {
     const { descriptor, key, store } = init
     this.refreshSeconds = init.refreshSeconds ?? DEFAULT_MEMBERSHIP_REFRESH_SECONDS
-    this.credentialRetryMs = init.credentialRetryMs ?? CREDENTIAL_RETRY_MS
+    this.firstCredentialRetryMs = init.credentialRetryMs ?? CREDENTIAL_RETRY_MS
+    this.credentialRetryMs = this.firstCredentialRetryMs
     this.wallet = new MembershipWallet(store, descriptor, key.did, init.resolver)
     this.own = new OwnMembership(store, descriptor, key.did, this.wallet)
     this.revocations = new RevocationLists(store, descriptor, init.resolver)
@@ -556,7 +558,7 @@ export class DataspaceService {
     )
     const standing = await this.updateStanding()
     if (unanswered > 0 && standing.state === 'not-endorsed') this.retryCredentialSoon()
-    else this.credentialRetryMs = this.init.credentialRetryMs ?? CREDENTIAL_RETRY_MS
+    else this.credentialRetryMs = this.firstCredentialRetryMs
   }
 
   /** Asks the connected anchors again after a pause that doubles with each request left without an answer. */

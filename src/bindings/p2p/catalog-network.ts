@@ -155,13 +155,13 @@ export class P2pCatalogNetwork implements CatalogNetwork {
       }
       // A node under a connection limit may hear of a provider only here: its announcements reach it, and
       // a refreshed search must ask it as well (the peer locator finds where it listens).
+      // Only a summary gives addresses.
+      const addresses = parsed.summary === true ? addressesOf(parsed.addresses) : []
+      this.directory?.heard(from, addresses)
       if (parsed.summary === true) {
-        const addresses = addressesOf(parsed.addresses)
-        this.directory?.heard(from, addresses)
         await handlers.summary(summaryOf(parsed.provider, addresses, parsed.changes))
         return
       }
-      this.directory?.heard(from, [])
       const change = changeOf(parsed)
       if (change === undefined) {
         this.log.debug({ from: from.toString() }, 'dropped a malformed or forged catalog announcement')
