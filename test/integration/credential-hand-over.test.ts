@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import {
   allmendeJson,
   allmendeOk,
+  apiGet,
   eventually,
   freePort,
   type RunningNode,
@@ -32,14 +33,29 @@ describe('a membership credential handed over as a file', () => {
   const credentialFile = (name: string) => join(root, `${name}-credential.json`)
   let descriptor: string
 
-  const api = async <T>(name: string, path: string): Promise<T> => {
-    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
-      headers: { authorization: `Bearer ${token}` },
-    })
-    assert.equal(response.status, 200, `GET ${path} on ${name}`)
-    return (await response.json()) as T
-  }
+  const api = <T>(name: string, path: string) => apiGet<T>(nodes[name]!, dir(name), path)
+  /** The anchor endorses a node and writes its credential to that node's file. */
+  const endorse = (name: string) =>
+    allmendeOk([
+      'dataspace',
+      'endorse',
+      did[name]!,
+      '--credential-out',
+      credentialFile(name),
+      '--dir',
+      dir('anchor'),
+    ])
+  /** `dataspace join` with a credential file, on the node called `name`. */
+  const joinArgs = (name: string, credential: string) => [
+    'dataspace',
+    'join',
+    '--descriptor',
+    descriptor,
+    '--credential',
+    credential,
+    '--dir',
+    dir(name),
+  ]
 
   before(async () => {
     root = await tempDir('allmende-hand-over-')
@@ -77,25 +93,8 @@ describe('a membership credential handed over as a file', () => {
 
   it('makes a node a member from its first start, while its anchor is stopped', async () => {
     // The anchor is stopped: endorse opens its database and writes the credential it issued.
-    await allmendeOk([
-      'dataspace',
-      'endorse',
-      did.kusel!,
-      '--credential-out',
-      credentialFile('kusel'),
-      '--dir',
-      dir('anchor'),
-    ])
-    const joined = await allmendeJson<{ endorsedBy: string[] }>([
-      'dataspace',
-      'join',
-      '--descriptor',
-      descriptor,
-      '--credential',
-      credentialFile('kusel'),
-      '--dir',
-      dir('kusel'),
-    ])
+    await endorse('kusel')
+    const joined = await allmendeJson<{ endorsedBy: string[] }>(joinArgs('kusel', credentialFile('kusel')))
     assert.deepEqual(joined.endorsedBy, [did.anchor])
     nodes.kusel = await startAllmende(['--dir', dir('kusel')])
     const status = await api<Status>('kusel', '/api/v1/status')
@@ -108,25 +107,8 @@ describe('a membership credential handed over as a file', () => {
 
   it('writes the credential through a running anchor too, and the members admit each other', async () => {
     nodes.anchor = await startAllmende(['--dir', dir('anchor')])
-    await allmendeOk([
-      'dataspace',
-      'endorse',
-      did.myk!,
-      '--credential-out',
-      credentialFile('myk'),
-      '--dir',
-      dir('anchor'),
-    ])
-    await allmendeOk([
-      'dataspace',
-      'join',
-      '--descriptor',
-      descriptor,
-      '--credential',
-      credentialFile('myk'),
-      '--dir',
-      dir('myk'),
-    ])
+    await endorse('myk')
+    await allmendeOk(joinArgs('myk', credentialFile('myk')))
     nodes.myk = await startAllmende(['--dir', dir('myk')])
     assert.equal((await api<Status>('myk', '/api/v1/status')).membership.state, 'member')
     await eventually(
@@ -139,16 +121,7 @@ describe('a membership credential handed over as a file', () => {
   })
 
   it("refuses another node's credential, and one changed after signing, saying what to do", async () => {
-    const foreign = await runAllmende([
-      'dataspace',
-      'join',
-      '--descriptor',
-      descriptor,
-      '--credential',
-      credentialFile('kusel'),
-      '--dir',
-      dir('stranger'),
-    ])
+    const foreign = await runAllmende(joinArgs('stranger', credentialFile('kusel')))
     assert.equal(foreign.code, 2)
     assert.match(foreign.stderr, new RegExp(`credential for ${did.kusel}`))
     assert.match(foreign.stderr, /allmende dataspace endorse DID --credential-out FILE/)
@@ -157,16 +130,7 @@ describe('a membership credential handed over as a file', () => {
     credential.credentialSubject.id = did.stranger
     const forged = join(root, 'forged.json')
     await writeFile(forged, JSON.stringify(credential))
-    const tampered = await runAllmende([
-      'dataspace',
-      'join',
-      '--descriptor',
-      descriptor,
-      '--credential',
-      forged,
-      '--dir',
-      dir('stranger'),
-    ])
+    const tampered = await runAllmende(joinArgs('stranger', forged))
     assert.equal(tampered.code, 2)
     assert.match(tampered.stderr, /does not verify/)
     assert.equal(tampered.stderr.trim().split('\n').length, 1)
