@@ -19,7 +19,9 @@
 // under the same load), BENCH_OTHER_V8_FLAGS (the V8 flags of those nodes instead; alone, every second node runs this
 // build with them, to compare memory settings under the same load), BENCH_OTHER_GLIBC_TUNABLES (likewise, the
 // allocator's tunables of those nodes), BENCH_CLI (another build's `allmende.js` for
-// every node, e.g. the previous commit's as the yardstick of this bench's code), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped). The last line
+// every node, e.g. the previous commit's as the yardstick of this bench's code), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped),
+// BENCH_CREDENTIALS=file (members start with their credentials, as after `dataspace join --credential`, instead of
+// fetching them from a running anchor). The last line
 // is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
@@ -32,7 +34,13 @@ import { wantedPeers } from '../src/bindings/p2p/index.js'
 import { Catalog, requesterConstraintEvaluator, validateOfferWithPolicyEngine } from '../src/catalog/index.js'
 import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
 import { DEFAULT_MAX_CONNECTIONS, initNode, type NodeFiles, openNode } from '../src/config/index.js'
-import { adoptDescriptor, createDescriptor, openOfflineRegistry } from '../src/dataspace/index.js'
+import type { JsonLdObject } from '../src/credentials/index.js'
+import {
+  adoptDescriptor,
+  createDescriptor,
+  keepHandedCredentials,
+  openOfflineRegistry,
+} from '../src/dataspace/index.js'
 import { Store } from '../src/store/index.js'
 import { freePort } from '../test/support/cli-process.js'
 import { cliPath } from '../test/support/repo.js'
@@ -161,14 +169,26 @@ async function setUp(root: string, source: string): Promise<Node[]> {
   })
   for (const node of nodes) await adoptDescriptor(node.files.directory, descriptor)
   // Every anchor endorses every other node, so a member gets its credential from whichever it reaches.
+  const handed = new Map<Node, JsonLdObject[]>()
   for (const anchor of anchors) {
     const files = await openNode(anchor.files.directory.root)
     const registry = await openOfflineRegistry(files.directory, files.config, files.key)
     try {
-      for (const node of nodes) if (node !== anchor) await registry.registry.endorse(node.files.key.did)
+      for (const node of nodes) {
+        if (node === anchor) continue
+        const record = await registry.registry.endorse(node.files.key.did)
+        handed.set(node, [...(handed.get(node) ?? []), record.credential])
+      }
     } finally {
       await registry.close()
     }
+  }
+  // BENCH_CREDENTIALS=file: every member starts with its credentials, as after `dataspace join --credential`.
+  if (process.env.BENCH_CREDENTIALS === 'file') {
+    await eachLimited(nodes.slice(ANCHORS), 4, async (node) => {
+      const files = (handed.get(node) ?? []).map((credential, i) => ({ file: `credential ${i}`, credential }))
+      await keepHandedCredentials(node.files.directory, descriptor, node.files.key.did, files)
+    })
   }
   await eachLimited(nodes, 4, async (node) => {
     const store = await Store.open(node.files.directory.dbDir)

@@ -52,4 +52,4 @@ case "$role" in
     ;;
 esac
 # the V8 flags of the bin's first line (src/cli/v8-flags.ts)
-exec env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 node --max-semi-space-size=1 --expose-gc "$cli" start --dir "$data" "$@"
+exec env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 node --max-semi-space-size=4 --expose-gc "$cli" start --dir "$data" "$@"

@@ -43,3 +43,16 @@ export class MembershipUnavailableError extends AllmendeError {
     this.revokedAt = options?.revokedAt
   }
 }
+
+/** A membership credential handed over as a file does not fit this node (`dataspace join --credential`). */
+export class UnfitCredentialError extends AllmendeError {
+  static override name = 'UnfitCredentialError'
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'ALLMENDE_UNFIT_CREDENTIAL',
+      `${file}: ${reason}; ask an anchor of the data space for this node's credential: ` +
+        'allmende dataspace endorse DID --credential-out FILE (or leave it out: a running node fetches it from an anchor)',
+      options,
+    )
+  }
+}

@@ -61,6 +61,7 @@ export {
   MembershipUnavailableError,
   NoDataspaceError,
   NotAnAnchorError,
+  UnfitCredentialError,
 } from './errors.js'
 export { MEMBERS_SUBLEVEL, type MemberRecord, MemberRegistry, REVOKED_SUBLEVEL } from './member-registry.js'
 export {
@@ -90,6 +91,7 @@ export {
   DESCRIPTOR_FILE,
   descriptorBootstrap,
   descriptorPath,
+  keepHandedCredentials,
   loadNodeDescriptor,
   openOfflineRegistry,
 } from './node-dataspace.js'

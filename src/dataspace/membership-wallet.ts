@@ -27,17 +27,18 @@ export class MembershipWallet {
     this.credentials = store.sublevel<JsonLdObject>(MEMBERSHIP_SUBLEVEL)
   }
 
-  /** Checks and stores a credential an anchor handed out; throws {@link MembershipUnavailableError} if unfit. */
-  async put(credential: unknown, from?: string): Promise<void> {
+  /**
+   * Checks and stores a credential an anchor handed out (over the network, or as a file); returns its issuer.
+   * Throws {@link MembershipUnavailableError} if unfit.
+   */
+  async put(credential: unknown, from?: string): Promise<string> {
     if (!isMembershipCredential(credential)) {
-      throw new MembershipUnavailableError(
-        'the anchor sent something that is not a DataSpaceMembershipCredential',
-      )
+      throw new MembershipUnavailableError('it is not a DataSpaceMembershipCredential')
     }
     const { member, dataSpace } = membershipSubject(credential)
     if (member !== this.holder || dataSpace !== this.descriptor.id) {
       throw new MembershipUnavailableError(
-        `the anchor sent a membership credential for ${String(member)} in ${String(dataSpace)}`,
+        `it is a membership credential for ${String(member)} in ${String(dataSpace)}, not for ${this.holder} in ${this.descriptor.id}`,
       )
     }
     const result = await verifyCredential(
@@ -59,6 +60,7 @@ export class MembershipWallet {
     }
     await this.credentials.put(`${this.descriptor.id} ${result.issuer}`, credential)
     this.stored = undefined
+    return result.issuer
   }
 
   /** Drops the credential of an anchor (it answered that this node is not, or no longer, endorsed). */

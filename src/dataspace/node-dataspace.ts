@@ -14,8 +14,14 @@ import { StatusListIssuer } from '../credentials/index.js'
 import type { NodeKey } from '../identity/index.js'
 import { Store } from '../store/index.js'
 import { type DataspaceDescriptor, readDescriptorFile, writeDescriptorFile } from './descriptor.js'
-import { InvalidDescriptorError, NoDataspaceError } from './errors.js'
+import {
+  InvalidDescriptorError,
+  MembershipUnavailableError,
+  NoDataspaceError,
+  UnfitCredentialError,
+} from './errors.js'
 import { MemberRegistry } from './member-registry.js'
+import { MembershipWallet } from './membership-wallet.js'
 import type { VerifiedDescriptors } from './verified-descriptors.js'
 
 /** Where a node keeps the descriptor of its data space, relative to its directory. */
@@ -103,18 +109,10 @@ export async function openOfflineRegistry(
 ): Promise<{ registry: MemberRegistry; descriptor: DataspaceDescriptor; close(): Promise<void> }> {
   const descriptor = await loadNodeDescriptor(directory, config)
   if (descriptor === undefined) throw new NoDataspaceError(directory.root)
-  let store: Store
-  try {
-    store = await Store.open(directory.dbDir)
-  } catch (cause) {
-    const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
-    throw new ConfigError(
-      locked
-        ? `the node in ${directory.root} is running but its management API does not answer; retry when it is up`
-        : `cannot open database ${directory.dbDir}: ${(cause as Error).message}`,
-      { cause },
-    )
-  }
+  const store = await openStoppedNodeStore(
+    directory,
+    'but its management API does not answer; retry when it is up',
+  )
   try {
     const statusLists = await StatusListIssuer.open({ store, key })
     const registry = new MemberRegistry({ store, key, descriptor, statusLists })
@@ -122,5 +120,53 @@ export async function openOfflineRegistry(
   } catch (error) {
     await store.close()
     throw error
+  }
+}
+
+/**
+ * Keeps membership credentials an anchor handed over as files (`dataspace endorse --credential-out`) in a stopped
+ * node's wallet, each checked as one fetched from an anchor (for this node, in this data space, signed by one of
+ * its anchors): a node that starts with them is a member at once, whether its anchors run or not. Returns the
+ * issuing anchors' DIDs; throws {@link UnfitCredentialError} naming the file of the first that does not fit.
+ */
+export async function keepHandedCredentials(
+  directory: NodeDirectory,
+  descriptor: DataspaceDescriptor,
+  holder: string,
+  files: readonly { readonly file: string; readonly credential: unknown }[],
+): Promise<string[]> {
+  const store = await openStoppedNodeStore(
+    directory,
+    '(it fetches its credential from an anchor itself); stop it to hand one over as a file',
+  )
+  try {
+    const wallet = new MembershipWallet(store, descriptor, holder)
+    const issuers: string[] = []
+    for (const { file, credential } of files) {
+      try {
+        issuers.push(await wallet.put(credential))
+      } catch (error) {
+        if (!(error instanceof MembershipUnavailableError)) throw error
+        throw new UnfitCredentialError(file, error.message, { cause: error })
+      }
+    }
+    return issuers
+  } finally {
+    await store.close()
+  }
+}
+
+/** A stopped node's database; a running node holds it, and `whileRunning` ends the sentence that says so. */
+async function openStoppedNodeStore(directory: NodeDirectory, whileRunning: string): Promise<Store> {
+  try {
+    return await Store.open(directory.dbDir)
+  } catch (cause) {
+    const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
+    throw new ConfigError(
+      locked
+        ? `the node in ${directory.root} is running ${whileRunning}`
+        : `cannot open database ${directory.dbDir}: ${(cause as Error).message}`,
+      { cause },
+    )
   }
 }

@@ -25,6 +25,7 @@ import { Store } from '../../src/store/index.js'
 import {
   allmendeJson,
   allmendeOk,
+  apiGet,
   eventually,
   freePort,
   type RunningNode,
@@ -59,14 +60,7 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
   let dataspaceId: string
 
   // The API directly, not `allmende peers`: a CLI process takes over a second, too coarse for timing.
-  const api = async <T>(name: string, path: string): Promise<T> => {
-    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
-      headers: { authorization: `Bearer ${token}` },
-    })
-    assert.equal(response.status, 200, `GET ${path} on ${name}`)
-    return (await response.json()) as T
-  }
+  const api = <T>(name: string, path: string) => apiGet<T>(nodes[name]!, dir(name), path)
   const peersOf = async (name: string) => (await api<{ peers: Peer[] }>(name, '/api/v1/peers')).peers
   const admittedBy = async (name: string, other: string) =>
     (await peersOf(name)).some((p) => p.peerId === peerId[other] && p.connected && p.admitted)

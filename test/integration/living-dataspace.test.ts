@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import {
   allmendeJson,
   allmendeOk,
+  apiGet,
   eventually,
   type RunningNode,
   runAllmende,
@@ -40,14 +41,7 @@ describe('a living data space, in the order of the README', () => {
   const peerId: Record<string, string> = {}
   const dir = (name: string) => join(root, name)
 
-  const api = async <T>(name: string, path: string): Promise<T> => {
-    const token = (await readFile(join(dir(name), 'api-token'), 'utf8')).trim()
-    const response = await fetch(`${nodes[name]!.apiUrl}${path}`, {
-      headers: { authorization: `Bearer ${token}` },
-    })
-    assert.equal(response.status, 200, `GET ${path} on ${name}`)
-    return (await response.json()) as T
-  }
+  const api = <T>(name: string, path: string) => apiGet<T>(nodes[name]!, dir(name), path)
   const admittedBy = async (name: string, other: string) =>
     (await api<{ peers: Peer[] }>(name, '/api/v1/peers')).peers.some(
       (p) => p.peerId === peerId[other] && p.admitted,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { freeFixedPort } from '../../src/config/index.js'
 import { cliPath } from './repo.js'
 
@@ -150,4 +152,12 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 200))
   }
   throw new Error(`timed out waiting for ${options.what}${last === undefined ? '' : `: ${String(last)}`}`)
+}
+
+/** GET `path` from a running node's management API with the token in its directory; asserts a 200. */
+export async function apiGet<T>(node: RunningNode, dir: string, path: string): Promise<T> {
+  const token = (await readFile(join(dir, 'api-token'), 'utf8')).trim()
+  const response = await fetch(`${node.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
+  assert.equal(response.status, 200, `GET ${path} on ${dir}`)
+  return (await response.json()) as T
 }

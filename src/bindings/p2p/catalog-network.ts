@@ -16,6 +16,7 @@ import {
   createDatasetRequestMessage,
 } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
+import { connectedPeers } from './connected-peers.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { P2pDspEndpoint } from './dsp-endpoint.js'
 
@@ -121,7 +122,7 @@ export class P2pCatalogNetwork implements CatalogNetwork {
     const stored = await this.libp2p.peerStore.all()
     const known = (await this.directory?.known()) ?? []
     const peers = new Map(
-      [...this.libp2p.getPeers(), ...stored.map((p) => p.id), ...known].map((id) => [id.toString(), id]),
+      [...connectedPeers(this.libp2p), ...stored.map((p) => p.id), ...known].map((id) => [id.toString(), id]),
     )
     peers.delete(this.libp2p.peerId.toString())
     return [...peers.values()].flatMap((peer) => {

@@ -10,6 +10,7 @@ import type {
 import { didKeyOfPeer, peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import type { PeerAdmission } from './admission.js'
+import { connectedPeers } from './connected-peers.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import { type DescriptorHolder, serveDescriptorSync, syncDescriptor } from './descriptor-sync.js'
 import { MembershipAnnouncements } from './membership-announcements.js'
@@ -72,7 +73,7 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
   }
 
   connected(): string[] {
-    return this.libp2p.getPeers().flatMap((peer) => {
+    return connectedPeers(this.libp2p).flatMap((peer) => {
       const did = didKeyOfPeer(peer)
       return did === undefined ? [] : [did]
     })
@@ -127,8 +128,7 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
     // random order, so a hundred members do not all ask the same one.
     const anchors = new Set(this.holder?.descriptor.trustAnchor ?? [])
     return fetchStatusList(this.libp2p, listUrl, () =>
-      this.libp2p
-        .getPeers()
+      connectedPeers(this.libp2p)
         .filter((peer) => this.admission.admittedNow(peer))
         .map((peer) => ({ peer, order: anchors.has(didKeyOfPeer(peer) ?? '') ? -1 : Math.random() }))
         .sort((a, b) => a.order - b.order)
@@ -139,7 +139,7 @@ export class P2pDataspaceNetwork implements DataspaceNetwork {
   async spreadDescriptor(): Promise<void> {
     const holder = this.holder
     if (holder === undefined) return
-    for (const peer of this.libp2p.getPeers()) {
+    for (const peer of connectedPeers(this.libp2p)) {
       if (await this.admission.isAdmitted(peer)) void syncDescriptor(this.libp2p, holder, peer, this.log)
     }
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../../log/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { MEMBERS_PROTOCOL } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
+import { connectedPeers } from './connected-peers.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import { MemberDirectoryRefusedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
@@ -100,7 +101,7 @@ export class MemberDirectory {
       this.firstPull(peer)
     })
     // The mesh starts before the node's services: peers it admitted meanwhile count too.
-    const admitted = this.libp2p.getPeers().filter((peer) => this.admission.admittedNow(peer))
+    const admitted = connectedPeers(this.libp2p).filter((peer) => this.admission.admittedNow(peer))
     for (const peer of admitted) this.firstHand.set(peer.toString(), peer)
     if (admitted[0] !== undefined) this.firstPull(admitted[0])
   }
@@ -240,8 +241,7 @@ export class MemberDirectory {
   /** Admitted peers connected now that are anchors (or, with `anchors` false, that are not), in random order. */
   private admittedPeers(anchors: boolean): PeerId[] {
     const anchorIds = new Set(this.mesh.anchors())
-    return this.libp2p
-      .getPeers()
+    return connectedPeers(this.libp2p)
       .filter((peer) => anchorIds.has(peer.toString()) === anchors && this.admission.admittedNow(peer))
       .map((peer) => ({ peer, order: Math.random() }))
       .sort((a, b) => a.order - b.order)

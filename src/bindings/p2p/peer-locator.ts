@@ -5,6 +5,7 @@ import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import { FIND_PEER_PROTOCOL } from '../../protocol/index.js'
 import type { PeerAdmission } from './admission.js'
+import { connectedPeers } from './connected-peers.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import { PeerNotFoundError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
@@ -112,8 +113,7 @@ export class PeerLocator {
       .filter((anchor) => !anchor.equals(peer) && !anchor.equals(self))
     const isAnchor = (candidate: PeerId) => anchors.some((anchor) => anchor.equals(candidate))
     const admitted = (candidate: PeerId) => this.admission.admittedNow(candidate)
-    const members = this.libp2p
-      .getPeers()
+    const members = connectedPeers(this.libp2p)
       .filter((candidate) => admitted(candidate) && !isAnchor(candidate) && !candidate.equals(peer))
       .map((candidate) => ({ candidate, order: Math.random() }))
       .sort((a, b) => a.order - b.order)

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/index.js'
 import { isAllmendeRequest } from '../../protocol/index.js'
 import { ordinalCompare } from '../../util/ordinal-compare.js'
 import type { PeerAdmission } from './admission.js'
+import { connectedPeers } from './connected-peers.js'
 import { connectionsToTrim } from './connection-trim.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { PeerMemory } from './peer-memory.js'
@@ -190,7 +191,7 @@ export class PeerMesh {
 
   /** Admitted peers and the ones remembered from earlier runs; strangers are not listed. */
   async peers(): Promise<PeerSummary[]> {
-    const connected = new Set(this.libp2p.getPeers().map((p) => p.toString()))
+    const connected = new Set(connectedPeers(this.libp2p).map((p) => p.toString()))
     const remembered = new Map((await this.options.memory.list()).map((p) => [p.peerId, p]))
     const ids = new Set([
       ...remembered.keys(),
@@ -228,7 +229,7 @@ export class PeerMesh {
 
   /** Admitted peers connected now. */
   private admittedCount(): number {
-    return this.libp2p.getPeers().filter((peer) => this.admission.admittedNow(peer)).length
+    return connectedPeers(this.libp2p).filter((peer) => this.admission.admittedNow(peer)).length
   }
 
   /**
@@ -389,7 +390,7 @@ export class PeerMesh {
    * admission checks), and an anchor keeps its members (see {@link prune}).
    */
   private meshPeers(standing: MeshStanding): PeerId[] {
-    return this.libp2p.getPeers().filter((peer) => !standing.anchors.includes(peer.toString()))
+    return connectedPeers(this.libp2p).filter((peer) => !standing.anchors.includes(peer.toString()))
   }
 
   /**
