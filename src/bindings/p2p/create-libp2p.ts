@@ -24,7 +24,6 @@ import { gossipMessageId } from './gossip-message-id.js'
 import { membersOnly } from './member-gate.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { skipRepeatedProtocolMerges } from './protocol-merges.js'
-import { socketWritesPerTick } from './socket-writes-per-tick.js'
 import { wholeNoiseMessages } from './whole-noise-messages.js'
 import { grantWindowAtHalf } from './yamux-window-updates.js'
 
@@ -112,7 +111,7 @@ export async function buildLibp2p(init: Libp2pInit) {
     transports: [tcp()],
     // Our X25519 key handling: a connection set-up cost 14 % less CPU on the dialling side, 9 % on the
     // listening one (bench/connection-setup.ts against the library's own Node crypto).
-    connectionEncrypters: [socketWritesPerTick(wholeNoiseMessages(noise({ crypto: noiseCrypto })))],
+    connectionEncrypters: [wholeNoiseMessages(noise({ crypto: noiseCrypto }))],
     // No yamux keep-alive: it pinged every connection every 30 s besides the connection monitor, and only
     // logged a ping that failed (the monitor closes such a connection).
     streamMuxers: [yamux({ enableKeepAlive: false })],
