@@ -134,5 +134,8 @@ describe('a membership credential handed over as a file', () => {
     assert.equal(tampered.code, 2)
     assert.match(tampered.stderr, /does not verify/)
     assert.equal(tampered.stderr.trim().split('\n').length, 1)
+    // a refused file leaves the node as it was: not joined
+    const config = JSON.parse(await readFile(join(dir('stranger'), 'config.json'), 'utf8'))
+    assert.equal(config.descriptor, undefined)
   })
 })

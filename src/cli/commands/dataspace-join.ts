@@ -53,13 +53,13 @@ export const dataspaceJoinCommand: CliCommand = {
     const dir = values.dir ?? DEFAULT_NODE_DIR
     const { directory, key } = await openNode(dir)
     const descriptor = await readDescriptorFile(values.descriptor)
-    // Read before anything is written: a file that is not there changes nothing.
+    // The credentials first: one that does not fit leaves the node as it was, not joined without it.
     const handed = await Promise.all((values.credential ?? []).map(readCredentialFile))
+    const endorsedBy =
+      handed.length === 0 ? [] : await keepHandedCredentials(directory, descriptor, key.did, handed)
     const { path } = await adoptDescriptor(directory, descriptor, {
       ...(membershipRefresh === undefined ? {} : { membershipRefresh }),
     })
-    const endorsedBy =
-      handed.length === 0 ? [] : await keepHandedCredentials(directory, descriptor, key.did, handed)
     if (values.json === true) {
       io.stdout(
         JSON.stringify({
