@@ -25,7 +25,7 @@ import {
 } from '../protocol/index.js'
 import type { BatchOp, Store } from '../store/index.js'
 import type { DataFlowSignals, DataFlows, FlowCompleted, FlowFailed } from './data-plane/data-flows.js'
-import { DataAccessDeniedError } from './data-plane/errors.js'
+import { DataAccessDeniedError, DeliveryUnderWayError } from './data-plane/errors.js'
 import { AgreementNotUsableError, AgreementRevokedError, TransferStateError } from './errors.js'
 import {
   isPushFormat,
@@ -368,6 +368,9 @@ export class TransferManager implements DataFlowSignals {
    * consumer learns why): no token opens the data twice.
    */
   private async reissue(id: string): Promise<void> {
+    // Its whole content went out and the receipt is on the way: answer once that stream ended
+    // (the transfer completed, or its grant is used up), never with a token that crossed it.
+    await this.components.dataPlane.deliveryUnderWay(id)
     await this.withLock(id, async () => {
       const current = await this.mustGet(id)
       // A receipt stored before a restart: the transfer completes instead (nothing to pull).
@@ -394,7 +397,9 @@ export class TransferManager implements DataFlowSignals {
 
   /**
    * Provider: the start message of `transfer` with the data plane's address; or, when the data
-   * plane refuses one (grant used up, agreement revoked), the transfer is ended and undefined returned.
+   * plane refuses one (grant used up, agreement revoked), the transfer is ended and undefined
+   * returned. Undefined too, the transfer left as it is, while its whole content's receipt is on
+   * the way: a repeated request that crossed it must not end a transfer about to complete.
    */
   private async startMessageOrEnd(
     transfer: TransferProcessRecord,
@@ -410,6 +415,7 @@ export class TransferManager implements DataFlowSignals {
         ...(dataAddress === undefined ? {} : { dataAddress }),
       }) as unknown as Record<string, unknown>
     } catch (error) {
+      if (error instanceof DeliveryUnderWayError) return undefined
       if (!(error instanceof DataAccessDeniedError)) throw error
       await this.end(await this.mustGet(transfer.id), error.reasonCode, error.message, true)
       return undefined
@@ -631,7 +637,8 @@ export class TransferManager implements DataFlowSignals {
 
   /** Consumer (PULLING): asks the provider again (idempotent request) for a fresh token to continue. */
   private async refresh(id: string): Promise<void> {
-    if (this.stopped) return
+    // A pull that runs has a token (a retry timer from before a suspension must not cross it).
+    if (this.stopped || this.components.dataPlane.pulling(id)) return
     const transfer = await this.processes.get(id)
     if (transfer === undefined || transferWorkOf(transfer) !== 'PULLING') return
     let ack: TransferProcess

@@ -47,6 +47,11 @@ export class ConsumerPull {
     return this.pulls.get(id)?.target?.written
   }
 
+  /** Whether a pull of the transfer runs. */
+  pulling(id: string): boolean {
+    return this.pulls.has(id)
+  }
+
   /** Stops a running pull; what arrived stays in the file. */
   abort(id: string, reason: Error): void {
     this.pulls.get(id)?.controller.abort(reason)

@@ -69,6 +69,12 @@ export interface DataFlows {
    * agreement revoked.
    */
   startAddress(transfer: FlowTransfer, consumer: DspBinding): Promise<DataAddress | undefined>
+  /**
+   * Provider: while the whole content of a transfer went out on a stream that still carries the
+   * consumer's receipt, a promise of that stream's end (receipt stored or refused, or the stream
+   * broken off); otherwise undefined.
+   */
+  deliveryUnderWay(transferId: string): Promise<void> | undefined
   /** Consumer: whether this node can pull from a start message's data address. */
   accepts(address: DataAddress | undefined): boolean
   /** Provider: whether this node can push to the data address of a consumer's request. */
@@ -83,5 +89,7 @@ export interface DataFlows {
   settle(transfer: FlowTransfer): Promise<ContentTotals>
   /** Consumer: bytes a running pull holds (from byte 0), or undefined when none runs. */
   received(transferId: string): number | undefined
+  /** Consumer: whether a pull of the transfer runs. */
+  pulling(transferId: string): boolean
   stop(): void
 }

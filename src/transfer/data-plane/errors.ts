@@ -96,3 +96,19 @@ export class ContentTotalsUnknownError extends AllmendeError {
     )
   }
 }
+
+/**
+ * The whole content of a transfer went out and its stream is still open: the consumer's receipt
+ * (or, over `HttpData-PULL`, its completion) is on the way. A repeated request gets no new token
+ * then, and the transfer is not ended: it completes by itself, or its stream breaks and the grant
+ * counts as used up.
+ */
+export class DeliveryUnderWayError extends AllmendeError {
+  static override name = 'DeliveryUnderWayError'
+  constructor(readonly transferId: string) {
+    super(
+      'ALLMENDE_DELIVERY_UNDER_WAY',
+      `the data of transfer ${transferId} went out whole and its receipt is on the way; no new access token is issued`,
+    )
+  }
+}

@@ -25,7 +25,7 @@ import type {
 } from './data-plane.js'
 import { type DataClaims, DataTokens } from './data-token.js'
 import { DigestCache } from './digest-cache.js'
-import { DataAccessDeniedError, DataSourceFailedError } from './errors.js'
+import { DataAccessDeniedError, DataSourceFailedError, DeliveryUnderWayError } from './errors.js'
 import { AgreementPolicies, usageWorld } from './usage-policy.js'
 
 /** Uses of one agreement on its provider: transfers granted access and not failed. */
@@ -81,6 +81,8 @@ interface GatePermit extends VerifiedPermit {
   readonly agreement: AgreementRecord
   /** The transfer completes: the grant ends without aborting its stream. */
   settle(): void
+  /** The receipt of the delivered content was stored or refused: the delivery is no longer under way. */
+  endDelivery(): void
 }
 
 /**
@@ -107,6 +109,11 @@ export class ProviderGate implements DataProvider {
   private readonly digests = new DigestCache()
   /** Streams being served by transfer id. */
   private readonly grants = new Map<string, AbortController>()
+  /**
+   * Transfers whose whole content went out on a stream that is still open (its receipt on the way),
+   * with that stream's end: the receipt stored or refused, or the stream broken off.
+   */
+  private readonly deliveries = new Map<string, Promise<void>>()
   private transfers: FlowTransfers | undefined
   private signals: DataFlowSignals | undefined
 
@@ -132,11 +139,15 @@ export class ProviderGate implements DataProvider {
   /**
    * The pull address of a start message, with a fresh single-use token: over libp2p for an
    * Allmende peer, `HttpData-PULL` for a consumer on DSP HTTP. No token opens a used-up grant or
-   * a revoked agreement: the transfer ends instead, with the reason as code.
+   * a revoked agreement: the transfer ends instead, with the reason as code. A grant whose content
+   * went out whole while its stream is still open gets no token either, but the transfer goes on:
+   * the receipt on that stream completes it ({@link DeliveryUnderWayError}).
    */
   async startAddress(transfer: FlowTransfer, consumer: DspBinding): Promise<DataAddress> {
-    if ((await this.delivered.get(transfer.id)) !== undefined)
+    if ((await this.delivered.get(transfer.id)) !== undefined) {
+      if (this.deliveries.has(transfer.id)) throw new DeliveryUnderWayError(transfer.id)
       throw new DataAccessDeniedError('GRANT_USED', grantUsedReason(transfer.id))
+    }
     const agreement = await this.components.agreements.getAgreement(transfer.agreementId)
     if (agreement === undefined || (await this.components.isRevoked(agreement)))
       throw new DataAccessDeniedError('AGREEMENT_REVOKED', revokedReason(transfer.agreementId))
@@ -155,6 +166,14 @@ export class ProviderGate implements DataProvider {
   async openForPush(transfer: FlowTransfer): Promise<ReceiptGrant> {
     const request = { token: await this.accessToken(transfer), agreementId: transfer.agreementId, offset: 0 }
     return this.openData(request, { peer: transfer.counterparty })
+  }
+
+  /**
+   * While the whole content of a transfer went out on a stream that still carries its receipt, that
+   * stream's end; otherwise undefined.
+   */
+  deliveryUnderWay(transferId: string): Promise<void> | undefined {
+    return this.deliveries.get(transferId)
   }
 
   /** Stops the streams of a transfer (suspended, terminated, or the node stops). */
@@ -206,7 +225,11 @@ export class ProviderGate implements DataProvider {
       complete: async (receipt) => {
         // Completing ends the transfer: its stream stays up to carry the countersigned receipt.
         permit.settle()
-        return this.complete(permit.transferId, permit.agreement, receipt, sent)
+        try {
+          return await this.complete(permit.transferId, permit.agreement, receipt, sent)
+        } finally {
+          permit.endDelivery()
+        }
       },
     }
   }
@@ -337,6 +360,7 @@ export class ProviderGate implements DataProvider {
       throw await failed(error)
     }
     let released = false
+    let endDelivery: () => void = () => undefined
     const settle = () => {
       released = true
       if (this.grants.get(transferId) === controller) this.grants.delete(transferId)
@@ -346,14 +370,32 @@ export class ProviderGate implements DataProvider {
       agreement: agreement!,
       source,
       signal: controller.signal,
-      delivered: () => this.delivered.put(transferId, this.components.clock().toISOString()),
+      delivered: async () => {
+        await this.delivered.put(transferId, this.components.clock().toISOString())
+        endDelivery = this.openDelivery(transferId)
+      },
       failed,
       settle,
+      endDelivery: () => endDelivery(),
       release: () => {
         if (released) return
         settle()
         controller.abort(new Error('released'))
+        endDelivery()
       },
+    }
+  }
+
+  /** Marks a transfer's whole content as gone out on an open stream; returns what ends the mark. */
+  private openDelivery(transferId: string): () => void {
+    let end: () => void = () => undefined
+    const ended = new Promise<void>((resolve) => {
+      end = resolve
+    })
+    this.deliveries.set(transferId, ended)
+    return () => {
+      if (this.deliveries.get(transferId) === ended) this.deliveries.delete(transferId)
+      end()
     }
   }
 

@@ -65,6 +65,10 @@ export class TransferDataPlane implements DataFlows, DataProvider {
     return this.gate.startAddress(transfer, consumer)
   }
 
+  deliveryUnderWay(transferId: string): Promise<void> | undefined {
+    return this.gate.deliveryUnderWay(transferId)
+  }
+
   accepts(address: DataAddress | undefined): boolean {
     return this.pulls.accepts(address)
   }
@@ -92,6 +96,10 @@ export class TransferDataPlane implements DataFlows, DataProvider {
 
   received(transferId: string): number | undefined {
     return this.pulls.received(transferId)
+  }
+
+  pulling(transferId: string): boolean {
+    return this.pulls.pulling(transferId)
   }
 
   stop(): void {
