@@ -12,7 +12,7 @@
 // Opt-in (`npm run bench -- dataspace-scale`); settings from the environment: BENCH_NODES (30),
 // BENCH_DATASETS per provider (100), BENCH_IDLE_SECONDS (60), BENCH_PEERS = K (3), BENCH_SETTLE_SECONDS
 // (180, the longest wait for any phase), BENCH_QUICK=1 (one repetition of each search figure), BENCH_CPU_PROF
-// (a folder: the first anchor and the middle node write CPU profiles there), BENCH_MAX_CONNECTIONS (each node's
+// (a folder: the first anchor, the middle node and the searching last node write CPU profiles there), BENCH_MAX_CONNECTIONS (each node's
 // `--max-connections`; unset: the product's default), BENCH_V8_FLAGS (space-separated flags each node runs with
 // instead of the product's V8 flags, to compare memory settings), BENCH_OTHER_CLI (another build's `allmende.js`: every
 // second node runs it, the second anchor among them, and the CPU until admitted and at idle is printed per build, both
@@ -217,10 +217,10 @@ const runsOtherBuild = (node: Node) => OTHER_CLI !== undefined && nodes.indexOf(
 function start(node: Node, logs: string): Promise<void> {
   const anchor = nodes.indexOf(node) < ANCHORS
   const listen = anchor ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']
-  // BENCH_CPU_PROF=DIR: the first anchor and the middle node write CPU profiles of their whole run into DIR
-  // when they stop.
+  // BENCH_CPU_PROF=DIR: the first anchor, the middle node and the last (the one that searches) write CPU
+  // profiles of their whole run into DIR when they stop.
   const profile =
-    process.env.BENCH_CPU_PROF !== undefined && [0, Math.floor(N / 2)].includes(nodes.indexOf(node))
+    process.env.BENCH_CPU_PROF !== undefined && [0, Math.floor(N / 2), N - 1].includes(nodes.indexOf(node))
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : []
   const limit = MAX_CONNECTIONS === undefined ? [] : ['--max-connections', MAX_CONNECTIONS]
