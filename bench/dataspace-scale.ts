@@ -288,6 +288,11 @@ async function catalogAnswersOf(node: Node): Promise<{ whole: number; unchanged:
   }
 }
 
+/** How many peers a node holds connections to now. */
+async function connectedPeersOf(node: Node): Promise<number> {
+  return (await api<{ peers: Peer[] }>(node, '/api/v1/peers')).peers.filter((p) => p.connected).length
+}
+
 /** A node's `/metrics` now, as a function from a sample's name (with its labels) to its value. */
 async function countersOf(node: Node): Promise<(sample: string) => number> {
   const text = await retried(async () => {
@@ -748,6 +753,7 @@ try {
     let partialAnswered = ''
     let refreshedProviders = 0
     const answersBefore = await catalogAnswersOf(asker)
+    const churnBefore = await churnOf(asker)
     for (let i = 0; i < REPEAT; i++) {
       let t0 = performance.now()
       const partial = await search(asker, `q=${WORDS[1]}&refresh=true&wait=1000`)
@@ -759,6 +765,9 @@ try {
       refreshedProviders = complete.refresh?.answered ?? 0
     }
     const answersAfter = await catalogAnswersOf(asker)
+    const churnAfter = await churnOf(asker)
+    // Connections the asker holds right after: what it dialled for the refresh and still keeps.
+    const connectedAfter = await connectedPeersOf(asker)
     // The asker holds every catalog since the reach check: what changed since comes whole, the rest unchanged.
     const answers = {
       whole: answersAfter.whole - answersBefore.whole,
@@ -770,10 +779,13 @@ try {
       completeMs: round(median(refreshed), 0),
       providersAnswered: refreshedProviders,
       catalogAnswers: answers,
+      admissions: churnAfter.admissions - churnBefore.admissions,
+      trimmed: churnAfter.trimmed - churnBefore.trimmed,
+      connectedAfter,
     }
     print(
       `refreshed search fanning out to all providers: first answer ${median(firstPartial).toFixed(0)} ms (${partialAnswered} providers answered by then), ` +
-        `complete ${median(refreshed).toFixed(0)} ms (${refreshedProviders} answered; of all answers ${answers.unchanged} unchanged, ${answers.whole} whole catalogs)  [goal < 2 s with partial results first: ${median(firstPartial) < 2000 ? 'met' : 'MISSED'}, complete ${median(refreshed) < 2000 ? 'met' : 'MISSED'}]`,
+        `complete ${median(refreshed).toFixed(0)} ms (${refreshedProviders} answered; of all answers ${answers.unchanged} unchanged, ${answers.whole} whole catalogs; ${churnAfter.admissions - churnBefore.admissions} admissions, ${churnAfter.trimmed - churnBefore.trimmed} connections trimmed on the way, ${connectedAfter} peers connected right after)  [goal < 2 s with partial results first: ${median(firstPartial) < 2000 ? 'met' : 'MISSED'}, complete ${median(refreshed) < 2000 ? 'met' : 'MISSED'}]`,
     )
   })
 
@@ -872,12 +884,7 @@ try {
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
     )
     // Connections held at idle: each one costs its node gossip heartbeats, DHT upkeep and pings.
-    const connected = await eachLimited(
-      nodes,
-      8,
-      async (node) =>
-        (await api<{ peers: Peer[] }>(node, '/api/v1/peers')).peers.filter((p) => p.connected).length,
-    )
+    const connected = await eachLimited(nodes, 8, connectedPeersOf)
     result.connectedPeers = {
       anchors: connected.slice(0, ANCHORS),
       membersMedian: median(connected.slice(ANCHORS)),
