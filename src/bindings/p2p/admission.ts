@@ -92,7 +92,6 @@ export class PeerAdmission {
   private readonly running = new Map<string, number>()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
-  private readonly requestEndedListeners: ((connection: Connection) => void)[] = []
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
   private ownName?: string
@@ -190,11 +189,6 @@ export class PeerAdmission {
     this.admittedListeners.push(listener)
   }
 
-  /** Calls `listener` when a stream this node opened for a request ({@link openStream}) closed. */
-  onRequestEnded(listener: (connection: Connection) => void): void {
-    this.requestEndedListeners.push(listener)
-  }
-
   /** Calls `listener` when a peer refuses this node (its reason, as it gave it). */
   onRefusedByPeer(listener: (peer: PeerId, reason: string) => void): void {
     this.refusedListeners.push(listener)
@@ -233,15 +227,7 @@ export class PeerAdmission {
     await this.locator?.locate(peer, options.signal)
     const connection = await libp2p.dial(peer, options)
     await this.requireAdmitted(peer)
-    const stream = await connection.newStream(protocol, options)
-    stream.addEventListener(
-      'close',
-      () => {
-        for (const listener of this.requestEndedListeners) listener(connection)
-      },
-      { once: true },
-    )
-    return stream
+    return connection.newStream(protocol, options)
   }
 
   /** Whether a peer passed its handshake (waits for one that is running, a bounded time). */

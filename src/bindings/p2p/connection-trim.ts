@@ -8,21 +8,10 @@ export interface TrimCandidate<C = unknown> {
   readonly admittedAt: number | undefined
   /** It carries an Allmende request (a catalog, a negotiation, a transfer). */
   readonly busy: boolean
-  /**
-   * When a request this node opened on it last ended (ms): the stream the grace waits for was opened, so from
-   * then a shorter grace ({@link SERVED_GRACE_MS}) holds it, for the next message of the same exchange.
-   */
-  readonly servedAt?: number
 }
 
 /** How long an admitted connection stays before it may be trimmed: one opened for a request may not have its stream open yet. */
 export const TRIM_GRACE_MS = 10_000
-/**
- * How long a connection stays after a request of this node on it ended: long enough for the next message of a
- * negotiation or a transfer, short enough that a refreshed search across a hundred providers does not hold a
- * connection to each of them for {@link TRIM_GRACE_MS}.
- */
-export const SERVED_GRACE_MS = 2_000
 
 /**
  * The connections to close so that no more than `limit` stay, out of `candidates` (connections to members
@@ -41,11 +30,8 @@ export function connectionsToTrim<C>(
 ): C[] {
   const excess = candidates.length - limit
   if (excess <= 0) return []
-  const graceOver = (c: TrimCandidate<C>) =>
-    now - c.admittedAt! >= graceMs ||
-    (c.servedAt !== undefined && now - c.servedAt >= Math.min(graceMs, SERVED_GRACE_MS))
   return candidates
-    .filter((c) => !c.busy && c.admittedAt !== undefined && graceOver(c))
+    .filter((c) => !c.busy && c.admittedAt !== undefined && now - c.admittedAt >= graceMs)
     .sort((a, b) => Number(b.outbound) - Number(a.outbound) || b.admittedAt! - a.admittedAt!)
     .slice(0, excess)
     .map((c) => c.connection)

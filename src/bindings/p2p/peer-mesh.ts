@@ -8,7 +8,7 @@ import { isAllmendeRequest } from '../../protocol/index.js'
 import { ordinalCompare } from '../../util/ordinal-compare.js'
 import type { PeerAdmission } from './admission.js'
 import { connectedPeers } from './connected-peers.js'
-import { connectionsToTrim, SERVED_GRACE_MS } from './connection-trim.js'
+import { connectionsToTrim } from './connection-trim.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { PeerMemory } from './peer-memory.js'
 
@@ -105,8 +105,6 @@ export class PeerMesh {
   private readonly refusedUs = new Set<string>()
   /** When each connection passed admission (a further connection to an admitted peer needs none: see prune). */
   private readonly admittedAt = new WeakMap<Connection, number>()
-  /** When a request of this node last ended on each connection (see {@link SERVED_GRACE_MS}). */
-  private readonly servedAt = new WeakMap<Connection, number>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
   /** Least time between two walks: it doubles (up to a minute) while walks find nobody new. */
@@ -154,11 +152,6 @@ export class PeerMesh {
       // from it: our own redial of it is no news that would cut its backoff short.
       const known = this.targets.get(id.toString())
       this.target(id, multiaddrs, known === undefined || known.failures === 0)
-    })
-    this.admission.onRequestEnded((connection) => {
-      this.servedAt.set(connection, this.now())
-      // a connection opened for this request may be one over the limit once its short grace is over
-      setTimeout(() => this.ticker.nudge(), SERVED_GRACE_MS).unref()
     })
     this.admission.onAdmitted((peer, connection) => {
       this.admittedAt.set(connection, this.now())
@@ -425,7 +418,6 @@ export class PeerMesh {
           this.admittedAt.get(connection) ??
           (this.admission.admittedNow(connection.remotePeer) ? connection.timeline.open : undefined),
         busy: connection.streams.some((s) => s.protocol !== undefined && isAllmendeRequest(s.protocol)),
-        servedAt: this.servedAt.get(connection),
       }))
     for (const connection of connectionsToTrim(candidates, this.options.maxConnections, this.now())) {
       this.log.debug(

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   connectionsToTrim,
-  SERVED_GRACE_MS,
   TRIM_GRACE_MS,
   type TrimCandidate,
 } from '../../../../src/bindings/p2p/connection-trim.js'
@@ -63,20 +62,6 @@ describe('connectionsToTrim: which connections a member over its limit closes', 
     assert.deepEqual(connectionsToTrim(candidates, 1, NOW), ['old'])
     assert.deepEqual(connectionsToTrim(candidates, 1, admittedAt + TRIM_GRACE_MS - 1), ['old'])
     assert.deepEqual(connectionsToTrim(candidates, 1, admittedAt + TRIM_GRACE_MS), ['just admitted'])
-  })
-
-  it('closes a connection whose request ended once the short grace after it has run out, within the long one', () => {
-    const admittedAt = NOW - 3_000
-    const servedAt = NOW - 1_000
-    const candidates = [
-      candidate('mesh peer', { admittedAt: OLD - 60_000 }),
-      candidate('asked for its catalog', { outbound: true, admittedAt, servedAt }),
-    ]
-    assert.deepEqual(connectionsToTrim(candidates, 1, servedAt + SERVED_GRACE_MS - 1), ['mesh peer'])
-    assert.deepEqual(connectionsToTrim(candidates, 1, servedAt + SERVED_GRACE_MS), ['asked for its catalog'])
-    // a request that just ended gives a connection past its first grace no new one (as before)
-    const long = candidate('long served', { outbound: true, admittedAt: OLD - 60_000, servedAt: NOW })
-    assert.deepEqual(connectionsToTrim([long, candidate('other')], 1, NOW), ['long served'])
   })
 
   it('closes fewer than the excess when the rest may not be closed yet', () => {
