@@ -13,13 +13,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  buildDspCatalog,
-  Catalog,
-  FederatedCatalogCache,
-  requesterConstraintEvaluator,
-  validateOfferWithPolicyEngine,
-} from '../src/catalog/index.js'
+import { buildDspCatalog, type Catalog, FederatedCatalogCache } from '../src/catalog/index.js'
 import { V8_FLAGS, withAllocatorTunables } from '../src/cli/v8-flags.js'
 import { initNode } from '../src/config/index.js'
 import { generateNodeKey } from '../src/identity/index.js'
@@ -27,6 +21,7 @@ import { Store } from '../src/store/index.js'
 import { cliPath } from '../test/support/repo.js'
 import { rssMiB } from './support/process-memory.js'
 import {
+  catalogIn,
   everyHit,
   LARGEST_PAGE,
   type ScaleProvider,
@@ -41,14 +36,6 @@ const ROUNDS = 5
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40)
 
 const clock = { now: () => new Date() }
-const catalogIn = (store: Store) =>
-  new Catalog(
-    { store, clock },
-    {
-      validateOffer: validateOfferWithPolicyEngine,
-      evaluateConstraint: requesterConstraintEvaluator(clock.now),
-    },
-  )
 async function fill(catalog: Catalog, provider: ScaleProvider, source: string): Promise<void> {
   for (let d = 0; d < DATASETS; d++) {
     await catalog.add(scaleDatasetInput(provider, scaleTitle(provider.name, d), source))

@@ -9,17 +9,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { catalogDigest } from '../src/catalog/catalog-digest.js'
-import {
-  Catalog,
-  DspCatalogAnswers,
-  ifChangedFilter,
-  requesterConstraintEvaluator,
-  validateOfferWithPolicyEngine,
-} from '../src/catalog/index.js'
+import { DspCatalogAnswers, ifChangedFilter } from '../src/catalog/index.js'
 import { generateNodeKey } from '../src/identity/index.js'
 import { createCatalogRequestMessage } from '../src/protocol/index.js'
 import { Store } from '../src/store/index.js'
-import { scaleDatasetInput, scaleTitle } from './support/scale-datasets.js'
+import { catalogIn, scaleDatasetInput, scaleTitle } from './support/scale-datasets.js'
 
 const DATASETS = Number(process.env.BENCH_DATASETS ?? 100)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200)
@@ -34,14 +28,7 @@ const cpuMs = () => {
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-answers-'))
 const store = await Store.open(join(root, 'db'))
 try {
-  const clock = { now: () => new Date() }
-  const catalog = new Catalog(
-    { store, clock },
-    {
-      validateOffer: validateOfferWithPolicyEngine,
-      evaluateConstraint: requesterConstraintEvaluator(clock.now),
-    },
-  )
+  const catalog = catalogIn(store)
   const key = await generateNodeKey()
   const provider = { name: 'kommune-001', did: key.did }
   const source = join(root, 'data.json')

@@ -1,5 +1,11 @@
 // The datasets of the scale benchmarks: every provider offers D datasets titled by one of eight words (so a
 // one-word search finds an eighth of them), each with one offer for a purpose, visible to members.
+import {
+  Catalog,
+  requesterConstraintEvaluator,
+  validateOfferWithPolicyEngine,
+} from '../../src/catalog/index.js'
+import type { Store } from '../../src/store/index.js'
 
 export const PURPOSE = 'https://w3id.org/allmende/odrl#FloodWarning'
 export const WORDS = [
@@ -12,6 +18,18 @@ export const WORDS = [
   'Luftqualität',
   'Radwege',
 ]
+
+/** A provider's catalog in `store`, checked and evaluated as a node's (the wall clock). */
+export function catalogIn(store: Store): Catalog {
+  const clock = { now: () => new Date() }
+  return new Catalog(
+    { store, clock },
+    {
+      validateOffer: validateOfferWithPolicyEngine,
+      evaluateConstraint: requesterConstraintEvaluator(clock.now),
+    },
+  )
+}
 
 /** The provider of a benchmark dataset: its municipality's name and DID. */
 export interface ScaleProvider {
