@@ -9,7 +9,7 @@ import {
   allmendeJson,
   allmendeOk,
   eventually,
-  freePort,
+  initNodes,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -92,19 +92,8 @@ describe('catalog and contract negotiation between members of a data space', () 
 
   before(async () => {
     root = await tempDir('allmende-contract-')
-    const port = await freePort()
-    for (const name of ['a', 'b', 'c']) {
-      const listen = name === 'a' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
-      const init = await allmendeJson<{ did: string }>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        ...listen,
-      ])
-      did[name] = init.did
-    }
+    const init = await initNodes(root, ['a', 'b', 'c'])
+    Object.assign(did, init.did)
     nodes.a = await startAllmende(['--dir', dir('a')])
     const created = await allmendeJson<{ descriptor: string }>([
       'dataspace',

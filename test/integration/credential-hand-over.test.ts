@@ -8,7 +8,7 @@ import {
   allmendeOk,
   apiGet,
   eventually,
-  freePort,
+  initNodes,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -59,20 +59,9 @@ describe('a membership credential handed over as a file', () => {
 
   before(async () => {
     root = await tempDir('allmende-hand-over-')
-    const port = await freePort()
-    for (const name of ['anchor', 'kusel', 'myk', 'stranger']) {
-      const listen = name === 'anchor' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
-      const init = await allmendeJson<{ did: string; peerId: string }>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        name,
-        ...listen,
-      ])
-      did[name] = init.did
-      peerId[name] = init.peerId
-    }
+    const init = await initNodes(root, ['anchor', 'kusel', 'myk', 'stranger'], { label: (name) => name })
+    Object.assign(did, init.did)
+    Object.assign(peerId, init.peerId)
     nodes.anchor = await startAllmende(['--dir', dir('anchor')])
     descriptor = (
       await allmendeJson<{ descriptor: string }>([

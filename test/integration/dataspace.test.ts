@@ -27,7 +27,7 @@ import {
   allmendeOk,
   apiGet,
   eventually,
-  freePort,
+  initNodes,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -69,20 +69,9 @@ describe('a data space of four nodes: anchor A, members B and D, outsider C', ()
 
   before(async () => {
     root = await tempDir('allmende-dataspace-')
-    const port = await freePort()
-    for (const name of ['a', 'b', 'c', 'd']) {
-      const listen = name === 'a' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
-      const init = await allmendeJson<{ did: string; peerId: string }>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        ...listen,
-      ])
-      did[name] = init.did
-      peerId[name] = init.peerId
-    }
+    const init = await initNodes(root, ['a', 'b', 'c', 'd'])
+    Object.assign(did, init.did)
+    Object.assign(peerId, init.peerId)
     // A creates the space while running, so its listen address becomes the descriptor's bootstrap address.
     nodes.a = await startAllmende(['--dir', dir('a')])
     const created = await allmendeJson<{ descriptor: string; id: string }>([

@@ -13,7 +13,7 @@ import { generateNodeKey } from '../../src/identity/index.js'
 import { validateMessage } from '../../src/protocol/index.js'
 import {
   allmendeJson,
-  freePort,
+  initNodes,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -101,21 +101,8 @@ describe('DSP 2025-1 over HTTPS', () => {
 
   before(async () => {
     root = await tempDir('allmende-dsp-http-')
-    const port = await freePort()
-    for (const name of ['p', 'c']) {
-      const listen = name === 'p' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
-      const init = await allmendeJson<{ did: string }>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        '--dsp-port',
-        '0',
-        ...listen,
-      ])
-      did[name] = init.did
-    }
+    const init = await initNodes(root, ['p', 'c'], { extra: ['--dsp-port', '0'] })
+    Object.assign(did, init.did)
     nodes.p = await startAllmende(['--dir', dir('p')])
     const created = await allmendeJson<{ descriptor: string }>([
       'dataspace',

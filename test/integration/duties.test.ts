@@ -7,7 +7,7 @@ import { type DutyMessage, verifyDutyMessage } from '../../src/transfer/index.js
 import {
   allmendeJson,
   eventually,
-  freePort,
+  initNodes,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -134,21 +134,8 @@ describe('usage duties between two nodes: delete after, inform, log', () => {
 
   before(async () => {
     root = await tempDir('allmende-duties-')
-    const port = await freePort()
-    for (const name of ['a', 'b']) {
-      const listen = name === 'a' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
-      const init = await allmendeJson<{ did: string }>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        '--dataspace',
-        'duties-test',
-        ...listen,
-      ])
-      did[name] = init.did
-    }
+    const init = await initNodes(root, ['a', 'b'], { extra: ['--dataspace', 'duties-test'] })
+    Object.assign(did, init.did)
     nodes.a = await startAllmende(['--dir', dir('a')])
     const status = await allmendeJson<{ multiaddrs: string[] }>(['status', '--dir', dir('a')])
     nodes.b = await startAllmende(['--dir', dir('b'), '--bootstrap', status.multiaddrs[0]!])

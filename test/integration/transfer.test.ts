@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import {
   allmendeJson,
   eventually,
-  freePort,
+  initNodes,
   type RunningNode,
   runAllmende,
   startAllmende,
@@ -149,21 +149,8 @@ describe('data transfer over libp2p between two nodes', () => {
 
   before(async () => {
     root = await tempDir('allmende-transfer-')
-    const port = await freePort()
-    for (const name of ['a', 'b']) {
-      const listen = name === 'a' ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
-      const init = await allmendeJson<{ did: string }>([
-        'init',
-        '--dir',
-        dir(name),
-        '--name',
-        `Node ${name}`,
-        '--dataspace',
-        'transfer-test',
-        ...listen,
-      ])
-      did[name] = init.did
-    }
+    const init = await initNodes(root, ['a', 'b'], { extra: ['--dataspace', 'transfer-test'] })
+    Object.assign(did, init.did)
     nodes.a = await startAllmende(['--dir', dir('a')])
     const status = await allmendeJson<{ multiaddrs: string[] }>(['status', '--dir', dir('a')])
     nodes.b = await startAllmende(['--dir', dir('b'), '--bootstrap', status.multiaddrs[0]!])

@@ -70,6 +70,42 @@ export async function allmendeJson<T>(args: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T
 }
 
+/** The DIDs and PeerIds of nodes set up with {@link initNodes}, by name. */
+export interface InitializedNodes {
+  readonly did: Record<string, string>
+  readonly peerId: Record<string, string>
+}
+
+/**
+ * `allmende init` of one node per name in `root/<name>`, named `Node <name>` unless `label` says otherwise,
+ * each with `extra` arguments; the first listens on a fixed free port, so the address others bootstrap to
+ * (or a descriptor created while it runs names) stays its address across restarts.
+ */
+export async function initNodes(
+  root: string,
+  names: readonly string[],
+  options: { readonly extra?: readonly string[]; readonly label?: (name: string) => string } = {},
+): Promise<InitializedNodes> {
+  const port = await freePort()
+  const nodes: InitializedNodes = { did: {}, peerId: {} }
+  for (const [index, name] of names.entries()) {
+    const listen = index === 0 ? ['--listen', `/ip4/127.0.0.1/tcp/${port}`] : []
+    const label = options.label?.(name) ?? `Node ${name}`
+    const init = await allmendeJson<{ did: string; peerId: string }>([
+      'init',
+      '--dir',
+      join(root, name),
+      '--name',
+      label,
+      ...(options.extra ?? []),
+      ...listen,
+    ])
+    nodes.did[name] = init.did
+    nodes.peerId[name] = init.peerId
+  }
+  return nodes
+}
+
 /** A node started with `allmende start`, running until {@link RunningNode.stop}. */
 export interface RunningNode {
   readonly process: ChildProcess
