@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { Router } from '@koa/router'
 import Koa from 'koa'
 import type { Logger } from '../log/index.js'
-import { jsonBodiesAsText } from '../util/json-bodies.js'
+import { bodiesWithoutFetch } from '../util/koa-bodies.js'
 import { ApiPortInUseError } from './errors.js'
 import { auth } from './middleware/auth.js'
 import { errors } from './middleware/errors.js'
@@ -55,7 +55,7 @@ export class ApiServer {
     for (const addRoutes of init.routes) addRoutes(router)
     this.app = new Koa()
     this.app.silent = true
-    jsonBodiesAsText(this.app)
+    bodiesWithoutFetch(this.app)
     this.app
       .use(errors({ log }))
       .use(init.sessions === undefined ? (_ctx, next) => next() : sessionAuth(init.sessions))

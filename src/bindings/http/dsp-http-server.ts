@@ -14,7 +14,7 @@ import {
   toDspError,
   validateMessage,
 } from '../../protocol/index.js'
-import { jsonBodiesAsText } from '../../util/json-bodies.js'
+import { bodiesWithoutFetch } from '../../util/koa-bodies.js'
 import { CallerLimits } from './caller-limits.js'
 import { type HttpDataSource, serveHttpData } from './data-endpoint.js'
 import { DSP_BASE_PATH, normalizeDspAddress } from './dsp-paths.js'
@@ -94,7 +94,7 @@ export class DspHttpServer {
     this.limits = init.limits ?? new CallerLimits()
     this.app = new Koa({ proxy: init.trustProxy === true, maxIpsCount: 1 })
     this.app.silent = true
-    jsonBodiesAsText(this.app)
+    bodiesWithoutFetch(this.app)
     this.app.use((ctx, next) => this.admitAddress(ctx, next))
     this.app.use(router.routes()).use(router.allowedMethods())
   }

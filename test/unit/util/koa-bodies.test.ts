@@ -4,7 +4,8 @@ import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import Koa from 'koa'
-import { jsonBodiesAsText } from '../../../src/util/json-bodies.js'
+import { PassThrough, Readable } from 'node:stream'
+import { bodiesWithoutFetch } from '../../../src/util/koa-bodies.js'
 
 /** One request over node:http (fetch would load what the test looks for): status, headers and text. */
 function get(url: string, method = 'GET') {
@@ -24,13 +25,18 @@ function get(url: string, method = 'GET') {
   )
 }
 
-describe('jsonBodiesAsText', () => {
+describe('bodiesWithoutFetch', () => {
   let server: ReturnType<Koa['listen']>
   let url: string
 
   before(async () => {
     const app = new Koa()
-    jsonBodiesAsText(app)
+    app.silent = true
+    bodiesWithoutFetch(app)
+    app.use(async (ctx, next) => {
+      await next()
+      ctx.set('x-after', 'set after the route')
+    })
     app.use((ctx) => {
       if (ctx.path === '/object') ctx.body = { name: 'Kusel', size: 3, tags: ['ä', null] }
       else if (ctx.path === '/array') ctx.body = [1, { a: 'b' }]
@@ -41,7 +47,22 @@ describe('jsonBodiesAsText', () => {
         ctx.status = 201
         ctx.body = { id: 7 }
       } else if (ctx.path === '/text') ctx.body = 'plain'
-      else if (ctx.path === '/read-back') {
+      else if (ctx.path === '/stream') {
+        ctx.type = 'text/csv'
+        ctx.body = Readable.from(['a,b\n', '1,2\n'])
+      } else if (ctx.path === '/events') {
+        const events = new PassThrough()
+        ctx.type = 'text/event-stream'
+        ctx.body = events
+        events.write('event: one\n\n')
+        setImmediate(() => events.end('event: two\n\n'))
+      } else if (ctx.path === '/broken') {
+        ctx.body = new Readable({
+          read() {
+            this.destroy(new Error('the source failed'))
+          },
+        })
+      } else if (ctx.path === '/read-back') {
         ctx.body = { a: 1 }
         ctx.set('x-body', String(ctx.body))
       }
@@ -83,19 +104,38 @@ describe('jsonBodiesAsText', () => {
     )
   })
 
+  it('pipes a stream body with the headers every middleware set, as koa would', async () => {
+    const csv = await get(`${url}/stream`)
+    assert.equal(csv.status, 200)
+    assert.equal(csv.headers['content-type'], 'text/csv; charset=utf-8')
+    assert.equal(csv.headers['x-after'], 'set after the route')
+    assert.equal(csv.text, 'a,b\n1,2\n')
+    const events = await get(`${url}/events`)
+    assert.equal(events.headers['content-type'], 'text/event-stream; charset=utf-8')
+    assert.equal(events.text, 'event: one\n\nevent: two\n\n')
+    const head = await get(`${url}/stream`, 'HEAD')
+    assert.equal(head.status, 200)
+    assert.equal(head.text, '')
+  })
+
+  it('ends the answer when a stream body fails', async () => {
+    await assert.rejects(get(`${url}/broken`))
+  })
+
   it('gives the text when the body is read back', async () => {
     assert.equal((await get(`${url}/read-back`)).headers['x-body'], '{"a":1}')
   })
 
-  it("leaves Node's fetch implementation unloaded, which koa's own JSON answer loads", () => {
-    const module = new URL('../../../src/util/json-bodies.js', import.meta.url).href
-    const script = (asText: boolean) => `
+  it("leaves Node's fetch implementation unloaded, which koa's own JSON and stream answers load", () => {
+    const module = new URL('../../../src/util/koa-bodies.js', import.meta.url).href
+    const script = (body: string, without: boolean) => `
       import Koa from 'koa'
       import { request } from 'node:http'
-      import { jsonBodiesAsText } from '${module}'
+      import { Readable } from 'node:stream'
+      import { bodiesWithoutFetch } from '${module}'
       const app = new Koa()
-      if (${asText}) jsonBodiesAsText(app)
-      app.use((ctx) => { ctx.body = { ok: true } })
+      if (${without}) bodiesWithoutFetch(app)
+      app.use((ctx) => { ctx.body = ${body} })
       const server = app.listen(0, '127.0.0.1', () => {
         request('http://127.0.0.1:' + server.address().port, (res) => {
           res.resume()
@@ -105,12 +145,14 @@ describe('jsonBodiesAsText', () => {
           })
         }).end()
       })`
-    const loaded = (asText: boolean) =>
-      execFileSync(process.execPath, ['--input-type=module', '-e', script(asText)], {
+    const loaded = (body: string, without: boolean) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', script(body, without)], {
         cwd: new URL('../../../../', import.meta.url),
         encoding: 'utf8',
       }).trim()
-    assert.equal(loaded(false), 'true', "koa's JSON answer loads it (else this test shows nothing)")
-    assert.equal(loaded(true), 'false')
+    for (const body of ['{ ok: true }', "Readable.from(['data'])"]) {
+      assert.equal(loaded(body, false), 'true', `koa's answer of ${body} loads it (else this test shows nothing)`)
+      assert.equal(loaded(body, true), 'false', body)
+    }
   })
 })
