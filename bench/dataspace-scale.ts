@@ -21,13 +21,14 @@
 // allocator's tunables of those nodes), BENCH_CLI (another build's `allmende.js` for
 // every node, e.g. the previous commit's as the yardstick of this bench's code), BENCH_UNTIL=admitted (stop after the CPU until admitted: the later phases are skipped),
 // BENCH_CREDENTIALS=file (members start with their credentials, as after `dataspace join --credential`, instead of
-// fetching them from a running anchor). The last line
+// fetching them from a running anchor), BENCH_MEMBER_NICE (the members' nice value, e.g. 10: the anchors get the
+// cores first, as when every node runs on a machine of its own). The last line
 // is `result {json}` with every figure.
 import '../src/polyfills.js'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { wantedPeers } from '../src/bindings/p2p/index.js'
@@ -78,6 +79,7 @@ const OTHER_LABEL = `${OTHER_CLI}${OTHER_V8_FLAGS === undefined ? '' : ` with ${
   OTHER_GLIBC_TUNABLES === undefined ? '' : ` with GLIBC_TUNABLES=${OTHER_GLIBC_TUNABLES}`
 }`
 const ONLY_ADMISSION = process.env.BENCH_UNTIL === 'admitted'
+const MEMBER_NICE = process.env.BENCH_MEMBER_NICE === undefined ? undefined : Number(process.env.BENCH_MEMBER_NICE)
 
 interface Node {
   readonly name: string
@@ -245,6 +247,8 @@ function start(node: Node, logs: string): Promise<void> {
     }),
   })
   node.process = child
+  // BENCH_MEMBER_NICE: members yield the cores to the anchors, as when each node runs on a machine of its own.
+  if (!anchor && MEMBER_NICE !== undefined) setPriority(child.pid!, MEMBER_NICE)
   child.stderr!.pipe(createWriteStream(join(logs, `${node.name}.log`)))
   return new Promise((resolve, reject) => {
     let out = ''
@@ -401,6 +405,7 @@ const result: Record<string, unknown> = {
   k: K,
   anchors: ANCHORS,
   v8Flags: NODE_V8_FLAGS.join(' '),
+  ...(MEMBER_NICE === undefined ? {} : { memberNice: MEMBER_NICE }),
 }
 const print = (line: string) => console.log(line)
 /** Runs one phase; a failure is reported in `errors` and the next phase still runs. */
@@ -808,12 +813,14 @@ try {
     ])
     await sleep(5_000)
     const pids = [...nodes.map((n) => n.process!.pid!), yardstick.pid!]
+    const churnBefore = await eachLimited(nodes, 8, churnOf)
     const ticksBefore = await Promise.all(pids.map(cpuTicks))
     const loadAtIdle = await loadAverage()
     const idleStart = performance.now()
     await sleep(IDLE_SECONDS * 1000)
     const ticksAfter = await Promise.all(pids.map(cpuTicks))
     const seconds = elapsed(idleStart) / 1000
+    const churnAfter = await eachLimited(nodes, 8, churnOf)
     yardstick.kill()
     const bareRss = await rssMiB(bare.pid!)
     bare.kill()
@@ -890,6 +897,17 @@ try {
         `(proportional, shared code split among the nodes: median ${median(pss).toFixed(0)} MiB; yardstick: a bare libp2p node ` +
         `with the same services, idle and alone, ${bareRss.toFixed(0)} MiB, median node ${(median(rss) / bareRss).toFixed(2)}x)  ` +
         `[goal < 100 MB per node: ${Math.max(...rss) * 1.048576 < 100 ? 'met' : 'MISSED'}]`,
+    )
+    // Connections opened and closed while idle: each admission costs both sides a handshake and gossip set-up.
+    const idleAdmissions = churnAfter.map((after, i) => after.admissions - churnBefore[i]!.admissions)
+    const idleTrimmed = churnAfter.reduce((total, after, i) => total + after.trimmed - churnBefore[i]!.trimmed, 0)
+    result.idleChurn = {
+      admissions: idleAdmissions.reduce((a, b) => a + b, 0),
+      anchorsAdmissions: idleAdmissions.slice(0, ANCHORS),
+      trimmed: idleTrimmed,
+    }
+    print(
+      `churn while idle: ${(result.idleChurn as { admissions: number }).admissions} admissions counted on both sides (anchors ${idleAdmissions.slice(0, ANCHORS).join(', ')}), ${idleTrimmed} connections closed over the limit`,
     )
     // Connections held at idle: each one costs its node gossip heartbeats, DHT upkeep and pings.
     const connected = await eachLimited(nodes, 8, connectedPeersOf)
