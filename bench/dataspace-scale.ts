@@ -79,7 +79,8 @@ const OTHER_LABEL = `${OTHER_CLI}${OTHER_V8_FLAGS === undefined ? '' : ` with ${
   OTHER_GLIBC_TUNABLES === undefined ? '' : ` with GLIBC_TUNABLES=${OTHER_GLIBC_TUNABLES}`
 }`
 const ONLY_ADMISSION = process.env.BENCH_UNTIL === 'admitted'
-const MEMBER_NICE = process.env.BENCH_MEMBER_NICE === undefined ? undefined : Number(process.env.BENCH_MEMBER_NICE)
+const MEMBER_NICE =
+  process.env.BENCH_MEMBER_NICE === undefined ? undefined : Number(process.env.BENCH_MEMBER_NICE)
 
 interface Node {
   readonly name: string
@@ -900,7 +901,10 @@ try {
     )
     // Connections opened and closed while idle: each admission costs both sides a handshake and gossip set-up.
     const idleAdmissions = churnAfter.map((after, i) => after.admissions - churnBefore[i]!.admissions)
-    const idleTrimmed = churnAfter.reduce((total, after, i) => total + after.trimmed - churnBefore[i]!.trimmed, 0)
+    const idleTrimmed = churnAfter.reduce(
+      (total, after, i) => total + after.trimmed - churnBefore[i]!.trimmed,
+      0,
+    )
     result.idleChurn = {
       admissions: idleAdmissions.reduce((a, b) => a + b, 0),
       anchorsAdmissions: idleAdmissions.slice(0, ANCHORS),

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { PassThrough, Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import Koa from 'koa'
-import { PassThrough, Readable } from 'node:stream'
 import { bodiesWithoutFetch } from '../../../src/util/koa-bodies.js'
 
 /** One request over node:http (fetch would load what the test looks for): status, headers and text. */
@@ -151,7 +151,11 @@ describe('bodiesWithoutFetch', () => {
         encoding: 'utf8',
       }).trim()
     for (const body of ['{ ok: true }', "Readable.from(['data'])"]) {
-      assert.equal(loaded(body, false), 'true', `koa's answer of ${body} loads it (else this test shows nothing)`)
+      assert.equal(
+        loaded(body, false),
+        'true',
+        `koa's answer of ${body} loads it (else this test shows nothing)`,
+      )
       assert.equal(loaded(body, true), 'false', body)
     }
   })
