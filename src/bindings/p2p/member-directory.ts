@@ -1,6 +1,7 @@
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromDidKey } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { MEMBERS_PROTOCOL } from '../../protocol/index.js'
@@ -86,6 +87,12 @@ export class MemberDirectory {
     private readonly options: {
       /** Least time between a pull and the next one a refreshed search asks for (default 30 s). */
       readonly searchPullGapMs?: number
+      /**
+       * The DIDs of the members this node endorsed and did not revoke (an anchor's register; none for a member):
+       * its answer names them too, whether or not they met it, so an asker learns of every member an anchor
+       * endorsed, also of one that only ever reached the other anchors.
+       */
+      readonly endorsed?: () => Promise<readonly string[]>
     } = {},
   ) {}
 
@@ -277,10 +284,19 @@ export class MemberDirectory {
     }
   }
 
-  /** The members this node knows first-hand but the asker, with the addresses the mesh or the peer store holds. */
+  /**
+   * The members this node knows first-hand or endorsed, but the asker, with the addresses the mesh or the peer
+   * store holds (none for an endorsed member this node never met: the asker's requests find it through peers).
+   */
   private async firstHandEntries(asker: PeerId): Promise<DirectoryEntry[]> {
     const entries: DirectoryEntry[] = []
-    for (const peer of this.firstHand.values()) {
+    const named = new Map(this.firstHand)
+    for (const did of (await this.options.endorsed?.().catch(() => [])) ?? []) {
+      const peer = peerOfDid(did)
+      if (peer !== undefined && !named.has(peer.toString())) named.set(peer.toString(), peer)
+    }
+    named.delete(this.libp2p.peerId.toString())
+    for (const peer of named.values()) {
       if (entries.length >= MAX_DIRECTORY_ENTRIES) break
       if (peer.equals(asker) || this.admission.deniedReason(peer) !== undefined) continue
       let addresses = this.mesh.addressesOf(peer)
@@ -291,6 +307,14 @@ export class MemberDirectory {
       entries.push({ peer, addresses: addresses.slice(0, MAX_ENTRY_ADDRESSES) })
     }
     return entries
+  }
+}
+
+function peerOfDid(did: string): PeerId | undefined {
+  try {
+    return peerIdFromDidKey(did)
+  } catch {
+    return undefined
   }
 }
 
