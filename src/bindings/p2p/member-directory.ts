@@ -188,7 +188,9 @@ export class MemberDirectory {
     )
     for (const { peer, addresses } of usable) {
       this.taken.set(peer.toString(), peer)
-      this.mesh.target(peer, addresses)
+      // A member named without addresses (an anchor endorsed it but never met it) is asked in a refreshed
+      // search, through the peers; the mesh dials only members it can reach directly.
+      if (addresses.length > 0) this.mesh.target(peer, addresses)
     }
     return usable.length
   }
