@@ -223,10 +223,7 @@ async function startCatalog(
   auditCatalogChanges(catalog, audit, log)
   // The members a newcomer asks its peers for, and the providers a refreshed search asks.
   const members = new MemberDirectory(libp2p, admission, mesh, log.child({ name: 'allmende:p2p' }), {
-    endorsed: async () =>
-      ((await parts.dataspace?.registry?.list()) ?? [])
-        .filter((record) => record.revokedAt === undefined)
-        .map((record) => record.did),
+    endorsed: async () => (await parts.dataspace?.registry?.activeMembers()) ?? [],
   })
   await lifecycle.start(members)
   const network = new P2pCatalogNetwork(

@@ -48,6 +48,8 @@ export class MemberRegistry {
   private readonly now: () => Date
   private queue: Promise<unknown> = Promise.resolve()
   private lastListAt = 0
+  /** The DIDs {@link activeMembers} answers, read once until the next endorsement or revocation. */
+  private active?: Promise<readonly string[]>
 
   constructor(init: {
     store: Store
@@ -88,8 +90,24 @@ export class MemberRegistry {
         endorsedAt: now.toISOString(),
       }
       await this.members.put(this.keyOf(did), record)
+      this.active = undefined
       return record
     })
+  }
+
+  /**
+   * The DIDs of the members endorsed and not revoked, oldest endorsement first. Kept in memory until this
+   * register changes: every member directory answer of an anchor names them.
+   */
+  activeMembers(): Promise<readonly string[]> {
+    this.active ??= this.list().then(
+      (records) => records.filter((record) => record.revokedAt === undefined).map((record) => record.did),
+      (error: unknown) => {
+        this.active = undefined
+        throw error
+      },
+    )
+    return this.active
   }
 
   /**
@@ -107,6 +125,7 @@ export class MemberRegistry {
       if (existing !== undefined && existing.revokedAt === undefined) {
         await this.statusLists.revoke(existing.status)
         await this.members.put(this.keyOf(did), { ...existing, revokedAt: revocation.revokedAt })
+        this.active = undefined
       }
       await this.revoked.put(this.keyOf(did), revocation)
       await this.revoked.del(this.descriptor.id)

@@ -278,7 +278,7 @@ export class MemberDirectory {
         await stream.close().catch(() => undefined)
         return
       }
-      await frames.write(directoryAnswer(await this.firstHandEntries(asker)), { signal })
+      await frames.write(directoryAnswer(await this.namedEntries(asker)), { signal })
       await stream.close().catch(() => undefined)
     } catch (error) {
       this.log.debug({ peer: asker.toString(), err: (error as Error).message }, 'member directory not sent')
@@ -290,7 +290,7 @@ export class MemberDirectory {
    * The members this node knows first-hand or endorsed, but the asker, with the addresses the mesh or the peer
    * store holds (none for an endorsed member this node never met: the asker's requests find it through peers).
    */
-  private async firstHandEntries(asker: PeerId): Promise<DirectoryEntry[]> {
+  private async namedEntries(asker: PeerId): Promise<DirectoryEntry[]> {
     const entries: DirectoryEntry[] = []
     const named = new Map(this.firstHand)
     for (const did of (await this.options.endorsed?.().catch(() => [])) ?? []) {

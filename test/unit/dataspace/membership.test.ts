@@ -344,16 +344,20 @@ describe('membership', () => {
         descriptor: single,
         statusLists: lists.issuer(k.anchor2),
       })
+      assert.deepEqual(await registry.activeMembers(), [])
       const first = await registry.endorse(k.other.did)
       assert.equal((await registry.endorse(k.other.did)).credential.id, first.credential.id)
       assert.equal((await registry.activeCredential(k.other.did))?.id, first.credential.id)
+      assert.deepEqual(await registry.activeMembers(), [k.other.did])
       const revoked = await registry.revoke(k.other.did)
       assert.ok(revoked.revokedAt !== undefined)
       assert.equal(await registry.activeCredential(k.other.did), undefined)
+      assert.deepEqual(await registry.activeMembers(), [])
       const { revoked: bit } = await lists.cache.check(first.credential)
       assert.equal(bit, true)
       const renewed = await registry.endorse(k.other.did)
       assert.notEqual(renewed.credential.id, first.credential.id)
+      assert.deepEqual(await registry.activeMembers(), [k.other.did])
       assert.deepEqual(
         (await registry.list()).map((r) => r.did),
         [k.other.did],
