@@ -77,7 +77,10 @@ describe('a member that joins after the others', () => {
     )
     // the providers, the anchor, and the member the anchor endorsed that never met anybody: asked, it fails
     assert.ok((found.refresh?.providers ?? 0) >= PROVIDERS.length + 2, JSON.stringify(found.refresh))
-    assert.ok((found.refresh?.answered ?? 0) <= (found.refresh?.providers ?? 0) - 1, JSON.stringify(found.refresh))
+    assert.ok(
+      (found.refresh?.answered ?? 0) <= (found.refresh?.providers ?? 0) - 1,
+      JSON.stringify(found.refresh),
+    )
     assert.deepEqual(cluster.serverErrors, [])
   })
 })
