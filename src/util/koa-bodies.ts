@@ -18,7 +18,7 @@ export function bodiesWithoutFetch(app: Koa): void {
  * gives it: the same text, `application/json` unless a JSON type was set, its length counted. Reading
  * `ctx.body` back then gives the text.
  */
-export function jsonBodiesAsText(app: Koa): void {
+function jsonBodiesAsText(app: Koa): void {
   const body = propertyOf(Object.getPrototypeOf(app.response) as object, 'body')
   Object.defineProperty(app.response, 'body', {
     configurable: true,
@@ -47,7 +47,7 @@ const BODILESS_STATUSES = new Set([204, 205, 304])
  * (`ctx.respond = false`). Setting the body still does what koa does (type, length, the stream destroyed
  * when the response ends).
  */
-export function streamBodiesPiped(app: Koa): void {
+function streamBodiesPiped(app: Koa): void {
   app.use(async (ctx, next) => {
     await next()
     const body: unknown = ctx.body

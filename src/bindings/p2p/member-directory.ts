@@ -13,7 +13,8 @@ import { JsonFrames } from './json-frames.js'
 import type { PeerMesh } from './peer-mesh.js'
 
 // MEMBERS_PROTOCOL, admitted members only: the asker opens the stream and sends nothing; the answer is
-// `{members: [{peer: <PeerId>, addresses: [multiaddr…]}]}`, the members the answering node knows first-hand, or
+// `{members: [{peer: <PeerId>, addresses: [multiaddr…]}]}`, the members the answering node knows first-hand (and,
+// at an anchor, the members it endorsed), or
 // `{refused: <reason>}` to a peer it has not admitted (then the stream ends).
 
 /** Most entries an answer carries and an asker takes: more than the members of any data space we plan for. */
@@ -60,9 +61,10 @@ export interface DirectoryEntry {
  * every member that keeps it and heard every member join) and once more a while later from another, instead of
  * every member welcoming each newcomer on the catalog topic (at N = 100, O(N²) gossip deliveries that kept the
  * machine saturated). First-hand are the members this node admitted and the ones it heard on the catalog topic
- * (a signed message relayed by admitted peers): only those are handed on, so a hostile member's list reaches no
- * further than the nodes that asked it. Members taken from an answer become mesh targets (dialled only when the
- * mesh wants peers) and providers a refreshed search asks.
+ * (a signed message relayed by admitted peers): only those, and at an anchor the members it endorsed, are handed
+ * on, so a hostile member's list reaches no further than the nodes that asked it. Members taken from an answer
+ * with addresses become mesh targets (dialled only when the mesh wants peers); all become providers a refreshed
+ * search asks.
  */
 export class MemberDirectory {
   /** Members this node knows first-hand: admitted by it, or heard on the catalog topic. */
@@ -293,7 +295,11 @@ export class MemberDirectory {
   private async namedEntries(asker: PeerId): Promise<DirectoryEntry[]> {
     const entries: DirectoryEntry[] = []
     const named = new Map(this.firstHand)
-    for (const did of (await this.options.endorsed?.().catch(() => [])) ?? []) {
+    const endorsed = await this.options.endorsed?.().catch((error: Error) => {
+      this.log.debug({ err: error.message }, 'endorsed members not read for the directory')
+      return []
+    })
+    for (const did of endorsed ?? []) {
       const peer = peerOfDid(did)
       if (peer !== undefined && !named.has(peer.toString())) named.set(peer.toString(), peer)
     }
