@@ -91,6 +91,9 @@ export class PeerAdmission {
   /** Handshakes under way per peer, on any of its connections. */
   private readonly running = new Map<string, number>()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
+  /** Peers {@link openStream} is dialling for a request right now (it found no connection to them), with how many. */
+  private readonly requestDials = new Map<string, number>()
+  private readonly requestEndedListeners: ((connection: Connection) => void)[] = []
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
@@ -173,8 +176,9 @@ export class PeerAdmission {
     libp2p.addEventListener('connection:open', (event) => {
       const connection = event.detail
       this.enforceDeadline(connection)
-      // One verdict per peer: a further connection to an admitted peer needs no new handshake.
-      if (connection.direction === 'outbound' && !this.admittedPeers.has(connection.remotePeer.toString())) {
+      // One verdict per peer: a further connection to an admitted peer needs no new handshake while another one
+      // is open. Beside one that is closing it does: the peer may see that one gone first and forget its verdict.
+      if (connection.direction === 'outbound' && !this.admittedOnAnother(connection)) {
         this.track(connection, this.initiate(connection))
       }
     })
@@ -184,9 +188,32 @@ export class PeerAdmission {
     })
   }
 
+  /** Whether the peer of a new connection is admitted on another connection that is still open. */
+  private admittedOnAnother(connection: Connection): boolean {
+    const peer = connection.remotePeer
+    if (!this.admittedPeers.has(peer.toString())) return false
+    return (this.libp2p?.getConnections(peer) ?? []).some((c) => c !== connection && c.status === 'open')
+  }
+
   /** Calls `listener` whenever a peer passes admission. */
   onAdmitted(listener: (peer: PeerId, connection: Connection) => void): void {
     this.admittedListeners.push(listener)
+  }
+
+  /**
+   * Calls `listener` whenever a stream {@link openStream} opened has closed: a connection dialled for requests
+   * alone (see {@link dialledForRequest}) may go once its last one ended.
+   */
+  onRequestEnded(listener: (connection: Connection) => void): void {
+    this.requestEndedListeners.push(listener)
+  }
+
+  /**
+   * Whether a dial of `peer` under way was started by a request ({@link openStream} found no connection to
+   * it), not by whoever keeps the node connected: called while the dial's handshake admits the peer.
+   */
+  dialledForRequest(peer: PeerId): boolean {
+    return this.requestDials.has(peer.toString())
   }
 
   /** Calls `listener` when a peer refuses this node (its reason, as it gave it). */
@@ -225,9 +252,28 @@ export class PeerAdmission {
     const libp2p = this.libp2p
     if (libp2p === undefined) throw new Error('admission has not started')
     await this.locator?.locate(peer, options.signal)
-    const connection = await libp2p.dial(peer, options)
-    await this.requireAdmitted(peer)
-    return connection.newStream(protocol, options)
+    const key = peer.toString()
+    const dialled = !libp2p.getConnections(peer).some((connection) => connection.status === 'open')
+    if (dialled) this.requestDials.set(key, (this.requestDials.get(key) ?? 0) + 1)
+    try {
+      const connection = await libp2p.dial(peer, options)
+      await this.requireAdmitted(peer)
+      const stream = await connection.newStream(protocol, options)
+      stream.addEventListener(
+        'close',
+        () => {
+          for (const listener of this.requestEndedListeners) listener(connection)
+        },
+        { once: true },
+      )
+      return stream
+    } finally {
+      if (dialled) {
+        const left = (this.requestDials.get(key) ?? 1) - 1
+        if (left > 0) this.requestDials.set(key, left)
+        else this.requestDials.delete(key)
+      }
+    }
   }
 
   /** Whether a peer passed its handshake (waits for one that is running, a bounded time). */

@@ -8,7 +8,7 @@ import { isAllmendeRequest } from '../../protocol/index.js'
 import { ordinalCompare } from '../../util/ordinal-compare.js'
 import type { PeerAdmission } from './admission.js'
 import { connectedPeers } from './connected-peers.js'
-import { connectionsToTrim } from './connection-trim.js'
+import { connectionsToTrim, TRIM_GRACE_MS, type TrimCandidate } from './connection-trim.js'
 import type { AllmendeLibp2p } from './create-libp2p.js'
 import type { PeerMemory } from './peer-memory.js'
 
@@ -74,6 +74,13 @@ const ANCHOR_DIAL_TIMEOUT_MS = 15_000
 const CREDENTIAL_GRACE_MS = 20_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
 const IDENTIFY_ATTEMPTS = 3
+/**
+ * An inbound connection counts towards a member's limit once it is this old: most young ones are another
+ * member's request (a refreshed search asks every provider on a connection of its own and closes it after the
+ * answer), and counting them closed a settled mesh connection over the limit for each (at N = 30 one refreshed
+ * search had the other nodes close 16 to 27 connections).
+ */
+const INBOUND_COUNTS_AFTER_MS = 2_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
@@ -105,6 +112,8 @@ export class PeerMesh {
   private readonly refusedUs = new Set<string>()
   /** When each connection passed admission (a further connection to an admitted peer needs none: see prune). */
   private readonly admittedAt = new WeakMap<Connection, number>()
+  /** Connections that serve requests alone ({@link servesRequestsAlone}). */
+  private readonly forRequests = new WeakSet<Connection>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
   /** Least time between two walks: it doubles (up to a minute) while walks find nobody new. */
@@ -155,10 +164,17 @@ export class PeerMesh {
     })
     this.admission.onAdmitted((peer, connection) => {
       this.admittedAt.set(connection, this.now())
+      if (this.servesRequestsAlone(peer, connection)) {
+        this.forRequests.add(connection)
+        // Where it was reached: the next request dials it there without asking other members.
+        this.target(peer, [connection.remoteAddr])
+        return
+      }
       // the new connection may be one over the limit
       this.ticker.nudge()
       void this.admitted(peer, connection)
     })
+    this.admission.onRequestEnded((connection) => this.closeIfDone(connection))
     this.admission.onRefusedByPeer((peer) => {
       if (this.targets.has(peer.toString())) this.refusedUs.add(peer.toString())
     })
@@ -390,7 +406,10 @@ export class PeerMesh {
    * admission checks), and an anchor keeps its members (see {@link prune}).
    */
   private meshPeers(standing: MeshStanding): PeerId[] {
-    return connectedPeers(this.libp2p).filter((peer) => !standing.anchors.includes(peer.toString()))
+    const mesh = this.libp2p.getConnections().filter((connection) => !this.forRequests.has(connection))
+    return connectedPeers({ getConnections: () => mesh }).filter(
+      (peer) => !standing.anchors.includes(peer.toString()),
+    )
   }
 
   /**
@@ -407,19 +426,33 @@ export class PeerMesh {
     const standing = this.options.standing()
     const anchors = new Set(standing.anchors)
     if (anchors.has(this.libp2p.peerId.toString())) return
-    const candidates = this.libp2p
-      .getConnections()
-      .filter((c) => c.status === 'open' && !anchors.has(c.remotePeer.toString()))
-      .map((connection) => ({
+    const now = this.now()
+    const candidates: TrimCandidate<Connection>[] = []
+    for (const connection of this.libp2p.getConnections()) {
+      if (connection.status !== 'open' || anchors.has(connection.remotePeer.toString())) continue
+      // A second connection to a peer already admitted passes without a handshake, from its opening.
+      const admittedAt =
+        this.admittedAt.get(connection) ??
+        (this.admission.admittedNow(connection.remotePeer) ? connection.timeline.open : undefined)
+      if (this.forRequests.has(connection)) {
+        // Its requests ended without closing it (a channel that went idle): it goes after the grace period.
+        if (admittedAt !== undefined && now - admittedAt >= TRIM_GRACE_MS) this.closeIfDone(connection)
+        continue
+      }
+      if (
+        connection.direction === 'inbound' &&
+        Date.now() - connection.timeline.open < INBOUND_COUNTS_AFTER_MS
+      ) {
+        continue
+      }
+      candidates.push({
         connection,
         outbound: connection.direction === 'outbound',
-        // A second connection to a peer already admitted passes without a handshake, from its opening.
-        admittedAt:
-          this.admittedAt.get(connection) ??
-          (this.admission.admittedNow(connection.remotePeer) ? connection.timeline.open : undefined),
-        busy: connection.streams.some((s) => s.protocol !== undefined && isAllmendeRequest(s.protocol)),
-      }))
-    for (const connection of connectionsToTrim(candidates, this.options.maxConnections, this.now())) {
+        admittedAt,
+        busy: carriesRequest(connection),
+      })
+    }
+    for (const connection of connectionsToTrim(candidates, this.options.maxConnections, now)) {
       this.log.debug(
         { peer: connection.remotePeer.toString(), direction: connection.direction },
         'closing a connection over the limit',
@@ -493,6 +526,29 @@ export class PeerMesh {
         if (attempt >= IDENTIFY_ATTEMPTS || this.stopped || connection.status !== 'open') return []
       }
     }
+  }
+
+  /**
+   * Whether a new connection serves requests alone: a request dialled it (not the mesh) to a member that is no
+   * anchor while the mesh has the peers it wants. Such a connection is neither identified, pinged nor
+   * remembered, counts neither as a mesh peer nor towards the limit, and is closed once its last request has
+   * ended: a refreshed search asks every provider, and each connection it opened set off identify, gossipsub and
+   * the DHT on both sides and stayed until trimmed.
+   */
+  private servesRequestsAlone(peer: PeerId, connection: Connection): boolean {
+    const key = peer.toString()
+    if (connection.direction !== 'outbound' || this.dialing.has(key)) return false
+    if (!this.admission.dialledForRequest(peer)) return false
+    const standing = this.options.standing()
+    if (standing.anchors.includes(key)) return false
+    return this.meshPeers(standing).filter((other) => !other.equals(peer)).length >= this.options.wanted
+  }
+
+  /** Closes a connection that serves requests alone once none runs on it. */
+  private closeIfDone(connection: Connection): void {
+    if (!this.forRequests.has(connection) || connection.status !== 'open' || carriesRequest(connection))
+      return
+    void connection.close().catch((error: Error) => connection.abort(error))
   }
 
   /** A denied peer is no longer remembered or dialled. */
@@ -574,6 +630,13 @@ export class PeerMesh {
       this.measuring.delete(key)
     }
   }
+}
+
+/** Whether an Allmende request (a catalog, a negotiation, a transfer) runs on the connection. */
+function carriesRequest(connection: Connection): boolean {
+  return connection.streams.some(
+    (s) => s.status === 'open' && s.protocol !== undefined && isAllmendeRequest(s.protocol),
+  )
 }
 
 /** The PeerId a multiaddr ends in, if it names one. */
