@@ -74,13 +74,6 @@ const ANCHOR_DIAL_TIMEOUT_MS = 15_000
 const CREDENTIAL_GRACE_MS = 20_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
 const IDENTIFY_ATTEMPTS = 3
-/**
- * An inbound connection counts towards a member's limit once it is this old: most young ones are another
- * member's request (a refreshed search asks every provider on a connection of its own and closes it after the
- * answer), and counting them closed a settled mesh connection over the limit for each (at N = 30 one refreshed
- * search had the other nodes close 16 to 27 connections).
- */
-const INBOUND_COUNTS_AFTER_MS = 2_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
@@ -166,8 +159,6 @@ export class PeerMesh {
       this.admittedAt.set(connection, this.now())
       if (this.servesRequestsAlone(peer, connection)) {
         this.forRequests.add(connection)
-        // Where it was reached: the next request dials it there without asking other members.
-        this.target(peer, [connection.remoteAddr])
         return
       }
       // the new connection may be one over the limit
@@ -439,15 +430,10 @@ export class PeerMesh {
         if (admittedAt !== undefined && now - admittedAt >= TRIM_GRACE_MS) this.closeIfDone(connection)
         continue
       }
-      if (
-        connection.direction === 'inbound' &&
-        Date.now() - connection.timeline.open < INBOUND_COUNTS_AFTER_MS
-      ) {
-        continue
-      }
       candidates.push({
         connection,
         outbound: connection.direction === 'outbound',
+        openedAt: connection.timeline.open,
         admittedAt,
         busy: carriesRequest(connection),
       })

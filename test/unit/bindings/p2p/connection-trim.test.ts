@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   connectionsToTrim,
+  INBOUND_TAKES_PLACE_MS,
   TRIM_GRACE_MS,
   type TrimCandidate,
 } from '../../../../src/bindings/p2p/connection-trim.js'
@@ -10,7 +11,7 @@ const NOW = 1_000_000
 const OLD = NOW - TRIM_GRACE_MS
 
 function candidate(name: string, fields: Partial<Omit<TrimCandidate<string>, 'connection'>> = {}) {
-  return { connection: name, outbound: false, admittedAt: OLD, busy: false, ...fields }
+  return { connection: name, outbound: false, openedAt: OLD, admittedAt: OLD, busy: false, ...fields }
 }
 
 describe('connectionsToTrim: which connections a member over its limit closes', () => {
@@ -71,5 +72,25 @@ describe('connectionsToTrim: which connections a member over its limit closes', 
       candidate('idle'),
     ]
     assert.deepEqual(connectionsToTrim(candidates, 0, NOW), ['idle'])
+  })
+
+  it('gives a young inbound connection no place: a request of another member closes no settled connection', () => {
+    const young = NOW - INBOUND_TAKES_PLACE_MS + 1
+    const candidates = [
+      candidate('we dialled', { outbound: true }),
+      candidate('dialled to us, settled'),
+      candidate('request', { openedAt: young, admittedAt: young }),
+    ]
+    assert.deepEqual(connectionsToTrim(candidates, 2, NOW), [])
+    const later = NOW + TRIM_GRACE_MS
+    assert.deepEqual(connectionsToTrim(candidates, 2, later), ['we dialled'])
+  })
+
+  it('gives a young connection this node dialled its place at once', () => {
+    const candidates = [
+      candidate('settled'),
+      candidate('just dialled', { outbound: true, openedAt: NOW, admittedAt: undefined }),
+    ]
+    assert.deepEqual(connectionsToTrim(candidates, 1, NOW), ['settled'])
   })
 })

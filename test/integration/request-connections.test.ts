@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Connector } from '../../src/connector.js'
+import { peerIdFromDidKey } from '../../src/identity/index.js'
+import { systemClock } from '../../src/lifecycle/index.js'
+import { DSP_PROTOCOL_IDS } from '../../src/protocol/index.js'
+import { eventually } from '../support/cli-process.js'
+import { Cluster } from '../support/cluster.js'
+
+interface SearchAnswer {
+  datasets: { provider: string }[]
+  refresh?: { providers: number; answered: number; failed: number; pending: string[] }
+}
+
+/**
+ * A member with all the peers it wants (two connections, one peer of its own besides its anchor) asks a
+ * provider outside its mesh. The connection it dials for that serves the request alone: no identify, so
+ * neither its gossip nor its DHT takes the provider in, and it is closed once the answer is in, not kept until
+ * the limit trims it. A refreshed search of a hundred providers left a hundred such connections open before.
+ */
+describe('a connection a request dials while the mesh has its peers', () => {
+  let cluster: Cluster
+  let consumer: Connector
+
+  before(async () => {
+    cluster = await Cluster.create(
+      ['anchor', 'member', 'consumer', 'provider'],
+      'allmende-request-connections-',
+      ['--max-connections', '2'],
+      ['anchor', 'member'],
+    )
+    consumer = await cluster.startEmbedded('consumer', systemClock)
+    await cluster.meshed(['anchor', 'member', 'consumer'])
+    // The provider's one peer of its own is its bootstrap peer: neither it nor the consumer dials the other.
+    const { body } = await cluster.api<{ multiaddrs: string[] }>('member', 'GET', '/api/v1/identity')
+    await cluster.cli(['config', 'set', 'bootstrap', body.multiaddrs[0]!, '--dir', cluster.dir('provider')])
+    await cluster.start('provider')
+    await cluster.meshed(['anchor', 'member', 'provider'])
+  })
+
+  after(async () => {
+    await cluster?.close()
+  })
+
+  /** The consumer's refreshed search for the provider's dataset, once it names the provider. */
+  const refreshedSearch = () =>
+    eventually(
+      async () => {
+        const { body } = await cluster.api<SearchAnswer>(
+          'consumer',
+          'GET',
+          '/api/v1/catalog?q=Baumkataster&refresh=true&wait=60000',
+        )
+        return body.datasets.some((hit) => hit.provider === cluster.did('provider')) ? body : undefined
+      },
+      { what: "the provider's dataset in the consumer's refreshed search", timeoutMs: 60_000 },
+    )
+
+  it('is closed once the answer is in, and its peer is not identified', async () => {
+    await cluster.publish('provider', 'Baumkataster', 'a,b\n1,2\n', {
+      '@context': 'http://www.w3.org/ns/odrl.jsonld',
+      '@type': 'Offer',
+      uid: 'urn:allmende:offer:request-connections',
+      permission: [{ action: 'use' }],
+    })
+    const provider = peerIdFromDidKey(cluster.did('provider'))
+    const first = await refreshedSearch()
+    assert.equal(first.refresh?.failed, 0, JSON.stringify(first.refresh))
+    await eventually(
+      async () => (consumer.network.getConnections(provider).length === 0 ? true : undefined),
+      { what: 'the connection to the provider closed after the search', timeoutMs: 5_000 },
+    )
+    // Identify's answer lists every protocol the provider serves; the consumer knows only those of its own
+    // streams and of the provider's.
+    const stored = await consumer.network.peerStore.get(provider)
+    assert.ok(stored.protocols.includes(DSP_PROTOCOL_IDS.catalog), 'the catalog request went to the provider')
+    assert.ok(
+      !stored.protocols.includes(DSP_PROTOCOL_IDS.transfer),
+      'the consumer did not identify the provider',
+    )
+  })
+
+  it('is dialled again for the next request, with a handshake of its own', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { refresh } = await refreshedSearch()
+      assert.equal(refresh?.failed, 0, JSON.stringify(refresh))
+    }
+  })
+})
