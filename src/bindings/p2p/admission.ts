@@ -4,6 +4,7 @@ import { type AdmissionPolicy, type AdmissionVerdict, undecidedVerdict } from '.
 import { didKeyFromPeerId } from '../../identity/index.js'
 import type { Logger, UnauthenticatedRefusals } from '../../log/index.js'
 import { dataspaceTag, TRUST_PROTOCOL } from '../../protocol/index.js'
+import { Tally } from '../../util/tally.js'
 import { NotAMemberError, PeerNotAdmittedError } from './errors.js'
 import { JsonFrames } from './json-frames.js'
 
@@ -89,10 +90,12 @@ export class PeerAdmission {
   /** Connections with a handshake under way: the deadline leaves them to the handshake's own timeout. */
   private readonly handshaking = new WeakSet<Connection>()
   /** Handshakes under way per peer, on any of its connections. */
-  private readonly running = new Map<string, number>()
+  private readonly running = new Tally()
   private readonly admittedListeners: ((peer: PeerId, connection: Connection) => void)[] = []
-  /** Peers {@link openStream} is dialling for a request right now (it found no connection to them), with how many. */
-  private readonly requestDials = new Map<string, number>()
+  /** Peers {@link openStream} is dialling for a request right now (it found no connection to them). */
+  private readonly requestDials = new Tally()
+  /** Requests under way per peer: from {@link openStream}'s start until its stream has closed. */
+  private readonly requests = new Tally()
   private readonly requestEndedListeners: ((connection: Connection) => void)[] = []
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
@@ -201,8 +204,8 @@ export class PeerAdmission {
   }
 
   /**
-   * Calls `listener` whenever a stream {@link openStream} opened has closed: a connection dialled for requests
-   * alone (see {@link dialledForRequest}) may go once its last one ended.
+   * Calls `listener` whenever a request {@link openStream} started has ended (its stream closed, or it failed):
+   * a connection dialled for requests alone (see {@link dialledForRequest}) may go once none is under way.
    */
   onRequestEnded(listener: (connection: Connection) => void): void {
     this.requestEndedListeners.push(listener)
@@ -251,29 +254,36 @@ export class PeerAdmission {
   async openStream(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream> {
     const libp2p = this.libp2p
     if (libp2p === undefined) throw new Error('admission has not started')
-    await this.locator?.locate(peer, options.signal)
     const key = peer.toString()
-    const dialled = !libp2p.getConnections(peer).some((connection) => connection.status === 'open')
-    if (dialled) this.requestDials.set(key, (this.requestDials.get(key) ?? 0) + 1)
-    try {
-      const connection = await libp2p.dial(peer, options)
-      await this.requireAdmitted(peer)
-      const stream = await connection.newStream(protocol, options)
-      stream.addEventListener(
-        'close',
-        () => {
-          for (const listener of this.requestEndedListeners) listener(connection)
-        },
-        { once: true },
-      )
-      return stream
-    } finally {
-      if (dialled) {
-        const left = (this.requestDials.get(key) ?? 1) - 1
-        if (left > 0) this.requestDials.set(key, left)
-        else this.requestDials.delete(key)
-      }
+    this.requests.add(key)
+    let connection: Connection | undefined
+    const ended = () => {
+      this.requests.remove(key)
+      if (connection !== undefined) for (const listener of this.requestEndedListeners) listener(connection)
     }
+    try {
+      await this.locator?.locate(peer, options.signal)
+      const dialled = !libp2p.getConnections(peer).some((open) => open.status === 'open')
+      if (dialled) this.requestDials.add(key)
+      try {
+        connection = await libp2p.dial(peer, options)
+        // The mesh asks dialledForRequest when the handshake has admitted the peer.
+        await this.requireAdmitted(peer)
+      } finally {
+        if (dialled) this.requestDials.remove(key)
+      }
+      const stream = await connection.newStream(protocol, options)
+      stream.addEventListener('close', ended, { once: true })
+      return stream
+    } catch (error) {
+      ended()
+      throw error
+    }
+  }
+
+  /** Whether a request to this peer is under way ({@link openStream} until its stream has closed). */
+  requestsUnderWay(peer: PeerId): boolean {
+    return this.requests.has(peer.toString())
   }
 
   /** Whether a peer passed its handshake (waits for one that is running, a bounded time). */
@@ -408,12 +418,10 @@ export class PeerAdmission {
     // A pending handshake on a second connection must not hide that the peer is already admitted.
     if (!this.admittedPeers.has(key)) this.admitted.set(key, settled)
     this.handshaking.add(connection)
-    this.running.set(key, (this.running.get(key) ?? 0) + 1)
+    this.running.add(key)
     void settled.then(async (result) => {
       this.handshaking.delete(connection)
-      const left = (this.running.get(key) ?? 1) - 1
-      if (left > 0) this.running.set(key, left)
-      else this.running.delete(key)
+      this.running.remove(key)
       if (result.admitted) {
         this.admittedPeers.set(key, result.name === undefined ? {} : { name: result.name })
         this.admitted.set(key, settled)

@@ -530,10 +530,11 @@ export class PeerMesh {
     return this.meshPeers(standing).filter((other) => !other.equals(peer)).length >= this.options.wanted
   }
 
-  /** Closes a connection that serves requests alone once none runs on it. */
+  /** Closes a connection that serves requests alone once none runs on it or is about to. */
   private closeIfDone(connection: Connection): void {
     if (!this.forRequests.has(connection) || connection.status !== 'open' || carriesRequest(connection))
       return
+    if (this.admission.requestsUnderWay(connection.remotePeer)) return
     void connection.close().catch((error: Error) => connection.abort(error))
   }
 
