@@ -3,9 +3,8 @@ import { after, before, describe, it } from 'node:test'
 import type { Startable } from '@libp2p/interface'
 import type { Connector } from '../../src/connector.js'
 import { generateNodeKey, peerIdFromDidKey } from '../../src/identity/index.js'
-import { systemClock } from '../../src/lifecycle/index.js'
 import { eventually } from '../support/cli-process.js'
-import { Cluster } from '../support/cluster.js'
+import { type Cluster, consumerApartFromProvider } from '../support/cluster.js'
 
 interface ProcessView {
   id: string
@@ -26,20 +25,10 @@ describe('a request to a member this node was never connected to', () => {
   let consumer: Connector
 
   before(async () => {
-    cluster = await Cluster.create(
-      ['anchor', 'member', 'consumer', 'provider'],
-      'allmende-find-peer-',
-      ['--max-connections', '2'],
-      ['anchor', 'member'],
-    )
-    consumer = await cluster.startEmbedded('consumer', systemClock)
-    await cluster.meshed(['anchor', 'member', 'consumer'])
-    // The DHT service is a Startable (libp2p starts and stops it); its type names only its queries.
-    await (consumer.network.services.dht as unknown as Startable).stop()
-    const { body } = await cluster.api<{ multiaddrs: string[] }>('member', 'GET', '/api/v1/identity')
-    await cluster.cli(['config', 'set', 'bootstrap', body.multiaddrs[0]!, '--dir', cluster.dir('provider')])
-    await cluster.start('provider')
-    await cluster.meshed(['anchor', 'member', 'provider'])
+    ;({ cluster, consumer } = await consumerApartFromProvider('allmende-find-peer-', async (embedded) => {
+      // The DHT service is a Startable (libp2p starts and stops it); its type names only its queries.
+      await (embedded.network.services.dht as unknown as Startable).stop()
+    }))
   })
 
   after(async () => {

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Connector } from '../../src/connector.js'
 import { peerIdFromDidKey } from '../../src/identity/index.js'
-import { systemClock } from '../../src/lifecycle/index.js'
 import { DSP_PROTOCOL_IDS } from '../../src/protocol/index.js'
 import { eventually } from '../support/cli-process.js'
-import { Cluster } from '../support/cluster.js'
+import { type Cluster, consumerApartFromProvider } from '../support/cluster.js'
 
 interface SearchAnswer {
   datasets: { provider: string }[]
@@ -23,19 +22,7 @@ describe('a connection a request dials while the mesh has its peers', () => {
   let consumer: Connector
 
   before(async () => {
-    cluster = await Cluster.create(
-      ['anchor', 'member', 'consumer', 'provider'],
-      'allmende-request-connections-',
-      ['--max-connections', '2'],
-      ['anchor', 'member'],
-    )
-    consumer = await cluster.startEmbedded('consumer', systemClock)
-    await cluster.meshed(['anchor', 'member', 'consumer'])
-    // The provider's one peer of its own is its bootstrap peer: neither it nor the consumer dials the other.
-    const { body } = await cluster.api<{ multiaddrs: string[] }>('member', 'GET', '/api/v1/identity')
-    await cluster.cli(['config', 'set', 'bootstrap', body.multiaddrs[0]!, '--dir', cluster.dir('provider')])
-    await cluster.start('provider')
-    await cluster.meshed(['anchor', 'member', 'provider'])
+    ;({ cluster, consumer } = await consumerApartFromProvider('allmende-request-connections-'))
   })
 
   after(async () => {

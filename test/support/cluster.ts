@@ -2,7 +2,7 @@ import { appendFile, cp, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { openNode } from '../../src/config/index.js'
 import { Connector } from '../../src/connector.js'
-import type { Clock } from '../../src/lifecycle/index.js'
+import { type Clock, systemClock } from '../../src/lifecycle/index.js'
 import { createSilentLogger } from '../../src/log/index.js'
 import {
   type CliResult,
@@ -324,4 +324,30 @@ export class Cluster {
         filter: (path) => path === this.root || path.endsWith('.log'),
       })
   }
+}
+
+/**
+ * A consumer (run in the test's process) and a provider that do not connect by themselves: every node keeps one
+ * peer of its own besides its anchor (two connections), the consumer has its mesh before the provider joins,
+ * and the provider's one peer is its bootstrap peer, the member. `beforeProvider` runs once the consumer has
+ * its mesh and before the provider starts.
+ */
+export async function consumerApartFromProvider(
+  prefix: string,
+  beforeProvider: (consumer: Connector) => Promise<void> = async () => undefined,
+): Promise<{ cluster: Cluster; consumer: Connector }> {
+  const cluster = await Cluster.create(
+    ['anchor', 'member', 'consumer', 'provider'],
+    prefix,
+    ['--max-connections', '2'],
+    ['anchor', 'member'],
+  )
+  const consumer = await cluster.startEmbedded('consumer', systemClock)
+  await cluster.meshed(['anchor', 'member', 'consumer'])
+  await beforeProvider(consumer)
+  const { body } = await cluster.api<{ multiaddrs: string[] }>('member', 'GET', '/api/v1/identity')
+  await cluster.cli(['config', 'set', 'bootstrap', body.multiaddrs[0]!, '--dir', cluster.dir('provider')])
+  await cluster.start('provider')
+  await cluster.meshed(['anchor', 'member', 'provider'])
+  return { cluster, consumer }
 }
