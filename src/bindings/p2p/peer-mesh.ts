@@ -426,7 +426,7 @@ export class PeerMesh {
         this.admittedAt.get(connection) ??
         (this.admission.admittedNow(connection.remotePeer) ? connection.timeline.open : undefined)
       if (this.forRequests.has(connection)) {
-        // Its requests ended without closing it (a channel that went idle): it goes after the grace period.
+        // Its own requests ended while one of the peer's still ran on it: it goes once idle after the grace period.
         if (admittedAt !== undefined && now - admittedAt >= TRIM_GRACE_MS) this.closeIfDone(connection)
         continue
       }
