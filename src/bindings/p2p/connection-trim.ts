@@ -28,9 +28,10 @@ export const INBOUND_TAKES_PLACE_MS = 2_000
  * that are no anchors). Every candidate but a young inbound one ({@link INBOUND_TAKES_PLACE_MS}) takes a
  * place, but only one admitted at least `graceMs` before `now` and carrying no request is closed: a handshake
  * under way is admission's to end, and closing it would waste the credential checks both sides have started.
- * Connections this node dialled go first, then the ones dialled to it, the newest first within each: the peer at the other end of a connection we dialled only accepted it
- * and most likely has peers enough, while a peer that dialled us did so because it had too few, and losing the
- * connection sends it to dial (and pass admission with) the next member at once.
+ * Connections this node dialled go first, then the ones dialled to it, the newest first within each: the peer
+ * at the other end of a connection we dialled only accepted it and most likely has peers enough, while a peer
+ * that dialled us did so because it had too few, and losing the connection sends it to dial (and pass
+ * admission with) the next member at once.
  */
 export function connectionsToTrim<C>(
   candidates: readonly TrimCandidate<C>[],
