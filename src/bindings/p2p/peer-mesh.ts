@@ -74,6 +74,13 @@ const ANCHOR_DIAL_TIMEOUT_MS = 15_000
 const CREDENTIAL_GRACE_MS = 20_000
 /** Identify tries on one admitted connection, each given longer (5, 10, 15 s). */
 const IDENTIFY_ATTEMPTS = 3
+/**
+ * A connection that serves requests alone stays this long after its last request: requests come in bursts (the
+ * datasets a provider's summary names, one after the other), and each one on a connection of its own cost both
+ * sides a connection set-up and an admission handshake. Shorter than the 2 s after which the provider counts
+ * the connection towards its limit (`INBOUND_TAKES_PLACE_MS`).
+ */
+const REQUEST_LINGER_MS = 1_000
 const LOOKUP_DEBOUNCE_MS = 200
 const LOOKUP_MIN_GAP_MS = 10_000
 const LOOKUP_INTERVAL_MS = 60_000
@@ -165,7 +172,10 @@ export class PeerMesh {
       this.ticker.nudge()
       void this.admitted(peer, connection)
     })
-    this.admission.onRequestEnded((connection) => this.closeIfDone(connection))
+    this.admission.onRequestEnded((connection) => {
+      if (!this.forRequests.has(connection)) return
+      setTimeout(() => this.closeIfDone(connection), REQUEST_LINGER_MS).unref()
+    })
     this.admission.onRefusedByPeer((peer) => {
       if (this.targets.has(peer.toString())) this.refusedUs.add(peer.toString())
     })
@@ -517,8 +527,8 @@ export class PeerMesh {
   /**
    * Whether a new connection serves requests alone: a request dialled it (not the mesh) to a member that is no
    * anchor while the mesh has the peers it wants. Such a connection is neither identified, pinged nor
-   * remembered, counts neither as a mesh peer nor towards the limit, and is closed once its last request has
-   * ended: a refreshed search asks every provider, and each connection it opened set off identify, gossipsub and
+   * remembered, counts neither as a mesh peer nor towards the limit, and is closed a second after its last
+   * request has ended ({@link REQUEST_LINGER_MS}): a refreshed search asks every provider, and each connection it opened set off identify, gossipsub and
    * the DHT on both sides and stayed until trimmed.
    */
   private servesRequestsAlone(peer: PeerId, connection: Connection): boolean {
@@ -530,7 +540,7 @@ export class PeerMesh {
     return this.meshPeers(standing).filter((other) => !other.equals(peer)).length >= this.options.wanted
   }
 
-  /** Closes a connection that serves requests alone once none runs on it or is about to. */
+  /** Closes a connection that serves requests alone if none runs on it or is about to. */
   private closeIfDone(connection: Connection): void {
     if (!this.forRequests.has(connection) || connection.status !== 'open' || carriesRequest(connection))
       return
