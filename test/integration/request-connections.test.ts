@@ -16,6 +16,8 @@ interface SearchAnswer {
  * provider outside its mesh. The connection it dials for that serves the request alone: no identify, so
  * neither its gossip nor its DHT takes the provider in, and it is closed once the answer is in, not kept until
  * the limit trims it. A refreshed search of a hundred providers left a hundred such connections open before.
+ * The admission hello says so, and the provider takes the consumer in neither: it identified, pinged and
+ * remembered every member that asked it something.
  */
 describe('a connection a request dials while the mesh has its peers', () => {
   let cluster: Cluster
@@ -64,6 +66,12 @@ describe('a connection a request dials while the mesh has its peers', () => {
     assert.ok(
       !stored.protocols.includes(DSP_PROTOCOL_IDS.transfer),
       'the consumer did not identify the provider',
+    )
+    // The hello told the provider: it neither identified nor remembered the consumer as a peer of its own.
+    const { body } = await cluster.api<{ peers: { did: string }[] }>('provider', 'GET', '/api/v1/peers')
+    assert.ok(
+      !body.peers.some((peer) => peer.did === cluster.did('consumer')),
+      `the provider remembered the consumer: ${JSON.stringify(body.peers)}`,
     )
   })
 

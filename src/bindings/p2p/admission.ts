@@ -18,6 +18,8 @@ interface Hello {
   /** The data space's tag (a hash), never its id: a stranger learns nothing it could not guess. */
   space: string
   nonce: string
+  /** Dialer only: the connection serves its requests alone ({@link PeerAdmission.servesRequestsAlone}). */
+  requests?: true
 }
 interface Refusal {
   refused: string
@@ -97,6 +99,9 @@ export class PeerAdmission {
   /** Requests under way per peer: from {@link openStream}'s start until its stream has closed. */
   private readonly requests = new Tally()
   private readonly requestEndedListeners: ((connection: Connection) => void)[] = []
+  /** Connections whose dialer said in its hello that they serve its requests alone. */
+  private readonly requestConnections = new WeakSet<Connection>()
+  private requestsAlone: (connection: Connection) => boolean = () => false
   private readonly refusedListeners: ((peer: PeerId, reason: string) => void)[] = []
   private libp2p?: Libp2p
   private policy: AdmissionPolicy
@@ -213,10 +218,23 @@ export class PeerAdmission {
 
   /**
    * Whether a dial of `peer` under way was started by a request ({@link openStream} found no connection to
-   * it), not by whoever keeps the node connected: called while the dial's handshake admits the peer.
+   * it), not by whoever keeps the node connected: asked as the dial's connection opens, before its hello.
    */
   dialledForRequest(peer: PeerId): boolean {
     return this.requestDials.has(peer.toString())
+  }
+
+  /**
+   * Decides, as this node dials, whether a new connection will serve its requests alone; the hello says so, and
+   * then neither side identifies, pings or remembers the other on it (the peer mesh decides).
+   */
+  decideRequestsAlone(decide: (connection: Connection) => boolean): void {
+    this.requestsAlone = decide
+  }
+
+  /** Whether the dialer of this connection, this node or the peer, said it serves requests alone. */
+  servesRequestsAlone(connection: Connection): boolean {
+    return this.requestConnections.has(connection)
   }
 
   /** Calls `listener` when a peer refuses this node (its reason, as it gave it). */
@@ -267,7 +285,7 @@ export class PeerAdmission {
       if (dialled) this.requestDials.add(key)
       try {
         connection = await libp2p.dial(peer, options)
-        // The mesh asks dialledForRequest when the handshake has admitted the peer.
+        // The mesh asked dialledForRequest as the connection opened: the hello says if it serves requests alone.
         await this.requireAdmitted(peer)
       } finally {
         if (dialled) this.requestDials.remove(key)
@@ -475,9 +493,10 @@ export class PeerAdmission {
       for (const listener of this.refusedListeners) listener(connection.remotePeer, reason)
       return undecidedVerdict(`it refused us: ${reason}`)
     }
-    await frames.write({ space: dataspaceTag(this.policy.dataspace), nonce: ourNonce } satisfies Hello, {
-      signal,
-    })
+    const requests = this.requestsAlone(connection)
+    if (requests) this.requestConnections.add(connection)
+    const hello: Hello = { space: dataspaceTag(this.policy.dataspace), nonce: ourNonce }
+    await frames.write(requests ? { ...hello, requests } : hello, { signal })
     const challenge = (await frames.read({ signal })) as Partial<Hello> & Partial<Refusal>
     const refusal = refusedBy(challenge)
     if (refusal !== undefined) return theirRefusal(refusal)
@@ -544,6 +563,7 @@ export class PeerAdmission {
         })
         return
       }
+      if (hello.requests === true) this.requestConnections.add(connection)
       const ourNonce = randomBytes(16).toString('base64url')
       await frames.write({ space: hello.space, nonce: ourNonce } satisfies Hello, { signal })
       const shown = await frames.read({ signal })

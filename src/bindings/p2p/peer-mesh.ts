@@ -163,9 +163,10 @@ export class PeerMesh {
       const known = this.targets.get(id.toString())
       this.target(id, multiaddrs, known === undefined || known.failures === 0)
     })
+    this.admission.decideRequestsAlone((connection) => this.servesRequestsAlone(connection))
     this.admission.onAdmitted((peer, connection) => {
       this.admittedAt.set(connection, this.now())
-      if (this.servesRequestsAlone(peer, connection)) {
+      if (this.admission.servesRequestsAlone(connection)) {
         this.forRequests.add(connection)
         return
       }
@@ -526,13 +527,15 @@ export class PeerMesh {
   }
 
   /**
-   * Whether a new connection serves requests alone: a request dialled it (not the mesh) to a member that is no
-   * anchor while the mesh has the peers it wants. Such a connection is neither identified, pinged nor
-   * remembered, counts neither as a mesh peer nor towards the limit, and is closed a second after its last
-   * request has ended ({@link REQUEST_LINGER_MS}): a refreshed search asks every provider, and each connection
-   * it opened set off identify, gossipsub and the DHT on both sides and stayed until trimmed.
+   * Whether a connection this node dials serves requests alone: a request dialled it (not the mesh) to a member
+   * that is no anchor while the mesh has the peers it wants. The admission hello tells the peer, and on such a
+   * connection neither side identifies, pings or remembers the other; it counts neither as a mesh peer nor
+   * towards the limit, and is closed a second after its last request has ended ({@link REQUEST_LINGER_MS}): a
+   * refreshed search asks every provider, and each connection it opened set off identify, gossipsub and the DHT
+   * on both sides and stayed until trimmed.
    */
-  private servesRequestsAlone(peer: PeerId, connection: Connection): boolean {
+  private servesRequestsAlone(connection: Connection): boolean {
+    const peer = connection.remotePeer
     const key = peer.toString()
     if (connection.direction !== 'outbound' || this.dialing.has(key)) return false
     if (!this.admission.dialledForRequest(peer)) return false
