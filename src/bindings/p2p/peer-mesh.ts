@@ -166,7 +166,7 @@ export class PeerMesh {
     this.admission.decideRequestsAlone((connection) => this.servesRequestsAlone(connection))
     this.admission.onAdmitted((peer, connection) => {
       this.admittedAt.set(connection, this.now())
-      if (this.admission.servesRequestsAlone(connection)) {
+      if (this.admission.servesRequestsAlone(connection) && !this.takesInAsker(connection)) {
         this.forRequests.add(connection)
         return
       }
@@ -542,6 +542,20 @@ export class PeerMesh {
     const standing = this.options.standing()
     if (standing.anchors.includes(key)) return false
     return this.meshPeers(standing).filter((other) => !other.equals(peer)).length >= this.options.wanted
+  }
+
+  /**
+   * Whether this node, short of peers, takes in a member that dialled it for requests alone (identify, peer
+   * memory, a mesh target): the member closes that connection, and the mesh dials it back. Without it, nodes that
+   * started last in a data space of a hundred stayed below three peers: the members that asked them something
+   * had been their way to meet others.
+   */
+  private takesInAsker(connection: Connection): boolean {
+    if (connection.direction !== 'inbound') return false
+    const others = this.meshPeers(this.options.standing()).filter(
+      (peer) => !peer.equals(connection.remotePeer),
+    )
+    return others.length < this.options.wanted
   }
 
   /** Closes a connection that serves requests alone if none runs on it or is about to. */
