@@ -529,7 +529,8 @@ export class PeerMesh {
   /**
    * Whether a connection this node dials serves requests alone: a request dialled it (not the mesh) to a member
    * that is no anchor while the mesh has the peers it wants. The admission hello tells the peer, and on such a
-   * connection neither side identifies, pings or remembers the other; it counts neither as a mesh peer nor
+   * connection neither side identifies, pings or remembers the other (unless the peer is short of peers itself,
+   * {@link takesInAsker}); it counts neither as a mesh peer nor
    * towards the limit, and is closed a second after its last request has ended ({@link REQUEST_LINGER_MS}): a
    * refreshed search asks every provider, and each connection it opened set off identify, gossipsub and the DHT
    * on both sides and stayed until trimmed.
