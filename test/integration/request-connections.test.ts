@@ -16,8 +16,8 @@ interface SearchAnswer {
  * provider outside its mesh. The connection it dials for that serves the request alone: no identify, so
  * neither its gossip nor its DHT takes the provider in, and it is closed once the answer is in, not kept until
  * the limit trims it. A refreshed search of a hundred providers left a hundred such connections open before.
- * The admission hello says so, and the provider takes the consumer in neither: it identified, pinged and
- * remembered every member that asked it something.
+ * The admission hello says so, and the provider does not take the consumer in either: before, it identified,
+ * pinged and remembered every member that asked it something.
  */
 describe('a connection a request dials while the mesh has its peers', () => {
   let cluster: Cluster

@@ -225,8 +225,8 @@ export class PeerAdmission {
   }
 
   /**
-   * Decides, as this node dials, whether a new connection will serve its requests alone; the hello says so, and
-   * then neither side identifies, pings or remembers the other on it (the peer mesh decides).
+   * The peer mesh's choice, as this node dials, whether a new connection will serve its requests alone: the
+   * hello then says so, and the mesh at either end leaves the peer of it out ({@link servesRequestsAlone}).
    */
   decideRequestsAlone(decide: (connection: Connection) => boolean): void {
     this.requestsAlone = decide

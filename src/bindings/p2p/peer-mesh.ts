@@ -113,7 +113,7 @@ export class PeerMesh {
   private readonly refusedUs = new Set<string>()
   /** When each connection passed admission (a further connection to an admitted peer needs none: see prune). */
   private readonly admittedAt = new WeakMap<Connection, number>()
-  /** Connections that serve requests alone ({@link servesRequestsAlone}). */
+  /** Connections that serve requests alone at this end ({@link dialsForRequestsAlone}, {@link takesInAsker}). */
   private readonly forRequests = new WeakSet<Connection>()
   private lookupTimer?: NodeJS.Timeout
   private lastLookup = 0
@@ -163,7 +163,7 @@ export class PeerMesh {
       const known = this.targets.get(id.toString())
       this.target(id, multiaddrs, known === undefined || known.failures === 0)
     })
-    this.admission.decideRequestsAlone((connection) => this.servesRequestsAlone(connection))
+    this.admission.decideRequestsAlone((connection) => this.dialsForRequestsAlone(connection))
     this.admission.onAdmitted((peer, connection) => {
       this.admittedAt.set(connection, this.now())
       if (this.admission.servesRequestsAlone(connection) && !this.takesInAsker(connection)) {
@@ -530,12 +530,11 @@ export class PeerMesh {
    * Whether a connection this node dials serves requests alone: a request dialled it (not the mesh) to a member
    * that is no anchor while the mesh has the peers it wants. The admission hello tells the peer, and on such a
    * connection neither side identifies, pings or remembers the other (unless the peer is short of peers itself,
-   * {@link takesInAsker}); it counts neither as a mesh peer nor
-   * towards the limit, and is closed a second after its last request has ended ({@link REQUEST_LINGER_MS}): a
-   * refreshed search asks every provider, and each connection it opened set off identify, gossipsub and the DHT
-   * on both sides and stayed until trimmed.
+   * {@link takesInAsker}); it counts neither as a mesh peer nor towards the limit, and is closed a second after
+   * its last request has ended ({@link REQUEST_LINGER_MS}): a refreshed search asks every provider, and each
+   * connection it opened set off identify, gossipsub and the DHT on both sides and stayed until trimmed.
    */
-  private servesRequestsAlone(connection: Connection): boolean {
+  private dialsForRequestsAlone(connection: Connection): boolean {
     const peer = connection.remotePeer
     const key = peer.toString()
     if (connection.direction !== 'outbound' || this.dialing.has(key)) return false
