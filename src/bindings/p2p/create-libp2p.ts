@@ -24,6 +24,7 @@ import { gossipMessageId } from './gossip-message-id.js'
 import { membersOnly } from './member-gate.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { skipRepeatedProtocolMerges } from './protocol-merges.js'
+import { scoresDecayInHeartbeat } from './score-decay-in-heartbeat.js'
 import { wholeNoiseMessages } from './whole-noise-messages.js'
 import { grantWindowAtHalf } from './yamux-window-updates.js'
 
@@ -157,19 +158,21 @@ export async function buildLibp2p(init: Libp2pInit) {
       // them), relayed ones to the gossip mesh only: each relay hop waits for a busy node's turn, and with
       // the first hop to the mesh alone a change took about 1.8 s to reach 29 nodes on one loaded machine.
       pubsub: membersOnly(
-        gossipsub({
-          allowPublishToZeroTopicPeers: true,
-          emitSelf: false,
-          floodPublish: true,
-          // No penalty for peers sharing an IP address: every peer passed admission, and several Kommunen
-          // behind one municipal IT provider's NAT share one (with more than ten on one address gossipsub
-          // stopped exchanging messages with them: a new dataset reached none of 29 nodes on 127.0.0.1).
-          // Scores keep gossipsub's decay of every second: a decay every 10 s would save an idle node one wake-up a
-          // second, but let the penalties of a loaded start-up stand up to ten times as long.
-          scoreParams: { IPColocationFactorWeight: 0 },
-          fastMsgIdFn: gossipMessageId,
-          ...QUIET_GOSSIP,
-        }),
+        scoresDecayInHeartbeat(
+          gossipsub({
+            allowPublishToZeroTopicPeers: true,
+            emitSelf: false,
+            floodPublish: true,
+            // No penalty for peers sharing an IP address: every peer passed admission, and several Kommunen
+            // behind one municipal IT provider's NAT share one (with more than ten on one address gossipsub
+            // stopped exchanging messages with them: a new dataset reached none of 29 nodes on 127.0.0.1).
+            // Scores keep gossipsub's decay of every second (one every 10 s would let the penalties of a loaded
+            // start-up stand up to ten times as long), in the heartbeat's wake-up instead of one of their own.
+            scoreParams: { IPColocationFactorWeight: 0 },
+            fastMsgIdFn: gossipMessageId,
+            ...QUIET_GOSSIP,
+          }),
+        ),
         admission,
       ),
     },
