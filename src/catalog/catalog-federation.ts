@@ -29,8 +29,14 @@ export interface CatalogNetwork {
   fetchCatalog(provider: string, knownDigest?: string): Promise<unknown>
   /** Asks one provider for one dataset, as it shows it to this node (DSP `DatasetRequestMessage`). */
   fetchDataset(provider: string, datasetId: string): Promise<unknown>
-  /** Providers this node can ask: admitted peers, and members it knows but is not connected to. */
+  /** Providers this node can ask now: admitted peers, and members it knows but is not connected to. */
   providers(): Promise<string[]>
+  /**
+   * The providers again once the node has freshened what it knows of the members (it may ask a peer for the
+   * members that joined lately): a refresh asks those {@link providers} did not name as well. Without it, a
+   * refresh asks those alone.
+   */
+  providersFreshened?(): Promise<string[]>
   /** How many members this node knows, itself excluded (the presence interval grows with them). */
   members(): number
 }
@@ -303,12 +309,17 @@ export class CatalogFederation {
 
   /**
    * Asks every provider, a bounded number at a time, each within the per-provider time; a provider that
-   * fails or is too slow is logged and skipped. With `answerWithinMs`, resolves by then at the latest,
-   * naming the providers still being asked (they go on filling the cache in the background).
+   * fails or is too slow is logged and skipped. The providers the node knows are asked at once, and those the
+   * network names once it has freshened what it knows of the members join them (a partial answer does not
+   * wait for that). With `answerWithinMs`, resolves by then at the latest, naming the providers still being
+   * asked (they go on filling the cache in the background).
    */
   async refreshAll(options: { answerWithinMs?: number } = {}): Promise<RefreshOutcome> {
-    const providers = await this.components.network.providers()
-    const pending = new Set(providers)
+    const { network, log } = this.components
+    const lanes = new FetchLanes(this.concurrency)
+    const asked = new Set<string>()
+    const pending = new Set<string>()
+    const asking: Promise<void>[] = []
     let answered = 0
     let failed = 0
     const ask = async (provider: string) => {
@@ -317,13 +328,25 @@ export class CatalogFederation {
         answered++
       } catch (error) {
         failed++
-        this.components.log.warn({ err: String(error), provider }, 'catalog refresh failed')
+        log.warn({ err: String(error), provider }, 'catalog refresh failed')
       } finally {
         pending.delete(provider)
       }
     }
-    const all = eachLimited(providers, this.concurrency, ask)
-    const outcome = () => ({ providers: providers.length, answered, failed, pending: [...pending] })
+    const askEach = (providers: readonly string[]) => {
+      for (const provider of providers) {
+        if (asked.has(provider)) continue
+        asked.add(provider)
+        pending.add(provider)
+        asking.push(lanes.run(() => ask(provider)))
+      }
+    }
+    askEach(await network.providers())
+    const named = (network.providersFreshened?.() ?? Promise.resolve([])).then(askEach, (error: Error) =>
+      log.debug({ err: error.message }, 'providers not freshened for the refresh'),
+    )
+    const all = named.then(() => Promise.all(asking))
+    const outcome = () => ({ providers: asked.size, answered, failed, pending: [...pending] })
     if (options.answerWithinMs === undefined) {
       await all
       return outcome()
@@ -399,15 +422,6 @@ export class CatalogFederation {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!)
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
-}
 
 function withTimeout<T>(work: Promise<T>, ms: number, provider: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined

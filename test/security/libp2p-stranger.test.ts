@@ -280,8 +280,8 @@ describe('a stranger inside libp2p learns nothing and is let go', () => {
         async () => ((await anchor.admission.isAdmitted(late.key.peerId)) ? true : undefined),
         { what: 'the late member to be admitted' },
       )
-      await eager.freshen()
-      await rested.freshen()
+      assert.equal(await eager.freshen(), true)
+      assert.equal(await rested.freshen(), false, 'within the gap it asks nobody')
       assert.ok(knows(eager, late), 'a pull past the gap names the member admitted since')
       assert.equal(knows(rested, late), false, 'within the gap a refreshed search asks nobody')
     } finally {

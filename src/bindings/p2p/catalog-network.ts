@@ -36,8 +36,8 @@ export interface ProviderDirectory {
   heard(peer: PeerId, addresses: readonly Multiaddr[]): void
   /** How many members this node knows, itself excluded. */
   count(): number
-  /** Before a refreshed search: brings the members known up to date (a bounded wait). */
-  freshen(): Promise<void>
+  /** Before a refreshed search: brings the members known up to date (a bounded wait); whether it asked a peer. */
+  freshen(): Promise<boolean>
 }
 
 /**
@@ -118,7 +118,6 @@ export class P2pCatalogNetwork implements CatalogNetwork {
    * node under a connection limit still asks every provider (each dial passes the admission gate anew).
    */
   async providers(): Promise<string[]> {
-    await this.directory?.freshen()
     const stored = await this.libp2p.peerStore.all()
     const known = (await this.directory?.known()) ?? []
     const peers = new Map(
@@ -132,6 +131,14 @@ export class P2pCatalogNetwork implements CatalogNetwork {
         return []
       }
     })
+  }
+
+  /**
+   * The providers again after the member directory has asked a peer for the members that joined lately (when
+   * its last pull is old enough, see `MemberDirectory.freshen`); none when it asked nobody.
+   */
+  async providersFreshened(): Promise<string[]> {
+    return (await this.directory?.freshen()) === true ? this.providers() : []
   }
 
   members(): number {

@@ -44,7 +44,7 @@ const TIMED_PULLS = 3
  * minutes), and presence summaries come every N x 8 s.
  */
 const SEARCH_PULL_GAP_MS = 30_000
-/** How long a refreshed search waits for that pull before it asks the providers it knows (the pull goes on). */
+/** How long a refreshed search waits for that pull to name more providers (it asks those it knows meanwhile; the pull goes on). */
 const SEARCH_PULL_WAIT_MS = 1_000
 /** What the refused asker reads: nothing of the data space, only what to do. */
 const REFUSAL = 'the member directory answers admitted members only: pass the admission handshake first'
@@ -150,12 +150,13 @@ export class MemberDirectory {
   /**
    * Before a refreshed search: asks an admitted anchor (else another admitted peer) for its directory again if
    * the last pull was {@link SEARCH_PULL_GAP_MS} ago or more, waiting for it at most {@link SEARCH_PULL_WAIT_MS}.
+   * Returns whether it asked.
    */
-  async freshen(): Promise<void> {
+  async freshen(): Promise<boolean> {
     const gap = this.options.searchPullGapMs ?? SEARCH_PULL_GAP_MS
-    if (this.pulling || this.stopped || Date.now() - this.lastPullAt < gap || !this.isMember()) return
+    if (this.pulling || this.stopped || Date.now() - this.lastPullAt < gap || !this.isMember()) return false
     const from = this.admittedPeers(true)[0] ?? this.admittedPeers(false)[0]
-    if (from === undefined) return
+    if (from === undefined) return false
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       this.pullOnce(from),
@@ -164,6 +165,7 @@ export class MemberDirectory {
       }),
     ])
     clearTimeout(timer)
+    return true
   }
 
   /**
