@@ -44,7 +44,10 @@ const TIMED_PULLS = 3
  * minutes), and presence summaries come every N x 8 s.
  */
 const SEARCH_PULL_GAP_MS = 30_000
-/** How long a refreshed search waits for that pull to name more providers (it asks those it knows meanwhile; the pull goes on). */
+/**
+ * How long a refreshed search waits for that pull to name more providers (it asks those it knows meanwhile;
+ * the pull goes on).
+ */
 const SEARCH_PULL_WAIT_MS = 1_000
 /** What the refused asker reads: nothing of the data space, only what to do. */
 const REFUSAL = 'the member directory answers admitted members only: pass the admission handshake first'

@@ -16,7 +16,7 @@ const MAX_DECAYS_PER_BEAT = 60
 
 /**
  * Wraps gossipsub's factory so the peer scores decay in its heartbeat instead of on a timer of their own.
- * Both run every second, a tenth of a second apart: two wake-ups a second for an idle node, where a
+ * Both run every second, at different moments of it: two wake-ups a second for an idle node, where a
  * wake-up alone costs about what its work does (the scale bench's yardstick, a Node process that wakes once
  * a second, takes 0.5 to 1 ms/s of a core on its 2-core machine). The decay keeps its pace by the clock: a
  * heartbeat runs as many decays as `decayInterval`s have passed since the last one (a loaded node's
