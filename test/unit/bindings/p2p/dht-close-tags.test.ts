@@ -2,11 +2,8 @@ import '../../../../src/polyfills.js'
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CLOSE_TAGS_INTERVAL_MS, withCloseTagsEvery } from '../../../../src/bindings/p2p/dht-close-tags.js'
-import { buildLibp2p, PeerAdmission } from '../../../../src/bindings/p2p/index.js'
-import { sameDataspacePolicy } from '../../../../src/dataspace/index.js'
-import { generateNodeKey } from '../../../../src/identity/index.js'
-import { createSilentLogger } from '../../../../src/log/index.js'
 import { AllmendeError } from '../../../../src/protocol/errors.js'
+import { loneLibp2p } from '../../../support/lone-libp2p.js'
 
 /** The interval kad-dht's closest-peer tagger of a node runs at (read where the patch sets it). */
 function closeTagsInterval(dht: unknown): number | undefined {
@@ -16,13 +13,7 @@ function closeTagsInterval(dht: unknown): number | undefined {
 
 describe('DHT closest-peer tags', () => {
   it('are redone once a minute on a node, not every 5 s', async () => {
-    const node = await buildLibp2p({
-      privateKey: (await generateNodeKey()).privateKey,
-      dataspace: 'close-tags-test',
-      listen: [],
-      mdns: false,
-      admission: new PeerAdmission(createSilentLogger(), sameDataspacePolicy('close-tags-test')),
-    })
+    const node = await loneLibp2p('close-tags-test')
     assert.equal(closeTagsInterval(node.services.dht), CLOSE_TAGS_INTERVAL_MS)
     assert.ok(CLOSE_TAGS_INTERVAL_MS >= 60_000)
   })

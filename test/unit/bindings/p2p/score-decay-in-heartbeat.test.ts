@@ -2,12 +2,9 @@ import '../../../../src/polyfills.js'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
-import { buildLibp2p, PeerAdmission } from '../../../../src/bindings/p2p/index.js'
 import { scoresDecayInHeartbeat } from '../../../../src/bindings/p2p/score-decay-in-heartbeat.js'
-import { sameDataspacePolicy } from '../../../../src/dataspace/index.js'
-import { generateNodeKey } from '../../../../src/identity/index.js'
-import { createSilentLogger } from '../../../../src/log/index.js'
 import { AllmendeError } from '../../../../src/protocol/errors.js'
+import { loneLibp2p } from '../../../support/lone-libp2p.js'
 
 /** A stand-in for gossipsub with the members the patch uses: it counts heartbeats and score decays. */
 function countingGossip(decayInterval = 1_000) {
@@ -39,13 +36,7 @@ function isPatchError(error: unknown): boolean {
 
 describe('gossipsub peer scores', () => {
   it('decay in the heartbeat of a started node, never on a timer of their own', async () => {
-    const node = await buildLibp2p({
-      privateKey: (await generateNodeKey()).privateKey,
-      dataspace: 'score-decay-test',
-      listen: [],
-      mdns: false,
-      admission: new PeerAdmission(createSilentLogger(), sameDataspacePolicy('score-decay-test')),
-    })
+    const node = await loneLibp2p('score-decay-test')
     const pubsub = node.services.pubsub as unknown as ScoredGossip
     const decays: boolean[] = []
     let inBeat = false
