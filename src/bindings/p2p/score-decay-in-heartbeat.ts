@@ -55,10 +55,9 @@ export function scoresDecayInHeartbeat<C, S>(
       decayedAt = now()
     }
     scored.heartbeat = async () => {
-      const due = Math.min(MAX_DECAYS_PER_BEAT, Math.floor((now() - decayedAt) / interval))
-      for (let decay = 0; decay < due; decay++) score.background()
-      if (due > 0) decayedAt += due * interval
-      if (now() - decayedAt >= interval) decayedAt = now()
+      const due = Math.floor((now() - decayedAt) / interval)
+      for (let decay = 0; decay < Math.min(due, MAX_DECAYS_PER_BEAT); decay++) score.background()
+      decayedAt += due * interval
       return heartbeat()
     }
     return gossip
