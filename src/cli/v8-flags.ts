@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 /**
  * The V8 flags `allmende` runs with: the bin's first line carries the same (a test keeps them equal), and
  * `start --detach`, the container and the scale bench start nodes with them. A young generation of at most
@@ -10,6 +11,37 @@
  * node's old garbage back (`src/lifecycle/idle-heap-release.ts`).
  */
 export const V8_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc']
+
+/**
+ * V8 flags the bin sets as it starts (`setRuntimeV8Flags`), before it compiles the command: the first line of
+ * the bin has no room for them (with the flags above it is 108 bytes, and Linux before 5.1 cuts a first line at
+ * 127). `--interrupt-budget` four times V8's 132 KiB: a function runs four times as much bytecode before V8 counts
+ * it hot and its optimizing compiler (TurboFan, on helper threads) compiles it. A node's start-up and idle hours
+ * run much code a few times each, which V8 compiled and often threw away again; its hot paths (hashing, Noise,
+ * canonicalization) still get compiled within their first milliseconds. In the scale bench (N = 30, every second
+ * node with the flag, the halves swapped in a second run) members used 0.77x and 0.81x the CPU until admitted
+ * and 0.93x and 0.87x at idle; twelve times V8's budget saved no more (1.01x until admitted). The negotiation and
+ * transfer benches stayed above their goals with it (one provider 110 to 140 negotiations/s; data plane 1.22 of
+ * a plain stream).
+ */
+export const RUNTIME_V8_FLAGS: readonly string[] = ['--interrupt-budget=540672']
+
+/** The flag's name: `--interrupt-budget=540672` → `--interrupt-budget` (V8 reads `_` and `-` alike). */
+function flagName(flag: string): string {
+  return flag.split('=')[0]!.replaceAll('_', '-')
+}
+
+/**
+ * Sets {@link RUNTIME_V8_FLAGS} in this process (every worker thread shares them), except those an operator gave
+ * node on the command line or in `NODE_OPTIONS`: theirs stay.
+ */
+export function setRuntimeV8Flags(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
+): void {
+  const given = new Set([...execArgv, ...(nodeOptions ?? '').split(/\s+/)].filter(Boolean).map(flagName))
+  for (const flag of RUNTIME_V8_FLAGS) if (!given.has(flagName(flag))) setFlagsFromString(flag)
+}
 
 /**
  * The glibc allocator setting `allmende` runs with, in the same places as {@link V8_FLAGS}. glibc raises the
