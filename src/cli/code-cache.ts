@@ -19,6 +19,7 @@ import Module, { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Script, constants as vmConstants } from 'node:vm'
+import { RUNTIME_V8_FLAGS } from './v8-flags.js'
 
 /** Where the launcher leaves the cache's writer for `start` (the bundle and the launcher are separate scripts). */
 const WRITE_CACHE = Symbol.for('allmende.codeCache.write')
@@ -62,9 +63,12 @@ function ownFolder(folder: string): boolean {
 /**
  * The cache file of this bundle, Node and flags: V8 rejects a cache of another V8 or other flags itself, but
  * checks only the source's length, so the bundle's content hash (`bundleId`, from the build) names the file.
+ * The flags are node's and the ones the bin sets ({@link RUNTIME_V8_FLAGS}): two builds of one bundle with other
+ * runtime flags would otherwise reject and rewrite each other's cache.
  */
 export function cacheFileName(bundleId: string): string {
-  const flags = createHash('sha256').update(process.execArgv.join(' ')).digest('base64url').slice(0, 12)
+  const given = [...process.execArgv, ...RUNTIME_V8_FLAGS].join(' ')
+  const flags = createHash('sha256').update(given).digest('base64url').slice(0, 12)
   return `${bundleId}-${process.version}-${process.arch}-${flags}.v8cache`
 }
 
