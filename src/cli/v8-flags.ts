@@ -13,16 +13,13 @@ import { setFlagsFromString } from 'node:v8'
 export const V8_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc']
 
 /**
- * V8 flags the bin sets as it starts (`setRuntimeV8Flags`), before it compiles the command: the first line of
- * the bin has no room for them (with the flags above it is 108 bytes, and Linux before 5.1 cuts a first line at
- * 127). `--interrupt-budget` four times V8's 132 KiB: a function runs four times as much bytecode before V8 counts
- * it hot and its optimizing compiler (TurboFan, on helper threads) compiles it. A node's start-up and idle hours
- * run much code a few times each, which V8 compiled and often threw away again; its hot paths (hashing, Noise,
- * canonicalization) still get compiled within their first milliseconds. In the scale bench (N = 30, every second
- * node with the flag, the halves swapped in a second run) members used 0.77x and 0.81x the CPU until admitted
- * and 0.93x and 0.87x at idle; twelve times V8's budget saved no more (1.01x until admitted). The negotiation and
- * transfer benches stayed above their goals with it (one provider 110 to 140 negotiations/s; data plane 1.22 of
- * a plain stream).
+ * V8 flags the bin sets as it starts (`setRuntimeV8Flags`), before it compiles the command: the bin's first line
+ * has no room for them (it is 108 bytes, and Linux before 5.1 cuts a first line at 127). `--interrupt-budget`
+ * four times V8's 132 KiB: a function runs four times as much bytecode before V8 counts it hot and compiles it
+ * with TurboFan, its optimizing compiler. A node's start-up and idle hours run much code just often enough for
+ * that; its hot paths (hashing, Noise, canonicalization) are still compiled within their first milliseconds.
+ * Scale bench, N = 30, every second node with it: members 0.77x to 0.91x the CPU until admitted and 0.77x to
+ * 0.93x at idle (decision record spec/decisions/2026-12-07-interrupt-budget.md).
  */
 export const RUNTIME_V8_FLAGS: readonly string[] = ['--interrupt-budget=540672']
 
