@@ -38,15 +38,15 @@ describe('the V8 flags and allocator setting allmende runs with', () => {
   })
 
   it('raise V8’s interrupt budget in the running node, unless the operator gave node a budget of their own', () => {
-    // Calls of a small function until V8's optimizing compiler has compiled it (compiled on the main thread, so
-    // the count is exact): the budget is what decides it.
+    // Calls of a small function until TurboFan, V8's optimizing compiler, has compiled it (status bit 64), compiled
+    // on the main thread so the count is exact: the budget is what decides it.
     const module = new URL('../../../src/cli/v8-flags.js', import.meta.url).href
     const script = `
       const { setRuntimeV8Flags } = await import(${JSON.stringify(module)})
       if (process.argv[1] === 'set') setRuntimeV8Flags()
       const sum = (a) => { let s = 0; for (let i = 0; i < 10; i++) s += a[i % a.length] * i; return s }
       let calls = 0
-      while (calls < 1e6 && (%GetOptimizationStatus(sum) & 16) === 0) { sum([1, 2, 3]); calls++ }
+      while (calls < 1e6 && (%GetOptimizationStatus(sum) & 64) === 0) { sum([1, 2, 3]); calls++ }
       console.log(calls)`
     const callsUntilOptimized = (flags: string[], set: boolean) =>
       Number(
