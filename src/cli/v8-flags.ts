@@ -30,13 +30,10 @@ function flagName(flag: string): string {
 
 /**
  * Sets {@link RUNTIME_V8_FLAGS} in this process (every worker thread shares them), except those an operator gave
- * node on the command line or in `NODE_OPTIONS`: theirs stay.
+ * node on its command line: theirs stay. (Node refuses these flags in `NODE_OPTIONS`.)
  */
-export function setRuntimeV8Flags(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
-): void {
-  const given = new Set([...execArgv, ...(nodeOptions ?? '').split(/\s+/)].filter(Boolean).map(flagName))
+export function setRuntimeV8Flags(execArgv: readonly string[] = process.execArgv): void {
+  const given = new Set(execArgv.map(flagName))
   for (const flag of RUNTIME_V8_FLAGS) if (!given.has(flagName(flag))) setFlagsFromString(flag)
 }
 
