@@ -45,7 +45,7 @@ import {
 import { Store } from '../src/store/index.js'
 import { freePort } from '../test/support/cli-process.js'
 import { cliPath } from '../test/support/repo.js'
-import { rssMiB } from './support/process-memory.js'
+import { residentParts, rssMiB } from './support/process-memory.js'
 import {
   everyHit,
   LARGEST_PAGE,
@@ -858,6 +858,7 @@ try {
     const cores = measured
     const rss = await Promise.all(pids.slice(0, -1).map(rssMiB))
     const pss = await Promise.all(pids.slice(0, -1).map(pssMiB))
+    const parts = await Promise.all(pids.slice(0, -1).map(residentParts))
     const totalCores = cores.reduce((a, b) => a + b, 0)
     // Anchors answer every member's membership refresh; members are what a data space of hundreds has most of.
     const msPerS = (share: number[]) => (share.length === 0 ? Number.NaN : median(share) * 1000)
@@ -955,16 +956,23 @@ try {
     // The sampled nodes ran refreshed searches across all providers (the first one every search figure too):
     // each holds its search index, and what fetching every catalog left, beside nodes that never searched.
     const searchers = samples.map((node) => rss[nodes.indexOf(node)]!)
+    const searchersHeap = samples.map((node) => parts[nodes.indexOf(node)]!.mallocHeapMiB)
     const others = rss.filter((_, i) => !samples.includes(nodes[i]!))
+    const othersHeap = parts.filter((_, i) => !samples.includes(nodes[i]!)).map((p) => p.mallocHeapMiB)
+    // What each node's RSS counts of the node executable: pages every node process on this machine shares.
+    const executable = median(parts.map((p) => p.executableMiB))
     result.searchersRss = {
       askerMiB: round(searchers[0]!, 0),
       sampledMiB: searchers.slice(1).map((r) => round(r, 0)),
       othersMedianMiB: round(median(others), 0),
+      mallocHeapMiB: searchersHeap.map((r) => round(r, 0)),
+      othersMallocHeapMedianMiB: round(median(othersHeap), 0),
+      executableMedianMiB: round(executable, 0),
     }
     print(
-      `RSS of the nodes that searched: ${samples.map((node, i) => `${node.name} ${searchers[i]!.toFixed(0)}`).join(', ')} MiB ` +
-        `(the first ran every search figure); of those that did not: median ${median(others).toFixed(0)} MiB ` +
-        `(bare libp2p ${bareRss.toFixed(0)} MiB)`,
+      `RSS of the nodes that searched: ${samples.map((node, i) => `${node.name} ${searchers[i]!.toFixed(0)} (C heap ${searchersHeap[i]!.toFixed(0)})`).join(', ')} MiB ` +
+        `(the first ran every search figure); of those that did not: median ${median(others).toFixed(0)} MiB (C heap ${median(othersHeap).toFixed(0)}) ` +
+        `(bare libp2p ${bareRss.toFixed(0)} MiB); of every node's RSS, median ${executable.toFixed(0)} MiB are the node executable's pages, shared by all node processes on one machine`,
     )
     const largest = rss.indexOf(Math.max(...rss))
     print(

@@ -52,10 +52,13 @@ describe('bench/dataspace-scale, smoke run with 10 node processes', () => {
       negotiation: ['state', 'ms'],
       transfer: ['state', 'ms'],
       churnUntilAdmitted: ['admissions', 'trimmed', 'admissionsPerNodeMax', 'withoutChurn'],
+      searchersRss: ['askerMiB', 'othersMedianMiB', 'mallocHeapMiB', 'executableMedianMiB'],
     }
     for (const [group, fields] of Object.entries(expected)) {
       for (const field of fields) assert.ok(field in (result[group] ?? {}), `missing ${group}.${field}`)
     }
     assert.equal(result.nodes, 10)
+    // Every node runs node: its executable's pages are resident in each, so the split of RSS found them.
+    assert.ok(Number(result.searchersRss!.executableMedianMiB) > 0, JSON.stringify(result.searchersRss))
   })
 })
