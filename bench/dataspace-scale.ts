@@ -4,7 +4,8 @@
 // connections closed over the limit until then, from each node's /metrics) and sampled nodes reach
 // every provider's catalog; gossip propagation of a new dataset (p50, p95, max); federated search from
 // the local cache (API and CLI wall time) and refreshed across all providers (first partial answer and
-// complete); idle CPU and RSS per node and in total, and the peers each holds connections to; one negotiation and one transfer between two
+// complete); idle CPU and RSS per node and in total (for the nodes that searched, how much of it is the C
+// heap), and the peers each holds connections to; one negotiation and one transfer between two
 // random nodes while all run. Yardsticks from the same run: an API health round trip, `node -e ''`,
 // an idle Node process waking once a second (beside idle members and anchors), a bare libp2p node with the
 // same services (beside each node's RSS), and the machine's cores and load.

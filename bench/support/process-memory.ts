@@ -8,26 +8,24 @@ export async function rssMiB(pid: number): Promise<number> {
 
 /** Where a process's resident pages lie (MiB), from `/proc/PID/smaps`. */
 export interface ResidentParts {
-  readonly rssMiB: number
   /** The C allocator's main heap (`[heap]`): it gives back only what is free at its top. */
   readonly mallocHeapMiB: number
   /** Pages of the process's executable (node): shared by every node process on one machine. */
   readonly executableMiB: number
 }
 
-/** A process's resident memory by where it lies: the allocator's main heap, the executable, and in all. */
+/** Two parts of a process's resident memory: the allocator's main heap and the executable's pages. */
 export async function residentParts(pid: number): Promise<ResidentParts> {
   const [smaps, executable] = await Promise.all([
     readFile(`/proc/${pid}/smaps`, 'utf8'),
     realpath(`/proc/${pid}/exe`),
   ])
-  const kib = { rss: 0, heap: 0, executable: 0 }
+  const kib = { heap: 0, executable: 0 }
   let mapping = ''
   for (const line of smaps.split('\n')) {
     const rss = /^Rss:\s+(\d+)/.exec(line)
     if (rss !== null) {
       const size = Number(rss[1])
-      kib.rss += size
       if (mapping === '[heap]') kib.heap += size
       else if (mapping === executable) kib.executable += size
     } else if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) {
@@ -35,5 +33,5 @@ export async function residentParts(pid: number): Promise<ResidentParts> {
       mapping = line.split(/\s+/)[5] ?? ''
     }
   }
-  return { rssMiB: kib.rss / 1024, mallocHeapMiB: kib.heap / 1024, executableMiB: kib.executable / 1024 }
+  return { mallocHeapMiB: kib.heap / 1024, executableMiB: kib.executable / 1024 }
 }
