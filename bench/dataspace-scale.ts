@@ -388,11 +388,6 @@ async function schedSeconds(pid: number): Promise<{ run: number; wait: number } 
     return undefined
   }
 }
-/** Proportional set size: resident pages, those shared with the other nodes (node's own code) split among them. */
-async function pssMiB(pid: number): Promise<number> {
-  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
-  return Number(/^Pss:\s+(\d+)/m.exec(rollup)![1]) / 1024
-}
 const loadAverage = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
 
 const root = await mkdtemp(join(tmpdir(), 'allmende-bench-scale-'))
@@ -858,8 +853,8 @@ try {
     const yardstickMsPerS = measured.pop()! * 1000
     const cores = measured
     const rss = await Promise.all(pids.slice(0, -1).map(rssMiB))
-    const pss = await Promise.all(pids.slice(0, -1).map(pssMiB))
     const parts = await Promise.all(pids.slice(0, -1).map(residentParts))
+    const pss = parts.map((p) => p.pssMiB)
     const totalCores = cores.reduce((a, b) => a + b, 0)
     // Anchors answer every member's membership refresh; members are what a data space of hundreds has most of.
     const msPerS = (share: number[]) => (share.length === 0 ? Number.NaN : median(share) * 1000)

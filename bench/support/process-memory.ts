@@ -8,23 +8,27 @@ export async function rssMiB(pid: number): Promise<number> {
 
 /** Where a process's resident pages lie (MiB), from `/proc/PID/smaps`. */
 export interface ResidentParts {
+  /** Proportional set size: resident pages, those shared with other processes (node's code) split among them. */
+  readonly pssMiB: number
   /** The C allocator's main heap (`[heap]`): it gives back only what is free at its top. */
   readonly mallocHeapMiB: number
   /** Pages of the process's executable (node): shared by every node process on one machine. */
   readonly executableMiB: number
 }
 
-/** Two parts of a process's resident memory: the allocator's main heap and the executable's pages. */
+/** A process's proportional memory and two parts of its resident memory: the allocator's heap, the executable. */
 export async function residentParts(pid: number): Promise<ResidentParts> {
   const [smaps, executable] = await Promise.all([
     readFile(`/proc/${pid}/smaps`, 'utf8'),
     realpath(`/proc/${pid}/exe`),
   ])
-  const kib = { heap: 0, executable: 0 }
+  const kib = { pss: 0, heap: 0, executable: 0 }
   let mapping = ''
   for (const line of smaps.split('\n')) {
+    const pss = /^Pss:\s+(\d+)/.exec(line)
     const rss = /^Rss:\s+(\d+)/.exec(line)
-    if (rss !== null) {
+    if (pss !== null) kib.pss += Number(pss[1])
+    else if (rss !== null) {
       const size = Number(rss[1])
       if (mapping === '[heap]') kib.heap += size
       else if (mapping === executable) kib.executable += size
@@ -33,5 +37,5 @@ export async function residentParts(pid: number): Promise<ResidentParts> {
       mapping = line.split(/\s+/)[5] ?? ''
     }
   }
-  return { mallocHeapMiB: kib.heap / 1024, executableMiB: kib.executable / 1024 }
+  return { pssMiB: kib.pss / 1024, mallocHeapMiB: kib.heap / 1024, executableMiB: kib.executable / 1024 }
 }
